@@ -1,0 +1,72 @@
+"""The ASGI application: routes, the database engine, authentication and error handling."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from onstream.config import Settings, load_settings
+from onstream.protocol.auth import Authenticator, CredentialCache
+from onstream.protocol.endpoint import ApiEndpoint
+from onstream.routes import RESOURCES
+from onstream.storage.database import create_engine, transaction
+from onstream.users import repository
+from onstream.users.models import Account
+
+API_METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "PATCH", "OPTIONS"]
+
+log = logging.getLogger("onstream")
+
+
+def create_app(settings: Settings) -> Starlette:
+    """Build the application for these settings; the schema must already be migrated."""
+    engine = create_engine(settings.database_url)
+    cache = CredentialCache(
+        ttl=settings.auth_cache_seconds, max_entries=settings.auth_cache_entries
+    )
+
+    async def load_account(login: str) -> Account | None:
+        async with transaction(engine, write=False) as conn:
+            return await repository.account_by_login(conn, login)
+
+    async def load_epoch() -> int:
+        async with transaction(engine, write=False) as conn:
+            return await repository.credential_epoch_value(conn)
+
+    endpoint = ApiEndpoint(
+        settings=settings,
+        engine=engine,
+        authenticator=Authenticator(cache=cache, load_account=load_account, load_epoch=load_epoch),
+        resources=RESOURCES,
+        services={"credential_cache": cache},
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    routes = [
+        Route("/api/{rest:path}", endpoint.handle, methods=API_METHODS),
+        Route("/health", health, methods=["GET"]),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = engine
+    return app
+
+
+async def health(_request: Request) -> Response:
+    """Liveness probe for load balancers and the test fixture."""
+    return PlainTextResponse("ok")
+
+
+def app_from_environment() -> Starlette:
+    """Factory for `uvicorn --factory` and for worker processes: settings from the environment."""
+    return create_app(load_settings())

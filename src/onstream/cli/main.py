@@ -1,0 +1,43 @@
+"""Parse the command line and dispatch to one function per command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from onstream.cli import database, serve, users
+from onstream.config import SettingsError
+from onstream.errors import DomainError
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser for every command; each subcommand sets `run` to its function."""
+    parser = argparse.ArgumentParser(
+        prog="onstream", description="Onstream: web-conference scheduling server (API v2)."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve.add_parser(sub)
+    database.add_parser(sub)
+    users.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; errors a person can fix are printed without a traceback."""
+    args = build_parser().parse_args(argv)
+    run: Command = args.run
+    try:
+        return run(args)
+    except (DomainError, SettingsError) as exc:
+        message = exc.message if isinstance(exc, DomainError) else str(exc)
+        print(f"onstream: {message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

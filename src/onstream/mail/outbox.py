@@ -1,0 +1,174 @@
+"""Queries on the outbox: enqueue in the caller's transaction; claim, and record results.
+
+Claiming is safe with several workers on one database. On PostgreSQL the due rows are
+selected `FOR UPDATE SKIP LOCKED`, so concurrent workers take disjoint rows without waiting;
+on SQLite the claim runs in a write transaction (BEGIN IMMEDIATE), which serializes claims.
+Either way a claimed row carries the worker's name and a lease; a row is marked sent only by
+the worker holding its lease.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import SMTP
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from onstream.clock import utcnow
+from onstream.mail.tables import outbox
+
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A message a worker now holds the lease on."""
+
+    id: int
+    attempts: int
+    created_at: datetime
+    message: EmailMessage
+
+
+async def enqueue(
+    conn: AsyncConnection, *, kind: str, session_id: int | None, message: EmailMessage
+) -> int:
+    """Queue a message; it is sent only if the caller's transaction commits."""
+    now = utcnow()
+    result = await conn.execute(
+        insert(outbox)
+        .values(
+            kind=kind,
+            session_id=session_id,
+            recipient=str(message["To"]),
+            subject=str(message["Subject"]),
+            message=message.as_bytes(policy=SMTP).decode("utf-8", "surrogateescape"),
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        .returning(outbox.c.id)
+    )
+    return int(result.scalar_one())
+
+
+def _due(now: datetime):  # type: ignore[no-untyped-def]  # a SQLAlchemy boolean clause
+    return and_(
+        outbox.c.status == PENDING,
+        outbox.c.next_attempt_at <= now,
+        or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now),
+    )
+
+
+async def claim(
+    conn: AsyncConnection, *, worker: str, lease: timedelta, limit: int
+) -> list[Claimed]:
+    """Take up to `limit` due messages for this worker (inside a write transaction)."""
+    now = utcnow()
+    query = select(outbox.c.id).where(_due(now)).order_by(outbox.c.id).limit(limit)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    ids = list((await conn.execute(query)).scalars())
+    if not ids:
+        return []
+    rows = await conn.execute(
+        update(outbox)
+        .where(outbox.c.id.in_(ids), _due(now))
+        .values(claimed_by=worker, claimed_until=now + lease)
+        .returning(outbox.c.id, outbox.c.attempts, outbox.c.created_at, outbox.c.message)
+    )
+    parser = BytesParser(_class=EmailMessage, policy=SMTP)
+    return [
+        Claimed(
+            id=row.id,
+            attempts=row.attempts,
+            created_at=row.created_at,
+            message=parser.parsebytes(row.message.encode("utf-8", "surrogateescape")),
+        )
+        for row in sorted(rows, key=lambda r: r.id)
+    ]
+
+
+async def mark_sent(conn: AsyncConnection, *, message_id: int, worker: str) -> bool:
+    """Record a successful send; False when this worker no longer held the lease."""
+    result = await conn.execute(
+        update(outbox)
+        .where(outbox.c.id == message_id, outbox.c.claimed_by == worker)
+        .values(
+            status=SENT,
+            sent_at=utcnow(),
+            attempts=outbox.c.attempts + 1,
+            claimed_until=None,
+            last_error=None,
+        )
+    )
+    return result.rowcount == 1
+
+
+async def mark_retry(
+    conn: AsyncConnection, *, message_id: int, worker: str, error: str, at: datetime
+) -> None:
+    """Record a failed attempt and when to try again."""
+    await conn.execute(
+        update(outbox)
+        .where(outbox.c.id == message_id, outbox.c.claimed_by == worker)
+        .values(
+            attempts=outbox.c.attempts + 1,
+            last_error=error[:2000],
+            next_attempt_at=at,
+            claimed_by=None,
+            claimed_until=None,
+        )
+    )
+
+
+async def mark_failed(conn: AsyncConnection, *, message_id: int, worker: str, error: str) -> None:
+    """Give up on a message, keeping the reason."""
+    await conn.execute(
+        update(outbox)
+        .where(outbox.c.id == message_id, outbox.c.claimed_by == worker)
+        .values(
+            status=FAILED,
+            attempts=outbox.c.attempts + 1,
+            last_error=error[:2000],
+            claimed_by=None,
+            claimed_until=None,
+        )
+    )
+
+
+async def counts(conn: AsyncConnection) -> dict[str, int]:
+    """How many messages are pending, sent and failed."""
+    rows = await conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status))
+    found = {status: int(n) for status, n in rows}
+    return {status: found.get(status, 0) for status in (PENDING, SENT, FAILED)}
+
+
+async def recent(
+    conn: AsyncConnection, *, status: str | None, limit: int
+) -> list[dict[str, object]]:
+    """The newest messages, optionally of one status, for the operator's view."""
+    query = (
+        select(
+            outbox.c.id,
+            outbox.c.kind,
+            outbox.c.recipient,
+            outbox.c.subject,
+            outbox.c.status,
+            outbox.c.attempts,
+            outbox.c.created_at,
+            outbox.c.sent_at,
+            outbox.c.next_attempt_at,
+            outbox.c.last_error,
+        )
+        .order_by(outbox.c.id.desc())
+        .limit(limit)
+    )
+    if status is not None:
+        query = query.where(outbox.c.status == status)
+    return [dict(row._mapping) for row in await conn.execute(query)]

@@ -1,0 +1,108 @@
+"""The delivery worker: claims due outbox rows, sends them, records what happened.
+
+It runs inside `onstream serve` by default and alone as `onstream worker`, and any number of
+them may share one database. A message is marked sent right after the SMTP server accepted
+it; if the process dies between the two, the lease expires and the message is sent again:
+delivery is at least once, and a message recorded as sent is never sent again.
+Failed attempts are retried with exponential back-off until `mail_give_up_seconds` after the
+message was queued; then, or at once for a permanent (5xx) refusal, it is marked failed with
+the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import socket
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from onstream.clock import utcnow
+from onstream.config import Settings
+from onstream.mail import outbox
+from onstream.mail.sender import DeliveryError, PermanentFailure, Sender
+from onstream.storage.database import transaction
+
+log = logging.getLogger("onstream.mail")
+
+BATCH = 50
+
+
+class DeliveryWorker:
+    """Sends queued mail until stopped; `wake()` makes it look at the outbox at once."""
+
+    def __init__(self, *, engine: AsyncEngine, sender: Sender, settings: Settings) -> None:
+        self._engine = engine
+        self._sender = sender
+        self._settings = settings
+        self.name = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self._wakeup = asyncio.Event()
+        self._stopping = False
+
+    def wake(self) -> None:
+        """New mail was committed: deliver without waiting for the next poll."""
+        self._wakeup.set()
+
+    def stop(self) -> None:
+        """Finish the message in hand, then return from `run`."""
+        self._stopping = True
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        """Deliver until `stop()`; errors of one round are logged and the loop goes on."""
+        while not self._stopping:
+            try:
+                busy = await self.deliver_due()
+            except Exception:  # keep delivering after a database hiccup; it is logged
+                log.exception("mail delivery round failed")
+                busy = False
+            if not busy:
+                await self._sleep(self._settings.mail_poll_seconds)
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wakeup.wait(), timeout=seconds)
+        self._wakeup.clear()
+
+    async def deliver_due(self) -> bool:
+        """Send one batch of due messages; True when a full batch was taken."""
+        lease = timedelta(seconds=self._settings.mail_lease_seconds)
+        async with transaction(self._engine, write=True) as conn:
+            batch = await outbox.claim(conn, worker=self.name, lease=lease, limit=BATCH)
+        for item in batch:
+            if self._stopping:
+                break
+            await self._deliver(item)
+        return len(batch) == BATCH
+
+    async def _deliver(self, item: outbox.Claimed) -> None:
+        try:
+            await self._sender.send(item.message)
+        except DeliveryError as exc:
+            await self._record_failure(item, exc)
+            return
+        async with transaction(self._engine, write=True) as conn:
+            if not await outbox.mark_sent(conn, message_id=item.id, worker=self.name):
+                log.warning("message %s was sent after its lease ran out", item.id)
+
+    async def _record_failure(self, item: outbox.Claimed, exc: DeliveryError) -> None:
+        now = utcnow()
+        delay = min(
+            self._settings.mail_retry_seconds * 2**item.attempts,
+            self._settings.mail_retry_max_seconds,
+        )
+        retry_at = now + timedelta(seconds=delay)
+        give_up_at = item.created_at + timedelta(seconds=self._settings.mail_give_up_seconds)
+        async with transaction(self._engine, write=True) as conn:
+            if isinstance(exc, PermanentFailure) or retry_at > give_up_at:
+                log.warning("giving up on message %s: %s", item.id, exc)
+                await outbox.mark_failed(conn, message_id=item.id, worker=self.name, error=str(exc))
+            else:
+                log.info("message %s failed (%s); retrying at %s", item.id, exc, retry_at)
+                await outbox.mark_retry(
+                    conn, message_id=item.id, worker=self.name, error=str(exc), at=retry_at
+                )

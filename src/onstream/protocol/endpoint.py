@@ -1,0 +1,125 @@
+"""The API endpoint: URL → format → account → resource → parameters → handler → document.
+
+Every API request passes through `ApiEndpoint.handle`. The request owns the transaction:
+the handler runs inside one, which commits when the handler returns and rolls back when it
+raises, so a refused request changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.requests import Request
+from starlette.responses import Response
+
+from onstream.config import Settings
+from onstream.protocol.auth import Authenticator
+from onstream.protocol.errors import MethodNotAllowed, NotFound
+from onstream.protocol.formats import FORMATS, Format, format_from_accept, get_format
+from onstream.protocol.params import Params, merge_params, read_body_params
+from onstream.protocol.resources import Call, Reply, Resource
+from onstream.protocol.respond import DEFAULT_FORMAT, render, render_error
+from onstream.protocol.urls import ApiPath, parse_api_path
+from onstream.storage.database import transaction
+
+FORMAT_NAMES = frozenset(FORMATS)
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+class ApiEndpoint:
+    """The ASGI endpoint behind `/api/...`, configured with the route table."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        engine: AsyncEngine,
+        authenticator: Authenticator,
+        resources: Mapping[str, Resource],
+        services: Mapping[str, object],
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.authenticator = authenticator
+        self.resources = resources
+        self.services = services
+
+    async def handle(self, request: Request) -> Response:
+        """Answer one API request; every failure becomes an error document."""
+        fmt: Format | None = None
+        try:
+            raw = request.scope["raw_path"].decode("latin-1")
+            path = parse_api_path(raw.removeprefix("/api/"), formats=FORMAT_NAMES)
+            fmt = _known_format(_early_format_name(path, request))
+            return await self._handle(request, path)
+        except Exception as exc:  # noqa: BLE001  # the one place every failure is rendered
+            return render_error(exc, fmt, context=f"{request.method} {request.url.path}")
+
+    async def _handle(self, request: Request, path: ApiPath) -> Response:
+        resource = self.resources.get(path.resource)
+        if resource is None:
+            raise NotFound(f"Unknown resource '{path.resource}'")
+        account = await self.authenticator.authenticate(
+            request.headers.get("authorization"), path.username
+        )
+        method = "GET" if request.method == "HEAD" else request.method
+        handler = resource.methods.get(method)
+        if handler is None:
+            raise MethodNotAllowed(method, path.resource, resource.allowed)
+        body = None
+        if method not in READ_METHODS:
+            body = await read_body_params(request, max_body=self.settings.max_body_bytes)
+        params = Params(
+            merge_params(
+                segments=path.segments, query=request.query_params, body=body, method=method
+            )
+        )
+        fmt = get_format(_format_name(path, request, body).lower())
+        api_root = f"/api/{path.version}/{path.username}"
+        async with transaction(self.engine, write=method != "GET") as conn:
+            call = Call(
+                account=account,
+                params=params,
+                conn=conn,
+                settings=self.settings,
+                api_root=api_root,
+                services=self.services,
+            )
+            reply = await handler(call)
+        return _respond(reply, fmt, api_root)
+
+
+def _respond(reply: Reply, fmt: Format, api_root: str) -> Response:
+    headers = None
+    if reply.location:
+        absolute = reply.location.startswith("/")
+        headers = {"location": reply.location if absolute else f"{api_root}/{reply.location}"}
+    return render(reply.document, fmt, status=reply.status, headers=headers)
+
+
+def _early_format_name(path: ApiPath, request: Request) -> str | None:
+    """The format from the URL, query or Accept header, before the body has been read."""
+    return (
+        path.segments.get("format")
+        or path.suffix_format
+        or request.query_params.get("format")
+        or format_from_accept(request.headers.get("accept"))
+    )
+
+
+def _format_name(path: ApiPath, request: Request, body: Mapping[str, object] | None) -> str:
+    """The requested format: URL segment or suffix, `format` parameter, Accept, default."""
+    from_body = body.get("format") if body else None
+    return (
+        path.segments.get("format")
+        or path.suffix_format
+        or (from_body if isinstance(from_body, str) else None)
+        or request.query_params.get("format")
+        or format_from_accept(request.headers.get("accept"))
+        or DEFAULT_FORMAT.name
+    )
+
+
+def _known_format(name: str | None) -> Format | None:
+    return FORMATS.get(name.lower()) if name else None

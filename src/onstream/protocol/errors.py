@@ -1,0 +1,94 @@
+"""The API's error tree: every failure a client can see is one of these.
+
+    ApiError (status 500, "Internal server error")
+     ├── BadRequest          400  the input is nonsensical, corrupt or incomplete
+     │    └── UnknownFormat  400  a format the server does not render
+     ├── Unauthorized        401  missing or wrong credentials (carries WWW-Authenticate)
+     ├── NotFound            404  no such version, resource, or record of this account
+     ├── MethodNotAllowed    405  known resource, unsupported method (carries Allow)
+     ├── Conflict            409  the input clashes with another record
+     ├── Gone                410  the record existed and was deleted
+     └── PayloadTooLarge     413  an upload beyond the configured limit
+
+Domain code raises these (or its own errors that subclass them); one function in
+`protocol.respond` turns any of them into an error document in the requested format.
+The message is always one sentence a person can act on; it never carries SQL or a traceback.
+"""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    """Base of the tree; on its own it means an unexpected server-side failure."""
+
+    status: int = 500
+    default_message: str = "Internal server error"
+
+    def __init__(self, message: str | None = None, *, headers: dict[str, str] | None = None):
+        self.message = message or self.default_message
+        self.headers: dict[str, str] = dict(headers or {})
+        super().__init__(self.message)
+
+
+class BadRequest(ApiError):
+    """The request's input cannot be used; nothing was written."""
+
+    status = 400
+    default_message = "Bad request"
+
+
+class UnknownFormat(BadRequest):
+    """The client asked for an output format the server does not have."""
+
+
+class Unauthorized(ApiError):
+    """Missing or wrong credentials, or credentials of another login than the URL names."""
+
+    status = 401
+    default_message = "Authentication required: send HTTP Basic credentials of this account"
+    challenge = 'Basic realm="Onstream API", charset="UTF-8"'
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message, headers={"WWW-Authenticate": self.challenge})
+
+
+class NotFound(ApiError):
+    """Nothing is known at this address, or it belongs to another account."""
+
+    status = 404
+    default_message = "Not found"
+
+
+class MethodNotAllowed(ApiError):
+    """The resource exists but does not answer this HTTP method."""
+
+    status = 405
+    default_message = "Method not allowed"
+
+    def __init__(self, method: str, resource: str, allowed: list[str]):
+        allow = ", ".join(allowed)
+        super().__init__(
+            f"{method} is not supported on {resource}; use {allow}",
+            headers={"Allow": allow},
+        )
+
+
+class Conflict(ApiError):
+    """The input would clash with another record (a taken name, a duplicate pair)."""
+
+    status = 409
+    default_message = "Conflict"
+
+
+class Gone(ApiError):
+    """The record used to exist and was deleted."""
+
+    status = 410
+    default_message = "Gone"
+
+
+class PayloadTooLarge(ApiError):
+    """An upload exceeds the configured size limit."""
+
+    status = 413
+    default_message = "Payload too large"

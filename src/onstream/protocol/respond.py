@@ -1,0 +1,61 @@
+"""The one place that turns documents and errors into HTTP responses.
+
+Any exception a request raises ends here: API errors keep their status and message, domain
+errors map to 400/404/409/410, and anything else becomes a 500 whose message says only
+"Internal server error" with a request id that the log line carries too, so no traceback
+or SQL text ever reaches a client.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from starlette.responses import Response
+
+from onstream.errors import Deleted, DomainError, Invalid, Missing, Taken
+from onstream.protocol.document import Document
+from onstream.protocol.errors import ApiError, BadRequest, Conflict, Gone, NotFound
+from onstream.protocol.formats import FORMATS, Format
+
+log = logging.getLogger("onstream.api")
+
+_DOMAIN_TO_API: dict[type[DomainError], type[ApiError]] = {
+    Invalid: BadRequest,
+    Missing: NotFound,
+    Taken: Conflict,
+    Deleted: Gone,
+}
+
+DEFAULT_FORMAT = FORMATS["xml"]
+
+
+def render(
+    document: Document, fmt: Format, *, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """A response with the document rendered in the format."""
+    return Response(
+        fmt.render(document),
+        status_code=status,
+        headers={**(headers or {}), "content-type": fmt.content_type},
+    )
+
+
+def as_api_error(exc: BaseException, *, context: str) -> ApiError:
+    """The API error for any exception; unexpected ones are logged with a request id."""
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, DomainError):
+        for domain_type, api_type in _DOMAIN_TO_API.items():
+            if isinstance(exc, domain_type):
+                return api_type(exc.message)
+    request_id = secrets.token_hex(8)
+    log.error("request %s failed: %s", request_id, context, exc_info=exc)
+    return ApiError(f"Internal server error (request id {request_id})")
+
+
+def render_error(exc: BaseException, fmt: Format | None, *, context: str) -> Response:
+    """The error document `{status: false, error: ...}` for any exception."""
+    error = as_api_error(exc, context=context)
+    document = Document({"status": False, "error": error.message})
+    return render(document, fmt or DEFAULT_FORMAT, status=error.status, headers=error.headers)

@@ -1,0 +1,1 @@
+"""Sessions: the scheduled web conferences an account owns."""

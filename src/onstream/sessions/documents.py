@@ -1,0 +1,85 @@
+"""How sessions appear in API documents (CONTRACT §3, §5)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from onstream.protocol.document import Document
+from onstream.sessions import rules
+from onstream.sessions.models import Session
+from onstream.users.models import Account
+
+FIELDS = (
+    "id",
+    "topic",
+    "start_time",
+    "duration",
+    "timezone",
+    "password",
+    "friendly_url",
+    "session_key",
+    "session_access_code",
+    "session_link",
+    "custom_data",
+    "start_time_utc",
+    "end_time_utc",
+    "created_at",
+    "updated_at",
+)
+DEFAULT_FIELDS = (
+    "id",
+    "topic",
+    "start_time",
+    "duration",
+    "timezone",
+    "password",
+    "session_access_code",
+    "session_link",
+    "custom_data",
+)
+WALL_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def iso_utc(moment: datetime) -> str:
+    """ISO 8601 UTC with a `Z`, the form of every `*_utc` and `*_at` field."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def session_link(base_url: str, owner: Account, session: Session) -> str:
+    """`{base_url}/{username}/{friendly_url or session_key}`."""
+    return f"{base_url}/{owner.login}/{session.friendly_url or session.session_key}"
+
+
+_Getter = Callable[[Session, Account, str], Any]
+
+_GETTERS: dict[str, _Getter] = {
+    "id": lambda s, o, b: s.id,
+    "topic": lambda s, o, b: s.topic,
+    "start_time": lambda s, o, b: rules.utc_to_wall(
+        s.start_utc, timezone=s.timezone, dst=o.dst
+    ).strftime(WALL_FORMAT),
+    "duration": lambda s, o, b: s.duration,
+    "timezone": lambda s, o, b: s.timezone,
+    "password": lambda s, o, b: s.password,
+    "friendly_url": lambda s, o, b: s.friendly_url,
+    "session_key": lambda s, o, b: s.session_key,
+    "session_access_code": lambda s, o, b: s.access_code,
+    "session_link": lambda s, o, b: session_link(b, o, s),
+    "custom_data": lambda s, o, b: dict(s.custom_data) if s.custom_data else None,
+    "start_time_utc": lambda s, o, b: iso_utc(s.start_utc),
+    "end_time_utc": lambda s, o, b: iso_utc(rules.end_utc(s.start_utc, s.duration)),
+    "created_at": lambda s, o, b: iso_utc(s.created_at),
+    "updated_at": lambda s, o, b: iso_utc(s.updated_at),
+}
+assert tuple(_GETTERS) == FIELDS
+
+
+def sessions_document(
+    items: Sequence[Session], *, owner: Account, base_url: str, fields: Sequence[str]
+) -> Document:
+    """`{"sessions": [...]}` with the selected fields, XML `<root><sessions><session>`."""
+    getters = [(name, _GETTERS[name]) for name in fields]
+    rows = [{name: get(s, owner, base_url) for name, get in getters} for s in items]
+    return Document({"sessions": rows}, root="root", item_names={"sessions": "session"})

@@ -1,0 +1,47 @@
+"""Sessions as the service sees them, and the changes a request asks for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """One row of `sessions`."""
+
+    id: int
+    owner_id: int
+    topic: str
+    start_utc: datetime
+    duration: int
+    timezone: str
+    password: str | None
+    friendly_url: str | None
+    session_key: str
+    access_code: int | None
+    custom_data: dict[str, str] | None
+    sequence: int
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> Session:
+        """Build from a result row of `sessions`."""
+        return cls(**{name: getattr(row, name) for name in cls.__slots__})
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInput:
+    """What a PUT or POST asks to set. None means "not given"; "" clears a text field."""
+
+    topic: str | None = None
+    start_time: str | None = None
+    duration: int | None = None
+    timezone: str | None = None
+    password: str | None = None
+    friendly_url: str | None = None
+    custom_data: object = None
+    """Raw `custom_data` input (list or object); None when not given."""

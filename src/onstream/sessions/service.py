@@ -1,0 +1,126 @@
+"""The rules for creating, changing, reading and deleting sessions. No HTTP here.
+
+Functions run inside the caller's transaction and never commit.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from onstream.clock import utcnow
+from onstream.errors import Deleted, Invalid, Missing, Taken
+from onstream.sessions import repository, rules
+from onstream.sessions.models import Session, SessionInput
+from onstream.users.models import Account
+
+ACCESS_CODE_TRIES = 20
+T = TypeVar("T")
+
+
+async def get(conn: AsyncConnection, owner: Account, session_id: int) -> Session:
+    """A live session of this account; `Deleted` (410) or `Missing` (404) otherwise."""
+    session = await repository.by_id(conn, owner_id=owner.id, session_id=session_id)
+    if session is None:
+        raise Missing(f"Session {session_id} does not exist")
+    if session.deleted_at is not None:
+        raise Deleted(f"Session {session_id} was deleted")
+    return session
+
+
+async def create(conn: AsyncConnection, owner: Account, data: SessionInput) -> int:
+    """Create a session after checking every field; returns its id."""
+    for name in ("topic", "duration", "start_time"):
+        if getattr(data, name) is None:
+            raise Invalid(f"{name} is required")
+    values = _checked_values(owner, data, current=None)
+    now = utcnow()
+    values.update(
+        owner_id=owner.id,
+        session_key=secrets.token_urlsafe(16),
+        access_code=await _new_access_code(conn) if owner.phone_bridge else None,
+        created_at=now,
+        updated_at=now,
+    )
+    return await _write(values, repository.insert_session(conn, values))
+
+
+async def update(
+    conn: AsyncConnection, owner: Account, session_id: int, data: SessionInput
+) -> Session:
+    """Change the given fields of a live session; returns the session before the change."""
+    session = await get(conn, owner, session_id)
+    values = _checked_values(owner, data, current=session)
+    if values:
+        if {"topic", "start_utc", "duration"} & values.keys():
+            values["sequence"] = session.sequence + 1
+        values["updated_at"] = utcnow()
+        await _write(values, repository.update_session(conn, session.id, values))
+    return session
+
+
+async def delete(conn: AsyncConnection, owner: Account, session_id: int) -> Session:
+    """Delete a live session; later calls on it answer 410."""
+    session = await get(conn, owner, session_id)
+    await repository.mark_deleted(conn, session.id, now=utcnow())
+    return session
+
+
+async def page(
+    conn: AsyncConnection, owner: Account, *, count: int, offset: int, descending: bool
+) -> list[Session]:
+    """One page of the account's live sessions."""
+    return await repository.page(
+        conn, owner_id=owner.id, count=count, offset=offset, descending=descending
+    )
+
+
+def _checked_values(
+    owner: Account, data: SessionInput, *, current: Session | None
+) -> dict[str, Any]:
+    """Column values for the given fields, every one checked; nothing written yet."""
+    values: dict[str, Any] = {}
+    if data.topic is not None:
+        values["topic"] = rules.check_topic(data.topic)
+    if data.duration is not None:
+        values["duration"] = rules.check_duration(data.duration)
+    if data.password is not None:
+        values["password"] = rules.check_password(data.password)
+    if data.friendly_url is not None:
+        values["friendly_url"] = rules.check_friendly_url(data.friendly_url)
+    if data.custom_data is not None:
+        values["custom_data"] = rules.parse_custom_data(data.custom_data)
+    if data.timezone is not None:
+        values["timezone"] = rules.check_timezone(data.timezone)
+    elif current is None:
+        values["timezone"] = owner.timezone
+    if data.start_time is not None:
+        wall = rules.parse_wall_time(data.start_time)
+        zone = values.get("timezone") or (current.timezone if current else owner.timezone)
+        values["start_utc"] = rules.wall_to_utc(wall, timezone=zone, dst=owner.dst)
+    return values
+
+
+async def _write(values: dict[str, Any], statement: Awaitable[T]) -> T:
+    """Run an insert or update, turning a friendly-URL clash into `Taken`."""
+    try:
+        return await statement
+    except IntegrityError as exc:
+        if "friendly_url" in str(exc.orig):
+            raise Taken(
+                f"friendly_url '{values.get('friendly_url')}' is already used by another session"
+            ) from exc
+        raise
+
+
+async def _new_access_code(conn: AsyncConnection) -> int:
+    """A 9-digit dial-in code that no session has."""
+    for _ in range(ACCESS_CODE_TRIES):
+        code = 100_000_000 + secrets.randbelow(900_000_000)
+        if not await repository.access_code_in_use(conn, code):
+            return code
+    raise RuntimeError("could not find a free session access code")

@@ -1,0 +1,18 @@
+"""What the rest of the server knows about an account once it has authenticated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """An account that can use the API: the owner of sessions, people and recordings."""
+
+    id: int
+    login: str
+    email: str
+    password_hash: str
+    timezone: str
+    dst: bool
+    phone_bridge: bool

@@ -1,0 +1,160 @@
+"""The people an account invites and the account's own profile, as the `user` resource sees them.
+
+A person is found by e-mail within one account (case-insensitive): the same address is one
+person, whatever sessions they are invited to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from onstream.clock import utcnow
+from onstream.errors import Invalid, Missing, Taken
+from onstream.users import repository
+from onstream.users.models import Account
+from onstream.users.service import check_login, check_timezone, normalize_email
+from onstream.users.tables import users
+
+NAME_MAX = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A user row as the API shows it."""
+
+    id: int
+    login: str | None
+    email: str
+    first_name: str
+    last_name: str
+    timezone: str | None
+    dst: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileInput:
+    """Fields a POST or PUT user may set; None means "not given"."""
+
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    timezone: str | None = None
+    dst: bool | None = None
+    login: str | None = None
+
+
+def check_name(value: str, field: str) -> str:
+    """A first or last name of at most 100 characters."""
+    value = value.strip()
+    if len(value) > NAME_MAX:
+        raise Invalid(f"{field} must be at most {NAME_MAX} characters long")
+    return value
+
+
+def _profile(row: Any) -> Profile:
+    is_account = row.owner_id is None
+    return Profile(
+        id=row.id,
+        login=row.login,
+        email=row.email,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        timezone=row.timezone if is_account else None,
+        dst=bool(row.dst) if is_account else None,
+    )
+
+
+async def get_profile(conn: AsyncConnection, account: Account, user_id: int) -> Profile:
+    """The account itself, or one of its people; `Missing` for anyone else."""
+    query = select(users).where(
+        users.c.id == user_id,
+        (users.c.owner_id == account.id) | (users.c.id == account.id),
+    )
+    row = (await conn.execute(query)).first()
+    if row is None:
+        raise Missing(f"User {user_id} does not exist")
+    return _profile(row)
+
+
+async def person_by_email(conn: AsyncConnection, account: Account, email: str) -> Profile | None:
+    """The person of this account with this e-mail address, if any."""
+    query = select(users).where(users.c.owner_id == account.id, users.c.email_key == email.lower())
+    row = (await conn.execute(query)).first()
+    return _profile(row) if row else None
+
+
+def _name_values(data: ProfileInput) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if data.email is not None:
+        email = normalize_email(data.email)
+        values.update(email=email, email_key=email.lower())
+    if data.first_name is not None:
+        values["first_name"] = check_name(data.first_name, "first_name")
+    if data.last_name is not None:
+        values["last_name"] = check_name(data.last_name, "last_name")
+    return values
+
+
+async def add_person(conn: AsyncConnection, account: Account, data: ProfileInput) -> int:
+    """Add a person to the account; `Taken` when the e-mail is already one of its people."""
+    if data.email is None:
+        raise Invalid("email is required")
+    values = _name_values(data)
+    if await person_by_email(conn, account, values["email"]) is not None:
+        raise Taken(f"A user with e-mail {values['email']} already exists in this account")
+    now = utcnow()
+    values.update(owner_id=account.id, created_at=now, updated_at=now)
+    try:
+        result = await conn.execute(insert(users).values(**values).returning(users.c.id))
+    except IntegrityError as exc:
+        raise Taken(f"A user with e-mail {values['email']} already exists in this account") from exc
+    return int(result.scalar_one())
+
+
+async def update_person(
+    conn: AsyncConnection, account: Account, user_id: int, data: ProfileInput
+) -> None:
+    """Change a person's e-mail and names."""
+    person = await get_profile(conn, account, user_id)
+    if person.login is not None:
+        await update_account(conn, account, data)
+        return
+    values = _name_values(data)
+    if not values:
+        return
+    if "email" in values:
+        other = await person_by_email(conn, account, values["email"])
+        if other is not None and other.id != user_id:
+            raise Taken(f"A user with e-mail {values['email']} already exists in this account")
+    values["updated_at"] = utcnow()
+    await conn.execute(update(users).where(users.c.id == user_id).values(**values))
+
+
+async def update_account(conn: AsyncConnection, account: Account, data: ProfileInput) -> str | None:
+    """Change the account's profile; returns the new login when it changed, else None."""
+    values = _name_values(data)
+    if data.timezone is not None:
+        values["timezone"] = check_timezone(data.timezone)
+    if data.dst is not None:
+        values["dst"] = data.dst
+    new_login = None
+    if data.login is not None and data.login != account.login:
+        new_login = check_login(data.login)
+        if await repository.account_by_login(conn, new_login) is not None:
+            raise Taken(f"login '{new_login}' is already taken")
+        values["login"] = new_login
+    if not values:
+        return None
+    values["updated_at"] = utcnow()
+    try:
+        await conn.execute(update(users).where(users.c.id == account.id).values(**values))
+    except IntegrityError as exc:
+        raise Taken(f"login '{new_login}' is already taken") from exc
+    if new_login is not None or "timezone" in values or "dst" in values:
+        await repository.bump_credential_epoch(conn)
+    return new_login

@@ -1,0 +1,103 @@
+"""Queries on the `users` table. Functions take a connection and never commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from onstream.users.models import Account
+from onstream.users.tables import credential_epoch, users
+
+_ACCOUNT_COLUMNS = (
+    users.c.id,
+    users.c.login,
+    users.c.email,
+    users.c.password_hash,
+    users.c.timezone,
+    users.c.dst,
+    users.c.phone_bridge,
+)
+
+
+async def account_by_login(conn: AsyncConnection, login: str) -> Account | None:
+    """The account with this login, or None."""
+    row = (
+        await conn.execute(
+            select(*_ACCOUNT_COLUMNS).where(users.c.login == login, users.c.owner_id.is_(None))
+        )
+    ).first()
+    if row is None:
+        return None
+    return Account(
+        id=row.id,
+        login=row.login,
+        email=row.email,
+        password_hash=row.password_hash,
+        timezone=row.timezone,
+        dst=bool(row.dst),
+        phone_bridge=bool(row.phone_bridge),
+    )
+
+
+async def count_accounts(conn: AsyncConnection) -> int:
+    """How many accounts (not invited people) the database holds."""
+    query = select(func.count()).select_from(users).where(users.c.owner_id.is_(None))
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def insert_account(
+    conn: AsyncConnection,
+    *,
+    login: str,
+    email: str,
+    password_hash: str,
+    timezone: str,
+    dst: bool,
+    phone_bridge: bool,
+    now: datetime,
+) -> int:
+    """Insert an account row and return its id."""
+    result = await conn.execute(
+        insert(users)
+        .values(
+            login=login,
+            email=email,
+            email_key=email.lower(),
+            password_hash=password_hash,
+            timezone=timezone,
+            dst=dst,
+            phone_bridge=phone_bridge,
+            created_at=now,
+            updated_at=now,
+        )
+        .returning(users.c.id)
+    )
+    return int(result.scalar_one())
+
+
+async def set_password_hash(
+    conn: AsyncConnection, *, account_id: int, password_hash: str, now: datetime
+) -> None:
+    """Replace an account's password hash."""
+    await conn.execute(
+        update(users)
+        .where(users.c.id == account_id)
+        .values(password_hash=password_hash, updated_at=now)
+    )
+
+
+async def credential_epoch_value(conn: AsyncConnection) -> int:
+    """The current credential epoch (see `tables.credential_epoch`)."""
+    query = select(credential_epoch.c.value).where(credential_epoch.c.id == 1)
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def bump_credential_epoch(conn: AsyncConnection) -> None:
+    """Tell every server process to forget the credentials it verified."""
+    await conn.execute(
+        update(credential_epoch)
+        .where(credential_epoch.c.id == 1)
+        .values(value=credential_epoch.c.value + 1)
+    )

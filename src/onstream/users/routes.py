@@ -1,0 +1,71 @@
+"""API handlers for the account: `authverify` and `user`."""
+
+from __future__ import annotations
+
+from onstream.protocol.auth import CredentialCache
+from onstream.protocol.document import Document
+from onstream.protocol.params import Params
+from onstream.protocol.resources import Call, Reply, message
+from onstream.users import people
+from onstream.users.people import Profile, ProfileInput
+
+AUTHORIZED = Document({"authenticated": True, "message": "You are authorized to use the API"})
+
+
+async def authverify(call: Call) -> Reply:
+    """Answer that the credentials are valid; reaching this handler proves it."""
+    return Reply(AUTHORIZED)
+
+
+USER_FIELDS = ("id", "login", "email", "first_name", "last_name", "timezone", "dst")
+
+
+def _profile_input(params: Params) -> ProfileInput:
+    return ProfileInput(
+        email=params.text("email"),
+        first_name=params.text("first_name"),
+        last_name=params.text("last_name"),
+        timezone=params.text("timezone"),
+        dst=params.boolean("dst"),
+        login=params.text("login"),
+    )
+
+
+def _users_document(profile: Profile) -> Document:
+    row = {name: getattr(profile, name) for name in USER_FIELDS}
+    return Document({"users": [row]}, root="root", item_names={"users": "user"})
+
+
+def _forget_cached(call: Call) -> None:
+    """The cached account carries the profile; drop it so the next request sees the change."""
+    cache = call.services.get("credential_cache")
+    if isinstance(cache, CredentialCache):
+        cache.forget_account(call.account.id)
+
+
+async def get_user(call: Call) -> Reply:
+    """GET user: the account; GET user/id/N: the account or one of its people."""
+    user_id = call.params.integer("id", min=1) or call.account.id
+    return Reply(_users_document(await people.get_profile(call.conn, call.account, user_id)))
+
+
+async def put_user(call: Call) -> Reply:
+    """PUT user: add a person to the account."""
+    user_id = await people.add_person(call.conn, call.account, _profile_input(call.params))
+    return Reply(message("User added", id=user_id), status=201, location=f"user/id/{user_id}")
+
+
+async def post_user(call: Call) -> Reply:
+    """POST user: edit the account, or with `id` one of its people; 301 when the login moved."""
+    data = _profile_input(call.params)
+    user_id = call.params.integer("id", min=1)
+    if user_id is not None and user_id != call.account.id:
+        await people.update_person(call.conn, call.account, user_id, data)
+        return Reply(message("User updated", id=user_id))
+    new_login = await people.update_account(call.conn, call.account, data)
+    _forget_cached(call)
+    reply = message("User updated", id=call.account.id)
+    if new_login is None:
+        return Reply(reply)
+    version_root = call.api_root.rsplit("/", 1)[0]
+    return Reply(reply, status=301, location=f"{version_root}/{new_login}/user")

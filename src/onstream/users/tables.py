@@ -1,0 +1,51 @@
+"""The `users` table: accounts and the people each account invites, in one table.
+
+An account has a `login` and a password hash and no `owner_id`; a person invited by an
+account has `owner_id` set to that account and no login. Invitee ids in the API are these
+user ids, so both kinds share one id space, as in the original service.
+"""
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    text,
+)
+
+from onstream.storage.metadata import metadata
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("owner_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    Column("login", String(64), nullable=True, unique=True),
+    Column("email", String(254), nullable=False),
+    Column("email_key", String(254), nullable=False),
+    Column("first_name", String(100), nullable=False, server_default=""),
+    Column("last_name", String(100), nullable=False, server_default=""),
+    Column("timezone", String(64), nullable=False, server_default="UTC"),
+    Column("dst", Boolean, nullable=False, server_default=text("false")),
+    Column("password_hash", String(255), nullable=True),
+    Column("phone_bridge", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    UniqueConstraint("owner_id", "email_key"),
+)
+"""`email_key` is the lower-cased e-mail: one person per address within an account."""
+
+credential_epoch = Table(
+    "credential_epoch",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("value", Integer, nullable=False),
+)
+"""One row whose value rises whenever a password or login changes anywhere.
+
+Every server process polls it about once a second and empties its credential cache when it
+moved, so a changed password stops working within a second on every process."""

@@ -1,0 +1,116 @@
+"""The Basic header parser and the verified-credential cache."""
+
+from __future__ import annotations
+
+import base64
+import time
+
+import pytest
+
+from onstream.protocol.auth import (
+    Authenticator,
+    CredentialCache,
+    Credentials,
+    parse_basic,
+)
+from onstream.protocol.errors import Unauthorized
+from onstream.users.models import Account
+from onstream.users.passwords import hash_password
+
+
+def basic(text: str) -> str:
+    return "Basic " + base64.b64encode(text.encode()).decode()
+
+
+def account(password_hash: str = "x", id: int = 1, login: str = "jdoe") -> Account:
+    return Account(
+        id=id,
+        login=login,
+        email=f"{login}@example.com",
+        password_hash=password_hash,
+        timezone="UTC",
+        dst=False,
+        phone_bridge=False,
+    )
+
+
+def test_parse_basic_splits_at_the_first_colon() -> None:
+    assert parse_basic(basic("jdoe:pa:ss")) == Credentials("jdoe", "pa:ss")
+
+
+def test_parse_basic_accepts_utf8() -> None:
+    assert parse_basic(basic("jürgen:pässwörd")) == Credentials("jürgen", "pässwörd")
+
+
+@pytest.mark.parametrize(
+    "header", [None, "", "Basic", "Bearer abc", "Basic !!!", basic("no-colon"), "Basic /w=="]
+)
+def test_parse_basic_rejects_malformed(header: str | None) -> None:
+    assert parse_basic(header) is None
+
+
+def test_cache_key_never_contains_the_password() -> None:
+    cache = CredentialCache(ttl=60, max_entries=10)
+    key = cache.key(Credentials("jdoe", "hunter2-hunter2"))
+    assert b"hunter2" not in key
+    assert len(key) == 32
+
+
+def test_cache_keys_differ_between_processes() -> None:
+    creds = Credentials("jdoe", "pw")
+    assert CredentialCache(ttl=1, max_entries=1).key(creds) != CredentialCache(
+        ttl=1, max_entries=1
+    ).key(creds)
+
+
+def test_cache_expires_entries() -> None:
+    cache = CredentialCache(ttl=0.05, max_entries=10)
+    key = cache.key(Credentials("jdoe", "pw"))
+    cache.put(key, account())
+    assert cache.get(key) is not None
+    time.sleep(0.06)
+    assert cache.get(key) is None
+
+
+def test_cache_is_bounded_least_recently_used_first() -> None:
+    cache = CredentialCache(ttl=60, max_entries=2)
+    keys = [cache.key(Credentials("jdoe", str(i))) for i in range(3)]
+    cache.put(keys[0], account())
+    cache.put(keys[1], account())
+    cache.get(keys[0])
+    cache.put(keys[2], account())
+    assert len(cache) == 2
+    assert cache.get(keys[1]) is None
+    assert cache.get(keys[0]) is not None
+
+
+def test_forget_account_drops_only_its_entries() -> None:
+    cache = CredentialCache(ttl=60, max_entries=10)
+    mine, other = cache.key(Credentials("a", "1")), cache.key(Credentials("b", "2"))
+    cache.put(mine, account(id=1))
+    cache.put(other, account(id=2, login="b"))
+    cache.forget_account(1)
+    assert cache.get(mine) is None
+    assert cache.get(other) is not None
+
+
+@pytest.mark.anyio
+async def test_authenticator_verifies_once_then_hits_the_cache() -> None:
+    stored = account(hash_password("right-password"))
+    loads: list[str] = []
+
+    async def load(login: str) -> Account | None:
+        loads.append(login)
+        return stored if login == "jdoe" else None
+
+    auth = Authenticator(cache=CredentialCache(ttl=60, max_entries=10), load_account=load)
+    header = basic("jdoe:right-password")
+    assert await auth.authenticate(header, "jdoe") == stored
+    assert await auth.authenticate(header, "jdoe") == stored
+    assert loads == ["jdoe"]
+    with pytest.raises(Unauthorized):
+        await auth.authenticate(basic("jdoe:wrong-password"), "jdoe")
+    with pytest.raises(Unauthorized):
+        await auth.authenticate(basic("nobody:right-password"), "nobody")
+    with pytest.raises(Unauthorized):  # valid credentials, another login in the URL
+        await auth.authenticate(header, "someone-else")
