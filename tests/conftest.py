@@ -9,17 +9,28 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.server import ServerProcess, database_url_for
+from tests.support.server import ServerProcess, database_url_for, free_port
+from tests.support.smtp import SmtpServer
 
 ALICE = ("alice", "alice-secret-1")
 BOB = ("bob", "bob-secret-22")
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """A running `onstream serve` with accounts alice and bob."""
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) that the shared test server delivers to."""
+    server = SmtpServer(free_port()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpServer) -> Iterator[ServerProcess]:
+    """A running `onstream serve` with accounts alice and bob, mailing to `smtp`."""
     workdir: Path = tmp_path_factory.mktemp("server")
-    proc = ServerProcess(workdir=workdir, database_url=database_url_for(workdir))
+    proc = ServerProcess(
+        workdir=workdir, database_url=database_url_for(workdir), extra_env=smtp.env()
+    )
     for login, password in (ALICE, BOB):
         result = proc.cli(
             "user", "add", login, "--email", f"{login}@example.com", "--password", password

@@ -61,9 +61,18 @@ def test_the_table_holds_every_documented_code_and_nothing_else() -> None:
 
 @pytest.mark.parametrize(
     ("code", "hours"),
-    [("UP55", 5.5), ("UP575", 5.75), ("UM95", -9.5), ("UP1275", 12.75), ("UM35", -3.5),
-     ("UTC", 0), ("UP14", 14), ("UM12", -12), ("UP875", 8.75)],
-)  # fmt: skip
+    [
+        ("UP55", 5.5),
+        ("UP575", 5.75),
+        ("UM95", -9.5),
+        ("UP1275", 12.75),
+        ("UM35", -3.5),
+        ("UTC", 0),
+        ("UP14", 14),
+        ("UM12", -12),
+        ("UP875", 8.75),
+    ],
+)
 def test_fractional_codes_are_fixed_offsets(code: str, hours: float) -> None:
     wall = datetime(2010, 7, 10, 18)
     assert clock(code, dst=False).to_utc(wall) == wall - timedelta(hours=hours)

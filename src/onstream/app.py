@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +13,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from onstream.config import Settings, load_settings
+from onstream.mail.sender import sender_for
+from onstream.mail.worker import DeliveryWorker
 from onstream.protocol.auth import Authenticator, CredentialCache
 from onstream.protocol.endpoint import ApiEndpoint
 from onstream.routes import RESOURCES
@@ -39,17 +42,22 @@ def create_app(settings: Settings) -> Starlette:
         async with transaction(engine, write=False) as conn:
             return await repository.credential_epoch_value(conn)
 
+    worker = DeliveryWorker(engine=engine, sender=sender_for(settings), settings=settings)
     endpoint = ApiEndpoint(
         settings=settings,
         engine=engine,
         authenticator=Authenticator(cache=cache, load_account=load_account, load_epoch=load_epoch),
         resources=RESOURCES,
-        services={"credential_cache": cache},
+        services={"credential_cache": cache, "mail_worker": worker},
     )
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        task = asyncio.create_task(worker.run()) if settings.mail_worker else None
         yield
+        if task is not None:
+            worker.stop()
+            await task
         await engine.dispose()
 
     routes = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from onstream.invitees import routes as invitees
 from onstream.protocol.resources import Resource
 from onstream.sessions import routes as sessions
 from onstream.users import routes as users
@@ -21,5 +22,14 @@ RESOURCES: dict[str, Resource] = {
             },
         ),
         Resource("sessions", {"GET": sessions.get_sessions}),
+        Resource(
+            "invitee",
+            {
+                "PUT": invitees.put_invitee,
+                "POST": invitees.post_invitee,
+                "DELETE": invitees.delete_invitee,
+            },
+        ),
+        Resource("invitees", {"GET": invitees.get_invitees}),
     )
 }

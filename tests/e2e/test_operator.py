@@ -134,9 +134,19 @@ def test_user_add_refuses_a_taken_login(tmp_path: Path) -> None:
 def test_user_add_accepts_timezone_dst_and_phone_bridge(tmp_path: Path) -> None:
     proc = sqlite_server(tmp_path)
     result = proc.cli(
-        "user", "add", "gina", "--email", "g@example.com", "--password", "longenough",
-        "--timezone", "Europe/Berlin", "--dst", "1", "--phone-bridge",
-    )  # fmt: skip
+        "user",
+        "add",
+        "gina",
+        "--email",
+        "g@example.com",
+        "--password",
+        "longenough",
+        "--timezone",
+        "Europe/Berlin",
+        "--dst",
+        "1",
+        "--phone-bridge",
+    )
     assert result.returncode == 0, result.stderr
     with sqlite3.connect(tmp_path / "onstream.db") as db:
         row = db.execute("select timezone, dst, phone_bridge from users").fetchone()

@@ -14,9 +14,16 @@ from tests.support.api import error, ok, rest
 from tests.support.server import ServerProcess
 
 DEFAULT_FIELDS = {
-    "id", "topic", "start_time", "duration", "timezone", "password",
-    "session_access_code", "session_link", "custom_data",
-}  # fmt: skip
+    "id",
+    "topic",
+    "start_time",
+    "duration",
+    "timezone",
+    "password",
+    "session_access_code",
+    "session_link",
+    "custom_data",
+}
 ALL_FIELDS = "id;topic;start_time;duration;timezone;password;friendly_url;session_key;session_access_code;session_link;custom_data;start_time_utc;end_time_utc;created_at;updated_at"  # noqa: E501
 
 DOCUMENTED_PUT = {
@@ -124,9 +131,15 @@ def test_session_key_and_link(jdoe: httpx.Client, server: ServerProcess) -> None
 
 @pytest.mark.parametrize(
     ("value", "message"),
-    [("Team", "friendly_url"), ("a b", "friendly_url"), ("x" * 65, "friendly_url"),
-     ("go", "reserved"), ("play", "reserved"), ("account", "reserved")],
-)  # fmt: skip
+    [
+        ("Team", "friendly_url"),
+        ("a b", "friendly_url"),
+        ("x" * 65, "friendly_url"),
+        ("go", "reserved"),
+        ("play", "reserved"),
+        ("account", "reserved"),
+    ],
+)
 def test_bad_friendly_url_is_400(jdoe: httpx.Client, value: str, message: str) -> None:
     before = listing(jdoe)
     body = {"topic": "T", "duration": 5, "start_time": "2030-01-01 10:00:00", "friendly_url": value}
@@ -202,9 +215,14 @@ def test_custom_data_in_php_bracket_form_fields(jdoe: httpx.Client) -> None:
 
 @pytest.mark.parametrize(
     ("custom", "message"),
-    [({"custom2": "gap"}, "without gaps"), ({"custom1": "x" * 201}, "200"),
-     ({"color": "red"}, "custom1"), ({"custom1": {"nested": 1}}, "string"), ("[1,2]", "object")],
-)  # fmt: skip
+    [
+        ({"custom2": "gap"}, "without gaps"),
+        ({"custom1": "x" * 201}, "200"),
+        ({"color": "red"}, "custom1"),
+        ({"custom1": {"nested": 1}}, "string"),
+        ("[1,2]", "object"),
+    ],
+)
 def test_bad_custom_data_is_400_and_writes_nothing(
     jdoe: httpx.Client, custom: Any, message: str
 ) -> None:
@@ -217,11 +235,18 @@ def test_bad_custom_data_is_400_and_writes_nothing(
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
-    [("topic", "", "topic"), ("topic", "x" * 256, "topic"), ("duration", 0, "duration"),
-     ("duration", 1441, "duration"), ("duration", "abcd", "duration"),
-     ("start_time", "tomorrow", "start_time"), ("start_time", "2030-02-30 10:00:00", "start_time"),
-     ("timezone", "UP155", "timezone"), ("password", "p" * 256, "password")],
-)  # fmt: skip
+    [
+        ("topic", "", "topic"),
+        ("topic", "x" * 256, "topic"),
+        ("duration", 0, "duration"),
+        ("duration", 1441, "duration"),
+        ("duration", "abcd", "duration"),
+        ("start_time", "tomorrow", "start_time"),
+        ("start_time", "2030-02-30 10:00:00", "start_time"),
+        ("timezone", "UP155", "timezone"),
+        ("password", "p" * 256, "password"),
+    ],
+)
 def test_every_bad_field_is_400_naming_it_and_writes_nothing(
     jdoe: httpx.Client, field: str, value: Any, message: str
 ) -> None:
@@ -358,9 +383,15 @@ def test_paging_count_offset_order(make_account: MakeAccount) -> None:
 
 @pytest.mark.parametrize(
     ("query", "name"),
-    [("count/0", "count"), ("count/1001", "count"), ("count/abcd", "count"),
-     ("offset/-1", "offset"), ("offset/abcd", "offset"), ("order/sideways", "order")],
-)  # fmt: skip
+    [
+        ("count/0", "count"),
+        ("count/1001", "count"),
+        ("count/abcd", "count"),
+        ("offset/-1", "offset"),
+        ("offset/abcd", "offset"),
+        ("order/sideways", "order"),
+    ],
+)
 def test_bad_paging_is_400(jdoe: httpx.Client, query: str, name: str) -> None:
     assert name in error(jdoe.get(f"sessions/{query}/format/json"), 400)
 

@@ -33,8 +33,13 @@ def test_get_user_is_the_account(make_account: MakeAccount) -> None:
 
 def test_post_user_edits_the_profile(make_account: MakeAccount) -> None:
     client = make_account()
-    body = {"first_name": "Ada", "last_name": "Lovelace", "timezone": "UM5", "dst": 1,
-            "email": "Ada@Example.com"}  # fmt: skip
+    body = {
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "timezone": "UM5",
+        "dst": 1,
+        "email": "Ada@Example.com",
+    }
     assert ok(rest(client, "POST", "user", body))["message"] == "User updated"
     account = me(client)
     assert account["first_name"] == "Ada"
@@ -57,10 +62,14 @@ def test_new_account_timezone_applies_to_the_next_session_at_once(
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({"timezone": "Mars/Olympus"}, "timezone"), ({"dst": "maybe"}, "dst"),
-     ({"email": "not-an-address"}, "email"), ({"first_name": "x" * 101}, "first_name"),
-     ({"login": "bad login"}, "login")],
-)  # fmt: skip
+    [
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"dst": "maybe"}, "dst"),
+        ({"email": "not-an-address"}, "email"),
+        ({"first_name": "x" * 101}, "first_name"),
+        ({"login": "bad login"}, "login"),
+    ],
+)
 def test_bad_profile_input_is_400_and_writes_nothing(
     make_account: MakeAccount, body: dict[str, object], field: str
 ) -> None:

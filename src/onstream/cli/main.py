@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from onstream.cli import database, serve, users
+from onstream.cli import database, mail, serve, users
 from onstream.config import SettingsError
 from onstream.errors import DomainError
 
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_parser(sub)
     database.add_parser(sub)
     users.add_parser(sub)
+    mail.add_parser(sub)
     return parser
 
 

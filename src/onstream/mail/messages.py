@@ -83,8 +83,9 @@ def build(invite: Invitation, *, sender: str, now: datetime) -> EmailMessage:
     message["Date"] = format_datetime(now.replace(tzinfo=UTC))
     message["Message-ID"] = make_msgid(domain=_domain(sender))
     message.set_content(_render(invite.kind, "body.txt", context), cte="quoted-printable")
-    message.add_alternative(_render(invite.kind, "body.html", context), subtype="html",
-                            cte="quoted-printable")  # fmt: skip
+    message.add_alternative(
+        _render(invite.kind, "body.html", context), subtype="html", cte="quoted-printable"
+    )
     method = "CANCEL" if invite.kind == "cancel" else "REQUEST"
     ics = calendar_part(
         method=method,
@@ -99,9 +100,13 @@ def build(invite: Invitation, *, sender: str, now: datetime) -> EmailMessage:
         attendee_email=invite.recipient_email,
         stamp=now,
     )
-    message.add_alternative(ics, maintype="text", subtype="calendar",
-                            params={"method": method, "charset": "utf-8"},
-                            cte="base64")  # fmt: skip
+    message.add_alternative(
+        ics,
+        maintype="text",
+        subtype="calendar",
+        params={"method": method, "charset": "utf-8"},
+        cte="base64",
+    )
     return message
 
 

@@ -44,8 +44,11 @@ class ConsoleSender:
     """Logs each message instead of sending it (no SMTP server configured)."""
 
     async def send(self, message: EmailMessage) -> None:
-        log.info("mail to %s: %s (console sender; set ONSTREAM_SMTP_HOST to deliver)",
-                 message["To"], message["Subject"])  # fmt: skip
+        log.info(
+            "mail to %s: %s (console sender; set ONSTREAM_SMTP_HOST to deliver)",
+            message["To"],
+            message["Subject"],
+        )
 
 
 class SmtpSender:

@@ -17,11 +17,18 @@ from onstream.config import Settings
 from onstream.protocol.auth import Authenticator
 from onstream.protocol.errors import MethodNotAllowed, NotFound
 from onstream.protocol.formats import FORMATS, Format, format_from_accept, get_format
-from onstream.protocol.params import Params, merge_params, read_body_params
-from onstream.protocol.resources import Call, Reply, Resource
+from onstream.protocol.params import (
+    Params,
+    Value,
+    close_uploads,
+    merge_params,
+    read_body_params,
+)
+from onstream.protocol.resources import Call, Handler, Reply, Resource
 from onstream.protocol.respond import DEFAULT_FORMAT, render, render_error
 from onstream.protocol.urls import ApiPath, parse_api_path
 from onstream.storage.database import transaction
+from onstream.users.models import Account
 
 FORMAT_NAMES = frozenset(FORMATS)
 READ_METHODS = frozenset({"GET", "HEAD"})
@@ -70,23 +77,38 @@ class ApiEndpoint:
         body = None
         if method not in READ_METHODS:
             body = await read_body_params(request, max_body=self.settings.max_body_bytes)
-        params = Params(
-            merge_params(
-                segments=path.segments, query=request.query_params, body=body, method=method
-            )
+        try:
+            return await self._run(handler, request, path, account, body)
+        finally:
+            if body:
+                await close_uploads(body)
+
+    async def _run(
+        self,
+        handler: Handler,
+        request: Request,
+        path: ApiPath,
+        account: Account,
+        body: dict[str, Value] | None,
+    ) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        merged = merge_params(
+            segments=path.segments, query=request.query_params, body=body, method=method
         )
         fmt = get_format(_format_name(path, request, body).lower())
         api_root = f"/api/{path.version}/{path.username}"
         async with transaction(self.engine, write=method != "GET") as conn:
             call = Call(
                 account=account,
-                params=params,
+                params=Params(merged),
                 conn=conn,
                 settings=self.settings,
                 api_root=api_root,
                 services=self.services,
             )
             reply = await handler(call)
+        for hook in call.after_commit:
+            hook()
         return _respond(reply, fmt, api_root)
 
 

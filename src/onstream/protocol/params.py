@@ -1,179 +1,450 @@
 """Request parameters (CONTRACT §2): decoding bodies, merging sources, typed access.
 
-Bodies come in four encodings, all accepted with PUT, POST and DELETE:
+Existing integrations are PHP programs written from the documentation, so the body decoder
+accepts what they send, byte for byte. PUT, POST and DELETE bodies may be:
 
-1. `application/x-www-form-urlencoded`, with PHP bracket names (`a[0][email]=...`), decoded
-   by `phpquery` exactly as PHP's `parse_str` would;
-2. `input_type=json&rest_data=<JSON>`: the documented approach. The documentation's own
-   snippets build this body as `'input_type=json&rest_data=' . json_encode($parameters)`
-   *without* URL-encoding the JSON, so a `&`, `+` or `%` inside a JSON string would be mangled
-   by a form decoder. When the body is exactly that prefix followed by text that parses as
-   JSON, that text is used as it is; otherwise the form-decoded `rest_data` value is parsed.
-   `rest_data` may be an object, or a list whose first element is the object (`[]` means no
-   parameters, which is what `json_encode(array())` sends). Other form fields are merged
-   underneath it;
-3. a raw `application/json` body (object, or list whose first element is one);
-4. `multipart/form-data`, whose file parts stay `UploadFile` objects.
+1. `application/x-www-form-urlencoded`: decoded exactly as PHP's `parse_str()` would
+   (`phpquery`), bracket names included (`invited_participants[0][email]=a@b.c`); arrays
+   keyed 0..n-1 become lists, so form input has the same shape as JSON input.
+2. `input_type=json&rest_data=<JSON>`, the documented approach. `rest_data` may be an object,
+   or an array whose first element is the object (`[]`, which `json_encode(array())` sends,
+   means no parameters). The other form fields are merged underneath it (rest_data wins),
+   and `input_type` other than `json` is 400. The documentation's snippets build this body as
+   `'input_type=json&rest_data=' . json_encode($parameters)` *without* URL-encoding the JSON,
+   so a JSON string holding `&`, `+`, `%` or `=` ("Tom & Jerry", "a+b@x.com") would be
+   mangled by a form decoder. The rule: where `rest_data=` starts a pair, the raw text after
+   it is read as JSON first; if a JSON value parses there and is followed by nothing or by
+   `&` and more pairs, that value is rest_data. Otherwise (the client URL-encoded the JSON,
+   as `http_build_query` or `encodeURIComponent` do, and `%7B` is not JSON) the form-decoded
+   value is parsed instead. `rest_data` without `input_type` is read as JSON too: JSON is the
+   only input type there is.
+3. A raw JSON body (`application/json`, `text/json`, `*/*+json`): an object, or an array whose
+   first element is one. A body of any other non-multipart type that starts (after
+   whitespace) with `{` or `[` is read as JSON as well: `curl -d '{"topic": ...}'` labels it
+   form-urlencoded, and as a form it could mean nothing (PHP drops a name starting with `[`).
+4. `multipart/form-data`: fields are text, file parts stay starlette `UploadFile`s, and field
+   names follow the same PHP bracket rules; `input_type`/`rest_data` work here as in (2).
+   Text parts are decoded by starlette, which falls back to Latin-1 for bytes that are not
+   UTF-8 instead of refusing them.
 
-A body that claims JSON but does not parse is 400 and names the problem; so is a body that is
-not UTF-8. Unknown parameters are ignored, never an error.
+An empty body means no parameters, whatever its type. A missing or unknown content type is
+read as form-urlencoded: that is what PHP's cURL sends for a string body. Errors are 400 with
+one sentence naming the problem: a body that claims JSON but does not parse, bytes that are
+not UTF-8, a nesting deeper than 64 levels or more than 1000 form pairs (PHP's limits). A body
+beyond `max_body` bytes is 413, found without reading more than `max_body` bytes.
+
+`Params` is the typed view every resource reads; unknown parameters are ignored, never an error.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
-import secrets
-from collections.abc import Iterable, Mapping
-from typing import Any, Literal, TypeVar, overload
-from urllib.parse import quote
+from collections.abc import AsyncGenerator, Iterable, Iterator, Mapping, Sequence
+from contextlib import aclosing
+from types import MappingProxyType
+from typing import Literal, TypeAlias, cast, overload
 
-import orjson
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
 from onstream.protocol.errors import BadRequest, PayloadTooLarge
-from onstream.protocol.phpquery import as_lists, parse_php_query
+from onstream.protocol.phpquery import (
+    MAX_DEPTH,
+    MAX_VARIABLES,
+    build_php_arrays,
+    parse_php_query,
+    php_lists,
+)
 
-T = TypeVar("T")
+Value: TypeAlias = "str | int | float | bool | UploadFile | list[Value] | dict[str, Value] | None"
+"""A parameter value: form text, any JSON value, an uploaded file, or nested lists/dicts."""
 
-_RAW_REST_DATA = re.compile(r"input_type=json&rest_data=(?P<json>[\[{].*)\Z", re.DOTALL)
-_INTEGER = re.compile(r"[+-]?\d+")
-_TRUE = frozenset({"1", "true", "on", "yes"})
-_FALSE = frozenset({"0", "false", "off", "no", ""})
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_DIGITS = re.compile(r"[+-]?[0-9]{1,40}")
+_DECLARED_LENGTH = re.compile(r"[0-9]+")
+_REST_DATA = re.compile(r"(?:^|&)rest_data=")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_ENVELOPE = ("input_type", "rest_data")
+_TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+_FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 
 
-async def read_body_params(request: Request, *, max_body: int) -> dict[str, Any]:
-    """The parameters a PUT, POST or DELETE body carries, in any of the four encodings."""
-    content_type = request.headers.get("content-type", "").lower()
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > max_body:
-        raise PayloadTooLarge(f"The request body is larger than {max_body} bytes")
-    if content_type.startswith("multipart/form-data"):
-        return await _multipart(request)
-    body = await _read_limited(request, max_body)
-    if not body.strip():
+# --- reading the body ----------------------------------------------------------------------
+
+
+async def read_body_params(request: Request, *, max_body: int) -> dict[str, Value]:
+    """The parameters of a PUT, POST or DELETE body, in any of the encodings described above.
+
+    Consumes the request's body stream. File uploads are returned open; the caller closes
+    them (`close_uploads`) when the request is done.
+    """
+    _check_declared_length(request, max_body)
+    media_type = _media_type(request.headers.get("content-type"))
+    if media_type == "multipart/form-data":
+        return await _multipart_params(request, max_body)
+    text = _utf8_body(await _read_body(request, max_body))
+    if not text.strip():
         return {}
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise BadRequest("The request body is not valid UTF-8") from None
-    if content_type.startswith("application/json") or content_type.endswith("+json"):
-        return _json_object(text, what="The JSON body")
-    return _form(text)
+    if _is_json_media(media_type) or text.lstrip()[:1] in ("{", "["):
+        return _first_object(_parse_json(text, what="The request body"), what="The JSON body")
+    return _form_params(text)
 
 
-async def _read_limited(request: Request, max_body: int) -> bytes:
-    chunks: list[bytes] = []
+async def close_uploads(values: Mapping[str, Value]) -> None:
+    """Close every `UploadFile` among `values`, however deeply nested (their temp files)."""
+    for upload in _uploads(values.values()):
+        await upload.close()
+
+
+def _check_declared_length(request: Request, max_body: int) -> None:
+    """Refuse early when the client announces a body beyond the limit."""
+    declared = request.headers.get("content-length", "")
+    if _DECLARED_LENGTH.fullmatch(declared) and int(declared) > max_body:
+        raise _too_large(max_body)
+
+
+def _too_large(max_body: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"The request body is larger than the limit of {max_body} bytes")
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def _is_json_media(media_type: str) -> bool:
+    return media_type in ("application/json", "text/json") or media_type.endswith("+json")
+
+
+async def _limited_stream(request: Request, max_body: int) -> AsyncGenerator[bytes, None]:
+    """The body's chunks, stopping with 413 as soon as more than `max_body` bytes arrived."""
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_body:
-            raise PayloadTooLarge(f"The request body is larger than {max_body} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    async with aclosing(request.stream()) as chunks:
+        async for chunk in chunks:
+            size += len(chunk)
+            if size > max_body:
+                raise _too_large(max_body)
+            yield chunk
 
 
-def _form(text: str) -> dict[str, Any]:
-    """Form fields, with `input_type=json&rest_data=` unpacked on top of them."""
-    raw = _RAW_REST_DATA.match(text)
+async def _read_body(request: Request, max_body: int) -> bytes:
+    async with aclosing(_limited_stream(request, max_body)) as stream:
+        return b"".join([chunk async for chunk in stream])
+
+
+def _utf8_body(raw: bytes) -> str:
+    """The body as text; a UTF-8 byte order mark is dropped, other non-UTF-8 bytes are 400."""
+    try:
+        return raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(
+            f"The request body is not valid UTF-8 (byte {raw[exc.start]:#04x} at position "
+            f"{exc.start})"
+        ) from None
+
+
+# --- form bodies and the input_type/rest_data envelope -------------------------------------
+
+
+def _form_params(text: str) -> dict[str, Value]:
+    """A form body; `rest_data` is read raw first (see the module docstring), then decoded."""
+    raw = _split_raw_rest_data(text)
     if raw is not None:
-        try:
-            return _first_object(orjson.loads(raw.group("json")), what="rest_data")
-        except orjson.JSONDecodeError:
-            pass  # the JSON was URL-encoded after all: decode the form below
-    fields = as_lists(parse_php_query(text))
-    input_type = fields.pop("input_type", None)
-    rest_data = fields.pop("rest_data", None)
-    if input_type is None and rest_data is None:
-        return dict(fields)
-    if not isinstance(input_type, str) or input_type.lower() != "json":
-        raise BadRequest(f"input_type must be 'json', not {input_type!r}")
-    if not isinstance(rest_data, str):
-        raise BadRequest("rest_data must be a JSON object when input_type is json")
-    return {**fields, **_json_object(rest_data, what="rest_data")}
+        fields, document = raw
+        return _merge_rest_data(fields, document)
+    return _unwrap_envelope(_form_fields(text))
 
 
-def _json_object(text: str, *, what: str) -> dict[str, Any]:
+def _form_fields(text: str) -> dict[str, Value]:
+    # Every form value (str, list, dict of those) is a Value; the containers are fresh.
+    return cast(dict[str, Value], php_lists(parse_php_query(text)))
+
+
+def _split_raw_rest_data(text: str) -> tuple[dict[str, Value], object] | None:
+    """The other form fields and the raw JSON after `rest_data=`, or None if it isn't JSON."""
+    match = _REST_DATA.search(text)
+    if match is None:
+        return None
     try:
-        value = orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"{what} is not valid JSON: {exc}") from None
-    return _first_object(value, what=what)
+        document, end = _DECODER.raw_decode(text, match.end())
+    except (ValueError, RecursionError):
+        return None
+    tail = text[end:]
+    if tail.strip() and not tail.startswith("&"):
+        return None
+    _check_json_tree(document, what="rest_data", depth=0)
+    return _form_fields(text[: match.start()] + "&" + tail), document
 
 
-def _first_object(value: Any, *, what: str) -> dict[str, Any]:
-    """The object itself, or the first element of a list of objects (`[]`: no parameters)."""
+def _unwrap_envelope(fields: dict[str, Value]) -> dict[str, Value]:
+    """Apply `input_type`/`rest_data` when the (already decoded) fields carry them."""
+    if not any(name in fields for name in _ENVELOPE):
+        return fields
+    _check_input_type(fields.get("input_type"))
+    document = _parse_json(_rest_data_text(fields.get("rest_data")), what="rest_data")
+    return _merge_rest_data(fields, document)
+
+
+def _merge_rest_data(fields: Mapping[str, Value], document: object) -> dict[str, Value]:
+    """rest_data's parameters over the other fields; the envelope itself is not a parameter."""
+    _check_input_type(fields.get("input_type"))
+    merged = {name: value for name, value in fields.items() if name not in _ENVELOPE}
+    merged.update(_first_object(document, what="rest_data"))
+    return merged
+
+
+def _check_input_type(value: Value) -> None:
+    if value is None or (isinstance(value, str) and value.strip().lower() == "json"):
+        return
+    shown = f"'{value}'" if isinstance(value, str) else "given as bracketed fields"
+    raise BadRequest(
+        f"input_type {shown} is not supported; send input_type=json and the parameters as a "
+        "JSON object in rest_data"
+    )
+
+
+def _rest_data_text(value: Value) -> str:
+    if value is None:
+        raise BadRequest("input_type=json needs a rest_data parameter holding a JSON object")
+    if not isinstance(value, str):
+        raise BadRequest("rest_data must be JSON text, not bracketed form fields")
+    return value
+
+
+# --- JSON ----------------------------------------------------------------------------------
+
+
+class _NonFiniteNumber(ValueError):
+    """NaN, Infinity or an overflowing number: Python reads them, JSON does not allow them."""
+
+
+def _reject_constant(name: str) -> object:
+    raise _NonFiniteNumber(name)
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise _NonFiniteNumber(text)
+    return number
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+
+
+def _parse_json(text: str, *, what: str) -> object:
+    """Strict JSON (no NaN, no lone surrogates, bounded nesting); 400 naming `what` otherwise."""
+    try:
+        document = _DECODER.decode(text)
+    except json.JSONDecodeError as exc:
+        raise BadRequest(f"{what} is not valid JSON: {exc.msg} at position {exc.pos}") from None
+    except _NonFiniteNumber as exc:
+        raise BadRequest(f"{what} is not valid JSON: {exc} is not a number JSON allows") from None
+    except (ValueError, RecursionError):
+        raise BadRequest(f"{what} is not valid JSON: a number or the nesting is too big") from None
+    _check_json_tree(document, what=what, depth=0)
+    return document
+
+
+def _check_json_tree(value: object, *, what: str, depth: int) -> None:
+    """Refuse what the rest of the server cannot store or render: deep nesting, lone surrogates."""
+    if depth > MAX_DEPTH:
+        raise BadRequest(f"{what} is nested more than {MAX_DEPTH} levels deep")
+    if isinstance(value, str) and _SURROGATE.search(value):
+        raise BadRequest(f"{what} contains an unpaired UTF-16 surrogate escape")
+    items: Iterable[object] = ()
     if isinstance(value, list):
-        if not value:
+        items = value
+    elif isinstance(value, dict):
+        items = (part for pair in value.items() for part in pair)
+    for item in items:
+        _check_json_tree(item, what=what, depth=depth + 1)
+
+
+def _first_object(document: object, *, what: str) -> dict[str, Value]:
+    """The object itself, or the first element of an array (`[]`: no parameters)."""
+    if isinstance(document, list):
+        if not document:
             return {}
-        value = value[0]
-    if not isinstance(value, dict):
-        raise BadRequest(f"{what} must be a JSON object of parameters")
-    return value
+        document = document[0]
+    if not isinstance(document, dict):
+        raise BadRequest(
+            f"{what} must be a JSON object of parameters, or an array whose first element is one"
+        )
+    return cast(dict[str, Value], document)  # json.loads: str keys, JSON values
 
 
-async def _multipart(request: Request) -> dict[str, Any]:
-    """Multipart fields nested by their PHP bracket names; file parts stay `UploadFile`s."""
+# --- multipart -----------------------------------------------------------------------------
+
+
+async def _multipart_params(request: Request, max_body: int) -> dict[str, Value]:
+    """Multipart fields nested by PHP bracket names; uploads no parameter keeps are closed."""
+    form = await _parse_multipart(request, max_body)
     try:
-        form = await request.form()
-    except Exception as exc:  # noqa: BLE001  # python-multipart's errors share no base class
-        raise BadRequest(f"The multipart body cannot be read: {exc}") from None
-    marker = f"\0upload-{secrets.token_hex(8)}-"
-    files: dict[str, UploadFile] = {}
-    pairs = []
-    for index, (name, value) in enumerate(form.multi_items()):
+        pairs = form.multi_items()
+        fields = _unwrap_envelope(cast(dict[str, Value], php_lists(build_php_arrays(pairs))))
+    except BaseException:
+        await form.close()
+        raise
+    await _close_dropped(form, fields)
+    return fields
+
+
+async def _parse_multipart(request: Request, max_body: int) -> FormData:
+    """starlette's own multipart parser (what `request.form()` runs), fed a size-limited stream."""
+    async with aclosing(_limited_stream(request, max_body)) as stream:
+        parser = MultiPartParser(
+            request.headers, stream, max_files=MAX_VARIABLES, max_fields=MAX_VARIABLES
+        )
+        try:
+            return await parser.parse()
+        except MultiPartException as exc:
+            reason = exc.message.rstrip(".")
+            raise BadRequest(f"The multipart/form-data body cannot be read: {reason}") from None
+
+
+async def _close_dropped(form: FormData, kept: Mapping[str, Value]) -> None:
+    """Close uploads that a later field of the same name replaced: nobody else will."""
+    reachable = {id(upload) for upload in _uploads(kept.values())}
+    for _, value in form.multi_items():
+        if isinstance(value, UploadFile) and id(value) not in reachable:
+            await value.close()
+
+
+def _uploads(values: Iterable[Value]) -> Iterator[UploadFile]:
+    for value in values:
         if isinstance(value, UploadFile):
-            files[f"{marker}{index}"] = value
-            value = f"{marker}{index}"
-        pairs.append(f"{quote(name, safe='[]')}={quote(value, safe='')}")
-    return _put_files_back(as_lists(parse_php_query("&".join(pairs))), files)  # type: ignore[no-any-return]
+            yield value
+        elif isinstance(value, list):
+            yield from _uploads(value)
+        elif isinstance(value, dict):
+            yield from _uploads(value.values())
 
 
-def _put_files_back(value: Any, files: Mapping[str, UploadFile]) -> Any:
-    if isinstance(value, str):
-        return files.get(value, value)
-    if isinstance(value, list):
-        return [_put_files_back(v, files) for v in value]
-    if isinstance(value, dict):
-        return {k: _put_files_back(v, files) for k, v in value.items()}
-    return value
+# --- merging sources -----------------------------------------------------------------------
 
 
 def merge_params(
     *,
     segments: Mapping[str, str],
     query: Mapping[str, str],
-    body: Mapping[str, Any] | None,
+    body: Mapping[str, Value] | None,
     method: str,
-) -> dict[str, Any]:
-    """GET: URL segments over the query string. PUT/POST/DELETE: body over URL segments,
-    and the query string is ignored (its `format` is read elsewhere)."""
-    if method in ("GET", "HEAD"):
-        return {**query, **segments}
-    return {**segments, **(body or {})}
+) -> dict[str, Value]:
+    """One mapping from the request's sources, by the documented precedence.
+
+    GET (and HEAD): URL key/value segments over the query string; a body is ignored.
+    Every other method: the body over the segments (`DELETE .../session/id/7` works, and a
+    body `id` wins), and the query string is ignored, as the documentation says.
+    """
+    merged: dict[str, Value] = {}
+    if method.upper() in READ_METHODS:
+        merged.update(query)
+        merged.update(segments)
+    else:
+        merged.update(segments)
+        merged.update(body or {})
+    return merged
+
+
+# --- typed access --------------------------------------------------------------------------
 
 
 class Params:
-    """Typed, validated access to a request's parameters; errors name the parameter."""
+    """Typed, validated access to a request's parameters.
 
-    __slots__ = ("_values",)
+    Every accessor returns None (or its `default`) when the parameter is missing or JSON
+    null, and raises BadRequest with one sentence naming the parameter when it is present but
+    unusable, so handlers never see a half-valid value and nothing gets written.
+    """
 
-    def __init__(self, values: Mapping[str, Any]) -> None:
-        self._values = values
+    __slots__ = ("_path", "_values")
+
+    def __init__(self, values: Mapping[str, Value], *, path: str = "") -> None:
+        """`path` names where these values sit inside a bigger request, for error messages
+        (`invited_participants[0]`); top-level parameters have none."""
+        self._values: dict[str, Value] = dict(values)
+        self._path = path
+
+    def _label(self, name: str) -> str:
+        return f"{self._path}[{name}]" if self._path else name
 
     @property
-    def mapping(self) -> Mapping[str, Any]:
-        """Every parameter as decoded."""
-        return self._values
+    def mapping(self) -> Mapping[str, Value]:
+        """Every parameter as decoded (read-only)."""
+        return MappingProxyType(self._values)
 
     def has(self, name: str) -> bool:
-        """Whether the parameter was given at all (even empty)."""
+        """Whether the parameter was sent at all, even empty or null (for partial updates)."""
         return name in self._values
 
-    def raw(self, name: str) -> Any:
-        """The decoded value (nested lists and mappings included), or None."""
+    def raw(self, name: str) -> Value:
+        """The value as decoded, nested lists and dicts included; None when missing."""
         return self._values.get(name)
 
+    def nested(self, name: str) -> list[Params]:
+        """The entries of a list-of-objects parameter (`invited_participants`), each as Params.
+
+        Accepted shapes, all meaning the same list: a JSON array of objects; a PHP form array
+        (`name[0][email]=...`, numbered from anywhere, since PHP code would just loop over it);
+        a single object (one entry); or any of these as JSON text, because the documentation
+        describes these parameters as "JSON array" and form clients send them as a string.
+        Missing, null or blank text means no entries.
+        """
+        value = self._values.get(name)
+        label = self._label(name)
+        if isinstance(value, str):
+            if not value.strip():
+                return []
+            value = cast(Value, _parse_json(value, what=f"Parameter '{label}'"))
+        return [
+            Params(entry, path=f"{label}[{index}]")
+            for index, entry in enumerate(_entries(label, value))
+        ]
+
+    def _given(self, name: str, required: bool) -> Value:
+        value = self._values.get(name)
+        if value is None and required:
+            raise BadRequest(f"Parameter '{self._label(name)}' is required")
+        return value
+
+    @overload
+    def text(
+        self,
+        name: str,
+        *,
+        required: Literal[True],
+        default: str | None = ...,
+        max_length: int | None = ...,
+        min_length: int | None = ...,
+        strip: bool = ...,
+    ) -> str: ...
+    @overload
+    def text(
+        self,
+        name: str,
+        *,
+        required: bool = ...,
+        default: str,
+        max_length: int | None = ...,
+        min_length: int | None = ...,
+        strip: bool = ...,
+    ) -> str: ...
+    @overload
+    def text(
+        self,
+        name: str,
+        *,
+        required: bool = ...,
+        default: None = ...,
+        max_length: int | None = ...,
+        min_length: int | None = ...,
+        strip: bool = ...,
+    ) -> str | None: ...
     def text(
         self,
         name: str,
@@ -184,101 +455,200 @@ class Params:
         min_length: int | None = None,
         strip: bool = True,
     ) -> str | None:
-        """A string parameter; numbers are taken as their decimal text."""
-        value = self._values.get(name)
+        """A text parameter; JSON numbers count as their decimal text.
+
+        Surrounding whitespace is removed unless `strip=False` (passwords, titles kept
+        verbatim). An empty value is returned as "" (the caller decides what it means),
+        except that a required parameter must not be empty. Lengths count characters.
+        """
+        value = self._given(name, required)
         if value is None:
-            if required:
-                raise BadRequest(f"Parameter '{name}' is required")
             return default
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise BadRequest(f"Parameter '{name}' must be a string")
-        text = value if isinstance(value, str) else str(value)
+        text = _as_text(self._label(name), value)
         if strip:
             text = text.strip()
-        if min_length is not None and len(text) < min_length:
-            raise BadRequest(f"Parameter '{name}' must be at least {min_length} characters long")
-        if max_length is not None and len(text) > max_length:
-            raise BadRequest(f"Parameter '{name}' must be at most {max_length} characters long")
+        if required and not text:
+            raise BadRequest(f"Parameter '{self._label(name)}' must not be empty")
+        _check_length(self._label(name), text, min_length, max_length)
         return text
 
     @overload
     def integer(
-        self, name: str, *, required: Literal[True], min: int | None = ..., max: int | None = ...
+        self,
+        name: str,
+        *,
+        required: Literal[True],
+        default: int | None = ...,
+        min: int | None = ...,
+        max: int | None = ...,
     ) -> int: ...
     @overload
     def integer(
-        self, name: str, *, default: int, min: int | None = ..., max: int | None = ...
+        self,
+        name: str,
+        *,
+        required: bool = ...,
+        default: int,
+        min: int | None = ...,
+        max: int | None = ...,
     ) -> int: ...
     @overload
-    def integer(self, name: str, *, min: int | None = ..., max: int | None = ...) -> int | None: ...
+    def integer(
+        self,
+        name: str,
+        *,
+        required: bool = ...,
+        default: None = ...,
+        min: int | None = ...,
+        max: int | None = ...,
+    ) -> int | None: ...
     def integer(
         self,
         name: str,
         *,
         required: bool = False,
         default: int | None = None,
-        min: int | None = None,  # `min=1, max=10` reads best at call sites
+        min: int | None = None,  # `min=1, max=1000` reads best at call sites
         max: int | None = None,
     ) -> int | None:
-        """A whole number from a JSON number or a decimal string; anything else is 400."""
-        value = self._values.get(name)
+        """A whole number: a JSON integer (or a float without a fraction) or a decimal string.
+
+        "12", " -3 " and "+7" are accepted; "abcd", "1.5", "", booleans and fractions are 400.
+        Values always fit a signed 64-bit integer (what the database stores).
+        """
+        value = self._given(name, required)
         if value is None:
-            if required:
-                raise BadRequest(f"Parameter '{name}' is required")
             return default
-        number = _as_int(value)
-        if (
-            number is None
-            or (min is not None and number < min)
-            or (max is not None and number > max)
-        ):
-            raise BadRequest(f"Parameter '{name}' must be {_range_text(min, max)}")
+        number = _whole_number(value)
+        if number is None or not _in_range(number, min, max):
+            raise BadRequest(
+                f"Parameter '{self._label(name)}' must be {_whole_number_rule(min, max)}"
+            )
+        if not _INT64_MIN <= number <= _INT64_MAX:
+            rule = _whole_number_rule(_INT64_MIN, _INT64_MAX)
+            raise BadRequest(f"Parameter '{self._label(name)}' must be {rule}")
         return number
 
-    def boolean(self, name: str, *, default: bool | None = None) -> bool | None:
-        """1/0, true/false (any case), on/off, yes/no, or a JSON boolean."""
-        value = self._values.get(name)
+    @overload
+    def boolean(
+        self, name: str, *, required: Literal[True], default: bool | None = ...
+    ) -> bool: ...
+    @overload
+    def boolean(self, name: str, *, required: bool = ..., default: bool) -> bool: ...
+    @overload
+    def boolean(self, name: str, *, required: bool = ..., default: None = ...) -> bool | None: ...
+    def boolean(
+        self, name: str, *, required: bool = False, default: bool | None = None
+    ) -> bool | None:
+        """A yes/no parameter: JSON true/false, 1/0 (number or text), or the words true/false,
+        yes/no, on/off in any case (yes/no and on/off because people and HTML checkboxes send
+        them, and they cannot mean anything else). Anything else, "" included, is 400.
+        """
+        value = self._given(name, required)
         if value is None:
             return default
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, int) and value in (0, 1):
-            return bool(value)
-        if isinstance(value, str):
-            lowered = value.strip().lower()
-            if lowered in _TRUE:
-                return True
-            if lowered in _FALSE:
-                return False
-        raise BadRequest(f"Parameter '{name}' must be 1 or 0 (true or false)")
+        flag = _flag(value)
+        if flag is None:
+            raise BadRequest(f"Parameter '{self._label(name)}' must be 1 or 0, true or false")
+        return flag
 
+    @overload
     def choice(
-        self, name: str, options: Iterable[str], *, default: str | None = None
+        self,
+        name: str,
+        options: Sequence[str],
+        *,
+        required: Literal[True],
+        default: str | None = ...,
+    ) -> str: ...
+    @overload
+    def choice(
+        self, name: str, options: Sequence[str], *, required: bool = ..., default: str
+    ) -> str: ...
+    @overload
+    def choice(
+        self, name: str, options: Sequence[str], *, required: bool = ..., default: None = ...
+    ) -> str | None: ...
+    def choice(
+        self,
+        name: str,
+        options: Sequence[str],
+        *,
+        required: bool = False,
+        default: str | None = None,
     ) -> str | None:
-        """One of a fixed set of words (case-insensitive)."""
-        allowed = tuple(options)
-        value = self.text(name)
-        if value is None or value == "":
+        """One of `options`, matched ignoring case and surrounding space; returns the option."""
+        value = self._given(name, required)
+        if value is None:
             return default
-        lowered = value.lower()
-        if lowered not in allowed:
-            raise BadRequest(f"Parameter '{name}' must be one of {', '.join(allowed)}")
-        return lowered
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            wanted = str(value).strip().casefold()
+            for option in options:
+                if option.casefold() == wanted:
+                    return option
+        raise BadRequest(f"Parameter '{self._label(name)}' must be one of: {', '.join(options)}")
 
 
-def _as_int(value: Any) -> int | None:
+def _entries(label: str, value: Value) -> list[dict[str, Value]]:
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        nested = list(value.values())
+        is_array = bool(nested) and all(isinstance(entry, dict) for entry in nested)
+        value = nested if is_array else [value]
+    if isinstance(value, list) and all(isinstance(entry, dict) for entry in value):
+        return cast(list[dict[str, Value]], value)
+    raise BadRequest(f"Parameter '{label}' must be a list of objects")
+
+
+def _kind(value: Value) -> str:
+    """How a value that is not text reads in an error message."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, UploadFile):
+        return "a file upload"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def _as_text(name: str, value: Value) -> str:
+    if isinstance(value, str):
+        if "\0" in value:
+            raise BadRequest(f"Parameter '{name}' must not contain NUL characters")
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise BadRequest(f"Parameter '{name}' must be text, not {_kind(value)}")
+
+
+def _check_length(name: str, text: str, low: int | None, high: int | None) -> None:
+    if (low is None or len(text) >= low) and (high is None or len(text) <= high):
+        return
+    if low is not None and high is not None:
+        rule = f"between {low} and {high} characters long"
+    elif low is not None:
+        rule = f"at least {low} characters long"
+    else:
+        rule = f"at most {high} characters long"
+    raise BadRequest(f"Parameter '{name}' must be {rule}")
+
+
+def _whole_number(value: Value) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value
     if isinstance(value, float):
         return int(value) if value.is_integer() else None
-    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
         return int(value.strip())
     return None
 
 
-def _range_text(low: int | None, high: int | None) -> str:
+def _in_range(number: int, low: int | None, high: int | None) -> bool:
+    return (low is None or number >= low) and (high is None or number <= high)
+
+
+def _whole_number_rule(low: int | None, high: int | None) -> str:
     if low is not None and high is not None:
         return f"a whole number between {low} and {high}"
     if low is not None:
@@ -286,3 +656,15 @@ def _range_text(low: int | None, high: int | None) -> str:
     if high is not None:
         return f"a whole number of at most {high}"
     return "a whole number"
+
+
+def _flag(value: Value) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _TRUE_WORDS or word in _FALSE_WORDS:
+            return word in _TRUE_WORDS
+    return None

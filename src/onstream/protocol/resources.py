@@ -29,6 +29,8 @@ class Call:
     """`/api/{ver}/{login}` as the client wrote it, for `Location` headers."""
     services: Mapping[str, object] = field(default_factory=dict)
     """Process-wide collaborators a handler may need (the credential cache, the mailer)."""
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    """Run once the request's transaction committed (e.g. wake the mail worker)."""
 
 
 @dataclass(frozen=True, slots=True)

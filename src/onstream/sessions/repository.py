@@ -55,10 +55,18 @@ async def update_session(conn: AsyncConnection, session_id: int, values: dict[st
     await conn.execute(update(sessions).where(sessions.c.id == session_id).values(**values))
 
 
-async def mark_deleted(conn: AsyncConnection, session_id: int, *, now: datetime) -> None:
+async def mark_deleted(
+    conn: AsyncConnection, session_id: int, *, now: datetime, sequence: int
+) -> None:
     """Delete a session, keeping its row for 410 answers and freeing its URL and code."""
     await update_session(
         conn,
         session_id,
-        {"deleted_at": now, "updated_at": now, "friendly_url": None, "access_code": None},
+        {
+            "deleted_at": now,
+            "updated_at": now,
+            "friendly_url": None,
+            "access_code": None,
+            "sequence": sequence,
+        },
     )

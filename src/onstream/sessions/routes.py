@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from onstream.invitees import mailing
+from onstream.invitees import service as invitees
+from onstream.invitees.routes import context, participants
 from onstream.protocol.listing import paging, returned_fields
 from onstream.protocol.params import Params
 from onstream.protocol.resources import Call, Reply, message
@@ -55,22 +58,38 @@ async def get_sessions(call: Call) -> Reply:
 
 
 async def put_session(call: Call) -> Reply:
-    """PUT session: create one; 201 with its URL."""
-    session_id = await service.create(call.conn, call.account, _session_input(call.params))
+    """PUT session: create one, with its invitees; 201 with its URL."""
+    data, entries = _session_input(call.params), participants(call.params)
+    ctx = context(call)
+    session_id = await service.create(call.conn, call.account, data)
+    session = await service.get(call.conn, call.account, session_id)
+    await invitees.apply_participants(ctx, session, entries)
     return Reply(
         message("Session added", id=session_id), status=201, location=f"session/id/{session_id}"
     )
 
 
 async def post_session(call: Call) -> Reply:
-    """POST session: change the fields given."""
+    """POST session: change the fields given; invitees already mailed hear of a move."""
     session_id = _id(call.params)
-    await service.update(call.conn, call.account, session_id, _session_input(call.params))
+    data, entries = _session_input(call.params), participants(call.params)
+    ctx = context(call)
+    session, moved = await service.update(call.conn, call.account, session_id, data)
+    if moved:
+        await mailing.tell_everyone_mailed(
+            call.conn, kind="update", settings=call.settings, owner=call.account, session=session
+        )
+    await invitees.apply_participants(ctx, session, entries)
     return Reply(message("Session updated", id=session_id))
 
 
 async def delete_session(call: Call) -> Reply:
-    """DELETE session: by `id` in the body or the URL."""
+    """DELETE session: by `id` in the body or the URL; invitees who were mailed get a
+    cancellation."""
     session_id = _id(call.params)
-    await service.delete(call.conn, call.account, session_id)
+    context(call)
+    session = await service.delete(call.conn, call.account, session_id)
+    await mailing.tell_everyone_mailed(
+        call.conn, kind="cancel", settings=call.settings, owner=call.account, session=session
+    )
     return Reply(message("Session was deleted", id=session_id))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
@@ -51,23 +52,30 @@ async def create(conn: AsyncConnection, owner: Account, data: SessionInput) -> i
 
 async def update(
     conn: AsyncConnection, owner: Account, session_id: int, data: SessionInput
-) -> Session:
-    """Change the given fields of a live session; returns the session before the change."""
+) -> tuple[Session, bool]:
+    """Change the given fields of a live session.
+
+    Returns the session as it is now, and whether invitees must hear about it (its topic,
+    time or duration changed; the calendar SEQUENCE rose).
+    """
     session = await get(conn, owner, session_id)
     values = _checked_values(owner, data, current=session)
-    if values:
-        if {"topic", "start_utc", "duration"} & values.keys():
-            values["sequence"] = session.sequence + 1
-        values["updated_at"] = utcnow()
-        await _write(values, repository.update_session(conn, session.id, values))
-    return session
+    if not values:
+        return session, False
+    moved = {"topic", "start_utc", "duration"} & values.keys()
+    if moved:
+        values["sequence"] = session.sequence + 1
+    values["updated_at"] = utcnow()
+    await _write(values, repository.update_session(conn, session.id, values))
+    return await get(conn, owner, session_id), bool(moved)
 
 
 async def delete(conn: AsyncConnection, owner: Account, session_id: int) -> Session:
-    """Delete a live session; later calls on it answer 410."""
+    """Delete a live session; later calls on it answer 410. Returns it as it was, with the
+    calendar SEQUENCE raised for the cancellation."""
     session = await get(conn, owner, session_id)
-    await repository.mark_deleted(conn, session.id, now=utcnow())
-    return session
+    await repository.mark_deleted(conn, session.id, now=utcnow(), sequence=session.sequence + 1)
+    return replace(session, sequence=session.sequence + 1)
 
 
 async def page(

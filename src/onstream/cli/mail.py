@@ -1,0 +1,76 @@
+"""`onstream worker` (deliver queued mail) and `onstream outbox` (what is queued, sent, failed)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from onstream.cli.common import in_transaction
+from onstream.config import load_settings
+from onstream.mail import outbox
+from onstream.mail.sender import sender_for
+from onstream.mail.worker import DeliveryWorker
+from onstream.storage.database import create_engine
+from onstream.storage.migrate import upgrade
+
+
+def add_parser(sub: Any) -> None:
+    """Register `worker` and `outbox`."""
+    worker = sub.add_parser("worker", help="deliver queued e-mail until stopped")
+    worker.set_defaults(run=run_worker)
+    box = sub.add_parser("outbox", help="show pending, sent and failed e-mail")
+    box.add_argument("--status", choices=(outbox.PENDING, outbox.SENT, outbox.FAILED))
+    box.add_argument("--limit", type=int, default=20)
+    box.set_defaults(run=run_outbox)
+
+
+def run_worker(_args: argparse.Namespace) -> int:
+    """Run one delivery worker; several may share one database."""
+    settings = load_settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
+    )
+    upgrade(settings.database_url)
+
+    async def work() -> None:
+        engine = create_engine(settings.database_url)
+        worker = DeliveryWorker(engine=engine, sender=sender_for(settings), settings=settings)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, worker.stop)
+        try:
+            await worker.run()
+        finally:
+            await engine.dispose()
+
+    asyncio.run(work())
+    return 0
+
+
+def run_outbox(args: argparse.Namespace) -> int:
+    """Print the counts, then the newest messages."""
+
+    async def show(conn: AsyncConnection) -> tuple[dict[str, int], list[dict[str, object]]]:
+        return await outbox.counts(conn), await outbox.recent(
+            conn, status=args.status, limit=args.limit
+        )
+
+    counts, rows = in_transaction(load_settings().database_url, show)
+    print("  ".join(f"{status}: {n}" for status, n in counts.items()))
+    for row in rows:
+        line = f"#{row['id']} {row['status']:<7} {row['kind']:<10} {row['recipient']}"
+        line += f"  {row['subject']}"
+        detail = f"attempts {row['attempts']}"
+        if row["status"] == outbox.SENT:
+            detail += f", sent {row['sent_at']:%Y-%m-%d %H:%M:%S}Z"
+        elif row["status"] == outbox.PENDING:
+            detail += f", next try {row['next_attempt_at']:%Y-%m-%d %H:%M:%S}Z"
+        if row["last_error"]:
+            detail += f", last error: {row['last_error']}"
+        print(f"{line}\n    {detail}")
+    return 0

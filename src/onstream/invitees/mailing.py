@@ -1,0 +1,92 @@
+"""Queue the e-mails about a session: invitations, updates and cancellations.
+
+Messages go into the outbox inside the caller's transaction, so they exist exactly when the
+change they describe committed. Times are shown in the invitee's own zone when the invitee
+has an account of their own (found by e-mail), else in the session's zone (CONTRACT §7).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from onstream.clock import utcnow
+from onstream.config import Settings
+from onstream.invitees import repository
+from onstream.mail import messages, outbox
+from onstream.sessions.models import Session
+from onstream.users.models import Account
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """One invitee as the message addresses them."""
+
+    email: str
+    first_name: str
+    last_name: str
+    token: str
+
+
+def personal_link(settings: Settings, owner: Account, token: str) -> str:
+    """`{base_url}/{username}/go/{token}`: the invitee's one-click link."""
+    return f"{settings.public_base_url}/{owner.login}/go/{token}"
+
+
+async def queue(
+    conn: AsyncConnection,
+    *,
+    kind: str,
+    settings: Settings,
+    owner: Account,
+    session: Session,
+    recipient: Recipient,
+) -> int:
+    """Render one message and put it in the outbox; returns the outbox id."""
+    zone = await repository.account_zone(conn, recipient.email)
+    timezone, dst = zone if zone else (session.timezone, owner.dst)
+    invite = messages.Invitation(
+        kind=kind,
+        session_id=session.id,
+        sequence=session.sequence,
+        topic=session.topic,
+        start_utc=session.start_utc,
+        duration=session.duration,
+        passcode=session.password,
+        access_code=session.access_code,
+        link=personal_link(settings, owner, recipient.token),
+        recipient_email=recipient.email,
+        recipient_name=f"{recipient.first_name} {recipient.last_name}".strip(),
+        host_name=await repository.display_name(conn, owner.id),
+        host_email=owner.email,
+        zone=timezone,
+        dst=dst,
+    )
+    message = messages.build(invite, sender=settings.mail_from, now=utcnow())
+    return await outbox.enqueue(conn, kind=kind, session_id=session.id, message=message)
+
+
+async def tell_everyone_mailed(
+    conn: AsyncConnection, *, kind: str, settings: Settings, owner: Account, session: Session
+) -> int:
+    """Send an update or cancellation to every invitee who was mailed about the session."""
+    rows = await repository.invitees_of(conn, session.id, mailed_only=True)
+    for row in rows:
+        await queue(
+            conn,
+            kind=kind,
+            settings=settings,
+            owner=owner,
+            session=session,
+            recipient=recipient_of(row),
+        )
+    return len(rows)
+
+
+def recipient_of(row: Any) -> Recipient:
+    """The recipient described by an `invitees_of` row."""
+    return Recipient(
+        email=row.email, first_name=row.first_name, last_name=row.last_name, token=row.token
+    )

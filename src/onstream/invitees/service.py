@@ -1,0 +1,183 @@
+"""The rules for inviting people to sessions (CONTRACT §6). No HTTP here.
+
+Within one account a person is one user, found by e-mail (case-insensitive); an invitation
+links that person to one session with a role and a personal link token. Functions run inside
+the caller's transaction and never commit.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from onstream.clock import utcnow
+from onstream.config import Settings
+from onstream.errors import Invalid, Missing, Taken
+from onstream.invitees import mailing, repository
+from onstream.sessions.models import Session
+from onstream.users import people
+from onstream.users.models import Account
+from onstream.users.people import ProfileInput
+from onstream.users.service import normalize_email
+
+ROLES = {1: "moderators", 2: "participants", 3: "observers"}
+DEFAULT_ROLE = 2
+
+
+@dataclass(frozen=True, slots=True)
+class InviteeInput:
+    """One person to invite: e-mail (or an existing user id), names, role, whether to mail."""
+
+    email: str | None
+    first_name: str | None = None
+    last_name: str | None = None
+    role: int | None = None
+    send: bool | None = None
+    """None: not said (an invitation is mailed to new invitees only)."""
+    user_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What every operation needs besides the connection."""
+
+    conn: AsyncConnection
+    owner: Account
+    settings: Settings
+
+
+def check_role(role: int | None, *, field: str = "role") -> int:
+    """A role of 1 (moderator), 2 (participant) or 3 (observer); 2 when not given."""
+    if role is None:
+        return DEFAULT_ROLE
+    if role not in ROLES:
+        raise Invalid(f"{field} must be 1 (moderator), 2 (participant) or 3 (observer)")
+    return role
+
+
+async def invite(ctx: Context, session: Session, data: InviteeInput) -> int:
+    """Invite a person to a session; returns their user id. 409 when already invited."""
+    role = check_role(data.role)
+    user_id = await _person(ctx, data)
+    if await repository.invitation(ctx.conn, session_id=session.id, user_id=user_id):
+        raise Taken(f"User {user_id} is already invited to session {session.id}")
+    now = utcnow()
+    values: dict[str, Any] = {
+        "session_id": session.id,
+        "user_id": user_id,
+        "role": role,
+        "token": secrets.token_urlsafe(24),
+        "mailed": data.send is not False,
+        "created_at": now,
+        "updated_at": now,
+    }
+    try:
+        await repository.insert_invitation(ctx.conn, values)
+    except IntegrityError as exc:  # a concurrent request invited the same person first
+        raise Taken(f"User {user_id} is already invited to session {session.id}") from exc
+    if data.send is not False:
+        await _mail(ctx, "invitation", session, user_id, values["token"])
+    return user_id
+
+
+async def change(
+    ctx: Context, session: Session, *, user_id: int, role: int | None, send: bool
+) -> None:
+    """Change an invitee's role and, when `send`, mail the invitation again."""
+    row = await _invitation(ctx, session, user_id)
+    values: dict[str, Any] = {"updated_at": utcnow()}
+    if role is not None:
+        values["role"] = check_role(role)
+    if send:
+        values["mailed"] = True
+    await repository.update_invitation(ctx.conn, row.id, values)
+    if send:
+        await _mail(ctx, "invitation", session, user_id, row.token)
+
+
+async def remove(ctx: Context, session: Session, *, user_id: int) -> None:
+    """Withdraw an invitation; its personal link stops working."""
+    row = await _invitation(ctx, session, user_id)
+    await repository.delete_invitation(ctx.conn, row.id)
+
+
+async def apply_participants(ctx: Context, session: Session, entries: list[InviteeInput]) -> None:
+    """`invited_participants` of PUT/POST session: add new invitees, update existing ones.
+
+    Existing invitees get their role changed and are mailed again only when the entry says
+    `send_email_invitation: true` explicitly; nobody is removed.
+    """
+    for index, data in enumerate(entries):
+        field = f"invited_participants[{index}]"
+        check_role(data.role, field=f"{field}.role")
+        user_id = await _person(ctx, data, field=field)
+        existing = await repository.invitation(ctx.conn, session_id=session.id, user_id=user_id)
+        if existing is None:
+            await invite(ctx, session, data)
+        else:
+            await change(ctx, session, user_id=user_id, role=data.role, send=data.send is True)
+
+
+async def grouped(
+    conn: AsyncConnection, settings: Settings, owner: Account, session: Session, role: str
+) -> dict[str, list[dict[str, Any]]]:
+    """The session's invitees by role group; only the asked group unless `role` is all."""
+    groups: dict[str, list[dict[str, Any]]] = {name: [] for name in ROLES.values()}
+    for row in await repository.invitees_of(conn, session.id):
+        groups[ROLES[row.role]].append(
+            {
+                "id": row.id,
+                "first_name": row.first_name,
+                "last_name": row.last_name,
+                "email": row.email,
+                "role": row.role,
+                "personal_session_link": mailing.personal_link(settings, owner, row.token),
+            }
+        )
+    return groups if role == "all" else {role: groups[role]}
+
+
+async def _person(ctx: Context, data: InviteeInput, *, field: str = "") -> int:
+    """The user id of the person: by user id, else found or created by e-mail."""
+    prefix = f"{field}." if field else ""
+    if data.email is None:
+        if data.user_id is None:
+            raise Invalid(f"{prefix}email is required")
+        return (await people.get_profile(ctx.conn, ctx.owner, data.user_id)).id
+    email = normalize_email(data.email, field=f"{prefix}email")
+    found = await people.person_by_email(ctx.conn, ctx.owner, email)
+    if found is None:
+        names = ProfileInput(email=email, first_name=data.first_name, last_name=data.last_name)
+        return await people.add_person(ctx.conn, ctx.owner, names)
+    blank = ProfileInput(
+        first_name=data.first_name if not found.first_name else None,
+        last_name=data.last_name if not found.last_name else None,
+    )
+    await people.update_person(ctx.conn, ctx.owner, found.id, blank)
+    return found.id
+
+
+async def _invitation(ctx: Context, session: Session, user_id: int) -> Any:
+    row = await repository.invitation(ctx.conn, session_id=session.id, user_id=user_id)
+    if row is None:
+        raise Missing(f"User {user_id} is not invited to session {session.id}")
+    return row
+
+
+async def _mail(ctx: Context, kind: str, session: Session, user_id: int, token: str) -> None:
+    person = await people.get_profile(ctx.conn, ctx.owner, user_id)
+    recipient = mailing.Recipient(
+        email=person.email, first_name=person.first_name, last_name=person.last_name, token=token
+    )
+    await mailing.queue(
+        ctx.conn,
+        kind=kind,
+        settings=ctx.settings,
+        owner=ctx.owner,
+        session=session,
+        recipient=recipient,
+    )
