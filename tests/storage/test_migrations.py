@@ -1,34 +1,61 @@
-"""The Alembic migrations build exactly the schema the code's tables describe."""
+"""The Alembic migrations build exactly the schema the code's tables describe, on both
+databases, and can be undone."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import Connection, inspect
+from tests.support import postgres
 
+from onstream.storage.database import create_engine
 from onstream.storage.migrate import alembic_config, upgrade
 from onstream.storage.schema import metadata
 
-
-def test_migrated_schema_matches_the_tables(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'm.db'}"
-    upgrade(url)
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
-    engine.dispose()
-    assert diff == []
+ADMIN = os.environ.get("ONSTREAM_TEST_POSTGRES") or "postgresql://postgres@127.0.0.1:5432"
 
 
-def test_downgrade_to_nothing_and_up_again(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'm.db'}"
-    upgrade(url)
-    command.downgrade(alembic_config(url), "base")
-    engine = create_engine(url)
-    assert set(inspect(engine).get_table_names()) == {"alembic_version"}
-    engine.dispose()
-    upgrade(url)
-    assert "sessions" in inspect(create_engine(url)).get_table_names()
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'm.db'}"
+    return postgres.create_database(ADMIN)
+
+
+def inspect_sync(url: str, look: object) -> object:
+    async def run() -> object:
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as conn:
+                return await conn.run_sync(look)  # type: ignore[arg-type]
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def differences(conn: Connection) -> list[object]:
+    return list(compare_metadata(MigrationContext.configure(conn), metadata))
+
+
+def table_names(conn: Connection) -> set[str]:
+    return set(inspect(conn).get_table_names())
+
+
+def test_migrated_schema_matches_the_tables(database_url: str) -> None:
+    upgrade(database_url)
+    assert inspect_sync(database_url, differences) == []
+
+
+def test_downgrade_to_nothing_and_up_again(database_url: str) -> None:
+    upgrade(database_url)
+    command.downgrade(alembic_config(database_url), "base")
+    assert inspect_sync(database_url, table_names) == {"alembic_version"}
+    upgrade(database_url)
+    assert "sessions" in inspect_sync(database_url, table_names)  # type: ignore[operator]

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.support import postgres
+
 STARTUP_SECONDS = 30.0
 
 
@@ -24,9 +26,16 @@ def free_port() -> int:
 
 
 def database_url_for(workdir: Path) -> str:
-    """The database a test server uses: PostgreSQL when the suite runs on it, else SQLite."""
-    configured = os.environ.get("ONSTREAM_TEST_DATABASE_URL")
-    return configured or f"sqlite:///{workdir / 'onstream.db'}"
+    """A fresh, empty database for one test server.
+
+    SQLite by default (a file in the server's working directory); with
+    `ONSTREAM_TEST_POSTGRES=postgresql://user@host:port` a new PostgreSQL database of its
+    own, dropped when the test session ends.
+    """
+    admin = os.environ.get("ONSTREAM_TEST_POSTGRES")
+    if not admin:
+        return f"sqlite:///{workdir / 'onstream.db'}"
+    return postgres.create_database(admin)
 
 
 @dataclass

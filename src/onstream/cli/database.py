@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import sys
 from typing import Any
 
 from onstream.config import load_settings
+from onstream.storage.copy import TargetNotEmpty, copy_database
+from onstream.storage.database import create_engine
 from onstream.storage.migrate import upgrade
 
 
@@ -15,10 +19,40 @@ def add_parser(sub: Any) -> None:
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
     up = db_sub.add_parser("upgrade", help="apply every pending schema migration")
     up.set_defaults(run=run_upgrade)
+    copy = db_sub.add_parser(
+        "copy", help="copy the configured database into an empty one (e.g. SQLite to PostgreSQL)"
+    )
+    copy.add_argument("--to", required=True, metavar="URL", help="the empty target database")
+    copy.set_defaults(run=run_copy)
 
 
 def run_upgrade(_args: argparse.Namespace) -> int:
     """Migrate the configured database to the newest schema."""
     upgrade(load_settings().database_url)
     print("database is up to date")
+    return 0
+
+
+def run_copy(args: argparse.Namespace) -> int:
+    """Migrate both databases to the newest schema, then copy every row across."""
+    source_url = load_settings().database_url
+    upgrade(source_url)
+    upgrade(args.to)
+
+    async def copy() -> dict[str, int]:
+        source, target = create_engine(source_url), create_engine(args.to)
+        try:
+            return await copy_database(
+                source, target, progress=lambda name, n: print(f"  {name}: {n} rows")
+            )
+        finally:
+            await source.dispose()
+            await target.dispose()
+
+    try:
+        counts = asyncio.run(copy())
+    except TargetNotEmpty as exc:
+        print(f"onstream: {exc}; copy into an empty database", file=sys.stderr)
+        return 1
+    print(f"copied {sum(counts.values())} rows in {len(counts)} tables")
     return 0

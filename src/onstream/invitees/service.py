@@ -152,7 +152,7 @@ async def _person(ctx: Context, data: InviteeInput, *, field: str = "") -> int:
     found = await people.person_by_email(ctx.conn, ctx.owner, email)
     if found is None:
         names = ProfileInput(email=email, first_name=data.first_name, last_name=data.last_name)
-        return await people.add_person(ctx.conn, ctx.owner, names)
+        return await people.find_or_add_person(ctx.conn, ctx.owner, names)
     blank = ProfileInput(
         first_name=data.first_name if not found.first_name else None,
         last_name=data.last_name if not found.last_name else None,

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from onstream.clock import utcnow
 from onstream.errors import Invalid, Missing, Taken
+from onstream.storage.upsert import insert_or_ignore
 from onstream.users import repository
 from onstream.users.models import Account
 from onstream.users.service import check_login, check_timezone, normalize_email
@@ -114,6 +115,29 @@ async def add_person(conn: AsyncConnection, account: Account, data: ProfileInput
     except IntegrityError as exc:
         raise Taken(f"A user with e-mail {values['email']} already exists in this account") from exc
     return int(result.scalar_one())
+
+
+async def find_or_add_person(conn: AsyncConnection, account: Account, data: ProfileInput) -> int:
+    """The id of the account's person with this e-mail, created when there is none.
+
+    Safe under concurrent requests: a person created by a parallel transaction is found, not
+    reported as a conflict.
+    """
+    if data.email is None:
+        raise Invalid("email is required")
+    values = _name_values(data)
+    found = await person_by_email(conn, account, values["email"])
+    if found is not None:
+        return found.id
+    now = utcnow()
+    values.update(owner_id=account.id, created_at=now, updated_at=now)
+    new_id = await insert_or_ignore(conn, users, values, conflict=("owner_id", "email_key"))
+    if new_id is not None:
+        return new_id
+    found = await person_by_email(conn, account, values["email"])
+    if found is None:  # pragma: no cover - the conflicting row cannot vanish in between
+        raise RuntimeError("person disappeared during insert")
+    return found.id
 
 
 async def update_person(

@@ -1,0 +1,71 @@
+"""Copy a whole database into an empty one (SQLite → PostgreSQL, or any pair).
+
+Rows keep their ids, so every link, token and outbox state stays valid. The target is
+migrated to the same schema first and must hold no data; tables are copied parent-first
+in batches, then PostgreSQL's id sequences are moved past the copied ids so new rows do not
+collide with them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Table, delete, func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from onstream.storage.schema import metadata
+
+BATCH = 1000
+SEEDED_BY_MIGRATIONS = frozenset({"credential_epoch"})
+"""Tables whose rows the migrations create; the copy replaces them."""
+
+
+class TargetNotEmpty(Exception):
+    """The target database already holds data; copying would mix two databases."""
+
+
+async def copy_database(
+    source: AsyncEngine, target: AsyncEngine, *, progress: Callable[[str, int], None]
+) -> dict[str, int]:
+    """Copy every table; returns the row count per table. Target must be migrated already."""
+    counts: dict[str, int] = {}
+    async with source.connect() as src, target.begin() as dst:
+        await _check_empty(dst)
+        for table in metadata.sorted_tables:
+            if table.name in SEEDED_BY_MIGRATIONS:
+                await dst.execute(delete(table))
+            counts[table.name] = await _copy_table(src, dst, table)
+            progress(table.name, counts[table.name])
+        if dst.dialect.name == "postgresql":
+            for table in metadata.sorted_tables:
+                await _advance_sequence(dst, table)
+    return counts
+
+
+async def _check_empty(dst: AsyncConnection) -> None:
+    for table in metadata.sorted_tables:
+        if table.name in SEEDED_BY_MIGRATIONS:
+            continue
+        if await dst.scalar(select(func.count()).select_from(table)):
+            raise TargetNotEmpty(f"the target database already has rows in '{table.name}'")
+
+
+async def _copy_table(src: AsyncConnection, dst: AsyncConnection, table: Table) -> int:
+    copied = 0
+    order = list(table.primary_key.columns)
+    result = await src.stream(select(table).order_by(*order))
+    async for rows in result.partitions(BATCH):
+        await dst.execute(insert(table), [dict(row._mapping) for row in rows])
+        copied += len(rows)
+    return copied
+
+
+async def _advance_sequence(dst: AsyncConnection, table: Table) -> None:
+    if "id" not in table.c or not table.c.id.autoincrement:
+        return
+    sequence = await dst.scalar(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name})
+    if sequence is None:
+        return
+    highest = await dst.scalar(select(func.max(table.c.id)))
+    if highest is not None:
+        await dst.execute(text("SELECT setval(:s, :v)"), {"s": sequence, "v": highest})

@@ -1,0 +1,107 @@
+"""Uniqueness under parallel clients, against `onstream serve --workers 2` (CONTRACT §5, §6)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from tests.support.api import ok, rest
+from tests.support.server import ServerProcess, database_url_for
+
+PARALLEL = 16
+
+
+@pytest.fixture(scope="module")
+def multi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """Two server processes sharing one database."""
+    workdir: Path = tmp_path_factory.mktemp("multi")
+    proc = ServerProcess(workdir=workdir, database_url=database_url_for(workdir))
+    for login, bridge in (("racer", []), ("bridged", ["--phone-bridge"])):
+        result = proc.cli(
+            "user",
+            "add",
+            login,
+            "--email",
+            f"{login}@example.com",
+            "--password",
+            f"{login}-password",
+            *bridge,
+        )
+        assert result.returncode == 0, result.stderr
+    proc.start("--workers", "2")
+    yield proc
+    proc.stop()
+
+
+def client(server: ServerProcess, login: str) -> httpx.Client:
+    return httpx.Client(
+        base_url=f"{server.base_url}/api/2/{login}/", auth=(login, f"{login}-password"), timeout=30
+    )
+
+
+def in_parallel(send: Any, count: int) -> list[httpx.Response]:
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        return list(pool.map(send, range(count)))
+
+
+def session_body(**extra: Any) -> dict[str, Any]:
+    return {"topic": "Race", "duration": 30, "start_time": "2030-01-01 10:00:00", **extra}
+
+
+def test_two_processes_answer(multi: ServerProcess) -> None:
+    with client(multi, "racer") as racer:
+        assert racer.get("authverify").status_code == 200
+
+
+def test_friendly_url_is_unique_across_processes(multi: ServerProcess) -> None:
+    with client(multi, "racer") as racer:
+        responses = in_parallel(
+            lambda _: rest(racer, "PUT", "session", session_body(friendly_url="one-winner")), 32
+        )
+        statuses = sorted(r.status_code for r in responses)
+        assert statuses == [201] + [409] * 31, statuses
+
+
+def test_inviting_one_new_person_in_parallel(multi: ServerProcess) -> None:
+    with client(multi, "racer") as racer:
+        session_id = ok(rest(racer, "PUT", "session", session_body()), 201)["id"]
+        body = {"session_id": session_id, "email": "same@example.com", "send_email_invitation": 0}
+        statuses = sorted(
+            r.status_code for r in in_parallel(lambda _: rest(racer, "PUT", "invitee", body), 24)
+        )
+        assert statuses == [201] + [409] * 23, statuses
+        group = ok(racer.get(f"invitees/id/{session_id}/format/json"))["participants"]
+        assert [i["email"] for i in group] == ["same@example.com"]
+
+
+def test_one_new_person_invited_to_many_sessions_at_once_is_one_person(
+    multi: ServerProcess,
+) -> None:
+    with client(multi, "racer") as racer:
+        sessions = [ok(rest(racer, "PUT", "session", session_body()), 201)["id"] for _ in range(20)]
+
+        def invite(i: int) -> httpx.Response:
+            body = {
+                "session_id": sessions[i],
+                "email": "Popular@Example.com",
+                "send_email_invitation": 0,
+            }
+            return rest(racer, "PUT", "invitee", body)
+
+        responses = in_parallel(invite, len(sessions))
+        assert all(r.status_code == 201 for r in responses), [r.text for r in responses]
+        assert len({r.json()["id"] for r in responses}) == 1
+
+
+def test_access_codes_stay_unique_under_load(multi: ServerProcess) -> None:
+    with client(multi, "bridged") as bridged:
+        responses = in_parallel(lambda _: rest(bridged, "PUT", "session", session_body()), 40)
+        assert all(r.status_code == 201 for r in responses)
+        listing = ok(bridged.get("sessions/count/1000/return/id;session_access_code/format/json"))
+        codes = [s["session_access_code"] for s in listing["sessions"]]
+        assert len(codes) == 40
+        assert len(set(codes)) == 40
