@@ -15,12 +15,17 @@ from starlette.routing import Route
 from onstream.config import Settings, load_settings
 from onstream.mail.sender import sender_for
 from onstream.mail.worker import DeliveryWorker
+from onstream.media.store import SERVICE_NAME as MEDIA_STORE
+from onstream.media.store import store_for
 from onstream.protocol.auth import Authenticator, CredentialCache
 from onstream.protocol.endpoint import ApiEndpoint
 from onstream.routes import RESOURCES
 from onstream.storage.database import create_engine, transaction
 from onstream.users import repository
 from onstream.users.models import Account
+from onstream.web.downloads import download_routes
+from onstream.web.playback import playback_routes
+from onstream.web.routes import web_routes
 
 API_METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "PATCH", "OPTIONS"]
 
@@ -43,12 +48,13 @@ def create_app(settings: Settings) -> Starlette:
             return await repository.credential_epoch_value(conn)
 
     worker = DeliveryWorker(engine=engine, sender=sender_for(settings), settings=settings)
+    store = store_for(settings)
     endpoint = ApiEndpoint(
         settings=settings,
         engine=engine,
         authenticator=Authenticator(cache=cache, load_account=load_account, load_epoch=load_epoch),
         resources=RESOURCES,
-        services={"credential_cache": cache, "mail_worker": worker},
+        services={"credential_cache": cache, "mail_worker": worker, MEDIA_STORE: store},
     )
 
     @asynccontextmanager
@@ -63,6 +69,9 @@ def create_app(settings: Settings) -> Starlette:
     routes = [
         Route("/api/{rest:path}", endpoint.handle, methods=API_METHODS),
         Route("/health", health, methods=["GET"]),
+        *playback_routes(engine=engine, settings=settings, store=store),
+        *download_routes(engine=engine, store=store),
+        *web_routes(engine, settings),  # last: `/{username}/...` catches what is left
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings

@@ -47,6 +47,15 @@ class Settings:
     """How long a worker owns a claimed message; a dead worker's messages return after it."""
     mail_poll_seconds: float = 2.0
     max_body_bytes: int = 10 * 1024 * 1024
+    upload_max_bytes: int = 100 * 1024 * 1024
+    """Largest file a `PUT file` upload may carry (413 beyond); multipart bodies may be this
+    big (plus a margin for the other fields) even when `max_body_bytes` is smaller."""
+    media_dir: str = "media"
+    """Where the local media store keeps recordings and uploads (relative: to the working
+    directory)."""
+    secret_key: str | None = None
+    """Signs the playback cookies; when unset, a random key generated into the database at
+    its first migration is used, so every process and host shares it."""
     auth_cache_seconds: float = 60.0
     auth_cache_entries: int = 10_000
     log_level: str = "info"
@@ -63,7 +72,7 @@ class Settings:
         return replace(self, host=host or self.host, port=port if port is not None else self.port)
 
 
-_INT_FIELDS = {"port", "smtp_port", "max_body_bytes", "auth_cache_entries"}
+_INT_FIELDS = {"port", "smtp_port", "max_body_bytes", "upload_max_bytes", "auth_cache_entries"}
 _FLOAT_FIELDS = {
     "auth_cache_seconds",
     "mail_retry_seconds",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from onstream.files import routes as files
 from onstream.invitees import routes as invitees
 from onstream.protocol.resources import Resource
+from onstream.recordings import routes as recordings
 from onstream.sessions import routes as sessions
 from onstream.users import routes as users
 
@@ -31,5 +33,19 @@ RESOURCES: dict[str, Resource] = {
             },
         ),
         Resource("invitees", {"GET": invitees.get_invitees}),
+        Resource(
+            "recording",
+            {
+                "GET": recordings.get_recording,
+                "POST": recordings.post_recording,
+                "DELETE": recordings.delete_recording,
+            },
+        ),
+        Resource("recordings", {"GET": recordings.get_recordings}),
+        Resource(
+            "file", {"GET": files.get_file, "PUT": files.put_file, "DELETE": files.delete_file}
+        ),
+        Resource("files", {"GET": files.get_files}),
+        Resource("file_in_session", {"PUT": files.put_file_in_session}),
     )
 }

@@ -20,14 +20,10 @@ from starlette.requests import Request
 from starlette.types import Message, Receive
 from tests.support.php import run_php
 
+from onstream.protocol.bodies import close_uploads, read_body_params
 from onstream.protocol.errors import BadRequest, PayloadTooLarge
-from onstream.protocol.params import (
-    Params,
-    Value,
-    close_uploads,
-    merge_params,
-    read_body_params,
-)
+from onstream.protocol.params import Params, merge_params
+from onstream.protocol.values import Value
 
 FORM = "application/x-www-form-urlencoded"
 LIMIT = 10_000

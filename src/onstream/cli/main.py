@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from onstream.cli import database, mail, serve, users
+from onstream.cli import database, mail, recordings, serve, users
 from onstream.config import SettingsError
 from onstream.errors import DomainError
 
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     database.add_parser(sub)
     users.add_parser(sub)
     mail.add_parser(sub)
+    recordings.add_parser(sub)
     return parser
 
 

@@ -8,7 +8,6 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from onstream.invitees.tables import invitations
-from onstream.sessions.tables import sessions
 from onstream.users.tables import users
 
 
@@ -62,26 +61,6 @@ async def invitees_of(
     if mailed_only:
         query = query.where(invitations.c.mailed.is_(True))
     return list(await conn.execute(query))
-
-
-async def by_token(conn: AsyncConnection, token: str) -> Any:
-    """The invitation, session, invitee and owner behind a personal link, or None."""
-    owner = users.alias("owner")
-    query = (
-        select(
-            invitations.c.role,
-            users.c.first_name,
-            users.c.last_name,
-            users.c.email,
-            sessions,
-            owner.c.login.label("owner_login"),
-        )
-        .join(users, users.c.id == invitations.c.user_id)
-        .join(sessions, sessions.c.id == invitations.c.session_id)
-        .join(owner, owner.c.id == sessions.c.owner_id)
-        .where(invitations.c.token == token)
-    )
-    return (await conn.execute(query)).first()
 
 
 async def account_zone(conn: AsyncConnection, email: str) -> tuple[str, bool] | None:

@@ -15,23 +15,21 @@ from starlette.responses import Response
 
 from onstream.config import Settings
 from onstream.protocol.auth import Authenticator
+from onstream.protocol.bodies import close_uploads, read_body_params
 from onstream.protocol.errors import MethodNotAllowed, NotFound
 from onstream.protocol.formats import FORMATS, Format, format_from_accept, get_format
-from onstream.protocol.params import (
-    Params,
-    Value,
-    close_uploads,
-    merge_params,
-    read_body_params,
-)
+from onstream.protocol.params import Params, merge_params
 from onstream.protocol.resources import Call, Handler, Reply, Resource
 from onstream.protocol.respond import DEFAULT_FORMAT, render, render_error
 from onstream.protocol.urls import ApiPath, parse_api_path
+from onstream.protocol.values import Value
 from onstream.storage.database import transaction
 from onstream.users.models import Account
 
 FORMAT_NAMES = frozenset(FORMATS)
 READ_METHODS = frozenset({"GET", "HEAD"})
+MULTIPART_MARGIN_BYTES = 1024 * 1024
+"""Room for a multipart body's framing and text fields beside its largest upload."""
 
 
 class ApiEndpoint:
@@ -76,12 +74,22 @@ class ApiEndpoint:
             raise MethodNotAllowed(method, path.resource, resource.allowed)
         body = None
         if method not in READ_METHODS:
-            body = await read_body_params(request, max_body=self.settings.max_body_bytes)
+            body = await read_body_params(request, max_body=self._body_limit(request))
         try:
             return await self._run(handler, request, path, account, body)
         finally:
             if body:
                 await close_uploads(body)
+
+    def _body_limit(self, request: Request) -> int:
+        """`max_body_bytes`, or for a multipart body (a file upload) the upload limit plus
+        room for the other fields: uploads have their own, usually larger, limit, which the
+        resource checks per file. starlette spools multipart files to disk, so a big limit
+        costs no memory."""
+        limit = self.settings.max_body_bytes
+        if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+            limit = max(limit, self.settings.upload_max_bytes + MULTIPART_MARGIN_BYTES)
+        return limit
 
     async def _run(
         self,

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from onstream.storage.schema import metadata
 
 BATCH = 1000
-SEEDED_BY_MIGRATIONS = frozenset({"credential_epoch"})
+SEEDED_BY_MIGRATIONS = frozenset({"credential_epoch", "server_secrets"})
 """Tables whose rows the migrations create; the copy replaces them."""
 
 

@@ -1,9 +1,23 @@
 """Every table of every domain, gathered so Alembic and tests see the whole schema."""
 
+from onstream.files.tables import files, files_in_sessions
 from onstream.invitees.tables import invitations
 from onstream.mail.tables import outbox
+from onstream.recordings.tables import recordings
 from onstream.sessions.tables import sessions
 from onstream.storage.metadata import metadata
+from onstream.storage.secrets import server_secrets
 from onstream.users.tables import credential_epoch, users
 
-__all__ = ["credential_epoch", "invitations", "metadata", "outbox", "sessions", "users"]
+__all__ = [
+    "credential_epoch",
+    "files",
+    "files_in_sessions",
+    "invitations",
+    "metadata",
+    "outbox",
+    "recordings",
+    "server_secrets",
+    "sessions",
+    "users",
+]

@@ -1,0 +1,74 @@
+"""`onstream recording add`: recordings come from the meeting service, through the operator."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from onstream.cli.common import in_transaction
+from onstream.config import load_settings
+from onstream.errors import Invalid, Missing
+from onstream.media.store import MediaSource, file_chunks, store_for
+from onstream.recordings import service
+from onstream.recordings.models import NewRecording
+from onstream.users import repository
+
+
+def add_parser(sub: Any) -> None:
+    """Register `recording` and its subcommands."""
+    recording = sub.add_parser("recording", help="manage recordings")
+    rec_sub = recording.add_subparsers(dest="recording_command", required=True, metavar="COMMAND")
+    add = rec_sub.add_parser(
+        "add", help="add a recording of a session (prints its id)", description=ADD_HELP
+    )
+    add.add_argument("--owner", required=True, metavar="LOGIN", help="the session's account")
+    add.add_argument("--session", required=True, type=int, metavar="ID", help="the session id")
+    add.add_argument("--title", required=True, metavar="T")
+    add.add_argument("--duration-ms", required=True, type=int, metavar="N", help="its length")
+    add.add_argument("--media", type=Path, metavar="FILE", help="audio or video file to copy")
+    add.add_argument("--description", metavar="D")
+    add.add_argument(
+        "--content-type", metavar="TYPE", help="of the media (default: from its file name)"
+    )
+    add.set_defaults(run=run_add)
+
+
+ADD_HELP = (
+    "Add a recording made in a session. The media file is copied into the media store "
+    "(ONSTREAM_MEDIA_DIR), so run this where the server runs, or set ONSTREAM_MEDIA_DIR to the "
+    "same absolute directory. The recording inherits the session's password."
+)
+
+
+def run_add(args: argparse.Namespace) -> int:
+    """Add the recording and print its id alone, so scripts can capture it."""
+    settings = load_settings()
+    media_path: Path | None = args.media
+    if media_path is not None and not media_path.is_file():
+        raise Invalid(f"media file '{media_path}' does not exist or is not a file")
+    store = store_for(settings)
+
+    async def add(conn: AsyncConnection) -> int:
+        owner = await repository.account_by_login(conn, args.owner)
+        if owner is None:
+            raise Missing(f"there is no account with login '{args.owner}'")
+        media = None
+        if media_path is not None:
+            media = MediaSource(
+                name=media_path.name,
+                content_type=args.content_type,
+                chunks=file_chunks(media_path),
+            )
+        new = NewRecording(
+            session_id=args.session,
+            title=args.title,
+            duration_ms=args.duration_ms,
+            description=args.description,
+        )
+        return await service.add(conn, owner, new, media=media, store=store)
+
+    print(in_transaction(settings.database_url, add))
+    return 0

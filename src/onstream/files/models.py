@@ -1,0 +1,45 @@
+"""Files as the service sees them, and what a PUT file asks for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from onstream.media.store import MediaSource
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryFile:
+    """One row of `files`."""
+
+    id: int
+    owner_id: int
+    file_link: str | None
+    is_url: bool
+    dir_id: int | None
+    file_description: str | None
+    media_key: str | None
+    media_name: str | None
+    media_size: int | None
+    media_type: str | None
+    created_at: datetime
+    deleted_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> LibraryFile:
+        """Build from a result row of `files`."""
+        values = {name: getattr(row, name) for name in cls.__slots__}
+        values["is_url"] = bool(values["is_url"])
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class FileInput:
+    """What a PUT file gives. None means "not given"."""
+
+    file_link: str | None = None
+    is_url: bool | None = None
+    dir_id: int | None = None
+    file_description: str | None = None
+    upload: MediaSource | None = None

@@ -1,0 +1,180 @@
+"""Where media bytes live: one small interface, and a local-directory implementation.
+
+Recordings' media and uploaded files are blobs the database refers to by a key that the store
+makes up. The interface is the four things an object store does, so an S3-compatible store
+can implement it later without touching its callers:
+
+    put         PutObject (a multipart upload for big files)
+    size        HeadObject (None: no such object)
+    open_range  GetObject with a `Range: bytes=start-(end-1)` header
+    delete      DeleteObject
+
+Keys are 32 characters of `[A-Za-z0-9_-]` from the OS's random source (192 bits): nobody can
+guess one, and the local store refuses any other shape, so a key can never name a path
+outside its directory.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import AsyncIterable, AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, cast
+
+import anyio
+
+from onstream.config import Settings
+from onstream.media import content_types
+
+CHUNK_BYTES = 64 * 1024
+KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{32}")
+SERVICE_NAME = "media_store"
+
+
+class MediaMissing(Exception):
+    """No blob is stored under this key (never stored, deleted, or not a key at all)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MediaSource:
+    """Bytes on their way into the store, with the name and type their sender gave."""
+
+    name: str
+    content_type: str | None
+    chunks: AsyncIterable[bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMedia:
+    """Bytes now in the store: what a database row records about them."""
+
+    key: str
+    size: int
+    content_type: str
+
+
+class MediaStore(Protocol):
+    """Stores blobs under keys it generates; every method may be called concurrently."""
+
+    async def put(self, chunks: AsyncIterable[bytes]) -> str:
+        """Store the bytes of `chunks` under a new key and return the key.
+
+        Nothing is visible under the key until every byte is stored, so a reader never sees
+        half a file; when `chunks` raises, nothing is kept.
+        """
+        ...
+
+    async def size(self, key: str) -> int | None:
+        """The blob's size in bytes, or None when there is none under this key."""
+        ...
+
+    def open_range(self, key: str, *, start: int, end: int) -> AsyncIterator[bytes]:
+        """The bytes `start` to `end - 1` in chunks; `MediaMissing` when the blob is gone."""
+        ...
+
+    async def delete(self, key: str) -> None:
+        """Remove the blob; a key with no blob is not an error (deletes may be repeated)."""
+        ...
+
+
+class LocalMediaStore:
+    """Blobs as files in a directory, spread over 64 subdirectories by their key's first
+    character so that no directory grows huge."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def path(self, key: str) -> Path:
+        """The file of a key; `MediaMissing` for anything that is not a key this store made."""
+        if not KEY_PATTERN.fullmatch(key):
+            raise MediaMissing(f"{key!r} is not a media key")
+        return self.directory / key[0] / key
+
+    async def put(self, chunks: AsyncIterable[bytes]) -> str:
+        """Write to a temporary name, then rename: readers see all of the file or nothing."""
+        key = secrets.token_urlsafe(24)
+        final = self.path(key)
+        partial = final.with_name(f"{key}.part")
+        await anyio.Path(final.parent).mkdir(parents=True, exist_ok=True)
+        try:
+            async with await anyio.open_file(partial, "xb") as out:
+                async for chunk in chunks:
+                    await out.write(chunk)
+            await anyio.Path(partial).rename(final)
+        except BaseException:
+            await anyio.Path(partial).unlink(missing_ok=True)
+            raise
+        return key
+
+    async def size(self, key: str) -> int | None:
+        """The file's size, or None when it does not exist."""
+        try:
+            return (await anyio.Path(self.path(key)).stat()).st_size
+        except (MediaMissing, FileNotFoundError):
+            return None
+
+    async def open_range(self, key: str, *, start: int, end: int) -> AsyncIterator[bytes]:
+        """Read the range in chunks of at most 64 KiB."""
+        try:
+            handle = await anyio.open_file(self.path(key), "rb")
+        except FileNotFoundError as exc:
+            raise MediaMissing(f"no media under key {key}") from exc
+        async with handle:
+            await handle.seek(start)
+            remaining = end - start
+            while remaining > 0:
+                chunk = await handle.read(min(CHUNK_BYTES, remaining))
+                if not chunk:
+                    return
+                remaining -= len(chunk)
+                yield chunk
+
+    async def delete(self, key: str) -> None:
+        """Unlink the file if it is there."""
+        try:
+            await anyio.Path(self.path(key)).unlink(missing_ok=True)
+        except MediaMissing:
+            return
+
+
+@asynccontextmanager
+async def stored(store: MediaStore, source: MediaSource) -> AsyncIterator[StoredMedia]:
+    """Put the source's bytes in the store for the database write inside the block.
+
+    The store takes no part in the transaction, so the bytes go in first and come out again
+    when the block raises: a row never refers to missing bytes. (Should the commit itself fail
+    later, the bytes stay behind unreferenced, which loses nothing.)
+    """
+    key = await store.put(source.chunks)
+    try:
+        size = await store.size(key)
+        if size is None:
+            raise MediaMissing(f"the store lost {key} at once")
+        yield StoredMedia(
+            key=key,
+            size=size,
+            content_type=content_types.clean(source.content_type, filename=source.name),
+        )
+    except BaseException:
+        await store.delete(key)
+        raise
+
+
+def store_of(services: Mapping[str, object]) -> MediaStore:
+    """The process's store among the services `create_app` hands every API call."""
+    return cast(MediaStore, services[SERVICE_NAME])
+
+
+def store_for(settings: Settings) -> MediaStore:
+    """The store the configuration asks for (only the local directory, for now)."""
+    return LocalMediaStore(Path(settings.media_dir).absolute())
+
+
+async def file_chunks(path: Path) -> AsyncIterator[bytes]:
+    """A local file's bytes in chunks, for `put` (the operator's `recording add --media`)."""
+    async with await anyio.open_file(path, "rb") as handle:
+        while chunk := await handle.read(CHUNK_BYTES):
+            yield chunk

@@ -1,0 +1,1 @@
+"""Recordings: what the meeting service recorded in a session, and its media."""

@@ -1,0 +1,71 @@
+"""Queries on `recordings`. Functions take a connection and never commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from onstream.recordings.models import Recording
+from onstream.recordings.tables import recordings
+from onstream.sessions.tables import sessions
+
+
+def _select() -> Select[Any]:
+    """Recordings with the time zone of their session, which `creation_date` is shown in."""
+    return select(recordings, sessions.c.timezone).join(
+        sessions, sessions.c.id == recordings.c.session_id
+    )
+
+
+async def by_id(
+    conn: AsyncConnection, recording_id: int, *, owner_id: int | None = None
+) -> Recording | None:
+    """The recording with this id, deleted or not; only in this account when `owner_id`."""
+    query = _select().where(recordings.c.id == recording_id)
+    if owner_id is not None:
+        query = query.where(recordings.c.owner_id == owner_id)
+    row = (await conn.execute(query)).first()
+    return Recording.from_row(row) if row else None
+
+
+async def page(
+    conn: AsyncConnection,
+    *,
+    owner_id: int,
+    session_id: int | None,
+    count: int,
+    offset: int,
+    descending: bool,
+) -> list[Recording]:
+    """One page of the account's live recordings (of one session when `session_id`)."""
+    query = _select().where(recordings.c.owner_id == owner_id, recordings.c.deleted_at.is_(None))
+    if session_id is not None:
+        query = query.where(recordings.c.session_id == session_id)
+    order = recordings.c.id.desc() if descending else recordings.c.id.asc()
+    query = query.order_by(order).limit(count).offset(offset)
+    return [Recording.from_row(row) for row in await conn.execute(query)]
+
+
+async def insert_recording(conn: AsyncConnection, values: dict[str, Any]) -> int:
+    """Insert a recording and return its id."""
+    result = await conn.execute(insert(recordings).values(**values).returning(recordings.c.id))
+    return int(result.scalar_one())
+
+
+async def update_recording(
+    conn: AsyncConnection, recording_id: int, values: dict[str, Any]
+) -> None:
+    """Write changed columns of a recording."""
+    await conn.execute(update(recordings).where(recordings.c.id == recording_id).values(**values))
+
+
+async def mark_deleted(conn: AsyncConnection, recording_id: int, *, now: datetime) -> None:
+    """Delete a recording, keeping its row for 410 answers; it no longer has media."""
+    await update_recording(
+        conn,
+        recording_id,
+        {"deleted_at": now, "media_key": None, "media_type": None, "media_size": None},
+    )

@@ -1,0 +1,68 @@
+"""API handlers for `recording` and `recordings`: parameters in, service call, document out.
+
+There is no PUT: recordings come from the meeting service (the operator's `recording add`),
+so the route table answers PUT recording with 405.
+"""
+
+from __future__ import annotations
+
+from onstream.media.store import store_of
+from onstream.protocol.listing import paging, returned_fields
+from onstream.protocol.params import Params
+from onstream.protocol.resources import Call, Reply, message
+from onstream.recordings import documents, service
+from onstream.recordings.models import Recording, RecordingInput
+
+
+def _id(params: Params) -> int:
+    return params.integer("id", required=True, min=1)
+
+
+def _document(call: Call, items: list[Recording]) -> Reply:
+    fields = returned_fields(
+        call.params, available=documents.FIELDS, default=documents.DEFAULT_FIELDS
+    )
+    return Reply(
+        documents.recordings_document(
+            items, owner=call.account, base_url=call.settings.public_base_url, fields=fields
+        )
+    )
+
+
+async def get_recording(call: Call) -> Reply:
+    """GET recording/id/N: one recording in a list of one."""
+    return _document(call, [await service.get(call.conn, call.account, _id(call.params))])
+
+
+async def get_recordings(call: Call) -> Reply:
+    """GET recordings[/session/N]: a page of the account's recordings."""
+    page = paging(call.params)
+    items = await service.page(
+        call.conn,
+        call.account,
+        session_id=call.params.integer("session", min=1),
+        count=page.count,
+        offset=page.offset,
+        descending=page.descending,
+    )
+    return _document(call, items)
+
+
+async def post_recording(call: Call) -> Reply:
+    """POST recording: change title, description, password, allow_anonymous_playback."""
+    recording_id = _id(call.params)
+    data = RecordingInput(
+        title=call.params.text("title", strip=False),
+        description=call.params.text("description", strip=False),
+        password=call.params.text("password", strip=False),
+        allow_anonymous_playback=call.params.boolean("allow_anonymous_playback"),
+    )
+    await service.update(call.conn, call.account, recording_id, data)
+    return Reply(message("Recording updated", id=recording_id))
+
+
+async def delete_recording(call: Call) -> Reply:
+    """DELETE recording: by `id` in the body or the URL; its media goes with it."""
+    recording_id = _id(call.params)
+    await service.delete(call.conn, call.account, recording_id, store=store_of(call.services))
+    return Reply(message("Recording was deleted", id=recording_id))

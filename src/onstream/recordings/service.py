@@ -1,0 +1,123 @@
+"""The rules for adding, changing, reading and deleting recordings. No HTTP here.
+
+Functions run inside the caller's transaction and never commit. Media bytes go through a
+`MediaStore`; the store cannot take part in the transaction, so the order of the two is
+chosen to lose nothing a person still wants: media is stored before its row is written (and
+removed again if the write fails), and removed only once its row no longer refers to it.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from onstream.clock import utcnow
+from onstream.errors import Deleted, Missing
+from onstream.media.store import MediaSource, MediaStore, stored
+from onstream.recordings import repository, rules
+from onstream.recordings.models import NewRecording, Recording, RecordingInput
+from onstream.sessions import service as sessions
+from onstream.users.models import Account
+
+
+async def get(conn: AsyncConnection, owner: Account, recording_id: int) -> Recording:
+    """A live recording of this account; `Deleted` (410) or `Missing` (404) otherwise."""
+    recording = await repository.by_id(conn, recording_id, owner_id=owner.id)
+    if recording is None:
+        raise Missing(f"Recording {recording_id} does not exist")
+    if recording.deleted_at is not None:
+        raise Deleted(f"Recording {recording_id} was deleted")
+    return recording
+
+
+async def playable(conn: AsyncConnection, recording_id: int) -> Recording | None:
+    """A live recording of any account, for its public playback page; None otherwise."""
+    recording = await repository.by_id(conn, recording_id)
+    return recording if recording and recording.deleted_at is None else None
+
+
+async def page(
+    conn: AsyncConnection,
+    owner: Account,
+    *,
+    session_id: int | None,
+    count: int,
+    offset: int,
+    descending: bool,
+) -> list[Recording]:
+    """One page of the account's recordings; a `session` filter must name one of its
+    sessions (404 otherwise). Recordings outlive a deleted session, so they stay listed."""
+    if session_id is not None:
+        with suppress(Deleted):
+            await sessions.get(conn, owner, session_id)
+    return await repository.page(
+        conn,
+        owner_id=owner.id,
+        session_id=session_id,
+        count=count,
+        offset=offset,
+        descending=descending,
+    )
+
+
+async def add(
+    conn: AsyncConnection,
+    owner: Account,
+    new: NewRecording,
+    *,
+    media: MediaSource | None,
+    store: MediaStore,
+) -> int:
+    """Add a recording of a live session of this account, its media copied into the store;
+    it inherits the session's passcode. Returns its id."""
+    session = await sessions.get(conn, owner, new.session_id)
+    values: dict[str, Any] = {
+        "owner_id": owner.id,
+        "session_id": session.id,
+        "title": rules.check_title(new.title),
+        "description": rules.check_description(new.description or ""),
+        "password": session.password,
+        "duration_ms": rules.check_duration(new.duration_ms),
+        "allow_anonymous_playback": False,
+        "created_at": utcnow(),
+    }
+    if media is None:
+        return await repository.insert_recording(conn, values)
+    async with stored(store, media) as blob:
+        values.update(media_key=blob.key, media_type=blob.content_type, media_size=blob.size)
+        return await repository.insert_recording(conn, values)
+
+
+async def update(
+    conn: AsyncConnection, owner: Account, recording_id: int, data: RecordingInput
+) -> Recording:
+    """Change the given fields of a live recording; returns it as it is now."""
+    recording = await get(conn, owner, recording_id)
+    values: dict[str, Any] = {}
+    if data.title is not None:
+        values["title"] = rules.check_title(data.title)
+    if data.description is not None:
+        values["description"] = rules.check_description(data.description)
+    if data.password is not None:
+        values["password"] = rules.check_password(data.password)
+    if data.allow_anonymous_playback is not None:
+        values["allow_anonymous_playback"] = data.allow_anonymous_playback
+    if values:
+        await repository.update_recording(conn, recording.id, values)
+    return await get(conn, owner, recording_id)
+
+
+async def delete(
+    conn: AsyncConnection, owner: Account, recording_id: int, *, store: MediaStore
+) -> None:
+    """Delete a live recording and its media; later calls on it answer 410.
+
+    The row is marked first, then the media removed, as the last step: should the commit
+    still fail, the recording is left without media rather than media without a recording.
+    """
+    recording = await get(conn, owner, recording_id)
+    await repository.mark_deleted(conn, recording.id, now=utcnow())
+    if recording.media_key is not None:
+        await store.delete(recording.media_key)

@@ -1,0 +1,1 @@
+"""Server-rendered pages for people, not API clients: the join page and the personal link."""

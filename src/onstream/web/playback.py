@@ -1,0 +1,204 @@
+"""The playback page behind every `recording_link` (CONTRACT §8, §9).
+
+- `/play/{id}-{slug}`: the page. Another slug (a renamed recording, a typo) answers 301 to the
+  current one; an unknown or deleted recording, 404. When the recording has a password the
+  page asks for it, and for a screen name unless anonymous playback is on (the password is
+  asked regardless of that flag, as the documentation says). A right answer sets a signed
+  pass (`web.passes`) and redirects back (303), so reloading never re-posts the form; the
+  page then shows an HTML5 `<video>`, or `<audio>` for sound, playing `/play/{id}/media`.
+- `/play/{id}/media`: the media, with byte ranges (`media.ranges`) so players can seek.
+  It serves exactly when the page would show the player: without a valid pass, a recording
+  that asks for a password or a name gets 403 and not one byte.
+
+Pages read in a read-only transaction and write nothing; the form needs no CSRF token, since
+all it can do is set the visitor's own pass.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import time
+from urllib.parse import parse_qsl
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from onstream.config import Settings
+from onstream.media import content_types
+from onstream.media.ranges import media_response
+from onstream.media.store import MediaStore
+from onstream.recordings import rules, service
+from onstream.recordings.models import Recording
+from onstream.storage.database import transaction
+from onstream.storage.secrets import PLAYBACK_KEY, read_secret
+from onstream.web.passes import COOKIE_PATH, LIFETIME_SECONDS, PassSigner, cookie_name
+from onstream.web.player_pages import gate_page, not_found_page, player_page
+
+NAME_MAX = 100
+FORM_MAX_BYTES = 16 * 1024
+ID_MAX = 2**31 - 1
+_REF = re.compile(r"([0-9]{1,10})(?:-(.*))?", re.DOTALL)
+MEDIA_HEADERS = {
+    "cache-control": "private, no-cache",
+    "x-content-type-options": "nosniff",
+    "content-security-policy": "default-src 'none'; sandbox",
+}
+
+
+def playback_routes(
+    *, engine: AsyncEngine, settings: Settings, store: MediaStore
+) -> list[BaseRoute]:
+    """The playback routes; `create_app` lists them before any `/{username}/...` route."""
+    pages = PlaybackPages(engine=engine, settings=settings, store=store)
+    return [
+        Route("/play/{recording_id:int}/media", pages.media, methods=["GET", "HEAD"]),
+        Route("/play/{ref}", pages.page, methods=["GET", "HEAD", "POST"]),
+    ]
+
+
+class PlaybackPages:
+    """The handlers, sharing the engine, the media store and the pass signer."""
+
+    def __init__(self, *, engine: AsyncEngine, settings: Settings, store: MediaStore) -> None:
+        self.engine = engine
+        self.store = store
+        self.secure = settings.public_base_url.startswith("https://")
+        self._signer = PassSigner(settings.secret_key) if settings.secret_key else None
+
+    async def page(self, request: Request) -> Response:
+        """GET: the gate or the player. POST: check the gate's answers, set the pass."""
+        match = _REF.fullmatch(request.path_params["ref"])
+        recording = await self._recording(int(match.group(1))) if match else None
+        if match is None or recording is None:
+            return not_found_page()
+        canonical = rules.playback_path(recording.id, recording.title)
+        if request.url.path != canonical:
+            return RedirectResponse(canonical, status_code=301)
+        if request.method == "POST":
+            return await self._answer_gate(request, recording, canonical)
+        admitted, name = await self._admitted(request, recording)
+        if not admitted:
+            return gate_page(recording, name="", errors=[])
+        return player_page(recording, name=name, media_path=f"/play/{recording.id}/media")
+
+    async def media(self, request: Request) -> Response:
+        """The media bytes, for a visitor the page would show the player to."""
+        recording = await self._recording(request.path_params["recording_id"])
+        if recording is None:
+            return PlainTextResponse("No such recording.", status_code=404)
+        admitted, _ = await self._admitted(request, recording)
+        if not admitted:
+            return PlainTextResponse(
+                "Open the recording's page and answer its questions first.", status_code=403
+            )
+        size = None
+        if recording.media_key is not None:
+            size = await self.store.size(recording.media_key)
+        if recording.media_key is None or size is None:
+            return PlainTextResponse("This recording has no media.", status_code=404)
+        return media_response(
+            request,
+            self.store,
+            key=recording.media_key,
+            size=size,
+            content_type=recording.media_type or content_types.DEFAULT,
+            headers=MEDIA_HEADERS,
+        )
+
+    async def _recording(self, recording_id: int) -> Recording | None:
+        if not 1 <= recording_id <= ID_MAX:
+            return None
+        async with transaction(self.engine, write=False) as conn:
+            return await service.playable(conn, recording_id)
+
+    async def _admitted(self, request: Request, recording: Recording) -> tuple[bool, str]:
+        """Whether this visitor may watch, and the screen name they gave."""
+        if recording.password is None and recording.allow_anonymous_playback:
+            return True, ""
+        signer = await self._pass_signer()
+        found = signer.check(
+            recording, request.cookies.get(cookie_name(recording.id)), now=int(time.time())
+        )
+        if found is None or (not recording.allow_anonymous_playback and not found.name):
+            return False, ""
+        return True, found.name
+
+    async def _answer_gate(
+        self, request: Request, recording: Recording, canonical: str
+    ) -> Response:
+        form = await _read_form(request)
+        name = form.get("name", "").strip()
+        status, errors = check_gate(recording, name=name, password=form.get("password"))
+        if errors:
+            return gate_page(recording, name=name[:NAME_MAX], errors=errors, status=status)
+        if recording.allow_anonymous_playback:
+            name = ""
+        signer = await self._pass_signer()
+        value = signer.issue(recording, name=name, now=int(time.time()))
+        response = RedirectResponse(canonical, status_code=303)
+        response.set_cookie(
+            cookie_name(recording.id),
+            value,
+            max_age=LIFETIME_SECONDS,
+            path=COOKIE_PATH,
+            secure=self.secure,
+            httponly=True,
+            samesite="lax",
+        )
+        return response
+
+    async def _pass_signer(self) -> PassSigner:
+        """The signer, keyed by `ONSTREAM_SECRET_KEY` or else the database's generated key."""
+        if self._signer is None:
+            async with transaction(self.engine, write=False) as conn:
+                self._signer = PassSigner(await read_secret(conn, PLAYBACK_KEY))
+        return self._signer
+
+
+def check_gate(recording: Recording, *, name: str, password: str | None) -> tuple[int, list[str]]:
+    """The status and error messages of the gate's answers; (200, []) lets the visitor in.
+
+    A password problem outranks a name problem (403 before 400): a visitor without the
+    password may not watch at all, whatever name they give.
+    """
+    status, errors = 200, []
+    if recording.password is not None and not hmac.compare_digest(
+        (password or "").encode("utf-8"), recording.password.encode("utf-8")
+    ):
+        status = 403
+        errors.append(
+            "Please enter the recording's password."
+            if not password
+            else "That password is not right. Please try again."
+        )
+    if not recording.allow_anonymous_playback:
+        if not name:
+            errors.append("Please enter a screen name.")
+        elif len(name) > NAME_MAX:
+            errors.append(f"Your screen name can be at most {NAME_MAX} characters long.")
+    if errors and status == 200:
+        status = 400
+    return status, errors
+
+
+async def _read_form(request: Request) -> dict[str, str]:
+    """The URL-encoded form fields (first value of each); a body beyond 16 KiB is not our
+    form and counts as empty, so a visitor cannot make the server buffer without bound."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > FORM_MAX_BYTES:
+            return {}
+    try:
+        pairs = parse_qsl(
+            body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=20
+        )
+    except ValueError:
+        return {}
+    fields: dict[str, str] = {}
+    for key, value in pairs:
+        fields.setdefault(key, value)
+    return fields

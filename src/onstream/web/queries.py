@@ -1,0 +1,141 @@
+"""The read-only lookups behind the web pages: who may join which live session.
+
+Each function answers None both for "no such thing" and for "not yours to see" (another
+owner's session, a deleted session, a withdrawn invitation), so a page can never tell a
+visitor which of those it was. The queries check the owner's login inside the query rather
+than after it, so a valid token or key under the wrong username is simply not found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from onstream.invitees.tables import invitations
+from onstream.sessions.tables import sessions
+from onstream.users.tables import users
+
+KEY_MAX = 64
+"""Longest token, friendly URL or session key the tables hold; longer input cannot match."""
+
+
+@dataclass(frozen=True, slots=True)
+class Meeting:
+    """What a join page shows of a session, with what it needs to show the time right."""
+
+    topic: str
+    start_utc: datetime
+    duration: int
+    timezone: str
+    dst: bool
+    """The owner's `dst` flag: a session's timezone code follows it (CONTRACT §7)."""
+    password: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Invitation:
+    """One person's invitation to a live session, found by the token of their link."""
+
+    meeting: Meeting
+    first_name: str
+    last_name: str
+    email: str
+    role: int
+
+    @property
+    def name(self) -> str:
+        """`First Last`, or the e-mail address when the owner gave no names."""
+        return f"{self.first_name} {self.last_name}".strip() or self.email
+
+
+_MEETING_COLUMNS = (
+    sessions.c.topic,
+    sessions.c.start_utc,
+    sessions.c.duration,
+    sessions.c.timezone,
+    sessions.c.password,
+)
+
+
+def _meeting(row: Any) -> Meeting:
+    return Meeting(
+        topic=row.topic,
+        start_utc=row.start_utc,
+        duration=row.duration,
+        timezone=row.timezone,
+        dst=bool(row.dst),
+        password=row.password,
+    )
+
+
+async def invitation_by_token(
+    conn: AsyncConnection, *, username: str, token: str
+) -> Invitation | None:
+    """The invitation behind `/{username}/go/{token}`, if the link is still valid.
+
+    It demands that `username` owns the session and that the session is live, and it brings
+    the owner's `dst` flag along.
+    """
+    if not token or len(token) > KEY_MAX:
+        return None
+    owner = users.alias("owner")
+    invitee = users.alias("invitee")
+    query = (
+        select(
+            *_MEETING_COLUMNS,
+            owner.c.dst,
+            invitations.c.role,
+            invitee.c.first_name,
+            invitee.c.last_name,
+            invitee.c.email,
+        )
+        .select_from(invitations)
+        .join(sessions, sessions.c.id == invitations.c.session_id)
+        .join(owner, owner.c.id == sessions.c.owner_id)
+        .join(invitee, invitee.c.id == invitations.c.user_id)
+        .where(
+            invitations.c.token == token,
+            owner.c.login == username,
+            owner.c.owner_id.is_(None),
+            sessions.c.deleted_at.is_(None),
+        )
+    )
+    row = (await conn.execute(query)).first()
+    if row is None:
+        return None
+    return Invitation(
+        meeting=_meeting(row),
+        first_name=row.first_name,
+        last_name=row.last_name,
+        email=row.email,
+        role=int(row.role),
+    )
+
+
+async def meeting_by_key(conn: AsyncConnection, *, username: str, key: str) -> Meeting | None:
+    """The live session of `username` that `/{username}/{key}` names, or None.
+
+    `key` is the session's friendly URL or its session key; a friendly URL wins when both
+    match, since it is the name the owner chose for the link.
+    """
+    if not key or len(key) > KEY_MAX:
+        return None
+    query = (
+        select(*_MEETING_COLUMNS, users.c.dst)
+        .select_from(sessions)
+        .join(users, users.c.id == sessions.c.owner_id)
+        .where(
+            users.c.login == username,
+            users.c.owner_id.is_(None),
+            sessions.c.deleted_at.is_(None),
+            or_(sessions.c.friendly_url == key, sessions.c.session_key == key),
+        )
+        .order_by(case((sessions.c.friendly_url == key, 0), else_=1))
+        .limit(1)
+    )
+    row = (await conn.execute(query)).first()
+    return None if row is None else _meeting(row)

@@ -1,0 +1,253 @@
+"""The personal link and the join page over real HTTP (CONTRACT §5, §6, §9)."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from tests.conftest import MakeAccount
+from tests.support.api import ok, rest
+from tests.support.server import ServerProcess
+from tests.web.helpers import invite, login_of, new_session
+
+NOT_FOUND = "This link leads to no session"
+
+
+def assert_page_headers(response: httpx.Response) -> None:
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert "script-src" not in response.headers["content-security-policy"]  # default-src 'none'
+    assert response.headers["cache-control"] == "no-store"
+
+
+def assert_not_found(response: httpx.Response) -> None:
+    assert response.status_code == 404, response.text
+    assert NOT_FOUND in response.text
+    assert_page_headers(response)
+
+
+def visible_text(html: str) -> str:
+    """The page's text with tags dropped and white space collapsed, for phrase checks."""
+    body = html.split("</style>", 1)[1]
+    return " ".join(re.sub(r"<[^>]+>", " ", body).split())
+
+
+# --- the personal one-click link ---------------------------------------------------------
+
+
+def test_personal_link_shows_the_invitation(owner: httpx.Client) -> None:
+    created = new_session(owner, topic="Season review", password="s3cret")
+    _, link = invite(owner, created.id)
+    response = httpx.get(link)
+    assert response.status_code == 200, response.text
+    assert_page_headers(response)
+    text = visible_text(response.text)
+    assert "Season review" in text
+    assert "Wednesday, 10 July 2030, 18:00 (UP1)" in text
+    assert "45 minutes" in text
+    assert "Robin van Persie moderator" in text
+    assert '<form method="post">' in response.text
+    assert "Join now" in text
+    assert 'name="passcode"' not in response.text  # the token is the credential
+    assert '<meta name="viewport"' in response.text
+
+
+def test_join_now_enters_the_room_without_a_passcode(owner: httpx.Client) -> None:
+    created = new_session(owner, topic="Season review", password="s3cret")
+    _, link = invite(owner, created.id, role=3)
+    response = httpx.post(link)
+    assert response.status_code == 200, response.text
+    assert_page_headers(response)
+    text = visible_text(response.text)
+    assert "You are in the session" in text
+    assert "Season review" in text
+    assert "Joined as Robin van Persie observer" in text
+
+
+def test_time_in_the_session_zone(owner: httpx.Client) -> None:
+    created = new_session(owner, timezone="UM5", start_time="2030-01-15 09:30:00", duration=90)
+    _, link = invite(owner, created.id)
+    text = visible_text(httpx.get(link).text)
+    assert "Tuesday, 15 January 2030, 09:30 (UM5)" in text
+    assert "1 hour 30 minutes" in text
+
+
+def test_unknown_token_is_404(owner: httpx.Client, server: ServerProcess) -> None:
+    created = new_session(owner)
+    assert_not_found(httpx.get(f"{server.base_url}/{created.login}/go/no-such-token"))
+    assert_not_found(httpx.post(f"{server.base_url}/{created.login}/go/no-such-token"))
+    assert_not_found(httpx.get(f"{server.base_url}/{created.login}/go/{'x' * 500}"))
+
+
+def test_token_under_another_username_is_404(
+    owner: httpx.Client, make_account: MakeAccount
+) -> None:
+    created = new_session(owner)
+    _, link = invite(owner, created.id)
+    other = make_account()
+    for username in (login_of(other), "nobody-at-all"):
+        wrong = link.replace(f"/{created.login}/go/", f"/{username}/go/")
+        assert wrong != link
+        assert_not_found(httpx.get(wrong))
+        assert_not_found(httpx.post(wrong))
+
+
+def test_revoked_invitation_is_404(owner: httpx.Client) -> None:
+    created = new_session(owner)
+    user_id, link = invite(owner, created.id)
+    assert httpx.get(link).status_code == 200
+    ok(rest(owner, "DELETE", "invitee", {"session_id": created.id, "user_id": user_id}))
+    assert_not_found(httpx.get(link))
+    assert_not_found(httpx.post(link))
+
+
+def test_deleted_session_is_404_on_both_links(owner: httpx.Client) -> None:
+    created = new_session(owner, friendly_url="to-be-cancelled")
+    _, link = invite(owner, created.id)
+    key_link = created.session_link.replace("/to-be-cancelled", f"/{created.session_key}")
+    for url in (link, created.session_link, key_link):
+        assert httpx.get(url).status_code == 200, url
+    ok(rest(owner, "DELETE", "session", {"id": created.id}))
+    for url in (link, created.session_link, key_link):
+        assert_not_found(httpx.get(url))
+        assert_not_found(httpx.post(url, data={"name": "Late comer"}))
+
+
+# --- the join page -----------------------------------------------------------------------
+
+
+def test_join_page_by_friendly_url_and_by_session_key(owner: httpx.Client) -> None:
+    created = new_session(owner, topic="Open day", friendly_url="open-day")
+    assert created.session_link.endswith(f"/{created.login}/open-day")
+    for url in (
+        created.session_link,
+        created.session_link.replace("open-day", created.session_key),
+    ):
+        response = httpx.get(url)
+        assert response.status_code == 200, response.text
+        assert_page_headers(response)
+        text = visible_text(response.text)
+        assert "Open day" in text
+        assert "Wednesday, 10 July 2030, 18:00 (UP1)" in text
+        assert "45 minutes" in text
+        assert 'name="name"' in response.text
+        assert 'name="passcode"' not in response.text
+
+
+def test_join_without_passcode(owner: httpx.Client) -> None:
+    created = new_session(owner, topic="Open day")
+    response = httpx.post(created.session_link, data={"name": "  Thierry Henry  "})
+    assert response.status_code == 200, response.text
+    assert_page_headers(response)
+    text = visible_text(response.text)
+    assert "You are in the session" in text
+    assert "Joined as Thierry Henry participant" in text
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 101])
+def test_join_needs_a_name_of_1_to_100_characters(owner: httpx.Client, name: str) -> None:
+    created = new_session(owner)
+    response = httpx.post(created.session_link, data={"name": name})
+    assert response.status_code == 400, response.text
+    assert_page_headers(response)
+    assert 'role="alert"' in response.text
+    assert "You are in the session" not in response.text
+    assert httpx.post(created.session_link, data={"name": "x" * 100}).status_code == 200
+
+
+def test_passcode_session(owner: httpx.Client) -> None:
+    created = new_session(owner, topic="Board meeting", password="päss word")
+    page = httpx.get(created.session_link)
+    assert 'name="passcode"' in page.text
+    assert "päss word" not in page.text
+    for data in (
+        {"name": "Eve"},
+        {"name": "Eve", "passcode": "wrong"},
+        {"name": "Eve", "passcode": ""},
+    ):
+        response = httpx.post(created.session_link, data=data)
+        assert response.status_code == 403, response.text
+        assert_page_headers(response)
+        assert 'role="alert"' in response.text
+        assert 'name="passcode"' in response.text
+        assert 'value="Eve"' in response.text  # the name is kept, the passcode is not
+        assert "You are in the session" not in response.text
+    response = httpx.post(created.session_link, data={"name": "", "passcode": "wrong"})
+    assert response.status_code == 403  # the passcode outranks the name
+    response = httpx.post(created.session_link, data={"name": "", "passcode": "päss word"})
+    assert response.status_code == 400
+    response = httpx.post(created.session_link, data={"name": "Dennis", "passcode": "päss word"})
+    assert response.status_code == 200, response.text
+    assert "Joined as Dennis" in visible_text(response.text)
+
+
+def test_join_page_of_unknown_user_or_key_is_404(
+    owner: httpx.Client, server: ServerProcess, make_account: MakeAccount
+) -> None:
+    created = new_session(owner, friendly_url="weekly")
+    other = make_account()
+    other_login = login_of(other)
+    assert_not_found(httpx.get(f"{server.base_url}/{created.login}/no-such-session"))
+    assert_not_found(httpx.get(f"{server.base_url}/nobody-at-all/weekly"))
+    assert_not_found(httpx.get(f"{server.base_url}/{other_login}/weekly"))
+    assert_not_found(httpx.get(f"{server.base_url}/{other_login}/{created.session_key}"))
+    assert_not_found(httpx.post(f"{server.base_url}/{other_login}/weekly", data={"name": "A"}))
+
+
+def test_oversized_form_is_refused(owner: httpx.Client) -> None:
+    created = new_session(owner)
+    response = httpx.post(created.session_link, data={"name": "A", "pad": "x" * 20_000})
+    assert response.status_code == 413
+    assert "You are in the session" not in response.text
+
+
+# --- escaping ----------------------------------------------------------------------------
+
+
+def test_topic_and_names_are_escaped(owner: httpx.Client) -> None:
+    topic = '<script>alert(1)</script> & "quotes"'
+    created = new_session(owner, topic=topic)
+    _, link = invite(
+        owner,
+        created.id,
+        email="escape@example.com",
+        first_name="<b>Robin</b>",
+        last_name="<script>x</script>",
+    )
+    responses = [
+        httpx.get(link),
+        httpx.post(link),
+        httpx.get(created.session_link),
+        httpx.post(created.session_link, data={"name": "<script>alert(2)</script>"}),
+        httpx.post(created.session_link, data={"name": '"><script>alert(3)</script>' + "x" * 100}),
+    ]
+    for response in responses:
+        assert response.status_code in (200, 400), response.text
+        assert "<script" not in response.text
+        assert "<b>" not in response.text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;quotes&#34;" in response.text
+    assert "&lt;b&gt;Robin&lt;/b&gt; &lt;script&gt;x&lt;/script&gt;" in responses[0].text
+    assert "Joined as <strong>&lt;script&gt;alert(2)&lt;/script&gt;</strong>" in responses[3].text
+    assert 'value="&#34;&gt;&lt;script&gt;' in responses[4].text
+
+
+# --- the server's own paths --------------------------------------------------------------
+
+
+def test_api_and_health_keep_their_routes(owner: httpx.Client, server: ServerProcess) -> None:
+    assert httpx.get(f"{server.base_url}/health").text == "ok"
+    assert ok(owner.get("sessions/format/json"))["sessions"]
+    response = httpx.get(f"{server.base_url}/api/2/alice/sessions")
+    assert response.status_code == 401  # the API's answer, not a join page
+
+
+@pytest.mark.parametrize("first", ["api", "play", "go", "account", "static", "health", "API"])
+def test_reserved_first_segments_are_never_usernames(server: ServerProcess, first: str) -> None:
+    for path in (f"/{first}/something", f"/{first}/go/token"):
+        response = httpx.get(f"{server.base_url}{path}")
+        assert NOT_FOUND not in response.text, path
+        assert 'name="name"' not in response.text, path
