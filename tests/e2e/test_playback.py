@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -381,9 +382,12 @@ def test_a_browser_enters_password_and_name_and_plays(
             player = page.locator("audio#player")
             expect(player).to_be_visible()
             expect(page.locator(".viewer")).to_have_text("Watching as Grace Hopper")
-            page.wait_for_function(
-                "document.querySelector('#player').readyState >= 1", timeout=10_000
-            )
+            # Polled with evaluate: wait_for_function compiles its predicate in the page,
+            # which the page's strict Content-Security-Policy (no eval) forbids.
+            deadline = time.monotonic() + 10
+            while page.evaluate("document.querySelector('#player').readyState") < 1:
+                assert time.monotonic() < deadline, "the player never loaded its media"
+                page.wait_for_timeout(100)
             duration = page.evaluate("document.querySelector('#player').duration")
             assert 0.9 < duration < 1.1
             assert page.evaluate("document.querySelector('#player').currentSrc").endswith(
