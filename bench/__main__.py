@@ -1,0 +1,5 @@
+"""`python -m bench [--quick]`."""
+
+from bench.suite import main
+
+raise SystemExit(main())

@@ -1,0 +1,93 @@
+"""ASGI apps that exist only for the benchmark, served by uvicorn like `onstream serve`.
+
+`baseline`: B of the issue, a bare ASGI app answering every request with a small orjson body.
+`auth_off`: the real application from `onstream.app.create_app`, with its authenticator
+replaced by one that trusts the login in the URL (bench only: it lets anyone in).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+BODY = orjson.dumps({"ok": True})
+HEADERS = [(b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]
+
+
+async def _baseline(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+    if scope["type"] != "http":
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
+    await send({"type": "http.response.body", "body": BODY})
+
+
+def baseline() -> ASGIApp:
+    """Factory for `uvicorn --factory bench.apps:baseline`."""
+    return _baseline
+
+
+def auth_off() -> Starlette:
+    """Factory for `uvicorn --factory bench.apps:auth_off`: the server with no password check.
+
+    onstream is imported here, not at the top, so that the baseline's processes stay bare.
+    """
+    from starlette.routing import Route
+
+    from onstream.app import create_app
+    from onstream.config import load_settings
+    from onstream.protocol.auth import Authenticator, CredentialCache
+    from onstream.protocol.endpoint import ApiEndpoint
+    from onstream.protocol.errors import Unauthorized
+    from onstream.storage.database import transaction
+    from onstream.users import repository
+    from onstream.users.models import Account
+
+    app = create_app(load_settings())
+    engine = app.state.engine
+
+    async def load(login: str) -> Account | None:
+        async with transaction(engine, write=False) as conn:
+            return await repository.account_by_login(conn, login)
+
+    class TrustingAuthenticator(Authenticator):
+        """Returns the account the URL names without looking at the credentials."""
+
+        def __init__(self) -> None:
+            super().__init__(cache=CredentialCache(ttl=3600, max_entries=100), load_account=load)
+            self._accounts: dict[str, Account] = {}
+
+        async def authenticate(self, header: str | None, url_login: str) -> Account:
+            account = self._accounts.get(url_login)
+            if account is None:
+                account = await load(url_login)
+                if account is None:
+                    raise Unauthorized("Wrong login or password")
+                self._accounts[url_login] = account
+            return account
+
+    for route in app.routes:
+        endpoint = getattr(route, "endpoint", None)
+        owner = getattr(endpoint, "__self__", None)
+        if isinstance(route, Route) and isinstance(owner, ApiEndpoint):
+            owner.authenticator = TrustingAuthenticator()
+            return app
+    raise RuntimeError("the app has no /api route backed by ApiEndpoint")
