@@ -19,6 +19,7 @@ import secrets
 import socket
 from datetime import timedelta
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from onstream.clock import utcnow
@@ -30,6 +31,7 @@ from onstream.storage.database import transaction
 log = logging.getLogger("onstream.mail")
 
 BATCH = 50
+RECORD_TRIES = 6
 
 
 class DeliveryWorker:
@@ -76,7 +78,10 @@ class DeliveryWorker:
         for item in batch:
             if self._stopping:
                 break
-            await self._deliver(item)
+            try:
+                await self._deliver(item)
+            except Exception:  # one message's trouble must not strand the rest of the batch
+                log.exception("delivering message %s failed; it returns after its lease", item.id)
         return len(batch) == BATCH
 
     async def _deliver(self, item: outbox.Claimed) -> None:
@@ -85,9 +90,22 @@ class DeliveryWorker:
         except DeliveryError as exc:
             await self._record_failure(item, exc)
             return
-        async with transaction(self._engine, write=True) as conn:
-            if not await outbox.mark_sent(conn, message_id=item.id, worker=self.name):
-                log.warning("message %s was sent after its lease ran out", item.id)
+        await self._record_sent(item)
+
+    async def _record_sent(self, item: outbox.Claimed) -> None:
+        """Record the send, retrying when the database is busy: an unrecorded send would be
+        sent again once its lease runs out."""
+        for attempt in range(RECORD_TRIES):
+            try:
+                async with transaction(self._engine, write=True) as conn:
+                    if not await outbox.mark_sent(conn, message_id=item.id, worker=self.name):
+                        log.warning("message %s was sent after its lease ran out", item.id)
+                return
+            except DBAPIError as exc:
+                if attempt == RECORD_TRIES - 1:
+                    raise
+                log.warning("recording message %s as sent failed (%s); retrying", item.id, exc)
+                await asyncio.sleep(0.2 * 2**attempt)
 
     async def _record_failure(self, item: outbox.Claimed, exc: DeliveryError) -> None:
         now = utcnow()
