@@ -220,11 +220,16 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 15) -> None:
         time.sleep(0.1)
 
 
+def attempts(outbox_listing: str) -> int:
+    """The most delivery attempts any message in an `onstream outbox` listing has had."""
+    return max((int(n) for n in re.findall(r"attempts (\d+)", outbox_listing)), default=0)
+
+
 def test_retries_until_the_smtp_server_comes_up(rig_factory: Callable[..., MailRig]) -> None:
     rig = rig_factory()
     rig.server.start()
     rig.invite("patient@example.org")
-    wait_until(lambda: "attempts 2" in rig.outbox() or "attempts 3" in rig.outbox())
+    wait_until(lambda: attempts(rig.outbox()) >= 2)
     box = rig.outbox()
     assert "pending: 1" in box
     assert "last error" in box
