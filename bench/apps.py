@@ -62,10 +62,10 @@ def auth_off() -> Starlette:
     from onstream.users.models import Account
 
     app = create_app(load_settings())
-    engine = app.state.engine
+    database = app.state.database
 
     async def load(login: str) -> Account | None:
-        async with transaction(engine, write=False) as conn:
+        async with transaction(database, write=False) as conn:
             return await repository.account_by_login(conn, login)
 
     class TrustingAuthenticator(Authenticator):

@@ -20,8 +20,9 @@ from typing import Any
 from sqlalchemy import func, insert, select, text
 
 from onstream.invitees.tables import invitations
+from onstream.sessions import repository as session_repository
 from onstream.sessions.tables import sessions
-from onstream.storage.database import create_engine, transaction
+from onstream.storage.database import open_database, transaction
 from onstream.storage.migrate import upgrade
 from onstream.users.passwords import hash_password
 from onstream.users.tables import users
@@ -130,9 +131,9 @@ async def _load(url: str, sessions_count: int, invited: int) -> Seeded:
     started = time.monotonic()
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     passwords = {login: secrets.token_urlsafe(12) for login in (BIG, WRITER, MAILER)}
-    engine = create_engine(url)
+    database = open_database(url)
     try:
-        async with transaction(engine, write=True) as conn:
+        async with transaction(database, write=True) as conn:
             for login, password in passwords.items():
                 await conn.execute(insert(users), [_account_row(login, password, now)])
             rows = await conn.execute(
@@ -141,9 +142,11 @@ async def _load(url: str, sessions_count: int, invited: int) -> Seeded:
             ids = {row.login: int(row.id) for row in rows}
         big = ids[BIG]
         for batch in _batches(_session_rows(big, sessions_count, now)):
-            async with transaction(engine, write=True) as conn:
+            async with transaction(database, write=True) as conn:
                 await conn.execute(insert(sessions), batch)
-        async with transaction(engine, write=False) as conn:
+        async with transaction(database, write=True) as conn:
+            await session_repository.recount_blocks(conn)
+        async with transaction(database, write=False) as conn:
             session_ids = list(
                 await conn.scalars(
                     select(sessions.c.id).where(sessions.c.owner_id == big).order_by(sessions.c.id)
@@ -151,7 +154,7 @@ async def _load(url: str, sessions_count: int, invited: int) -> Seeded:
             )
         step = max(1, len(session_ids) // max(1, invited))
         chosen = session_ids[::step][:invited]
-        async with transaction(engine, write=True) as conn:
+        async with transaction(database, write=True) as conn:
             for batch in _batches(_people_rows(big, len(chosen), now)):
                 await conn.execute(insert(users), batch)
             people = list(
@@ -160,17 +163,17 @@ async def _load(url: str, sessions_count: int, invited: int) -> Seeded:
                 )
             )
         for batch in _batches(_invitation_rows(chosen, people, now)):
-            async with transaction(engine, write=True) as conn:
+            async with transaction(database, write=True) as conn:
                 await conn.execute(insert(invitations), batch)
-        async with transaction(engine, write=True) as conn:
-            if conn.dialect.name == "postgresql":
+        async with transaction(database, write=True) as conn:
+            if conn.dialect_name == "postgresql":
                 await conn.execute(text("ANALYZE"))
             count = await conn.scalar(
                 select(func.count()).select_from(sessions).where(sessions.c.owner_id == big)
             )
             invites = await conn.scalar(select(func.count()).select_from(invitations))
     finally:
-        await engine.dispose()
+        await database.dispose()
     accounts = {login: Account(login, passwords[login], ids[login]) for login in passwords}
     return Seeded(
         accounts=accounts,

@@ -1,4 +1,4 @@
-"""The ASGI application: routes, the database engine, authentication and error handling."""
+"""The ASGI application: routes, the database, authentication and error handling."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from onstream.media.store import store_for
 from onstream.protocol.auth import Authenticator, CredentialCache
 from onstream.protocol.endpoint import ApiEndpoint
 from onstream.routes import RESOURCES
-from onstream.storage.database import create_engine, transaction
+from onstream.storage.database import open_database, transaction
 from onstream.users import repository
 from onstream.users.models import Account
 from onstream.web.downloads import download_routes
@@ -34,25 +34,26 @@ log = logging.getLogger("onstream")
 
 def create_app(settings: Settings) -> Starlette:
     """Build the application for these settings; the schema must already be migrated."""
-    engine = create_engine(settings.database_url)
+    database = open_database(settings.database_url)
     cache = CredentialCache(
         ttl=settings.auth_cache_seconds, max_entries=settings.auth_cache_entries
     )
 
     async def load_account(login: str) -> Account | None:
-        async with transaction(engine, write=False) as conn:
+        async with transaction(database, write=False) as conn:
             return await repository.account_by_login(conn, login)
 
     async def load_epoch() -> int:
-        async with transaction(engine, write=False) as conn:
+        async with transaction(database, write=False) as conn:
             return await repository.credential_epoch_value(conn)
 
-    worker = DeliveryWorker(engine=engine, sender=sender_for(settings), settings=settings)
+    worker = DeliveryWorker(database=database, sender=sender_for(settings), settings=settings)
     store = store_for(settings)
+    authenticator = Authenticator(cache=cache, load_account=load_account, load_epoch=load_epoch)
     endpoint = ApiEndpoint(
         settings=settings,
-        engine=engine,
-        authenticator=Authenticator(cache=cache, load_account=load_account, load_epoch=load_epoch),
+        database=database,
+        authenticator=authenticator,
         resources=RESOURCES,
         services={"credential_cache": cache, "mail_worker": worker, MEDIA_STORE: store},
     )
@@ -64,18 +65,19 @@ def create_app(settings: Settings) -> Starlette:
         if task is not None:
             worker.stop()
             await task
-        await engine.dispose()
+        authenticator.close()
+        await database.dispose()
 
     routes = [
         Route("/api/{rest:path}", endpoint.handle, methods=API_METHODS),
         Route("/health", health, methods=["GET"]),
-        *playback_routes(engine=engine, settings=settings, store=store),
-        *download_routes(engine=engine, store=store),
-        *web_routes(engine, settings),  # last: `/{username}/...` catches what is left
+        *playback_routes(database=database, settings=settings, store=store),
+        *download_routes(database=database, store=store),
+        *web_routes(database, settings),  # last: `/{username}/...` catches what is left
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings
-    app.state.engine = engine
+    app.state.database = database
     return app
 
 

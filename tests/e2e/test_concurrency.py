@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -105,3 +107,44 @@ def test_access_codes_stay_unique_under_load(multi: ServerProcess) -> None:
         codes = [s["session_access_code"] for s in listing["sessions"]]
         assert len(codes) == 40
         assert len(set(codes)) == 40
+
+
+@pytest.fixture
+def sqlite_server(tmp_path: Path) -> Iterator[ServerProcess]:
+    """One server process on an SQLite file, whatever database the suite runs on: every
+    request meets the same event loop."""
+    proc = ServerProcess(workdir=tmp_path, database_url=f"sqlite:///{tmp_path / 'lock.db'}")
+    args = ["user", "add", "racer", "--email", "r@example.com", "--password", "racer-password"]
+    assert proc.cli(*args).returncode == 0
+    proc.start()
+    yield proc
+    proc.stop()
+
+
+def test_a_writer_waits_for_another_process_lock_while_reads_go_on(
+    sqlite_server: ServerProcess,
+) -> None:
+    """Another process holds SQLite's write lock: the server's PUT waits for it
+    (asynchronously) and succeeds once it is released, while GETs keep being answered."""
+    multi = sqlite_server
+    path = multi.database_url.removeprefix("sqlite:///")
+    holder = sqlite3.connect(path, isolation_level=None, timeout=0)
+    holder.execute("BEGIN IMMEDIATE")  # the write lock, as another process's writer holds it
+    try:
+        with client(multi, "racer") as racer, ThreadPoolExecutor(max_workers=2) as pool:
+            pending = pool.submit(rest, racer, "PUT", "session", session_body(topic="Waits"))
+            time.sleep(1.0)
+            assert not pending.done()  # waiting for the lock, not failed
+            started = time.monotonic()
+            for _ in range(10):  # the same process keeps answering reads meanwhile
+                assert racer.get("sessions/format/json").status_code == 200
+            assert time.monotonic() - started < 2.0
+            holder.execute("COMMIT")
+            new_id = ok(pending.result(timeout=10), 201)["id"]
+            assert ok(racer.get(f"session/id/{new_id}/format/json"))["sessions"][0]["topic"] == (
+                "Waits"
+            )
+    finally:
+        if holder.in_transaction:
+            holder.execute("ROLLBACK")
+        holder.close()

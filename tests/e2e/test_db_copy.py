@@ -13,14 +13,14 @@ from tests.support import postgres
 from tests.support.api import ok, rest
 from tests.support.server import ServerProcess
 
-from onstream.storage.database import create_engine
+from onstream.storage.database import create_async_engine_for
 from onstream.storage.schema import metadata
 
 ADMIN = os.environ.get("ONSTREAM_TEST_POSTGRES") or "postgresql://postgres@127.0.0.1:5432"
 
 
 async def dump(url: str) -> dict[str, list[dict[str, Any]]]:
-    engine = create_engine(url)
+    engine = create_async_engine_for(url)
     try:
         async with engine.connect() as conn:
             return {

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import os
+import threading
 import time
 
 import pytest
@@ -13,7 +16,8 @@ from onstream.protocol.auth import (
     Credentials,
     parse_basic,
 )
-from onstream.protocol.errors import Unauthorized
+from onstream.protocol.errors import Busy, Unauthorized
+from onstream.protocol.respond import render_error
 from onstream.users.models import Account
 from onstream.users.passwords import hash_password
 
@@ -114,3 +118,85 @@ async def test_authenticator_verifies_once_then_hits_the_cache() -> None:
         await auth.authenticate(basic("nobody:right-password"), "nobody")
     with pytest.raises(Unauthorized):  # valid credentials, another login in the URL
         await auth.authenticate(header, "someone-else")
+
+
+def counting_loader(stored: Account) -> tuple[list[str], object]:
+    loads: list[str] = []
+
+    async def load(login: str) -> Account | None:
+        loads.append(login)
+        return stored if login == stored.login else None
+
+    return loads, load
+
+
+@pytest.mark.anyio
+async def test_concurrent_misses_for_the_same_credentials_share_one_check() -> None:
+    stored = account(hash_password("right-password"))
+    loads, load = counting_loader(stored)
+    auth = Authenticator(cache=CredentialCache(ttl=60, max_entries=10), load_account=load)  # type: ignore[arg-type]
+    header = basic("jdoe:right-password")
+    results = await asyncio.gather(*(auth.authenticate(header, "jdoe") for _ in range(16)))
+    assert results == [stored] * 16
+    assert loads == ["jdoe"]
+    auth.close()
+
+
+@pytest.mark.anyio
+async def test_a_wrong_password_is_remembered_until_credentials_change() -> None:
+    stored = account(hash_password("right-password"))
+    loads, load = counting_loader(stored)
+    cache = CredentialCache(ttl=60, max_entries=10)
+    auth = Authenticator(cache=cache, load_account=load)  # type: ignore[arg-type]
+    wrong = basic("jdoe:wrong-password")
+    for _ in range(3):
+        with pytest.raises(Unauthorized):
+            await auth.authenticate(wrong, "jdoe")
+    assert loads == ["jdoe"]  # checked once; the next two were answered from memory
+    cache.clear()  # what a credential-epoch change does
+    with pytest.raises(Unauthorized):
+        await auth.authenticate(wrong, "jdoe")
+    assert loads == ["jdoe", "jdoe"]
+    auth.close()
+
+
+def test_a_remembered_failure_expires() -> None:
+    cache = CredentialCache(ttl=60, max_entries=10, failure_ttl=0.05)
+    key = cache.key(Credentials("jdoe", "wrong"))
+    cache.put_failure(key)
+    assert cache.failed(key)
+    time.sleep(0.1)
+    assert not cache.failed(key)
+
+
+@pytest.mark.anyio
+async def test_checks_beyond_the_bound_are_refused_with_503_and_retry_after() -> None:
+    stored = account(hash_password("right-password"))
+    _, load = counting_loader(stored)
+    auth = Authenticator(
+        cache=CredentialCache(ttl=60, max_entries=10),
+        load_account=load,  # type: ignore[arg-type]
+        max_pending=2,
+    )
+    attempts = [auth.authenticate(basic(f"jdoe:guess-{n}"), "jdoe") for n in range(4)]
+    outcomes = await asyncio.gather(*attempts, return_exceptions=True)
+    assert [type(o) for o in outcomes] == [Unauthorized, Unauthorized, Busy, Busy]
+    response = render_error(outcomes[2], None, context="test")  # type: ignore[arg-type]
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    # once the two checks are done, new ones are taken again
+    with pytest.raises(Unauthorized):
+        await auth.authenticate(basic("jdoe:guess-5"), "jdoe")
+    auth.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="POSIX thread priorities")
+def test_password_checks_run_at_the_lowest_cpu_priority() -> None:
+    auth = Authenticator(cache=CredentialCache(ttl=60, max_entries=10), load_account=None)  # type: ignore[arg-type]
+    own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    checker = auth._hasher.submit(
+        lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    )
+    assert checker.result(timeout=5) == 19
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == own  # loop untouched
+    auth.close()

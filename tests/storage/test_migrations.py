@@ -14,7 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect
 from tests.support import postgres
 
-from onstream.storage.database import create_engine
+from onstream.storage.database import create_async_engine_for
 from onstream.storage.migrate import alembic_config, upgrade
 from onstream.storage.schema import metadata
 
@@ -30,7 +30,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 def inspect_sync(url: str, look: object) -> object:
     async def run() -> object:
-        engine = create_engine(url)
+        engine = create_async_engine_for(url)
         try:
             async with engine.connect() as conn:
                 return await conn.run_sync(look)  # type: ignore[arg-type]

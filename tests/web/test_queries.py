@@ -15,7 +15,7 @@ from sqlalchemy import insert
 
 from onstream.invitees.tables import invitations
 from onstream.sessions.tables import sessions
-from onstream.storage.database import create_engine, transaction
+from onstream.storage.database import open_database, transaction
 from onstream.storage.migrate import upgrade
 from onstream.users.tables import users
 from onstream.web import queries
@@ -25,11 +25,11 @@ NOW = datetime(2030, 1, 1)
 
 def _rows(url: str, statements: list[Any]) -> None:
     async def run() -> None:
-        engine = create_engine(url)
-        async with transaction(engine, write=True) as conn:
+        database = open_database(url)
+        async with transaction(database, write=True) as conn:
             for statement in statements:
                 await conn.execute(statement)
-        await engine.dispose()
+        await database.dispose()
 
     asyncio.run(run())
 
@@ -67,10 +67,10 @@ def _session(session_id: int, owner_id: int, key: str, **values: Any) -> Any:
 
 def _lookup(url: str, function: Any, **kwargs: str) -> Any:
     async def run() -> Any:
-        engine = create_engine(url)
-        async with transaction(engine, write=False) as conn:
+        database = open_database(url)
+        async with transaction(database, write=False) as conn:
             result = await function(conn, **kwargs)
-        await engine.dispose()
+        await database.dispose()
         return result
 
     return asyncio.run(run())

@@ -6,24 +6,22 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from onstream.storage.database import create_engine, transaction
+from onstream.storage.database import Connection, open_database, transaction
 from onstream.storage.migrate import upgrade
 
 T = TypeVar("T")
 
 
-def in_transaction(database_url: str, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+def in_transaction(database_url: str, work: Callable[[Connection], Awaitable[T]]) -> T:
     """Migrate the database, then run `work` in one committed transaction."""
     upgrade(database_url)
 
     async def run() -> T:
-        engine = create_engine(database_url)
+        database = open_database(database_url)
         try:
-            async with transaction(engine, write=True) as conn:
+            async with transaction(database, write=True) as conn:
                 return await work(conn)
         finally:
-            await engine.dispose()
+            await database.dispose()
 
     return asyncio.run(run())

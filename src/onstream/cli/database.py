@@ -9,7 +9,7 @@ from typing import Any
 
 from onstream.config import load_settings
 from onstream.storage.copy import TargetNotEmpty, copy_database
-from onstream.storage.database import create_engine
+from onstream.storage.database import create_async_engine_for
 from onstream.storage.migrate import upgrade
 
 
@@ -40,7 +40,7 @@ def run_copy(args: argparse.Namespace) -> int:
     upgrade(args.to)
 
     async def copy() -> dict[str, int]:
-        source, target = create_engine(source_url), create_engine(args.to)
+        source, target = create_async_engine_for(source_url), create_async_engine_for(args.to)
         try:
             return await copy_database(
                 source, target, progress=lambda name, n: print(f"  {name}: {n} rows")

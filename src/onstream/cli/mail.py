@@ -8,14 +8,12 @@ import logging
 import signal
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from onstream.cli.common import in_transaction
 from onstream.config import load_settings
 from onstream.mail import outbox
 from onstream.mail.sender import sender_for
 from onstream.mail.worker import DeliveryWorker
-from onstream.storage.database import create_engine
+from onstream.storage.database import Connection, open_database
 from onstream.storage.migrate import upgrade
 
 
@@ -38,15 +36,15 @@ def run_worker(_args: argparse.Namespace) -> int:
     upgrade(settings.database_url)
 
     async def work() -> None:
-        engine = create_engine(settings.database_url)
-        worker = DeliveryWorker(engine=engine, sender=sender_for(settings), settings=settings)
+        database = open_database(settings.database_url)
+        worker = DeliveryWorker(database=database, sender=sender_for(settings), settings=settings)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, worker.stop)
         try:
             await worker.run()
         finally:
-            await engine.dispose()
+            await database.dispose()
 
     asyncio.run(work())
     return 0
@@ -55,7 +53,7 @@ def run_worker(_args: argparse.Namespace) -> int:
 def run_outbox(args: argparse.Namespace) -> int:
     """Print the counts, then the newest messages."""
 
-    async def show(conn: AsyncConnection) -> tuple[dict[str, int], list[dict[str, object]]]:
+    async def show(conn: Connection) -> tuple[dict[str, int], list[dict[str, object]]]:
         return await outbox.counts(conn), await outbox.recent(
             conn, status=args.status, limit=args.limit
         )

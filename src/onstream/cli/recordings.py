@@ -6,14 +6,13 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from onstream.cli.common import in_transaction
 from onstream.config import load_settings
 from onstream.errors import Invalid, Missing
 from onstream.media.store import MediaSource, file_chunks, store_for
 from onstream.recordings import service
 from onstream.recordings.models import NewRecording
+from onstream.storage.database import Connection
 from onstream.users import repository
 
 
@@ -51,7 +50,7 @@ def run_add(args: argparse.Namespace) -> int:
         raise Invalid(f"media file '{media_path}' does not exist or is not a file")
     store = store_for(settings)
 
-    async def add(conn: AsyncConnection) -> int:
+    async def add(conn: Connection) -> int:
         owner = await repository.account_by_login(conn, args.owner)
         if owner is None:
             raise Missing(f"there is no account with login '{args.owner}'")

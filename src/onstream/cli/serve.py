@@ -9,11 +9,11 @@ import shlex
 from typing import Any
 
 import uvicorn
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from onstream.app import create_app
 from onstream.cli.common import in_transaction
 from onstream.config import Settings, load_settings
+from onstream.storage.database import Connection
 from onstream.users import repository, service
 from onstream.users.passwords import generate_password
 
@@ -63,7 +63,7 @@ def run_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-async def create_demo_account(conn: AsyncConnection) -> str | None:
+async def create_demo_account(conn: Connection) -> str | None:
     """Create the demo account when the database has none; its password, else None."""
     if await repository.count_accounts(conn) > 0:
         return None

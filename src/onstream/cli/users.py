@@ -6,11 +6,10 @@ import argparse
 import getpass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from onstream.cli.common import in_transaction
 from onstream.config import load_settings
 from onstream.errors import Invalid
+from onstream.storage.database import Connection
 from onstream.users import service
 
 
@@ -44,7 +43,7 @@ def run_add(args: argparse.Namespace) -> int:
     """Create the account and print its id."""
     password = args.password if args.password is not None else prompt_password()
 
-    async def add(conn: AsyncConnection) -> int:
+    async def add(conn: Connection) -> int:
         return await service.add_account(
             conn,
             login=args.login,
@@ -64,7 +63,7 @@ def run_passwd(args: argparse.Namespace) -> int:
     """Replace the account's password."""
     password = args.password if args.password is not None else prompt_password()
 
-    async def passwd(conn: AsyncConnection) -> int:
+    async def passwd(conn: Connection) -> int:
         return await service.set_password(conn, login=args.login, password=password)
 
     in_transaction(load_settings().database_url, passwd)

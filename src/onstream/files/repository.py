@@ -6,20 +6,20 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from onstream.files.models import LibraryFile
 from onstream.files.tables import files, files_in_sessions
+from onstream.storage.database import Connection
 
 
-async def by_id(conn: AsyncConnection, *, owner_id: int, file_id: int) -> LibraryFile | None:
+async def by_id(conn: Connection, *, owner_id: int, file_id: int) -> LibraryFile | None:
     """The file with this id in this account, deleted or not."""
     query = select(files).where(files.c.id == file_id, files.c.owner_id == owner_id)
     row = (await conn.execute(query)).first()
     return LibraryFile.from_row(row) if row else None
 
 
-async def by_media_key(conn: AsyncConnection, key: str) -> LibraryFile | None:
+async def by_media_key(conn: Connection, key: str) -> LibraryFile | None:
     """The live uploaded file stored under this key, of any account (for its download link)."""
     query = select(files).where(files.c.media_key == key, files.c.deleted_at.is_(None))
     row = (await conn.execute(query)).first()
@@ -27,7 +27,7 @@ async def by_media_key(conn: AsyncConnection, key: str) -> LibraryFile | None:
 
 
 async def page(
-    conn: AsyncConnection, *, owner_id: int, count: int, offset: int, descending: bool
+    conn: Connection, *, owner_id: int, count: int, offset: int, descending: bool
 ) -> list[LibraryFile]:
     """One page of the account's live files, ordered by id."""
     order = files.c.id.desc() if descending else files.c.id.asc()
@@ -41,13 +41,13 @@ async def page(
     return [LibraryFile.from_row(row) for row in await conn.execute(query)]
 
 
-async def insert_file(conn: AsyncConnection, values: dict[str, Any]) -> int:
+async def insert_file(conn: Connection, values: dict[str, Any]) -> int:
     """Insert a file and return its id."""
     result = await conn.execute(insert(files).values(**values).returning(files.c.id))
     return int(result.scalar_one())
 
 
-async def mark_deleted(conn: AsyncConnection, file_id: int, *, now: datetime) -> None:
+async def mark_deleted(conn: Connection, file_id: int, *, now: datetime) -> None:
     """Delete a file, keeping its row for 410 answers; it leaves every session's file share."""
     await conn.execute(delete(files_in_sessions).where(files_in_sessions.c.file_id == file_id))
     await conn.execute(
@@ -58,7 +58,7 @@ async def mark_deleted(conn: AsyncConnection, file_id: int, *, now: datetime) ->
 
 
 async def insert_file_in_session(
-    conn: AsyncConnection, *, file_id: int, session_id: int, is_auto_opening: bool, now: datetime
+    conn: Connection, *, file_id: int, session_id: int, is_auto_opening: bool, now: datetime
 ) -> int:
     """Share a file in a session and return the association's id."""
     result = await conn.execute(

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from onstream.clock import utcnow
 from onstream.errors import Deleted, Invalid, Missing, Taken
@@ -18,12 +17,13 @@ from onstream.files import repository, rules
 from onstream.files.models import FileInput, LibraryFile
 from onstream.media.store import MediaSource, MediaStore, stored
 from onstream.sessions import service as sessions
+from onstream.storage.database import Connection
 from onstream.users.models import Account
 
 NO_UPLOAD = "is_url 0 needs the file itself, as a multipart/form-data field named 'file'"
 
 
-async def get(conn: AsyncConnection, owner: Account, file_id: int) -> LibraryFile:
+async def get(conn: Connection, owner: Account, file_id: int) -> LibraryFile:
     """A live file of this account; `Deleted` (410) or `Missing` (404) otherwise."""
     found = await repository.by_id(conn, owner_id=owner.id, file_id=file_id)
     if found is None:
@@ -34,7 +34,7 @@ async def get(conn: AsyncConnection, owner: Account, file_id: int) -> LibraryFil
 
 
 async def page(
-    conn: AsyncConnection, owner: Account, *, count: int, offset: int, descending: bool
+    conn: Connection, owner: Account, *, count: int, offset: int, descending: bool
 ) -> list[LibraryFile]:
     """One page of the account's live files."""
     return await repository.page(
@@ -42,7 +42,7 @@ async def page(
     )
 
 
-async def add(conn: AsyncConnection, owner: Account, data: FileInput, *, store: MediaStore) -> int:
+async def add(conn: Connection, owner: Account, data: FileInput, *, store: MediaStore) -> int:
     """Add a link, or an upload (`is_url` 0); `is_url` defaults to 1 when a link is given.
     Returns the new file's id."""
     is_url = data.is_url
@@ -66,7 +66,7 @@ async def add(conn: AsyncConnection, owner: Account, data: FileInput, *, store: 
 
 
 async def _add_upload(
-    conn: AsyncConnection, values: dict[str, Any], upload: MediaSource, *, store: MediaStore
+    conn: Connection, values: dict[str, Any], upload: MediaSource, *, store: MediaStore
 ) -> int:
     name = rules.clean_name(upload.name)
     async with stored(store, upload) as media:
@@ -79,7 +79,7 @@ async def _add_upload(
         return await repository.insert_file(conn, values)
 
 
-async def delete(conn: AsyncConnection, owner: Account, file_id: int, *, store: MediaStore) -> None:
+async def delete(conn: Connection, owner: Account, file_id: int, *, store: MediaStore) -> None:
     """Delete a live file (and an upload's bytes); later calls on it answer 410."""
     found = await get(conn, owner, file_id)
     await repository.mark_deleted(conn, found.id, now=utcnow())
@@ -88,7 +88,7 @@ async def delete(conn: AsyncConnection, owner: Account, file_id: int, *, store: 
 
 
 async def add_to_session(
-    conn: AsyncConnection,
+    conn: Connection,
     owner: Account,
     *,
     file_id: int,

@@ -10,13 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from onstream.clock import utcnow
 from onstream.config import Settings
 from onstream.invitees import repository
 from onstream.mail import messages, outbox
 from onstream.sessions.models import Session
+from onstream.storage.database import Connection
 from onstream.users.models import Account
 
 
@@ -36,7 +35,7 @@ def personal_link(settings: Settings, owner: Account, token: str) -> str:
 
 
 async def queue(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     kind: str,
     settings: Settings,
@@ -69,7 +68,7 @@ async def queue(
 
 
 async def tell_everyone_mailed(
-    conn: AsyncConnection, *, kind: str, settings: Settings, owner: Account, session: Session
+    conn: Connection, *, kind: str, settings: Settings, owner: Account, session: Session
 ) -> int:
     """Send an update or cancellation to every invitee who was mailed about the session."""
     rows = await repository.invitees_of(conn, session.id, mailed_only=True)

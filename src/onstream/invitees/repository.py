@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from onstream.invitees.tables import invitations
+from onstream.storage.database import Connection
 from onstream.users.tables import users
 
 
-async def invitation(conn: AsyncConnection, *, session_id: int, user_id: int) -> Any:
+async def invitation(conn: Connection, *, session_id: int, user_id: int) -> Any:
     """The invitation of one person to one session, or None."""
     query = select(invitations).where(
         invitations.c.session_id == session_id, invitations.c.user_id == user_id
@@ -19,29 +19,25 @@ async def invitation(conn: AsyncConnection, *, session_id: int, user_id: int) ->
     return (await conn.execute(query)).first()
 
 
-async def insert_invitation(conn: AsyncConnection, values: dict[str, Any]) -> int:
+async def insert_invitation(conn: Connection, values: dict[str, Any]) -> int:
     """Insert an invitation; returns its row id."""
     result = await conn.execute(insert(invitations).values(**values).returning(invitations.c.id))
     return int(result.scalar_one())
 
 
-async def update_invitation(
-    conn: AsyncConnection, invitation_id: int, values: dict[str, Any]
-) -> None:
+async def update_invitation(conn: Connection, invitation_id: int, values: dict[str, Any]) -> None:
     """Change an invitation."""
     await conn.execute(
         update(invitations).where(invitations.c.id == invitation_id).values(**values)
     )
 
 
-async def delete_invitation(conn: AsyncConnection, invitation_id: int) -> None:
+async def delete_invitation(conn: Connection, invitation_id: int) -> None:
     """Remove an invitation (its personal link stops working)."""
     await conn.execute(delete(invitations).where(invitations.c.id == invitation_id))
 
 
-async def invitees_of(
-    conn: AsyncConnection, session_id: int, *, mailed_only: bool = False
-) -> list[Any]:
+async def invitees_of(conn: Connection, session_id: int, *, mailed_only: bool = False) -> list[Any]:
     """Every invitee of a session with the person's details, by role then user id."""
     query = (
         select(
@@ -63,7 +59,7 @@ async def invitees_of(
     return list(await conn.execute(query))
 
 
-async def account_zone(conn: AsyncConnection, email: str) -> tuple[str, bool] | None:
+async def account_zone(conn: Connection, email: str) -> tuple[str, bool] | None:
     """The time zone and dst flag of the registered account with this e-mail, if any."""
     query = (
         select(users.c.timezone, users.c.dst)
@@ -75,7 +71,7 @@ async def account_zone(conn: AsyncConnection, email: str) -> tuple[str, bool] | 
     return (row.timezone, bool(row.dst)) if row else None
 
 
-async def display_name(conn: AsyncConnection, user_id: int) -> str:
+async def display_name(conn: Connection, user_id: int) -> str:
     """`First Last`, or the login or e-mail when the names are empty."""
     query = select(users.c.first_name, users.c.last_name, users.c.login, users.c.email).where(
         users.c.id == user_id

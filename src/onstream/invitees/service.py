@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from onstream.clock import utcnow
 from onstream.config import Settings
 from onstream.errors import Invalid, Missing, Taken
 from onstream.invitees import mailing, repository
 from onstream.sessions.models import Session
+from onstream.storage.database import Connection
 from onstream.users import people
 from onstream.users.models import Account
 from onstream.users.people import ProfileInput
@@ -45,7 +45,7 @@ class InviteeInput:
 class Context:
     """What every operation needs besides the connection."""
 
-    conn: AsyncConnection
+    conn: Connection
     owner: Account
     settings: Settings
 
@@ -123,7 +123,7 @@ async def apply_participants(ctx: Context, session: Session, entries: list[Invit
 
 
 async def grouped(
-    conn: AsyncConnection, settings: Settings, owner: Account, session: Session, role: str
+    conn: Connection, settings: Settings, owner: Account, session: Session, role: str
 ) -> dict[str, list[dict[str, Any]]]:
     """The session's invitees by role group; only the asked group unless `role` is all."""
     groups: dict[str, list[dict[str, Any]]] = {name: [] for name in ROLES.values()}

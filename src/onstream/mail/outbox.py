@@ -16,10 +16,10 @@ from email.parser import BytesParser
 from email.policy import SMTP
 
 from sqlalchemy import and_, func, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from onstream.clock import utcnow
 from onstream.mail.tables import outbox
+from onstream.storage.database import Connection
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 
@@ -35,7 +35,7 @@ class Claimed:
 
 
 async def enqueue(
-    conn: AsyncConnection, *, kind: str, session_id: int | None, message: EmailMessage
+    conn: Connection, *, kind: str, session_id: int | None, message: EmailMessage
 ) -> int:
     """Queue a message; it is sent only if the caller's transaction commits."""
     now = utcnow()
@@ -65,13 +65,11 @@ def _due(now: datetime):  # type: ignore[no-untyped-def]  # a SQLAlchemy boolean
     )
 
 
-async def claim(
-    conn: AsyncConnection, *, worker: str, lease: timedelta, limit: int
-) -> list[Claimed]:
+async def claim(conn: Connection, *, worker: str, lease: timedelta, limit: int) -> list[Claimed]:
     """Take up to `limit` due messages for this worker (inside a write transaction)."""
     now = utcnow()
     query = select(outbox.c.id).where(_due(now)).order_by(outbox.c.id).limit(limit)
-    if conn.dialect.name == "postgresql":
+    if conn.dialect_name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     ids = list((await conn.execute(query)).scalars())
     if not ids:
@@ -94,7 +92,7 @@ async def claim(
     ]
 
 
-async def mark_sent(conn: AsyncConnection, *, message_id: int, worker: str) -> bool:
+async def mark_sent(conn: Connection, *, message_id: int, worker: str) -> bool:
     """Record a successful send; False when this worker no longer held the lease."""
     result = await conn.execute(
         update(outbox)
@@ -111,7 +109,7 @@ async def mark_sent(conn: AsyncConnection, *, message_id: int, worker: str) -> b
 
 
 async def mark_retry(
-    conn: AsyncConnection, *, message_id: int, worker: str, error: str, at: datetime
+    conn: Connection, *, message_id: int, worker: str, error: str, at: datetime
 ) -> None:
     """Record a failed attempt and when to try again."""
     await conn.execute(
@@ -127,7 +125,7 @@ async def mark_retry(
     )
 
 
-async def mark_failed(conn: AsyncConnection, *, message_id: int, worker: str, error: str) -> None:
+async def mark_failed(conn: Connection, *, message_id: int, worker: str, error: str) -> None:
     """Give up on a message, keeping the reason."""
     await conn.execute(
         update(outbox)
@@ -142,16 +140,14 @@ async def mark_failed(conn: AsyncConnection, *, message_id: int, worker: str, er
     )
 
 
-async def counts(conn: AsyncConnection) -> dict[str, int]:
+async def counts(conn: Connection) -> dict[str, int]:
     """How many messages are pending, sent and failed."""
     rows = await conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status))
     found = {status: int(n) for status, n in rows}
     return {status: found.get(status, 0) for status in (PENDING, SENT, FAILED)}
 
 
-async def recent(
-    conn: AsyncConnection, *, status: str | None, limit: int
-) -> list[dict[str, object]]:
+async def recent(conn: Connection, *, status: str | None, limit: int) -> list[dict[str, object]]:
     """The newest messages, optionally of one status, for the operator's view."""
     query = (
         select(

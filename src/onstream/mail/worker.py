@@ -20,13 +20,12 @@ import socket
 from datetime import timedelta
 
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from onstream.clock import utcnow
 from onstream.config import Settings
 from onstream.mail import outbox
 from onstream.mail.sender import DeliveryError, PermanentFailure, Sender
-from onstream.storage.database import transaction
+from onstream.storage.database import Database, transaction
 
 log = logging.getLogger("onstream.mail")
 
@@ -37,8 +36,8 @@ RECORD_TRIES = 6
 class DeliveryWorker:
     """Sends queued mail until stopped; `wake()` makes it look at the outbox at once."""
 
-    def __init__(self, *, engine: AsyncEngine, sender: Sender, settings: Settings) -> None:
-        self._engine = engine
+    def __init__(self, *, database: Database, sender: Sender, settings: Settings) -> None:
+        self._database = database
         self._sender = sender
         self._settings = settings
         self.name = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -73,7 +72,7 @@ class DeliveryWorker:
     async def deliver_due(self) -> bool:
         """Send one batch of due messages; True when a full batch was taken."""
         lease = timedelta(seconds=self._settings.mail_lease_seconds)
-        async with transaction(self._engine, write=True) as conn:
+        async with transaction(self._database, write=True) as conn:
             batch = await outbox.claim(conn, worker=self.name, lease=lease, limit=BATCH)
         for item in batch:
             if self._stopping:
@@ -97,7 +96,7 @@ class DeliveryWorker:
         sent again once its lease runs out."""
         for attempt in range(RECORD_TRIES):
             try:
-                async with transaction(self._engine, write=True) as conn:
+                async with transaction(self._database, write=True) as conn:
                     if not await outbox.mark_sent(conn, message_id=item.id, worker=self.name):
                         log.warning("message %s was sent after its lease ran out", item.id)
                 return
@@ -115,7 +114,7 @@ class DeliveryWorker:
         )
         retry_at = now + timedelta(seconds=delay)
         give_up_at = item.created_at + timedelta(seconds=self._settings.mail_give_up_seconds)
-        async with transaction(self._engine, write=True) as conn:
+        async with transaction(self._database, write=True) as conn:
             if isinstance(exc, PermanentFailure) or retry_at > give_up_at:
                 log.warning("giving up on message %s: %s", item.id, exc)
                 await outbox.mark_failed(conn, message_id=item.id, worker=self.name, error=str(exc))

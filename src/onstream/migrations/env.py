@@ -7,7 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from onstream.storage.database import create_engine
+from onstream.storage.database import create_async_engine_for
 from onstream.storage.schema import metadata
 
 config = context.config
@@ -25,7 +25,7 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async() -> None:
-    engine = create_engine(config.attributes["database_url"])
+    engine = create_async_engine_for(config.attributes["database_url"])
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)

@@ -9,26 +9,35 @@ looked up without it. Entries expire after `ttl` seconds and the cache holds at 
 database's credential epoch rises; each process reads it about once a second and empties its
 cache when it moved, so an old password stops working everywhere within a second.
 
-Misses run the hash in a worker thread behind a small limiter, so a burst of new or wrong
-logins cannot starve the event loop that serves cached requests.
+A miss costs one argon2 verification (about 25 ms of CPU with the parameters in
+users.passwords), and a burst of new or wrong logins must not slow the requests that hit the
+cache. So every check runs on one thread per process at the lowest CPU priority (nice 19):
+the event loop, at normal priority, takes the CPU whenever it has work, and the checks use
+what is left. Concurrent misses for the same credentials share one check (a client opening
+32 connections at once costs one hash, not 32); a wrong password is remembered as wrong
+like a right one is remembered as right, so a client retrying the same wrong password costs
+nothing; and beyond `max_pending` checks in flight a new one is refused at once with 503 and
+Retry-After rather than queued for longer than any client waits.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import contextlib
 import hashlib
 import hmac
+import os
 import secrets
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-import anyio
-import anyio.to_thread
-
-from onstream.protocol.errors import Unauthorized
+from onstream.protocol.errors import Busy, Unauthorized
 from onstream.users.models import Account
 from onstream.users.passwords import verify_password
 
@@ -67,11 +76,13 @@ def parse_basic(header: str | None) -> Credentials | None:
 class CredentialCache:
     """A bounded, expiring map from a keyed digest of credentials to the verified account."""
 
-    def __init__(self, *, ttl: float, max_entries: int) -> None:
+    def __init__(self, *, ttl: float, max_entries: int, failure_ttl: float = 10.0) -> None:
         self._secret = secrets.token_bytes(32)
         self._ttl = ttl
+        self._failure_ttl = failure_ttl
         self._max = max_entries
         self._entries: OrderedDict[bytes, tuple[float, Account]] = OrderedDict()
+        self._failures: OrderedDict[bytes, float] = OrderedDict()
 
     def key(self, credentials: Credentials) -> bytes:
         """HMAC-SHA256 of the credentials under this process's secret."""
@@ -97,6 +108,23 @@ class CredentialCache:
         while len(self._entries) > self._max:
             self._entries.popitem(last=False)
 
+    def put_failure(self, key: bytes) -> None:
+        """Remember for a short time that these credentials are wrong."""
+        self._failures[key] = time.monotonic() + self._failure_ttl
+        self._failures.move_to_end(key)
+        while len(self._failures) > self._max:
+            self._failures.popitem(last=False)
+
+    def failed(self, key: bytes) -> bool:
+        """Whether these credentials were found wrong within the last `failure_ttl` seconds."""
+        expires = self._failures.get(key)
+        if expires is None:
+            return False
+        if expires < time.monotonic():
+            del self._failures[key]
+            return False
+        return True
+
     def forget_account(self, account_id: int) -> None:
         """Drop every entry of an account (its password or login changed)."""
         stale = [k for k, (_, acc) in self._entries.items() if acc.id == account_id]
@@ -104,8 +132,9 @@ class CredentialCache:
             del self._entries[key]
 
     def clear(self) -> None:
-        """Forget every verified credential."""
+        """Forget every verified and every failed credential."""
         self._entries.clear()
+        self._failures.clear()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -121,7 +150,7 @@ class Authenticator:
         load_account: AccountLoader,
         load_epoch: EpochLoader | None = None,
         epoch_interval: float = 1.0,
-        threads: int = 4,
+        max_pending: int = 64,
     ):
         self.cache = cache
         self._load_account = load_account
@@ -129,7 +158,11 @@ class Authenticator:
         self._epoch_interval = epoch_interval
         self._epoch: int | None = None
         self._next_epoch_check = 0.0
-        self._limiter = anyio.CapacityLimiter(threads)
+        self._max_pending = max_pending
+        self._pending: dict[bytes, asyncio.Task[Account | None]] = {}
+        self._hasher = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="password-check", initializer=_lowest_priority
+        )
 
     async def authenticate(self, header: str | None, url_login: str) -> Account:
         """The account, or `Unauthorized` for missing, wrong or other-login credentials."""
@@ -140,10 +173,11 @@ class Authenticator:
         key = self.cache.key(credentials)
         account = self.cache.get(key)
         if account is None:
-            account = await self._verify(credentials)
+            if self.cache.failed(key):
+                raise Unauthorized("Wrong login or password")
+            account = await self._check(key, credentials)
             if account is None:
                 raise Unauthorized("Wrong login or password")
-            self.cache.put(key, account)
         # Valid credentials of another login are refused exactly like wrong ones (no account
         # enumeration through the URL).
         if not hmac.compare_digest(account.login.encode(), url_login.encode()):
@@ -160,10 +194,43 @@ class Authenticator:
             self.cache.clear()
             self._epoch = epoch
 
-    async def _verify(self, credentials: Credentials) -> Account | None:
+    async def _check(self, key: bytes, credentials: Credentials) -> Account | None:
+        """Verify, sharing a check already running for the same credentials."""
+        task = self._pending.get(key)
+        if task is None:
+            if len(self._pending) >= self._max_pending:
+                raise Busy("Too many logins are being checked; retry in a moment")
+            task = asyncio.ensure_future(self._verify(key, credentials))
+            self._pending[key] = task
+            task.add_done_callback(lambda done: self._finished(key, done))
+        # shield: a client that hangs up does not cancel the check others are waiting on.
+        return await asyncio.shield(task)
+
+    def _finished(self, key: bytes, task: asyncio.Task[Account | None]) -> None:
+        self._pending.pop(key, None)
+        if not task.cancelled():
+            task.exception()  # retrieved here so that no waiter left means no warning
+
+    async def _verify(self, key: bytes, credentials: Credentials) -> Account | None:
         account = await self._load_account(credentials.login)
         stored = account.password_hash if account else None
-        ok = await anyio.to_thread.run_sync(
-            verify_password, stored, credentials.password, limiter=self._limiter
-        )
-        return account if ok else None
+        loop = asyncio.get_running_loop()
+        ok = await loop.run_in_executor(self._hasher, verify_password, stored, credentials.password)
+        if ok and account is not None:
+            self.cache.put(key, account)
+            return account
+        self.cache.put_failure(key)
+        return None
+
+    def close(self) -> None:
+        """Stop the password-check thread (the application's shutdown)."""
+        self._hasher.shutdown(wait=False, cancel_futures=True)
+
+
+def _lowest_priority() -> None:
+    """Run this thread at nice 19, so that password checks get only CPU the loop leaves.
+
+    On Linux, setpriority on a thread id sets that one thread's nice value; elsewhere it is
+    skipped (the checks then run at normal priority)."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)

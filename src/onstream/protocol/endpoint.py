@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -23,7 +22,7 @@ from onstream.protocol.resources import Call, Handler, Reply, Resource
 from onstream.protocol.respond import DEFAULT_FORMAT, render, render_error
 from onstream.protocol.urls import ApiPath, parse_api_path
 from onstream.protocol.values import Value
-from onstream.storage.database import transaction
+from onstream.storage.database import Database, transaction
 from onstream.users.models import Account
 
 FORMAT_NAMES = frozenset(FORMATS)
@@ -39,13 +38,13 @@ class ApiEndpoint:
         self,
         *,
         settings: Settings,
-        engine: AsyncEngine,
+        database: Database,
         authenticator: Authenticator,
         resources: Mapping[str, Resource],
         services: Mapping[str, object],
     ) -> None:
         self.settings = settings
-        self.engine = engine
+        self.database = database
         self.authenticator = authenticator
         self.resources = resources
         self.services = services
@@ -105,7 +104,7 @@ class ApiEndpoint:
         )
         fmt = get_format(_format_name(path, request, body).lower())
         api_root = f"/api/{path.version}/{path.username}"
-        async with transaction(self.engine, write=method != "GET") as conn:
+        async with transaction(self.database, write=method != "GET") as conn:
             call = Call(
                 account=account,
                 params=Params(merged),

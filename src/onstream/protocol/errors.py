@@ -8,7 +8,8 @@
      ├── MethodNotAllowed    405  known resource, unsupported method (carries Allow)
      ├── Conflict            409  the input clashes with another record
      ├── Gone                410  the record existed and was deleted
-     └── PayloadTooLarge     413  an upload beyond the configured limit
+     ├── PayloadTooLarge     413  an upload beyond the configured limit
+     └── Busy                503  too much work queued; retry after a moment (Retry-After)
 
 Domain code raises these (or its own errors that subclass them); one function in
 `protocol.respond` turns any of them into an error document in the requested format.
@@ -92,3 +93,16 @@ class PayloadTooLarge(ApiError):
 
     status = 413
     default_message = "Payload too large"
+
+
+class Busy(ApiError):
+    """The server has more of some costly work queued than it will take on; nothing was done.
+
+    Used for password checks: beyond a bound, new ones are refused at once rather than queued
+    for longer than a client would wait."""
+
+    status = 503
+    default_message = "The server is busy; retry in a moment"
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 1):
+        super().__init__(message, headers={"Retry-After": str(retry_after)})

@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from onstream.config import Settings
 from onstream.protocol.document import Document
 from onstream.protocol.params import Params
+from onstream.storage.database import Connection
 from onstream.users.models import Account
 
 
@@ -23,7 +22,7 @@ class Call:
 
     account: Account
     params: Params
-    conn: AsyncConnection
+    conn: Connection
     settings: Settings
     api_root: str
     """`/api/{ver}/{login}` as the client wrote it, for `Location` headers."""

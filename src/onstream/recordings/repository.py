@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from onstream.recordings.models import Recording
 from onstream.recordings.tables import recordings
 from onstream.sessions.tables import sessions
+from onstream.storage.database import Connection
 
 
 def _select() -> Select[Any]:
@@ -21,7 +21,7 @@ def _select() -> Select[Any]:
 
 
 async def by_id(
-    conn: AsyncConnection, recording_id: int, *, owner_id: int | None = None
+    conn: Connection, recording_id: int, *, owner_id: int | None = None
 ) -> Recording | None:
     """The recording with this id, deleted or not; only in this account when `owner_id`."""
     query = _select().where(recordings.c.id == recording_id)
@@ -32,7 +32,7 @@ async def by_id(
 
 
 async def page(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     owner_id: int,
     session_id: int | None,
@@ -49,20 +49,18 @@ async def page(
     return [Recording.from_row(row) for row in await conn.execute(query)]
 
 
-async def insert_recording(conn: AsyncConnection, values: dict[str, Any]) -> int:
+async def insert_recording(conn: Connection, values: dict[str, Any]) -> int:
     """Insert a recording and return its id."""
     result = await conn.execute(insert(recordings).values(**values).returning(recordings.c.id))
     return int(result.scalar_one())
 
 
-async def update_recording(
-    conn: AsyncConnection, recording_id: int, values: dict[str, Any]
-) -> None:
+async def update_recording(conn: Connection, recording_id: int, values: dict[str, Any]) -> None:
     """Write changed columns of a recording."""
     await conn.execute(update(recordings).where(recordings.c.id == recording_id).values(**values))
 
 
-async def mark_deleted(conn: AsyncConnection, recording_id: int, *, now: datetime) -> None:
+async def mark_deleted(conn: Connection, recording_id: int, *, now: datetime) -> None:
     """Delete a recording, keeping its row for 410 answers; it no longer has media."""
     await update_recording(
         conn,

@@ -11,18 +11,17 @@ from __future__ import annotations
 from contextlib import suppress
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from onstream.clock import utcnow
 from onstream.errors import Deleted, Missing
 from onstream.media.store import MediaSource, MediaStore, stored
 from onstream.recordings import repository, rules
 from onstream.recordings.models import NewRecording, Recording, RecordingInput
 from onstream.sessions import service as sessions
+from onstream.storage.database import Connection
 from onstream.users.models import Account
 
 
-async def get(conn: AsyncConnection, owner: Account, recording_id: int) -> Recording:
+async def get(conn: Connection, owner: Account, recording_id: int) -> Recording:
     """A live recording of this account; `Deleted` (410) or `Missing` (404) otherwise."""
     recording = await repository.by_id(conn, recording_id, owner_id=owner.id)
     if recording is None:
@@ -32,14 +31,14 @@ async def get(conn: AsyncConnection, owner: Account, recording_id: int) -> Recor
     return recording
 
 
-async def playable(conn: AsyncConnection, recording_id: int) -> Recording | None:
+async def playable(conn: Connection, recording_id: int) -> Recording | None:
     """A live recording of any account, for its public playback page; None otherwise."""
     recording = await repository.by_id(conn, recording_id)
     return recording if recording and recording.deleted_at is None else None
 
 
 async def page(
-    conn: AsyncConnection,
+    conn: Connection,
     owner: Account,
     *,
     session_id: int | None,
@@ -63,7 +62,7 @@ async def page(
 
 
 async def add(
-    conn: AsyncConnection,
+    conn: Connection,
     owner: Account,
     new: NewRecording,
     *,
@@ -91,7 +90,7 @@ async def add(
 
 
 async def update(
-    conn: AsyncConnection, owner: Account, recording_id: int, data: RecordingInput
+    conn: Connection, owner: Account, recording_id: int, data: RecordingInput
 ) -> Recording:
     """Change the given fields of a live recording; returns it as it is now."""
     recording = await get(conn, owner, recording_id)
@@ -109,9 +108,7 @@ async def update(
     return await get(conn, owner, recording_id)
 
 
-async def delete(
-    conn: AsyncConnection, owner: Account, recording_id: int, *, store: MediaStore
-) -> None:
+async def delete(conn: Connection, owner: Account, recording_id: int, *, store: MediaStore) -> None:
     """Delete a live recording and its media; later calls on it answer 410.
 
     The row is marked first, then the media removed, as the last step: should the commit

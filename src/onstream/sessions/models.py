@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,11 +25,6 @@ class Session:
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
-
-    @classmethod
-    def from_row(cls, row: Any) -> Session:
-        """Build from a result row of `sessions`."""
-        return cls(**{name: getattr(row, name) for name in cls.__slots__})
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,60 +5,167 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 
 from onstream.sessions.models import Session
-from onstream.sessions.tables import sessions
+from onstream.sessions.tables import BLOCK_BITS, session_blocks, sessions
+from onstream.storage.database import Connection
+
+DIRECT_OFFSET = 2 << BLOCK_BITS
+"""Offsets below this are skipped by SQL OFFSET on the live-sessions index (cheap); deeper
+pages find their block in `session_blocks` first (see sessions.tables)."""
+
+SESSION_COLUMNS = tuple(sessions.c[name] for name in Session.__slots__)
+"""The columns of `sessions` in the order of Session's fields, so rows map positionally."""
+
+_BY_ID = select(*SESSION_COLUMNS).where(
+    sessions.c.id == bindparam("session_id"), sessions.c.owner_id == bindparam("owner_id")
+)
+"""Built once: constructing a select costs more than running it (the hot path of GET)."""
 
 
-async def by_id(conn: AsyncConnection, *, owner_id: int, session_id: int) -> Session | None:
+async def by_id(conn: Connection, *, owner_id: int, session_id: int) -> Session | None:
     """The session with this id in this account, deleted or not."""
-    query = select(sessions).where(sessions.c.id == session_id, sessions.c.owner_id == owner_id)
-    row = (await conn.execute(query)).first()
-    return Session.from_row(row) if row else None
+    result = await conn.execute(_BY_ID, {"session_id": session_id, "owner_id": owner_id})
+    row = result.first()
+    return Session(*row) if row else None
 
 
-def page_query(*, owner_id: int, count: int, offset: int, descending: bool) -> Select[Any]:
-    """The query behind GET sessions; it walks the (owner_id, id) index, never the table."""
+def page_query(
+    *, owner_id: int, count: int, offset: int, descending: bool, block: int | None = None
+) -> Select[Any]:
+    """The query behind GET sessions: it walks the live-sessions index, never the table.
+
+    With `block`, the walk starts at that block's first id (its last, descending), and
+    `offset` counts from there."""
+    conditions: list[ColumnElement[bool]] = [
+        sessions.c.owner_id == owner_id,
+        sessions.c.deleted_at.is_(None),
+    ]
+    if block is not None and descending:
+        conditions.append(sessions.c.id < (block + 1) << BLOCK_BITS)
+    elif block is not None:
+        conditions.append(sessions.c.id >= block << BLOCK_BITS)
     order = sessions.c.id.desc() if descending else sessions.c.id.asc()
-    return (
-        select(sessions)
-        .where(sessions.c.owner_id == owner_id, sessions.c.deleted_at.is_(None))
-        .order_by(order)
-        .limit(count)
-        .offset(offset)
-    )
+    return select(*SESSION_COLUMNS).where(*conditions).order_by(order).limit(count).offset(offset)
 
 
 async def page(
-    conn: AsyncConnection, *, owner_id: int, count: int, offset: int, descending: bool
+    conn: Connection, *, owner_id: int, count: int, offset: int, descending: bool
 ) -> list[Session]:
-    """One page of the account's live sessions, ordered by id."""
-    query = page_query(owner_id=owner_id, count=count, offset=offset, descending=descending)
-    return [Session.from_row(row) for row in await conn.execute(query)]
+    """One page of the account's live sessions, ordered by id; constant work at any depth."""
+    block = None
+    if offset >= DIRECT_OFFSET:
+        located = await _locate(conn, owner_id=owner_id, offset=offset, descending=descending)
+        if located is None:
+            return []
+        block, offset = located
+    query = page_query(
+        owner_id=owner_id, count=count, offset=offset, descending=descending, block=block
+    )
+    return [Session(*row) for row in await conn.execute(query)]
 
 
-async def access_code_in_use(conn: AsyncConnection, code: int) -> bool:
+async def _locate(
+    conn: Connection, *, owner_id: int, offset: int, descending: bool
+) -> tuple[int, int] | None:
+    """The block where the live session at `offset` lies, and its offset within the block;
+    None when the account has no more than `offset` live sessions."""
+    order = session_blocks.c.block.desc() if descending else session_blocks.c.block.asc()
+    counts = await conn.execute(
+        select(session_blocks.c.block, session_blocks.c.live)
+        .where(session_blocks.c.owner_id == owner_id, session_blocks.c.live > 0)
+        .order_by(order)
+    )
+    seen = 0
+    for block, live in counts:
+        if seen + live > offset:
+            return int(block), offset - seen
+        seen += live
+    return None
+
+
+async def recount_blocks(conn: Connection) -> None:
+    """Rebuild `session_blocks` from `sessions` (after a bulk load that bypassed this module)."""
+    await conn.execute(delete(session_blocks))
+    block = sessions.c.id // (1 << BLOCK_BITS)
+    await conn.execute(
+        insert(session_blocks).from_select(
+            ["owner_id", "block", "live"],
+            select(sessions.c.owner_id, block, func.count())
+            .where(sessions.c.deleted_at.is_(None))
+            .group_by(sessions.c.owner_id, block),
+        )
+    )
+
+
+_BLOCK_ADD = (
+    update(session_blocks)
+    .where(
+        session_blocks.c.owner_id == bindparam("b_owner_id"),
+        session_blocks.c.block == bindparam("b_block"),
+    )
+    .values(live=session_blocks.c.live + bindparam("b_delta"))
+)
+
+
+async def count_in_block(conn: Connection, *, owner_id: int, session_id: int, delta: int) -> None:
+    """Keep `session_blocks` in step: `delta` live sessions more in the block of this id.
+
+    The block's row almost always exists, so this is one UPDATE; the first session of a
+    block inserts the row (an upsert, in case a concurrent transaction just did)."""
+    block = session_id >> BLOCK_BITS
+    params = {"b_owner_id": owner_id, "b_block": block, "b_delta": delta}
+    if (await conn.execute(_BLOCK_ADD, params)).rowcount:
+        return
+    dialect = postgresql if conn.dialect_name == "postgresql" else sqlite
+    statement = dialect.insert(session_blocks).values(owner_id=owner_id, block=block, live=delta)
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[session_blocks.c.owner_id, session_blocks.c.block],
+            set_={"live": session_blocks.c.live + delta},
+        )
+    )
+
+
+async def access_code_in_use(conn: Connection, code: int) -> bool:
     """Whether a session already has this dial-in code."""
     return bool(await conn.scalar(select(exists().where(sessions.c.access_code == code))))
 
 
-async def insert_session(conn: AsyncConnection, values: dict[str, Any]) -> int:
-    """Insert a session and return its id."""
-    result = await conn.execute(insert(sessions).values(**values).returning(sessions.c.id))
-    return int(result.scalar_one())
+_INSERT = insert(sessions).returning(sessions.c.id)
+"""Built once; the columns come from each call's parameters."""
 
 
-async def update_session(conn: AsyncConnection, session_id: int, values: dict[str, Any]) -> None:
+async def insert_session(conn: Connection, values: dict[str, Any]) -> int:
+    """Insert a session (counted in its block) and return its id."""
+    result = await conn.execute(_INSERT, values)
+    session_id = int(result.scalar_one())
+    await count_in_block(conn, owner_id=values["owner_id"], session_id=session_id, delta=1)
+    return session_id
+
+
+async def update_session(conn: Connection, session_id: int, values: dict[str, Any]) -> None:
     """Write changed columns of a session."""
     await conn.execute(update(sessions).where(sessions.c.id == session_id).values(**values))
 
 
 async def mark_deleted(
-    conn: AsyncConnection, session_id: int, *, now: datetime, sequence: int
+    conn: Connection, session_id: int, *, owner_id: int, now: datetime, sequence: int
 ) -> None:
-    """Delete a session, keeping its row for 410 answers and freeing its URL and code."""
+    """Delete a live session, keeping its row for 410 answers and freeing its URL and code."""
+    await count_in_block(conn, owner_id=owner_id, session_id=session_id, delta=-1)
     await update_session(
         conn,
         session_id,

@@ -11,19 +11,19 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from onstream.clock import utcnow
 from onstream.errors import Deleted, Invalid, Missing, Taken
 from onstream.sessions import repository, rules
 from onstream.sessions.models import Session, SessionInput
+from onstream.storage.database import Connection
 from onstream.users.models import Account
 
 ACCESS_CODE_TRIES = 20
 T = TypeVar("T")
 
 
-async def get(conn: AsyncConnection, owner: Account, session_id: int) -> Session:
+async def get(conn: Connection, owner: Account, session_id: int) -> Session:
     """A live session of this account; `Deleted` (410) or `Missing` (404) otherwise."""
     session = await repository.by_id(conn, owner_id=owner.id, session_id=session_id)
     if session is None:
@@ -33,7 +33,7 @@ async def get(conn: AsyncConnection, owner: Account, session_id: int) -> Session
     return session
 
 
-async def create(conn: AsyncConnection, owner: Account, data: SessionInput) -> int:
+async def create(conn: Connection, owner: Account, data: SessionInput) -> int:
     """Create a session after checking every field; returns its id."""
     for name in ("topic", "duration", "start_time"):
         if getattr(data, name) is None:
@@ -51,7 +51,7 @@ async def create(conn: AsyncConnection, owner: Account, data: SessionInput) -> i
 
 
 async def update(
-    conn: AsyncConnection, owner: Account, session_id: int, data: SessionInput
+    conn: Connection, owner: Account, session_id: int, data: SessionInput
 ) -> tuple[Session, bool]:
     """Change the given fields of a live session.
 
@@ -70,16 +70,18 @@ async def update(
     return await get(conn, owner, session_id), bool(moved)
 
 
-async def delete(conn: AsyncConnection, owner: Account, session_id: int) -> Session:
+async def delete(conn: Connection, owner: Account, session_id: int) -> Session:
     """Delete a live session; later calls on it answer 410. Returns it as it was, with the
     calendar SEQUENCE raised for the cancellation."""
     session = await get(conn, owner, session_id)
-    await repository.mark_deleted(conn, session.id, now=utcnow(), sequence=session.sequence + 1)
+    await repository.mark_deleted(
+        conn, session.id, owner_id=owner.id, now=utcnow(), sequence=session.sequence + 1
+    )
     return replace(session, sequence=session.sequence + 1)
 
 
 async def page(
-    conn: AsyncConnection, owner: Account, *, count: int, offset: int, descending: bool
+    conn: Connection, owner: Account, *, count: int, offset: int, descending: bool
 ) -> list[Session]:
     """One page of the account's live sessions."""
     return await repository.page(
@@ -125,7 +127,7 @@ async def _write(values: dict[str, Any], statement: Awaitable[T]) -> T:
         raise
 
 
-async def _new_access_code(conn: AsyncConnection) -> int:
+async def _new_access_code(conn: Connection) -> int:
     """A 9-digit dial-in code that no session has."""
     for _ in range(ACCESS_CODE_TRIES):
         code = 100_000_000 + secrets.randbelow(900_000_000)

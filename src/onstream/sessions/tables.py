@@ -1,8 +1,15 @@
-"""The `sessions` table.
+"""The `sessions` table, and `session_blocks`, which lets a list start deep without a scan.
 
 A deleted session keeps its row with `deleted_at` set, so the API can answer 410 for it and
 its `session_key` is never handed out again; its `friendly_url` and `access_code` are cleared
 so they can be used by a new session.
+
+GET sessions pages with `offset`, and an SQL OFFSET walks every entry it skips: the last
+page of a million sessions walked a million index entries. `session_blocks` counts an
+account's live sessions per block of 1,024 consecutive ids (block = id >> 10), kept in step
+by every insert and delete in the same transaction; a deep page first adds up those counts
+(a thousand small rows for a million sessions) to find the block where the page starts, then
+skips fewer than 1,024 entries inside it. See sessions.repository.page.
 """
 
 from sqlalchemy import (
@@ -42,4 +49,23 @@ sessions = Table(
     UniqueConstraint("session_key"),
     UniqueConstraint("access_code"),
     Index("ix_sessions_owner_id_id", "owner_id", "id"),
+    # The live sessions only: a list skips and reads entries without visiting the table.
+    Index(
+        "ix_sessions_live_owner_id_id",
+        "owner_id",
+        "id",
+        sqlite_where=text("deleted_at IS NULL"),
+        postgresql_where=text("deleted_at IS NULL"),
+    ),
+)
+
+BLOCK_BITS = 10
+"""A block holds the sessions with ids from block << BLOCK_BITS up to the next block."""
+
+session_blocks = Table(
+    "session_blocks",
+    metadata,
+    Column("owner_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("block", Integer, primary_key=True, autoincrement=False),
+    Column("live", Integer, nullable=False),
 )

@@ -1,1 +1,1 @@
-"""Storage: the database engine, the shared table metadata and the schema migrations."""
+"""Storage: the database, the shared table metadata and the schema migrations."""

@@ -1,25 +1,90 @@
-"""The async database engine, for SQLite (aiosqlite) and PostgreSQL (asyncpg).
+"""The database a server talks to: SQLite (on the event loop) or PostgreSQL (asyncpg).
 
-Operators write plain URLs (`sqlite:///onstream.db`, `postgresql://user@host/db`); this module
-picks the async driver. SQLite runs in WAL mode with a busy timeout so that concurrent
-writers wait for each other instead of failing, and with foreign keys enforced. The driver's
-own transaction handling is switched off and this module emits BEGIN itself: write
-transactions start with BEGIN IMMEDIATE, taking the write lock up front, so two writers never
-both read and then fail to upgrade (SQLite would answer "database is locked" at once there,
-without waiting); reads start a plain BEGIN and never block writers under WAL.
+Operators write plain URLs (`sqlite:///onstream.db`, `postgresql://user@host/db`).
+`open_database` gives a `Database`, whose only way in is `transaction(write=...)`: one unit
+of work on one `Connection`, committed on success and rolled back on error when it writes,
+read from one snapshot when it does not. Repositories see only `Connection`: `execute`,
+`scalar`, `scalars` with SQLAlchemy Core statements, and `dialect_name` for the two places
+where SQL differs (upserts, SKIP LOCKED).
+
+Why two implementations: PostgreSQL is reached through SQLAlchemy's asyncio extension and
+asyncpg, as it is meant to be. For SQLite the asyncio extension costs more than the query:
+every statement is a greenlet switch, and aiosqlite adds a thread hop per call, eight per
+GET. sqlite_loop.py therefore runs SQLAlchemy's synchronous Core on the event loop, which is
+safe because SQLite answers from memory-mapped pages in microseconds and never waits on the
+network; the one wait it has, a lock held by another writer, is awaited there, not blocked on.
+
+Tools that need SQLAlchemy's AsyncEngine itself (Alembic migrations, `onstream db copy`)
+get one from `create_async_engine_for`.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import CursorResult, ScalarResult, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.sql.base import Executable
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+"""How long a writer waits for another process's write lock before giving up."""
+
+Parameters = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
+Rows = CursorResult[*tuple[Any, ...]]
+"""What `execute` answers, rows of any width (as SQLAlchemy's own untyped execute)."""
+
+
+class Connection(ABC):
+    """One transaction's connection, as repositories use it."""
+
+    dialect_name: str
+    """"sqlite" or "postgresql"."""
+
+    @abstractmethod
+    async def execute(self, statement: Executable, parameters: Parameters = None) -> Rows:
+        """Run a statement; a list of parameter sets runs it once per set (executemany)."""
+
+    async def scalar(self, statement: Executable, parameters: Parameters = None) -> Any:
+        """The first column of the first row, or None."""
+        return (await self.execute(statement, parameters)).scalar()
+
+    async def scalars(
+        self, statement: Executable, parameters: Parameters = None
+    ) -> ScalarResult[Any]:
+        """The first column of every row."""
+        return (await self.execute(statement, parameters)).scalars()
+
+
+class Database(ABC):
+    """A connection pool and the transactions taken from it."""
+
+    url: str
+
+    @abstractmethod
+    def transaction(self, *, write: bool) -> AbstractAsyncContextManager[Connection]:
+        """One unit of work; see the module docstring."""
+
+    @abstractmethod
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+
+
+def transaction(database: Database, *, write: bool) -> AbstractAsyncContextManager[Connection]:
+    """`database.transaction(write=write)`, the spelling used across the code base."""
+    return database.transaction(write=write)
+
+
+def open_database(url: str) -> Database:
+    """The Database for an operator's URL."""
+    if is_sqlite(url):
+        from onstream.storage.sqlite_loop import SqliteDatabase
+
+        return SqliteDatabase(url)
+    return AsyncDatabase(url)
 
 
 def async_url(url: str) -> str:
@@ -38,12 +103,43 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """An engine for the URL, with SQLite tuned for a server with concurrent requests."""
+# --- the asyncio engine: PostgreSQL for the server, both databases for the tools -----------
+
+
+class AsyncDatabase(Database):
+    """A Database over SQLAlchemy's AsyncEngine (the server's PostgreSQL)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_async_engine_for(url)
+
+    @asynccontextmanager
+    async def transaction(self, *, write: bool) -> AsyncIterator[Connection]:
+        async with _async_transaction(self.engine, write=write) as conn:
+            yield _AsyncConnection(conn)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+class _AsyncConnection(Connection):
+    __slots__ = ("_conn", "dialect_name")
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+        self.dialect_name = conn.dialect.name
+
+    async def execute(self, statement: Executable, parameters: Parameters = None) -> Rows:
+        return await self._conn.execute(statement, parameters)
+
+
+def create_async_engine_for(url: str) -> AsyncEngine:
+    """SQLAlchemy's AsyncEngine for the URL: SQLite through aiosqlite in WAL mode with a busy
+    timeout and BEGIN IMMEDIATE for writes (as sqlite_loop does), PostgreSQL through asyncpg."""
     engine = create_async_engine(async_url(url), pool_pre_ping=not is_sqlite(url))
     if is_sqlite(url):
-        event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
-        event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
+        event.listen(engine.sync_engine, "connect", _aiosqlite_on_connect)
+        event.listen(engine.sync_engine, "begin", _aiosqlite_on_begin)
     return engine
 
 
@@ -51,12 +147,23 @@ WRITE_OPTION = "onstream_write"
 """Execution option that marks a connection whose transaction will write."""
 
 
-def _sqlite_on_begin(conn: Any) -> None:
+@asynccontextmanager
+async def _async_transaction(engine: AsyncEngine, *, write: bool) -> AsyncIterator[AsyncConnection]:
+    async with engine.connect() as conn:
+        if write:
+            await conn.execution_options(**{WRITE_OPTION: True})
+            async with conn.begin():
+                yield conn
+        else:
+            yield conn
+
+
+def _aiosqlite_on_begin(conn: Any) -> None:
     write = conn.get_execution_options().get(WRITE_OPTION, False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+def _aiosqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -64,17 +171,3 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
-
-
-@asynccontextmanager
-async def transaction(engine: AsyncEngine, *, write: bool) -> AsyncIterator[AsyncConnection]:
-    """One unit of work: committed on success and rolled back on error when `write`;
-    a read-only connection (rolled back on close) otherwise."""
-    if write:
-        async with engine.connect() as conn:
-            await conn.execution_options(**{WRITE_OPTION: True})
-            async with conn.begin():
-                yield conn
-    else:
-        async with engine.connect() as conn:
-            yield conn

@@ -4,7 +4,7 @@ from onstream.files.tables import files, files_in_sessions
 from onstream.invitees.tables import invitations
 from onstream.mail.tables import outbox
 from onstream.recordings.tables import recordings
-from onstream.sessions.tables import sessions
+from onstream.sessions.tables import session_blocks, sessions
 from onstream.storage.metadata import metadata
 from onstream.storage.secrets import server_secrets
 from onstream.users.tables import credential_epoch, users
@@ -18,6 +18,7 @@ __all__ = [
     "outbox",
     "recordings",
     "server_secrets",
+    "session_blocks",
     "sessions",
     "users",
 ]

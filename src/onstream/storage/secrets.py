@@ -10,8 +10,8 @@ accepts the cookies the first one set, and a backup of the database carries it a
 from __future__ import annotations
 
 from sqlalchemy import Column, String, Table, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from onstream.storage.database import Connection
 from onstream.storage.metadata import metadata
 
 PLAYBACK_KEY = "playback_cookie_key"
@@ -24,7 +24,7 @@ server_secrets = Table(
 )
 
 
-async def read_secret(conn: AsyncConnection, name: str) -> str:
+async def read_secret(conn: Connection, name: str) -> str:
     """The named secret; the migrations create every one the server uses."""
     query = select(server_secrets.c.value).where(server_secrets.c.name == name)
     return str((await conn.execute(query)).scalar_one())

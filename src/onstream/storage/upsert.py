@@ -12,15 +12,16 @@ from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
+
+from onstream.storage.database import Connection
 
 
 async def insert_or_ignore(
-    conn: AsyncConnection, table: Table, values: dict[str, Any], *, conflict: Sequence[str]
+    conn: Connection, table: Table, values: dict[str, Any], *, conflict: Sequence[str]
 ) -> int | None:
     """Insert the row and return its id, or None when a row with the same `conflict`
     columns exists (or was just committed by a concurrent transaction)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    dialect = postgresql if conn.dialect_name == "postgresql" else sqlite
     statement = (
         dialect.insert(table)
         .values(**values)

@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from onstream.clock import utcnow
 from onstream.errors import Invalid, Missing, Taken
+from onstream.storage.database import Connection
 from onstream.storage.upsert import insert_or_ignore
 from onstream.users import repository
 from onstream.users.models import Account
@@ -70,7 +70,7 @@ def _profile(row: Any) -> Profile:
     )
 
 
-async def get_profile(conn: AsyncConnection, account: Account, user_id: int) -> Profile:
+async def get_profile(conn: Connection, account: Account, user_id: int) -> Profile:
     """The account itself, or one of its people; `Missing` for anyone else."""
     query = select(users).where(
         users.c.id == user_id,
@@ -82,7 +82,7 @@ async def get_profile(conn: AsyncConnection, account: Account, user_id: int) -> 
     return _profile(row)
 
 
-async def person_by_email(conn: AsyncConnection, account: Account, email: str) -> Profile | None:
+async def person_by_email(conn: Connection, account: Account, email: str) -> Profile | None:
     """The person of this account with this e-mail address, if any."""
     query = select(users).where(users.c.owner_id == account.id, users.c.email_key == email.lower())
     row = (await conn.execute(query)).first()
@@ -101,7 +101,7 @@ def _name_values(data: ProfileInput) -> dict[str, Any]:
     return values
 
 
-async def add_person(conn: AsyncConnection, account: Account, data: ProfileInput) -> int:
+async def add_person(conn: Connection, account: Account, data: ProfileInput) -> int:
     """Add a person to the account; `Taken` when the e-mail is already one of its people."""
     if data.email is None:
         raise Invalid("email is required")
@@ -117,7 +117,7 @@ async def add_person(conn: AsyncConnection, account: Account, data: ProfileInput
     return int(result.scalar_one())
 
 
-async def find_or_add_person(conn: AsyncConnection, account: Account, data: ProfileInput) -> int:
+async def find_or_add_person(conn: Connection, account: Account, data: ProfileInput) -> int:
     """The id of the account's person with this e-mail, created when there is none.
 
     Safe under concurrent requests: a person created by a parallel transaction is found, not
@@ -141,7 +141,7 @@ async def find_or_add_person(conn: AsyncConnection, account: Account, data: Prof
 
 
 async def update_person(
-    conn: AsyncConnection, account: Account, user_id: int, data: ProfileInput
+    conn: Connection, account: Account, user_id: int, data: ProfileInput
 ) -> None:
     """Change a person's e-mail and names."""
     person = await get_profile(conn, account, user_id)
@@ -159,7 +159,7 @@ async def update_person(
     await conn.execute(update(users).where(users.c.id == user_id).values(**values))
 
 
-async def update_account(conn: AsyncConnection, account: Account, data: ProfileInput) -> str | None:
+async def update_account(conn: Connection, account: Account, data: ProfileInput) -> str | None:
     """Change the account's profile; returns the new login when it changed, else None."""
     values = _name_values(data)
     if data.timezone is not None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from onstream.storage.database import Connection
 from onstream.users.models import Account
 from onstream.users.tables import credential_epoch, users
 
@@ -21,7 +21,7 @@ _ACCOUNT_COLUMNS = (
 )
 
 
-async def account_by_login(conn: AsyncConnection, login: str) -> Account | None:
+async def account_by_login(conn: Connection, login: str) -> Account | None:
     """The account with this login, or None."""
     row = (
         await conn.execute(
@@ -41,14 +41,14 @@ async def account_by_login(conn: AsyncConnection, login: str) -> Account | None:
     )
 
 
-async def count_accounts(conn: AsyncConnection) -> int:
+async def count_accounts(conn: Connection) -> int:
     """How many accounts (not invited people) the database holds."""
     query = select(func.count()).select_from(users).where(users.c.owner_id.is_(None))
     return int((await conn.execute(query)).scalar_one())
 
 
 async def insert_account(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     login: str,
     email: str,
@@ -78,7 +78,7 @@ async def insert_account(
 
 
 async def set_password_hash(
-    conn: AsyncConnection, *, account_id: int, password_hash: str, now: datetime
+    conn: Connection, *, account_id: int, password_hash: str, now: datetime
 ) -> None:
     """Replace an account's password hash."""
     await conn.execute(
@@ -88,13 +88,13 @@ async def set_password_hash(
     )
 
 
-async def credential_epoch_value(conn: AsyncConnection) -> int:
+async def credential_epoch_value(conn: Connection) -> int:
     """The current credential epoch (see `tables.credential_epoch`)."""
     query = select(credential_epoch.c.value).where(credential_epoch.c.id == 1)
     return int((await conn.execute(query)).scalar_one())
 
 
-async def bump_credential_epoch(conn: AsyncConnection) -> None:
+async def bump_credential_epoch(conn: Connection) -> None:
     """Tell every server process to forget the credentials it verified."""
     await conn.execute(
         update(credential_epoch)

@@ -9,11 +9,11 @@ import re
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from onstream import timezones
 from onstream.clock import utcnow
 from onstream.errors import Invalid, Missing, Taken
+from onstream.storage.database import Connection
 from onstream.users import repository
 from onstream.users.passwords import hash_password
 
@@ -59,7 +59,7 @@ def check_password(password: str) -> str:
 
 
 async def add_account(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     login: str,
     email: str,
@@ -90,7 +90,7 @@ async def add_account(
         raise Taken(f"login '{login}' is already taken") from exc
 
 
-async def set_password(conn: AsyncConnection, *, login: str, password: str) -> int:
+async def set_password(conn: Connection, *, login: str, password: str) -> int:
     """Give an account a new password; returns the account id, `Missing` when unknown."""
     check_password(password)
     account = await repository.account_by_login(conn, login)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Match, Route
@@ -23,7 +22,7 @@ from onstream.files import repository
 from onstream.media import content_types
 from onstream.media.ranges import media_response
 from onstream.media.store import KEY_PATTERN, MediaStore
-from onstream.storage.database import transaction
+from onstream.storage.database import Database, transaction
 
 
 class KeyRoute(Route):
@@ -43,12 +42,12 @@ class KeyRoute(Route):
         return match, child_scope
 
 
-def download_routes(*, engine: AsyncEngine, store: MediaStore) -> list[BaseRoute]:
+def download_routes(*, database: Database, store: MediaStore) -> list[BaseRoute]:
     """The download route; `create_app` lists it before any `/{username}/...` route."""
 
     async def download(request: Request) -> Response:
         """The file's bytes (byte ranges too), or 404 when it was deleted or never existed."""
-        async with transaction(engine, write=False) as conn:
+        async with transaction(database, write=False) as conn:
             found = await repository.by_media_key(conn, request.path_params["key"])
         size = await store.size(found.media_key) if found and found.media_key else None
         if found is None or found.media_key is None or size is None:

@@ -21,7 +21,6 @@ import re
 import time
 from urllib.parse import parse_qsl
 
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -32,7 +31,7 @@ from onstream.media.ranges import media_response
 from onstream.media.store import MediaStore
 from onstream.recordings import rules, service
 from onstream.recordings.models import Recording
-from onstream.storage.database import transaction
+from onstream.storage.database import Database, transaction
 from onstream.storage.secrets import PLAYBACK_KEY, read_secret
 from onstream.web.passes import COOKIE_PATH, LIFETIME_SECONDS, PassSigner, cookie_name
 from onstream.web.player_pages import gate_page, not_found_page, player_page
@@ -49,10 +48,10 @@ MEDIA_HEADERS = {
 
 
 def playback_routes(
-    *, engine: AsyncEngine, settings: Settings, store: MediaStore
+    *, database: Database, settings: Settings, store: MediaStore
 ) -> list[BaseRoute]:
     """The playback routes; `create_app` lists them before any `/{username}/...` route."""
-    pages = PlaybackPages(engine=engine, settings=settings, store=store)
+    pages = PlaybackPages(database=database, settings=settings, store=store)
     return [
         Route("/play/{recording_id:int}/media", pages.media, methods=["GET", "HEAD"]),
         Route("/play/{ref}", pages.page, methods=["GET", "HEAD", "POST"]),
@@ -60,10 +59,10 @@ def playback_routes(
 
 
 class PlaybackPages:
-    """The handlers, sharing the engine, the media store and the pass signer."""
+    """The handlers, sharing the database, the media store and the pass signer."""
 
-    def __init__(self, *, engine: AsyncEngine, settings: Settings, store: MediaStore) -> None:
-        self.engine = engine
+    def __init__(self, *, database: Database, settings: Settings, store: MediaStore) -> None:
+        self.database = database
         self.store = store
         self.secure = settings.public_base_url.startswith("https://")
         self._signer = PassSigner(settings.secret_key) if settings.secret_key else None
@@ -111,7 +110,7 @@ class PlaybackPages:
     async def _recording(self, recording_id: int) -> Recording | None:
         if not 1 <= recording_id <= ID_MAX:
             return None
-        async with transaction(self.engine, write=False) as conn:
+        async with transaction(self.database, write=False) as conn:
             return await service.playable(conn, recording_id)
 
     async def _admitted(self, request: Request, recording: Recording) -> tuple[bool, str]:
@@ -153,7 +152,7 @@ class PlaybackPages:
     async def _pass_signer(self) -> PassSigner:
         """The signer, keyed by `ONSTREAM_SECRET_KEY` or else the database's generated key."""
         if self._signer is None:
-            async with transaction(self.engine, write=False) as conn:
+            async with transaction(self.database, write=False) as conn:
                 self._signer = PassSigner(await read_secret(conn, PLAYBACK_KEY))
         return self._signer
 

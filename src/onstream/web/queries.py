@@ -13,10 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, or_, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from onstream.invitees.tables import invitations
 from onstream.sessions.tables import sessions
+from onstream.storage.database import Connection
 from onstream.users.tables import users
 
 KEY_MAX = 64
@@ -72,9 +72,7 @@ def _meeting(row: Any) -> Meeting:
     )
 
 
-async def invitation_by_token(
-    conn: AsyncConnection, *, username: str, token: str
-) -> Invitation | None:
+async def invitation_by_token(conn: Connection, *, username: str, token: str) -> Invitation | None:
     """The invitation behind `/{username}/go/{token}`, if the link is still valid.
 
     It demands that `username` owns the session and that the session is live, and it brings
@@ -116,7 +114,7 @@ async def invitation_by_token(
     )
 
 
-async def meeting_by_key(conn: AsyncConnection, *, username: str, key: str) -> Meeting | None:
+async def meeting_by_key(conn: Connection, *, username: str, key: str) -> Meeting | None:
     """The live session of `username` that `/{username}/{key}` names, or None.
 
     `key` is the session's friendly URL or its session key; a friendly URL wins when both

@@ -16,14 +16,13 @@ from __future__ import annotations
 import hmac
 from urllib.parse import parse_qsl
 
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import Scope
 
 from onstream.config import Settings
-from onstream.storage.database import transaction
+from onstream.storage.database import Database, transaction
 from onstream.users.service import RESERVED_LOGINS
 from onstream.web import queries
 from onstream.web.pages import ROLE_NAMES, meeting_context, not_found, render
@@ -54,13 +53,13 @@ class AccountRoute(Route):
         return match, child_scope
 
 
-def web_routes(engine: AsyncEngine, settings: Settings) -> list[BaseRoute]:
+def web_routes(database: Database, settings: Settings) -> list[BaseRoute]:
     """The web pages' routes; `create_app` lists them after the API's own routes.
 
     `settings` is taken so page options (such as absolute links) can come from the
     configuration later without another change to `create_app`.
     """
-    pages = WebPages(engine)
+    pages = WebPages(database)
     methods = ["GET", "POST"]
     return [
         AccountRoute("/{username}/go/{token}", pages.personal_link, methods=methods),
@@ -69,14 +68,14 @@ def web_routes(engine: AsyncEngine, settings: Settings) -> list[BaseRoute]:
 
 
 class WebPages:
-    """The handlers, sharing the database engine."""
+    """The handlers, sharing the database."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, database: Database) -> None:
+        self.database = database
 
     async def personal_link(self, request: Request) -> Response:
         """GET: the invitation and a "Join now" button. POST: the room, as the invitee."""
-        async with transaction(self.engine, write=False) as conn:
+        async with transaction(self.database, write=False) as conn:
             invitation = await queries.invitation_by_token(
                 conn,
                 username=request.path_params["username"],
@@ -93,7 +92,7 @@ class WebPages:
 
     async def join_page(self, request: Request) -> Response:
         """GET: the join form. POST: the room when the name and passcode are right."""
-        async with transaction(self.engine, write=False) as conn:
+        async with transaction(self.database, write=False) as conn:
             meeting = await queries.meeting_by_key(
                 conn, username=request.path_params["username"], key=request.path_params["key"]
             )
