@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from onstream.storage.database import Connection, open_database, transaction
-from onstream.storage.migrate import upgrade
+if TYPE_CHECKING:
+    from onstream.storage.database import Connection
 
 T = TypeVar("T")
 
 
 def in_transaction(database_url: str, work: Callable[[Connection], Awaitable[T]]) -> T:
     """Migrate the database, then run `work` in one committed transaction."""
+    from onstream.storage.database import open_database, transaction
+    from onstream.storage.migrate import upgrade
+
     upgrade(database_url)
 
     async def run() -> T:

@@ -8,9 +8,6 @@ import sys
 from typing import Any
 
 from onstream.config import load_settings
-from onstream.storage.copy import TargetNotEmpty, copy_database
-from onstream.storage.database import create_async_engine_for
-from onstream.storage.migrate import upgrade
 
 
 def add_parser(sub: Any) -> None:
@@ -28,6 +25,8 @@ def add_parser(sub: Any) -> None:
 
 def run_upgrade(_args: argparse.Namespace) -> int:
     """Migrate the configured database to the newest schema."""
+    from onstream.storage.migrate import upgrade
+
     upgrade(load_settings().database_url)
     print("database is up to date")
     return 0
@@ -35,6 +34,10 @@ def run_upgrade(_args: argparse.Namespace) -> int:
 
 def run_copy(args: argparse.Namespace) -> int:
     """Migrate both databases to the newest schema, then copy every row across."""
+    from onstream.storage.copy import TargetNotEmpty, copy_database
+    from onstream.storage.database import create_async_engine_for
+    from onstream.storage.migrate import upgrade
+
     source_url = load_settings().database_url
     upgrade(source_url)
     upgrade(args.to)

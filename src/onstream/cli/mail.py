@@ -6,15 +6,14 @@ import argparse
 import asyncio
 import logging
 import signal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from onstream.cli.common import in_transaction
 from onstream.config import load_settings
-from onstream.mail import outbox
-from onstream.mail.sender import sender_for
-from onstream.mail.worker import DeliveryWorker
-from onstream.storage.database import Connection, open_database
-from onstream.storage.migrate import upgrade
+from onstream.mail.statuses import PENDING, SENT, STATUSES
+
+if TYPE_CHECKING:
+    from onstream.storage.database import Connection
 
 
 def add_parser(sub: Any) -> None:
@@ -22,13 +21,18 @@ def add_parser(sub: Any) -> None:
     worker = sub.add_parser("worker", help="deliver queued e-mail until stopped")
     worker.set_defaults(run=run_worker)
     box = sub.add_parser("outbox", help="show pending, sent and failed e-mail")
-    box.add_argument("--status", choices=(outbox.PENDING, outbox.SENT, outbox.FAILED))
+    box.add_argument("--status", choices=STATUSES)
     box.add_argument("--limit", type=int, default=20)
     box.set_defaults(run=run_outbox)
 
 
 def run_worker(_args: argparse.Namespace) -> int:
     """Run one delivery worker; several may share one database."""
+    from onstream.mail.sender import sender_for
+    from onstream.mail.worker import DeliveryWorker
+    from onstream.storage.database import open_database
+    from onstream.storage.migrate import upgrade
+
     settings = load_settings()
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
@@ -52,6 +56,7 @@ def run_worker(_args: argparse.Namespace) -> int:
 
 def run_outbox(args: argparse.Namespace) -> int:
     """Print the counts, then the newest messages."""
+    from onstream.mail import outbox
 
     async def show(conn: Connection) -> tuple[dict[str, int], list[dict[str, object]]]:
         return await outbox.counts(conn), await outbox.recent(
@@ -64,9 +69,9 @@ def run_outbox(args: argparse.Namespace) -> int:
         line = f"#{row['id']} {row['status']:<7} {row['kind']:<10} {row['recipient']}"
         line += f"  {row['subject']}"
         detail = f"attempts {row['attempts']}"
-        if row["status"] == outbox.SENT:
+        if row["status"] == SENT:
             detail += f", sent {row['sent_at']:%Y-%m-%d %H:%M:%S}Z"
-        elif row["status"] == outbox.PENDING:
+        elif row["status"] == PENDING:
             detail += f", next try {row['next_attempt_at']:%Y-%m-%d %H:%M:%S}Z"
         if row["last_error"]:
             detail += f", last error: {row['last_error']}"

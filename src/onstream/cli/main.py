@@ -1,4 +1,10 @@
-"""Parse the command line and dispatch to one function per command."""
+"""Parse the command line and dispatch to one function per command.
+
+The command modules import what a command needs (SQLAlchemy, the application, Alembic) inside
+the command's function, not at the top: `onstream serve --workers N` stays a small supervisor
+process that never loads the application it supervises, and short commands such as
+`onstream user add` start in a fraction of the time.
+"""
 
 from __future__ import annotations
 

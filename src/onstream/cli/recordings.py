@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from onstream.cli.common import in_transaction
 from onstream.config import load_settings
 from onstream.errors import Invalid, Missing
-from onstream.media.store import MediaSource, file_chunks, store_for
-from onstream.recordings import service
-from onstream.recordings.models import NewRecording
-from onstream.storage.database import Connection
-from onstream.users import repository
+
+if TYPE_CHECKING:
+    from onstream.storage.database import Connection
 
 
 def add_parser(sub: Any) -> None:
@@ -44,6 +42,11 @@ ADD_HELP = (
 
 def run_add(args: argparse.Namespace) -> int:
     """Add the recording and print its id alone, so scripts can capture it."""
+    from onstream.media.store import MediaSource, file_chunks, store_for
+    from onstream.recordings import service
+    from onstream.recordings.models import NewRecording
+    from onstream.users import repository
+
     settings = load_settings()
     media_path: Path | None = args.media
     if media_path is not None and not media_path.is_file():

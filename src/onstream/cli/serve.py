@@ -1,21 +1,28 @@
-"""`onstream serve`: migrate the database, optionally create the demo account, run uvicorn."""
+"""`onstream serve`: migrate the database, optionally create the demo account, run uvicorn.
+
+With `--workers N` (N > 1) this process only supervises: uvicorn starts N worker processes
+that each build the application, while this one restarts them and never loads the
+application itself. The migration and the demo account are done in a short-lived child
+process for the same reason (the supervisor stays about the size of a bare uvicorn).
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import multiprocessing
 import os
 import shlex
-from typing import Any
+from concurrent.futures import ProcessPoolExecutor
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
-from onstream.app import create_app
 from onstream.cli.common import in_transaction
 from onstream.config import Settings, load_settings
-from onstream.storage.database import Connection
-from onstream.users import repository, service
-from onstream.users.passwords import generate_password
+
+if TYPE_CHECKING:
+    from onstream.storage.database import Connection
 
 DEMO_LOGIN = "demo"
 
@@ -41,10 +48,13 @@ def run_serve(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
     )
-    if args.demo:
-        print_demo(settings, in_transaction(settings.database_url, create_demo_account))
+    if args.workers > 1:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
+            password = child.submit(prepare_database, settings.database_url, args.demo).result()
     else:
-        in_transaction(settings.database_url, repository.count_accounts)  # migrates
+        password = prepare_database(settings.database_url, args.demo)
+    if args.demo:
+        print_demo(settings, password)
     options: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
@@ -59,12 +69,28 @@ def run_serve(args: argparse.Namespace) -> int:
         target: Any = "onstream.app:app_from_environment"
         uvicorn.run(target, factory=True, workers=args.workers, **options)
     else:
+        from onstream.app import create_app
+
         uvicorn.run(create_app(settings), **options)
     return 0
 
 
+def prepare_database(database_url: str, demo: bool) -> str | None:
+    """Migrate; with `demo`, create the demo account if there is no account yet and return
+    its password."""
+    from onstream.users import repository
+
+    if demo:
+        return in_transaction(database_url, create_demo_account)
+    in_transaction(database_url, repository.count_accounts)
+    return None
+
+
 async def create_demo_account(conn: Connection) -> str | None:
     """Create the demo account when the database has none; its password, else None."""
+    from onstream.users import repository, service
+    from onstream.users.passwords import generate_password
+
     if await repository.count_accounts(conn) > 0:
         return None
     password = generate_password()

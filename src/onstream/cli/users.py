@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import getpass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from onstream.cli.common import in_transaction
 from onstream.config import load_settings
 from onstream.errors import Invalid
-from onstream.storage.database import Connection
-from onstream.users import service
+
+if TYPE_CHECKING:
+    from onstream.storage.database import Connection
 
 
 def add_parser(sub: Any) -> None:
@@ -41,6 +42,8 @@ def prompt_password() -> str:
 
 def run_add(args: argparse.Namespace) -> int:
     """Create the account and print its id."""
+    from onstream.users import service
+
     password = args.password if args.password is not None else prompt_password()
 
     async def add(conn: Connection) -> int:
@@ -61,6 +64,8 @@ def run_add(args: argparse.Namespace) -> int:
 
 def run_passwd(args: argparse.Namespace) -> int:
     """Replace the account's password."""
+    from onstream.users import service
+
     password = args.password if args.password is not None else prompt_password()
 
     async def passwd(conn: Connection) -> int:

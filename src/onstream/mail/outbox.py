@@ -18,10 +18,9 @@ from email.policy import SMTP
 from sqlalchemy import and_, func, insert, or_, select, update
 
 from onstream.clock import utcnow
+from onstream.mail.statuses import FAILED, PENDING, SENT
 from onstream.mail.tables import outbox
 from onstream.storage.database import Connection
-
-PENDING, SENT, FAILED = "pending", "sent", "failed"
 
 
 @dataclass(frozen=True, slots=True)

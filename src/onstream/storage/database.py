@@ -23,12 +23,16 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import CursorResult, ScalarResult, make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql.base import Executable
+
+if TYPE_CHECKING:
+    # Imported where used: the asyncio extension loads SQLAlchemy's ORM (8 MB per process),
+    # which a server on SQLite never needs.
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 """How long a writer waits for another process's write lock before giving up."""
@@ -136,6 +140,8 @@ class _AsyncConnection(Connection):
 def create_async_engine_for(url: str) -> AsyncEngine:
     """SQLAlchemy's AsyncEngine for the URL: SQLite through aiosqlite in WAL mode with a busy
     timeout and BEGIN IMMEDIATE for writes (as sqlite_loop does), PostgreSQL through asyncpg."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
     engine = create_async_engine(async_url(url), pool_pre_ping=not is_sqlite(url))
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _aiosqlite_on_connect)
