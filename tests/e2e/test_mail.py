@@ -239,6 +239,30 @@ def test_retries_until_the_smtp_server_comes_up(rig_factory: Callable[..., MailR
     wait_until(lambda: "sent: 1" in rig.outbox())
 
 
+def test_a_burst_of_messages_shares_smtp_connections(
+    rig_factory: Callable[..., MailRig],
+) -> None:
+    rig = rig_factory()
+    rig.smtp.start()
+    rig.server.start()
+    guests = [f"guest{n}@example.org" for n in range(8)]
+    body = {
+        "topic": "Burst",
+        "duration": 30,
+        "start_time": "2030-01-01 10:00:00",
+        "invited_participants": [{"email": g, "first_name": "Näme"} for g in guests],
+    }
+    ok(rest(rig.client, "PUT", "session", body), 201)
+    rig.smtp.sink.wait_for(lambda m: "Burst" in str(m["Subject"]), count=len(guests))
+    envelopes = rig.smtp.sink.envelopes
+    assert sorted(rcpt for _, _, (rcpt,) in envelopes) == sorted(guests)  # bare addresses
+    assert {sender for _, sender, _ in envelopes} == {"onstream@localhost"}
+    connections = {peer for peer, _, _ in envelopes}
+    assert len(connections) < len(guests) // 2, connections
+    for message in rig.smtp.sink.messages:
+        assert str(message["To"]).startswith("Näme <guest")
+
+
 def test_a_4xx_answer_is_retried(rig_factory: Callable[..., MailRig]) -> None:
     rig = rig_factory()
     rig.smtp.start()

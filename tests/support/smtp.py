@@ -18,6 +18,8 @@ class Sink:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[object, str, list[str]]] = []
+        """(the client's address and port, MAIL FROM, RCPT TO) of each accepted message."""
         self.refuse_with: str | None = None
         self._lock = threading.Condition()
 
@@ -30,6 +32,7 @@ class Sink:
         assert isinstance(message, EmailMessage)
         with self._lock:
             self.messages.append(message)
+            self.envelopes.append((session.peer, envelope.mail_from or "", envelope.rcpt_tos))
             self._lock.notify_all()
         return "250 OK"
 

@@ -65,13 +65,19 @@ async def invite(ctx: Context, session: Session, data: InviteeInput) -> int:
     user_id = await _person(ctx, data)
     if await repository.invitation(ctx.conn, session_id=session.id, user_id=user_id):
         raise Taken(f"User {user_id} is already invited to session {session.id}")
+    await _add(ctx, session, user_id, role=role, send=data.send is not False)
+    return user_id
+
+
+async def _add(ctx: Context, session: Session, user_id: int, *, role: int, send: bool) -> None:
+    """Insert the invitation of a person known not to be invited yet; mail it when `send`."""
     now = utcnow()
     values: dict[str, Any] = {
         "session_id": session.id,
         "user_id": user_id,
         "role": role,
         "token": secrets.token_urlsafe(24),
-        "mailed": data.send is not False,
+        "mailed": send,
         "created_at": now,
         "updated_at": now,
     }
@@ -79,9 +85,8 @@ async def invite(ctx: Context, session: Session, data: InviteeInput) -> int:
         await repository.insert_invitation(ctx.conn, values)
     except IntegrityError as exc:  # a concurrent request invited the same person first
         raise Taken(f"User {user_id} is already invited to session {session.id}") from exc
-    if data.send is not False:
+    if send:
         await _mail(ctx, "invitation", session, user_id, values["token"])
-    return user_id
 
 
 async def change(
@@ -113,11 +118,11 @@ async def apply_participants(ctx: Context, session: Session, entries: list[Invit
     """
     for index, data in enumerate(entries):
         field = f"invited_participants[{index}]"
-        check_role(data.role, field=f"{field}.role")
+        role = check_role(data.role, field=f"{field}.role")
         user_id = await _person(ctx, data, field=field)
         existing = await repository.invitation(ctx.conn, session_id=session.id, user_id=user_id)
         if existing is None:
-            await invite(ctx, session, data)
+            await _add(ctx, session, user_id, role=role, send=data.send is not False)
         else:
             await change(ctx, session, user_id=user_id, role=data.role, send=data.send is True)
 

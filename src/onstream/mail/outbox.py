@@ -11,13 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.parser import BytesParser
-from email.policy import SMTP
 
 from sqlalchemy import and_, func, insert, or_, select, update
 
 from onstream.clock import utcnow
+from onstream.mail.messages import Composed
 from onstream.mail.statuses import FAILED, PENDING, SENT
 from onstream.mail.tables import outbox
 from onstream.storage.database import Connection
@@ -30,12 +28,14 @@ class Claimed:
     id: int
     attempts: int
     created_at: datetime
-    message: EmailMessage
+    recipient: str
+    """The To header (`Name <address>`)."""
+    subject: str
+    data: bytes
+    """The message as it goes over SMTP."""
 
 
-async def enqueue(
-    conn: Connection, *, kind: str, session_id: int | None, message: EmailMessage
-) -> int:
+async def enqueue(conn: Connection, *, kind: str, session_id: int | None, message: Composed) -> int:
     """Queue a message; it is sent only if the caller's transaction commits."""
     now = utcnow()
     result = await conn.execute(
@@ -43,9 +43,9 @@ async def enqueue(
         .values(
             kind=kind,
             session_id=session_id,
-            recipient=str(message["To"]),
-            subject=str(message["Subject"]),
-            message=message.as_bytes(policy=SMTP).decode("utf-8", "surrogateescape"),
+            recipient=message.recipient,
+            subject=message.subject,
+            message=message.data.decode("ascii"),
             status=PENDING,
             attempts=0,
             next_attempt_at=now,
@@ -77,15 +77,23 @@ async def claim(conn: Connection, *, worker: str, lease: timedelta, limit: int) 
         update(outbox)
         .where(outbox.c.id.in_(ids), _due(now))
         .values(claimed_by=worker, claimed_until=now + lease)
-        .returning(outbox.c.id, outbox.c.attempts, outbox.c.created_at, outbox.c.message)
+        .returning(
+            outbox.c.id,
+            outbox.c.attempts,
+            outbox.c.created_at,
+            outbox.c.recipient,
+            outbox.c.subject,
+            outbox.c.message,
+        )
     )
-    parser = BytesParser(_class=EmailMessage, policy=SMTP)
     return [
         Claimed(
             id=row.id,
             attempts=row.attempts,
             created_at=row.created_at,
-            message=parser.parsebytes(row.message.encode("utf-8", "surrogateescape")),
+            recipient=row.recipient,
+            subject=row.subject,
+            data=row.message.encode("utf-8", "surrogateescape"),
         )
         for row in sorted(rows, key=lambda r: r.id)
     ]

@@ -12,7 +12,7 @@ worker knows whether to try again:
 from __future__ import annotations
 
 import logging
-from email.message import EmailMessage
+from email.utils import parseaddr
 from typing import Protocol
 
 import aiosmtplib
@@ -34,35 +34,88 @@ class PermanentFailure(DeliveryError):
     """Will fail the same way every time."""
 
 
+class Outgoing(Protocol):
+    """A message as the outbox hands it over."""
+
+    @property
+    def recipient(self) -> str:
+        """The To header: `Name <address>`."""
+
+    @property
+    def subject(self) -> str: ...
+
+    @property
+    def data(self) -> bytes:
+        """The whole message as it goes over SMTP."""
+
+
 class Sender(Protocol):
     """Hands one message to the mail system, or raises a `DeliveryError`."""
 
-    async def send(self, message: EmailMessage) -> None: ...
+    async def send(self, mail: Outgoing) -> None: ...
+
+    async def close(self) -> None:
+        """Let go of any connection (the worker is idle or stopping)."""
 
 
 class ConsoleSender:
     """Logs each message instead of sending it (no SMTP server configured)."""
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, mail: Outgoing) -> None:
         log.info(
             "mail to %s: %s (console sender; set ONSTREAM_SMTP_HOST to deliver)",
-            message["To"],
-            message["Subject"],
+            mail.recipient,
+            mail.subject,
         )
+
+    async def close(self) -> None:
+        return None
 
 
 class SmtpSender:
-    """Sends over SMTP with optional STARTTLS or implicit TLS and credentials."""
+    """Sends over SMTP with optional STARTTLS or implicit TLS and credentials.
+
+    One connection carries message after message while the worker has work (a handshake,
+    TLS and login per message would cost more than the message); the worker closes it when
+    it runs out of due messages. A connection the server dropped while idle is replaced
+    once, transparently. After any other failure the connection is closed, so the next
+    message starts on a clean one."""
 
     def __init__(self, settings: Settings, *, timeout: float = 30.0) -> None:
         self._settings = settings
         self._timeout = timeout
+        self._envelope_from = parseaddr(settings.mail_from)[1]
+        self._client: aiosmtplib.SMTP | None = None
 
-    async def send(self, message: EmailMessage) -> None:
-        s = self._settings
+    async def send(self, mail: Outgoing) -> None:
+        recipient = parseaddr(mail.recipient)[1]
         try:
-            await aiosmtplib.send(
-                message,
+            try:
+                await self._sendmail(recipient, mail.data)
+            except aiosmtplib.SMTPServerDisconnected:
+                await self.close()
+                await self._sendmail(recipient, mail.data)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            await self.close()
+            codes = [r.code for r in exc.recipients]
+            text = "; ".join(f"SMTP {r.code}: {r.message}" for r in exc.recipients)
+            if codes and all(500 <= c < 600 for c in codes):
+                raise PermanentFailure(text) from exc
+            raise TemporaryFailure(text) from exc
+        except aiosmtplib.SMTPResponseException as exc:
+            await self.close()
+            text = f"SMTP {exc.code}: {exc.message}"
+            if 500 <= exc.code < 600:
+                raise PermanentFailure(text) from exc
+            raise TemporaryFailure(text) from exc
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            await self.close()
+            raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
+
+    async def _sendmail(self, recipient: str, data: bytes) -> None:
+        if self._client is None or not self._client.is_connected:
+            s = self._settings
+            client = aiosmtplib.SMTP(
                 hostname=s.smtp_host,
                 port=s.smtp_port,
                 username=s.smtp_user,
@@ -71,19 +124,18 @@ class SmtpSender:
                 start_tls=s.smtp_tls == "starttls",
                 timeout=self._timeout,
             )
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            codes = [r.code for r in exc.recipients]
-            text = "; ".join(f"SMTP {r.code}: {r.message}" for r in exc.recipients)
-            if codes and all(500 <= c < 600 for c in codes):
-                raise PermanentFailure(text) from exc
-            raise TemporaryFailure(text) from exc
-        except aiosmtplib.SMTPResponseException as exc:
-            text = f"SMTP {exc.code}: {exc.message}"
-            if 500 <= exc.code < 600:
-                raise PermanentFailure(text) from exc
-            raise TemporaryFailure(text) from exc
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
+            await client.connect()
+            self._client = client
+        await self._client.sendmail(self._envelope_from, [recipient], data)
+
+    async def close(self) -> None:
+        client, self._client = self._client, None
+        if client is None or not client.is_connected:
+            return
+        try:
+            await client.quit()
+        except (aiosmtplib.SMTPException, OSError, TimeoutError):
+            client.close()
 
 
 def sender_for(settings: Settings) -> Sender:

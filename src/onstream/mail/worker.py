@@ -55,22 +55,27 @@ class DeliveryWorker:
 
     async def run(self) -> None:
         """Deliver until `stop()`; errors of one round are logged and the loop goes on."""
-        while not self._stopping:
-            try:
-                busy = await self.deliver_due()
-            except Exception:  # keep delivering after a database hiccup; it is logged
-                log.exception("mail delivery round failed")
-                busy = False
-            if not busy:
-                await self._sleep(self._settings.mail_poll_seconds)
+        try:
+            while not self._stopping:
+                try:
+                    taken = await self.deliver_due()
+                except Exception:  # keep delivering after a database hiccup; it is logged
+                    log.exception("mail delivery round failed")
+                    taken = 0
+                if taken == 0:
+                    await self._sender.close()  # idle: do not hold the SMTP connection open
+                if taken < BATCH:
+                    await self._sleep(self._settings.mail_poll_seconds)
+        finally:
+            await self._sender.close()
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wakeup.wait(), timeout=seconds)
         self._wakeup.clear()
 
-    async def deliver_due(self) -> bool:
-        """Send one batch of due messages; True when a full batch was taken."""
+    async def deliver_due(self) -> int:
+        """Send one batch of due messages; how many were taken."""
         lease = timedelta(seconds=self._settings.mail_lease_seconds)
         async with transaction(self._database, write=True) as conn:
             batch = await outbox.claim(conn, worker=self.name, lease=lease, limit=BATCH)
@@ -81,11 +86,11 @@ class DeliveryWorker:
                 await self._deliver(item)
             except Exception:  # one message's trouble must not strand the rest of the batch
                 log.exception("delivering message %s failed; it returns after its lease", item.id)
-        return len(batch) == BATCH
+        return len(batch)
 
     async def _deliver(self, item: outbox.Claimed) -> None:
         try:
-            await self._sender.send(item.message)
+            await self._sender.send(item)
         except DeliveryError as exc:
             await self._record_failure(item, exc)
             return
