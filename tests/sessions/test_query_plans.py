@@ -19,7 +19,9 @@ def test_list_query_searches_the_live_sessions_index(
 ) -> None:
     path = tmp_path / "plan.db"
     upgrade(f"sqlite:///{path}")
-    query = page_query(owner_id=1, count=100, offset=500, descending=descending, block=block)
+    query = page_query(descending=descending, from_block=block is not None).params(
+        owner_id=1, count=100, offset=500, block_start=(block or 0) << 10
+    )
     sql = str(query.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
     with sqlite3.connect(path) as db:
         plan = " | ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}"))

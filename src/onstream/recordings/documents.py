@@ -13,7 +13,7 @@ from typing import Any
 from onstream.protocol.document import Document
 from onstream.recordings import rules
 from onstream.recordings.models import Recording
-from onstream.sessions.documents import WALL_FORMAT
+from onstream.sessions.documents import wall_text
 from onstream.sessions.rules import utc_to_wall
 from onstream.users.models import Account
 
@@ -39,7 +39,7 @@ def recording_link(base_url: str, recording: Recording) -> str:
 def creation_date(recording: Recording, owner: Account) -> str:
     """When it was made, as wall time in its session's zone."""
     wall = utc_to_wall(recording.created_at, timezone=recording.timezone, dst=owner.dst)
-    return wall.strftime(WALL_FORMAT)
+    return wall_text(wall)
 
 
 _Getter = Callable[[Recording, Account, str], Any]

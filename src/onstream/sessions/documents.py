@@ -39,12 +39,17 @@ DEFAULT_FIELDS = (
     "session_link",
     "custom_data",
 )
-WALL_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def wall_text(moment: datetime) -> str:
+    """`YYYY-MM-DD HH:MM:SS`, the form of every wall-clock time (isoformat: a tenth of the
+    cost of strftime, which a page of 100 sessions calls 300 times)."""
+    return moment.isoformat(" ", "seconds")
 
 
 def iso_utc(moment: datetime) -> str:
-    """ISO 8601 UTC with a `Z`, the form of every `*_utc` and `*_at` field."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    """ISO 8601 UTC with a `Z`, the form of every `*_utc` and `*_at` field (naive UTC in)."""
+    return moment.isoformat("T", "seconds") + "Z"
 
 
 def session_link(base_url: str, owner: Account, session: Session) -> str:
@@ -57,9 +62,9 @@ _Getter = Callable[[Session, Account, str], Any]
 _GETTERS: dict[str, _Getter] = {
     "id": lambda s, o, b: s.id,
     "topic": lambda s, o, b: s.topic,
-    "start_time": lambda s, o, b: rules.utc_to_wall(
-        s.start_utc, timezone=s.timezone, dst=o.dst
-    ).strftime(WALL_FORMAT),
+    "start_time": lambda s, o, b: wall_text(
+        rules.utc_to_wall(s.start_utc, timezone=s.timezone, dst=o.dst)
+    ),
     "duration": lambda s, o, b: s.duration,
     "timezone": lambda s, o, b: s.timezone,
     "password": lambda s, o, b: s.password,

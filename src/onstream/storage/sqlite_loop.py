@@ -15,6 +15,12 @@ The one wait SQLite has is a lock, and that is never blocked on:
   BEGIN IMMEDIATE is retried after an asyncio sleep, with backoff, for up to 30 s.
 - Writers within one process queue on an asyncio lock, so they wait their turn without
   polling and without ever meeting each other's lock.
+- Between the server's processes, the writer lock is handed over by the kernel: each write
+  transaction holds an exclusive `flock` on `<database>-writer.lock`. Taking it costs one
+  system call when it is free; when another process holds it, a helper thread waits in
+  `flock` and the kernel wakes it the moment the lock is released. Polling SQLite alone left
+  gaps of up to 50 ms between one process's commit and the other's retry, half of the time
+  a write-heavy load spent. Other programs writing to the file are still met by the retry.
 - Reads start a plain BEGIN: one snapshot for all their statements, never blocking or
   blocked by a writer under WAL. The rare busy answer to a read (WAL recovery) is retried
   the same way; a busy statement took no effect, so running it again is safe.
@@ -23,9 +29,12 @@ The one wait SQLite has is a lock, and that is never blocked on:
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -71,15 +80,24 @@ class SqliteDatabase(Database):
         )
         event.listen(self.engine, "connect", _on_connect)
         self._write_lock = asyncio.Lock()
+        path = make_url(url).database
+        self._writers = ProcessLock(f"{path}-writer.lock") if path and path != ":memory:" else None
 
     @asynccontextmanager
     async def transaction(self, *, write: bool) -> AsyncIterator[Connection]:
-        if write:
-            async with self._write_lock, self._transaction(write=True) as conn:
-                yield conn
-        else:
+        if not write:
             async with self._transaction(write=False) as conn:
                 yield conn
+            return
+        async with self._write_lock:
+            if self._writers is not None:
+                await self._writers.acquire()
+            try:
+                async with self._transaction(write=True) as conn:
+                    yield conn
+            finally:
+                if self._writers is not None:
+                    self._writers.release()
 
     @asynccontextmanager
     async def _transaction(self, *, write: bool) -> AsyncIterator[Connection]:
@@ -102,6 +120,44 @@ class SqliteDatabase(Database):
 
     async def dispose(self) -> None:
         self.engine.dispose()
+        if self._writers is not None:
+            self._writers.close()
+
+
+class ProcessLock:
+    """An exclusive `flock` shared by every process that opens the same path."""
+
+    def __init__(self, path: str) -> None:
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        self._waiter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer-lock")
+
+    async def acquire(self) -> None:
+        """Take the lock: at once when it is free, else wait for it off the event loop."""
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        waiting = asyncio.get_running_loop().run_in_executor(
+            self._waiter, fcntl.flock, self._fd, fcntl.LOCK_EX
+        )
+        try:
+            await asyncio.shield(waiting)
+        except asyncio.CancelledError:
+            # The thread will still get the lock; give it back as soon as it does.
+            def give_back(done: asyncio.Future[None]) -> None:
+                if not done.cancelled() and done.exception() is None:
+                    self.release()
+
+            waiting.add_done_callback(give_back)
+            raise
+
+    def release(self) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        self._waiter.shutdown(wait=False, cancel_futures=True)
+        os.close(self._fd)
 
 
 class _LoopConnection(Connection):
