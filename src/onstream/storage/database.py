@@ -115,7 +115,13 @@ class AsyncDatabase(Database):
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine = create_async_engine_for(url)
+        # No pre-ping: asyncpg's ping is BEGIN / SELECT / ROLLBACK, three round trips before
+        # every request's own. A connection the server dropped fails its one request, and
+        # SQLAlchemy then replaces the whole pool (a disconnect invalidates it); connections
+        # are also renewed after 30 minutes.
+        self.engine = create_async_engine_for(
+            url, pool_pre_ping=False, pool_recycle=1800, pool_size=10, max_overflow=20
+        )
 
     @asynccontextmanager
     async def transaction(self, *, write: bool) -> AsyncIterator[Connection]:
@@ -137,12 +143,14 @@ class _AsyncConnection(Connection):
         return await self._conn.execute(statement, parameters)
 
 
-def create_async_engine_for(url: str) -> AsyncEngine:
+def create_async_engine_for(url: str, **options: Any) -> AsyncEngine:
     """SQLAlchemy's AsyncEngine for the URL: SQLite through aiosqlite in WAL mode with a busy
-    timeout and BEGIN IMMEDIATE for writes (as sqlite_loop does), PostgreSQL through asyncpg."""
+    timeout and BEGIN IMMEDIATE for writes (as sqlite_loop does), PostgreSQL through asyncpg.
+    `options` go to create_async_engine (default: pre-ping pooled PostgreSQL connections)."""
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    engine = create_async_engine(async_url(url), pool_pre_ping=not is_sqlite(url))
+    options.setdefault("pool_pre_ping", not is_sqlite(url))
+    engine = create_async_engine(async_url(url), **options)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _aiosqlite_on_connect)
         event.listen(engine.sync_engine, "begin", _aiosqlite_on_begin)
