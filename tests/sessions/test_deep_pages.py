@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from tests.support import postgres
 
 from onstream.sessions import repository
@@ -57,8 +57,11 @@ def _values(owner_id: int, n: int) -> dict[str, object]:
 
 
 async def _blocks(conn: Connection) -> set[tuple[int, int, int]]:
+    """(account, block, live sessions), the shards of a block added up."""
     rows = await conn.execute(
-        select(session_blocks.c.owner_id, session_blocks.c.block, session_blocks.c.live)
+        select(
+            session_blocks.c.owner_id, session_blocks.c.block, func.sum(session_blocks.c.live)
+        ).group_by(session_blocks.c.owner_id, session_blocks.c.block)
     )
     return {(int(o), int(b), int(n)) for o, b, n in rows if n}
 

@@ -67,5 +67,8 @@ session_blocks = Table(
     metadata,
     Column("owner_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("block", Integer, primary_key=True, autoincrement=False),
+    # A block's count may be split over several rows (shards) that add up: on PostgreSQL,
+    # concurrent creates update different rows instead of queueing for one row's lock.
+    Column("shard", Integer, primary_key=True, autoincrement=False),
     Column("live", Integer, nullable=False),
 )

@@ -48,6 +48,23 @@ class Connection(ABC):
     dialect_name: str
     """"sqlite" or "postgresql"."""
 
+    def __init__(self) -> None:
+        self._deferred: list[tuple[Executable, Parameters]] = []
+
+    def defer(self, statement: Executable, parameters: Parameters = None) -> None:
+        """Run this statement last, right before the transaction commits.
+
+        For updates of rows that many transactions share, such as counters: on PostgreSQL
+        each holder of the row's lock keeps it until its commit, so an update made early
+        in a request makes every concurrent request wait out the whole of it."""
+        self._deferred.append((statement, parameters))
+
+    async def run_deferred(self) -> None:
+        """Execute the deferred statements (the Database does, before it commits)."""
+        deferred, self._deferred = self._deferred, []
+        for statement, parameters in deferred:
+            await self.execute(statement, parameters)
+
     @abstractmethod
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Rows:
         """Run a statement; a list of parameter sets runs it once per set (executemany)."""
@@ -126,16 +143,17 @@ class AsyncDatabase(Database):
     @asynccontextmanager
     async def transaction(self, *, write: bool) -> AsyncIterator[Connection]:
         async with _async_transaction(self.engine, write=write) as conn:
-            yield _AsyncConnection(conn)
+            connection = _AsyncConnection(conn)
+            yield connection
+            await connection.run_deferred()
 
     async def dispose(self) -> None:
         await self.engine.dispose()
 
 
 class _AsyncConnection(Connection):
-    __slots__ = ("_conn", "dialect_name")
-
     def __init__(self, conn: AsyncConnection) -> None:
+        super().__init__()
         self._conn = conn
         self.dialect_name = conn.dialect.name
 

@@ -108,8 +108,10 @@ class SqliteDatabase(Database):
             # SQLAlchemy's own begin is a no-op for sqlite3 in autocommit mode; it makes
             # commit() and rollback() below reach the connection.
             trans = conn.begin()
+            connection = _LoopConnection(conn, write=write)
             try:
-                yield _LoopConnection(conn, write=write)
+                yield connection
+                await connection.run_deferred()
             except BaseException:
                 trans.rollback()
                 raise
@@ -161,11 +163,10 @@ class ProcessLock:
 
 
 class _LoopConnection(Connection):
-    __slots__ = ("_conn", "_write")
-
     dialect_name = "sqlite"
 
     def __init__(self, conn: SyncConnection, *, write: bool) -> None:
+        super().__init__()
         self._conn = conn
         self._write = write
 

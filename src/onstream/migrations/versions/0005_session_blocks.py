@@ -29,16 +29,17 @@ def upgrade() -> None:
         "session_blocks",
         sa.Column("owner_id", sa.Integer, nullable=False),
         sa.Column("block", sa.Integer, autoincrement=False, nullable=False),
+        sa.Column("shard", sa.Integer, autoincrement=False, nullable=False),
         sa.Column("live", sa.Integer, nullable=False),
-        sa.PrimaryKeyConstraint("owner_id", "block", name="pk_session_blocks"),
+        sa.PrimaryKeyConstraint("owner_id", "block", "shard", name="pk_session_blocks"),
         sa.ForeignKeyConstraint(
             ["owner_id"], ["users.id"], name="fk_session_blocks_owner_id_users", ondelete="CASCADE"
         ),
     )
     # id / 1024 (integer division on both databases) is the block of BLOCK_BITS = 10.
     op.execute(
-        "INSERT INTO session_blocks (owner_id, block, live) "
-        "SELECT owner_id, id / 1024, count(*) FROM sessions "
+        "INSERT INTO session_blocks (owner_id, block, shard, live) "
+        "SELECT owner_id, id / 1024, 0, count(*) FROM sessions "
         "WHERE deleted_at IS NULL GROUP BY owner_id, id / 1024"
     )
 
