@@ -90,46 +90,51 @@ async def page(
     return [Session(*row) for row in (await conn.execute(query, params)).all()]
 
 
-def _locate_query(*, descending: bool) -> Select[Any]:
-    """The block in which the live session at position `offset` lies, with the number of
-    live sessions up to and including it. The running sum is SQL (a window over at most one
-    row per 1,024 ids and shard, computed in the database), so a page a million sessions
-    deep costs about what the first page does."""
-    per_block = (
-        select(session_blocks.c.block, func.sum(session_blocks.c.live).label("live"))
+_TOTAL = select(func.coalesce(func.sum(session_blocks.c.live), 0)).where(
+    session_blocks.c.owner_id == bindparam("owner_id")
+)
+
+
+def _blocks_query(*, descending: bool) -> Select[Any]:
+    """Each block's live sessions (its shards added up), in block order."""
+    live = func.sum(session_blocks.c.live)
+    order = session_blocks.c.block.desc() if descending else session_blocks.c.block.asc()
+    return (
+        select(session_blocks.c.block, live)
         .where(session_blocks.c.owner_id == bindparam("owner_id"))
         .group_by(session_blocks.c.block)
-        .having(func.sum(session_blocks.c.live) > 0)
-        .subquery()
-    )
-    order = per_block.c.block.desc() if descending else per_block.c.block.asc()
-    counted = select(
-        per_block.c.block,
-        per_block.c.live,
-        func.sum(per_block.c.live).over(order_by=order).label("upto"),
-    ).subquery()
-    return (
-        select(counted.c.block, counted.c.live, counted.c.upto)
-        .where(counted.c.upto > bindparam("offset"))
-        .order_by(counted.c.block.desc() if descending else counted.c.block.asc())
-        .limit(1)
+        .having(live > 0)
+        .order_by(order)
     )
 
 
-_LOCATE = {descending: _locate_query(descending=descending) for descending in (False, True)}
+_BLOCKS = {descending: _blocks_query(descending=descending) for descending in (False, True)}
 
 
 async def _locate(
     conn: Connection, *, owner_id: int, offset: int, descending: bool
 ) -> tuple[int, int] | None:
-    """The block where the live session at `offset` lies, and its offset within the block;
-    None when the account has no more than `offset` live sessions."""
-    params = {"owner_id": owner_id, "offset": offset}
-    row = (await conn.execute(_LOCATE[descending], params)).first()
-    if row is None:
+    """The block where the live session at `offset` lies, and its offset within the block
+    (both in the page's order); None when the account has no more than `offset` live
+    sessions.
+
+    The blocks are walked from the nearer end of the list, and the walk stops at the block
+    it looks for: the last page of a million sessions reads one block's count, the middle
+    page at most half of them (SQLite steps through the rows only as they are read)."""
+    total = int(await conn.scalar(_TOTAL, {"owner_id": owner_id}) or 0)
+    if offset >= total:
         return None
-    block, live, upto = row
-    return int(block), offset - (int(upto) - int(live))
+    from_end = offset >= total - offset
+    position = total - 1 - offset if from_end else offset
+    seen = 0
+    rows = await conn.execute(_BLOCKS[descending != from_end], {"owner_id": owner_id})
+    for block, live in rows:
+        if seen + live > position:
+            within = position - seen
+            rows.close()
+            return int(block), int(live) - 1 - within if from_end else within
+        seen += live
+    raise AssertionError("session_blocks changed within one snapshot")  # pragma: no cover
 
 
 async def recount_blocks(conn: Connection) -> None:
