@@ -177,12 +177,13 @@ class MailRig:
             timeout=10,
         )
 
-    def invite(self, email: str) -> None:
+    def invite(self, *emails: str, topic: str = "Rig", **person: str) -> None:
+        """PUT a session that invites these addresses (each with the `person` fields)."""
         body = {
-            "topic": "Rig",
+            "topic": topic,
             "duration": 30,
             "start_time": "2030-01-01 10:00:00",
-            "invited_participants": [{"email": email}],
+            "invited_participants": [{"email": e, **person} for e in emails],
         }
         ok(rest(self.client, "PUT", "session", body), 201)
 
@@ -246,13 +247,7 @@ def test_a_burst_of_messages_shares_smtp_connections(
     rig.smtp.start()
     rig.server.start()
     guests = [f"guest{n}@example.org" for n in range(8)]
-    body = {
-        "topic": "Burst",
-        "duration": 30,
-        "start_time": "2030-01-01 10:00:00",
-        "invited_participants": [{"email": g, "first_name": "Näme"} for g in guests],
-    }
-    ok(rest(rig.client, "PUT", "session", body), 201)
+    rig.invite(*guests, topic="Burst", first_name="Näme")
     rig.smtp.sink.wait_for(lambda m: "Burst" in str(m["Subject"]), count=len(guests))
     envelopes = rig.smtp.sink.envelopes
     assert sorted(rcpt for _, _, (rcpt,) in envelopes) == sorted(guests)  # bare addresses
@@ -336,13 +331,7 @@ def test_two_workers_send_each_message_once(rig_factory: Callable[..., MailRig])
     rig.smtp.start()
     rig.server.start()
     addresses = [f"crowd{i}@example.org" for i in range(60)]
-    body = {
-        "topic": "Crowd",
-        "duration": 30,
-        "start_time": "2030-01-01 10:00:00",
-        "invited_participants": [{"email": a} for a in addresses],
-    }
-    ok(rest(rig.client, "PUT", "session", body), 201)
+    rig.invite(*addresses, topic="Crowd")
     workers = [
         subprocess.Popen(
             [sys.executable, "-m", "onstream", "worker"],
