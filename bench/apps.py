@@ -50,44 +50,26 @@ def auth_off() -> Starlette:
 
     onstream is imported here, not at the top, so that the baseline's processes stay bare.
     """
-    from starlette.routing import Route
-
+    from onstream.accounts import Account
     from onstream.app import create_app
     from onstream.config import load_settings
-    from onstream.protocol.auth import Authenticator, CredentialCache
-    from onstream.protocol.endpoint import ApiEndpoint
     from onstream.protocol.errors import Unauthorized
-    from onstream.storage.database import transaction
+    from onstream.storage.database import open_database, transaction
     from onstream.users import repository
-    from onstream.users.models import Account
 
-    app = create_app(load_settings())
-    database = app.state.database
+    settings = load_settings()
+    database = open_database(settings.database_url)
+    accounts: dict[str, Account] = {}
 
-    async def load(login: str) -> Account | None:
-        async with transaction(database, write=False) as conn:
-            return await repository.account_by_login(conn, login)
-
-    class TrustingAuthenticator(Authenticator):
-        """Returns the account the URL names without looking at the credentials."""
-
-        def __init__(self) -> None:
-            super().__init__(cache=CredentialCache(ttl=3600, max_entries=100), load_account=load)
-            self._accounts: dict[str, Account] = {}
-
-        async def authenticate(self, header: str | None, url_login: str) -> Account:
-            account = self._accounts.get(url_login)
+    async def trusting(_header: str | None, url_login: str) -> Account:
+        """The account the URL names, without looking at the credentials."""
+        account = accounts.get(url_login)
+        if account is None:
+            async with transaction(database, write=False) as conn:
+                account = await repository.account_by_login(conn, url_login)
             if account is None:
-                account = await load(url_login)
-                if account is None:
-                    raise Unauthorized("Wrong login or password")
-                self._accounts[url_login] = account
-            return account
+                raise Unauthorized("Wrong login or password")
+            accounts[url_login] = account
+        return account
 
-    for route in app.routes:
-        endpoint = getattr(route, "endpoint", None)
-        owner = getattr(endpoint, "__self__", None)
-        if isinstance(route, Route) and isinstance(owner, ApiEndpoint):
-            owner.authenticator = TrustingAuthenticator()
-            return app
-    raise RuntimeError("the app has no /api route backed by ApiEndpoint")
+    return create_app(settings, database=database, authenticate=trusting)

@@ -12,17 +12,17 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from onstream.accounts import Account
 from onstream.config import Settings, load_settings
-from onstream.mail.sender import sender_for
+from onstream.mail.sender import Sender, sender_for
 from onstream.mail.worker import DeliveryWorker
-from onstream.media.store import SERVICE_NAME as MEDIA_STORE
-from onstream.media.store import store_for
-from onstream.protocol.auth import Authenticator, CredentialCache
-from onstream.protocol.endpoint import ApiEndpoint
+from onstream.media.store import MediaStore, store_for
+from onstream.protocol.endpoint import ApiEndpoint, Authenticate
 from onstream.routes import RESOURCES
-from onstream.storage.database import open_database, transaction
+from onstream.services import Services
+from onstream.storage.database import Database, open_database, transaction
 from onstream.users import repository
-from onstream.users.models import Account
+from onstream.users.authentication import Authenticator, CredentialCache
 from onstream.web.downloads import download_routes
 from onstream.web.playback import playback_routes
 from onstream.web.routes import web_routes
@@ -32,30 +32,34 @@ API_METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "PATCH", "OPTIONS"]
 log = logging.getLogger("onstream")
 
 
-def create_app(settings: Settings) -> Starlette:
-    """Build the application for these settings; the schema must already be migrated."""
-    database = open_database(settings.database_url)
+def create_app(
+    settings: Settings,
+    *,
+    database: Database | None = None,
+    authenticate: Authenticate[Account] | None = None,
+    media: MediaStore | None = None,
+    sender: Sender | None = None,
+) -> Starlette:
+    """Build the application for these settings; the schema must already be migrated.
+
+    Every collaborator has a default made from the settings; tests and the bench pass their
+    own (a trusting `authenticate`, a mail `sender` that records, another media store).
+    """
+    database = database or open_database(settings.database_url)
     cache = CredentialCache(
         ttl=settings.auth_cache_seconds, max_entries=settings.auth_cache_entries
     )
-
-    async def load_account(login: str) -> Account | None:
-        async with transaction(database, write=False) as conn:
-            return await repository.account_by_login(conn, login)
-
-    async def load_epoch() -> int:
-        async with transaction(database, write=False) as conn:
-            return await repository.credential_epoch_value(conn)
-
-    worker = DeliveryWorker(database=database, sender=sender_for(settings), settings=settings)
-    store = store_for(settings)
-    authenticator = Authenticator(cache=cache, load_account=load_account, load_epoch=load_epoch)
+    authenticator = _authenticator(database, cache)
+    worker = DeliveryWorker(
+        database=database, sender=sender or sender_for(settings), settings=settings
+    )
+    services = Services(media=media or store_for(settings), mail=worker, credentials=cache)
     endpoint = ApiEndpoint(
         settings=settings,
         database=database,
-        authenticator=authenticator,
+        authenticate=authenticate or authenticator.authenticate,
         resources=RESOURCES,
-        services={"credential_cache": cache, "mail_worker": worker, MEDIA_STORE: store},
+        services=services,
     )
 
     @asynccontextmanager
@@ -71,14 +75,29 @@ def create_app(settings: Settings) -> Starlette:
     routes = [
         Route("/api/{rest:path}", endpoint.handle, methods=API_METHODS),
         Route("/health", health, methods=["GET"]),
-        *playback_routes(database=database, settings=settings, store=store),
-        *download_routes(database=database, store=store),
+        *playback_routes(database=database, settings=settings, store=services.media),
+        *download_routes(database=database, store=services.media),
         *web_routes(database, settings),  # last: `/{username}/...` catches what is left
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings
     app.state.database = database
+    app.state.services = services
     return app
+
+
+def _authenticator(database: Database, cache: CredentialCache) -> Authenticator:
+    """Basic credentials checked against the accounts in this database."""
+
+    async def load_account(login: str) -> Account | None:
+        async with transaction(database, write=False) as conn:
+            return await repository.account_by_login(conn, login)
+
+    async def load_epoch() -> int:
+        async with transaction(database, write=False) as conn:
+            return await repository.credential_epoch_value(conn)
+
+    return Authenticator(cache=cache, load_account=load_account, load_epoch=load_epoch)
 
 
 async def health(_request: Request) -> Response:

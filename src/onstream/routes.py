@@ -6,6 +6,7 @@ from onstream.files import routes as files
 from onstream.invitees import routes as invitees
 from onstream.protocol.resources import Resource
 from onstream.recordings import routes as recordings
+from onstream.scheduling import routes as scheduling
 from onstream.sessions import routes as sessions
 from onstream.users import routes as users
 
@@ -18,9 +19,9 @@ RESOURCES: dict[str, Resource] = {
             "session",
             {
                 "GET": sessions.get_session,
-                "PUT": sessions.put_session,
-                "POST": sessions.post_session,
-                "DELETE": sessions.delete_session,
+                "PUT": scheduling.put_session,
+                "POST": scheduling.post_session,
+                "DELETE": scheduling.delete_session,
             },
         ),
         Resource("sessions", {"GET": sessions.get_sessions}),

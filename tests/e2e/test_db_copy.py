@@ -13,8 +13,8 @@ from tests.support import postgres
 from tests.support.api import ok, rest
 from tests.support.server import ServerProcess
 
+from onstream.schema import metadata
 from onstream.storage.database import create_async_engine_for
-from onstream.storage.schema import metadata
 
 ADMIN = os.environ.get("ONSTREAM_TEST_POSTGRES") or "postgresql://postgres@127.0.0.1:5432"
 

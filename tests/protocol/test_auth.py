@@ -10,15 +10,11 @@ import time
 
 import pytest
 
-from onstream.protocol.auth import (
-    Authenticator,
-    CredentialCache,
-    Credentials,
-    parse_basic,
-)
+from onstream.accounts import Account
+from onstream.protocol.basic import Credentials, parse_basic
 from onstream.protocol.errors import Busy, Unauthorized
 from onstream.protocol.respond import render_error
-from onstream.users.models import Account
+from onstream.users.authentication import Authenticator, CredentialCache
 from onstream.users.passwords import hash_password
 
 

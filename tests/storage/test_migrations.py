@@ -14,9 +14,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect
 from tests.support import postgres
 
+from onstream.schema import metadata
 from onstream.storage.database import create_async_engine_for
 from onstream.storage.migrate import alembic_config, upgrade
-from onstream.storage.schema import metadata
 
 ADMIN = os.environ.get("ONSTREAM_TEST_POSTGRES") or "postgresql://postgres@127.0.0.1:5432"
 

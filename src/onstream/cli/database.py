@@ -34,6 +34,7 @@ def run_upgrade(_args: argparse.Namespace) -> int:
 
 def run_copy(args: argparse.Namespace) -> int:
     """Migrate both databases to the newest schema, then copy every row across."""
+    from onstream.schema import metadata
     from onstream.storage.copy import TargetNotEmpty, copy_database
     from onstream.storage.database import create_async_engine_for
     from onstream.storage.migrate import upgrade
@@ -46,7 +47,10 @@ def run_copy(args: argparse.Namespace) -> int:
         source, target = create_async_engine_for(source_url), create_async_engine_for(args.to)
         try:
             return await copy_database(
-                source, target, progress=lambda name, n: print(f"  {name}: {n} rows")
+                source,
+                target,
+                metadata=metadata,
+                progress=lambda name, n: print(f"  {name}: {n} rows"),
             )
         finally:
             await source.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,8 +42,11 @@ ADD_HELP = (
 
 
 def run_add(args: argparse.Namespace) -> int:
-    """Add the recording and print its id alone, so scripts can capture it."""
-    from onstream.media.store import MediaSource, file_chunks, store_for
+    """Add the recording and print its id alone, so scripts can capture it.
+
+    The media goes into the store before the database transaction and out again when that
+    fails, so the write lock is never held while a large file is copied."""
+    from onstream.media.store import MediaSource, file_chunks, put_source, store_for
     from onstream.recordings import service
     from onstream.recordings.models import NewRecording
     from onstream.users import repository
@@ -52,25 +56,30 @@ def run_add(args: argparse.Namespace) -> int:
     if media_path is not None and not media_path.is_file():
         raise Invalid(f"media file '{media_path}' does not exist or is not a file")
     store = store_for(settings)
+    media = None
+    if media_path is not None:
+        source = MediaSource(
+            name=media_path.name, content_type=args.content_type, chunks=file_chunks(media_path)
+        )
+        media = asyncio.run(put_source(store, source))
 
     async def add(conn: Connection) -> int:
         owner = await repository.account_by_login(conn, args.owner)
         if owner is None:
             raise Missing(f"there is no account with login '{args.owner}'")
-        media = None
-        if media_path is not None:
-            media = MediaSource(
-                name=media_path.name,
-                content_type=args.content_type,
-                chunks=file_chunks(media_path),
-            )
         new = NewRecording(
             session_id=args.session,
             title=args.title,
             duration_ms=args.duration_ms,
             description=args.description,
         )
-        return await service.add(conn, owner, new, media=media, store=store)
+        return await service.add(conn, owner, new, media=media)
 
-    print(in_transaction(settings.database_url, add))
+    try:
+        recording_id = in_transaction(settings.database_url, add)
+    except BaseException:
+        if media is not None:
+            asyncio.run(store.delete(media.key))
+        raise
+    print(recording_id)
     return 0

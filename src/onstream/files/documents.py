@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from onstream.files.models import LibraryFile
 from onstream.protocol.document import Document
-from onstream.sessions.documents import iso_utc
+from onstream.protocol.times import iso_utc
 
 FIELDS = ("id", "file_link", "is_url", "dir_id", "file_description", "created_at")
 

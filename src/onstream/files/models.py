@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from onstream.media.store import MediaSource
+from onstream.media.store import StoredMedia
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,4 +42,5 @@ class FileInput:
     is_url: bool | None = None
     dir_id: int | None = None
     file_description: str | None = None
-    upload: MediaSource | None = None
+    upload: StoredMedia | None = None
+    """An upload, already in the media store (put there before the transaction)."""

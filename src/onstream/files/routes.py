@@ -3,37 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import partial
 
 from starlette.datastructures import UploadFile
 
 from onstream.files import documents, service
 from onstream.files.models import FileInput, LibraryFile
-from onstream.media.store import CHUNK_BYTES, MediaSource, store_of
+from onstream.media.store import CHUNK_BYTES, MediaSource, StoredMedia, put_source
 from onstream.protocol.errors import BadRequest, PayloadTooLarge
 from onstream.protocol.listing import paging, returned_fields
 from onstream.protocol.params import Params
-from onstream.protocol.resources import Call, Reply, message
+from onstream.protocol.resources import Intake, Reply, Staged, message
+from onstream.services import ApiCall, Services
 
 
 def _id(params: Params) -> int:
     return params.integer("id", required=True, min=1)
 
 
-def _document(call: Call, items: list[LibraryFile]) -> Reply:
+def _document(call: ApiCall, items: list[LibraryFile]) -> Reply:
     fields = returned_fields(call.params, available=documents.FIELDS, default=documents.FIELDS)
     return Reply(
         documents.files_document(items, base_url=call.settings.public_base_url, fields=fields)
     )
 
 
-def _upload(call: Call) -> MediaSource | None:
+def _upload(intake: Intake[Services]) -> MediaSource | None:
     """The multipart field `file`, checked against `ONSTREAM_UPLOAD_MAX_BYTES`."""
-    value = call.params.raw("file")
+    value = intake.params.raw("file")
     if value is None:
         return None
     if not isinstance(value, UploadFile):
         raise BadRequest(service.NO_UPLOAD)
-    limit = call.settings.upload_max_bytes
+    limit = intake.settings.upload_max_bytes
     if value.size is not None and value.size > limit:
         raise PayloadTooLarge(f"The file is larger than the upload limit of {limit} bytes")
     return MediaSource(
@@ -47,12 +49,12 @@ async def _read(upload: UploadFile) -> AsyncIterator[bytes]:
         yield chunk
 
 
-async def get_file(call: Call) -> Reply:
+async def get_file(call: ApiCall) -> Reply:
     """GET file/id/N: one file in a list of one."""
     return _document(call, [await service.get(call.conn, call.account, _id(call.params))])
 
 
-async def get_files(call: Call) -> Reply:
+async def get_files(call: ApiCall) -> Reply:
     """GET files: a page of the account's media library."""
     page = paging(call.params)
     items = await service.page(
@@ -61,29 +63,47 @@ async def get_files(call: Call) -> Reply:
     return _document(call, items)
 
 
-async def put_file(call: Call) -> Reply:
-    """PUT file: a link, or with `is_url` 0 an upload; 201 with its URL."""
-    link, is_url = call.params.text("file_link"), call.params.boolean("is_url")
+async def _store_upload(intake: Intake[Services]) -> StoredMedia | None:
+    """PUT file, before the transaction: an upload's bytes into the media store."""
+    link, is_url = intake.params.text("file_link"), intake.params.boolean("is_url")
     wants_upload = is_url is False or (is_url is None and link is None)
+    source = _upload(intake) if wants_upload else None
+    return None if source is None else await put_source(intake.services.media, source)
+
+
+async def _add_file(call: ApiCall, upload: StoredMedia | None) -> Reply:
+    """PUT file, in the transaction: a link, or the stored upload; 201 with its URL."""
     data = FileInput(
-        file_link=link,
-        is_url=is_url,
+        file_link=call.params.text("file_link"),
+        is_url=call.params.boolean("is_url"),
         dir_id=call.params.integer("dir_id", min=0),
         file_description=call.params.text("file_description"),
-        upload=_upload(call) if wants_upload else None,
+        upload=upload,
     )
-    file_id = await service.add(call.conn, call.account, data, store=store_of(call.services))
+    file_id = await service.add(call.conn, call.account, data)
     return Reply(message("File added", id=file_id), status=201, location=f"file/id/{file_id}")
 
 
-async def delete_file(call: Call) -> Reply:
-    """DELETE file: by `id` in the body or the URL; an upload's bytes go with it."""
+async def _drop_upload(intake: Intake[Services], upload: StoredMedia | None) -> None:
+    """PUT file refused or rolled back: its bytes leave the store again."""
+    if upload is not None:
+        await intake.services.media.delete(upload.key)
+
+
+put_file = Staged(prepare=_store_upload, run=_add_file, undo=_drop_upload)
+"""PUT file: a link, or with `is_url` 0 an upload stored before the write transaction."""
+
+
+async def delete_file(call: ApiCall) -> Reply:
+    """DELETE file: by `id` in the body or the URL; an upload's bytes go after the commit."""
     file_id = _id(call.params)
-    await service.delete(call.conn, call.account, file_id, store=store_of(call.services))
+    media_key = await service.delete(call.conn, call.account, file_id)
+    if media_key is not None:
+        call.after_commit.append(partial(call.services.media.delete, media_key))
     return Reply(message("File was deleted", id=file_id))
 
 
-async def put_file_in_session(call: Call) -> Reply:
+async def put_file_in_session(call: ApiCall) -> Reply:
     """PUT file_in_session: share a file in a session; 201 with the association's id.
 
     No `Location`: an association has no GET URL of its own.

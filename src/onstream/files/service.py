@@ -1,8 +1,8 @@
 """The rules for the media library and session file shares. No HTTP here.
 
-Functions run inside the caller's transaction and never commit. An upload's bytes go to the
-media store before its row is written and are removed again when the write fails; a deleted
-file's bytes are removed after its row stops referring to them (see `recordings.service`).
+Functions run inside the caller's transaction and never commit, and never touch the media
+store: the caller puts an upload's bytes in the store before the transaction (and removes
+them when it fails), and removes a deleted file's bytes after it committed.
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from onstream.accounts import Account
 from onstream.clock import utcnow
 from onstream.errors import Deleted, Invalid, Missing, Taken
 from onstream.files import repository, rules
 from onstream.files.models import FileInput, LibraryFile
-from onstream.media.store import MediaSource, MediaStore, stored
+from onstream.media.store import StoredMedia
 from onstream.sessions import service as sessions
 from onstream.storage.database import Connection
-from onstream.users.models import Account
 
 NO_UPLOAD = "is_url 0 needs the file itself, as a multipart/form-data field named 'file'"
 
@@ -42,7 +42,7 @@ async def page(
     )
 
 
-async def add(conn: Connection, owner: Account, data: FileInput, *, store: MediaStore) -> int:
+async def add(conn: Connection, owner: Account, data: FileInput) -> int:
     """Add a link, or an upload (`is_url` 0); `is_url` defaults to 1 when a link is given.
     Returns the new file's id."""
     is_url = data.is_url
@@ -62,29 +62,25 @@ async def add(conn: Connection, owner: Account, data: FileInput, *, store: Media
         return await repository.insert_file(conn, values)
     if data.upload is None:
         raise Invalid(NO_UPLOAD)
-    return await _add_upload(conn, values, data.upload, store=store)
+    return await _add_upload(conn, values, data.upload)
 
 
-async def _add_upload(
-    conn: Connection, values: dict[str, Any], upload: MediaSource, *, store: MediaStore
-) -> int:
-    name = rules.clean_name(upload.name)
-    async with stored(store, upload) as media:
-        values.update(
-            media_key=media.key,
-            media_name=name,
-            media_size=media.size,
-            media_type=media.content_type,
-        )
-        return await repository.insert_file(conn, values)
+async def _add_upload(conn: Connection, values: dict[str, Any], upload: StoredMedia) -> int:
+    values.update(
+        media_key=upload.key,
+        media_name=rules.clean_name(upload.name),
+        media_size=upload.size,
+        media_type=upload.content_type,
+    )
+    return await repository.insert_file(conn, values)
 
 
-async def delete(conn: Connection, owner: Account, file_id: int, *, store: MediaStore) -> None:
-    """Delete a live file (and an upload's bytes); later calls on it answer 410."""
+async def delete(conn: Connection, owner: Account, file_id: int) -> str | None:
+    """Delete a live file; later calls on it answer 410. Returns an upload's media key, which
+    the caller removes from the store once the transaction committed."""
     found = await get(conn, owner, file_id)
     await repository.mark_deleted(conn, found.id, now=utcnow())
-    if found.media_key is not None:
-        await store.delete(found.media_key)
+    return found.media_key
 
 
 async def add_to_session(

@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from onstream.accounts import Account
 from onstream.clock import utcnow
 from onstream.config import Settings
 from onstream.invitees import repository
 from onstream.mail import messages, outbox
 from onstream.sessions.models import Session
 from onstream.storage.database import Connection
-from onstream.users.models import Account
 
 
 @dataclass(frozen=True, slots=True)

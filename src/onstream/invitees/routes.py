@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from onstream.invitees import service
 from onstream.invitees.service import ROLES, Context, InviteeInput
-from onstream.mail.worker import DeliveryWorker
 from onstream.protocol.document import Document
 from onstream.protocol.params import Params
-from onstream.protocol.resources import Call, Reply, message
+from onstream.protocol.resources import Reply, message
+from onstream.services import ApiCall
 from onstream.sessions import service as sessions
 
 ROLE_FILTERS = ("all", *ROLES.values())
 
 
-def context(call: Call) -> Context:
+def context(call: ApiCall) -> Context:
     """The service context of a call; mail queued in it is sent right after the commit."""
-    worker = call.services.get("mail_worker")
-    if isinstance(worker, DeliveryWorker):
-        call.after_commit.append(worker.wake)
+    call.after_commit.append(call.services.mail.wake)
     return Context(conn=call.conn, owner=call.account, settings=call.settings)
 
 
@@ -45,7 +43,7 @@ def _send_flag(params: Params) -> bool | None:
     return params.boolean("send_email_invitations")
 
 
-async def get_invitees(call: Call) -> Reply:
+async def get_invitees(call: ApiCall) -> Reply:
     """GET invitees/id/N[/role/R]: invitees grouped by role."""
     session_id = call.params.integer("id", required=True, min=1)
     role = call.params.choice("role", ROLE_FILTERS, default="all")
@@ -54,7 +52,7 @@ async def get_invitees(call: Call) -> Reply:
     return Reply(Document(groups))
 
 
-async def put_invitee(call: Call) -> Reply:
+async def put_invitee(call: ApiCall) -> Reply:
     """PUT invitee: invite a person to a session; answers their user id."""
     session_id = call.params.integer("session_id", required=True, min=1)
     data = invitee_input(call.params)
@@ -67,7 +65,7 @@ async def put_invitee(call: Call) -> Reply:
     )
 
 
-async def post_invitee(call: Call) -> Reply:
+async def post_invitee(call: ApiCall) -> Reply:
     """POST invitee: change the role; mails the invitation again unless told not to."""
     session_id = call.params.integer("session_id", required=True, min=1)
     user_id = call.params.integer("user_id", required=True, min=1)
@@ -78,7 +76,7 @@ async def post_invitee(call: Call) -> Reply:
     return Reply(message("Invitation was updated", id=user_id))
 
 
-async def delete_invitee(call: Call) -> Reply:
+async def delete_invitee(call: ApiCall) -> Reply:
     """DELETE invitee: withdraw the invitation."""
     session_id = call.params.integer("session_id", required=True, min=1)
     user_id = call.params.integer("user_id", required=True, min=1)

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from onstream.accounts import Account
 from onstream.clock import utcnow
 from onstream.config import Settings
 from onstream.errors import Invalid, Missing, Taken
@@ -20,7 +21,6 @@ from onstream.invitees import mailing, repository
 from onstream.sessions.models import Session
 from onstream.storage.database import Connection
 from onstream.users import people
-from onstream.users.models import Account
 from onstream.users.people import ProfileInput
 from onstream.users.service import normalize_email
 

@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import AsyncIterable, AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, cast
+from typing import Protocol
 
 import anyio
 
@@ -31,7 +30,6 @@ from onstream.media import content_types
 
 CHUNK_BYTES = 64 * 1024
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{32}")
-SERVICE_NAME = "media_store"
 
 
 class MediaMissing(Exception):
@@ -54,6 +52,8 @@ class StoredMedia:
     key: str
     size: int
     content_type: str
+    name: str
+    """The file name its sender gave (may be empty)."""
 
 
 class MediaStore(Protocol):
@@ -140,32 +140,19 @@ class LocalMediaStore:
             return
 
 
-@asynccontextmanager
-async def stored(store: MediaStore, source: MediaSource) -> AsyncIterator[StoredMedia]:
-    """Put the source's bytes in the store for the database write inside the block.
+async def put_source(store: MediaStore, source: MediaSource) -> StoredMedia:
+    """Put the source's bytes in the store and describe them for a database row.
 
-    The store takes no part in the transaction, so the bytes go in first and come out again
-    when the block raises: a row never refers to missing bytes. (Should the commit itself fail
-    later, the bytes stay behind unreferenced, which loses nothing.)
+    Callers do this before their write transaction starts (a 100 MB upload must not hold
+    the database's write lock) and delete the key again when that transaction fails, so a
+    row never refers to missing bytes and rolled-back bytes do not stay behind.
     """
     key = await store.put(source.chunks)
-    try:
-        size = await store.size(key)
-        if size is None:
-            raise MediaMissing(f"the store lost {key} at once")
-        yield StoredMedia(
-            key=key,
-            size=size,
-            content_type=content_types.clean(source.content_type, filename=source.name),
-        )
-    except BaseException:
-        await store.delete(key)
-        raise
-
-
-def store_of(services: Mapping[str, object]) -> MediaStore:
-    """The process's store among the services `create_app` hands every API call."""
-    return cast(MediaStore, services[SERVICE_NAME])
+    size = await store.size(key)
+    if size is None:
+        raise MediaMissing(f"the store lost {key} at once")
+    content_type = content_types.clean(source.content_type, filename=source.name)
+    return StoredMedia(key=key, size=size, content_type=content_type, name=source.name)
 
 
 def store_for(settings: Settings) -> MediaStore:

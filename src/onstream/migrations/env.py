@@ -7,8 +7,8 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from onstream.schema import metadata
 from onstream.storage.database import create_async_engine_for
-from onstream.storage.schema import metadata
 
 config = context.config
 

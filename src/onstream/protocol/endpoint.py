@@ -2,28 +2,39 @@
 
 Every API request passes through `ApiEndpoint.handle`. The request owns the transaction:
 the handler runs inside one, which commits when the handler returns and rolls back when it
-raises, so a refused request changes nothing.
+raises, so a refused request changes nothing. A `Staged` handler's slow first step runs
+before the transaction and is undone when it rolls back; `Call.after_commit` work runs only
+after a commit.
+
+This layer knows no resource and no account: the route table, an `Authenticate` callable
+and the application's services object are handed to it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Generic, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from onstream.config import Settings
-from onstream.protocol.auth import Authenticator
 from onstream.protocol.bodies import close_uploads, read_body_params
 from onstream.protocol.errors import MethodNotAllowed, NotFound
 from onstream.protocol.formats import FORMATS, Format, format_from_accept, get_format
 from onstream.protocol.params import Params, merge_params
-from onstream.protocol.resources import Call, Handler, Reply, Resource
+from onstream.protocol.resources import Call, Handler, Intake, Reply, Resource, Staged
 from onstream.protocol.respond import DEFAULT_FORMAT, render, render_error
 from onstream.protocol.urls import ApiPath, parse_api_path
 from onstream.protocol.values import Value
-from onstream.storage.database import Database, transaction
-from onstream.users.models import Account
+from onstream.storage.connection import Database, transaction
+
+A = TypeVar("A")
+S = TypeVar("S")
+
+Authenticate = Callable[[str | None, str], Awaitable[A]]
+"""(`Authorization` header, login the URL names) → the account, or raise `Unauthorized`."""
 
 FORMAT_NAMES = frozenset(FORMATS)
 READ_METHODS = frozenset({"GET", "HEAD"})
@@ -31,7 +42,7 @@ MULTIPART_MARGIN_BYTES = 1024 * 1024
 """Room for a multipart body's framing and text fields beside its largest upload."""
 
 
-class ApiEndpoint:
+class ApiEndpoint(Generic[A, S]):
     """The ASGI endpoint behind `/api/...`, configured with the route table."""
 
     def __init__(
@@ -39,13 +50,13 @@ class ApiEndpoint:
         *,
         settings: Settings,
         database: Database,
-        authenticator: Authenticator,
+        authenticate: Authenticate[A],
         resources: Mapping[str, Resource],
-        services: Mapping[str, object],
+        services: S,
     ) -> None:
         self.settings = settings
         self.database = database
-        self.authenticator = authenticator
+        self.authenticate = authenticate
         self.resources = resources
         self.services = services
 
@@ -64,9 +75,7 @@ class ApiEndpoint:
         resource = self.resources.get(path.resource)
         if resource is None:
             raise NotFound(f"Unknown resource '{path.resource}'")
-        account = await self.authenticator.authenticate(
-            request.headers.get("authorization"), path.username
-        )
+        account = await self.authenticate(request.headers.get("authorization"), path.username)
         method = "GET" if request.method == "HEAD" else request.method
         handler = resource.methods.get(method)
         if handler is None:
@@ -92,10 +101,10 @@ class ApiEndpoint:
 
     async def _run(
         self,
-        handler: Handler,
+        handler: Handler | Staged[Any],
         request: Request,
         path: ApiPath,
-        account: Account,
+        account: A,
         body: dict[str, Value] | None,
     ) -> Response:
         method = "GET" if request.method == "HEAD" else request.method
@@ -104,19 +113,40 @@ class ApiEndpoint:
         )
         fmt = get_format(_format_name(path, request, body).lower())
         api_root = f"/api/{path.version}/{path.username}"
+        params = Params(merged)
+        if isinstance(handler, Staged):
+            intake = Intake(params=params, settings=self.settings, services=self.services)
+            prepared = await handler.prepare(intake)
+            try:
+                call, reply = await self._transact(
+                    lambda c: handler.run(c, prepared), account, params, api_root, method
+                )
+            except BaseException:
+                await handler.undo(intake, prepared)
+                raise
+        else:
+            call, reply = await self._transact(handler, account, params, api_root, method)
+        for hook in call.after_commit:
+            done = hook()
+            if inspect.isawaitable(done):
+                await done
+        return _respond(reply, fmt, api_root)
+
+    async def _transact(
+        self, handler: Handler, account: A, params: Params, api_root: str, method: str
+    ) -> tuple[Call[A, S], Reply]:
+        """Run the handler in the request's one transaction."""
         async with transaction(self.database, write=method != "GET") as conn:
             call = Call(
                 account=account,
-                params=Params(merged),
+                params=params,
                 conn=conn,
                 settings=self.settings,
                 api_root=api_root,
                 services=self.services,
             )
             reply = await handler(call)
-        for hook in call.after_commit:
-            hook()
-        return _respond(reply, fmt, api_root)
+        return call, reply
 
 
 def _respond(reply: Reply, fmt: Format, api_root: str) -> Response:

@@ -8,28 +8,40 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from onstream.config import Settings
 from onstream.protocol.document import Document
 from onstream.protocol.params import Params
-from onstream.storage.database import Connection
-from onstream.users.models import Account
+from onstream.storage.connection import Connection
+
+A = TypeVar("A")
+"""The authenticated account, as the application's `Authenticate` returns it."""
+S = TypeVar("S")
+"""The application's collaborators (`onstream.services.Services`)."""
+
+AfterCommit = Callable[[], Awaitable[None] | None]
+"""Work that must happen only once the transaction committed (wake a worker, delete media)."""
 
 
 @dataclass(frozen=True, slots=True)
-class Call:
-    """One authenticated API call, inside the transaction the request owns."""
+class Call(Generic[A, S]):
+    """One authenticated API call, inside the transaction the request owns.
 
-    account: Account
+    Generic in the account and the services, so this layer knows neither: the application
+    fixes both (`onstream.services.ApiCall`).
+    """
+
+    account: A
     params: Params
     conn: Connection
     settings: Settings
     api_root: str
     """`/api/{ver}/{login}` as the client wrote it, for `Location` headers."""
-    services: Mapping[str, object] = field(default_factory=dict)
+    services: S
     """Process-wide collaborators a handler may need (the credential cache, the mailer)."""
-    after_commit: list[Callable[[], None]] = field(default_factory=list)
-    """Run once the request's transaction committed (e.g. wake the mail worker)."""
+    after_commit: list[AfterCommit] = field(default_factory=list)
+    """Run in order once the request's transaction committed; never when it rolled back."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +55,32 @@ class Reply:
     absolute path when the record moved out of it (a renamed login)."""
 
 
-Handler = Callable[[Call], Awaitable[Reply]]
+Handler = Callable[[Call[Any, Any]], Awaitable[Reply]]
+
+P = TypeVar("P")
+
+
+@dataclass(frozen=True, slots=True)
+class Intake(Generic[S]):
+    """What a staged handler's first step sees: the request, but no transaction yet."""
+
+    params: Params
+    settings: Settings
+    services: S
+
+
+@dataclass(frozen=True, slots=True)
+class Staged(Generic[P]):
+    """A handler with slow work that must not run inside the write transaction.
+
+    `prepare` runs first, outside any transaction (storing an upload in the media store);
+    `run` gets its result inside the transaction; `undo` runs when the transaction rolled
+    back or `run` raised, so prepared work never outlives a refused request.
+    """
+
+    prepare: Callable[[Intake[Any]], Awaitable[P]]
+    run: Callable[[Call[Any, Any], P], Awaitable[Reply]]
+    undo: Callable[[Intake[Any], P], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +88,7 @@ class Resource:
     """A resource name and the handler for each HTTP method it answers."""
 
     name: str
-    methods: Mapping[str, Handler]
+    methods: Mapping[str, Handler | Staged[Any]]
 
     @property
     def allowed(self) -> list[str]:

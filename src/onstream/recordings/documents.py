@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from onstream.accounts import Account
 from onstream.protocol.document import Document
+from onstream.protocol.times import wall_text
 from onstream.recordings import rules
 from onstream.recordings.models import Recording
-from onstream.sessions.documents import wall_text
 from onstream.sessions.rules import utc_to_wall
-from onstream.users.models import Account
 
 FIELDS = (
     "id",

@@ -6,19 +6,21 @@ so the route table answers PUT recording with 405.
 
 from __future__ import annotations
 
-from onstream.media.store import store_of
+from functools import partial
+
 from onstream.protocol.listing import paging, returned_fields
 from onstream.protocol.params import Params
-from onstream.protocol.resources import Call, Reply, message
+from onstream.protocol.resources import Reply, message
 from onstream.recordings import documents, service
 from onstream.recordings.models import Recording, RecordingInput
+from onstream.services import ApiCall
 
 
 def _id(params: Params) -> int:
     return params.integer("id", required=True, min=1)
 
 
-def _document(call: Call, items: list[Recording]) -> Reply:
+def _document(call: ApiCall, items: list[Recording]) -> Reply:
     fields = returned_fields(
         call.params, available=documents.FIELDS, default=documents.DEFAULT_FIELDS
     )
@@ -29,12 +31,12 @@ def _document(call: Call, items: list[Recording]) -> Reply:
     )
 
 
-async def get_recording(call: Call) -> Reply:
+async def get_recording(call: ApiCall) -> Reply:
     """GET recording/id/N: one recording in a list of one."""
     return _document(call, [await service.get(call.conn, call.account, _id(call.params))])
 
 
-async def get_recordings(call: Call) -> Reply:
+async def get_recordings(call: ApiCall) -> Reply:
     """GET recordings[/session/N]: a page of the account's recordings."""
     page = paging(call.params)
     items = await service.page(
@@ -48,7 +50,7 @@ async def get_recordings(call: Call) -> Reply:
     return _document(call, items)
 
 
-async def post_recording(call: Call) -> Reply:
+async def post_recording(call: ApiCall) -> Reply:
     """POST recording: change title, description, password, allow_anonymous_playback."""
     recording_id = _id(call.params)
     data = RecordingInput(
@@ -61,8 +63,10 @@ async def post_recording(call: Call) -> Reply:
     return Reply(message("Recording updated", id=recording_id))
 
 
-async def delete_recording(call: Call) -> Reply:
-    """DELETE recording: by `id` in the body or the URL; its media goes with it."""
+async def delete_recording(call: ApiCall) -> Reply:
+    """DELETE recording: by `id` in the body or the URL; its media goes after the commit."""
     recording_id = _id(call.params)
-    await service.delete(call.conn, call.account, recording_id, store=store_of(call.services))
+    media_key = await service.delete(call.conn, call.account, recording_id)
+    if media_key is not None:
+        call.after_commit.append(partial(call.services.media.delete, media_key))
     return Reply(message("Recording was deleted", id=recording_id))

@@ -1,9 +1,9 @@
 """The rules for adding, changing, reading and deleting recordings. No HTTP here.
 
-Functions run inside the caller's transaction and never commit. Media bytes go through a
-`MediaStore`; the store cannot take part in the transaction, so the order of the two is
-chosen to lose nothing a person still wants: media is stored before its row is written (and
-removed again if the write fails), and removed only once its row no longer refers to it.
+Functions run inside the caller's transaction and never commit, and never touch the media
+store, which cannot take part in the transaction: the caller stores media before the
+transaction (removing it when the transaction fails) and removes a deleted recording's media
+only after the commit, so no row ever refers to missing bytes.
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ from __future__ import annotations
 from contextlib import suppress
 from typing import Any
 
+from onstream.accounts import Account
 from onstream.clock import utcnow
 from onstream.errors import Deleted, Missing
-from onstream.media.store import MediaSource, MediaStore, stored
+from onstream.media.store import StoredMedia
 from onstream.recordings import repository, rules
 from onstream.recordings.models import NewRecording, Recording, RecordingInput
 from onstream.sessions import service as sessions
 from onstream.storage.database import Connection
-from onstream.users.models import Account
 
 
 async def get(conn: Connection, owner: Account, recording_id: int) -> Recording:
@@ -66,11 +66,10 @@ async def add(
     owner: Account,
     new: NewRecording,
     *,
-    media: MediaSource | None,
-    store: MediaStore,
+    media: StoredMedia | None,
 ) -> int:
-    """Add a recording of a live session of this account, its media copied into the store;
-    it inherits the session's passcode. Returns its id."""
+    """Add a recording of a live session of this account, with media the caller already put
+    in the store; it inherits the session's passcode. Returns its id."""
     session = await sessions.get(conn, owner, new.session_id)
     values: dict[str, Any] = {
         "owner_id": owner.id,
@@ -82,11 +81,9 @@ async def add(
         "allow_anonymous_playback": False,
         "created_at": utcnow(),
     }
-    if media is None:
-        return await repository.insert_recording(conn, values)
-    async with stored(store, media) as blob:
-        values.update(media_key=blob.key, media_type=blob.content_type, media_size=blob.size)
-        return await repository.insert_recording(conn, values)
+    if media is not None:
+        values.update(media_key=media.key, media_type=media.content_type, media_size=media.size)
+    return await repository.insert_recording(conn, values)
 
 
 async def update(
@@ -108,13 +105,10 @@ async def update(
     return await get(conn, owner, recording_id)
 
 
-async def delete(conn: Connection, owner: Account, recording_id: int, *, store: MediaStore) -> None:
-    """Delete a live recording and its media; later calls on it answer 410.
-
-    The row is marked first, then the media removed, as the last step: should the commit
-    still fail, the recording is left without media rather than media without a recording.
-    """
+async def delete(conn: Connection, owner: Account, recording_id: int) -> str | None:
+    """Delete a live recording; later calls on it answer 410. Returns the key of its media,
+    which the caller removes from the store once the transaction committed (a rolled-back
+    delete must still find its media)."""
     recording = await get(conn, owner, recording_id)
     await repository.mark_deleted(conn, recording.id, now=utcnow())
-    if recording.media_key is not None:
-        await store.delete(recording.media_key)
+    return recording.media_key

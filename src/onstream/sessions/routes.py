@@ -1,18 +1,21 @@
-"""API handlers for `session` and `sessions`: parameters in, service call, document out."""
+"""API handlers that read `session` and `sessions`: parameters in, service call, document out.
+
+The writes (PUT, POST, DELETE session) carry invitees and their mail as well, so they live
+above both resources, in `onstream.scheduling`.
+"""
 
 from __future__ import annotations
 
-from onstream.invitees import mailing
-from onstream.invitees import service as invitees
-from onstream.invitees.routes import context, participants
 from onstream.protocol.listing import paging, returned_fields
 from onstream.protocol.params import Params
-from onstream.protocol.resources import Call, Reply, message
+from onstream.protocol.resources import Reply
+from onstream.services import ApiCall
 from onstream.sessions import documents, service
 from onstream.sessions.models import Session, SessionInput
 
 
-def _session_input(params: Params) -> SessionInput:
+def session_input(params: Params) -> SessionInput:
+    """The session fields of a PUT or POST session."""
     return SessionInput(
         topic=params.text("topic", strip=False),
         start_time=params.text("start_time"),
@@ -24,11 +27,12 @@ def _session_input(params: Params) -> SessionInput:
     )
 
 
-def _id(params: Params) -> int:
+def session_id(params: Params) -> int:
+    """The required `id` of the session a call is about."""
     return params.integer("id", required=True, min=1)
 
 
-def _document(call: Call, items: list[Session]) -> Reply:
+def _document(call: ApiCall, items: list[Session]) -> Reply:
     fields = returned_fields(
         call.params, available=documents.FIELDS, default=documents.DEFAULT_FIELDS
     )
@@ -39,12 +43,12 @@ def _document(call: Call, items: list[Session]) -> Reply:
     )
 
 
-async def get_session(call: Call) -> Reply:
+async def get_session(call: ApiCall) -> Reply:
     """GET session/id/N: one session in a list of one."""
-    return _document(call, [await service.get(call.conn, call.account, _id(call.params))])
+    return _document(call, [await service.get(call.conn, call.account, session_id(call.params))])
 
 
-async def get_sessions(call: Call) -> Reply:
+async def get_sessions(call: ApiCall) -> Reply:
     """GET sessions: a page of the account's sessions."""
     page = paging(call.params)
     items = await service.page(
@@ -55,41 +59,3 @@ async def get_sessions(call: Call) -> Reply:
         descending=page.descending,
     )
     return _document(call, items)
-
-
-async def put_session(call: Call) -> Reply:
-    """PUT session: create one, with its invitees; 201 with its URL."""
-    data, entries = _session_input(call.params), participants(call.params)
-    ctx = context(call)
-    session_id = await service.create(call.conn, call.account, data)
-    session = await service.get(call.conn, call.account, session_id)
-    await invitees.apply_participants(ctx, session, entries)
-    return Reply(
-        message("Session added", id=session_id), status=201, location=f"session/id/{session_id}"
-    )
-
-
-async def post_session(call: Call) -> Reply:
-    """POST session: change the fields given; invitees already mailed hear of a move."""
-    session_id = _id(call.params)
-    data, entries = _session_input(call.params), participants(call.params)
-    ctx = context(call)
-    session, moved = await service.update(call.conn, call.account, session_id, data)
-    if moved:
-        await mailing.tell_everyone_mailed(
-            call.conn, kind="update", settings=call.settings, owner=call.account, session=session
-        )
-    await invitees.apply_participants(ctx, session, entries)
-    return Reply(message("Session updated", id=session_id))
-
-
-async def delete_session(call: Call) -> Reply:
-    """DELETE session: by `id` in the body or the URL; invitees who were mailed get a
-    cancellation."""
-    session_id = _id(call.params)
-    context(call)
-    session = await service.delete(call.conn, call.account, session_id)
-    await mailing.tell_everyone_mailed(
-        call.conn, kind="cancel", settings=call.settings, owner=call.account, session=session
-    )
-    return Reply(message("Session was deleted", id=session_id))

@@ -12,12 +12,12 @@ from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
+from onstream.accounts import Account
 from onstream.clock import utcnow
 from onstream.errors import Deleted, Invalid, Missing, Taken
 from onstream.sessions import repository, rules
 from onstream.sessions.models import Session, SessionInput
 from onstream.storage.database import Connection
-from onstream.users.models import Account
 
 ACCESS_CODE_TRIES = 20
 T = TypeVar("T")

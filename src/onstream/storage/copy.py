@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Table, delete, func, insert, select, text
+from sqlalchemy import MetaData, Table, delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-
-from onstream.storage.schema import metadata
 
 BATCH = 1000
 SEEDED_BY_MIGRATIONS = frozenset({"credential_epoch", "server_secrets"})
@@ -25,12 +23,17 @@ class TargetNotEmpty(Exception):
 
 
 async def copy_database(
-    source: AsyncEngine, target: AsyncEngine, *, progress: Callable[[str, int], None]
+    source: AsyncEngine,
+    target: AsyncEngine,
+    *,
+    metadata: MetaData,
+    progress: Callable[[str, int], None],
 ) -> dict[str, int]:
-    """Copy every table; returns the row count per table. Target must be migrated already."""
+    """Copy every table of `metadata` (the whole schema, `onstream.schema`); returns the row
+    count per table. Target must be migrated already."""
     counts: dict[str, int] = {}
     async with source.connect() as src, target.begin() as dst:
-        await _check_empty(dst)
+        await _check_empty(dst, metadata)
         for table in metadata.sorted_tables:
             if table.name in SEEDED_BY_MIGRATIONS:
                 await dst.execute(delete(table))
@@ -42,7 +45,7 @@ async def copy_database(
     return counts
 
 
-async def _check_empty(dst: AsyncConnection) -> None:
+async def _check_empty(dst: AsyncConnection, metadata: MetaData) -> None:
     for table in metadata.sorted_tables:
         if table.name in SEEDED_BY_MIGRATIONS:
             continue

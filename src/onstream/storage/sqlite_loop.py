@@ -44,7 +44,7 @@ from sqlalchemy.engine import Connection as SyncConnection
 from sqlalchemy.engine import make_url
 from sqlalchemy.sql.base import Executable
 
-from onstream.storage.database import (
+from onstream.storage.connection import (
     SQLITE_BUSY_TIMEOUT_MS,
     Connection,
     Database,

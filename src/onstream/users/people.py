@@ -12,12 +12,12 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from onstream.accounts import Account
 from onstream.clock import utcnow
 from onstream.errors import Invalid, Missing, Taken
 from onstream.storage.database import Connection
 from onstream.storage.upsert import insert_or_ignore
 from onstream.users import repository
-from onstream.users.models import Account
 from onstream.users.service import check_login, check_timezone, normalize_email
 from onstream.users.tables import users
 

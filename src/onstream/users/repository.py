@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlalchemy import func, insert, select, update
 
+from onstream.accounts import Account
 from onstream.storage.database import Connection
-from onstream.users.models import Account
 from onstream.users.tables import credential_epoch, users
 
 _ACCOUNT_COLUMNS = (

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from onstream.protocol.auth import CredentialCache
 from onstream.protocol.document import Document
 from onstream.protocol.params import Params
-from onstream.protocol.resources import Call, Reply, message
+from onstream.protocol.resources import Reply, message
+from onstream.services import ApiCall
 from onstream.users import people
 from onstream.users.people import Profile, ProfileInput
 
 AUTHORIZED = Document({"authenticated": True, "message": "You are authorized to use the API"})
 
 
-async def authverify(call: Call) -> Reply:
+async def authverify(call: ApiCall) -> Reply:
     """Answer that the credentials are valid; reaching this handler proves it."""
     return Reply(AUTHORIZED)
 
@@ -36,26 +36,24 @@ def _users_document(profile: Profile) -> Document:
     return Document({"users": [row]}, root="root", item_names={"users": "user"})
 
 
-def _forget_cached(call: Call) -> None:
+def _forget_cached(call: ApiCall) -> None:
     """The cached account carries the profile; drop it so the next request sees the change."""
-    cache = call.services.get("credential_cache")
-    if isinstance(cache, CredentialCache):
-        cache.forget_account(call.account.id)
+    call.services.credentials.forget_account(call.account.id)
 
 
-async def get_user(call: Call) -> Reply:
+async def get_user(call: ApiCall) -> Reply:
     """GET user: the account; GET user/id/N: the account or one of its people."""
     user_id = call.params.integer("id", min=1) or call.account.id
     return Reply(_users_document(await people.get_profile(call.conn, call.account, user_id)))
 
 
-async def put_user(call: Call) -> Reply:
+async def put_user(call: ApiCall) -> Reply:
     """PUT user: add a person to the account."""
     user_id = await people.add_person(call.conn, call.account, _profile_input(call.params))
     return Reply(message("User added", id=user_id), status=201, location=f"user/id/{user_id}")
 
 
-async def post_user(call: Call) -> Reply:
+async def post_user(call: ApiCall) -> Reply:
     """POST user: edit the account, or with `id` one of its people; 301 when the login moved."""
     data = _profile_input(call.params)
     user_id = call.params.integer("id", min=1)

@@ -1,4 +1,7 @@
-"""HTTP Basic authentication with a cache of verified credentials.
+"""Who is calling: HTTP Basic credentials checked against accounts, with a cache.
+
+The protocol layer parses the header (`protocol.basic`) and asks an `Authenticate` callable
+for the account; this module is that callable, so account policy stays with accounts.
 
 Verifying an argon2 hash costs tens of milliseconds of CPU by design, which would cap the
 server at a few dozen requests a second. So a successful verification is remembered for a
@@ -23,8 +26,6 @@ Retry-After rather than queued for longer than any client waits.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import contextlib
 import hashlib
 import hmac
@@ -35,10 +36,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
+from onstream.accounts import Account
+from onstream.protocol.basic import Credentials, parse_basic
 from onstream.protocol.errors import Busy, Unauthorized
-from onstream.users.models import Account
 from onstream.users.passwords import verify_password
 
 AccountLoader = Callable[[str], Awaitable[Account | None]]
@@ -46,31 +47,6 @@ AccountLoader = Callable[[str], Awaitable[Account | None]]
 
 EpochLoader = Callable[[], Awaitable[int]]
 """Reads the database's credential epoch."""
-
-
-@dataclass(frozen=True, slots=True)
-class Credentials:
-    """The login and password of one `Authorization: Basic` header."""
-
-    login: str
-    password: str
-
-
-def parse_basic(header: str | None) -> Credentials | None:
-    """The credentials of a Basic `Authorization` header, or None when absent or malformed."""
-    if not header:
-        return None
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "basic" or not token:
-        return None
-    try:
-        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    login, sep, password = decoded.partition(":")
-    if not sep:
-        return None
-    return Credentials(login, password)
 
 
 class CredentialCache:

@@ -1,0 +1,1 @@
+"""Sessions with their invitees and their e-mail: the work that spans both resources."""

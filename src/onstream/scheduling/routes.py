@@ -1,0 +1,55 @@
+"""API handlers that write a session together with its invitees and their e-mail.
+
+PUT, POST and DELETE session change a session and, in the same transaction, its invitees
+(`invited_participants`) and the mail that tells them (invitations, updates, cancellations).
+They sit above both resources so that neither `sessions` nor `invitees` imports the other's
+handlers.
+"""
+
+from __future__ import annotations
+
+from onstream.invitees import mailing
+from onstream.invitees import service as invitee_service
+from onstream.invitees.routes import context, participants
+from onstream.protocol.resources import Reply, message
+from onstream.services import ApiCall
+from onstream.sessions import routes as sessions
+from onstream.sessions import service as session_service
+
+
+async def put_session(call: ApiCall) -> Reply:
+    """PUT session: create one, with its invitees; 201 with its URL."""
+    data, entries = sessions.session_input(call.params), participants(call.params)
+    ctx = context(call)
+    session_id = await session_service.create(call.conn, call.account, data)
+    session = await session_service.get(call.conn, call.account, session_id)
+    await invitee_service.apply_participants(ctx, session, entries)
+    return Reply(
+        message("Session added", id=session_id), status=201, location=f"session/id/{session_id}"
+    )
+
+
+async def post_session(call: ApiCall) -> Reply:
+    """POST session: change the fields given; invitees already mailed hear of a move."""
+    session_id = sessions.session_id(call.params)
+    data, entries = sessions.session_input(call.params), participants(call.params)
+    ctx = context(call)
+    session, moved = await session_service.update(call.conn, call.account, session_id, data)
+    if moved:
+        await mailing.tell_everyone_mailed(
+            call.conn, kind="update", settings=call.settings, owner=call.account, session=session
+        )
+    await invitee_service.apply_participants(ctx, session, entries)
+    return Reply(message("Session updated", id=session_id))
+
+
+async def delete_session(call: ApiCall) -> Reply:
+    """DELETE session: by `id` in the body or the URL; invitees who were mailed get a
+    cancellation."""
+    session_id = sessions.session_id(call.params)
+    context(call)
+    session = await session_service.delete(call.conn, call.account, session_id)
+    await mailing.tell_everyone_mailed(
+        call.conn, kind="cancel", settings=call.settings, owner=call.account, session=session
+    )
+    return Reply(message("Session was deleted", id=session_id))
