@@ -8,7 +8,7 @@ import logging
 import signal
 from typing import TYPE_CHECKING, Any
 
-from onstream.cli.common import in_transaction
+from onstream.cli.common import read_only
 from onstream.config import load_settings
 from onstream.mail.statuses import PENDING, SENT, STATUSES
 
@@ -63,7 +63,7 @@ def run_outbox(args: argparse.Namespace) -> int:
             conn, status=args.status, limit=args.limit
         )
 
-    counts, rows = in_transaction(load_settings().database_url, show)
+    counts, rows = read_only(load_settings().database_url, show)
     print("  ".join(f"{status}: {n}" for status, n in counts.items()))
     for row in rows:
         line = f"#{row['id']} {row['status']:<7} {row['kind']:<10} {row['recipient']}"

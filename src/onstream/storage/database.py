@@ -62,6 +62,11 @@ def async_url(url: str) -> str:
     raise ValueError(f"Unsupported database URL {url!r}: use sqlite:///PATH or postgresql://...")
 
 
+def sqlite_path(url: str) -> str:
+    """The file an SQLite URL names (`sqlite:///onstream.db` → `onstream.db`)."""
+    return make_url(url).database or ""
+
+
 def is_sqlite(url: str) -> bool:
     """Whether the URL names an SQLite database."""
     return make_url(url).get_backend_name() == "sqlite"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -25,3 +26,8 @@ def alembic_config(database_url: str) -> Config:
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the database schema up to `revision` (the newest by default)."""
     command.upgrade(alembic_config(database_url), revision)
+
+
+def head_revision() -> str | None:
+    """The newest migration that ships with this version."""
+    return ScriptDirectory.from_config(alembic_config("")).get_current_head()
