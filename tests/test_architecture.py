@@ -51,7 +51,7 @@ def imports_of(path: Path) -> Iterator[str]:
             base = node.module or ""
             if node.level:
                 anchor = (package or module_name(path)).split(".")
-                base = ".".join(anchor[: len(anchor) - node.level + 1] + [base]).strip(".")
+                base = ".".join([*anchor[: len(anchor) - node.level + 1], base]).strip(".")
             if not base.startswith("onstream"):
                 continue
             for alias in node.names:
