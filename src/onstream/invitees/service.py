@@ -24,7 +24,10 @@ from onstream.users import people
 from onstream.users.people import ProfileInput
 from onstream.users.service import normalize_email
 
-ROLES = {1: "moderators", 2: "participants", 3: "observers"}
+ROLE_NAMES = {1: "moderator", 2: "participant", 3: "observer"}
+"""What each `role` number means (the documentation: 1 moderator, 2 participant, 3 observer)."""
+ROLES = {role: f"{name}s" for role, name in ROLE_NAMES.items()}
+"""The groups of GET invitees, by role."""
 DEFAULT_ROLE = 2
 
 

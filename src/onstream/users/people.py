@@ -9,17 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from onstream.accounts import Account
 from onstream.clock import utcnow
 from onstream.errors import Invalid, Missing, Taken
 from onstream.storage.database import Connection
-from onstream.storage.upsert import insert_or_ignore
 from onstream.users import repository
 from onstream.users.service import check_login, check_timezone, normalize_email
-from onstream.users.tables import users
 
 NAME_MAX = 100
 
@@ -72,11 +69,7 @@ def _profile(row: Any) -> Profile:
 
 async def get_profile(conn: Connection, account: Account, user_id: int) -> Profile:
     """The account itself, or one of its people; `Missing` for anyone else."""
-    query = select(users).where(
-        users.c.id == user_id,
-        (users.c.owner_id == account.id) | (users.c.id == account.id),
-    )
-    row = (await conn.execute(query)).first()
+    row = await repository.user_of_account(conn, account_id=account.id, user_id=user_id)
     if row is None:
         raise Missing(f"User {user_id} does not exist")
     return _profile(row)
@@ -84,8 +77,7 @@ async def get_profile(conn: Connection, account: Account, user_id: int) -> Profi
 
 async def person_by_email(conn: Connection, account: Account, email: str) -> Profile | None:
     """The person of this account with this e-mail address, if any."""
-    query = select(users).where(users.c.owner_id == account.id, users.c.email_key == email.lower())
-    row = (await conn.execute(query)).first()
+    row = await repository.person_by_email(conn, account_id=account.id, email_key=email.lower())
     return _profile(row) if row else None
 
 
@@ -111,10 +103,9 @@ async def add_person(conn: Connection, account: Account, data: ProfileInput) -> 
     now = utcnow()
     values.update(owner_id=account.id, created_at=now, updated_at=now)
     try:
-        result = await conn.execute(insert(users).values(**values).returning(users.c.id))
+        return await repository.insert_person(conn, values)
     except IntegrityError as exc:
         raise Taken(f"A user with e-mail {values['email']} already exists in this account") from exc
-    return int(result.scalar_one())
 
 
 async def find_or_add_person(conn: Connection, account: Account, data: ProfileInput) -> int:
@@ -131,7 +122,7 @@ async def find_or_add_person(conn: Connection, account: Account, data: ProfileIn
         return found.id
     now = utcnow()
     values.update(owner_id=account.id, created_at=now, updated_at=now)
-    new_id = await insert_or_ignore(conn, users, values, conflict=("owner_id", "email_key"))
+    new_id = await repository.insert_person_unless_present(conn, values)
     if new_id is not None:
         return new_id
     found = await person_by_email(conn, account, values["email"])
@@ -156,7 +147,7 @@ async def update_person(
         if other is not None and other.id != user_id:
             raise Taken(f"A user with e-mail {values['email']} already exists in this account")
     values["updated_at"] = utcnow()
-    await conn.execute(update(users).where(users.c.id == user_id).values(**values))
+    await repository.update_user(conn, user_id, values)
 
 
 async def update_account(conn: Connection, account: Account, data: ProfileInput) -> str | None:
@@ -176,7 +167,7 @@ async def update_account(conn: Connection, account: Account, data: ProfileInput)
         return None
     values["updated_at"] = utcnow()
     try:
-        await conn.execute(update(users).where(users.c.id == account.id).values(**values))
+        await repository.update_user(conn, account.id, values)
     except IntegrityError as exc:
         raise Taken(f"login '{new_login}' is already taken") from exc
     if new_login is not None or "timezone" in values or "dst" in values:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
 from onstream.accounts import Account
 from onstream.storage.database import Connection
+from onstream.storage.upsert import insert_or_ignore
 from onstream.users.tables import credential_epoch, users
 
 _ACCOUNT_COLUMNS = (
@@ -101,3 +103,33 @@ async def bump_credential_epoch(conn: Connection) -> None:
         .where(credential_epoch.c.id == 1)
         .values(value=credential_epoch.c.value + 1)
     )
+
+
+async def user_of_account(conn: Connection, *, account_id: int, user_id: int) -> Any:
+    """The row of the account itself or of one of its people, or None."""
+    query = select(users).where(
+        users.c.id == user_id, (users.c.owner_id == account_id) | (users.c.id == account_id)
+    )
+    return (await conn.execute(query)).first()
+
+
+async def person_by_email(conn: Connection, *, account_id: int, email_key: str) -> Any:
+    """The row of the account's person with this (lower-cased) e-mail address, or None."""
+    query = select(users).where(users.c.owner_id == account_id, users.c.email_key == email_key)
+    return (await conn.execute(query)).first()
+
+
+async def insert_person(conn: Connection, values: dict[str, Any]) -> int:
+    """Insert a person; `IntegrityError` when the account already has the address."""
+    result = await conn.execute(insert(users).values(**values).returning(users.c.id))
+    return int(result.scalar_one())
+
+
+async def insert_person_unless_present(conn: Connection, values: dict[str, Any]) -> int | None:
+    """Insert a person unless a concurrent transaction added the address first (None then)."""
+    return await insert_or_ignore(conn, users, values, conflict=("owner_id", "email_key"))
+
+
+async def update_user(conn: Connection, user_id: int, values: dict[str, Any]) -> None:
+    """Set these columns of one user row."""
+    await conn.execute(update(users).where(users.c.id == user_id).values(**values))

@@ -16,13 +16,11 @@ all it can do is set the visitor's own pass.
 
 from __future__ import annotations
 
-import hmac
 import re
 import time
-from urllib.parse import parse_qsl
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from onstream.config import Settings
@@ -33,11 +31,18 @@ from onstream.recordings import rules, service
 from onstream.recordings.models import Recording
 from onstream.storage.database import Database, transaction
 from onstream.storage.secrets import PLAYBACK_KEY, read_secret
+from onstream.web import gates
+from onstream.web.forms import read_form
 from onstream.web.passes import COOKIE_PATH, LIFETIME_SECONDS, PassSigner, cookie_name
-from onstream.web.player_pages import gate_page, not_found_page, player_page
+from onstream.web.rendering import content_security_policy, render
 
-NAME_MAX = 100
-FORM_MAX_BYTES = 16 * 1024
+PLAYER_CSP = content_security_policy(media=True)
+GATE_WORDING = gates.Wording(
+    missing="Please enter the recording's password.",
+    wrong="That password is not right. Please try again.",
+    no_name="Please enter a screen name.",
+    name_label="Your screen name",
+)
 ID_MAX = 2**31 - 1
 _REF = re.compile(r"([0-9]{1,10})(?:-(.*))?", re.DOTALL)
 MEDIA_HEADERS = {
@@ -128,11 +133,17 @@ class PlaybackPages:
     async def _answer_gate(
         self, request: Request, recording: Recording, canonical: str
     ) -> Response:
-        form = await _read_form(request)
+        form = await read_form(request) or {}
         name = form.get("name", "").strip()
-        status, errors = check_gate(recording, name=name, password=form.get("password"))
+        status, errors = gates.check(
+            secret=recording.password,
+            given=form.get("password"),
+            name=name,
+            name_required=not recording.allow_anonymous_playback,
+            wording=GATE_WORDING,
+        )
         if errors:
-            return gate_page(recording, name=name[:NAME_MAX], errors=errors, status=status)
+            return gate_page(recording, name=name[: gates.NAME_MAX], errors=errors, status=status)
         if recording.allow_anonymous_playback:
             name = ""
         signer = await self._pass_signer()
@@ -157,47 +168,47 @@ class PlaybackPages:
         return self._signer
 
 
-def check_gate(recording: Recording, *, name: str, password: str | None) -> tuple[int, list[str]]:
-    """The status and error messages of the gate's answers; (200, []) lets the visitor in.
-
-    A password problem outranks a name problem (403 before 400): a visitor without the
-    password may not watch at all, whatever name they give.
-    """
-    status, errors = 200, []
-    if recording.password is not None and not hmac.compare_digest(
-        (password or "").encode("utf-8"), recording.password.encode("utf-8")
-    ):
-        status = 403
-        errors.append(
-            "Please enter the recording's password."
-            if not password
-            else "That password is not right. Please try again."
-        )
-    if not recording.allow_anonymous_playback:
-        if not name:
-            errors.append("Please enter a screen name.")
-        elif len(name) > NAME_MAX:
-            errors.append(f"Your screen name can be at most {NAME_MAX} characters long.")
-    if errors and status == 200:
-        status = 400
-    return status, errors
+def length(duration_ms: int) -> str:
+    """`0:25`, `12:05`, `1:02:03`: the recording's length as players show it."""
+    minutes, seconds = divmod(round(duration_ms / 1000), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes}:{seconds:02}"
 
 
-async def _read_form(request: Request) -> dict[str, str]:
-    """The URL-encoded form fields (first value of each); a body beyond 16 KiB is not our
-    form and counts as empty, so a visitor cannot make the server buffer without bound."""
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > FORM_MAX_BYTES:
-            return {}
-    try:
-        pairs = parse_qsl(
-            body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=20
-        )
-    except ValueError:
-        return {}
-    fields: dict[str, str] = {}
-    for key, value in pairs:
-        fields.setdefault(key, value)
-    return fields
+def _about(recording: Recording) -> dict[str, str | None]:
+    return {
+        "title": recording.title,
+        "description": recording.description,
+        "length": length(recording.duration_ms),
+    }
+
+
+def gate_page(
+    recording: Recording, *, name: str, errors: list[str], status: int = 200
+) -> HTMLResponse:
+    """The questions to answer before watching, with what was wrong with the last answers."""
+    context = {
+        **_about(recording),
+        "asks_password": recording.password is not None,
+        "asks_name": not recording.allow_anonymous_playback,
+        "name": name,
+        "errors": errors,
+    }
+    return render("play/gate.html", context, status=status)
+
+
+def player_page(recording: Recording, *, name: str, media_path: str) -> HTMLResponse:
+    """The player, or a note that the recording has no media."""
+    context = {
+        **_about(recording),
+        "name": name,
+        "has_media": recording.media_key is not None,
+        "element": content_types.player_element(recording.media_type),
+        "media_path": media_path,
+    }
+    return render("play/player.html", context, csp=PLAYER_CSP)
+
+
+def not_found_page() -> HTMLResponse:
+    """The one 404 page for a playback link that leads nowhere, whatever the reason."""
+    return render("play/not_found.html", status=404)

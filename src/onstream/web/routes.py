@@ -13,24 +13,26 @@ page reads in a read-only transaction and writes nothing.
 
 from __future__ import annotations
 
-import hmac
-from urllib.parse import parse_qsl
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import Scope
 
 from onstream.config import Settings
+from onstream.invitees.service import ROLE_NAMES
 from onstream.storage.database import Database, transaction
 from onstream.users.service import RESERVED_LOGINS
-from onstream.web import queries
-from onstream.web.pages import ROLE_NAMES, meeting_context, not_found, render
+from onstream.web import gates, queries
+from onstream.web.forms import read_form
+from onstream.web.pages import meeting_context, not_found
+from onstream.web.rendering import render
 
-NAME_MAX = 100
-FORM_MAX_BYTES = 16 * 1024
-"""A join form holds a name and a passcode; anything much larger is not our form."""
-FORM_MAX_FIELDS = 20
+JOIN_WORDING = gates.Wording(
+    missing="Please enter the session's passcode.",
+    wrong="That passcode is not right. Check your invitation and try again.",
+    no_name="Please enter your name, so the others know who joined.",
+    name_label="Your name",
+)
 TOO_LARGE = "The form was too large. Please fill it in again."
 PUBLIC_ROLE = "participant"
 """The role of someone who joins through the public link rather than an invitation."""
@@ -104,9 +106,15 @@ class WebPages:
         if form is None:
             return join_form(meeting, name="", errors=[TOO_LARGE], status=413)
         name = form.get("name", "").strip()
-        status, errors = check_join(name, form.get("passcode"), password=meeting.password)
+        status, errors = gates.check(
+            secret=meeting.password,
+            given=form.get("passcode"),
+            name=name,
+            name_required=True,
+            wording=JOIN_WORDING,
+        )
         if errors:
-            return join_form(meeting, name=name[:NAME_MAX], errors=errors, status=status)
+            return join_form(meeting, name=name[: gates.NAME_MAX], errors=errors, status=status)
         return render("room.html", {**meeting_context(meeting), "name": name, "role": PUBLIC_ROLE})
 
 
@@ -121,56 +129,3 @@ def join_form(
         "errors": errors,
     }
     return render("join.html", context, status=status)
-
-
-def check_join(name: str, passcode: str | None, *, password: str | None) -> tuple[int, list[str]]:
-    """The status and error messages of a join attempt; (200, []) lets the visitor in.
-
-    A passcode problem outranks a name problem (403 before 400): the visitor may not be let
-    in at all, whatever name they give.
-    """
-    status, errors = 200, []
-    if password is not None and not passcode_matches(passcode, password):
-        status = 403
-        errors.append(
-            "Please enter the session's passcode."
-            if not passcode
-            else "That passcode is not right. Check your invitation and try again."
-        )
-    if not name:
-        errors.append("Please enter your name, so the others know who joined.")
-    elif len(name) > NAME_MAX:
-        errors.append(f"Your name can be at most {NAME_MAX} characters long.")
-    if errors and status == 200:
-        status = 400
-    return status, errors
-
-
-def passcode_matches(given: str | None, expected: str) -> bool:
-    """Compare in constant time, so response timing does not reveal the passcode."""
-    return hmac.compare_digest((given or "").encode("utf-8"), expected.encode("utf-8"))
-
-
-async def read_form(request: Request) -> dict[str, str] | None:
-    """The URL-encoded form fields (first value of each), or None when the body is too big.
-
-    Read by hand with a size cap: the join form is small, and a visitor must not be able
-    to make the server buffer an unbounded body.
-    """
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > FORM_MAX_BYTES:
-            return None
-    try:
-        pairs = parse_qsl(
-            body.decode("utf-8", errors="replace"),
-            keep_blank_values=True,
-            max_num_fields=FORM_MAX_FIELDS,
-        )
-    except ValueError:
-        return None
-    fields: dict[str, str] = {}
-    for key, value in pairs:
-        fields.setdefault(key, value)
-    return fields

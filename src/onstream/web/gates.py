@@ -1,0 +1,53 @@
+"""The one check behind every gate a visitor answers: a name, and a secret when there is one.
+
+The join page asks for a name and the session's passcode; the playback page for the
+recording's password and a screen name. Both answer the same way: a wrong or missing secret
+outranks a name problem (403 before 400), since without it the visitor may not enter at
+all, whatever name they give; the secret is compared in constant time.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+
+NAME_MAX = 100
+"""Longest name a visitor may give (the forms' `maxlength`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Wording:
+    """How one gate names its secret and its name field in error messages."""
+
+    missing: str
+    wrong: str
+    no_name: str
+    name_label: str
+
+
+def secret_matches(given: str | None, expected: str) -> bool:
+    """Compare in constant time, so response timing does not reveal the secret."""
+    return hmac.compare_digest((given or "").encode("utf-8"), expected.encode("utf-8"))
+
+
+def check(
+    *,
+    secret: str | None,
+    given: str | None,
+    name: str,
+    name_required: bool,
+    wording: Wording,
+) -> tuple[int, list[str]]:
+    """The status and error messages of a gate's answers; (200, []) lets the visitor in."""
+    status, errors = 200, []
+    if secret is not None and not secret_matches(given, secret):
+        status = 403
+        errors.append(wording.wrong if given else wording.missing)
+    if name_required:
+        if not name:
+            errors.append(wording.no_name)
+        elif len(name) > NAME_MAX:
+            errors.append(f"{wording.name_label} can be at most {NAME_MAX} characters long.")
+    if errors and status == 200:
+        status = 400
+    return status, errors

@@ -1,0 +1,80 @@
+"""Rendering every web page: one Jinja2 environment, one stylesheet, one set of headers.
+
+Every value reaches the templates raw and Jinja2 escapes it (autoescape is on for every
+template), because topics, names and titles are whatever an API client or a visitor typed.
+The stylesheet is inlined, so a page is one response that works without JavaScript, and the
+Content-Security-Policy allows exactly that stylesheet (by its hash) and what the page needs
+beyond it, nothing else.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Mapping
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+from starlette.responses import HTMLResponse
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+_environment = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+_CSS = (TEMPLATES / "style.css").read_text(encoding="utf-8")
+_STYLESHEET = Markup(_CSS)  # noqa: S704  # the package's own stylesheet, never user input
+_CSS_HASH = base64.b64encode(hashlib.sha256(_CSS.encode("utf-8")).digest()).decode("ascii")
+
+
+def content_security_policy(*, media: bool = False, extra: Mapping[str, str] | None = None) -> str:
+    """The page's policy: the inlined stylesheet, forms posting here, no framing, no scripts.
+
+    `media` lets `<video>`/`<audio>` load from this server (the playback page); `extra` adds
+    directives a page needs beyond that (the meeting room's scripts and connections).
+    """
+    directives = {
+        "default-src": "'none'",
+        "style-src": f"'sha256-{_CSS_HASH}'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+        "base-uri": "'none'",
+    }
+    if media:
+        directives["media-src"] = "'self'"
+    directives.update(extra or {})
+    return "; ".join(f"{name} {value}" for name, value in directives.items())
+
+
+def security_headers(csp: str) -> dict[str, str]:
+    """The headers of every page, with its policy."""
+    return {
+        "Content-Security-Policy": csp,
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "no-referrer",
+        "X-Content-Type-Options": "nosniff",
+        # Pages show live state (a withdrawn link must stop working at once, a changed
+        # password must close the player) and some carry a secret in the URL: no copies.
+        "Cache-Control": "no-store",
+    }
+
+
+DEFAULT_CSP = content_security_policy()
+
+
+def render(
+    template: str,
+    context: Mapping[str, object] | None = None,
+    *,
+    status: int = 200,
+    csp: str = DEFAULT_CSP,
+) -> HTMLResponse:
+    """The named template as a complete HTML response with the security headers."""
+    html = _environment.get_template(template).render({**(context or {}), "css": _STYLESHEET})
+    return HTMLResponse(html, status_code=status, headers=security_headers(csp))
