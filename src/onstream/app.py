@@ -17,14 +17,18 @@ from onstream.config import Settings, load_settings
 from onstream.mail.sender import Sender, sender_for
 from onstream.mail.worker import DeliveryWorker
 from onstream.media.store import MediaStore, store_for
+from onstream.meetings.engine import JanusRooms
+from onstream.meetings.sweeper import RoomSweeper
 from onstream.protocol.endpoint import ApiEndpoint, Authenticate
 from onstream.routes import RESOURCES
 from onstream.services import Services
 from onstream.storage.database import Database, open_database, transaction
 from onstream.users import repository
 from onstream.users.authentication import Authenticator, CredentialCache
+from onstream.web.assets import asset_routes
 from onstream.web.downloads import download_routes
 from onstream.web.playback import playback_routes
+from onstream.web.relay import JanusRelay
 from onstream.web.routes import web_routes
 
 API_METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "PATCH", "OPTIONS"]
@@ -39,6 +43,7 @@ def create_app(
     authenticate: Authenticate[Account] | None = None,
     media: MediaStore | None = None,
     sender: Sender | None = None,
+    rooms: JanusRooms | None = None,
 ) -> Starlette:
     """Build the application for these settings; the schema must already be migrated.
 
@@ -53,7 +58,12 @@ def create_app(
     worker = DeliveryWorker(
         database=database, sender=sender or sender_for(settings), settings=settings
     )
-    services = Services(media=media or store_for(settings), mail=worker, credentials=cache)
+    rooms = rooms or JanusRooms(settings)
+    relay = JanusRelay(rooms)
+    sweeper = RoomSweeper(database=database, rooms=rooms, settings=settings)
+    services = Services(
+        media=media or store_for(settings), mail=worker, credentials=cache, rooms=rooms
+    )
     endpoint = ApiEndpoint(
         settings=settings,
         database=database,
@@ -65,10 +75,16 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         task = asyncio.create_task(worker.run()) if settings.mail_worker else None
+        sweeping = asyncio.create_task(sweeper.run()) if rooms.available else None
         yield
         if task is not None:
             worker.stop()
             await task
+        if sweeping is not None:
+            sweeper.stop()
+            await sweeping
+        await relay.aclose()
+        await rooms.aclose()
         authenticator.close()
         await database.dispose()
 
@@ -77,7 +93,8 @@ def create_app(
         Route("/health", health, methods=["GET"]),
         *playback_routes(database=database, settings=settings, store=services.media),
         *download_routes(database=database, store=services.media),
-        *web_routes(database, settings),  # last: `/{username}/...` catches what is left
+        *asset_routes(),
+        *web_routes(database, settings, rooms, relay),  # last: `/{username}/...` catches the rest
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings

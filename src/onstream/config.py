@@ -46,6 +46,20 @@ class Settings:
     mail_lease_seconds: float = 120.0
     """How long a worker owns a claimed message; a dead worker's messages return after it."""
     mail_poll_seconds: float = 2.0
+    recording_worker: bool = True
+    """Turn recorded meetings into recordings inside `onstream serve` (off on a web server
+    that should not spend its CPU on encoding; then another process runs the jobs)."""
+    recording_retry_seconds: float = 60.0
+    """First delay after a failed recording job; it doubles with every failed attempt, up to
+    `recording_retry_max_seconds`."""
+    recording_retry_max_seconds: float = 3600.0
+    recording_give_up_seconds: float = 24 * 3600.0
+    """How long after the meeting a failing job is retried before it is marked failed."""
+    recording_lease_seconds: float = 300.0
+    """How long a worker owns a claimed job without renewing it; the worker renews it every
+    third of this while it encodes (an hour of meeting takes about an hour on two cores),
+    so this is only how soon a killed worker's job is taken up again."""
+    recording_poll_seconds: float = 10.0
     max_body_bytes: int = 10 * 1024 * 1024
     upload_max_bytes: int = 100 * 1024 * 1024
     """Largest file a `PUT file` upload may carry (413 beyond); multipart bodies may be this
@@ -59,6 +73,26 @@ class Settings:
     auth_cache_seconds: float = 60.0
     auth_cache_entries: int = 10_000
     log_level: str = "info"
+    janus_urls: str | None = None
+    """Comma-separated Janus HTTP API roots (`http://10.0.0.5:8088/janus,...`) that host the
+    meeting rooms; unset: no meeting service (the pages say so, the API works)."""
+    janus_public_urls: str | None = None
+    """What browsers use for each of `janus_urls`, in the same order; unset: this server
+    relays them at `/janus/{n}` (one origin, no CORS, Janus stays on a private address)."""
+    janus_admin_key: str | None = None
+    """The VideoRoom/TextRoom `admin_key` of the Janus servers: only who knows it creates rooms."""
+    ice_servers: str | None = None
+    """STUN/TURN servers for browsers: a JSON list of RTCIceServer objects, or
+    comma-separated `stun:`/`turn:` URLs."""
+    room_opens_minutes: int = 15
+    """How long before `start_time` the room opens."""
+    room_grace_minutes: int = 30
+    """How long after the scheduled end the room stays open (meetings run late)."""
+    room_token_seconds: float = 120.0
+    """How long a Janus token minted for one join stays in the room's allowed list."""
+    recordings_dir: str = "recordings"
+    """Where Janus writes the rooms' recordings and the recording jobs read them (a folder
+    both the Janus servers and the job workers see)."""
 
     @property
     def public_base_url(self) -> str:
@@ -67,12 +101,30 @@ class Settings:
             return self.base_url.rstrip("/")
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def recordings_root(self) -> Path:
+        """`recordings_dir` as an absolute path (relative: to the working directory)."""
+        return Path(self.recordings_dir).absolute()
+
+    @property
+    def janus_servers(self) -> tuple[str, ...]:
+        """`janus_urls` as a tuple (empty: no meeting service)."""
+        return tuple(u.strip().rstrip("/") for u in (self.janus_urls or "").split(",") if u.strip())
+
     def with_listen(self, *, host: str | None, port: int | None) -> Settings:
         """A copy listening on another host/port (the `serve` flags win over the environment)."""
         return replace(self, host=host or self.host, port=port if port is not None else self.port)
 
 
-_INT_FIELDS = {"port", "smtp_port", "max_body_bytes", "upload_max_bytes", "auth_cache_entries"}
+_INT_FIELDS = {
+    "port",
+    "smtp_port",
+    "max_body_bytes",
+    "upload_max_bytes",
+    "auth_cache_entries",
+    "room_opens_minutes",
+    "room_grace_minutes",
+}
 _FLOAT_FIELDS = {
     "auth_cache_seconds",
     "mail_retry_seconds",
@@ -80,8 +132,14 @@ _FLOAT_FIELDS = {
     "mail_give_up_seconds",
     "mail_lease_seconds",
     "mail_poll_seconds",
+    "recording_retry_seconds",
+    "recording_retry_max_seconds",
+    "recording_give_up_seconds",
+    "recording_lease_seconds",
+    "recording_poll_seconds",
+    "room_token_seconds",
 }
-_BOOL_FIELDS = {"mail_worker"}
+_BOOL_FIELDS = {"mail_worker", "recording_worker"}
 
 
 def load_settings(

@@ -30,7 +30,7 @@ RESOURCES: dict[str, Resource] = {
             {
                 "PUT": invitees.put_invitee,
                 "POST": invitees.post_invitee,
-                "DELETE": invitees.delete_invitee,
+                "DELETE": scheduling.delete_invitee,
             },
         ),
         Resource("invitees", {"GET": invitees.get_invitees}),

@@ -3,6 +3,7 @@
 from onstream.files.tables import files, files_in_sessions
 from onstream.invitees.tables import invitations
 from onstream.mail.tables import outbox
+from onstream.meetings.tables import admissions, recording_jobs, room_tokens, rooms
 from onstream.recordings.tables import recordings
 from onstream.sessions.tables import session_blocks, sessions
 from onstream.storage.metadata import metadata
@@ -10,13 +11,17 @@ from onstream.storage.secrets import server_secrets
 from onstream.users.tables import credential_epoch, users
 
 __all__ = [
+    "admissions",
     "credential_epoch",
     "files",
     "files_in_sessions",
     "invitations",
     "metadata",
     "outbox",
+    "recording_jobs",
     "recordings",
+    "room_tokens",
+    "rooms",
     "server_secrets",
     "session_blocks",
     "sessions",

@@ -30,12 +30,32 @@ class CredentialForgetter(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class RoomHandle:
+    """What it takes to act on one session's media room: its server, number and secret."""
+
+    server: str
+    janus_room: int
+    secret: str
+
+
+class Rooms(Protocol):
+    """The media server's side of a room, told about changes once they committed."""
+
+    async def close(self, room: RoomHandle) -> None:
+        """Destroy the room: everybody in it is disconnected."""
+
+    async def eject(self, room: RoomHandle, *, participants: list[int], tokens: list[str]) -> None:
+        """Remove these participants and refuse these tokens from now on."""
+
+
+@dataclass(frozen=True, slots=True)
 class Services:
-    """What handlers use beyond their transaction: the media store, mail, the credential cache."""
+    """What handlers use beyond their transaction: media, mail, credentials, meeting rooms."""
 
     media: MediaStore
     mail: MailWaker
     credentials: CredentialForgetter
+    rooms: Rooms
 
 
 ApiCall: TypeAlias = Call[Account, Services]

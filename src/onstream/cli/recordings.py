@@ -1,4 +1,5 @@
-"""`onstream recording add`: recordings come from the meeting service, through the operator."""
+"""`onstream recording add`, and the jobs that turn recorded meetings into recordings:
+`recording jobs` (what is queued, done, failed) and `recording retry-job`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from onstream.cli.common import in_transaction
+from onstream.cli.common import in_transaction, read_only
 from onstream.config import load_settings
 from onstream.errors import Invalid, Missing
 
@@ -32,6 +33,17 @@ def add_parser(sub: Any) -> None:
         "--content-type", metavar="TYPE", help="of the media (default: from its file name)"
     )
     add.set_defaults(run=run_add)
+    listing = rec_sub.add_parser(
+        "jobs", help="show the jobs that turn recorded meetings into recordings"
+    )
+    listing.add_argument("--status", choices=("pending", "done", "failed"))
+    listing.add_argument("--limit", type=int, default=20)
+    listing.set_defaults(run=run_jobs)
+    retry = rec_sub.add_parser(
+        "retry-job", help="queue a failed recording job for one more attempt now"
+    )
+    retry.add_argument("job_id", type=int, metavar="ID")
+    retry.set_defaults(run=run_retry_job)
 
 
 ADD_HELP = (
@@ -82,4 +94,37 @@ def run_add(args: argparse.Namespace) -> int:
             asyncio.run(store.delete(media.key))
         raise
     print(recording_id)
+    return 0
+
+
+def run_jobs(args: argparse.Namespace) -> int:
+    """Print the newest recording jobs, each with its last error; reads without migrating."""
+    from onstream.meetings import jobs
+
+    async def show(conn: Connection) -> list[jobs.Job]:
+        return await jobs.list_jobs(conn, status=args.status, limit=args.limit)
+
+    for job in read_only(load_settings().database_url, show):
+        line = f"#{job.id} {job.status:<7} session {job.session_id}  attempts {job.attempts}"
+        if job.recording_id is not None:
+            line += f"  recording {job.recording_id}"
+        elif job.status == "pending":
+            line += f"  next try {job.next_attempt_at:%Y-%m-%d %H:%M:%S}Z"
+        print(f"{line}\n    {job.source_dir}")
+        if job.last_error:
+            print("    last error: " + job.last_error.replace("\n", "\n        "))
+    return 0
+
+
+def run_retry_job(args: argparse.Namespace) -> int:
+    """Queue the job for one more attempt now; a running server's worker takes it at its
+    next poll (`ONSTREAM_RECORDING_POLL_SECONDS`)."""
+    from onstream.clock import utcnow
+    from onstream.meetings import jobs
+
+    async def retry(conn: Connection) -> jobs.Job:
+        return await jobs.retry(conn, args.job_id, now=utcnow())
+
+    job = in_transaction(load_settings().database_url, retry)
+    print(f"#{job.id} {job.status}, next try {job.next_attempt_at:%Y-%m-%d %H:%M:%S}Z")
     return 0

@@ -14,6 +14,8 @@ import multiprocessing
 import os
 import shlex
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
@@ -22,9 +24,11 @@ from onstream.cli.common import in_transaction
 from onstream.config import Settings, load_settings
 
 if TYPE_CHECKING:
+    from onstream.janus.process import JanusProcess
     from onstream.storage.database import Connection
 
 DEMO_LOGIN = "demo"
+DEMO_MEETING = "demo-meeting"
 
 
 def add_parser(sub: Any) -> None:
@@ -43,11 +47,37 @@ def add_parser(sub: Any) -> None:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    """Serve until interrupted."""
+    """Serve until interrupted; with `--demo` and no Janus configured, run one beside."""
     settings = load_settings().with_listen(host=args.host, port=args.port)
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
     )
+    janus = start_demo_janus(settings) if args.demo and not settings.janus_servers else None
+    if janus is not None:
+        settings = replace(settings, janus_urls=janus.url, janus_admin_key=janus.admin_key)
+        os.environ["ONSTREAM_JANUS_URLS"] = janus.url
+        os.environ["ONSTREAM_JANUS_ADMIN_KEY"] = janus.admin_key
+    try:
+        return _serve(args, settings)
+    finally:
+        if janus is not None:
+            janus.stop()
+
+
+def start_demo_janus(settings: Settings) -> JanusProcess | None:
+    """A Janus child for the demo's meeting rooms, configured in `./janus`; None (with a
+    line saying why) when it cannot run, so the API is served all the same."""
+    from onstream.janus.process import JanusProcess, JanusUnavailable
+
+    janus = JanusProcess(Path("janus"), recordings_dir=settings.recordings_root)
+    try:
+        return janus.start()
+    except JanusUnavailable as exc:
+        print(f"Meeting rooms are unavailable: {exc}", flush=True)
+        return None
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.workers > 1:
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
             password = child.submit(prepare_database, settings.database_url, args.demo).result()
@@ -87,7 +117,8 @@ def prepare_database(database_url: str, demo: bool) -> str | None:
 
 
 async def create_demo_account(conn: Connection) -> str | None:
-    """Create the demo account when the database has none; its password, else None."""
+    """Create the demo account and meeting when the database has no account; their password
+    and host key (space-separated: it crosses a process boundary as text), else None."""
     from onstream.users import repository, service
     from onstream.users.passwords import generate_password
 
@@ -95,7 +126,26 @@ async def create_demo_account(conn: Connection) -> str | None:
         return None
     password = generate_password()
     await service.add_account(conn, login=DEMO_LOGIN, email="demo@example.com", password=password)
-    return password
+    host_key = await create_demo_meeting(conn)
+    return f"{password} {host_key}"
+
+
+async def create_demo_meeting(conn: Connection) -> str:
+    """A session of the demo account that starts now, so its room is open at once."""
+    from onstream.clock import utcnow
+    from onstream.sessions import service as sessions
+    from onstream.sessions.models import SessionInput
+    from onstream.users import repository
+
+    owner = await repository.account_by_login(conn, DEMO_LOGIN)
+    assert owner is not None  # created just before, in this transaction
+    start = f"{utcnow():%Y-%m-%d %H:%M:%S}"
+    topic = "Demo meeting"
+    data = SessionInput(
+        topic=topic, start_time=start, duration=120, timezone="UTC", friendly_url=DEMO_MEETING
+    )
+    session = await sessions.get(conn, owner, await sessions.create(conn, owner, data))
+    return session.host_key
 
 
 def print_demo(settings: Settings, password: str | None) -> None:
@@ -106,13 +156,19 @@ def print_demo(settings: Settings, password: str | None) -> None:
             f"Set a new password for the demo account with: onstream user passwd {DEMO_LOGIN}"
         )
         return
+    password, _, host_key = password.partition(" ")
     url = f"{settings.public_base_url}/api/2/{DEMO_LOGIN}/authverify"
     credentials = shlex.quote(f"{DEMO_LOGIN}:{password}")
+    base = f"{settings.public_base_url}/{DEMO_LOGIN}"
     print(
         "\nDemo account created\n"
         f"  login:    {DEMO_LOGIN}\n"
         f"  password: {password}\n\n"
         "Try it:\n"
-        f"  curl -u {credentials} {url}\n",
+        f"  curl -u {credentials} {url}\n\n"
+        "A demo meeting is open now. Enter it as its host:\n"
+        f"  {base}/host/{host_key}\n"
+        "and let others join at\n"
+        f"  {base}/{DEMO_MEETING}\n",
         flush=True,
     )

@@ -74,12 +74,3 @@ async def post_invitee(call: ApiCall) -> Reply:
     session = await sessions.get(call.conn, call.account, session_id)
     await service.change(context(call), session, user_id=user_id, role=role, send=send is not False)
     return Reply(message("Invitation was updated", id=user_id))
-
-
-async def delete_invitee(call: ApiCall) -> Reply:
-    """DELETE invitee: withdraw the invitation."""
-    session_id = call.params.integer("session_id", required=True, min=1)
-    user_id = call.params.integer("user_id", required=True, min=1)
-    session = await sessions.get(call.conn, call.account, session_id)
-    await service.remove(context(call), session, user_id=user_id)
-    return Reply(message("Invitee deleted", id=user_id))

@@ -107,10 +107,12 @@ async def change(
         await _mail(ctx, "invitation", session, user_id, row.token)
 
 
-async def remove(ctx: Context, session: Session, *, user_id: int) -> None:
-    """Withdraw an invitation; its personal link stops working."""
+async def remove(ctx: Context, session: Session, *, user_id: int) -> str:
+    """Withdraw an invitation; its personal link stops working. Returns the link's token,
+    so whoever entered the meeting room through it can be let out too."""
     row = await _invitation(ctx, session, user_id)
     await repository.delete_invitation(ctx.conn, row.id)
+    return str(row.token)
 
 
 async def apply_participants(ctx: Context, session: Session, entries: list[InviteeInput]) -> None:

@@ -13,6 +13,7 @@ and the application's services object are handed to it.
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Generic, TypeVar
 
@@ -32,6 +33,8 @@ from onstream.storage.connection import Database, transaction
 
 A = TypeVar("A")
 S = TypeVar("S")
+
+log = logging.getLogger("onstream")
 
 Authenticate = Callable[[str | None, str], Awaitable[A]]
 """(`Authorization` header, login the URL names) → the account, or raise `Unauthorized`."""
@@ -126,10 +129,7 @@ class ApiEndpoint(Generic[A, S]):
                 raise
         else:
             call, reply = await self._transact(handler, account, params, api_root, method)
-        for hook in call.after_commit:
-            done = hook()
-            if inspect.isawaitable(done):
-                await done
+        await _run_after_commit(call)
         return _respond(reply, fmt, api_root)
 
     async def _transact(
@@ -147,6 +147,18 @@ class ApiEndpoint(Generic[A, S]):
             )
             reply = await handler(call)
         return call, reply
+
+
+async def _run_after_commit(call: Call[Any, Any]) -> None:
+    """Run the call's after-commit work; a failure there is logged, never answered: the
+    change committed, and the client must hear that it did."""
+    for hook in call.after_commit:
+        try:
+            done = hook()
+            if inspect.isawaitable(done):
+                await done
+        except Exception:  # logged with its traceback for the operator
+            log.exception("after-commit work failed")
 
 
 def _respond(reply: Reply, fmt: Format, api_root: str) -> Response:

@@ -27,6 +27,8 @@ FIELDS = (
     "end_time_utc",
     "created_at",
     "updated_at",
+    "auto_record",
+    "host_link",
 )
 DEFAULT_FIELDS = (
     "id",
@@ -39,6 +41,11 @@ DEFAULT_FIELDS = (
     "session_link",
     "custom_data",
 )
+
+
+def host_link(base_url: str, owner: Account, session: Session) -> str:
+    """`{base_url}/{username}/host/{host_key}`: the owner's way into the room as moderator."""
+    return f"{base_url}/{owner.login}/host/{session.host_key}"
 
 
 def session_link(base_url: str, owner: Account, session: Session) -> str:
@@ -66,6 +73,8 @@ _GETTERS: dict[str, _Getter] = {
     "end_time_utc": lambda s, o, b: iso_utc(rules.end_utc(s.start_utc, s.duration)),
     "created_at": lambda s, o, b: iso_utc(s.created_at),
     "updated_at": lambda s, o, b: iso_utc(s.updated_at),
+    "auto_record": lambda s, o, b: bool(s.auto_record),
+    "host_link": lambda s, o, b: host_link(b, o, s),
 }
 assert tuple(_GETTERS) == FIELDS
 

@@ -25,6 +25,10 @@ class Session:
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
+    auto_record: bool
+    """Record the meeting room from its start (a moderator may also start recording)."""
+    host_key: str
+    """Secret of the owner's host link, which enters the room as moderator."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,3 +43,4 @@ class SessionInput:
     friendly_url: str | None = None
     custom_data: object = None
     """Raw `custom_data` input (list or object); None when not given."""
+    auto_record: bool | None = None

@@ -24,6 +24,7 @@ def session_input(params: Params) -> SessionInput:
         password=params.text("password", strip=False),
         friendly_url=params.text("friendly_url"),
         custom_data=params.raw("custom_data"),
+        auto_record=params.boolean("auto_record"),
     )
 
 

@@ -104,6 +104,8 @@ def _checked_values(
         values["friendly_url"] = rules.check_friendly_url(data.friendly_url)
     if data.custom_data is not None:
         values["custom_data"] = rules.parse_custom_data(data.custom_data)
+    if data.auto_record is not None:
+        values["auto_record"] = data.auto_record
     if data.timezone is not None:
         values["timezone"] = rules.check_timezone(data.timezone)
     elif current is None:

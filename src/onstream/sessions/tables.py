@@ -12,8 +12,11 @@ by every insert and delete in the same transaction; a deep page first adds up th
 skips fewer than 1,024 entries inside it. See sessions.repository.page.
 """
 
+import secrets
+
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -42,6 +45,9 @@ sessions = Table(
     Column("access_code", Integer, nullable=True),
     Column("custom_data", JSON, nullable=True),
     Column("sequence", Integer, nullable=False, server_default=text("0")),
+    Column("auto_record", Boolean, nullable=False, server_default=text("false")),
+    # The owner's host link; Python-side default, so every insert (bulk loads too) gets one.
+    Column("host_key", String(32), nullable=False, default=lambda: secrets.token_urlsafe(16)),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     Column("deleted_at", DateTime, nullable=True),

@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy import case, or_, select
 
+from onstream.files.documents import download_path
+from onstream.files.tables import files, files_in_sessions
 from onstream.invitees.tables import invitations
 from onstream.sessions.tables import sessions
 from onstream.storage.database import Connection
@@ -27,6 +29,7 @@ KEY_MAX = 64
 class Meeting:
     """What a join page shows of a session, with what it needs to show the time right."""
 
+    id: int
     topic: str
     start_utc: datetime
     duration: int
@@ -34,6 +37,9 @@ class Meeting:
     dst: bool
     """The owner's `dst` flag: a session's timezone code follows it (CONTRACT §7)."""
     password: str | None
+    auto_record: bool
+    sequence: int
+    owner_email: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +51,7 @@ class Invitation:
     last_name: str
     email: str
     role: int
+    token: str
 
     @property
     def name(self) -> str:
@@ -53,22 +60,29 @@ class Invitation:
 
 
 _MEETING_COLUMNS = (
+    sessions.c.id,
     sessions.c.topic,
     sessions.c.start_utc,
     sessions.c.duration,
     sessions.c.timezone,
     sessions.c.password,
+    sessions.c.auto_record,
+    sessions.c.sequence,
 )
 
 
 def _meeting(row: Any) -> Meeting:
     return Meeting(
+        id=row.id,
         topic=row.topic,
         start_utc=row.start_utc,
         duration=row.duration,
         timezone=row.timezone,
         dst=bool(row.dst),
         password=row.password,
+        auto_record=bool(row.auto_record),
+        sequence=int(row.sequence),
+        owner_email=row.owner_email,
     )
 
 
@@ -86,6 +100,7 @@ async def invitation_by_token(conn: Connection, *, username: str, token: str) ->
         select(
             *_MEETING_COLUMNS,
             owner.c.dst,
+            owner.c.email.label("owner_email"),
             invitations.c.role,
             invitee.c.first_name,
             invitee.c.last_name,
@@ -111,6 +126,7 @@ async def invitation_by_token(conn: Connection, *, username: str, token: str) ->
         last_name=row.last_name,
         email=row.email,
         role=int(row.role),
+        token=token,
     )
 
 
@@ -123,7 +139,7 @@ async def meeting_by_key(conn: Connection, *, username: str, key: str) -> Meetin
     if not key or len(key) > KEY_MAX:
         return None
     query = (
-        select(*_MEETING_COLUMNS, users.c.dst)
+        select(*_MEETING_COLUMNS, users.c.dst, users.c.email.label("owner_email"))
         .select_from(sessions)
         .join(users, users.c.id == sessions.c.owner_id)
         .where(
@@ -137,3 +153,58 @@ async def meeting_by_key(conn: Connection, *, username: str, key: str) -> Meetin
     )
     row = (await conn.execute(query)).first()
     return None if row is None else _meeting(row)
+
+
+async def meeting_by_host_key(conn: Connection, *, username: str, key: str) -> Meeting | None:
+    """The live session of `username` whose host link `/{username}/host/{key}` this is."""
+    if not key or len(key) > KEY_MAX:
+        return None
+    query = (
+        select(*_MEETING_COLUMNS, users.c.dst, users.c.email.label("owner_email"))
+        .select_from(sessions)
+        .join(users, users.c.id == sessions.c.owner_id)
+        .where(
+            users.c.login == username,
+            users.c.owner_id.is_(None),
+            sessions.c.deleted_at.is_(None),
+            sessions.c.host_key == key,
+        )
+    )
+    row = (await conn.execute(query)).first()
+    return None if row is None else _meeting(row)
+
+
+@dataclass(frozen=True, slots=True)
+class SharedFile:
+    """A file shared in a session (`file_in_session`), as the lobby and the room list it."""
+
+    description: str
+    link: str
+    auto_open: bool
+    content_type: str | None
+
+
+async def shared_files(conn: Connection, session_id: int) -> list[SharedFile]:
+    """The live files shared in a session, in the order they were shared."""
+    query = (
+        select(
+            files.c.file_link,
+            files.c.file_description,
+            files.c.media_key,
+            files.c.media_name,
+            files.c.media_type,
+            files_in_sessions.c.is_auto_opening,
+        )
+        .join(files, files.c.id == files_in_sessions.c.file_id)
+        .where(files_in_sessions.c.session_id == session_id, files.c.deleted_at.is_(None))
+        .order_by(files_in_sessions.c.id)
+    )
+    shared = []
+    for row in (await conn.execute(query)).all():
+        if row.media_key is not None and row.media_name is not None:
+            link = download_path(row.media_key, row.media_name)
+        else:
+            link = row.file_link or ""
+        name = row.file_description or row.media_name or link
+        shared.append(SharedFile(name, link, bool(row.is_auto_opening), row.media_type))
+    return shared

@@ -1,0 +1,341 @@
+"""Turn a VideoRoom recording (`.mjr` files) into one playable file: videos side by side,
+audio mixed, everyone on one timeline.
+
+Janus records each publisher's track into its own file,
+`videoroom-<room>-user-<participant>-<ts>-<audio|video|data>-<mid>.mjr`:
+
+1. `janus-pp-rec -j FILE` prints the header, `{"t": "a|v|d", "c": "opus|vp8|..",
+   "s": created_us, "u": first_packet_us}`, both wall-clock microseconds since the epoch.
+2. `janus-pp-rec FILE OUT` converts one track without re-encoding (about 0.1 s for ten seconds
+   of meeting); the converted file starts at the first written packet, header "u".
+3. ffmpeg draws one black canvas as long as the meeting, shifts every video by its first
+   packet's offset from the earliest one, scales it into its participant's tile (black before
+   they join and after they leave; a rejoin is one more segment in the same tile), delays each
+   audio track by the same offset and mixes them.
+
+The encode is the cost: VP8 at `-deadline realtime` takes about 0.5-0.7 s of CPU per second
+of a two-person meeting, so an hour of meeting keeps a core busy for most of an hour. Every
+tool runs as a child process with a timeout and is killed when it runs over or the caller is
+cancelled, so a stopped worker leaves no encoder behind.
+
+Errors::
+
+    CompositionFailed     a tool failed or ran over; the message ends with its last lines
+     ├── NothingRecorded  no audio or video track with a packet in it (retrying cannot help)
+     └── StillRecording   Janus is still writing the files (retry a little later)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import math
+import os
+import re
+import signal
+import subprocess
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+HEADER_TIMEOUT = 30.0
+CONVERT_TIMEOUT = 600.0
+"""janus-pp-rec converts an hour of video in well under a minute; ten minutes is a hang."""
+PROBE_TIMEOUT = 30.0
+ENCODE_TIMEOUT_BASE = 300.0
+ENCODE_TIMEOUT_PER_SECOND = 4.0
+"""The encode may take four times the meeting's length (plus five minutes) before it counts
+as hung: about 1x is usual on two cores, and a busy server may halve that."""
+WRITING_GRACE_SECONDS = 60.0
+"""A `.mjr.tmp` file untouched this long belongs to a Janus that died: it is used as it is
+(the packets in it are valid). A younger one is still being written."""
+ERROR_LINES = 12
+ENCODER_NICENESS = 10
+"""Encodes yield the CPU to the server's requests running in the same machine."""
+
+_NAME = re.compile(
+    r"-user-(?P<user>.+?)-(?P<ts>\d+)-(?P<kind>audio|video|data)-(?P<mid>\d+)\.mjr(\.tmp)?$"
+)
+_AUDIO_EXTENSIONS = {"opus": "opus", "g711": "wav", "pcmu": "wav", "pcma": "wav", "g722": "wav"}
+_KINDS = {"a": "audio", "v": "video"}
+
+
+class CompositionFailed(Exception):
+    """The recording could not be turned into a file; the message says which tool and why."""
+
+
+class NothingRecorded(CompositionFailed):
+    """The directory holds no audio or video track with media in it."""
+
+
+class StillRecording(CompositionFailed):
+    """Janus is still writing some of the files (`.mjr.tmp` changed in the last minute)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """How the output looks: tile size of one participant, frame rate, encoder threads."""
+
+    tile_width: int = 640
+    tile_height: int = 360
+    fps: int = 15
+    threads: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Track:
+    """One recorded track, from its header and its file name."""
+
+    mjr: Path
+    kind: str
+    """`audio` or `video`."""
+    codec: str
+    participant: str
+    """The tile it goes into: the Janus participant id, or what `people` maps it to."""
+    first_packet_us: int
+
+
+@dataclass(frozen=True, slots=True)
+class Converted:
+    """A track converted into a file ffmpeg reads, and how long it plays."""
+
+    track: Track
+    media: Path
+    duration: float
+
+
+@dataclass(frozen=True, slots=True)
+class Composition:
+    """The composed file and what it took."""
+
+    output: Path
+    duration: float
+    """Seconds, as ffprobe reads the output."""
+    meeting: float
+    """Seconds from anyone's first packet to anyone's last, from the recordings."""
+    participants: tuple[str, ...]
+    """Tiles in order of first appearance."""
+    convert_seconds: float
+    encode_seconds: float
+
+
+async def compose(
+    mjr_files: Sequence[Path],
+    output: Path,
+    *,
+    work_dir: Path,
+    layout: Layout | None = None,
+    people: Mapping[str, str] | None = None,
+) -> Composition:
+    """Compose the tracks into `output` (`.webm`: VP8 and Opus; `.mp4`: H.264 and AAC).
+
+    The converted tracks go into `work_dir`, which the caller creates and removes. `people`
+    maps Janus participant ids to one tile key each, so someone who rejoined under a new id
+    stays in one tile; unmapped ids get a tile of their own.
+    """
+    layout = layout or Layout()
+    tracks = await load_tracks(mjr_files, people=people)
+    started = time.monotonic()
+    converted = [c for c in [await convert(t, work_dir) for t in tracks] if c.duration > 0]
+    if not converted:
+        raise NothingRecorded("the recorded tracks hold no playable media")
+    convert_seconds = time.monotonic() - started
+    command, meeting = ffmpeg_command(converted, output, layout=layout)
+    started = time.monotonic()
+    await run_tool(command, seconds=ENCODE_TIMEOUT_BASE + ENCODE_TIMEOUT_PER_SECOND * meeting)
+    return Composition(
+        output=output,
+        duration=await probe_duration(output),
+        meeting=round(meeting, 3),
+        participants=_participants(c.track for c in converted),
+        convert_seconds=round(convert_seconds, 2),
+        encode_seconds=round(time.monotonic() - started, 2),
+    )
+
+
+def recorded_files(source_dir: Path, *, now: float | None = None) -> list[Path]:
+    """The track files of a room's recording directory, sorted.
+
+    `StillRecording` while Janus is writing (a `.mjr.tmp` changed in the last minute);
+    `CompositionFailed` when the directory is not there (not mounted on this machine?).
+    """
+    if not source_dir.is_dir():
+        raise CompositionFailed(f"the recording directory {source_dir} does not exist")
+    now = time.time() if now is None else now
+    partial = sorted(source_dir.glob("*.mjr.tmp"))
+    if any(now - p.stat().st_mtime < WRITING_GRACE_SECONDS for p in partial):
+        raise StillRecording(f"Janus is still writing the recording in {source_dir}")
+    return sorted([*source_dir.glob("*.mjr"), *partial])
+
+
+async def load_tracks(
+    mjr_files: Sequence[Path], *, people: Mapping[str, str] | None = None
+) -> list[Track]:
+    """The audio and video tracks that hold at least one packet; data channels are skipped."""
+    tracks = [t for t in [await _track(f, people or {}) for f in sorted(mjr_files)] if t]
+    if not tracks:
+        raise NothingRecorded("no audio or video was recorded")
+    return tracks
+
+
+async def _track(mjr: Path, people: Mapping[str, str]) -> Track | None:
+    header = await read_header(mjr)
+    kind = _KINDS.get(str(header.get("t")))
+    if kind is None or "u" not in header:  # a data channel, or no packet was ever written
+        return None
+    match = _NAME.search(mjr.name)
+    participant = match.group("user") if match else mjr.name.split(".", 1)[0]
+    return Track(
+        mjr=mjr,
+        kind=kind,
+        codec=str(header.get("c")),
+        participant=people.get(participant, participant),
+        first_packet_us=int(str(header["u"])),
+    )
+
+
+async def read_header(mjr: Path) -> dict[str, object]:
+    """The JSON header of one `.mjr` file."""
+    try:
+        out = await run_tool(["janus-pp-rec", "-j", str(mjr)], seconds=HEADER_TIMEOUT)
+        header = json.loads(out.strip().splitlines()[-1])
+    except (CompositionFailed, ValueError, IndexError) as exc:
+        raise CompositionFailed(f"{mjr.name} is not a readable Janus recording: {exc}") from exc
+    if not isinstance(header, dict):
+        raise CompositionFailed(f"{mjr.name} is not a readable Janus recording")
+    return header
+
+
+async def convert(track: Track, out_dir: Path) -> Converted:
+    """Convert one track without re-encoding it, and measure it."""
+    extension = _AUDIO_EXTENSIONS.get(track.codec, "mka") if track.kind == "audio" else "mkv"
+    media = out_dir / f"{track.mjr.name.split('.', 1)[0]}.{extension}"
+    # -d 3: warnings and errors only (janus-pp-rec logs to stdout); -o: no colour codes
+    argv = ["janus-pp-rec", "-d", "3", "-o", str(track.mjr), str(media)]
+    await run_tool(argv, seconds=CONVERT_TIMEOUT)
+    return Converted(track=track, media=media, duration=await probe_duration(media))
+
+
+async def probe_duration(path: Path) -> float:
+    """A media file's duration in seconds, as ffprobe reads its container (0 if unknown)."""
+    argv = ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0"]
+    out = (await run_tool([*argv, str(path)], seconds=PROBE_TIMEOUT)).strip()
+    try:
+        return float(out) if out and out != "N/A" else 0.0
+    except ValueError as exc:
+        raise CompositionFailed(f"ffprobe gave {out!r} as the duration of {path.name}") from exc
+
+
+def ffmpeg_command(
+    converted: Sequence[Converted], output: Path, *, layout: Layout
+) -> tuple[list[str], float]:
+    """The ffmpeg command line that composes the tracks, and the meeting's length in seconds."""
+    start = min(c.track.first_packet_us for c in converted)
+    total = max((c.track.first_packet_us - start) / 1e6 + c.duration for c in converted)
+    with_video = _participants(c.track for c in converted if c.track.kind == "video")
+    columns, rows = grid(max(1, len(with_video)))
+    width, height = columns * layout.tile_width, rows * layout.tile_height
+    inputs: list[str] = []
+    chains = [f"color=c=black:s={width}x{height}:r={layout.fps}:d={total:.3f}[canvas]"]
+    canvas, mixed = "canvas", []
+    for i, item in enumerate(converted):
+        offset = (item.track.first_packet_us - start) / 1e6
+        if item.track.kind == "video":
+            inputs += ["-reinit_filter", "0"]  # keep the graph when the resolution changes
+            tile = with_video.index(item.track.participant)
+            chains += _video_chain(i, offset, tile, columns, layout, canvas)
+            canvas = f"canvas{i}"
+        else:
+            chains.append(f"[{i}:a]aresample=48000,adelay={round(offset * 1000)}:all=1[a{i}]")
+            mixed.append(f"[a{i}]")
+        inputs += ["-i", str(item.media)]
+    chains.append(f"[{canvas}]format=yuv420p[vout]")
+    maps = ["-map", "[vout]"]
+    if mixed:
+        amix = f"amix=inputs={len(mixed)}:duration=longest:normalize=0"
+        chains.append(f"{''.join(mixed)}{amix}[aout]")
+        maps += ["-map", "[aout]"]
+    command = ["ffmpeg", "-hide_banner", "-nostdin", "-y", "-loglevel", "error", *inputs]
+    command += ["-filter_complex", ";".join(chains), *maps, "-t", f"{total:.3f}"]
+    command += [*encoder_args(output, threads=layout.threads), str(output)]
+    return command, total
+
+
+def _video_chain(
+    index: int, offset: float, tile: int, columns: int, layout: Layout, canvas: str
+) -> list[str]:
+    """Shift one video to its offset, fit it into its tile, and lay it over the canvas."""
+    w, h = layout.tile_width, layout.tile_height
+    x, y = (tile % columns) * w, (tile // columns) * h
+    return [
+        f"[{index}:v]setpts=PTS-STARTPTS+{offset:.3f}/TB,"
+        f"scale={w}:{h}:force_original_aspect_ratio=decrease,"
+        f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1[v{index}]",
+        f"[{canvas}][v{index}]overlay=x={x}:y={y}:eof_action=pass:repeatlast=0[canvas{index}]",
+    ]
+
+
+def grid(tiles: int) -> tuple[int, int]:
+    """Columns and rows for this many tiles: one row up to three, then a near-square grid."""
+    columns = tiles if tiles <= 3 else math.ceil(math.sqrt(tiles))
+    return columns, math.ceil(tiles / columns)
+
+
+def encoder_args(output: Path, *, threads: int) -> list[str]:
+    """Codec options by the output's suffix: `.mp4` H.264/AAC, anything else VP8/Opus."""
+    if output.suffix == ".mp4":
+        video = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "28", "-pix_fmt", "yuv420p"]
+        audio = ["-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart"]
+    else:
+        video = ["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "1M"]
+        audio = ["-c:a", "libopus", "-b:a", "64k"]
+    return [*video, *audio, "-threads", str(threads)]
+
+
+def _participants(tracks: Iterable[Track]) -> tuple[str, ...]:
+    """Participants in order of their first packet."""
+    ordered = sorted(tracks, key=lambda t: t.first_packet_us)
+    return tuple(dict.fromkeys(t.participant for t in ordered))
+
+
+async def run_tool(argv: Sequence[str], *, seconds: float) -> str:
+    """Run a tool and return its standard output; `CompositionFailed` with its last lines
+    when it fails or runs over `seconds`. The child is killed on timeout and when the
+    caller is cancelled."""
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+    except OSError as exc:
+        raise CompositionFailed(f"{argv[0]} could not be started: {exc}") from exc
+    with contextlib.suppress(OSError):  # it may have exited already
+        os.setpriority(os.PRIO_PROCESS, process.pid, ENCODER_NICENESS)
+    try:
+        stdout, stderr = await asyncio.wait_for(process.communicate(), seconds)
+    except TimeoutError as exc:
+        message = f"{argv[0]} ran longer than {seconds:.0f} s and was stopped"
+        raise CompositionFailed(message) from exc
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    if process.returncode != 0:
+        raise CompositionFailed(_failure(argv[0], process.returncode, stderr or stdout))
+    return stdout.decode("utf-8", "replace")
+
+
+def _failure(tool: str, returncode: int | None, output: bytes) -> str:
+    if returncode is not None and returncode < 0:
+        try:
+            how = f"was killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            how = f"was killed by signal {-returncode}"
+    else:
+        how = f"exited with status {returncode}"
+    lines = output.decode("utf-8", "replace").strip().splitlines()[-ERROR_LINES:]
+    return f"{tool} {how}" + (":\n" + "\n".join(lines) if lines else " and said nothing")

@@ -1,0 +1,153 @@
+"""The media side of the rooms: Janus VideoRoom (audio, video) and TextRoom (chat).
+
+One `JanusAdmin` per Janus server keeps a session with both plugins and reconnects when
+Janus restarts. A room exists in Janus exactly while people may be in it: created when the
+first person is let in (idempotently: a room that exists already is fine), destroyed when
+the meeting ends. Every call that fails to reach Janus raises `MeetingUnavailable`, which
+the pages turn into "the meeting service is unavailable"; the API never depends on Janus.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable
+from pathlib import Path
+from typing import TypeVar
+
+from onstream.config import Settings
+from onstream.errors import DomainError
+from onstream.janus.client import JanusAdmin, JanusError
+from onstream.janus.process import JanusUnavailable
+from onstream.services import RoomHandle
+
+log = logging.getLogger("onstream.meetings")
+
+T = TypeVar("T")
+PUBLISHERS = 16
+"""Most publishers a room accepts (Janus refuses a join beyond it)."""
+
+
+class MeetingUnavailable(DomainError):
+    """No meeting service is configured, or Janus did not answer."""
+
+
+class JanusRooms:
+    """The rooms on the configured Janus servers (`ONSTREAM_JANUS_URLS`)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.servers = settings.janus_servers
+        public = [u.strip() for u in (settings.janus_public_urls or "").split(",") if u.strip()]
+        self._public = dict(zip(self.servers, public, strict=False))
+        self._admin_key = settings.janus_admin_key or ""
+        self._admins: dict[str, JanusAdmin] = {}
+        self.recordings_root = settings.recordings_root
+        self.ice_servers = ice_servers(settings.ice_servers)
+
+    @property
+    def available(self) -> bool:
+        """Whether any Janus server is configured."""
+        return bool(self.servers)
+
+    def public_url(self, server: str, relay_path: str) -> str:
+        """What a browser uses to reach `server`: its public URL, else our relay path."""
+        return self._public.get(server) or relay_path
+
+    def relay_target(self, index: int) -> str | None:
+        """The Janus server behind `/janus/{index}`, when browsers are relayed to it."""
+        if 0 <= index < len(self.servers) and self.servers[index] not in self._public:
+            return self.servers[index]
+        return None
+
+    async def open(
+        self, room: RoomHandle, *, record: bool, rec_dir: Path, description: str
+    ) -> None:
+        """Create the room's VideoRoom and TextRoom unless they exist."""
+        admin = self._admin(room.server)
+        await asyncio.to_thread(rec_dir.mkdir, parents=True, exist_ok=True)
+        await self._call(
+            admin.create_room(
+                room.janus_room,
+                secret=room.secret,
+                allowed=[],
+                publishers=PUBLISHERS,
+                record=record,
+                rec_dir=rec_dir,
+                description=description[:100],
+            )
+        )
+        await self._call(admin.create_textroom(room.janus_room, secret=room.secret, allowed=[]))
+
+    async def allow(self, room: RoomHandle, token: str) -> None:
+        """Let one join with this token, in both the video and the chat room."""
+        admin = self._admin(room.server)
+        await self._call(admin.allowed(room.janus_room, room.secret, "add", [token]))
+        await self._call(admin.textroom_allowed(room.janus_room, room.secret, "add", [token]))
+
+    async def mute(self, room: RoomHandle, participant: int, *, mid: str, mute: bool) -> None:
+        """Mute (or unmute) one stream of a publisher for everybody."""
+        admin = self._admin(room.server)
+        await self._call(admin.moderate(room.janus_room, room.secret, participant, mid, mute))
+
+    async def set_recording(self, room: RoomHandle, *, on: bool) -> None:
+        """Start or stop recording the room's publishers."""
+        admin = self._admin(room.server)
+        await self._call(admin.enable_recording(room.janus_room, room.secret, on))
+
+    async def close(self, room: RoomHandle) -> None:
+        """Destroy both rooms; everybody in them is disconnected at once."""
+        if room.server not in self.servers:
+            return
+        admin = self._admin(room.server)
+        await self._call(admin.destroy_room(room.janus_room, room.secret))
+        await self._call(admin.destroy_textroom(room.janus_room, room.secret))
+
+    async def eject(self, room: RoomHandle, *, participants: list[int], tokens: list[str]) -> None:
+        """Refuse these tokens from now on and put these participants out."""
+        if room.server not in self.servers:
+            return
+        admin = self._admin(room.server)
+        if tokens:
+            await self._call(admin.allowed(room.janus_room, room.secret, "remove", tokens))
+            await self._call(admin.textroom_allowed(room.janus_room, room.secret, "remove", tokens))
+        for participant in participants:
+            with contextlib.suppress(MeetingUnavailable):  # not in the room: nothing to do
+                await self._call(admin.kick(room.janus_room, room.secret, participant))
+            with contextlib.suppress(MeetingUnavailable):
+                await self._call(
+                    admin.textroom_kick(room.janus_room, room.secret, str(participant))
+                )
+
+    async def aclose(self) -> None:
+        """Close the Janus sessions (the server's shutdown)."""
+        for admin in self._admins.values():
+            await admin.close()
+        self._admins.clear()
+
+    def _admin(self, server: str) -> JanusAdmin:
+        if server not in self.servers:
+            raise MeetingUnavailable("The meeting service is not available right now.")
+        admin = self._admins.get(server)
+        if admin is None:
+            admin = self._admins[server] = JanusAdmin(server, admin_key=self._admin_key)
+        return admin
+
+    async def _call(self, call: Awaitable[T]) -> T:
+        try:
+            return await call
+        except (JanusError, JanusUnavailable, OSError) as exc:
+            log.warning("meeting service call failed: %s", exc)
+            raise MeetingUnavailable("The meeting service is not available right now.") from exc
+
+
+def ice_servers(raw: str | None) -> list[dict[str, object]]:
+    """`ONSTREAM_ICE_SERVERS` as RTCIceServer objects: a JSON list, or comma-separated URLs."""
+    if not raw or not raw.strip():
+        return []
+    text = raw.strip()
+    if text.startswith("["):
+        parsed = json.loads(text)
+        return [dict(entry) for entry in parsed if isinstance(entry, dict)]
+    return [{"urls": url.strip()} for url in text.split(",") if url.strip()]

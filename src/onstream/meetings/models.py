@@ -1,0 +1,64 @@
+"""Rooms and admissions as the service sees them."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from onstream.services import RoomHandle
+
+
+class Phase(enum.Enum):
+    """Where a session's meeting stands for someone who wants to enter."""
+
+    EARLY = "early"
+    """Before the room opens (`room_opens_minutes` before the start)."""
+    OPEN = "open"
+    ENDED = "ended"
+    """A moderator ended it, or its end plus the grace period passed, or it was deleted."""
+
+
+@dataclass(frozen=True, slots=True)
+class Room:
+    """One row of `rooms`: the session's media room on one Janus server."""
+
+    id: int
+    session_id: int
+    server: str
+    janus_room: int
+    secret: str
+    recording: bool
+    recorded: bool
+    opened_at: datetime
+    ended_at: datetime | None
+    end_reason: str | None
+
+    @property
+    def handle(self) -> RoomHandle:
+        """What the media server needs to act on this room."""
+        return RoomHandle(server=self.server, janus_room=self.janus_room, secret=self.secret)
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """One person let into a session's room, and the session as their pages need it."""
+
+    id: int
+    session_id: int
+    secret: str
+    participant: int
+    """The id this person has in the Janus room (chosen by us, so a moderator's "remove"
+    can revoke exactly this admission)."""
+    role: int
+    name: str
+    source: str
+    revoked: bool
+    owner_login: str
+    topic: str
+    start_utc: datetime
+    duration: int
+    timezone: str
+    dst: bool
+    auto_record: bool
+    session_deleted: bool

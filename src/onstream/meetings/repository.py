@@ -1,0 +1,173 @@
+"""Queries on rooms, admissions and room tokens. Functions take a connection, never commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+
+from onstream.meetings.models import Admission, Room
+from onstream.meetings.tables import admissions, room_tokens, rooms
+from onstream.sessions.tables import sessions
+from onstream.storage.database import Connection
+from onstream.storage.upsert import insert_or_ignore
+from onstream.users.tables import users
+
+_ROOM_COLUMNS = tuple(rooms.c[name] for name in Room.__slots__)
+
+
+async def room_of(conn: Connection, session_id: int) -> Room | None:
+    """The session's room, if it was ever opened."""
+    row = (
+        await conn.execute(select(*_ROOM_COLUMNS).where(rooms.c.session_id == session_id))
+    ).first()
+    return Room(*row) if row else None
+
+
+async def insert_room_unless_present(conn: Connection, values: dict[str, Any]) -> None:
+    """Create the session's room row; a concurrent creator's row wins (one room per session)."""
+    await insert_or_ignore(conn, rooms, values, conflict=("session_id",))
+
+
+async def update_room(conn: Connection, room_id: int, values: dict[str, Any]) -> None:
+    """Set these columns of one room."""
+    await conn.execute(update(rooms).where(rooms.c.id == room_id).values(**values))
+
+
+async def rooms_due_to_close(conn: Connection, *, now: datetime, grace_minutes: int) -> list[Room]:
+    """Open rooms whose session was deleted or ended more than the grace period ago."""
+    query = (
+        select(*_ROOM_COLUMNS, sessions.c.start_utc, sessions.c.duration, sessions.c.deleted_at)
+        .join(sessions, sessions.c.id == rooms.c.session_id)
+        .where(rooms.c.ended_at.is_(None))
+    )
+    due = []
+    for row in (await conn.execute(query)).all():
+        room = Room(*row[: len(_ROOM_COLUMNS)])
+        start, duration, deleted_at = row[len(_ROOM_COLUMNS) :]
+        end = start.timestamp() + (duration + grace_minutes) * 60
+        if deleted_at is not None or end <= now.timestamp():
+            due.append(room)
+    return due
+
+
+async def insert_admission(conn: Connection, values: dict[str, Any]) -> int:
+    """Let one person in; returns the admission's id."""
+    result = await conn.execute(insert(admissions).values(**values).returning(admissions.c.id))
+    return int(result.scalar_one())
+
+
+_ADMISSION_QUERY = (
+    select(
+        admissions.c.id,
+        admissions.c.session_id,
+        admissions.c.secret,
+        admissions.c.participant,
+        admissions.c.role,
+        admissions.c.name,
+        admissions.c.source,
+        admissions.c.revoked_at,
+        users.c.login,
+        sessions.c.topic,
+        sessions.c.start_utc,
+        sessions.c.duration,
+        sessions.c.timezone,
+        users.c.dst,
+        sessions.c.auto_record,
+        sessions.c.deleted_at,
+    )
+    .join(sessions, sessions.c.id == admissions.c.session_id)
+    .join(users, users.c.id == sessions.c.owner_id)
+)
+
+
+def _admission(row: Any) -> Admission:
+    return Admission(
+        id=row.id,
+        session_id=row.session_id,
+        secret=row.secret,
+        participant=int(row.participant),
+        role=int(row.role),
+        name=row.name,
+        source=row.source,
+        revoked=row.revoked_at is not None,
+        owner_login=row.login,
+        topic=row.topic,
+        start_utc=row.start_utc,
+        duration=row.duration,
+        timezone=row.timezone,
+        dst=bool(row.dst),
+        auto_record=bool(row.auto_record),
+        session_deleted=row.deleted_at is not None,
+    )
+
+
+async def admission_by_secret(conn: Connection, *, login: str, secret: str) -> Admission | None:
+    """The admission behind `/{login}/room/{secret}`; the login must own the session."""
+    query = _ADMISSION_QUERY.where(admissions.c.secret == secret, users.c.login == login)
+    row = (await conn.execute(query)).first()
+    return _admission(row) if row else None
+
+
+async def admission_by_participant(
+    conn: Connection, *, session_id: int, participant: int
+) -> Admission | None:
+    """The admission of the person with this Janus id in the session's room."""
+    query = _ADMISSION_QUERY.where(
+        admissions.c.session_id == session_id, admissions.c.participant == participant
+    )
+    row = (await conn.execute(query)).first()
+    return _admission(row) if row else None
+
+
+async def revoke(conn: Connection, *, now: datetime, **where: Any) -> list[tuple[int, int]]:
+    """Revoke the live admissions matching `where` (column = value); returns their
+    (admission id, participant) pairs."""
+    conditions = [admissions.c[name] == value for name, value in where.items()]
+    query = select(admissions.c.id, admissions.c.participant).where(
+        admissions.c.revoked_at.is_(None), *conditions
+    )
+    found = [(int(r.id), int(r.participant)) for r in (await conn.execute(query)).all()]
+    if found:
+        await conn.execute(
+            update(admissions)
+            .where(admissions.c.id.in_([admission_id for admission_id, _ in found]))
+            .values(revoked_at=now)
+        )
+    return found
+
+
+async def insert_token(
+    conn: Connection, *, token: str, admission_id: int, expires_at: datetime
+) -> None:
+    """Remember a Janus token minted for one join of one admission."""
+    await conn.execute(
+        insert(room_tokens).values(token=token, admission_id=admission_id, expires_at=expires_at)
+    )
+
+
+async def take_tokens(
+    conn: Connection, *, admission_ids: list[int] | None = None, expired_by: datetime | None = None
+) -> list[tuple[int, str]]:
+    """Delete the tokens of these admissions, or those expired by a time; returns
+    (session id, token) pairs, for removing them from the rooms' allowed lists."""
+    query = select(room_tokens.c.id, room_tokens.c.token, admissions.c.session_id).join(
+        admissions, admissions.c.id == room_tokens.c.admission_id
+    )
+    if admission_ids is not None:
+        query = query.where(room_tokens.c.admission_id.in_(admission_ids))
+    if expired_by is not None:
+        query = query.where(room_tokens.c.expires_at <= expired_by)
+    rows = (await conn.execute(query)).all()
+    if rows:
+        await conn.execute(delete(room_tokens).where(room_tokens.c.id.in_([r.id for r in rows])))
+    return [(int(r.session_id), r.token) for r in rows]
+
+
+async def admitted(conn: Connection, session_id: int) -> list[Admission]:
+    """The session's live admissions, first let in first."""
+    query = _ADMISSION_QUERY.where(
+        admissions.c.session_id == session_id, admissions.c.revoked_at.is_(None)
+    ).order_by(admissions.c.id)
+    return [_admission(row) for row in (await conn.execute(query)).all()]

@@ -1,0 +1,89 @@
+"""Closes rooms whose time is up and takes back Janus tokens nobody used.
+
+Runs inside `onstream serve` beside the mail worker (any number of processes may run it:
+closing a room and taking tokens are idempotent). Every `interval` seconds it ends the rooms
+of deleted sessions and of sessions whose end plus the grace period passed (queuing their
+recording), and removes expired tokens from the rooms' allowed lists, so a token minted for
+one join cannot be used for another later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from onstream.clock import utcnow
+from onstream.config import Settings
+from onstream.meetings import repository, service
+from onstream.meetings.engine import JanusRooms, MeetingUnavailable
+from onstream.storage.database import Database, transaction
+
+log = logging.getLogger("onstream.meetings")
+
+INTERVAL_SECONDS = 5.0
+
+
+class RoomSweeper:
+    """The periodic clean-up of rooms and tokens; `stop()` ends `run()`."""
+
+    def __init__(
+        self,
+        *,
+        database: Database,
+        rooms: JanusRooms,
+        settings: Settings,
+        interval: float = INTERVAL_SECONDS,
+    ) -> None:
+        self._database = database
+        self._rooms = rooms
+        self._settings = settings
+        self._interval = interval
+        self._stopped = asyncio.Event()
+
+    def stop(self) -> None:
+        """Finish the current round and return from `run()`."""
+        self._stopped.set()
+
+    async def run(self) -> None:
+        """Sweep until stopped; a failed round is logged and the next one tries again."""
+        while not self._stopped.is_set():
+            try:
+                await self.sweep()
+            except Exception:  # the loop must outlive any one bad round
+                log.exception("room sweep failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopped.wait(), self._interval)
+
+    async def sweep(self) -> None:
+        """One round: close what is due, take back expired tokens."""
+        now = utcnow()
+        async with transaction(self._database, write=True) as conn:
+            due = await repository.rooms_due_to_close(
+                conn, now=now, grace_minutes=self._settings.room_grace_minutes
+            )
+            ejections = []
+            for room in due:
+                ejection = await service.end_room(
+                    conn,
+                    session_id=room.session_id,
+                    reason="schedule",
+                    now=now,
+                    recordings_root=self._rooms.recordings_root,
+                )
+                if ejection is not None:
+                    ejections.append(ejection)
+            expired = await repository.take_tokens(conn, expired_by=now)
+            handles = {}
+            for session_id in {s for s, _ in expired}:
+                found = await repository.room_of(conn, session_id)
+                if found is not None:
+                    handles[session_id] = found.handle
+        for ejection in ejections:
+            with contextlib.suppress(MeetingUnavailable):
+                await self._rooms.close(ejection.room)
+        for session_id, token in expired:
+            handle = handles.get(session_id)
+            if handle is not None:
+                with contextlib.suppress(MeetingUnavailable):
+                    await self._rooms.eject(handle, participants=[], tokens=[token])

@@ -1,0 +1,442 @@
+"""The lobby and the meeting room behind the links the API hands out.
+
+- `/{username}/go/{token}`: an invitee's lobby; POST lets them in with their invitation's
+  role, asking for nothing (the token is their credential).
+- `/{username}/{key}`: the session's public lobby; POST checks a name and the passcode and
+  lets the visitor in as a participant.
+- `/{username}/host/{host_key}`: the owner's lobby (the `host_link` of GET session); POST
+  lets them in as moderator.
+- `/{username}/room/{secret}`: the room of one admission. Each render mints a short-lived
+  Janus token for this one person and joins Janus with it; Janus itself refuses anybody
+  else. `.../people` lists who was let in (names and roles), `.../moderate` takes a
+  moderator's mute, remove, record and end.
+
+Letting in happens only while the room is open; before, the lobby counts down, after, it
+says the meeting ended. A POST admits and redirects (303), so a reload never admits twice.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC
+
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from onstream.clock import utcnow
+from onstream.config import Settings
+from onstream.errors import DomainError
+from onstream.invitees.service import ROLE_NAMES
+from onstream.mail.calendar import calendar_part, event_uid
+from onstream.meetings import repository as rooms_repository
+from onstream.meetings import rules, service
+from onstream.meetings.engine import JanusRooms, MeetingUnavailable
+from onstream.meetings.models import Admission, Phase, Room
+from onstream.storage.database import Database, transaction
+from onstream.web import gates, queries
+from onstream.web.forms import read_form
+from onstream.web.pages import meeting_context, not_found
+from onstream.web.rendering import content_security_policy, render
+
+JOIN_WORDING = gates.Wording(
+    missing="Please enter the session's passcode.",
+    wrong="That passcode is not right. Check your invitation and try again.",
+    no_name="Please enter your name, so the others know who joined.",
+    name_label="Your name",
+)
+TOO_LARGE = "The form was too large. Please fill it in again."
+ROOM_CSP_EXTRA = {
+    "script-src": "'self'",
+    "connect-src": "'self'",
+    "media-src": "'self' blob: mediastream:",
+    "img-src": "'self' data: blob:",
+    "frame-src": "'self' https:",
+}
+LOBBY_CSP = content_security_policy(
+    extra={"script-src": "'self'", "media-src": "'self' blob: mediastream:"}
+)
+MODERATOR_ACTIONS = frozenset({"mute", "unmute", "remove", "end", "record"})
+MIDS = {"audio": "0", "video": "1"}
+"""The m-lines of a publisher of our room page: audio first, then video."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """How a visitor came to the lobby: which session, as whom, through which link."""
+
+    meeting: queries.Meeting
+    kind: str
+    """"invitation", "public" or "host"."""
+    role: int
+    name: str
+    email: str
+    invitation_token: str | None = None
+
+
+class MeetingPages:
+    """The lobby, room and moderation handlers, sharing the database and the rooms."""
+
+    def __init__(self, *, database: Database, settings: Settings, rooms: JanusRooms) -> None:
+        self.database = database
+        self.settings = settings
+        self.rooms = rooms
+
+    # --- lobbies -------------------------------------------------------------------------
+
+    async def personal(self, request: Request) -> Response:
+        """An invitee's lobby; POST enters with the invitation's role."""
+        async with transaction(self.database, write=False) as conn:
+            invitation = await queries.invitation_by_token(
+                conn, username=request.path_params["username"], token=request.path_params["token"]
+            )
+        if invitation is None:
+            return not_found()
+        entry = Entry(
+            meeting=invitation.meeting,
+            kind="invitation",
+            role=invitation.role,
+            name=invitation.name,
+            email=invitation.email,
+            invitation_token=invitation.token,
+        )
+        if request.method == "POST":
+            return await self._enter(request, entry)
+        return await self._lobby(request, entry)
+
+    async def public(self, request: Request) -> Response:
+        """The session's public lobby; POST checks name and passcode, enters as participant."""
+        async with transaction(self.database, write=False) as conn:
+            meeting = await queries.meeting_by_key(
+                conn, username=request.path_params["username"], key=request.path_params["key"]
+            )
+        if meeting is None:
+            return not_found()
+        entry = Entry(meeting, "public", rules.PARTICIPANT, "", "")
+        if request.method != "POST":
+            return await self._lobby(request, entry)
+        form = await read_form(request)
+        if form is None:
+            return await self._lobby(request, entry, errors=[TOO_LARGE], status=413)
+        name = form.get("name", "").strip()
+        status, errors = gates.check(
+            secret=meeting.password,
+            given=form.get("passcode"),
+            name=name,
+            name_required=True,
+            wording=JOIN_WORDING,
+        )
+        entry = Entry(meeting, "public", rules.PARTICIPANT, name[: gates.NAME_MAX], "")
+        if errors:
+            return await self._lobby(request, entry, errors=errors, status=status)
+        return await self._enter(request, entry)
+
+    async def host(self, request: Request) -> Response:
+        """The owner's lobby; POST enters as moderator."""
+        async with transaction(self.database, write=False) as conn:
+            meeting = await queries.meeting_by_host_key(
+                conn, username=request.path_params["username"], key=request.path_params["key"]
+            )
+        if meeting is None:
+            return not_found()
+        entry = Entry(meeting, "host", rules.MODERATOR, "Host", meeting.owner_email)
+        if request.method == "POST":
+            return await self._enter(request, entry)
+        return await self._lobby(request, entry)
+
+    async def calendar(self, request: Request) -> Response:
+        """The session as an `.ics` event for the lobby's "add to calendar" link."""
+        async with transaction(self.database, write=False) as conn:
+            invitation = await queries.invitation_by_token(
+                conn, username=request.path_params["username"], token=request.path_params["token"]
+            )
+        if invitation is None:
+            return not_found()
+        meeting = invitation.meeting
+        link = str(request.url).removesuffix("/calendar.ics")
+        body = calendar_part(
+            method="PUBLISH",
+            uid=event_uid(meeting.id, _host(self.settings)),
+            sequence=meeting.sequence,
+            summary=meeting.topic,
+            start_utc=meeting.start_utc,
+            duration_minutes=meeting.duration,
+            url=link,
+            description=f"Join: {link}",
+            organizer_email=meeting.owner_email,
+            attendee_email=invitation.email,
+            stamp=utcnow(),
+        )
+        headers = {"content-disposition": 'attachment; filename="meeting.ics"'}
+        return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)
+
+    async def _lobby(
+        self, request: Request, entry: Entry, *, errors: list[str] | None = None, status: int = 200
+    ) -> Response:
+        meeting = entry.meeting
+        phase = self._phase(meeting, ended=await self._ended(meeting.id))
+        async with transaction(self.database, write=False) as conn:
+            files = await queries.shared_files(conn, meeting.id)
+        opens = rules.opens_at(meeting.start_utc, opens_minutes=self.settings.room_opens_minutes)
+        context = {
+            **meeting_context(meeting),
+            "kind": entry.kind,
+            "name": entry.name,
+            "role": ROLE_NAMES.get(entry.role, "participant"),
+            "asks_passcode": entry.kind == "public" and meeting.password is not None,
+            "errors": errors or [],
+            "phase": phase.value,
+            "start_iso": meeting.start_utc.replace(tzinfo=UTC).isoformat(),
+            "opens_iso": opens.replace(tzinfo=UTC).isoformat(),
+            "files": files,
+            "calendar_link": f"{request.url.path}/calendar.ics"
+            if entry.kind == "invitation"
+            else None,
+            "available": self.rooms.available,
+            "opens_minutes": self.settings.room_opens_minutes,
+        }
+        return render("lobby.html", context, status=status, csp=LOBBY_CSP)
+
+    async def _enter(self, request: Request, entry: Entry) -> Response:
+        meeting = entry.meeting
+        phase = self._phase(meeting, ended=await self._ended(meeting.id))
+        if phase is not Phase.OPEN:
+            message = (
+                "The meeting room is not open yet."
+                if phase is Phase.EARLY
+                else "This meeting has ended."
+            )
+            return await self._lobby(request, entry, errors=[message], status=409)
+        if not self.rooms.available:
+            return await self._lobby(
+                request, entry, errors=["The meeting service is unavailable."], status=503
+            )
+        async with transaction(self.database, write=True) as conn:
+            secret = await service.admit(
+                conn,
+                session_id=meeting.id,
+                role=entry.role,
+                name=entry.name,
+                source=entry.kind,
+                invitation_token=entry.invitation_token,
+                now=utcnow(),
+            )
+        login = request.path_params["username"]
+        return RedirectResponse(f"/{login}/room/{secret}", status_code=303)
+
+    # --- the room ------------------------------------------------------------------------
+
+    async def room(self, request: Request) -> Response:
+        """The room page of one admission, with a fresh Janus token for this join."""
+        admission = await self._admission(request)
+        if admission is None:
+            return render("left.html", {"reason": "removed"}, status=404)
+        if admission.session_deleted:
+            return render("left.html", {"reason": "ended"}, status=410)
+        try:
+            room, token = await self._join(admission)
+        except MeetingUnavailable:
+            return render("left.html", {"reason": "unavailable"}, status=503)
+        if room is None:
+            return render("left.html", {"reason": "ended"}, status=410)
+        login = request.path_params["username"]
+        base = f"/{login}/room/{admission.secret}"
+        async with transaction(self.database, write=False) as conn:
+            files = await queries.shared_files(conn, admission.session_id)
+        config = {
+            "janus": self.rooms.public_url(
+                room.server, f"/janus/{self.rooms.servers.index(room.server)}"
+            ),
+            "room": room.janus_room,
+            "participant": admission.participant,
+            "token": token,
+            "name": admission.name,
+            "role": ROLE_NAMES[admission.role],
+            "publish": admission.role in rules.PUBLISHING_ROLES,
+            "moderator": admission.role == rules.MODERATOR,
+            "recording": room.recording,
+            "iceServers": self.rooms.ice_servers,
+            "people": f"{base}/people",
+            "moderate": f"{base}/moderate",
+            "autoOpen": [f.link for f in files if f.auto_open],
+        }
+        context = {
+            "topic": admission.topic,
+            "name": admission.name,
+            "role": ROLE_NAMES[admission.role],
+            "moderator": admission.role == rules.MODERATOR,
+            "files": files,
+            "config": _script_json(config),
+        }
+        csp = content_security_policy(extra=_room_csp(config["janus"]))
+        return render("room.html", context, csp=csp)
+
+    async def people(self, request: Request) -> Response:
+        """Who was let into the room (and not removed): Janus id, name, role."""
+        admission = await self._admission(request)
+        if admission is None:
+            return JSONResponse({"error": "You are not in this meeting."}, status_code=404)
+        async with transaction(self.database, write=False) as conn:
+            admitted = await rooms_repository.admitted(conn, admission.session_id)
+        people = [
+            {"participant": a.participant, "name": a.name, "role": ROLE_NAMES[a.role]}
+            for a in admitted
+        ]
+        return JSONResponse({"people": people}, headers={"cache-control": "no-store"})
+
+    async def moderate(self, request: Request) -> Response:
+        """A moderator's action: mute/unmute a stream, remove a person, record, end."""
+        admission = await self._admission(request)
+        if admission is None or admission.role != rules.MODERATOR:
+            return JSONResponse({"error": "Only a moderator may do that."}, status_code=403)
+        try:
+            body = json.loads(await request.body() or b"{}")
+        except ValueError:
+            body = None
+        action = body.get("action") if isinstance(body, dict) else None
+        if action not in MODERATOR_ACTIONS:
+            return JSONResponse({"error": "Unknown action."}, status_code=400)
+        assert isinstance(body, dict)
+        try:
+            return await self._moderate(admission, action, body)
+        except MeetingUnavailable as exc:
+            return JSONResponse({"error": exc.message}, status_code=503)
+        except DomainError as exc:
+            return JSONResponse({"error": exc.message}, status_code=400)
+
+    async def _moderate(
+        self, admission: Admission, action: str, body: dict[str, object]
+    ) -> Response:
+        session_id = admission.session_id
+        now = utcnow()
+        if action == "end":
+            async with transaction(self.database, write=True) as conn:
+                ejection = await service.end_room(
+                    conn,
+                    session_id=session_id,
+                    reason="moderator",
+                    now=now,
+                    recordings_root=self.rooms.recordings_root,
+                )
+            if ejection is not None:
+                await self.rooms.close(ejection.room)
+            return JSONResponse({"ok": True})
+        room = await self._open_room(session_id)
+        if room is None:
+            return JSONResponse({"error": "This meeting has ended."}, status_code=410)
+        if action == "record":
+            on = body.get("on") is True
+            await self.rooms.set_recording(room.handle, on=on)
+            async with transaction(self.database, write=True) as conn:
+                await service.set_recording(conn, room, on=on)
+            return JSONResponse({"ok": True, "recording": on})
+        participant = body.get("participant")
+        if not isinstance(participant, int):
+            return JSONResponse({"error": "Say which participant."}, status_code=400)
+        if action == "remove":
+            async with transaction(self.database, write=True) as conn:
+                ejection = await service.eject(
+                    conn, session_id=session_id, now=now, participant=participant
+                )
+            if ejection is not None:
+                await self.rooms.eject(
+                    ejection.room, participants=ejection.participants, tokens=ejection.tokens
+                )
+            return JSONResponse({"ok": True})
+        kind = body.get("kind", "audio")
+        if kind not in MIDS:
+            return JSONResponse({"error": "kind is audio or video."}, status_code=400)
+        await self.rooms.mute(room.handle, participant, mid=MIDS[str(kind)], mute=action == "mute")
+        return JSONResponse({"ok": True})
+
+    # --- shared ----------------------------------------------------------------------------
+
+    async def _admission(self, request: Request) -> Admission | None:
+        """The live admission the URL names (None when unknown, revoked or another owner's)."""
+        secret = request.path_params["secret"]
+        if not secret or len(secret) > queries.KEY_MAX:
+            return None
+        async with transaction(self.database, write=False) as conn:
+            admission = await rooms_repository.admission_by_secret(
+                conn, login=request.path_params["username"], secret=secret
+            )
+        return None if admission is None or admission.revoked else admission
+
+    async def _join(self, admission: Admission) -> tuple[Room | None, str]:
+        """Open the room (once) and mint this person's token; (None, "") when it ended."""
+        phase = rules.phase(
+            utcnow(),
+            start_utc=admission.start_utc,
+            duration=admission.duration,
+            opens_minutes=self.settings.room_opens_minutes,
+            grace_minutes=self.settings.room_grace_minutes,
+            ended=False,
+        )
+        if phase is Phase.ENDED or not self.rooms.available:
+            if not self.rooms.available:
+                raise MeetingUnavailable("The meeting service is unavailable.")
+            return None, ""
+        async with transaction(self.database, write=True) as conn:
+            room = await service.open_room(
+                conn,
+                session_id=admission.session_id,
+                server=service.server_for(admission.session_id, self.rooms.servers),
+                auto_record=admission.auto_record,
+                now=utcnow(),
+            )
+            if room.ended_at is not None:
+                return None, ""
+            token = await service.mint_token(
+                conn, admission, lifetime_seconds=self.settings.room_token_seconds, now=utcnow()
+            )
+        await self.rooms.open(
+            room.handle,
+            record=room.recording,
+            rec_dir=service.recording_dir(self.rooms.recordings_root, room),
+            description=admission.topic,
+        )
+        await self.rooms.allow(room.handle, token)
+        return room, token
+
+    async def _open_room(self, session_id: int) -> Room | None:
+        async with transaction(self.database, write=False) as conn:
+            room = await rooms_repository.room_of(conn, session_id)
+        return None if room is None or room.ended_at is not None else room
+
+    async def _ended(self, session_id: int) -> bool:
+        async with transaction(self.database, write=False) as conn:
+            room = await rooms_repository.room_of(conn, session_id)
+        return room is not None and room.ended_at is not None
+
+    def _phase(self, meeting: queries.Meeting, *, ended: bool) -> Phase:
+        return rules.phase(
+            utcnow(),
+            start_utc=meeting.start_utc,
+            duration=meeting.duration,
+            opens_minutes=self.settings.room_opens_minutes,
+            grace_minutes=self.settings.room_grace_minutes,
+            ended=ended,
+        )
+
+
+def _room_csp(janus_url: object) -> dict[str, str]:
+    """The room's policy: our scripts, and connections to us and to a public Janus."""
+    extra = dict(ROOM_CSP_EXTRA)
+    url = str(janus_url)
+    if url.startswith(("http://", "https://")):
+        origin = "/".join(url.split("/")[:3])
+        extra["connect-src"] = f"'self' {origin}"
+    return extra
+
+
+def _script_json(value: object) -> Markup:
+    """JSON to embed in `<script type="application/json">`: a script element's text is not
+    HTML-decoded, so instead of escaping entities, `<`, `>` and `&` become JSON escapes
+    (no `</script>` can end the element early)."""
+    text = json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e")
+    return Markup(text.replace("&", "\\u0026"))  # noqa: S704  # escaped just above
+
+
+def _host(settings: Settings) -> str:
+    return settings.public_base_url.split("://", 1)[-1].split("/", 1)[0]

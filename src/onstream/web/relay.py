@@ -1,0 +1,73 @@
+"""`/janus/{n}/...`: browsers reach Janus server n through this server.
+
+Janus keeps its API on a private address; the room page talks to this origin only (no CORS,
+one public port, the CSP's `connect-src 'self'`). janus.js long-polls `GET /janus/{session}`
+and Janus answers within 30 s, so the relay waits up to 65 s, and gives up on a poll as soon
+as the browser is gone. Creating rooms needs Janus's `admin_key`, which only this server
+knows, so a browser can join the rooms it was let into and nothing more.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import Response
+
+from onstream.meetings.engine import JanusRooms
+
+LONG_POLL_SECONDS = 65.0
+BODY_MAX_BYTES = 256 * 1024
+"""A Janus message with an SDP is a few KiB; nothing a browser sends is near this."""
+
+
+class JanusRelay:
+    """Forwards the browser's Janus API calls to the server the path names."""
+
+    def __init__(self, rooms: JanusRooms) -> None:
+        self.rooms = rooms
+        self._http: httpx.AsyncClient | None = None
+
+    async def handle(self, request: Request) -> Response:
+        """Forward one request; 404 for a server that is not relayed, 502 when it is down."""
+        target = self.rooms.relay_target(int(request.path_params["index"]))
+        if target is None:
+            return Response(status_code=404)
+        body = await request.body()
+        if len(body) > BODY_MAX_BYTES:
+            return Response(status_code=413)
+        path = request.path_params.get("path", "")
+        upstream = asyncio.ensure_future(
+            self._client().request(
+                request.method,
+                f"{target}/{path}" if path else target,
+                params=request.query_params,
+                content=body or None,
+                headers={"content-type": "application/json"} if body else None,
+            )
+        )
+        while not upstream.done():
+            await asyncio.wait({upstream}, timeout=1.0)
+            if not upstream.done() and await request.is_disconnected():
+                upstream.cancel()
+                return Response(status_code=499)
+        try:
+            answer = upstream.result()
+        except httpx.HTTPError:
+            error = b'{"janus":"error","error":{"code":502,"reason":"meeting service unavailable"}}'
+            return Response(error, status_code=502, media_type="application/json")
+        return Response(
+            answer.content, status_code=answer.status_code, media_type="application/json"
+        )
+
+    def _client(self) -> httpx.AsyncClient:
+        if self._http is None:
+            self._http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, read=LONG_POLL_SECONDS))
+        return self._http
+
+    async def aclose(self) -> None:
+        """Close the connections to Janus (the server's shutdown)."""
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None

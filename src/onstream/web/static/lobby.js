@@ -1,0 +1,85 @@
+// The lobby: the start in the visitor's own time zone, a countdown to the room's opening,
+// and a camera and microphone check before entering. Works without it too: the server
+// renders the organiser's time and enables the button when the room is open.
+"use strict";
+
+(function () {
+  const phase = document.getElementById("phase");
+  const format = new Intl.DateTimeFormat(undefined, {
+    weekday: "long", day: "numeric", month: "long", year: "numeric",
+    hour: "2-digit", minute: "2-digit", timeZoneName: "short",
+  });
+  for (const el of document.querySelectorAll("time.local-time")) {
+    el.textContent = "Your time: " + format.format(new Date(el.getAttribute("datetime")));
+  }
+
+  function spell(ms) {
+    const minutes = Math.max(0, Math.ceil(ms / 60000));
+    const days = Math.floor(minutes / 1440), hours = Math.floor((minutes % 1440) / 60);
+    const parts = [];
+    if (days) parts.push(days + (days === 1 ? " day" : " days"));
+    if (hours) parts.push(hours + (hours === 1 ? " hour" : " hours"));
+    const rest = minutes % 60;
+    if (rest || !parts.length) parts.push(rest + (rest === 1 ? " minute" : " minutes"));
+    return parts.join(" ");
+  }
+
+  function tick() {
+    if (!phase || phase.dataset.phase !== "early") return;
+    const opens = new Date(phase.dataset.opens), start = new Date(phase.dataset.start);
+    const now = Date.now();
+    if (now >= opens.getTime()) {
+      phase.dataset.phase = "open";
+      phase.textContent = "The meeting room is open.";
+      return;
+    }
+    phase.textContent = "The meeting room opens in " + spell(opens - now) +
+      " (the meeting starts in " + spell(start - now) + ").";
+    setTimeout(tick, 1000);
+  }
+  tick();
+
+  const check = document.getElementById("check");
+  const status = document.getElementById("check-status");
+  if (!check) return;
+  let stream = null;
+  check.addEventListener("click", async () => {
+    if (stream) {
+      stream.getTracks().forEach((t) => t.stop());
+      stream = null;
+      document.getElementById("preview").hidden = true;
+      document.getElementById("level").hidden = true;
+      check.textContent = "Test camera and microphone";
+      return;
+    }
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      status.textContent = "This browser cannot use a camera here (the page needs https).";
+      return;
+    }
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+    } catch (e) {
+      status.textContent = "No camera or microphone: " + (e && e.message ? e.message : e);
+      return;
+    }
+    const preview = document.getElementById("preview");
+    preview.srcObject = stream;
+    preview.hidden = false;
+    const meter = document.getElementById("level");
+    meter.hidden = false;
+    status.textContent = "You should see yourself, and the bar should move when you speak.";
+    check.textContent = "Stop the test";
+    const audio = new AudioContext();
+    const analyser = audio.createAnalyser();
+    audio.createMediaStreamSource(stream).connect(analyser);
+    const samples = new Uint8Array(analyser.fftSize);
+    (function level() {
+      if (!stream) { audio.close(); return; }
+      analyser.getByteTimeDomainData(samples);
+      let peak = 0;
+      for (const s of samples) peak = Math.max(peak, Math.abs(s - 128) / 128);
+      meter.value = peak;
+      requestAnimationFrame(level);
+    })();
+  });
+})();

@@ -1,0 +1,126 @@
+"""`JanusProcess` and `write_janus_config`: what runs, what loads, how it fails and stops."""
+
+from __future__ import annotations
+
+import asyncio
+import resource
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from onstream.janus import (
+    JanusAdmin,
+    JanusDidNotStart,
+    JanusNotInstalled,
+    JanusProcess,
+    JanusUnreachable,
+    write_janus_config,
+)
+from onstream.janus.config import protected_folders
+from onstream.janus.process import free_port
+
+
+def test_the_config_loads_only_videoroom_textroom_and_http(janus: JanusProcess) -> None:
+    info = httpx.get(f"{janus.url}/info", timeout=5).json()
+    assert set(info["plugins"]) == {"janus.plugin.videoroom", "janus.plugin.textroom"}
+    assert set(info["transports"]) == {"janus.transport.http"}
+    assert info["events"] == {}
+    assert info["loggers"] == {}
+    assert info["session-timeout"] == 60
+    assert info["server-name"] == "onstream-janus"
+
+
+def test_write_janus_config_writes_four_files(tmp_path: Path) -> None:
+    write_janus_config(
+        tmp_path / "conf", http_port=8188, admin_key="k", recordings_dir=tmp_path / "rec"
+    )
+    assert sorted(p.name for p in (tmp_path / "conf").iterdir()) == [
+        "janus.jcfg",
+        "janus.plugin.textroom.jcfg",
+        "janus.plugin.videoroom.jcfg",
+        "janus.transport.http.jcfg",
+    ]
+    assert (tmp_path / "rec").is_dir()
+    for plugin in ("videoroom", "textroom"):
+        assert 'admin_key = "k"' in (tmp_path / "conf" / f"janus.plugin.{plugin}.jcfg").read_text()
+
+
+def test_protected_folders_leave_the_recordings_writable(tmp_path: Path) -> None:
+    folders = protected_folders(Path("/var/lib/onstream-test/recordings"))
+    assert "/var" not in folders
+    assert "/var/log" in folders
+    assert "/usr" in folders
+    assert protected_folders(tmp_path) == protected_folders(Path("/nowhere"))
+
+
+def test_context_manager_starts_and_stops(tmp_path: Path) -> None:
+    with JanusProcess(tmp_path) as janus:
+        assert janus.running
+        assert janus.url == f"http://127.0.0.1:{janus.http_port}/janus"
+        assert httpx.get(f"{janus.url}/info", timeout=5).status_code == 200
+    assert not janus.running
+    assert janus.log_tail(1) == "Bye!"  # a clean shutdown on SIGTERM
+
+
+def test_a_missing_binary_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(JanusNotInstalled, match="'janus-not-installed' was not found on PATH"):
+        JanusProcess(tmp_path, binary="janus-not-installed").start()
+
+
+@pytest.fixture
+def no_core_files() -> Iterator[None]:
+    """Janus dies of SIGSEGV on this exit path: spare the disk its 100 MB core file."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_CORE)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, hard))
+    yield
+    resource.setrlimit(resource.RLIMIT_CORE, (soft, hard))
+
+
+@pytest.mark.usefixtures("no_core_files")
+def test_a_janus_that_exits_at_start_shows_its_log(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))  # bound, not listening: Janus cannot bind it either
+        port = taken.getsockname()[1]
+        janus = JanusProcess(tmp_path, http_port=port)
+        with pytest.raises(JanusDidNotStart, match="last lines of") as failed:
+            janus.start()
+    assert "Janus exited with code" in str(failed.value)
+    # Janus crashes on this exit path, so its very last lines may never be written.
+    assert "janus.log:\n[" in str(failed.value)
+    assert not janus.running
+
+
+@pytest.mark.anyio
+async def test_the_client_reconnects_after_a_restart(tmp_path: Path) -> None:
+    with JanusProcess(tmp_path, http_port=free_port()) as janus:
+        async with JanusAdmin(janus.url, admin_key=janus.admin_key) as admin:
+            await admin.create_room(7, secret="s", allowed=[])
+            before = admin.session_id
+            janus.restart()
+            assert not await admin.exists(7)  # a new Janus knows neither session nor room
+            assert admin.session_id not in (None, before)
+            assert await admin.create_room(7, secret="s", allowed=[]) == 7
+
+
+@pytest.mark.anyio
+async def test_keepalives_hold_the_session_past_the_timeout(tmp_path: Path) -> None:
+    with JanusProcess(tmp_path, session_timeout=2) as janus:
+        client = JanusAdmin(janus.url, admin_key=janus.admin_key, keepalive_seconds=0.5)
+        async with client as admin:
+            session = admin.session_id
+            await asyncio.sleep(4.5)  # Janus checks sessions every 2 s
+            assert await admin.create_room(8, secret="s", allowed=[]) == 8
+            assert admin.session_id == session
+
+
+@pytest.mark.anyio
+async def test_a_silent_janus_is_unreachable() -> None:
+    admin = JanusAdmin(f"http://127.0.0.1:{free_port()}/janus", admin_key="k")
+    with pytest.raises(JanusUnreachable, match="did not answer"):
+        await admin.exists(1)
+    with pytest.raises(JanusUnreachable, match="did not answer"):
+        async with admin:
+            pass

@@ -1,0 +1,324 @@
+"""Recording jobs end to end: a recorded room becomes exactly one recording of the session's
+owner, through restarts, killed workers and bad files, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from onstream.accounts import Account
+from onstream.clock import utcnow
+from onstream.config import Settings
+from onstream.media.store import LocalMediaStore
+from onstream.meetings import jobs
+from onstream.meetings.compose import Layout
+from onstream.meetings.recorder import RecordingWorker
+from onstream.recordings import service as recordings
+from onstream.recordings.models import Recording
+from onstream.sessions import service as sessions
+from onstream.sessions.models import SessionInput
+from onstream.storage.database import Database, open_database, transaction
+from onstream.storage.migrate import upgrade
+from onstream.users import repository as users
+from onstream.users.service import add_account
+from tests.support.server import ServerProcess, database_url_for
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "recording"
+MEETING_MS = 10_100
+"""The fixture's length from its headers (see test_compose.meeting_seconds)."""
+SMALL = Layout(tile_width=160, tile_height=90, fps=10)
+"""Small tiles: the jobs' logic is under test here, not the picture (test_compose checks it)."""
+WAIT_SECONDS = 90.0
+TOPIC = "Quarterly review"
+
+
+@dataclass
+class Clock:
+    """A clock the test moves by hand, as a worker's `clock`."""
+
+    now: datetime = field(default_factory=utcnow)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@dataclass
+class World:
+    """A migrated database with one account, one session and its recorded room."""
+
+    url: str
+    database: Database
+    store: LocalMediaStore
+    settings: Settings
+    owner: Account
+    session_id: int
+    recordings_root: Path
+
+    def worker(self, clock: Clock | None = None, **settings: float) -> RecordingWorker:
+        return RecordingWorker(
+            database=self.database,
+            store=self.store,
+            settings=replace(self.settings, **settings),
+            clock=clock or utcnow,
+            layout=SMALL,
+        )
+
+    async def enqueue(self, source: Path, *, now: datetime | None = None) -> int:
+        async with transaction(self.database, write=True) as conn:
+            await jobs.enqueue(
+                conn, session_id=self.session_id, source_dir=str(source), now=now or utcnow()
+            )
+        return (await self.job_of(source)).id
+
+    async def job_of(self, source: Path) -> jobs.Job:
+        async with transaction(self.database, write=False) as conn:
+            found = [j for j in await jobs.list_jobs(conn) if j.source_dir == str(source)]
+        assert len(found) == 1
+        return found[0]
+
+    async def recordings(self) -> list[Recording]:
+        async with transaction(self.database, write=False) as conn:
+            return await recordings.page(
+                conn, self.owner, session_id=None, count=100, offset=0, descending=False
+            )
+
+    def blobs(self) -> list[Path]:
+        return [p for p in self.store.directory.rglob("*") if p.is_file()]
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> Iterator[str]:
+    database_url = database_url_for(tmp_path)
+    upgrade(database_url)
+    yield database_url
+
+
+@pytest.fixture
+async def world(tmp_path: Path, url: str) -> AsyncIterator[World]:
+    database = open_database(url)
+    async with transaction(database, write=True) as conn:
+        await add_account(
+            conn, login="carol", email="carol@example.com", password="carol-password-1"
+        )
+        owner = await users.account_by_login(conn, "carol")
+        assert owner is not None
+        session_id = await sessions.create(
+            conn,
+            owner,
+            SessionInput(topic=TOPIC, duration=30, start_time="2030-01-15 10:00:00"),
+        )
+    settings = Settings(
+        database_url=url,
+        media_dir=str(tmp_path / "media"),
+        recording_poll_seconds=0.2,
+        recording_lease_seconds=300,
+    )
+    yield World(
+        url=url,
+        database=database,
+        store=LocalMediaStore(tmp_path / "media"),
+        settings=settings,
+        owner=owner,
+        session_id=session_id,
+        recordings_root=tmp_path / "recordings",
+    )
+    await database.dispose()
+
+
+def recorded_room(root: Path, name: str = "room-1") -> Path:
+    """A copy of the fixture recording, as Janus leaves it in the room's directory."""
+    shutil.copytree(FIXTURE, root / name)
+    return root / name
+
+
+async def wait_for(condition: Callable[[], Awaitable[bool]], what: str) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if await condition():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.mark.anyio
+async def test_a_recorded_room_becomes_one_recording_of_the_owner(world: World) -> None:
+    source = recorded_room(world.recordings_root)
+    job_id = await world.enqueue(source)
+    worker = world.worker()
+    running = asyncio.create_task(worker.run())
+    worker.wake()
+
+    async def done() -> bool:
+        return (await world.job_of(source)).status != jobs.PENDING
+
+    await wait_for(done, "the job to finish")
+    worker.stop()
+    await asyncio.wait_for(running, WAIT_SECONDS)
+
+    job = await world.job_of(source)
+    assert (job.id, job.status, job.last_error) == (job_id, jobs.DONE, None)
+    [recording] = await world.recordings()
+    assert job.recording_id == recording.id
+    assert recording.session_id == world.session_id
+    assert recording.title == f"Recording of {TOPIC}"
+    assert abs(recording.duration_ms - MEETING_MS) < 2000
+    assert recording.media_type == "video/webm"
+    assert recording.media_key is not None
+    assert await world.store.size(recording.media_key) == recording.media_size
+    assert world.blobs() == [world.store.path(recording.media_key)]
+    assert not source.exists(), "the tracks go once the recording is committed"
+    assert list(world.recordings_root.iterdir()) == [], "no work directory is left"
+
+
+@pytest.mark.anyio
+async def test_queueing_the_same_room_twice_makes_one_job(world: World) -> None:
+    source = recorded_room(world.recordings_root)
+    first = await world.enqueue(source)
+    assert await world.enqueue(source) == first
+
+
+@pytest.mark.anyio
+async def test_a_killed_worker_is_replaced_and_still_one_recording_is_made(world: World) -> None:
+    source = recorded_room(world.recordings_root)
+    clock = Clock()
+    await world.enqueue(source, now=clock.now)
+    lease = timedelta(seconds=world.settings.recording_lease_seconds)
+    policy = jobs.RetryPolicy.from_settings(world.settings)
+    async with transaction(world.database, write=True) as conn:  # worker A claims, then dies
+        [stale] = await jobs.claim(conn, now=clock.now, lease=lease, policy=policy)
+    # its half-done work directory stays behind, as a SIGKILL leaves it
+    dead_work = world.recordings_root / f".compose-{stale.id}-{stale.attempt}"
+    dead_work.mkdir()
+
+    worker_b = world.worker(clock)
+    clock.advance(lease.total_seconds() / 2)
+    assert await worker_b.process_due() == 0, "A's lease still holds"
+    for _ in range(20):
+        clock.advance(world.settings.recording_lease_seconds)
+        await worker_b.process_due()
+        if (await world.job_of(source)).status != jobs.PENDING:
+            break
+
+    job = await world.job_of(source)
+    assert job.status == jobs.DONE
+    assert job.attempts > stale.attempt
+    [recording] = await world.recordings()
+    assert job.recording_id == recording.id
+    assert abs(recording.duration_ms - MEETING_MS) < 2000
+    assert not dead_work.exists()
+
+    # worker A was only stalled: it comes back with its old claim, and changes nothing
+    await world.worker(Clock(stale.created_at)).process(stale)
+    assert [r.id for r in await world.recordings()] == [recording.id]
+    assert world.blobs() == [world.store.path(str(recording.media_key))]
+    assert (await world.job_of(source)).status == jobs.DONE
+
+
+@pytest.mark.anyio
+async def test_a_corrupt_recording_is_retried_then_failed_for_the_operator(
+    world: World, tmp_path: Path
+) -> None:
+    source = world.recordings_root / "room-bad"
+    source.mkdir(parents=True)
+    (source / "videoroom-1-user-2-3-audio-0.mjr").write_bytes(os.urandom(5000))
+    clock = Clock()
+    await world.enqueue(source, now=clock.now)
+    worker = world.worker(
+        clock, recording_retry_seconds=10, recording_retry_max_seconds=10,
+        recording_give_up_seconds=60,
+    )  # fmt: skip
+    for _ in range(30):
+        await worker.process_due()
+        if (await world.job_of(source)).status != jobs.PENDING:
+            break
+        clock.advance(11)
+
+    job = await world.job_of(source)
+    assert job.status == jobs.FAILED
+    assert job.attempts >= 2, "retried before giving up"
+    assert job.recording_id is None
+    assert job.last_error is not None
+    assert "is not a readable Janus recording" in job.last_error
+    assert await world.recordings() == []
+    assert source.exists(), "the tracks stay for the operator"
+
+    operator = ServerProcess(workdir=tmp_path, database_url=world.url)
+    shown = operator.cli("recording", "jobs", "--status", "failed")
+    assert shown.returncode == 0, shown.stderr
+    assert f"#{job.id} failed  session {world.session_id}  attempts {job.attempts}" in shown.stdout
+    assert "last error: videoroom-1-user-2-3-audio-0.mjr is not a readable" in shown.stdout
+
+    retried = operator.cli("recording", "retry-job", str(job.id))
+    assert retried.returncode == 0, retried.stderr
+    assert retried.stdout.startswith(f"#{job.id} pending")
+    assert (await world.job_of(source)).status == jobs.PENDING
+
+
+@pytest.mark.anyio
+async def test_a_room_without_media_fails_at_once(world: World) -> None:
+    source = world.recordings_root / "room-empty"
+    source.mkdir(parents=True)
+    await world.enqueue(source)
+    assert await world.worker().process_due() == 1
+    job = await world.job_of(source)
+    assert (job.status, job.attempts) == (jobs.FAILED, 1)
+    assert job.last_error == "no audio or video was recorded"
+
+
+@pytest.mark.anyio
+async def test_a_deleted_session_gets_no_recording(world: World) -> None:
+    source = recorded_room(world.recordings_root)
+    await world.enqueue(source)
+    async with transaction(world.database, write=True) as conn:
+        await sessions.delete(conn, world.owner, world.session_id)
+    assert await world.worker().process_due() == 1
+    job = await world.job_of(source)
+    assert job.status == jobs.FAILED
+    assert job.last_error == f"session {world.session_id} was deleted; no recording was made"
+    assert await world.recordings() == []
+    assert world.blobs() == []
+
+
+@pytest.mark.anyio
+async def test_a_stopped_worker_hands_its_job_back_at_once(world: World) -> None:
+    source = recorded_room(world.recordings_root)
+    await world.enqueue(source)
+    worker = world.worker()
+    running = asyncio.create_task(worker.run())
+
+    async def encoding() -> bool:
+        return any(p.name.startswith(".compose-") for p in world.recordings_root.iterdir())
+
+    await wait_for(encoding, "the encode to start")
+    worker.stop()
+    await asyncio.wait_for(running, WAIT_SECONDS)
+
+    job = await world.job_of(source)
+    assert job.status == jobs.PENDING
+    assert job.lease_until is None, "released, not left to expire"
+    assert job.next_attempt_at <= utcnow()
+    assert await world.recordings() == []
+    assert world.blobs() == []
+
+
+def test_the_retry_policy_doubles_then_gives_up() -> None:
+    policy = jobs.RetryPolicy(first=60, longest=600, give_up=3600)
+    start = datetime(2030, 1, 1)
+    delays = [
+        policy.next_attempt(created_at=start, attempt=n, now=start)
+        for n in (1, 2, 3, 4, 5, 6)
+    ]
+    assert [(d - start).total_seconds() for d in delays if d] == [60, 120, 240, 480, 600, 600]
+    late = start + timedelta(seconds=3500)
+    assert policy.next_attempt(created_at=start, attempt=3, now=late) is None

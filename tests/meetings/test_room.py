@@ -1,0 +1,223 @@
+"""The meeting room with real media: Janus, `onstream serve` and Chromium with fake devices.
+
+Janus gathers no ICE candidates on loopback alone and test traffic must never use the
+machine's own interfaces, so these tests run inside a private network namespace that
+`scripts/in-netns` makes (lo plus a veth pair on 10.99.0.1/24): `scripts/test` runs them so,
+with `-m media`. The pages are opened on http://127.0.0.1 (a secure origin for getUserMedia)
+and the media flows over the veth address.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from tests.support.api import ok, rest
+from tests.support.server import ServerProcess, free_port
+
+from onstream.janus.process import JanusProcess
+
+pytestmark = pytest.mark.media
+
+CHROMIUM = "/usr/bin/chromium"
+MEDIA_ARGS = [
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--no-sandbox",
+    "--disable-gpu",
+]
+OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
+OWNER = ("olga", "olga-password-1")
+
+
+def wait_for(condition: Callable[[], Any], *, timeout: float = 30, what: str = "") -> Any:
+    """Poll until `condition()` is truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+@dataclass
+class Rig:
+    """Janus, the server and a browser, in this network namespace."""
+
+    janus: JanusProcess
+    server: ServerProcess
+    browser: Browser
+    owner: httpx.Client
+
+    def session(self, **fields: Any) -> tuple[int, dict[str, Any]]:
+        """A session that started a minute ago, with its invitees' links by e-mail."""
+        start = datetime.now(UTC) - timedelta(minutes=1)
+        data = {"topic": "Room test", "duration": 30, "timezone": "UTC"}
+        data |= {"start_time": f"{start:%Y-%m-%d %H:%M:%S}", **fields}
+        session_id = ok(rest(self.owner, "PUT", "session", data), 201)["id"]
+        groups = ok(self.owner.get(f"invitees/id/{session_id}/format/json"))
+        links = {
+            person["email"]: person["personal_session_link"]
+            for group in groups.values()
+            for person in group
+        }
+        return session_id, links
+
+    def host_link(self, session_id: int) -> str:
+        found = ok(self.owner.get(f"session/id/{session_id}/return/host_link/format/json"))
+        return str(found["sessions"][0]["host_link"])
+
+    def enter(self, link: str, *, form: dict[str, str] | None = None) -> Page:
+        """Open a lobby in a fresh browser context and press its button."""
+        context = self.browser.new_context(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        page.goto(link)
+        for name, value in (form or {}).items():
+            page.fill(f"#{name}", value)
+        page.click("#enter")
+        page.wait_for_url("**/room/**")
+        return page
+
+
+def local(link: str, server: ServerProcess) -> str:
+    """The link as a browser here opens it (on 127.0.0.1, a secure origin)."""
+    return link.replace(link.split("/")[2], f"127.0.0.1:{server.port}")
+
+
+def room_state(page: Page) -> dict[str, Any]:
+    state: dict[str, Any] = page.evaluate(
+        "() => ({status: onstreamRoom.status, error: onstreamRoom.error, "
+        "feeds: Object.keys(onstreamRoom.feeds).map(Number), publishing: onstreamRoom.publishing})"
+    )
+    return state
+
+
+def receives(page: Page, count: int) -> bool:
+    """Whether the page plays `count` remote videos (width > 0, time advancing) and audio."""
+    before = {s["mid"]: s for s in page.evaluate("() => onstreamRoomStats()")}
+    page.wait_for_timeout(500)
+    after = page.evaluate("() => onstreamRoomStats()")
+    videos = {
+        s["feed"]
+        for s in after
+        if s["kind"] == "video"
+        and s["videoWidth"] > 0
+        and s["mid"] in before
+        and s["currentTime"] > before[s["mid"]]["currentTime"]
+    }
+    audio = {s["feed"] for s in after if s["kind"] == "audio" and s["readyState"] == "live"}
+    return len(videos) >= count and len(audio & videos) >= count
+
+
+def screenshot(page: Page, name: str) -> None:
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / f"{name}.png"))
+
+
+@pytest.fixture(scope="module")
+def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
+    addresses = subprocess.run(["ip", "-4", "-o", "addr"], capture_output=True, text=True).stdout
+    assert "10.99.0.1" in addresses, "run the media tests through scripts/in-netns"
+    work = tmp_path_factory.mktemp("room")
+    recordings = work / "recordings"
+    janus = JanusProcess(work / "janus", recordings_dir=recordings).start()
+    server = ServerProcess(
+        workdir=work,
+        database_url=f"sqlite:///{work / 'onstream.db'}",
+        extra_env={
+            "ONSTREAM_JANUS_URLS": janus.url,
+            "ONSTREAM_JANUS_ADMIN_KEY": janus.admin_key,
+            "ONSTREAM_RECORDINGS_DIR": str(recordings),
+            "ONSTREAM_BASE_URL": "http://127.0.0.1:{port}",
+        },
+        port=free_port(),
+    )
+    server.extra_env = {
+        **server.extra_env,
+        "ONSTREAM_BASE_URL": f"http://127.0.0.1:{server.port}",
+    }
+    login, password = OWNER
+    result = server.cli("user", "add", login, "--email", "olga@example.com", "--password", password)
+    assert result.returncode == 0, result.stderr
+    server.start()
+    owner = httpx.Client(base_url=f"{server.base_url}/api/2/{login}/", auth=OWNER, timeout=30)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=MEDIA_ARGS)
+        yield Rig(janus=janus, server=server, browser=browser, owner=owner)
+        browser.close()
+    owner.close()
+    server.stop()
+    janus.stop()
+
+
+def invitees(*people: tuple[str, int]) -> list[dict[str, Any]]:
+    return [
+        {"email": email, "first_name": email.split("@")[0].title(), "role": role,
+         "send_email_invitation": 0}
+        for email, role in people
+    ]  # fmt: skip
+
+
+def close(*pages: Page) -> None:
+    for page in pages:
+        context: BrowserContext = page.context
+        context.close()
+
+
+def test_two_invitees_see_and_hear_each_other(rig: Rig) -> None:
+    _, links = rig.session(
+        invited_participants=invitees(("ann@example.com", 2), ("ben@example.com", 2))
+    )
+    ann = rig.enter(local(links["ann@example.com"], rig.server))
+    ben = rig.enter(local(links["ben@example.com"], rig.server))
+    wait_for(lambda: receives(ann, 1), what="Ann receives Ben")
+    wait_for(lambda: receives(ben, 1), what="Ben receives Ann")
+    wait_for(lambda: ann.locator("#people li").count() == 2, what="two people listed")
+    screenshot(ann, "room-two-people")
+    close(ann, ben)
+
+
+def test_observer_receives_both_and_publishes_nothing(rig: Rig) -> None:
+    session_id, links = rig.session(
+        invited_participants=invitees(
+            ("cat@example.com", 2), ("dan@example.com", 2), ("eve@example.com", 3)
+        )
+    )
+    cat = rig.enter(local(links["cat@example.com"], rig.server))
+    dan = rig.enter(local(links["dan@example.com"], rig.server))
+    eve = rig.enter(local(links["eve@example.com"], rig.server))
+    wait_for(lambda: receives(eve, 2), what="the observer receives both")
+    assert room_state(eve)["publishing"] is False
+    assert eve.locator("#mic").is_hidden()
+    publishers = wait_for(lambda: janus_publishers(rig, session_id), what="Janus's list")
+    assert len(publishers) == 2
+    screenshot(eve, "room-observer")
+    close(cat, dan, eve)
+
+
+def janus_publishers(rig: Rig, session_id: int) -> list[dict[str, Any]]:
+    """The publishers Janus itself lists in the session's room (over its HTTP API)."""
+    import asyncio
+
+    from onstream.janus.client import JanusAdmin
+
+    with sqlite3.connect(rig.server.workdir / "onstream.db") as db:
+        (room,) = db.execute(
+            "SELECT janus_room FROM rooms WHERE session_id = ?", (session_id,)
+        ).fetchone()
+
+    async def read() -> list[dict[str, Any]]:
+        async with JanusAdmin(rig.janus.url, admin_key=rig.janus.admin_key) as admin:
+            return [p for p in await admin.list_participants(int(room)) if p.get("publisher")]
+
+    return asyncio.run(read())
