@@ -159,10 +159,7 @@ async def test_a_cancelled_caller_leaves_no_child_behind(tmp_path: Path) -> None
     pid_file = tmp_path / "pid"
     argv = ["sh", "-c", f"echo $$ > {pid_file}; exec sleep 60"]
     task = asyncio.create_task(run_tool(argv, seconds=60))
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not pid_file.exists() and time.monotonic() < deadline:
-        await asyncio.sleep(0.02)
-    pid = started_pid(pid_file)
+    pid = await asyncio.to_thread(started_pid, pid_file)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

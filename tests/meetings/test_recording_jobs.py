@@ -7,12 +7,13 @@ import asyncio
 import os
 import shutil
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from tests.support.server import ServerProcess, database_url_for
 
 from onstream.accounts import Account
 from onstream.clock import utcnow
@@ -29,7 +30,6 @@ from onstream.storage.database import Database, open_database, transaction
 from onstream.storage.migrate import upgrade
 from onstream.users import repository as users
 from onstream.users.service import add_account
-from tests.support.server import ServerProcess, database_url_for
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "recording"
 MEETING_MS = 10_100
@@ -98,10 +98,10 @@ class World:
 
 
 @pytest.fixture
-def url(tmp_path: Path) -> Iterator[str]:
+def url(tmp_path: Path) -> str:
     database_url = database_url_for(tmp_path)
     upgrade(database_url)
-    yield database_url
+    return database_url
 
 
 @pytest.fixture
@@ -316,8 +316,7 @@ def test_the_retry_policy_doubles_then_gives_up() -> None:
     policy = jobs.RetryPolicy(first=60, longest=600, give_up=3600)
     start = datetime(2030, 1, 1)
     delays = [
-        policy.next_attempt(created_at=start, attempt=n, now=start)
-        for n in (1, 2, 3, 4, 5, 6)
+        policy.next_attempt(created_at=start, attempt=n, now=start) for n in (1, 2, 3, 4, 5, 6)
     ]
     assert [(d - start).total_seconds() for d in delays if d] == [60, 120, 240, 480, 600, 600]
     late = start + timedelta(seconds=3500)

@@ -138,6 +138,7 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
             "ONSTREAM_JANUS_URLS": janus.url,
             "ONSTREAM_JANUS_ADMIN_KEY": janus.admin_key,
             "ONSTREAM_RECORDINGS_DIR": str(recordings),
+            "ONSTREAM_ROOM_TOKEN_SECONDS": "8",
             "ONSTREAM_BASE_URL": "http://127.0.0.1:{port}",
         },
         port=free_port(),
@@ -183,6 +184,12 @@ def test_two_invitees_see_and_hear_each_other(rig: Rig) -> None:
     wait_for(lambda: receives(ann, 1), what="Ann receives Ben")
     wait_for(lambda: receives(ben, 1), what="Ben receives Ann")
     wait_for(lambda: ann.locator("#people li").count() == 2, what="two people listed")
+    wait_for(lambda: ann.locator("#chat-text").is_enabled(), what="Ann's chat is ready")
+    wait_for(lambda: ben.locator("#chat-text").is_enabled(), what="Ben's chat is ready")
+    ann.fill("#chat-text", "Hello <b>Ben</b>")
+    ann.press("#chat-text", "Enter")
+    wait_for(lambda: "Hello <b>Ben</b>" in ben.locator("#messages").inner_text(), what="chat")
+    assert ben.locator("#messages b").count() == 0  # text, never markup
     screenshot(ann, "room-two-people")
     close(ann, ben)
 
@@ -206,18 +213,94 @@ def test_observer_receives_both_and_publishes_nothing(rig: Rig) -> None:
 
 
 def janus_publishers(rig: Rig, session_id: int) -> list[dict[str, Any]]:
-    """The publishers Janus itself lists in the session's room (over its HTTP API)."""
-    import asyncio
-
-    from onstream.janus.client import JanusAdmin
-
+    """The publishers Janus itself lists in the session's room (over its HTTP API; sync,
+    since Playwright's sync API owns this thread's event loop)."""
     with sqlite3.connect(rig.server.workdir / "onstream.db") as db:
-        (room,) = db.execute(
-            "SELECT janus_room FROM rooms WHERE session_id = ?", (session_id,)
-        ).fetchone()
+        query = "SELECT janus_room FROM rooms WHERE session_id = ?"
+        (room,) = db.execute(query, (session_id,)).fetchone()
+    url = rig.janus.url
+    with httpx.Client(timeout=10) as http:
+        session = http.post(url, json={"janus": "create", "transaction": "t1"}).json()
+        session_url = f"{url}/{session['data']['id']}"
+        attach = {"janus": "attach", "plugin": "janus.plugin.videoroom", "transaction": "t2"}
+        handle = http.post(session_url, json=attach).json()["data"]["id"]
+        body = {"request": "listparticipants", "room": int(room)}
+        message = {"janus": "message", "body": body, "transaction": "t3"}
+        answer = http.post(f"{session_url}/{handle}", json=message).json()
+        http.post(session_url, json={"janus": "destroy", "transaction": "t4"})
+    people = answer["plugindata"]["data"]["participants"]
+    return [p for p in people if p.get("publisher")]
 
-    async def read() -> list[dict[str, Any]]:
-        async with JanusAdmin(rig.janus.url, admin_key=rig.janus.admin_key) as admin:
-            return [p for p in await admin.list_participants(int(room)) if p.get("publisher")]
 
-    return asyncio.run(read())
+def janus_join(page: Page, token: str) -> Any:
+    """From inside a room page, join its Janus room with another token, as a hand-made
+    client would; the answer is Janus's error code, or "joined"."""
+    return page.evaluate(
+        """(token) => new Promise((resolve) => {
+            const config = JSON.parse(document.getElementById("room-config").textContent);
+            const janus = new Janus({server: config.janus, success() {
+              janus.attach({plugin: "janus.plugin.videoroom", success(h) {
+                h.send({message: {request: "join", ptype: "publisher", room: config.room,
+                                  display: "Mallory", token}});
+              }, onmessage(msg) {
+                if (msg.error_code) { resolve(msg.error_code); janus.destroy(); }
+                else if (msg.videoroom === "joined") { resolve("joined"); janus.destroy(); }
+              }});
+            }, error(e) { resolve(String(e)); }});
+        })""",
+        token,
+    )
+
+
+def test_janus_refuses_made_up_and_expired_tokens(rig: Rig) -> None:
+    _, links = rig.session(invited_participants=invitees(("fay@example.com", 2)))
+    fay = rig.enter(local(links["fay@example.com"], rig.server))
+    wait_for(lambda: room_state(fay)["publishing"], what="Fay publishes")
+    assert janus_join(fay, "made-up-token") == 433
+    own = fay.evaluate("() => JSON.parse(document.getElementById('room-config').textContent).token")
+    # Fay's own token was minted for her one join; once it expired, it lets nobody in.
+    wait_for(lambda: janus_join(fay, own) == 433, timeout=60, what="the token expires")
+    close(fay)
+
+
+def test_public_page_refuses_a_wrong_passcode_and_a_room_not_open_yet(rig: Rig) -> None:
+    _, _ = rig.session(friendly_url="open-now", password="right")
+    url = f"{rig.server.base_url}/{OWNER[0]}/open-now"
+    wrong = httpx.post(url, data={"name": "Gus", "passcode": "wrong"})
+    assert wrong.status_code == 403
+    right = httpx.post(url, data={"name": "Gus", "passcode": "right"}, follow_redirects=False)
+    assert right.status_code == 303
+    assert "/room/" in right.headers["location"]
+    later = datetime.now(UTC) + timedelta(hours=2)
+    data = {"topic": "Later", "duration": 30, "timezone": "UTC", "friendly_url": "later"}
+    data["start_time"] = f"{later:%Y-%m-%d %H:%M:%S}"
+    ok(rest(rig.owner, "PUT", "session", data), 201)
+    early = httpx.post(f"{rig.server.base_url}/{OWNER[0]}/later", data={"name": "Gus"})
+    assert early.status_code == 409
+    assert "not open yet" in early.text
+
+
+def test_moderator_mutes_removes_and_ends(rig: Rig) -> None:
+    session_id, links = rig.session(
+        invited_participants=invitees(("hal@example.com", 2), ("ivy@example.com", 2))
+    )
+    host = rig.enter(local(rig.host_link(session_id), rig.server))
+    hal = rig.enter(local(links["hal@example.com"], rig.server))
+    ivy = rig.enter(local(links["ivy@example.com"], rig.server))
+    wait_for(lambda: receives(host, 2), what="the host receives both")
+    hal_id = hal.evaluate("() => onstreamRoom.myId")
+    row = host.locator(f'#people li[data-participant="{hal_id}"]')
+    row.locator('button[data-action="mute"]').click()
+    wait_for(
+        lambda: hal.evaluate("() => onstreamRoom.mutedByModerator['0'] === true"), what="muted"
+    )
+    screenshot(host, "room-moderator")
+    row.locator('button[data-action="remove"]').click()
+    wait_for(lambda: room_state(hal)["status"] == "removed", what="Hal removed")
+    assert hal.reload().status == 404  # his admission is revoked: no way back in
+    host.click("#end")
+    host.click("#end")
+    wait_for(lambda: room_state(ivy)["status"] == "ended", what="the meeting ends for Ivy")
+    wait_for(lambda: room_state(host)["status"] == "ended", what="and for the host")
+    assert ivy.reload().status in (404, 410)
+    close(host, hal, ivy)

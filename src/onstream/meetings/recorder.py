@@ -32,7 +32,6 @@ import contextlib
 import logging
 import shutil
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -64,14 +63,6 @@ class SessionGone(Exception):
 
 class Stopped(Exception):
     """The worker is stopping: the job goes back to the queue."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Made:
-    """A composed recording in the store, waiting for its row."""
-
-    composition: Composition
-    media: StoredMedia
 
 
 class RecordingWorker:
@@ -159,10 +150,13 @@ class RecordingWorker:
         owner = await self._owner(job)
         work_dir = _work_dir(job)
         try:
-            made = await self._holding(job, self._make(job, work_dir))
+            composition = await self._holding(job, self._compose(job, work_dir))
+            name = f"session-{job.session_id}-recording.webm"
+            chunks = file_chunks(composition.output)
+            media = await put_source(self._store, MediaSource(name, None, chunks))
         finally:
             await asyncio.to_thread(shutil.rmtree, work_dir, ignore_errors=True)
-        return await self._record(job, made, owner)
+        return await self._record(job, composition, media, owner)
 
     async def _owner(self, job: jobs.Claimed) -> jobs.SessionOwner:
         """The session's owner and topic; checked, with the claim, before an hour of encoding
@@ -175,17 +169,13 @@ class RecordingWorker:
             raise SessionGone(f"session {job.session_id} was deleted; no recording was made")
         return owner
 
-    async def _make(self, job: jobs.Claimed, work_dir: Path) -> _Made:
-        """Compose the job's files into the work directory and put the result in the store."""
+    async def _compose(self, job: jobs.Claimed, work_dir: Path) -> Composition:
+        """Compose the job's files into the work directory."""
         _remove_dead_attempts(job)
         tracks = work_dir / "tracks"
         await asyncio.to_thread(tracks.mkdir, parents=True)
-        output = work_dir / OUTPUT_NAME
         files = recorded_files(Path(job.source_dir))
-        composition = await compose(files, output, work_dir=tracks, layout=self._layout)
-        name = f"session-{job.session_id}-recording.webm"
-        source = MediaSource(name=name, content_type=None, chunks=file_chunks(output))
-        return _Made(composition=composition, media=await put_source(self._store, source))
+        return await compose(files, work_dir / OUTPUT_NAME, work_dir=tracks, layout=self._layout)
 
     async def _holding(self, job: jobs.Claimed, work: Coroutine[Any, Any, T]) -> T:
         """Run `work` while renewing the job's lease; cancelled when the lease is lost or the
@@ -219,23 +209,29 @@ class RecordingWorker:
             log.warning("renewing the lease of recording job %s failed: %s", job.id, exc)
             return True
 
-    async def _record(self, job: jobs.Claimed, made: _Made, owner: jobs.SessionOwner) -> int:
+    async def _record(
+        self,
+        job: jobs.Claimed,
+        composition: Composition,
+        media: StoredMedia,
+        owner: jobs.SessionOwner,
+    ) -> int:
         """Add the recording and mark the job done, in one transaction, if the job is still
         this worker's and has no recording yet."""
         title = f"Recording of {owner.topic}"[:TITLE_MAX].strip()
         new = NewRecording(
             session_id=job.session_id,
             title=title,
-            duration_ms=round(made.composition.duration * 1000),
+            duration_ms=round(composition.duration * 1000),
         )
         rolled_back = True
         try:
             async with transaction(self._database, write=True) as conn:
-                recording_id = await self._insert(conn, job, new, made.media, owner.login)
+                recording_id = await self._insert(conn, job, new, media, owner.login)
                 rolled_back = False  # the commit's outcome is unknown until it returns
         except BaseException:
             if rolled_back:  # no row refers to the media: it is garbage
-                await self._store.delete(made.media.key)
+                await self._store.delete(media.key)
             raise
         return recording_id
 
