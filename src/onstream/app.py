@@ -18,6 +18,7 @@ from onstream.mail.sender import Sender, sender_for
 from onstream.mail.worker import DeliveryWorker
 from onstream.media.store import MediaStore, store_for
 from onstream.meetings.engine import JanusRooms
+from onstream.meetings.recorder import RecordingWorker
 from onstream.meetings.sweeper import RoomSweeper
 from onstream.protocol.endpoint import ApiEndpoint, Authenticate
 from onstream.routes import RESOURCES
@@ -64,6 +65,7 @@ def create_app(
     services = Services(
         media=media or store_for(settings), mail=worker, credentials=cache, rooms=rooms
     )
+    recorder = RecordingWorker(database=database, store=services.media, settings=settings)
     endpoint = ApiEndpoint(
         settings=settings,
         database=database,
@@ -76,7 +78,11 @@ def create_app(
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         task = asyncio.create_task(worker.run()) if settings.mail_worker else None
         sweeping = asyncio.create_task(sweeper.run()) if rooms.available else None
+        recording = asyncio.create_task(recorder.run()) if settings.recording_worker else None
         yield
+        recorder.stop()  # an encode in hand is killed and its job goes back to the queue
+        if recording is not None:
+            await recording
         if task is not None:
             worker.stop()
             await task

@@ -139,6 +139,8 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
             "ONSTREAM_JANUS_ADMIN_KEY": janus.admin_key,
             "ONSTREAM_RECORDINGS_DIR": str(recordings),
             "ONSTREAM_ROOM_TOKEN_SECONDS": "8",
+            "ONSTREAM_RECORDING_LEASE_SECONDS": "6",
+            "ONSTREAM_RECORDING_POLL_SECONDS": "1",
             "ONSTREAM_BASE_URL": "http://127.0.0.1:{port}",
         },
         port=free_port(),
@@ -304,3 +306,72 @@ def test_moderator_mutes_removes_and_ends(rig: Rig) -> None:
     wait_for(lambda: room_state(host)["status"] == "ended", what="and for the host")
     assert ivy.reload().status in (404, 410)
     close(host, hal, ivy)
+
+
+def record_a_meeting(rig: Rig, seconds: float) -> tuple[int, float]:
+    """A recorded meeting of the host and one participant, ended by the host after about
+    `seconds`; its session id and its length as the host's page lived it."""
+    session_id, links = rig.session(
+        auto_record=1, invited_participants=invitees(("jo@example.com", 2))
+    )
+    host = rig.enter(local(rig.host_link(session_id), rig.server))
+    wait_for(lambda: room_state(host)["publishing"], what="the host publishes")
+    started = time.monotonic()
+    jo = rig.enter(local(links["jo@example.com"], rig.server))
+    wait_for(lambda: receives(jo, 1), what="Jo receives the host")
+    assert host.locator("#recording").is_visible()
+    host.wait_for_timeout(max(0.0, seconds - (time.monotonic() - started)) * 1000)
+    host.click("#end")
+    host.click("#end")
+    ended = time.monotonic()
+    wait_for(lambda: room_state(jo)["status"] == "ended", what="the meeting ends")
+    close(host, jo)
+    return session_id, ended - started
+
+
+def recordings_of(rig: Rig, session_id: int) -> list[dict[str, Any]]:
+    found = ok(rig.owner.get(f"recordings/session/{session_id}/format/json"))
+    return list(found["recordings"])
+
+
+def test_a_recorded_meeting_becomes_a_playable_recording(rig: Rig) -> None:
+    session_id, length = record_a_meeting(rig, 10)
+    (recording,) = wait_for(lambda: recordings_of(rig, session_id), timeout=180, what="recording")
+    assert abs(recording["duration"] / 1000 - length) <= 2, (recording["duration"], length)
+    page = rig.browser.new_page()
+    page.goto(local(recording["recording_link"], rig.server))
+    page.fill("#name", "Viewer")
+    page.click("button[type=submit]")
+    player = page.locator("#player")
+    player.wait_for()
+    page.evaluate(
+        "() => { const v = document.getElementById('player'); v.muted = true; v.play(); }"
+    )
+    wait_for(lambda: page.evaluate("() => document.getElementById('player').currentTime > 1"),
+             what="the recording plays")  # fmt: skip
+    screenshot(page, "recording-playback")
+    page.close()
+
+
+def test_a_killed_server_still_makes_exactly_one_recording(rig: Rig) -> None:
+    session_id, _ = record_a_meeting(rig, 6)
+    database = rig.server.workdir / "onstream.db"
+
+    def claimed() -> bool:
+        with sqlite3.connect(database) as db:
+            query = "SELECT lease_until FROM recording_jobs WHERE session_id = ?"
+            row = db.execute(query, (session_id,)).fetchone()
+        return row is not None and row[0] is not None
+
+    wait_for(claimed, timeout=60, what="the job is being processed")
+    assert rig.server.process is not None
+    rig.server.process.kill()
+    rig.server.process.wait()
+    rig.server.start()
+    (recording,) = wait_for(lambda: recordings_of(rig, session_id), timeout=180, what="recording")
+    assert recording["duration"] > 3000
+    with sqlite3.connect(database) as db:
+        query = "SELECT status, recording_id FROM recording_jobs WHERE session_id = ?"
+        jobs = db.execute(query, (session_id,)).fetchall()
+    assert jobs == [("done", recording["id"])]
+    assert len(recordings_of(rig, session_id)) == 1
