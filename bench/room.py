@@ -66,11 +66,13 @@ MEDIA_ARGS = [
 """The browser tests' flags (tests/meetings/test_room.py): fake devices, no permission prompt."""
 
 DEFAULT_BROWSERS = "shared"
-"""One Chromium with N contexts. Measured on the 2-core box at N=4 (see the module's report):
-one Chromium per person received no more frames and spent more CPU on N browser, GPU and
-utility processes, which a real participant does not pay on *this* machine. Each context
-still gets its own renderer (where WebRTC encodes and decodes), so the per-person media work
-is the same either way; `--browsers each` stays available to check that on another box."""
+"""One Chromium with N contexts. Measured at N=4 with 8 s samples on the 2-core box: one
+Chromium per person ran 44 processes instead of 17, spent 164 % CPU instead of 154 %, and
+received fewer frames (median 18.8 / min 17.6 fps against 19.2 / 19.1; full mesh after 18 s
+against 13 s): the extra browser, GPU, network and audio processes are overhead that real
+participants pay on *their own* machines, not on the server's. Each context still gets its
+own renderer, where WebRTC encodes and decodes, so the per-person media work is the same;
+`--browsers each` stays available to check that elsewhere."""
 
 OWNER = ("bench", "bench-password-1")
 RESULT_PATH = RESULTS / "room.json"
