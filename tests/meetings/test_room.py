@@ -375,3 +375,45 @@ def test_a_killed_server_still_makes_exactly_one_recording(rig: Rig) -> None:
         jobs = db.execute(query, (session_id,)).fetchall()
     assert jobs == [("done", recording["id"])]
     assert len(recordings_of(rig, session_id)) == 1
+
+
+def test_lobby_checks_devices_and_the_room_opens_shared_files_on_a_phone(rig: Rig) -> None:
+    session_id, links = rig.session(invited_participants=invitees(("kim@example.com", 2)))
+    link = ok(rest(rig.owner, "PUT", "file", {"file_link": f"{rig.server.base_url}/health"}), 201)
+    share = {"file_id": link["id"], "session_id": session_id, "is_auto_opening": 1}
+    ok(rest(rig.owner, "PUT", "file_in_session", share), 201)
+    context = rig.browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(local(links["kim@example.com"], rig.server))
+    page.click("#check")
+    preview = "() => document.getElementById('preview').videoWidth > 0"
+    wait_for(lambda: page.evaluate(preview), what="the camera preview")
+    screenshot(page, "lobby-phone")
+    page.click("#enter")
+    page.wait_for_url("**/room/**")
+    wait_for(lambda: room_state(page)["publishing"], what="Kim publishes")
+    viewer = page.locator("#viewer")
+    assert viewer.is_visible()
+    assert viewer.get_attribute("src") == f"{rig.server.base_url}/health"
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    screenshot(page, "room-phone")
+    context.close()
+
+
+def test_deleting_the_session_or_changing_its_passcode_acts_on_the_room(rig: Rig) -> None:
+    session_id, links = rig.session(
+        friendly_url="changing",
+        password="first",
+        invited_participants=invitees(("lea@example.com", 2)),
+    )
+    lea = rig.enter(local(links["lea@example.com"], rig.server))
+    guest = rig.enter(
+        f"{rig.server.base_url}/{OWNER[0]}/changing", form={"name": "Guest", "passcode": "first"}
+    )
+    wait_for(lambda: receives(lea, 1), what="Lea receives the guest")
+    ok(rest(rig.owner, "POST", "session", {"id": session_id, "password": "second"}))
+    wait_for(lambda: room_state(guest)["status"] == "removed", what="the guest is let out")
+    assert room_state(lea)["status"] == "publishing"  # her personal link needs no passcode
+    ok(rest(rig.owner, "DELETE", "session", {"id": session_id}))
+    wait_for(lambda: room_state(lea)["status"] == "ended", what="the room closes")
+    close(lea, guest)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -254,3 +255,47 @@ def test_reserved_first_segments_are_never_usernames(server: ServerProcess, firs
         response = httpx.get(f"{server.base_url}{path}")
         assert NOT_FOUND not in response.text, path
         assert 'name="name"' not in response.text, path
+
+
+# --- the meeting room without a meeting service --------------------------------------------
+
+
+def test_without_janus_the_lobby_says_unavailable_and_the_api_works(owner: httpx.Client) -> None:
+    now = datetime.now(UTC)
+    created = new_session(owner, start_time=f"{now:%Y-%m-%d %H:%M:%S}", timezone="UTC")
+    _, link = invite(owner, created.id)
+    lobby = httpx.get(link)
+    assert "The meeting service is unavailable right now." in visible_text(lobby.text)
+    response = httpx.post(link, follow_redirects=False)
+    assert response.status_code == 503
+    assert "The meeting service is unavailable." in visible_text(response.text)
+    assert ok(rest(owner, "DELETE", "session", {"id": created.id}))["message"] == (
+        "Session was deleted"
+    )
+
+
+def test_host_link_is_the_owners_and_enters_as_moderator(owner: httpx.Client) -> None:
+    created = new_session(owner, topic="Hosted")
+    (session,) = ok(owner.get(f"session/id/{created.id}/return/host_link/format/json"))["sessions"]
+    host = session["host_link"]
+    assert host.startswith(f"{created.session_link.rsplit('/', 1)[0]}/host/")
+    page = httpx.get(host)
+    assert page.status_code == 200
+    assert "Start the meeting" in visible_text(page.text)
+    assert_not_found(httpx.get(host[:-3] + "xyz"))
+    assert_not_found(httpx.get(host.replace(f"/{created.login}/", "/someone-else/")))
+
+
+def test_room_pages_of_unknown_admissions_are_not_found(
+    owner: httpx.Client, server: ServerProcess
+) -> None:
+    login = login_of(owner)
+    response = httpx.get(f"{server.base_url}/{login}/room/no-such-admission")
+    assert response.status_code == 404
+    assert "You are not in this meeting" in visible_text(response.text)
+    moderate = httpx.post(
+        f"{server.base_url}/{login}/room/no-such-admission/moderate", json={"action": "end"}
+    )
+    assert moderate.status_code == 403
+    people = httpx.get(f"{server.base_url}/{login}/room/no-such-admission/people")
+    assert people.status_code == 404

@@ -1,0 +1,130 @@
+"""The room's rules against a real database (SQLite, and PostgreSQL in the second pass):
+one room per session whatever races, admissions revoked exactly as the changes say."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from tests.support.server import database_url_for
+
+from onstream.clock import utcnow
+from onstream.meetings import jobs, repository, rules, service
+from onstream.meetings.models import Phase
+from onstream.sessions import service as sessions
+from onstream.sessions.models import SessionInput
+from onstream.storage.database import Database, open_database, transaction
+from onstream.storage.migrate import upgrade
+from onstream.users import repository as users
+from onstream.users.service import add_account
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> str:
+    """A migrated, empty database (migrations run their own event loop, so not in one)."""
+    database_url = database_url_for(tmp_path)
+    upgrade(database_url)
+    return database_url
+
+
+@pytest.fixture
+async def world(url: str) -> AsyncIterator[tuple[Database, int]]:
+    database = open_database(url)
+    async with transaction(database, write=True) as conn:
+        await add_account(conn, login="rita", email="rita@example.com", password="rita-pass-1")
+        owner = await users.account_by_login(conn, "rita")
+        assert owner is not None
+        data = SessionInput(topic="Rooms", duration=30, start_time="2030-01-15 10:00:00")
+        session_id = await sessions.create(conn, owner, data)
+    yield database, session_id
+    await database.dispose()
+
+
+async def test_concurrent_first_uses_get_one_room(world: tuple[Database, int]) -> None:
+    database, session_id = world
+
+    async def open_it(server: str) -> int:
+        async with transaction(database, write=True) as conn:
+            room = await service.open_room(
+                conn, session_id=session_id, server=server, auto_record=False, now=utcnow()
+            )
+        return room.janus_room
+
+    numbers = await asyncio.gather(*(open_it(f"http://janus{i}/janus") for i in range(6)))
+    assert len(set(numbers)) == 1
+
+
+async def test_ending_revokes_everybody_and_queues_the_recording(
+    world: tuple[Database, int], tmp_path: Path
+) -> None:
+    database, session_id = world
+    now = utcnow()
+    async with transaction(database, write=True) as conn:
+        room = await service.open_room(
+            conn, session_id=session_id, server="http://j/janus", auto_record=True, now=now
+        )
+        public = await service.admit(
+            conn, session_id=session_id, role=2, name="Pat", source="public", now=now
+        )
+        invited = await service.admit(
+            conn, session_id=session_id, role=2, name="Ida", source="invitation",
+            invitation_token="tok", now=now,
+        )  # fmt: skip
+        admission = await repository.admission_by_secret(conn, login="rita", secret=public)
+        assert admission is not None
+        await service.mint_token(conn, admission, lifetime_seconds=60, now=now)
+        ejection = await service.eject(conn, session_id=session_id, now=now, source="public")
+    assert ejection is not None
+    assert ejection.participants == [admission.participant]
+    assert len(ejection.tokens) == 1
+    async with transaction(database, write=True) as conn:
+        gone = await repository.admission_by_secret(conn, login="rita", secret=public)
+        kept = await repository.admission_by_secret(conn, login="rita", secret=invited)
+        assert gone is not None
+        assert gone.revoked
+        assert kept is not None
+        assert not kept.revoked
+        ended = await service.end_room(
+            conn, session_id=session_id, reason="moderator", now=now, recordings_root=tmp_path
+        )
+        again = await service.end_room(
+            conn, session_id=session_id, reason="moderator", now=now, recordings_root=tmp_path
+        )
+        queued = await jobs.list_jobs(conn)
+        kept = await repository.admission_by_secret(conn, login="rita", secret=invited)
+    assert ended is not None
+    assert ended.close
+    assert ended.room == room.handle
+    assert again is None
+    assert [job.source_dir for job in queued] == [str(service.recording_dir(tmp_path, room))]
+    assert kept is not None
+    assert kept.revoked
+
+
+def test_the_room_opens_before_the_start_and_closes_after_the_grace() -> None:
+    start = datetime(2030, 1, 15, 10, 0)
+
+    def phase(at: datetime, *, ended: bool = False) -> Phase:
+        return rules.phase(
+            at, start_utc=start, duration=30, opens_minutes=15, grace_minutes=30, ended=ended
+        )
+
+    assert phase(start - timedelta(minutes=16)) is Phase.EARLY
+    assert phase(start - timedelta(minutes=15)) is Phase.OPEN
+    assert phase(start + timedelta(minutes=59)) is Phase.OPEN
+    assert phase(start + timedelta(minutes=60)) is Phase.ENDED
+    assert phase(start, ended=True) is Phase.ENDED
+
+
+def test_rooms_spread_over_servers_by_a_stable_choice() -> None:
+    servers = ("http://a/janus", "http://b/janus", "http://c/janus")
+    chosen = [service.server_for(i, servers) for i in range(300)]
+    assert set(chosen) == set(servers)
+    assert chosen == [service.server_for(i, tuple(reversed(servers))) for i in range(300)]
+    grown = [service.server_for(i, (*servers, "http://d/janus")) for i in range(300)]
+    assert all(new in (old, "http://d/janus") for old, new in zip(chosen, grown, strict=True))
