@@ -1,0 +1,121 @@
+"""The sweeper against a real Janus and database: rooms whose time is up close in Janus,
+their recording is queued, and expired join tokens leave the room's allowed list."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from tests.support.server import database_url_for
+
+from onstream.clock import utcnow
+from onstream.config import Settings
+from onstream.janus import JanusAdmin, JanusProcess
+from onstream.meetings import jobs, repository, service
+from onstream.meetings.engine import JanusRooms
+from onstream.meetings.sweeper import RoomSweeper
+from onstream.sessions import service as sessions
+from onstream.sessions.models import SessionInput
+from onstream.storage.database import Database, open_database, transaction
+from onstream.storage.migrate import upgrade
+from onstream.users import repository as users
+from onstream.users.service import add_account
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(scope="module")
+def janus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JanusProcess]:
+    process = JanusProcess(tmp_path_factory.mktemp("janus")).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, janus: JanusProcess) -> Settings:
+    url = database_url_for(tmp_path)
+    upgrade(url)
+    return Settings(
+        database_url=url,
+        janus_urls=janus.url,
+        janus_admin_key=janus.admin_key,
+        recordings_dir=str(tmp_path / "recordings"),
+    )
+
+
+@pytest.fixture
+async def database(settings: Settings) -> AsyncIterator[Database]:
+    database = open_database(settings.database_url)
+    yield database
+    await database.dispose()
+
+
+async def a_session(database: Database, *, started_minutes_ago: int) -> int:
+    start = utcnow() - timedelta(minutes=started_minutes_ago)
+    async with transaction(database, write=True) as conn:
+        await add_account(conn, login="sam", email="sam@example.com", password="sam-pass-1")
+        owner = await users.account_by_login(conn, "sam")
+        assert owner is not None
+        data = SessionInput(
+            topic="Swept", duration=30, start_time=f"{start:%Y-%m-%d %H:%M:%S}", timezone="UTC"
+        )
+        return await sessions.create(conn, owner, data)
+
+
+async def test_a_room_past_its_grace_closes_in_janus_and_queues_its_recording(
+    settings: Settings, database: Database, janus: JanusProcess
+) -> None:
+    session_id = await a_session(database, started_minutes_ago=90)
+    rooms = JanusRooms(settings)
+    async with transaction(database, write=True) as conn:
+        room = await service.open_room(
+            conn, session_id=session_id, server=janus.url, auto_record=True, now=utcnow()
+        )
+    rec_dir = service.recording_dir(settings.recordings_root, room)
+    await rooms.open(room.handle, record=True, rec_dir=rec_dir, description="Swept")
+    async with JanusAdmin(janus.url, admin_key=janus.admin_key) as admin:
+        assert await admin.exists(room.janus_room)
+        await RoomSweeper(database=database, rooms=rooms, settings=settings).sweep()
+        assert not await admin.exists(room.janus_room)
+        assert not await admin.textroom_exists(room.janus_room)
+    async with transaction(database, write=False) as conn:
+        closed = await repository.room_of(conn, session_id)
+        queued = await jobs.list_jobs(conn)
+    assert closed is not None
+    assert closed.end_reason == "schedule"
+    assert [job.source_dir for job in queued] == [str(rec_dir)]
+    await rooms.aclose()
+
+
+async def test_expired_tokens_leave_the_allowed_list_and_open_rooms_stay(
+    settings: Settings, database: Database, janus: JanusProcess
+) -> None:
+    session_id = await a_session(database, started_minutes_ago=5)
+    rooms = JanusRooms(replace(settings, room_grace_minutes=30))
+    now = utcnow()
+    async with transaction(database, write=True) as conn:
+        room = await service.open_room(
+            conn, session_id=session_id, server=janus.url, auto_record=False, now=now
+        )
+        secret = await service.admit(
+            conn, session_id=session_id, role=2, name="Tia", source="public", now=now
+        )
+        admission = await repository.admission_by_secret(conn, login="sam", secret=secret)
+        assert admission is not None
+        stale = await service.mint_token(conn, admission, lifetime_seconds=-1, now=now)
+        fresh = await service.mint_token(conn, admission, lifetime_seconds=600, now=now)
+    rec_dir = service.recording_dir(settings.recordings_root, room)
+    await rooms.open(room.handle, record=False, rec_dir=rec_dir, description="Swept")
+    await rooms.allow(room.handle, stale)
+    await rooms.allow(room.handle, fresh)
+    await RoomSweeper(database=database, rooms=rooms, settings=settings).sweep()
+    async with JanusAdmin(janus.url, admin_key=janus.admin_key) as admin:
+        allowed = await admin.allowed(room.janus_room, room.secret, "add", [])
+        assert await admin.exists(room.janus_room)
+    assert fresh in allowed
+    assert stale not in allowed
+    await rooms.close(room.handle)
+    await rooms.aclose()
