@@ -108,12 +108,12 @@ def test_lookups(tmp_path: Path) -> None:
     assert (meeting.timezone, meeting.dst, meeting.password) == ("UP1", True, None)
 
     by_token = queries.invitation_by_token
-    invitation = _lookup(url, by_token, username="owner", token="tok")
+    invitation = _lookup(url, by_token, username="owner", key="tok")
     assert (invitation.name, invitation.role, invitation.meeting.topic) == (
         "First Last3",
         3,
         "Topic 10",
     )
-    assert _lookup(url, by_token, username="other", token="tok") is None
-    assert _lookup(url, by_token, username="owner", token="gone") is None
-    assert _lookup(url, by_token, username="owner", token="") is None
+    assert _lookup(url, by_token, username="other", key="tok") is None
+    assert _lookup(url, by_token, username="owner", key="gone") is None
+    assert _lookup(url, by_token, username="owner", key="") is None

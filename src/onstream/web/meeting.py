@@ -18,8 +18,10 @@ says the meeting ended. A POST admits and redirects (303), so a reload never adm
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import UTC
+from typing import Protocol, TypeVar
 
 from markupsafe import Markup
 from starlette.requests import Request
@@ -34,11 +36,20 @@ from onstream.meetings import repository as rooms_repository
 from onstream.meetings import rules, service
 from onstream.meetings.engine import JanusRooms, MeetingUnavailable
 from onstream.meetings.models import Admission, Phase, Room
-from onstream.storage.database import Database, transaction
+from onstream.storage.database import Connection, Database, transaction
 from onstream.web import gates, queries
 from onstream.web.forms import read_form
 from onstream.web.pages import meeting_context, not_found
 from onstream.web.rendering import content_security_policy, render
+
+T = TypeVar("T", covariant=True)
+
+
+class Lookup(Protocol[T]):
+    """A `web.queries` lookup of what a URL names under a login."""
+
+    def __call__(self, conn: Connection, *, username: str, key: str) -> Awaitable[T | None]: ...
+
 
 JOIN_WORDING = gates.Wording(
     missing="Please enter the session's passcode.",
@@ -87,10 +98,7 @@ class MeetingPages:
 
     async def personal(self, request: Request) -> Response:
         """An invitee's lobby; POST enters with the invitation's role."""
-        async with transaction(self.database, write=False) as conn:
-            invitation = await queries.invitation_by_token(
-                conn, username=request.path_params["username"], token=request.path_params["token"]
-            )
+        invitation = await self._read(queries.invitation_by_token, request, "token")
         if invitation is None:
             return not_found()
         entry = Entry(
@@ -107,10 +115,7 @@ class MeetingPages:
 
     async def public(self, request: Request) -> Response:
         """The session's public lobby; POST checks name and passcode, enters as participant."""
-        async with transaction(self.database, write=False) as conn:
-            meeting = await queries.meeting_by_key(
-                conn, username=request.path_params["username"], key=request.path_params["key"]
-            )
+        meeting = await self._read(queries.meeting_by_key, request, "key")
         if meeting is None:
             return not_found()
         entry = Entry(meeting, "public", rules.PARTICIPANT, "", "")
@@ -134,10 +139,7 @@ class MeetingPages:
 
     async def host(self, request: Request) -> Response:
         """The owner's lobby; POST enters as moderator."""
-        async with transaction(self.database, write=False) as conn:
-            meeting = await queries.meeting_by_host_key(
-                conn, username=request.path_params["username"], key=request.path_params["key"]
-            )
+        meeting = await self._read(queries.meeting_by_host_key, request, "key")
         if meeting is None:
             return not_found()
         entry = Entry(meeting, "host", rules.MODERATOR, "Host", meeting.owner_email)
@@ -147,10 +149,7 @@ class MeetingPages:
 
     async def calendar(self, request: Request) -> Response:
         """The session as an `.ics` event for the lobby's "add to calendar" link."""
-        async with transaction(self.database, write=False) as conn:
-            invitation = await queries.invitation_by_token(
-                conn, username=request.path_params["username"], token=request.path_params["token"]
-            )
+        invitation = await self._read(queries.invitation_by_token, request, "token")
         if invitation is None:
             return not_found()
         meeting = invitation.meeting
@@ -351,6 +350,13 @@ class MeetingPages:
         return JSONResponse({"ok": True})
 
     # --- shared ----------------------------------------------------------------------------
+
+    async def _read(self, lookup: Lookup[T], request: Request, key: str) -> T | None:
+        """A page's read-only lookup by the URL's login and secret segment `key`."""
+        async with transaction(self.database, write=False) as conn:
+            return await lookup(
+                conn, username=request.path_params["username"], key=request.path_params[key]
+            )
 
     async def _admission(self, request: Request) -> Admission | None:
         """The live admission the URL names (None when unknown, revoked or another owner's)."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, or_, select
+from sqlalchemy import Select, case, or_, select
 
 from onstream.files.documents import download_path
 from onstream.files.tables import files, files_in_sessions
@@ -86,13 +86,13 @@ def _meeting(row: Any) -> Meeting:
     )
 
 
-async def invitation_by_token(conn: Connection, *, username: str, token: str) -> Invitation | None:
-    """The invitation behind `/{username}/go/{token}`, if the link is still valid.
+async def invitation_by_token(conn: Connection, *, username: str, key: str) -> Invitation | None:
+    """The invitation behind `/{username}/go/{key}`, if the link is still valid.
 
     It demands that `username` owns the session and that the session is live, and it brings
     the owner's `dst` flag along.
     """
-    if not token or len(token) > KEY_MAX:
+    if not key or len(key) > KEY_MAX:
         return None
     owner = users.alias("owner")
     invitee = users.alias("invitee")
@@ -111,7 +111,7 @@ async def invitation_by_token(conn: Connection, *, username: str, token: str) ->
         .join(owner, owner.c.id == sessions.c.owner_id)
         .join(invitee, invitee.c.id == invitations.c.user_id)
         .where(
-            invitations.c.token == token,
+            invitations.c.token == key,
             owner.c.login == username,
             owner.c.owner_id.is_(None),
             sessions.c.deleted_at.is_(None),
@@ -126,7 +126,21 @@ async def invitation_by_token(conn: Connection, *, username: str, token: str) ->
         last_name=row.last_name,
         email=row.email,
         role=int(row.role),
-        token=token,
+        token=key,
+    )
+
+
+def _live_session_of(username: str) -> Select[Any]:
+    """The live sessions of the account `username`, with what a `Meeting` needs."""
+    return (
+        select(*_MEETING_COLUMNS, users.c.dst, users.c.email.label("owner_email"))
+        .select_from(sessions)
+        .join(users, users.c.id == sessions.c.owner_id)
+        .where(
+            users.c.login == username,
+            users.c.owner_id.is_(None),
+            sessions.c.deleted_at.is_(None),
+        )
     )
 
 
@@ -139,15 +153,8 @@ async def meeting_by_key(conn: Connection, *, username: str, key: str) -> Meetin
     if not key or len(key) > KEY_MAX:
         return None
     query = (
-        select(*_MEETING_COLUMNS, users.c.dst, users.c.email.label("owner_email"))
-        .select_from(sessions)
-        .join(users, users.c.id == sessions.c.owner_id)
-        .where(
-            users.c.login == username,
-            users.c.owner_id.is_(None),
-            sessions.c.deleted_at.is_(None),
-            or_(sessions.c.friendly_url == key, sessions.c.session_key == key),
-        )
+        _live_session_of(username)
+        .where(or_(sessions.c.friendly_url == key, sessions.c.session_key == key))
         .order_by(case((sessions.c.friendly_url == key, 0), else_=1))
         .limit(1)
     )
@@ -159,17 +166,7 @@ async def meeting_by_host_key(conn: Connection, *, username: str, key: str) -> M
     """The live session of `username` whose host link `/{username}/host/{key}` this is."""
     if not key or len(key) > KEY_MAX:
         return None
-    query = (
-        select(*_MEETING_COLUMNS, users.c.dst, users.c.email.label("owner_email"))
-        .select_from(sessions)
-        .join(users, users.c.id == sessions.c.owner_id)
-        .where(
-            users.c.login == username,
-            users.c.owner_id.is_(None),
-            sessions.c.deleted_at.is_(None),
-            sessions.c.host_key == key,
-        )
-    )
+    query = _live_session_of(username).where(sessions.c.host_key == key)
     row = (await conn.execute(query)).first()
     return None if row is None else _meeting(row)
 
