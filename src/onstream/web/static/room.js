@@ -114,10 +114,15 @@
   }
 
   // --- receiving: one subscriber handle for every publisher ----------------------------
-  function subscribeTo(publishers) {
+  const admitted = (id) => state.people.some((person) => person.participant === id);
+
+  // Only publishers Onstream let in (and did not remove) are received: Janus's own list can
+  // still hold someone whose browser died without leaving, until their session times out.
+  async function subscribeTo(publishers) {
+    if (publishers.some((p) => p.id !== state.myId && !admitted(p.id))) await loadPeople();
     const streams = [];
     for (const p of publishers) {
-      if (p.id === state.myId) continue;
+      if (p.id === state.myId || !admitted(p.id)) continue;
       state.feeds[p.id] = { display: p.display, streams: p.streams || [] };
       for (const s of p.streams || []) if (!s.disabled && s.type !== "data") streams.push({ feed: p.id, mid: s.mid });
     }
