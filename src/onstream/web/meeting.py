@@ -379,9 +379,9 @@ class MeetingPages:
             grace_minutes=self.settings.room_grace_minutes,
             ended=False,
         )
-        if phase is Phase.ENDED or not self.rooms.available:
-            if not self.rooms.available:
-                raise MeetingUnavailable("The meeting service is unavailable.")
+        if not self.rooms.available:
+            raise MeetingUnavailable("The meeting service is unavailable.")
+        if phase is Phase.ENDED:
             return None, ""
         async with transaction(self.database, write=True) as conn:
             room = await service.open_room(
