@@ -79,6 +79,8 @@ class Settings:
     janus_public_urls: str | None = None
     """What browsers use for each of `janus_urls`, in the same order; unset: this server
     relays them at `/janus/{n}` (one origin, no CORS, Janus stays on a private address)."""
+    janus_public_url: str | None = None
+    """`janus_public_urls` for a single Janus server."""
     janus_admin_key: str | None = None
     """The VideoRoom/TextRoom `admin_key` of the Janus servers: only who knows it creates rooms."""
     ice_servers: str | None = None

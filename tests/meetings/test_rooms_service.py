@@ -12,7 +12,9 @@ import pytest
 from tests.support.server import database_url_for
 
 from onstream.clock import utcnow
+from onstream.config import Settings
 from onstream.meetings import jobs, repository, rules, service
+from onstream.meetings.engine import JanusRooms
 from onstream.meetings.models import Phase
 from onstream.sessions import service as sessions
 from onstream.sessions.models import SessionInput
@@ -128,3 +130,20 @@ def test_rooms_spread_over_servers_by_a_stable_choice() -> None:
     assert chosen == [service.server_for(i, tuple(reversed(servers))) for i in range(300)]
     grown = [service.server_for(i, (*servers, "http://d/janus")) for i in range(300)]
     assert all(new in (old, "http://d/janus") for old, new in zip(chosen, grown, strict=True))
+
+
+def test_browsers_use_the_public_url_or_the_relay() -> None:
+    relayed = JanusRooms(
+        Settings(janus_urls="http://10.0.0.5:8088/janus, http://10.0.0.6:8088/janus")
+    )
+    assert relayed.public_url("http://10.0.0.6:8088/janus", "/janus/1") == "/janus/1"
+    assert relayed.relay_target(1) == "http://10.0.0.6:8088/janus"
+    assert relayed.relay_target(2) is None
+    public = JanusRooms(
+        Settings(
+            janus_urls="http://10.0.0.5:8088/janus", janus_public_url="https://j.example/janus"
+        )
+    )
+    assert public.public_url("http://10.0.0.5:8088/janus", "/janus/0") == "https://j.example/janus"
+    assert public.relay_target(0) is None  # a server with a public URL is not relayed
+    assert not JanusRooms(Settings()).available

@@ -39,7 +39,8 @@ class JanusRooms:
 
     def __init__(self, settings: Settings) -> None:
         self.servers = settings.janus_servers
-        public = [u.strip() for u in (settings.janus_public_urls or "").split(",") if u.strip()]
+        listed = settings.janus_public_urls or settings.janus_public_url or ""
+        public = [u.strip() for u in listed.split(",") if u.strip()]
         self._public = dict(zip(self.servers, public, strict=False))
         self._admin_key = settings.janus_admin_key or ""
         self._admins: dict[str, JanusAdmin] = {}
