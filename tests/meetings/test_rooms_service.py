@@ -14,7 +14,7 @@ from tests.support.server import database_url_for
 from onstream.clock import utcnow
 from onstream.config import Settings
 from onstream.meetings import jobs, repository, rules, service
-from onstream.meetings.engine import JanusRooms
+from onstream.meetings.engine import JanusRooms, ice_servers
 from onstream.meetings.models import Phase
 from onstream.sessions import service as sessions
 from onstream.sessions.models import SessionInput
@@ -147,3 +147,15 @@ def test_browsers_use_the_public_url_or_the_relay() -> None:
     assert public.public_url("http://10.0.0.5:8088/janus", "/janus/0") == "https://j.example/janus"
     assert public.relay_target(0) is None  # a server with a public URL is not relayed
     assert not JanusRooms(Settings()).available
+
+
+def test_ice_servers_from_urls_or_json() -> None:
+    assert ice_servers(None) == []
+    assert ice_servers("stun:s.example:3478, turn:t.example") == [
+        {"urls": "stun:s.example:3478"},
+        {"urls": "turn:t.example"},
+    ]
+    turn = '[{"urls": "turn:t.example:3478", "username": "u", "credential": "p"}]'
+    assert ice_servers(turn) == [
+        {"urls": "turn:t.example:3478", "username": "u", "credential": "p"}
+    ]
