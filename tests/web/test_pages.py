@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from icalendar import Calendar
 
 from tests.conftest import MakeAccount
 from tests.support.api import ok, rest
@@ -299,3 +300,19 @@ def test_room_pages_of_unknown_admissions_are_not_found(
     assert moderate.status_code == 403
     people = httpx.get(f"{server.base_url}/{login}/room/no-such-admission/people")
     assert people.status_code == 404
+
+
+def test_lobbies_offer_the_session_as_a_calendar_event(owner: httpx.Client) -> None:
+    created = new_session(owner, topic="Calendar day", friendly_url="calendar-day")
+    _, link = invite(owner, created.id, email="cal@example.com")
+    for url, attendee in ((link, "cal@example.com"), (created.session_link, None)):
+        assert f'href="{httpx.URL(url).path}/calendar.ics"' in httpx.get(url).text
+        response = httpx.get(f"{url}/calendar.ics")
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "text/calendar; charset=utf-8"
+        (event,) = Calendar.from_ical(response.content).walk("VEVENT")
+        assert str(event["summary"]) == "Calendar day"
+        assert event.decoded("dtstart") == datetime(2030, 7, 10, 16, 0, tzinfo=UTC)
+        assert str(event["uid"]).startswith(f"session-{created.id}@")
+        assert (attendee is None) == ("attendee" not in event)
+    assert_not_found(httpx.get(f"{created.session_link}-nope/calendar.ics"))

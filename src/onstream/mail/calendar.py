@@ -30,7 +30,7 @@ def calendar_part(
     url: str,
     description: str,
     organizer_email: str,
-    attendee_email: str,
+    attendee_email: str | None,
     stamp: datetime,
 ) -> bytes:
     """A VCALENDAR with one VEVENT, for `text/calendar; method=REQUEST|CANCEL`."""
@@ -51,9 +51,10 @@ def calendar_part(
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     organizer = vCalAddress(f"mailto:{organizer_email}")
     event.add("organizer", organizer)
-    attendee = vCalAddress(f"mailto:{attendee_email}")
-    attendee.params["ROLE"] = vText("REQ-PARTICIPANT")
-    attendee.params["RSVP"] = vText("FALSE")
-    event.add("attendee", attendee, encode=False)
+    if attendee_email is not None:
+        attendee = vCalAddress(f"mailto:{attendee_email}")
+        attendee.params["ROLE"] = vText("REQ-PARTICIPANT")
+        attendee.params["RSVP"] = vText("FALSE")
+        event.add("attendee", attendee, encode=False)
     cal.add_component(event)
     return bytes(cal.to_ical())

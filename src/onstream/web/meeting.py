@@ -148,11 +148,20 @@ class MeetingPages:
         return await self._lobby(request, entry)
 
     async def calendar(self, request: Request) -> Response:
-        """The session as an `.ics` event for the lobby's "add to calendar" link."""
+        """An invitee's session as an `.ics` event, for the lobby's "add to calendar" link."""
         invitation = await self._read(queries.invitation_by_token, request, "token")
         if invitation is None:
             return not_found()
-        meeting = invitation.meeting
+        return self._ics(request, invitation.meeting, attendee=invitation.email)
+
+    async def public_calendar(self, request: Request) -> Response:
+        """The session of a public link as an `.ics` event."""
+        meeting = await self._read(queries.meeting_by_key, request, "key")
+        if meeting is None:
+            return not_found()
+        return self._ics(request, meeting, attendee=None)
+
+    def _ics(self, request: Request, meeting: queries.Meeting, *, attendee: str | None) -> Response:
         link = str(request.url).removesuffix("/calendar.ics")
         body = calendar_part(
             method="PUBLISH",
@@ -164,7 +173,7 @@ class MeetingPages:
             url=link,
             description=f"Join: {link}",
             organizer_email=meeting.owner_email,
-            attendee_email=invitation.email,
+            attendee_email=attendee,
             stamp=utcnow(),
         )
         headers = {"content-disposition": 'attachment; filename="meeting.ics"'}
@@ -189,9 +198,7 @@ class MeetingPages:
             "start_iso": meeting.start_utc.replace(tzinfo=UTC).isoformat(),
             "opens_iso": opens.replace(tzinfo=UTC).isoformat(),
             "files": files,
-            "calendar_link": f"{request.url.path}/calendar.ics"
-            if entry.kind == "invitation"
-            else None,
+            "calendar_link": f"{request.url.path}/calendar.ics" if entry.kind != "host" else None,
             "available": self.rooms.available,
             "opens_minutes": self.settings.room_opens_minutes,
         }

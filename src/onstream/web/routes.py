@@ -50,5 +50,6 @@ def web_routes(
         AccountRoute("/{username}/room/{secret}/people", pages.people, methods=["GET"]),
         AccountRoute("/{username}/room/{secret}/moderate", pages.moderate, methods=["POST"]),
         AccountRoute("/{username}/room/{secret}", pages.room, methods=["GET"]),
+        AccountRoute("/{username}/{key}/calendar.ics", pages.public_calendar, methods=["GET"]),
         AccountRoute("/{username}/{key}", pages.public, methods=both),
     ]

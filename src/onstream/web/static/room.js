@@ -28,7 +28,7 @@
 
   function nameOf(feedId) {
     const person = state.people.find((p) => p.participant === feedId);
-    if (person) return person.name;
+    if (person) return person.name + " · " + person.role;
     return (state.feeds[feedId] && state.feeds[feedId].display) || "Guest";
   }
 
@@ -377,7 +377,7 @@
                 el.muted = true;
                 el.autoplay = true;
                 el.playsInline = true;
-                tile("me", config.name + " (you)").appendChild(el);
+                tile("me", config.name + " (you) · " + config.role).appendChild(el);
               }
               Janus.attachMediaStream(el, localStream);
             },
