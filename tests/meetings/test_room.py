@@ -417,3 +417,26 @@ def test_deleting_the_session_or_changing_its_passcode_acts_on_the_room(rig: Rig
     ok(rest(rig.owner, "DELETE", "session", {"id": session_id}))
     wait_for(lambda: room_state(lea)["status"] == "ended", what="the room closes")
     close(lea, guest)
+
+
+def test_a_moderator_records_part_of_a_meeting_and_people_leave(rig: Rig) -> None:
+    session_id, links = rig.session(invited_participants=invitees(("max@example.com", 2)))
+    host = rig.enter(local(rig.host_link(session_id), rig.server))
+    max_ = rig.enter(local(links["max@example.com"], rig.server))
+    wait_for(lambda: receives(host, 1), what="the host receives Max")
+    assert host.locator("#recording").is_hidden()
+    host.click("#record")
+    wait_for(lambda: host.locator("#recording").is_visible(), what="recording shown")
+    started = time.monotonic()
+    host.wait_for_timeout(6000)
+    host.click("#record")
+    wait_for(lambda: host.locator("#recording").is_hidden(), what="recording stopped")
+    recorded = time.monotonic() - started
+    max_.click("#leave")
+    wait_for(lambda: room_state(max_)["status"] == "left", what="Max left")
+    wait_for(lambda: room_state(host)["feeds"] == [], what="the host sees Max leave")
+    host.click("#end")
+    host.click("#end")
+    (recording,) = wait_for(lambda: recordings_of(rig, session_id), timeout=180, what="recording")
+    assert abs(recording["duration"] / 1000 - recorded) <= 2, (recording["duration"], recorded)
+    close(host, max_)
