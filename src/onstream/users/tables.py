@@ -10,10 +10,12 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
     UniqueConstraint,
+    func,
     text,
 )
 
@@ -38,6 +40,10 @@ users = Table(
     UniqueConstraint("owner_id", "email_key"),
 )
 """`email_key` is the lower-cased e-mail: one person per address within an account."""
+
+Index("uq_users_login_lower", func.lower(users.c.login), unique=True)
+"""Logins are unique without regard to case (`JDoe` cannot join `jdoe`); URLs still match
+the login exactly as stored."""
 
 credential_epoch = Table(
     "credential_epoch",
