@@ -13,6 +13,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from onstream.accounts import Account
+from onstream.clock import utcnow
 from onstream.config import Settings, load_settings
 from onstream.mail.sender import Sender, sender_for
 from onstream.mail.worker import DeliveryWorker
@@ -24,7 +25,7 @@ from onstream.protocol.endpoint import ApiEndpoint, Authenticate
 from onstream.routes import RESOURCES
 from onstream.services import Services
 from onstream.storage.database import Database, open_database, transaction
-from onstream.users import repository
+from onstream.users import repository, token_repository
 from onstream.users.authentication import Authenticator, CredentialCache
 from onstream.web.assets import asset_routes
 from onstream.web.downloads import download_routes
@@ -120,7 +121,24 @@ def _authenticator(database: Database, cache: CredentialCache) -> Authenticator:
         async with transaction(database, write=False) as conn:
             return await repository.credential_epoch_value(conn)
 
-    return Authenticator(cache=cache, load_account=load_account, load_epoch=load_epoch)
+    async def load_token(login: str, digest: str) -> tuple[Account, float | None] | None:
+        now = utcnow()
+        async with transaction(database, write=False) as conn:
+            found = await token_repository.account_by_token(
+                conn, login=login, token_hash=digest, now=now
+            )
+        if found is None:
+            return None
+        # Written once per verification, not per request (hits are answered by the cache),
+        # so "last used" is exact to within ONSTREAM_AUTH_CACHE_SECONDS.
+        async with transaction(database, write=True) as conn:
+            await token_repository.touch_token(conn, token_hash=digest, now=now)
+        account, expires_at = found
+        return account, (expires_at - now).total_seconds() if expires_at else None
+
+    return Authenticator(
+        cache=cache, load_account=load_account, load_epoch=load_epoch, load_token=load_token
+    )
 
 
 async def health(_request: Request) -> Response:

@@ -21,6 +21,13 @@ what is left. Concurrent misses for the same credentials share one check (a clie
 like a right one is remembered as right, so a client retrying the same wrong password costs
 nothing; and beyond `max_pending` checks in flight a new one is refused at once with 503 and
 Retry-After rather than queued for longer than any client waits.
+
+An API token (`users.tokens`) is accepted as the Basic password in place of the account's
+password. A password with the shape of a token is looked up by its SHA-256 first, which
+costs one indexed query and no argon2; only when no token matches is it checked as a
+password. A token's account carries `read_only` from the token, and its cache entry never
+outlives the token's expiry; revoking a token raises the credential epoch like a password
+change, so it stops working on every process within a second.
 """
 
 from __future__ import annotations
@@ -41,12 +48,17 @@ from onstream.accounts import Account
 from onstream.protocol.basic import Credentials, parse_basic
 from onstream.protocol.errors import Busy, Unauthorized
 from onstream.users.passwords import verify_password
+from onstream.users.tokens import looks_like_token, token_digest
 
 AccountLoader = Callable[[str], Awaitable[Account | None]]
 """Loads an account by login from the database (None when there is none)."""
 
 EpochLoader = Callable[[], Awaitable[int]]
 """Reads the database's credential epoch."""
+
+TokenLoader = Callable[[str, str], Awaitable[tuple[Account, float | None] | None]]
+"""(login, token digest) → the account the live token grants and the seconds it has left
+(None: no expiry), recording its use; None when no live token of this login has the digest."""
 
 
 class CredentialCache:
@@ -77,9 +89,12 @@ class CredentialCache:
         self._entries.move_to_end(key)
         return account
 
-    def put(self, key: bytes, account: Account) -> None:
-        """Remember a verified account, evicting the least recently used beyond the bound."""
-        self._entries[key] = (time.monotonic() + self._ttl, account)
+    def put(self, key: bytes, account: Account, *, valid_for: float | None = None) -> None:
+        """Remember a verified account for the cache's ttl, or less when the credentials
+        expire sooner (`valid_for` seconds), evicting the least recently used beyond the
+        bound."""
+        ttl = self._ttl if valid_for is None else min(self._ttl, valid_for)
+        self._entries[key] = (time.monotonic() + ttl, account)
         self._entries.move_to_end(key)
         while len(self._entries) > self._max:
             self._entries.popitem(last=False)
@@ -125,12 +140,14 @@ class Authenticator:
         cache: CredentialCache,
         load_account: AccountLoader,
         load_epoch: EpochLoader | None = None,
+        load_token: TokenLoader | None = None,
         epoch_interval: float = 1.0,
         max_pending: int = 64,
     ):
         self.cache = cache
         self._load_account = load_account
         self._load_epoch = load_epoch
+        self._load_token = load_token
         self._epoch_interval = epoch_interval
         self._epoch: int | None = None
         self._next_epoch_check = 0.0
@@ -188,6 +205,12 @@ class Authenticator:
             task.exception()  # retrieved here so that no waiter left means no warning
 
     async def _verify(self, key: bytes, credentials: Credentials) -> Account | None:
+        if self._load_token is not None and looks_like_token(credentials.password):
+            found = await self._load_token(credentials.login, token_digest(credentials.password))
+            if found is not None:
+                token_account, expires_in = found
+                self.cache.put(key, token_account, valid_for=expires_in)
+                return token_account
         account = await self._load_account(credentials.login)
         stored = account.password_hash if account else None
         loop = asyncio.get_running_loop()

@@ -55,3 +55,20 @@ credential_epoch = Table(
 
 Every server process polls it about once a second and empties its credential cache when it
 moved, so a changed password stops working within a second on every process."""
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("read_only", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_used_at", DateTime, nullable=True),
+    Column("expires_at", DateTime, nullable=True),
+    UniqueConstraint("account_id", "name"),
+)
+"""API tokens: secrets an account uses as its Basic password instead of its password.
+
+Only the SHA-256 of a token is kept (see `users.tokens`); revoking one deletes its row."""
