@@ -25,6 +25,7 @@ from onstream.protocol.endpoint import ApiEndpoint, Authenticate
 from onstream.routes import RESOURCES
 from onstream.services import Services
 from onstream.storage.database import Database, open_database, transaction
+from onstream.throttle import Throttle
 from onstream.users import repository, token_repository
 from onstream.users.authentication import Authenticator, CredentialCache
 from onstream.web.assets import asset_routes
@@ -56,7 +57,8 @@ def create_app(
     cache = CredentialCache(
         ttl=settings.auth_cache_seconds, max_entries=settings.auth_cache_entries
     )
-    authenticator = _authenticator(database, cache)
+    throttle = Throttle(settings)
+    authenticator = _authenticator(database, cache, throttle)
     worker = DeliveryWorker(
         database=database, sender=sender or sender_for(settings), settings=settings
     )
@@ -70,7 +72,7 @@ def create_app(
     endpoint = ApiEndpoint(
         settings=settings,
         database=database,
-        authenticate=authenticate or authenticator.authenticate,
+        authenticate=authenticate or authenticator.authenticate_request,
         resources=RESOURCES,
         services=services,
     )
@@ -93,24 +95,29 @@ def create_app(
         await relay.aclose()
         await rooms.aclose()
         authenticator.close()
+        await throttle.aclose()
         await database.dispose()
 
     routes = [
         Route("/api/{rest:path}", endpoint.handle, methods=API_METHODS),
         Route("/health", health, methods=["GET"]),
-        *playback_routes(database=database, settings=settings, store=services.media),
+        *playback_routes(
+            database=database, settings=settings, store=services.media, throttle=throttle
+        ),
         *download_routes(database=database, store=services.media),
         *asset_routes(),
-        *web_routes(database, settings, rooms, relay),  # last: `/{username}/...` catches the rest
+        # last: `/{username}/...` catches the rest
+        *web_routes(database, settings, rooms, relay, throttle=throttle),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings
     app.state.database = database
     app.state.services = services
+    app.state.throttle = throttle
     return app
 
 
-def _authenticator(database: Database, cache: CredentialCache) -> Authenticator:
+def _authenticator(database: Database, cache: CredentialCache, throttle: Throttle) -> Authenticator:
     """Basic credentials checked against the accounts in this database."""
 
     async def load_account(login: str) -> Account | None:
@@ -137,7 +144,11 @@ def _authenticator(database: Database, cache: CredentialCache) -> Authenticator:
         return account, (expires_at - now).total_seconds() if expires_at else None
 
     return Authenticator(
-        cache=cache, load_account=load_account, load_epoch=load_epoch, load_token=load_token
+        cache=cache,
+        load_account=load_account,
+        load_epoch=load_epoch,
+        load_token=load_token,
+        throttle=throttle,
     )
 
 

@@ -72,6 +72,21 @@ class Settings:
     its first migration is used, so every process and host shares it."""
     auth_cache_seconds: float = 60.0
     auth_cache_entries: int = 10_000
+    rate_limit_address: str = "20/minute"
+    """Failed attempts allowed from one client address, per kind (API credentials, a join
+    page's passcode, a playback password), in the `limits` notation; `;` joins several
+    (`20/minute;200/day`). Beyond it: 429 with Retry-After. Successes are never counted."""
+    rate_limit_target: str = "100/hour"
+    """Failed attempts allowed on one login, one session's passcode or one recording's
+    password, from every address together (guessing spread over many addresses)."""
+    rate_limit_prefix: str = "onstream"
+    """Prefix of the counters' keys (several installations may share one Redis)."""
+    redis_url: str | None = None
+    """`redis://host:6379/0`: keep the rate-limit counters in Redis, shared by every process
+    and host; unset: in each process's memory."""
+    trusted_proxies: str | None = None
+    """Comma-separated addresses or networks of reverse proxies (`127.0.0.1,10.0.0.0/8`)
+    whose `X-Forwarded-For` names the client; from any other peer the header is ignored."""
     log_level: str = "info"
     janus_urls: str | None = None
     """Comma-separated Janus HTTP API roots (`http://10.0.0.5:8088/janus,...`) that host the

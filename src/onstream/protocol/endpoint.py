@@ -45,8 +45,10 @@ S = TypeVar("S")
 
 log = logging.getLogger("onstream")
 
-Authenticate = Callable[[str | None, str], Awaitable[A]]
-"""(`Authorization` header, login the URL names) → the account, or raise `Unauthorized`."""
+Authenticate = Callable[[Request, str], Awaitable[A]]
+"""(the request, login the URL names) → the account, or raise `Unauthorized` (or another
+`ApiError`: `TooManyRequests`, `Busy`). It gets the request, not only its `Authorization`
+header, so that it can tell clients apart by address."""
 
 FORMAT_NAMES = frozenset(FORMATS)
 READ_METHODS = frozenset({"GET", "HEAD"})
@@ -87,7 +89,7 @@ class ApiEndpoint(Generic[A, S]):
         resource = self.resources.get(path.resource)
         if resource is None:
             raise NotFound(f"Unknown resource '{path.resource}'")
-        account = await self.authenticate(request.headers.get("authorization"), path.username)
+        account = await self.authenticate(request, path.username)
         method = "GET" if request.method == "HEAD" else request.method
         handler = resource.methods.get(method)
         if handler is None:

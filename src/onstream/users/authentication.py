@@ -44,9 +44,12 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from starlette.requests import HTTPConnection
+
 from onstream.accounts import Account
 from onstream.protocol.basic import Credentials, parse_basic
-from onstream.protocol.errors import Busy, Unauthorized
+from onstream.protocol.errors import Busy, TooManyRequests, Unauthorized
+from onstream.throttle import Throttle
 from onstream.users.passwords import verify_password
 from onstream.users.tokens import looks_like_token, token_digest
 
@@ -141,6 +144,7 @@ class Authenticator:
         load_account: AccountLoader,
         load_epoch: EpochLoader | None = None,
         load_token: TokenLoader | None = None,
+        throttle: Throttle | None = None,
         epoch_interval: float = 1.0,
         max_pending: int = 64,
     ):
@@ -148,6 +152,7 @@ class Authenticator:
         self._load_account = load_account
         self._load_epoch = load_epoch
         self._load_token = load_token
+        self._throttle = throttle
         self._epoch_interval = epoch_interval
         self._epoch: int | None = None
         self._next_epoch_check = 0.0
@@ -157,8 +162,25 @@ class Authenticator:
             max_workers=1, thread_name_prefix="password-check", initializer=_lowest_priority
         )
 
-    async def authenticate(self, header: str | None, url_login: str) -> Account:
-        """The account, or `Unauthorized` for missing, wrong or other-login credentials."""
+    async def authenticate_request(self, request: HTTPConnection, url_login: str) -> Account:
+        """`authenticate` with the request's `Authorization` header and client address (the
+        application's `Authenticate` callable)."""
+        address = None
+        if self._throttle is not None:
+            peer = request.client.host if request.client else None
+            address = self._throttle.client_address(peer, request.headers.get("x-forwarded-for"))
+        return await self.authenticate(
+            request.headers.get("authorization"), url_login, address=address
+        )
+
+    async def authenticate(
+        self, header: str | None, url_login: str, *, address: str | None = None
+    ) -> Account:
+        """The account, or `Unauthorized` for missing, wrong or other-login credentials.
+
+        With a throttle, credentials not verified before are checked only while neither the
+        client's `address` nor the login is over its limit of failures (429 otherwise), and
+        every wrong pair counts as a failure of both."""
         credentials = parse_basic(header)
         if credentials is None:
             raise Unauthorized()
@@ -166,16 +188,30 @@ class Authenticator:
         key = self.cache.key(credentials)
         account = self.cache.get(key)
         if account is None:
-            if self.cache.failed(key):
-                raise Unauthorized("Wrong login or password")
-            account = await self._check(key, credentials)
+            await self._refuse_when_limited(credentials.login, address)
+            if not self.cache.failed(key):
+                account = await self._check(key, credentials)
             if account is None:
+                await self._count_failure(credentials.login, address)
                 raise Unauthorized("Wrong login or password")
         # Valid credentials of another login are refused exactly like wrong ones (no account
         # enumeration through the URL).
         if not hmac.compare_digest(account.login.encode(), url_login.encode()):
             raise Unauthorized("Wrong login or password")
         return account
+
+    async def _refuse_when_limited(self, login: str, address: str | None) -> None:
+        if self._throttle is None:
+            return
+        wait = await self._throttle.retry_after("api", address=address or "", target=login)
+        if wait is not None:
+            raise TooManyRequests(
+                f"Too many failed logins; retry in {wait} seconds", retry_after=wait
+            )
+
+    async def _count_failure(self, login: str, address: str | None) -> None:
+        if self._throttle is not None:
+            await self._throttle.failed("api", address=address or "", target=login)
 
     async def _follow_epoch(self) -> None:
         """Empty the cache when the credential epoch moved (checked at most once a second)."""
