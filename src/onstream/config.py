@@ -70,6 +70,13 @@ class Settings:
     secret_key: str | None = None
     """Signs the playback cookies; when unset, a random key generated into the database at
     its first migration is used, so every process and host shares it."""
+    max_header_bytes: int = 64 * 1024
+    """Largest request head (request line and headers) accepted; beyond it the connection
+    gets 400 and is closed, having cost at most this much memory."""
+    keep_alive_seconds: int = 20
+    """An idle keep-alive connection is closed after this many seconds."""
+    limit_concurrency: int = 1000
+    """Connections and requests in hand per process beyond which new ones get 503 at once."""
     auth_cache_seconds: float = 60.0
     auth_cache_entries: int = 10_000
     rate_limit_address: str = "20/minute"
@@ -137,6 +144,9 @@ _INT_FIELDS = {
     "max_body_bytes",
     "upload_max_bytes",
     "auth_cache_entries",
+    "max_header_bytes",
+    "keep_alive_seconds",
+    "limit_concurrency",
     "room_opens_minutes",
     "room_grace_minutes",
 }
