@@ -25,7 +25,10 @@ def limited_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerP
     proc = ServerProcess(
         workdir=workdir,
         database_url=f"sqlite:///{workdir / 'onstream.db'}",
-        extra_env={"ONSTREAM_KEEP_ALIVE_SECONDS": str(KEEP_ALIVE)},
+        extra_env={
+            "ONSTREAM_KEEP_ALIVE_SECONDS": str(KEEP_ALIVE),
+            "ONSTREAM_RATE_LIMIT_ADDRESS": "3/minute",
+        },
     )
     proc.start()
     yield proc
@@ -88,3 +91,15 @@ def test_idle_connections_are_closed_after_the_keep_alive_timeout(
         assert sock.recv(1024) == b""  # closed by the server, not by our timeout
         idle = time.monotonic() - answered
     assert KEEP_ALIVE * 0.8 <= idle < KEEP_ALIVE + 2
+
+
+def test_forwarded_for_from_an_untrusted_peer_does_not_change_the_address(
+    limited_server: ServerProcess,
+) -> None:
+    url = f"{limited_server.base_url}/api/2/nobody/authverify"
+    statuses = [
+        httpx.get(url, auth=("nobody", "guess"), headers={"x-forwarded-for": f"192.0.2.{n}"})
+        for n in range(4)
+    ]
+    assert [r.status_code for r in statuses] == [401, 401, 401, 429]
+    assert int(statuses[-1].headers["retry-after"]) > 0

@@ -114,9 +114,14 @@ def http_limits(settings: Settings) -> dict[str, Any]:
     up to 3.6 s) before it was answered 200. h11 buffers at most `max_header_bytes` of an
     unfinished head and then answers 400 and closes. The price is throughput: see the
     README's security section for the figure measured here.
+
+    uvicorn's own proxy-header handling is off: it would take `X-Forwarded-For` from any
+    peer on 127.0.0.1 as the client's address. The application decides instead, believing
+    the header only from `ONSTREAM_TRUSTED_PROXIES` (`onstream.throttle`).
     """
     return {
         "http": "h11",
+        "proxy_headers": False,
         "h11_max_incomplete_event_size": settings.max_header_bytes,
         "timeout_keep_alive": settings.keep_alive_seconds,
         "limit_concurrency": settings.limit_concurrency,
