@@ -14,6 +14,7 @@ import orjson
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
+    from starlette.requests import HTTPConnection
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -61,7 +62,7 @@ def auth_off() -> Starlette:
     database = open_database(settings.database_url)
     accounts: dict[str, Account] = {}
 
-    async def trusting(_header: str | None, url_login: str) -> Account:
+    async def trusting(_request: HTTPConnection, url_login: str) -> Account:
         """The account the URL names, without looking at the credentials."""
         account = accounts.get(url_login)
         if account is None:

@@ -19,7 +19,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "onstream"
 LAYERS: list[set[str]] = [
     {"config", "clock", "errors", "timezones", "accounts"},
     {"storage"},
-    {"protocol", "mail", "media", "janus"},
+    {"protocol", "mail", "media", "janus", "throttle"},
     {"services"},
     {"users"},
     {"sessions"},

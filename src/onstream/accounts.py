@@ -16,3 +16,5 @@ class Account:
     timezone: str
     dst: bool
     phone_bridge: bool
+    read_only: bool = False
+    """Authenticated with a read-only API token: the API refuses it every write (403)."""

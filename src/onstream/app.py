@@ -13,6 +13,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from onstream.accounts import Account
+from onstream.clock import utcnow
 from onstream.config import Settings, load_settings
 from onstream.mail.sender import Sender, sender_for
 from onstream.mail.worker import DeliveryWorker
@@ -24,7 +25,8 @@ from onstream.protocol.endpoint import ApiEndpoint, Authenticate
 from onstream.routes import RESOURCES
 from onstream.services import Services
 from onstream.storage.database import Database, open_database, transaction
-from onstream.users import repository
+from onstream.throttle import Throttle
+from onstream.users import repository, token_repository
 from onstream.users.authentication import Authenticator, CredentialCache
 from onstream.web.assets import asset_routes
 from onstream.web.downloads import download_routes
@@ -55,7 +57,8 @@ def create_app(
     cache = CredentialCache(
         ttl=settings.auth_cache_seconds, max_entries=settings.auth_cache_entries
     )
-    authenticator = _authenticator(database, cache)
+    throttle = Throttle(settings)
+    authenticator = _authenticator(database, cache, throttle)
     worker = DeliveryWorker(
         database=database, sender=sender or sender_for(settings), settings=settings
     )
@@ -69,7 +72,7 @@ def create_app(
     endpoint = ApiEndpoint(
         settings=settings,
         database=database,
-        authenticate=authenticate or authenticator.authenticate,
+        authenticate=authenticate or authenticator.authenticate_request,
         resources=RESOURCES,
         services=services,
     )
@@ -92,24 +95,29 @@ def create_app(
         await relay.aclose()
         await rooms.aclose()
         authenticator.close()
+        await throttle.aclose()
         await database.dispose()
 
     routes = [
         Route("/api/{rest:path}", endpoint.handle, methods=API_METHODS),
         Route("/health", health, methods=["GET"]),
-        *playback_routes(database=database, settings=settings, store=services.media),
+        *playback_routes(
+            database=database, settings=settings, store=services.media, throttle=throttle
+        ),
         *download_routes(database=database, store=services.media),
         *asset_routes(),
-        *web_routes(database, settings, rooms, relay),  # last: `/{username}/...` catches the rest
+        # last: `/{username}/...` catches the rest
+        *web_routes(database, settings, rooms, relay, throttle=throttle),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings
     app.state.database = database
     app.state.services = services
+    app.state.throttle = throttle
     return app
 
 
-def _authenticator(database: Database, cache: CredentialCache) -> Authenticator:
+def _authenticator(database: Database, cache: CredentialCache, throttle: Throttle) -> Authenticator:
     """Basic credentials checked against the accounts in this database."""
 
     async def load_account(login: str) -> Account | None:
@@ -120,7 +128,28 @@ def _authenticator(database: Database, cache: CredentialCache) -> Authenticator:
         async with transaction(database, write=False) as conn:
             return await repository.credential_epoch_value(conn)
 
-    return Authenticator(cache=cache, load_account=load_account, load_epoch=load_epoch)
+    async def load_token(login: str, digest: str) -> tuple[Account, float | None] | None:
+        now = utcnow()
+        async with transaction(database, write=False) as conn:
+            found = await token_repository.account_by_token(
+                conn, login=login, token_hash=digest, now=now
+            )
+        if found is None:
+            return None
+        # Written once per verification, not per request (hits are answered by the cache),
+        # so "last used" is exact to within ONSTREAM_AUTH_CACHE_SECONDS.
+        async with transaction(database, write=True) as conn:
+            await token_repository.touch_token(conn, token_hash=digest, now=now)
+        account, expires_at = found
+        return account, (expires_at - now).total_seconds() if expires_at else None
+
+    return Authenticator(
+        cache=cache,
+        load_account=load_account,
+        load_epoch=load_epoch,
+        load_token=load_token,
+        throttle=throttle,
+    )
 
 
 async def health(_request: Request) -> Response:

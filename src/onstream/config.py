@@ -70,8 +70,30 @@ class Settings:
     secret_key: str | None = None
     """Signs the playback cookies; when unset, a random key generated into the database at
     its first migration is used, so every process and host shares it."""
+    max_header_bytes: int = 64 * 1024
+    """Largest request head (request line and headers) accepted; beyond it the connection
+    gets 400 and is closed, having cost at most this much memory."""
+    keep_alive_seconds: int = 20
+    """An idle keep-alive connection is closed after this many seconds."""
+    limit_concurrency: int = 1000
+    """Connections and requests in hand per process beyond which new ones get 503 at once."""
     auth_cache_seconds: float = 60.0
     auth_cache_entries: int = 10_000
+    rate_limit_address: str = "20/minute"
+    """Failed attempts allowed from one client address, per kind (API credentials, a join
+    page's passcode, a playback password), in the `limits` notation; `;` joins several
+    (`20/minute;200/day`). Beyond it: 429 with Retry-After. Successes are never counted."""
+    rate_limit_target: str = "100/hour"
+    """Failed attempts allowed on one login, one session's passcode or one recording's
+    password, from every address together (guessing spread over many addresses)."""
+    rate_limit_prefix: str = "onstream"
+    """Prefix of the counters' keys (several installations may share one Redis)."""
+    redis_url: str | None = None
+    """`redis://host:6379/0`: keep the rate-limit counters in Redis, shared by every process
+    and host; unset: in each process's memory."""
+    trusted_proxies: str | None = None
+    """Comma-separated addresses or networks of reverse proxies (`127.0.0.1,10.0.0.0/8`)
+    whose `X-Forwarded-For` names the client; from any other peer the header is ignored."""
     log_level: str = "info"
     janus_urls: str | None = None
     """Comma-separated Janus HTTP API roots (`http://10.0.0.5:8088/janus,...`) that host the
@@ -124,6 +146,9 @@ _INT_FIELDS = {
     "max_body_bytes",
     "upload_max_bytes",
     "auth_cache_entries",
+    "max_header_bytes",
+    "keep_alive_seconds",
+    "limit_concurrency",
     "room_opens_minutes",
     "room_grace_minutes",
 }

@@ -8,10 +8,11 @@ from onstream.recordings.tables import recordings
 from onstream.sessions.tables import session_blocks, sessions
 from onstream.storage.metadata import metadata
 from onstream.storage.secrets import server_secrets
-from onstream.users.tables import credential_epoch, users
+from onstream.users.tables import api_tokens, credential_epoch, users
 
 __all__ = [
     "admissions",
+    "api_tokens",
     "credential_epoch",
     "files",
     "files_in_sessions",

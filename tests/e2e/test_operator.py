@@ -129,6 +129,9 @@ def test_user_add_refuses_a_taken_login(tmp_path: Path) -> None:
     again = proc.cli(*args)
     assert again.returncode == 1
     assert "already taken" in again.stderr
+    lookalike = proc.cli("user", "add", "Frank", *args[3:])
+    assert lookalike.returncode == 1
+    assert "login 'Frank' is already taken" in lookalike.stderr
 
 
 def test_user_add_accepts_timezone_dst_and_phone_bridge(tmp_path: Path) -> None:

@@ -109,6 +109,34 @@ def test_login_rename_to_a_taken_login_is_409(make_account: MakeAccount) -> None
     assert me(first) == before
 
 
+def test_login_rename_to_a_lookalike_is_409_but_a_case_change_of_ones_own_is_not(
+    make_account: MakeAccount, server: ServerProcess
+) -> None:
+    first, second = make_account(), make_account()
+    taken = str(me(second)["login"])
+    message = error(rest(first, "POST", "user", {"login": taken.upper()}), 409)
+    assert message == f"login '{taken.upper()}' is already taken"
+    own = str(me(first)["login"])
+    assert rest(first, "POST", "user", {"login": own.upper()}).status_code == 301
+    password = f"{own}-password"
+    renamed = httpx.get(f"{server.base_url}/api/2/{own.upper()}/user", auth=(own.upper(), password))
+    assert renamed.status_code == 200
+
+
+def test_urls_match_the_login_exactly_as_stored(
+    make_account: MakeAccount, server: ServerProcess
+) -> None:
+    login = str(me(make_account())["login"])
+    password = f"{login}-password"
+    exact = httpx.get(f"{server.base_url}/api/2/{login}/authverify", auth=(login, password))
+    assert exact.status_code == 200
+    for other in (login.upper(), login.capitalize()):
+        response = httpx.get(f"{server.base_url}/api/2/{other}/authverify", auth=(other, password))
+        assert response.status_code == 401
+        response = httpx.get(f"{server.base_url}/api/2/{other}/authverify", auth=(login, password))
+        assert response.status_code == 401
+
+
 def test_people_are_added_found_and_edited(make_account: MakeAccount) -> None:
     client = make_account()
     response = rest(client, "PUT", "user", {"email": "Robin@Arsenal.com", "first_name": "Robin"})

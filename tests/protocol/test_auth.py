@@ -196,3 +196,45 @@ def test_password_checks_run_at_the_lowest_cpu_priority() -> None:
     assert checker.result(timeout=5) == 19
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == own  # loop untouched
     auth.close()
+
+
+@pytest.mark.anyio
+async def test_a_token_is_checked_by_its_digest_without_argon2() -> None:
+    from dataclasses import replace
+
+    from onstream.users.tokens import generate_token, token_digest
+
+    token = generate_token()
+    stored = account(hash_password("right-password"))
+    loads, load = counting_loader(stored)
+    digests: list[tuple[str, str]] = []
+
+    async def load_token(login: str, digest: str) -> tuple[Account, float | None] | None:
+        digests.append((login, digest))
+        return (replace(stored, read_only=True), None) if digest == token_digest(token) else None
+
+    auth = Authenticator(
+        cache=CredentialCache(ttl=60, max_entries=10),
+        load_account=load,  # type: ignore[arg-type]
+        load_token=load_token,
+    )
+    found = await auth.authenticate(basic(f"jdoe:{token}"), "jdoe")
+    assert found.read_only
+    assert loads == []  # no password hash was loaded, so none was verified
+    assert digests == [("jdoe", token_digest(token))]
+    assert token not in digests[0][1]
+    # a password is never looked up as a token; a token-shaped wrong one falls back to it
+    assert not (await auth.authenticate(basic("jdoe:right-password"), "jdoe")).read_only
+    with pytest.raises(Unauthorized):
+        await auth.authenticate(basic(f"jdoe:{generate_token()}"), "jdoe")
+    assert len(digests) == 2
+    auth.close()
+
+
+def test_a_cache_entry_never_outlives_the_credentials_expiry() -> None:
+    cache = CredentialCache(ttl=60, max_entries=10)
+    key = cache.key(Credentials("jdoe", "token"))
+    cache.put(key, account(), valid_for=0.05)
+    assert cache.get(key) is not None
+    time.sleep(0.06)
+    assert cache.get(key) is None

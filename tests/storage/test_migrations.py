@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import warnings
 from pathlib import Path
 
 import pytest
@@ -41,7 +42,12 @@ def inspect_sync(url: str, look: object) -> object:
 
 
 def differences(conn: Connection) -> list[object]:
-    return list(compare_metadata(MigrationContext.configure(conn), metadata))
+    with warnings.catch_warnings():
+        # SQLite's reflection skips indexes on expressions (lower(login)); the tests of
+        # logins unique without regard to case check that one by what it refuses.
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based")
+        warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression")
+        return list(compare_metadata(MigrationContext.configure(conn), metadata))
 
 
 def table_names(conn: Connection) -> set[str]:

@@ -12,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from onstream.cli import database, mail, recordings, serve, users
+from onstream.cli import database, mail, recordings, serve, tokens, users
 from onstream.config import SettingsError
 from onstream.errors import DomainError
 
@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_parser(sub)
     database.add_parser(sub)
     users.add_parser(sub)
+    tokens.add_parser(sub)
     mail.add_parser(sub)
     recordings.add_parser(sub)
     return parser

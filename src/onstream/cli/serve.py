@@ -91,6 +91,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         "log_level": settings.log_level,
         "access_log": args.access_log,
         "server_header": False,
+        **http_limits(settings),
     }
     if args.workers > 1:
         # Worker processes build the app from the environment, so hand them these settings.
@@ -103,6 +104,28 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
         uvicorn.run(create_app(settings), **options)
     return 0
+
+
+def http_limits(settings: Settings) -> dict[str, Any]:
+    """uvicorn's settings that bound what one client can make a server process hold.
+
+    The HTTP parser is h11, not httptools: httptools has no cap on the request head, and a
+    client sending a 70 MiB header kept a process busy for 9 s (every other request waited
+    up to 3.6 s) before it was answered 200. h11 buffers at most `max_header_bytes` of an
+    unfinished head and then answers 400 and closes. The price is throughput: see the
+    README's security section for the figure measured here.
+
+    uvicorn's own proxy-header handling is off: it would take `X-Forwarded-For` from any
+    peer on 127.0.0.1 as the client's address. The application decides instead, believing
+    the header only from `ONSTREAM_TRUSTED_PROXIES` (`onstream.throttle`).
+    """
+    return {
+        "http": "h11",
+        "proxy_headers": False,
+        "h11_max_incomplete_event_size": settings.max_header_bytes,
+        "timeout_keep_alive": settings.keep_alive_seconds,
+        "limit_concurrency": settings.limit_concurrency,
+    }
 
 
 def prepare_database(database_url: str, demo: bool) -> str | None:

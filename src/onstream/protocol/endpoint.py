@@ -15,14 +15,14 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from onstream.config import Settings
 from onstream.protocol.bodies import close_uploads, read_body_params
-from onstream.protocol.errors import MethodNotAllowed, NotFound
+from onstream.protocol.errors import Forbidden, MethodNotAllowed, NotFound
 from onstream.protocol.formats import FORMATS, Format, format_from_accept, get_format
 from onstream.protocol.params import Params, merge_params
 from onstream.protocol.resources import Call, Handler, Intake, Reply, Resource, Staged
@@ -31,13 +31,24 @@ from onstream.protocol.urls import ApiPath, parse_api_path
 from onstream.protocol.values import Value
 from onstream.storage.connection import Database, transaction
 
-A = TypeVar("A")
+
+class Caller(Protocol):
+    """What the endpoint needs to know of an authenticated account: whether its credentials
+    may write (a read-only API token may not)."""
+
+    @property
+    def read_only(self) -> bool: ...
+
+
+A = TypeVar("A", bound=Caller)
 S = TypeVar("S")
 
 log = logging.getLogger("onstream")
 
-Authenticate = Callable[[str | None, str], Awaitable[A]]
-"""(`Authorization` header, login the URL names) → the account, or raise `Unauthorized`."""
+Authenticate = Callable[[Request, str], Awaitable[A]]
+"""(the request, login the URL names) → the account, or raise `Unauthorized` (or another
+`ApiError`: `TooManyRequests`, `Busy`). It gets the request, not only its `Authorization`
+header, so that it can tell clients apart by address."""
 
 FORMAT_NAMES = frozenset(FORMATS)
 READ_METHODS = frozenset({"GET", "HEAD"})
@@ -78,11 +89,15 @@ class ApiEndpoint(Generic[A, S]):
         resource = self.resources.get(path.resource)
         if resource is None:
             raise NotFound(f"Unknown resource '{path.resource}'")
-        account = await self.authenticate(request.headers.get("authorization"), path.username)
+        account = await self.authenticate(request, path.username)
         method = "GET" if request.method == "HEAD" else request.method
         handler = resource.methods.get(method)
         if handler is None:
             raise MethodNotAllowed(method, path.resource, resource.allowed)
+        if account.read_only and method not in READ_METHODS:
+            raise Forbidden(
+                f"This API token is read-only; {method} needs the password or a full token"
+            )
         body = None
         if method not in READ_METHODS:
             body = await read_body_params(request, max_body=self._body_limit(request))

@@ -4,11 +4,13 @@
      ├── BadRequest          400  the input is nonsensical, corrupt or incomplete
      │    └── UnknownFormat  400  a format the server does not render
      ├── Unauthorized        401  missing or wrong credentials (carries WWW-Authenticate)
+     ├── Forbidden           403  known caller, but these credentials may not do this
      ├── NotFound            404  no such version, resource, or record of this account
      ├── MethodNotAllowed    405  known resource, unsupported method (carries Allow)
      ├── Conflict            409  the input clashes with another record
      ├── Gone                410  the record existed and was deleted
      ├── PayloadTooLarge     413  an upload beyond the configured limit
+     ├── TooManyRequests     429  too many failed attempts; retry later (Retry-After)
      └── Busy                503  too much work queued; retry after a moment (Retry-After)
 
 Domain code raises these (or its own errors that subclass them); one function in
@@ -53,6 +55,14 @@ class Unauthorized(ApiError):
         super().__init__(message, headers={"WWW-Authenticate": self.challenge})
 
 
+class Forbidden(ApiError):
+    """The caller authenticated, but its credentials do not allow this request (a read-only
+    API token asking to write)."""
+
+    status = 403
+    default_message = "Forbidden"
+
+
 class NotFound(ApiError):
     """Nothing is known at this address, or it belongs to another account."""
 
@@ -93,6 +103,18 @@ class PayloadTooLarge(ApiError):
 
     status = 413
     default_message = "Payload too large"
+
+
+class TooManyRequests(ApiError):
+    """Too many failed attempts from this client or on this target; nothing was checked.
+
+    `retry_after` is whole seconds until the next attempt may be counted again."""
+
+    status = 429
+    default_message = "Too many failed attempts; retry later"
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 1):
+        super().__init__(message, headers={"Retry-After": str(max(1, retry_after))})
 
 
 class Busy(ApiError):

@@ -21,6 +21,13 @@ what is left. Concurrent misses for the same credentials share one check (a clie
 like a right one is remembered as right, so a client retrying the same wrong password costs
 nothing; and beyond `max_pending` checks in flight a new one is refused at once with 503 and
 Retry-After rather than queued for longer than any client waits.
+
+An API token (`users.tokens`) is accepted as the Basic password in place of the account's
+password. A password with the shape of a token is looked up by its SHA-256 first, which
+costs one indexed query and no argon2; only when no token matches is it checked as a
+password. A token's account carries `read_only` from the token, and its cache entry never
+outlives the token's expiry; revoking a token raises the credential epoch like a password
+change, so it stops working on every process within a second.
 """
 
 from __future__ import annotations
@@ -37,16 +44,24 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from starlette.requests import HTTPConnection
+
 from onstream.accounts import Account
 from onstream.protocol.basic import Credentials, parse_basic
-from onstream.protocol.errors import Busy, Unauthorized
+from onstream.protocol.errors import Busy, TooManyRequests, Unauthorized
+from onstream.throttle import Throttle
 from onstream.users.passwords import verify_password
+from onstream.users.tokens import looks_like_token, token_digest
 
 AccountLoader = Callable[[str], Awaitable[Account | None]]
 """Loads an account by login from the database (None when there is none)."""
 
 EpochLoader = Callable[[], Awaitable[int]]
 """Reads the database's credential epoch."""
+
+TokenLoader = Callable[[str, str], Awaitable[tuple[Account, float | None] | None]]
+"""(login, token digest) → the account the live token grants and the seconds it has left
+(None: no expiry), recording its use; None when no live token of this login has the digest."""
 
 
 class CredentialCache:
@@ -77,9 +92,12 @@ class CredentialCache:
         self._entries.move_to_end(key)
         return account
 
-    def put(self, key: bytes, account: Account) -> None:
-        """Remember a verified account, evicting the least recently used beyond the bound."""
-        self._entries[key] = (time.monotonic() + self._ttl, account)
+    def put(self, key: bytes, account: Account, *, valid_for: float | None = None) -> None:
+        """Remember a verified account for the cache's ttl, or less when the credentials
+        expire sooner (`valid_for` seconds), evicting the least recently used beyond the
+        bound."""
+        ttl = self._ttl if valid_for is None else min(self._ttl, valid_for)
+        self._entries[key] = (time.monotonic() + ttl, account)
         self._entries.move_to_end(key)
         while len(self._entries) > self._max:
             self._entries.popitem(last=False)
@@ -125,12 +143,16 @@ class Authenticator:
         cache: CredentialCache,
         load_account: AccountLoader,
         load_epoch: EpochLoader | None = None,
+        load_token: TokenLoader | None = None,
+        throttle: Throttle | None = None,
         epoch_interval: float = 1.0,
         max_pending: int = 64,
     ):
         self.cache = cache
         self._load_account = load_account
         self._load_epoch = load_epoch
+        self._load_token = load_token
+        self._throttle = throttle
         self._epoch_interval = epoch_interval
         self._epoch: int | None = None
         self._next_epoch_check = 0.0
@@ -140,8 +162,25 @@ class Authenticator:
             max_workers=1, thread_name_prefix="password-check", initializer=_lowest_priority
         )
 
-    async def authenticate(self, header: str | None, url_login: str) -> Account:
-        """The account, or `Unauthorized` for missing, wrong or other-login credentials."""
+    async def authenticate_request(self, request: HTTPConnection, url_login: str) -> Account:
+        """`authenticate` with the request's `Authorization` header and client address (the
+        application's `Authenticate` callable)."""
+        address = None
+        if self._throttle is not None:
+            peer = request.client.host if request.client else None
+            address = self._throttle.client_address(peer, request.headers.get("x-forwarded-for"))
+        return await self.authenticate(
+            request.headers.get("authorization"), url_login, address=address
+        )
+
+    async def authenticate(
+        self, header: str | None, url_login: str, *, address: str | None = None
+    ) -> Account:
+        """The account, or `Unauthorized` for missing, wrong or other-login credentials.
+
+        With a throttle, credentials not verified before are checked only while neither the
+        client's `address` nor the login is over its limit of failures (429 otherwise), and
+        every wrong pair counts as a failure of both."""
         credentials = parse_basic(header)
         if credentials is None:
             raise Unauthorized()
@@ -149,16 +188,30 @@ class Authenticator:
         key = self.cache.key(credentials)
         account = self.cache.get(key)
         if account is None:
-            if self.cache.failed(key):
-                raise Unauthorized("Wrong login or password")
-            account = await self._check(key, credentials)
+            await self._refuse_when_limited(credentials.login, address)
+            if not self.cache.failed(key):
+                account = await self._check(key, credentials)
             if account is None:
+                await self._count_failure(credentials.login, address)
                 raise Unauthorized("Wrong login or password")
         # Valid credentials of another login are refused exactly like wrong ones (no account
         # enumeration through the URL).
         if not hmac.compare_digest(account.login.encode(), url_login.encode()):
             raise Unauthorized("Wrong login or password")
         return account
+
+    async def _refuse_when_limited(self, login: str, address: str | None) -> None:
+        if self._throttle is None:
+            return
+        wait = await self._throttle.retry_after("api", address=address or "", target=login)
+        if wait is not None:
+            raise TooManyRequests(
+                f"Too many failed logins; retry in {wait} seconds", retry_after=wait
+            )
+
+    async def _count_failure(self, login: str, address: str | None) -> None:
+        if self._throttle is not None:
+            await self._throttle.failed("api", address=address or "", target=login)
 
     async def _follow_epoch(self) -> None:
         """Empty the cache when the credential epoch moved (checked at most once a second)."""
@@ -188,6 +241,12 @@ class Authenticator:
             task.exception()  # retrieved here so that no waiter left means no warning
 
     async def _verify(self, key: bytes, credentials: Credentials) -> Account | None:
+        if self._load_token is not None and looks_like_token(credentials.password):
+            found = await self._load_token(credentials.login, token_digest(credentials.password))
+            if found is not None:
+                token_account, expires_in = found
+                self.cache.put(key, token_account, valid_for=expires_in)
+                return token_account
         account = await self._load_account(credentials.login)
         stored = account.password_hash if account else None
         loop = asyncio.get_running_loop()

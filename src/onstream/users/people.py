@@ -160,7 +160,7 @@ async def update_account(conn: Connection, account: Account, data: ProfileInput)
     new_login = None
     if data.login is not None and data.login != account.login:
         new_login = check_login(data.login)
-        if await repository.account_by_login(conn, new_login) is not None:
+        if await repository.login_taken(conn, new_login, except_id=account.id):
             raise Taken(f"login '{new_login}' is already taken")
         values["login"] = new_login
     if not values:

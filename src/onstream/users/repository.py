@@ -43,6 +43,18 @@ async def account_by_login(conn: Connection, login: str) -> Account | None:
     )
 
 
+async def login_taken(conn: Connection, login: str, *, except_id: int | None = None) -> bool:
+    """Whether an account other than `except_id` has this login in any case (`Jdoe` is
+    taken when `jdoe` exists: two logins differing only in case would be mistaken for one
+    another by people, and the unique index on lower(login) refuses them anyway)."""
+    query = select(users.c.id).where(
+        func.lower(users.c.login) == login.lower(), users.c.owner_id.is_(None)
+    )
+    if except_id is not None:
+        query = query.where(users.c.id != except_id)
+    return (await conn.execute(query.limit(1))).first() is not None
+
+
 async def count_accounts(conn: Connection) -> int:
     """How many accounts (not invited people) the database holds."""
     query = select(func.count()).select_from(users).where(users.c.owner_id.is_(None))

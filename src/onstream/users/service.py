@@ -75,7 +75,7 @@ async def add_account(
     email = normalize_email(email)
     check_timezone(timezone)
     check_password(password)
-    if await repository.account_by_login(conn, login) is not None:
+    if await repository.login_taken(conn, login):
         raise Taken(f"login '{login}' is already taken")
     try:
         return await repository.insert_account(

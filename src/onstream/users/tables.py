@@ -10,10 +10,12 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
     UniqueConstraint,
+    func,
     text,
 )
 
@@ -39,6 +41,10 @@ users = Table(
 )
 """`email_key` is the lower-cased e-mail: one person per address within an account."""
 
+Index("uq_users_login_lower", func.lower(users.c.login), unique=True)
+"""Logins are unique without regard to case (`JDoe` cannot join `jdoe`); URLs still match
+the login exactly as stored."""
+
 credential_epoch = Table(
     "credential_epoch",
     metadata,
@@ -49,3 +55,20 @@ credential_epoch = Table(
 
 Every server process polls it about once a second and empties its credential cache when it
 moved, so a changed password stops working within a second on every process."""
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("read_only", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_used_at", DateTime, nullable=True),
+    Column("expires_at", DateTime, nullable=True),
+    UniqueConstraint("account_id", "name"),
+)
+"""API tokens: secrets an account uses as its Basic password instead of its password.
+
+Only the SHA-256 of a token is kept (see `users.tokens`); revoking one deletes its row."""

@@ -4,12 +4,21 @@ The join page asks for a name and the session's passcode; the playback page for 
 recording's password and a screen name. Both answer the same way: a wrong or missing secret
 outranks a name problem (403 before 400), since without it the visitor may not enter at
 all, whatever name they give; the secret is compared in constant time.
+
+Guessing is rate-limited (`onstream.throttle`): while the visitor's address or the gate's
+target (the session, the recording) is over its limit of wrong secrets, the gate answers
+429 with Retry-After and checks nothing; every wrong secret given counts against both.
 """
 
 from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from onstream.throttle import Kind, Throttle
 
 NAME_MAX = 100
 """Longest name a visitor may give (the forms' `maxlength`)."""
@@ -51,3 +60,41 @@ def check(
     if errors and status == 200:
         status = 400
     return status, errors
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """The rate limit of one gate: its kind of secret and its target, for one visitor."""
+
+    throttle: Throttle
+    kind: Kind
+    target: str
+    address: str
+
+    @classmethod
+    def of(cls, throttle: Throttle, request: Request, *, kind: Kind, target: str) -> Guard:
+        """The guard of this gate for the request's client."""
+        peer = request.client.host if request.client else None
+        address = throttle.client_address(peer, request.headers.get("x-forwarded-for"))
+        return cls(throttle, kind, target, address)
+
+    async def wait(self) -> int | None:
+        """Seconds before this visitor may answer again, or None when they may now."""
+        return await self.throttle.retry_after(self.kind, address=self.address, target=self.target)
+
+    async def wrong(self) -> None:
+        """Count a wrong secret."""
+        await self.throttle.failed(self.kind, address=self.address, target=self.target)
+
+
+def too_many(seconds: int) -> str:
+    """The error shown instead of checking, while guessing is paused."""
+    minutes = (seconds + 59) // 60
+    when = f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"Too many wrong answers. Please wait {when} and try again."
+
+
+def with_retry_after(response: Response, seconds: int) -> Response:
+    """The response, telling clients when to come back."""
+    response.headers["retry-after"] = str(seconds)
+    return response

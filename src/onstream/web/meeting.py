@@ -37,6 +37,7 @@ from onstream.meetings import rules, service
 from onstream.meetings.engine import JanusRooms, MeetingUnavailable
 from onstream.meetings.models import Admission, Phase, Room
 from onstream.storage.database import Connection, Database, transaction
+from onstream.throttle import Throttle
 from onstream.web import gates, queries
 from onstream.web.forms import read_form
 from onstream.web.pages import meeting_context, not_found
@@ -89,10 +90,18 @@ class Entry:
 class MeetingPages:
     """The lobby, room and moderation handlers, sharing the database and the rooms."""
 
-    def __init__(self, *, database: Database, settings: Settings, rooms: JanusRooms) -> None:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        settings: Settings,
+        rooms: JanusRooms,
+        throttle: Throttle | None = None,
+    ) -> None:
         self.database = database
         self.settings = settings
         self.rooms = rooms
+        self.throttle = throttle or Throttle(settings)
 
     # --- lobbies -------------------------------------------------------------------------
 
@@ -125,6 +134,12 @@ class MeetingPages:
         if form is None:
             return await self._lobby(request, entry, errors=[TOO_LARGE], status=413)
         name = form.get("name", "").strip()
+        entry = Entry(meeting, "public", rules.PARTICIPANT, name[: gates.NAME_MAX], "")
+        guard = gates.Guard.of(self.throttle, request, kind="passcode", target=str(meeting.id))
+        wait = await guard.wait() if meeting.password is not None else None
+        if wait is not None:
+            page = await self._lobby(request, entry, errors=[gates.too_many(wait)], status=429)
+            return gates.with_retry_after(page, wait)
         status, errors = gates.check(
             secret=meeting.password,
             given=form.get("passcode"),
@@ -132,7 +147,8 @@ class MeetingPages:
             name_required=True,
             wording=JOIN_WORDING,
         )
-        entry = Entry(meeting, "public", rules.PARTICIPANT, name[: gates.NAME_MAX], "")
+        if status == 403 and form.get("passcode"):
+            await guard.wrong()
         if errors:
             return await self._lobby(request, entry, errors=errors, status=status)
         return await self._enter(request, entry)

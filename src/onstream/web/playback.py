@@ -31,6 +31,7 @@ from onstream.recordings import rules, service
 from onstream.recordings.models import Recording
 from onstream.storage.database import Database, transaction
 from onstream.storage.secrets import PLAYBACK_KEY, read_secret
+from onstream.throttle import Throttle
 from onstream.web import gates
 from onstream.web.forms import read_form
 from onstream.web.passes import COOKIE_PATH, LIFETIME_SECONDS, PassSigner, cookie_name
@@ -53,10 +54,14 @@ MEDIA_HEADERS = {
 
 
 def playback_routes(
-    *, database: Database, settings: Settings, store: MediaStore
+    *,
+    database: Database,
+    settings: Settings,
+    store: MediaStore,
+    throttle: Throttle | None = None,
 ) -> list[BaseRoute]:
     """The playback routes; `create_app` lists them before any `/{username}/...` route."""
-    pages = PlaybackPages(database=database, settings=settings, store=store)
+    pages = PlaybackPages(database=database, settings=settings, store=store, throttle=throttle)
     return [
         Route("/play/{recording_id:int}/media", pages.media, methods=["GET", "HEAD"]),
         Route("/play/{ref}", pages.page, methods=["GET", "HEAD", "POST"]),
@@ -66,9 +71,17 @@ def playback_routes(
 class PlaybackPages:
     """The handlers, sharing the database, the media store and the pass signer."""
 
-    def __init__(self, *, database: Database, settings: Settings, store: MediaStore) -> None:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        settings: Settings,
+        store: MediaStore,
+        throttle: Throttle | None = None,
+    ) -> None:
         self.database = database
         self.store = store
+        self.throttle = throttle or Throttle(settings)
         self.secure = settings.public_base_url.startswith("https://")
         self._signer = PassSigner(settings.secret_key) if settings.secret_key else None
 
@@ -135,6 +148,13 @@ class PlaybackPages:
     ) -> Response:
         form = await read_form(request) or {}
         name = form.get("name", "").strip()
+        guard = gates.Guard.of(self.throttle, request, kind="playback", target=str(recording.id))
+        wait = await guard.wait() if recording.password is not None else None
+        if wait is not None:
+            page = gate_page(
+                recording, name=name[: gates.NAME_MAX], errors=[gates.too_many(wait)], status=429
+            )
+            return gates.with_retry_after(page, wait)
         status, errors = gates.check(
             secret=recording.password,
             given=form.get("password"),
@@ -142,6 +162,8 @@ class PlaybackPages:
             name_required=not recording.allow_anonymous_playback,
             wording=GATE_WORDING,
         )
+        if status == 403 and form.get("password"):
+            await guard.wrong()
         if errors:
             return gate_page(recording, name=name[: gates.NAME_MAX], errors=errors, status=status)
         if recording.allow_anonymous_playback:

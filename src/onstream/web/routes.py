@@ -13,6 +13,7 @@ from starlette.types import Scope
 from onstream.config import Settings
 from onstream.meetings.engine import JanusRooms
 from onstream.storage.database import Database
+from onstream.throttle import Throttle
 from onstream.users.service import RESERVED_LOGINS
 from onstream.web.meeting import MeetingPages
 from onstream.web.relay import JanusRelay
@@ -36,10 +37,15 @@ class AccountRoute(Route):
 
 
 def web_routes(
-    database: Database, settings: Settings, rooms: JanusRooms, relay: JanusRelay
+    database: Database,
+    settings: Settings,
+    rooms: JanusRooms,
+    relay: JanusRelay,
+    *,
+    throttle: Throttle | None = None,
 ) -> list[BaseRoute]:
     """The pages' routes; `create_app` lists them after the API's and the other pages'."""
-    pages = MeetingPages(database=database, settings=settings, rooms=rooms)
+    pages = MeetingPages(database=database, settings=settings, rooms=rooms, throttle=throttle)
     both = ["GET", "POST"]
     return [
         Route("/janus/{index:int}", relay.handle, methods=both),

@@ -1,0 +1,78 @@
+"""Queries on the `api_tokens` table. Functions take a connection and never commit."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+
+from onstream.accounts import Account
+from onstream.storage.database import Connection
+from onstream.users import repository
+from onstream.users.tables import api_tokens
+
+
+async def insert_token(
+    conn: Connection,
+    *,
+    account_id: int,
+    name: str,
+    token_hash: str,
+    read_only: bool,
+    created_at: datetime,
+    expires_at: datetime | None,
+) -> None:
+    """Store a token's digest; `IntegrityError` when the account has the name already."""
+    await conn.execute(
+        insert(api_tokens).values(
+            account_id=account_id,
+            name=name,
+            token_hash=token_hash,
+            read_only=read_only,
+            created_at=created_at,
+            expires_at=expires_at,
+        )
+    )
+
+
+async def tokens_of(conn: Connection, account_id: int) -> list[Any]:
+    """The account's token rows, oldest first."""
+    query = select(api_tokens).where(api_tokens.c.account_id == account_id)
+    return list((await conn.execute(query.order_by(api_tokens.c.id))).all())
+
+
+async def delete_token(conn: Connection, *, account_id: int, name: str) -> bool:
+    """Delete the account's token of this name; whether there was one."""
+    result = await conn.execute(
+        delete(api_tokens).where(api_tokens.c.account_id == account_id, api_tokens.c.name == name)
+    )
+    return bool(result.rowcount)
+
+
+async def account_by_token(
+    conn: Connection, *, login: str, token_hash: str, now: datetime
+) -> tuple[Account, datetime | None] | None:
+    """The account (read-only when the token is) and the token's expiry, when the token with
+    this digest belongs to this login and has not expired; else None."""
+    row = (
+        await conn.execute(
+            select(api_tokens.c.account_id, api_tokens.c.read_only, api_tokens.c.expires_at).where(
+                api_tokens.c.token_hash == token_hash
+            )
+        )
+    ).first()
+    if row is None or (row.expires_at is not None and row.expires_at <= now):
+        return None
+    account = await repository.account_by_login(conn, login)
+    if account is None or account.id != row.account_id:
+        return None
+    return replace(account, read_only=bool(row.read_only)), row.expires_at
+
+
+async def touch_token(conn: Connection, *, token_hash: str, now: datetime) -> None:
+    """Record that the token was used now."""
+    await conn.execute(
+        update(api_tokens).where(api_tokens.c.token_hash == token_hash).values(last_used_at=now)
+    )

@@ -1,0 +1,230 @@
+"""Rate limits on guessing, in-process (the socket is not the point): API credentials, the
+join page's passcode and the playback password, in memory and in a Redis shared by two
+application instances."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from onstream.app import create_app
+from onstream.config import Settings
+from onstream.recordings import service as recordings
+from onstream.recordings.models import NewRecording
+from onstream.storage.database import Connection, Database, open_database, transaction
+from onstream.storage.migrate import upgrade
+from onstream.throttle import Throttle
+from onstream.users import repository
+from onstream.users import service as users
+
+REDIS = "redis://127.0.0.1:6379/0"
+LOGIN, PASSWORD = "carol", "carol-secret-1"
+
+
+@dataclass
+class Site:
+    """An application over a migrated SQLite file, with the account carol."""
+
+    app: Starlette
+    database: Database
+    settings: Settings
+
+    def client(self, address: str) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=self.app, client=(address, 40000))
+        return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+def settings_for(tmp_path: Path, **overrides: Any) -> Settings:
+    return Settings(
+        database_url=f"sqlite:///{tmp_path / 'onstream.db'}",
+        mail_worker=False,
+        recording_worker=False,
+        media_dir=str(tmp_path / "media"),
+        **overrides,
+    )
+
+
+MakeSite = Callable[..., Awaitable[Site]]
+
+
+@pytest.fixture
+async def make_site(tmp_path: Path) -> AsyncIterator[MakeSite]:
+    databases: list[Database] = []
+    sites: list[Site] = []
+
+    async def make(**overrides: Any) -> Site:
+        settings = settings_for(tmp_path, **overrides)
+        if not databases:
+            await asyncio.to_thread(upgrade, settings.database_url)
+        database = open_database(settings.database_url)
+        if not databases:
+            async with transaction(database, write=True) as conn:
+                await users.add_account(
+                    conn, login=LOGIN, email="carol@example.com", password=PASSWORD
+                )
+        databases.append(database)
+        sites.append(Site(create_app(settings, database=database), database, settings))
+        return sites[-1]
+
+    yield make
+    for site in sites:
+        await site.app.state.throttle.aclose()
+    for database in databases:
+        await database.dispose()
+
+
+def basic(password: str, login: str = LOGIN) -> dict[str, str]:
+    token = base64.b64encode(f"{login}:{password}".encode()).decode()
+    return {"authorization": f"Basic {token}"}
+
+
+AUTHVERIFY = f"/api/2/{LOGIN}/authverify"
+
+
+@pytest.mark.anyio
+async def test_200_wrong_passwords_end_in_429_and_the_right_one_works_elsewhere(
+    make_site: MakeSite,
+) -> None:
+    site = await make_site()
+    started = time.monotonic()
+    statuses = []
+    async with site.client("203.0.113.7") as attacker:
+        for n in range(200):
+            response = await attacker.get(AUTHVERIFY, headers=basic(f"guess-{n}"))
+            statuses.append(response.status_code)
+        assert time.monotonic() - started < 30
+        assert set(statuses[:20]) == {401}
+        assert set(statuses[20:]) == {429}
+        assert int(response.headers["retry-after"]) > 0
+        assert "Too many failed logins" in response.text
+    async with site.client("198.51.100.2") as owner:
+        assert (await owner.get(AUTHVERIFY, headers=basic(PASSWORD))).status_code == 200
+        # a wrong answer from the good address still fails normally, not 429
+        assert (await owner.get(AUTHVERIFY, headers=basic("typo"))).status_code == 401
+
+
+@pytest.mark.anyio
+async def test_missing_credentials_are_not_counted(make_site: MakeSite) -> None:
+    site = await make_site(rate_limit_address="3/minute")
+    async with site.client("203.0.113.8") as client:
+        for _ in range(10):
+            assert (await client.get(AUTHVERIFY)).status_code == 401
+        assert (await client.get(AUTHVERIFY, headers=basic(PASSWORD))).status_code == 200
+
+
+@pytest.mark.anyio
+async def test_guessing_spread_over_addresses_locks_the_login(make_site: MakeSite) -> None:
+    site = await make_site(rate_limit_target="10/hour")
+    for n in range(10):
+        async with site.client(f"192.0.2.{n + 1}") as client:
+            response = await client.get(AUTHVERIFY, headers=basic(f"guess-{n}"))
+            assert response.status_code == 401
+    async with site.client("192.0.2.100") as client:
+        assert (await client.get(AUTHVERIFY, headers=basic("guess-x"))).status_code == 429
+
+
+async def owner_session(site: Site, password: str) -> int:
+    async with site.client("127.0.0.1") as owner:
+        response = await owner.put(
+            f"/api/2/{LOGIN}/session/format/json",
+            headers=basic(PASSWORD),
+            json={
+                "topic": "Board",
+                "duration": 30,
+                "start_time": "2031-05-05 10:00:00",
+                "friendly_url": "board",
+                "password": password,
+            },
+        )
+        assert response.status_code == 201, response.text
+        return int(response.json()["id"])
+
+
+@pytest.mark.anyio
+async def test_join_page_passcode_guessing_ends_in_429(make_site: MakeSite) -> None:
+    site = await make_site()
+    await owner_session(site, "7391")
+    statuses = []
+    async with site.client("203.0.113.9") as guesser:
+        for n in range(30):
+            response = await guesser.post(
+                f"/{LOGIN}/board", data={"name": "Eve", "passcode": f"{n:04d}"}
+            )
+            statuses.append(response.status_code)
+        assert set(statuses[:20]) == {403}
+        assert set(statuses[20:]) == {429}
+        assert "Too many wrong answers" in response.text
+        assert int(response.headers["retry-after"]) > 0
+    async with site.client("198.51.100.3") as invitee:
+        right = await invitee.post(f"/{LOGIN}/board", data={"name": "Ana", "passcode": "7391"})
+        assert right.status_code != 429
+        assert right.status_code != 403
+
+
+@pytest.mark.anyio
+async def test_playback_password_guessing_ends_in_429(make_site: MakeSite) -> None:
+    site = await make_site()
+    session_id = await owner_session(site, "tulip-42")
+
+    async def add(conn: Connection) -> int:
+        owner = await repository.account_by_login(conn, LOGIN)
+        assert owner is not None
+        new = NewRecording(session_id=session_id, title="Minutes", duration_ms=1000)
+        return await recordings.add(conn, owner, new, media=None)
+
+    async with transaction(site.database, write=True) as conn:
+        recording_id = await add(conn)
+    page = f"/play/{recording_id}-Minutes"
+    statuses = []
+    async with site.client("203.0.113.10") as guesser:
+        for n in range(25):
+            response = await guesser.post(page, data={"name": "Eve", "password": f"guess{n}"})
+            statuses.append(response.status_code)
+        assert set(statuses[:20]) == {403}
+        assert set(statuses[20:]) == {429}
+        assert "Too many wrong answers" in response.text
+    async with site.client("198.51.100.4") as viewer:
+        right = await viewer.post(page, data={"name": "Ana", "password": "tulip-42"})
+        assert right.status_code == 303
+
+
+@pytest.mark.anyio
+async def test_redis_counters_are_shared_by_two_instances(make_site: MakeSite) -> None:
+    prefix = f"onstream-test-{uuid.uuid4().hex}"
+    one = await make_site(redis_url=REDIS, rate_limit_prefix=prefix, rate_limit_address="5/minute")
+    two = await make_site(redis_url=REDIS, rate_limit_prefix=prefix, rate_limit_address="5/minute")
+    try:
+        async with one.client("203.0.113.11") as first:
+            for n in range(5):
+                response = await first.get(AUTHVERIFY, headers=basic(f"guess-{n}"))
+                assert response.status_code == 401
+        async with two.client("203.0.113.11") as second:
+            response = await second.get(AUTHVERIFY, headers=basic("guess-5"))
+            assert response.status_code == 429
+        async with two.client("198.51.100.5") as owner:
+            assert (await owner.get(AUTHVERIFY, headers=basic(PASSWORD))).status_code == 200
+    finally:
+        throttle = Throttle(one.settings)
+        await throttle.reset()
+        await throttle.aclose()
+
+
+def test_forwarded_for_is_believed_only_from_trusted_proxies() -> None:
+    throttle = Throttle(Settings(trusted_proxies="10.0.0.0/8, 127.0.0.1"))
+    assert throttle.client_address("203.0.113.1", "1.2.3.4") == "203.0.113.1"
+    assert throttle.client_address("127.0.0.1", "1.2.3.4") == "1.2.3.4"
+    # the client may write its own header; only the hop the proxies appended counts
+    assert throttle.client_address("127.0.0.1", "6.6.6.6, 1.2.3.4, 10.1.1.1") == "1.2.3.4"
+    assert throttle.client_address("127.0.0.1", None) == "127.0.0.1"
+    untrusting = Throttle(Settings())
+    assert untrusting.client_address("127.0.0.1", "1.2.3.4") == "127.0.0.1"
