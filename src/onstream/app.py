@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from onstream.accounts import Account
@@ -21,6 +21,7 @@ from onstream.meetings.engine import JanusRooms
 from onstream.meetings.recorder import RecordingWorker
 from onstream.meetings.sweeper import RoomSweeper
 from onstream.protocol.endpoint import ApiEndpoint, Authenticate
+from onstream.protocol.openapi import openapi
 from onstream.routes import RESOURCES
 from onstream.services import Services
 from onstream.storage.database import Database, open_database, transaction
@@ -94,7 +95,9 @@ def create_app(
         authenticator.close()
         await database.dispose()
 
+    description = JSONResponse(openapi(RESOURCES, version="2"))
     routes = [
+        Route("/api/2/openapi.json", lambda _request: description, methods=["GET"]),
         Route("/api/{rest:path}", endpoint.handle, methods=API_METHODS),
         Route("/health", health, methods=["GET"]),
         *playback_routes(database=database, settings=settings, store=services.media),

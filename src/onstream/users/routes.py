@@ -84,7 +84,7 @@ async def get_user(call: ApiCall) -> Reply:
     return Reply(_users_document(await people.get_profile(call.conn, call.account, user_id)))
 
 
-@described(Operation("Add a person to the account", PROFILE_PARAMS[:3], status=201))
+@described(Operation("Add a person to the account", PROFILE_PARAMS, status=201))
 async def put_user(call: ApiCall) -> Reply:
     """PUT user: add a person to the account."""
     user_id = await people.add_person(call.conn, call.account, _profile_input(call.params))
