@@ -28,6 +28,7 @@ LAYERS: list[set[str]] = [
     {"meetings"},
     {"scheduling"},
     {"web", "routes"},
+    {"apidocs"},
     {"app", "schema"},
     {"cli", "migrations"},
     {"__main__", "__init__"},

@@ -9,10 +9,11 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from onstream.accounts import Account
+from onstream.apidocs.routes import docs_routes
 from onstream.config import Settings, load_settings
 from onstream.mail.sender import Sender, sender_for
 from onstream.mail.worker import DeliveryWorker
@@ -21,7 +22,6 @@ from onstream.meetings.engine import JanusRooms
 from onstream.meetings.recorder import RecordingWorker
 from onstream.meetings.sweeper import RoomSweeper
 from onstream.protocol.endpoint import ApiEndpoint, Authenticate
-from onstream.protocol.openapi import openapi
 from onstream.routes import RESOURCES
 from onstream.services import Services
 from onstream.storage.database import Database, open_database, transaction
@@ -95,9 +95,8 @@ def create_app(
         authenticator.close()
         await database.dispose()
 
-    description = JSONResponse(openapi(RESOURCES, version="2"))
     routes = [
-        Route("/api/2/openapi.json", lambda _request: description, methods=["GET"]),
+        *docs_routes(RESOURCES, base_url=settings.public_base_url),
         Route("/api/{rest:path}", endpoint.handle, methods=API_METHODS),
         Route("/health", health, methods=["GET"]),
         *playback_routes(database=database, settings=settings, store=services.media),
