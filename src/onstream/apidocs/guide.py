@@ -26,7 +26,7 @@ XML unless you ask for another format: <code>/format/json</code>, <code>.json</c
 <p class="lang">Check your credentials with curl</p>
 <pre><code>curl -u {login}:{password} {base}/api/2/{login}/authverify/format/json
 {{"authenticated":true,"message":"You are authorized to use the API"}}</code></pre>
-<p class="lang">Python: <code>pip install onstream</code> brings the client</p>
+<p class="lang">Python: the client, <code>onstream.client</code>, comes with the package</p>
 <pre><code>from onstream.client import Client
 
 with Client("{base}", "{login}", "{password}") as api:
@@ -75,7 +75,7 @@ def guide_html(resources: Mapping[str, Resource], *, base_url: str) -> str:
 
 
 def _section(name: str, method: str, operation: Operation, base_url: str) -> str:
-    values = _examples(operation)
+    values = examples(operation)
     rows = "".join(
         f"<tr><td><code>{escape(p.name)}</code></td><td>{p.kind}</td>"
         f"<td>{'yes' if p.required else ''}</td><td>{escape(p.description)}</td></tr>"
@@ -87,9 +87,9 @@ def _section(name: str, method: str, operation: Operation, base_url: str) -> str
         else "<p>No parameters.</p>"
     )
     snippets = (
-        ("PHP", _php(name, method, values, base_url)),
-        ("curl", _curl(name, method, values, base_url)),
-        ("Python", _python(name, method, values)),
+        ("PHP", php_snippet(name, method, values, base_url=base_url)),
+        ("curl", curl_snippet(name, method, values, base_url=base_url)),
+        ("Python", python_snippet(name, method, values, base_url=base_url)),
     )
     code = "".join(
         f'<p class="lang">{lang}</p><pre><code>{escape(text)}</code></pre>'
@@ -101,7 +101,7 @@ def _section(name: str, method: str, operation: Operation, base_url: str) -> str
     )
 
 
-def _examples(operation: Operation) -> dict[str, object]:
+def examples(operation: Operation) -> dict[str, object]:
     """The example of every required parameter and of the optional ones that have one."""
     return {p.name: _example(p) for p in operation.params if p.required or p.example is not None}
 
@@ -116,19 +116,34 @@ def _segments(values: Mapping[str, object]) -> str:
     return "".join(f"/{key}/{value}" for key, value in values.items())
 
 
-def _php(name: str, method: str, values: Mapping[str, object], base_url: str) -> str:
+def php_snippet(
+    name: str,
+    method: str,
+    values: Mapping[str, object],
+    *,
+    base_url: str,
+    login: str = LOGIN,
+    password: str = PASSWORD,
+) -> str:
+    """The call as the published documentation's PHP snippets make it (cURL, `/api/1/`,
+    `input_type=json&rest_data=`)."""
     lines = [
         "<?php",
-        f"$username = '{LOGIN}';",
-        f"$password = '{PASSWORD}';",
-        f"$baseurl = '{base_url}/api/1/';",
+        f"// {method} {name}",
+        f"$username = {_php_value(login)};",
+        f"$password = {_php_value(password)};",
+        f"$baseurl = {_php_value(base_url + '/api/1/')};",
     ]
     if method == "GET":
+        path = _php_value(f"/{name}{_segments(values)}")
         lines.append("$curl = curl_init();")
-        lines.append(
-            f"curl_setopt($curl, CURLOPT_URL, $baseurl.$username.'/{name}{_segments(values)}');"
-        )
+        lines.append(f"curl_setopt($curl, CURLOPT_URL, $baseurl.$username.{path});")
     else:
+        verb = (
+            "curl_setopt($curl, CURLOPT_POST, true);"
+            if method == "POST"
+            else f"curl_setopt($curl, CURLOPT_CUSTOMREQUEST, '{method}');"
+        )
         lines += [
             f"$parameters = {_php_value(dict(values))};",
             "// encode as JSON",
@@ -136,14 +151,17 @@ def _php(name: str, method: str, values: Mapping[str, object], base_url: str) ->
             "$postArgs = 'input_type=json&rest_data=' . $json;",
             "$curl = curl_init();",
             f"curl_setopt($curl, CURLOPT_URL, $baseurl.$username.'/{name}');",
-            f"curl_setopt($curl, CURLOPT_CUSTOMREQUEST, '{method}');",
+            verb,
             "curl_setopt($curl, CURLOPT_POSTFIELDS, $postArgs);",
         ]
     lines += [
         "curl_setopt($curl, CURLOPT_RETURNTRANSFER, true);",
         "curl_setopt($curl, CURLOPT_FOLLOWLOCATION, true);",
         "curl_setopt($curl, CURLOPT_USERPWD, $username.':'.$password);",
-        "$response = curl_exec($curl);",
+        "$result = curl_exec($curl);",
+        "curl_close($curl);",
+        "echo $result;",
+        "?>",
     ]
     return "\n".join(lines)
 
@@ -162,23 +180,43 @@ def _php_value(value: object) -> str:
     return f"'{text}'"
 
 
-def _curl(name: str, method: str, values: Mapping[str, object], base_url: str) -> str:
-    root = f"{base_url}/api/2/{LOGIN}/{name}"
+def curl_snippet(
+    name: str,
+    method: str,
+    values: Mapping[str, object],
+    *,
+    base_url: str,
+    login: str = LOGIN,
+    password: str = PASSWORD,
+) -> str:
+    """The call with curl, answered in JSON."""
+    user = shlex.quote(f"{login}:{password}")
+    root = f"{base_url}/api/2/{login}/{name}"
     if method == "GET":
-        return (
-            f"curl -u {LOGIN}:{PASSWORD} {shlex.quote(root + _segments(values) + '/format/json')}"
-        )
+        return f"curl -u {user} {shlex.quote(root + _segments(values) + '/format/json')}"
     rest_data = json.dumps(dict(values), ensure_ascii=False)
     return (
-        f"curl -u {LOGIN}:{PASSWORD} -X {method} {root}/format/json \\\n"
-        f"  --data-urlencode input_type=json \\\n"
+        f"curl -u {user} -X {method} {root}/format/json \\\n"
+        "  --data-urlencode input_type=json \\\n"
         f"  --data-urlencode {shlex.quote('rest_data=' + rest_data)}"
     )
 
 
-def _python(name: str, method: str, values: Mapping[str, object]) -> str:
+def python_snippet(
+    name: str,
+    method: str,
+    values: Mapping[str, object],
+    *,
+    base_url: str,
+    login: str = LOGIN,
+    password: str = PASSWORD,
+) -> str:
+    """The call with `onstream.client` (its `call` takes any call; the guide's quick start
+    shows the typed methods)."""
     arguments = f", {dict(values)!r}" if values else ""
     return (
-        f'with Client("http://127.0.0.1:8000", "{LOGIN}", "{PASSWORD}") as api:\n'
-        f'    document = api.call("{method}", "{name}"{arguments})'
+        "from onstream.client import Client\n\n"
+        f"with Client({base_url!r}, {login!r}, {password!r}) as api:\n"
+        f'    document = api.call("{method}", "{name}"{arguments})\n'
+        "    print(document)"
     )
