@@ -95,3 +95,12 @@ def test_lists_tell_their_total_and_next_page(make_account: MakeAccount, resourc
 def test_recordings_tell_their_total(alice: httpx.Client) -> None:
     response = alice.get("recordings/format/json")
     assert response.headers["x-total-count"] == str(len(ok(response)["recordings"]))
+
+
+def test_a_refused_call_names_what_it_ignored(alice: httpx.Client) -> None:
+    response = rest(alice, "PUT", "session", {"topic": "T", "duration": 5, "start_tme": "x"})
+    assert "start_time" in error(response, 400)
+    assert response.headers["onstream-warning"] == "unknown parameter 'start_tme' ignored"
+    missing = alice.get("session/format/json", params={"ID": "1"})
+    error(missing, 400)
+    assert missing.headers["onstream-warning"] == "unknown parameter 'ID' ignored"

@@ -27,10 +27,10 @@ from onstream.protocol.bodies import close_uploads, read_body_params
 from onstream.protocol.errors import MethodNotAllowed, NotFound
 from onstream.protocol.formats import FORMATS, Format, format_from_accept, get_format
 from onstream.protocol.listing import list_headers
-from onstream.protocol.mistakes import is_strict, unread_names, warning_headers
+from onstream.protocol.mistakes import is_strict, tell_unread, unread_names, warning_headers
 from onstream.protocol.params import Params, merge_params
 from onstream.protocol.resources import Call, Handler, Intake, Reply, Resource, Staged
-from onstream.protocol.respond import DEFAULT_FORMAT, render, render_error
+from onstream.protocol.respond import DEFAULT_FORMAT, as_api_error, render, render_error
 from onstream.protocol.urls import ApiPath, format_hint, parse_api_path
 from onstream.protocol.values import Value
 from onstream.storage.connection import Database, transaction
@@ -128,22 +128,33 @@ class ApiEndpoint(Generic[A, S]):
             method=method,
             strict=is_strict(params, request.headers),
         )
-        if isinstance(handler, Staged):
-            intake = Intake(params=params, settings=self.settings, services=self.services)
-            prepared = await handler.prepare(intake)
-            try:
-                call, reply = await self._transact(lambda c: handler.run(c, prepared), run)
-            except BaseException:
-                await handler.undo(intake, prepared)
+        try:
+            call, reply = await self._call(handler, run)
+        except Exception as exc:  # told, then rendered by `handle`
+            # a refused call names what it ignored too: `start_tme` beside "start_time is
+            # required" is the answer
+            error = tell_unread(as_api_error(exc, context=f"{method} {request.url.path}"), params)
+            if error is exc:
                 raise
-        else:
-            call, reply = await self._transact(handler, run)
+            raise error from exc
         await _run_after_commit(call)
         headers = warning_headers(run.unread)
         if reply.listed is not None:
             raw_path = request.scope["raw_path"].decode("latin-1")
             headers |= list_headers(reply.listed, path=raw_path, query=request.query_params)
         return _respond(reply, fmt, api_root, headers)
+
+    async def _call(self, handler: Handler | Staged[Any], run: _Run[A]) -> tuple[Call[A, S], Reply]:
+        """The handler in its transaction; a staged one's first step before it."""
+        if not isinstance(handler, Staged):
+            return await self._transact(handler, run)
+        intake = Intake(params=run.params, settings=self.settings, services=self.services)
+        prepared = await handler.prepare(intake)
+        try:
+            return await self._transact(lambda c: handler.run(c, prepared), run)
+        except BaseException:
+            await handler.undo(intake, prepared)
+            raise
 
     async def _transact(self, handler: Handler, run: _Run[A]) -> tuple[Call[A, S], Reply]:
         """Run the handler in the request's one transaction. Parameters nothing read are

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from onstream.protocol.errors import BadRequest
+from onstream.protocol.errors import ApiError, BadRequest
 from onstream.protocol.params import Params
 
 log = logging.getLogger("onstream.api")
@@ -48,6 +48,12 @@ def unread_names(params: Params, *, strict: bool) -> list[str]:
         raise BadRequest(f"{_describe(unread).capitalize()}; this call reads: {read}")
     log.debug("ignored %s", _describe(unread))
     return unread
+
+
+def tell_unread(error: ApiError, params: Params) -> ApiError:
+    """The error with the warning header of the parameters nothing read before it."""
+    error.headers.update(warning_headers(params.unread(known=ENDPOINT_PARAMS)))
+    return error
 
 
 def warning_headers(unread: list[str]) -> dict[str, str]:
