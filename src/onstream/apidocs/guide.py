@@ -145,7 +145,7 @@ def php_snippet(
             else f"curl_setopt($curl, CURLOPT_CUSTOMREQUEST, '{method}');"
         )
         lines += [
-            f"$parameters = {_php_value(dict(values))};",
+            f"$parameters = {_php_array_lines(values)};",
             "// encode as JSON",
             "$json = json_encode($parameters);",
             "$postArgs = 'input_type=json&rest_data=' . $json;",
@@ -164,6 +164,14 @@ def php_snippet(
         "?>",
     ]
     return "\n".join(lines)
+
+
+def _php_array_lines(values: Mapping[str, object]) -> str:
+    """The parameters as a PHP array, one per line when there are several."""
+    if len(values) < 3:
+        return _php_value(dict(values))
+    items = "".join(f"\n    {_php_value(k)} => {_php_value(v)}," for k, v in values.items())
+    return f"array({items}\n)"
 
 
 def _php_value(value: object) -> str:

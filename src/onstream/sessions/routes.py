@@ -26,7 +26,7 @@ SESSION_PARAMS = (
     Param("topic", max_length=255, description="1-255 characters", example="Weekly sync"),
     Param(
         "start_time",
-        description="YYYY-MM-DD HH:MM:SS, wall time in `timezone`",
+        description="YYYY-MM-DD HH:MM:SS, wall time in the session's timezone",
         example="2030-01-15 10:00:00",
     ),
     Param("duration", "integer", "Minutes", minimum=1, maximum=1440, example=30),
