@@ -104,3 +104,18 @@ def test_a_refused_call_names_what_it_ignored(alice: httpx.Client) -> None:
     missing = alice.get("session/format/json", params={"ID": "1"})
     error(missing, 400)
     assert missing.headers["onstream-warning"] == "unknown parameter 'ID' ignored"
+
+
+def test_a_write_names_the_query_string_it_ignores(make_account: MakeAccount) -> None:
+    client = make_account()
+    url = "session/format/json"
+    response = client.put(url, params={"duration": "5"}, data={**SESSION, "duration": "30"})
+    ok(response, 201)
+    assert response.headers["onstream-warning"] == (
+        "query string 'duration' ignored: this method reads the body"
+    )
+    refused = client.put(url, params={"topic": "T", "strict": "1"}, data=SESSION)
+    assert error(refused, 400) == (
+        "PUT reads its parameters from the body, not the query string: 'topic'"
+    )
+    assert count_sessions(client) == 1

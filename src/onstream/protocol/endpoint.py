@@ -27,7 +27,13 @@ from onstream.protocol.bodies import close_uploads, read_body_params
 from onstream.protocol.errors import MethodNotAllowed, NotFound
 from onstream.protocol.formats import FORMATS, Format, format_from_accept, get_format
 from onstream.protocol.listing import list_headers
-from onstream.protocol.mistakes import is_strict, tell_unread, unread_names, warning_headers
+from onstream.protocol.mistakes import (
+    is_strict,
+    query_ignored,
+    tell_unread,
+    unread_names,
+    warning_headers,
+)
 from onstream.protocol.params import Params, merge_params
 from onstream.protocol.resources import Call, Handler, Intake, Reply, Resource, Staged
 from onstream.protocol.respond import DEFAULT_FORMAT, as_api_error, render, render_error
@@ -126,7 +132,12 @@ class ApiEndpoint(Generic[A, S]):
             params=params,
             api_root=api_root,
             method=method,
-            strict=is_strict(params, request.headers),
+            strict=is_strict(params, request.headers, request.query_params),
+        )
+        ignored_query = (
+            []
+            if method in READ_METHODS
+            else query_ignored(request.query_params, method=method, strict=run.strict)
         )
         try:
             call, reply = await self._call(handler, run)
@@ -138,7 +149,7 @@ class ApiEndpoint(Generic[A, S]):
                 raise
             raise error from exc
         await _run_after_commit(call)
-        headers = warning_headers(run.unread)
+        headers = warning_headers(run.unread, query=ignored_query)
         if reply.listed is not None:
             raw_path = request.scope["raw_path"].decode("latin-1")
             headers |= list_headers(reply.listed, path=raw_path, query=request.query_params)

@@ -14,7 +14,7 @@ refusal rolls back whatever the handler wrote.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from onstream.protocol.errors import ApiError, BadRequest
 from onstream.protocol.params import Params
@@ -29,12 +29,16 @@ SHOWN_NAMES = 10
 """At most this many names in one message, so a flood of junk makes no giant header."""
 
 
-def is_strict(params: Params, headers: Mapping[str, str]) -> bool:
-    """Whether the client asked for unknown parameters to be refused."""
+def is_strict(params: Params, headers: Mapping[str, str], query: Mapping[str, str]) -> bool:
+    """Whether the client asked for unknown parameters to be refused: the header, a `strict`
+    parameter, or `strict` in the query string, which writes otherwise ignore (like
+    `format`, it is about the request, not its data)."""
     header = headers.get(STRICT_HEADER.lower())
     if header is not None and header.strip().lower() in {"1", "true", "yes", "on"}:
         return True
-    return params.boolean("strict", default=False)
+    if params.boolean("strict", default=False):
+        return True
+    return "strict" in query and Params(query).boolean("strict", default=False)
 
 
 def unread_names(params: Params, *, strict: bool) -> list[str]:
@@ -50,23 +54,41 @@ def unread_names(params: Params, *, strict: bool) -> list[str]:
     return unread
 
 
+def query_ignored(query: Mapping[str, str], *, method: str, strict: bool) -> list[str]:
+    """The query-string names a write ignores (it reads its body and URL segments; CONTRACT
+    §2); in strict mode, 400 naming them, before anything runs."""
+    names = [name for name in query if name not in ENDPOINT_PARAMS]
+    if names and strict:
+        raise BadRequest(
+            f"{method} reads its parameters from the body, not the query string: {_quoted(names)}"
+        )
+    return names
+
+
 def tell_unread(error: ApiError, params: Params) -> ApiError:
     """The error with the warning header of the parameters nothing read before it."""
     error.headers.update(warning_headers(params.unread(known=ENDPOINT_PARAMS)))
     return error
 
 
-def warning_headers(unread: list[str]) -> dict[str, str]:
+def warning_headers(unread: list[str], *, query: Sequence[str] = ()) -> dict[str, str]:
     """The `Onstream-Warning` header naming ignored parameters; none when there are none."""
-    if not unread:
+    parts = [f"{_describe(unread)} ignored"] if unread else []
+    if query:
+        parts.append(f"query string {_quoted(list(query))} ignored: this method reads the body")
+    if not parts:
         return {}
-    text = f"{_describe(unread)} ignored"
+    text = "; ".join(parts)
     # unicode_escape: a header carries neither line breaks nor (safely) non-ASCII text
     return {WARNING_HEADER: text.encode("unicode_escape").decode("ascii")}
 
 
 def _describe(names: list[str]) -> str:
+    noun = "parameter" if len(names) == 1 else "parameters"
+    return f"unknown {noun} {_quoted(names)}"
+
+
+def _quoted(names: list[str]) -> str:
     shown = ", ".join(f"'{name}'" for name in names[:SHOWN_NAMES])
     more = f" and {len(names) - SHOWN_NAMES} more" if len(names) > SHOWN_NAMES else ""
-    noun = "parameter" if len(names) == 1 else "parameters"
-    return f"unknown {noun} {shown}{more}"
+    return f"{shown}{more}"
