@@ -116,7 +116,9 @@ def test_files_link_and_upload(api: Client, tmp_path: Path, server: ServerProces
 
 
 @pytest.mark.anyio
-async def test_the_async_client(server: ServerProcess, make_account: MakeAccount) -> None:
+async def test_the_async_client(
+    server: ServerProcess, make_account: MakeAccount, tmp_path: Path
+) -> None:
     login, password = credentials(make_account())
     async with AsyncClient(server.base_url, login, password) as api:
         assert await api.authverify() is True
@@ -126,3 +128,8 @@ async def test_the_async_client(server: ServerProcess, make_account: MakeAccount
         assert topics == ["A0", "A1", "A2"]
         with pytest.raises(NotFound):
             await api.recording(1)
+        path = tmp_path / "slides.txt"
+        path.write_bytes(b"slides")
+        uploaded = await api.upload_file(path, description="Slides")
+        assert [f.id async for f in api.files()] == [uploaded.id]
+        assert (await api.file(uploaded.id or 0)).file_description == "Slides"
