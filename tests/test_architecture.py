@@ -28,7 +28,9 @@ LAYERS: list[set[str]] = [
     {"meetings"},
     {"scheduling"},
     {"web", "routes"},
+    {"apidocs"},
     {"app", "schema"},
+    {"client"},
     {"cli", "migrations"},
     {"__main__", "__init__"},
 ]

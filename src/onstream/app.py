@@ -13,6 +13,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from onstream.accounts import Account
+from onstream.apidocs.routes import docs_routes
 from onstream.clock import utcnow
 from onstream.config import Settings, load_settings
 from onstream.mail.sender import Sender, sender_for
@@ -99,6 +100,7 @@ def create_app(
         await database.dispose()
 
     routes = [
+        *docs_routes(RESOURCES, base_url=settings.public_base_url),
         Route("/api/{rest:path}", endpoint.handle, methods=API_METHODS),
         Route("/health", health, methods=["GET"]),
         *playback_routes(

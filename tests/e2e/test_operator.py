@@ -106,6 +106,7 @@ def test_user_add_prompts_for_the_password(tmp_path: Path) -> None:
     [
         (["bad login!", "--email", "x@example.com", "--password", "longenough"], "login must be"),
         (["api", "--email", "x@example.com", "--password", "longenough"], "reserved"),
+        (["docs", "--email", "x@example.com", "--password", "longenough"], "reserved"),
         (["erin", "--email", "not-an-email", "--password", "longenough"], "e-mail"),
         (["erin", "--email", "e@example.com", "--password", "short"], "at least 8"),
         (

@@ -824,3 +824,12 @@ def test_nested_errors_name_the_full_path() -> None:
 def test_nested_refuses_what_is_not_a_list_of_objects(value: Value) -> None:
     message = message_of(Params({"invited_participants": value}).nested, "invited_participants")
     assert message.startswith("Parameter 'invited_participants' ")
+
+
+def test_unread_names_what_no_accessor_asked_for() -> None:
+    params = Params({"topic": "x", "timezon": "UP1", "format": "json", "id": "3"})
+    params.text("topic")
+    params.integer("missing")
+    params.has("id")
+    assert params.unread(known=frozenset({"format"})) == ["timezon"]
+    assert params.asked == {"topic", "missing", "id"}

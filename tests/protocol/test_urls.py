@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from onstream.protocol.errors import BadRequest, NotFound
-from onstream.protocol.urls import parse_api_path
+from onstream.protocol.urls import format_hint, parse_api_path
 
 FORMATS = frozenset({"xml", "json", "csv"})
 
@@ -78,3 +78,29 @@ def test_segments_are_percent_decoded_after_splitting() -> None:
 
 def test_trailing_slash_is_ignored() -> None:
     assert parse("2/jdoe/sessions/").resource == "sessions"
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ("2/jdoe/session/id/format/json", "id"),
+        ("2/jdoe/session/id", "id"),
+        ("2/jdoe/invitees/id/1/role", "role"),
+    ],
+)
+def test_the_key_without_a_value_is_named(raw: str, key: str) -> None:
+    with pytest.raises(BadRequest, match=f"URL segment '{key}' needs a value after it"):
+        parse(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "hint"),
+    [
+        ("2/jdoe/session/id/format/json", "json"),
+        ("2/jdoe/session/id.csv", "csv"),
+        ("2/jdoe/session/format/yaml", None),
+        ("2/jdoe/session", None),
+    ],
+)
+def test_format_hint_reads_broken_paths(raw: str, hint: str | None) -> None:
+    assert format_hint(raw, formats=FORMATS) == hint

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from onstream.files.models import LibraryFile
 from onstream.files.tables import files, files_in_sessions
@@ -39,6 +39,13 @@ async def page(
         .offset(offset)
     )
     return [LibraryFile.from_row(row) for row in await conn.execute(query)]
+
+
+async def live_count(conn: Connection, *, owner_id: int) -> int:
+    """How many live files `page` pages through (counted on the owner's index; a media
+    library holds hundreds, not millions)."""
+    query = select(func.count()).where(files.c.owner_id == owner_id, files.c.deleted_at.is_(None))
+    return int(await conn.scalar(query) or 0)
 
 
 async def insert_file(conn: Connection, values: dict[str, Any]) -> int:

@@ -10,21 +10,47 @@ from starlette.datastructures import UploadFile
 from onstream.files import documents, service
 from onstream.files.models import FileInput, LibraryFile
 from onstream.media.store import CHUNK_BYTES, MediaSource, StoredMedia, put_source
+from onstream.protocol.describe import (
+    ID,
+    PAGING,
+    Operation,
+    Param,
+    described,
+    list_of,
+    returning,
+)
 from onstream.protocol.errors import BadRequest, PayloadTooLarge
-from onstream.protocol.listing import paging, returned_fields
+from onstream.protocol.listing import Listed, paging, returned_fields
 from onstream.protocol.params import Params
 from onstream.protocol.resources import Intake, Reply, Staged, message
 from onstream.services import ApiCall, Services
+
+FILES = list_of(
+    "files",
+    {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "file_link": {"type": ["string", "null"]},
+            "is_url": {"type": ["boolean", "integer"]},
+            "dir_id": {"type": ["integer", "null"]},
+            "file_description": {"type": ["string", "null"]},
+            "created_at": {"type": "string"},
+        },
+    },
+)
+RETURN = returning(documents.FIELDS)
 
 
 def _id(params: Params) -> int:
     return params.integer("id", required=True, min=1)
 
 
-def _document(call: ApiCall, items: list[LibraryFile]) -> Reply:
+def _document(call: ApiCall, items: list[LibraryFile], listed: Listed | None = None) -> Reply:
     fields = returned_fields(call.params, available=documents.FIELDS, default=documents.FIELDS)
     return Reply(
-        documents.files_document(items, base_url=call.settings.public_base_url, fields=fields)
+        documents.files_document(items, base_url=call.settings.public_base_url, fields=fields),
+        listed=listed,
     )
 
 
@@ -49,18 +75,21 @@ async def _read(upload: UploadFile) -> AsyncIterator[bytes]:
         yield chunk
 
 
+@described(Operation("One file", (ID, RETURN), FILES, by_id=True))
 async def get_file(call: ApiCall) -> Reply:
     """GET file/id/N: one file in a list of one."""
     return _document(call, [await service.get(call.conn, call.account, _id(call.params))])
 
 
+@described(Operation("A page of the media library", (*PAGING, RETURN), FILES, listed=True))
 async def get_files(call: ApiCall) -> Reply:
     """GET files: a page of the account's media library."""
     page = paging(call.params)
     items = await service.page(
         call.conn, call.account, count=page.count, offset=page.offset, descending=page.descending
     )
-    return _document(call, items)
+    total = await service.total(call.conn, call.account)
+    return _document(call, items, Listed(total=total, page=page))
 
 
 async def _store_upload(intake: Intake[Services]) -> StoredMedia | None:
@@ -90,10 +119,33 @@ async def _drop_upload(intake: Intake[Services], upload: StoredMedia | None) -> 
         await intake.services.media.delete(upload.key)
 
 
-put_file = Staged(prepare=_store_upload, run=_add_file, undo=_drop_upload)
+put_file = described(
+    Operation(
+        "Add a link, or with is_url 0 an uploaded file (multipart field 'file')",
+        (
+            Param(
+                "file_link",
+                description="http(s) URL",
+                max_length=2048,
+                example="https://example.com/a.pdf",
+            ),
+            Param(
+                "is_url",
+                "boolean",
+                "1 for a link (default with file_link), 0 for an upload",
+                example=True,
+            ),
+            Param("dir_id", "integer", "Folder id, stored", minimum=0, example=0),
+            Param("file_description", max_length=255, example="Slides"),
+            Param("file", "file", "The upload, with is_url 0"),
+        ),
+        status=201,
+    )
+)(Staged(prepare=_store_upload, run=_add_file, undo=_drop_upload))
 """PUT file: a link, or with `is_url` 0 an upload stored before the write transaction."""
 
 
+@described(Operation("Delete a file", (ID,), by_id=True))
 async def delete_file(call: ApiCall) -> Reply:
     """DELETE file: by `id` in the body or the URL; an upload's bytes go after the commit."""
     file_id = _id(call.params)
@@ -103,6 +155,17 @@ async def delete_file(call: ApiCall) -> Reply:
     return Reply(message("File was deleted", id=file_id))
 
 
+@described(
+    Operation(
+        "Share a file in a session",
+        (
+            Param("file_id", "integer", required=True, minimum=1, example=1),
+            Param("session_id", "integer", required=True, minimum=1, example=1),
+            Param("is_auto_opening", "boolean", "Opens for everyone in the room", example=False),
+        ),
+        status=201,
+    )
+)
 async def put_file_in_session(call: ApiCall) -> Reply:
     """PUT file_in_session: share a file in a session; 201 with the association's id.
 

@@ -42,6 +42,11 @@ async def page(
     )
 
 
+async def total(conn: Connection, owner: Account) -> int:
+    """How many live files `page` pages through."""
+    return await repository.live_count(conn, owner_id=owner.id)
+
+
 async def add(conn: Connection, owner: Account, data: FileInput) -> int:
     """Add a link, or an upload (`is_url` 0); `is_url` defaults to 1 when a link is given.
     Returns the new file's id."""

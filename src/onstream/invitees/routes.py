@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from onstream.invitees import service
 from onstream.invitees.service import ROLES, Context, InviteeInput
+from onstream.protocol.describe import ID, Operation, Param, described
 from onstream.protocol.document import Document
 from onstream.protocol.params import Params
 from onstream.protocol.resources import Reply, message
@@ -11,6 +12,45 @@ from onstream.services import ApiCall
 from onstream.sessions import service as sessions
 
 ROLE_FILTERS = ("all", *ROLES.values())
+SEND = Param("send_email_invitation", "boolean", "Mail the invitation (default 1)", example=False)
+SEND_PLURAL = Param("send_email_invitations", "boolean", "Older spelling of the above")
+INVITEE_PARAMS = (
+    Param("email", description="The person's e-mail address", example="ana@example.com"),
+    Param("first_name", example="Ana"),
+    Param("last_name", example="Lima"),
+    Param(
+        "role", "integer", "1 moderator, 2 participant, 3 observer", minimum=1, maximum=3, example=2
+    ),
+    SEND,
+    SEND_PLURAL,
+    Param("id", "integer", "A known person's user id instead of the e-mail", minimum=1),
+)
+"""What `invitee_input` reads."""
+PARTICIPANTS = Param(
+    "invited_participants",
+    "array",
+    "Invitees: objects of email, first_name, last_name, role, send_email_invitation",
+    example=[],
+)
+INVITEE = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "first_name": {"type": ["string", "null"]},
+        "last_name": {"type": ["string", "null"]},
+        "email": {"type": "string"},
+        "role": {"type": "integer"},
+        "personal_session_link": {"type": "string"},
+    },
+}
+GROUPS = {
+    "type": "object",
+    "properties": {
+        group: {"type": "array", "items": INVITEE} for group in ROLE_FILTERS if group != "all"
+    },
+}
+SESSION_ID = Param("session_id", "integer", "The session", required=True, minimum=1, example=1)
+USER_ID = Param("user_id", "integer", "The invited person", required=True, minimum=1, example=2)
 
 
 def context(call: ApiCall) -> Context:
@@ -43,6 +83,14 @@ def _send_flag(params: Params) -> bool | None:
     return params.boolean("send_email_invitations")
 
 
+@described(
+    Operation(
+        "A session's invitees by role",
+        (ID, Param("role", enum=ROLE_FILTERS, example="all")),
+        GROUPS,
+        by_id=True,
+    )
+)
 async def get_invitees(call: ApiCall) -> Reply:
     """GET invitees/id/N[/role/R]: invitees grouped by role."""
     session_id = call.params.integer("id", required=True, min=1)
@@ -52,6 +100,7 @@ async def get_invitees(call: ApiCall) -> Reply:
     return Reply(Document(groups))
 
 
+@described(Operation("Invite a person to a session", (SESSION_ID, *INVITEE_PARAMS), status=201))
 async def put_invitee(call: ApiCall) -> Reply:
     """PUT invitee: invite a person to a session; answers their user id."""
     session_id = call.params.integer("session_id", required=True, min=1)
@@ -65,6 +114,12 @@ async def put_invitee(call: ApiCall) -> Reply:
     )
 
 
+@described(
+    Operation(
+        "Change an invitee's role; mail the invitation again",
+        (SESSION_ID, USER_ID, INVITEE_PARAMS[3], SEND, SEND_PLURAL),
+    )
+)
 async def post_invitee(call: ApiCall) -> Reply:
     """POST invitee: change the role; mails the invitation again unless told not to."""
     session_id = call.params.integer("session_id", required=True, min=1)

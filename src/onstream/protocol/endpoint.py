@@ -12,9 +12,11 @@ and the application's services object are handed to it.
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from starlette.requests import Request
@@ -24,10 +26,18 @@ from onstream.config import Settings
 from onstream.protocol.bodies import close_uploads, read_body_params
 from onstream.protocol.errors import Forbidden, MethodNotAllowed, NotFound
 from onstream.protocol.formats import FORMATS, Format, format_from_accept, get_format
+from onstream.protocol.listing import list_headers
+from onstream.protocol.mistakes import (
+    is_strict,
+    query_ignored,
+    tell_unread,
+    unread_names,
+    warning_headers,
+)
 from onstream.protocol.params import Params, merge_params
 from onstream.protocol.resources import Call, Handler, Intake, Reply, Resource, Staged
-from onstream.protocol.respond import DEFAULT_FORMAT, render, render_error
-from onstream.protocol.urls import ApiPath, parse_api_path
+from onstream.protocol.respond import DEFAULT_FORMAT, as_api_error, render, render_error
+from onstream.protocol.urls import ApiPath, format_hint, parse_api_path
 from onstream.protocol.values import Value
 from onstream.storage.connection import Database, transaction
 
@@ -78,9 +88,9 @@ class ApiEndpoint(Generic[A, S]):
         """Answer one API request; every failure becomes an error document."""
         fmt: Format | None = None
         try:
-            raw = request.scope["raw_path"].decode("latin-1")
-            path = parse_api_path(raw.removeprefix("/api/"), formats=FORMAT_NAMES)
-            fmt = _known_format(_early_format_name(path, request))
+            raw = request.scope["raw_path"].decode("latin-1").removeprefix("/api/")
+            fmt = _known_format(_early_format_name(raw, request))
+            path = parse_api_path(raw, formats=FORMAT_NAMES)
             return await self._handle(request, path)
         except Exception as exc:  # noqa: BLE001  # the one place every failure is rendered
             return render_error(exc, fmt, context=f"{request.method} {request.url.path}")
@@ -88,7 +98,7 @@ class ApiEndpoint(Generic[A, S]):
     async def _handle(self, request: Request, path: ApiPath) -> Response:
         resource = self.resources.get(path.resource)
         if resource is None:
-            raise NotFound(f"Unknown resource '{path.resource}'")
+            raise NotFound(_unknown_resource(path.resource, self.resources))
         account = await self.authenticate(request, path.username)
         method = "GET" if request.method == "HEAD" else request.method
         handler = resource.methods.get(method)
@@ -132,36 +142,73 @@ class ApiEndpoint(Generic[A, S]):
         fmt = get_format(_format_name(path, request, body).lower())
         api_root = f"/api/{path.version}/{path.username}"
         params = Params(merged)
-        if isinstance(handler, Staged):
-            intake = Intake(params=params, settings=self.settings, services=self.services)
-            prepared = await handler.prepare(intake)
-            try:
-                call, reply = await self._transact(
-                    lambda c: handler.run(c, prepared), account, params, api_root, method
-                )
-            except BaseException:
-                await handler.undo(intake, prepared)
+        run = _Run(
+            account=account,
+            params=params,
+            api_root=api_root,
+            method=method,
+            strict=is_strict(params, request.headers, request.query_params),
+        )
+        ignored_query = (
+            []
+            if method in READ_METHODS
+            else query_ignored(request.query_params, method=method, strict=run.strict)
+        )
+        try:
+            call, reply = await self._call(handler, run)
+        except Exception as exc:  # told, then rendered by `handle`
+            # a refused call names what it ignored too: `start_tme` beside "start_time is
+            # required" is the answer
+            error = tell_unread(as_api_error(exc, context=f"{method} {request.url.path}"), params)
+            if error is exc:
                 raise
-        else:
-            call, reply = await self._transact(handler, account, params, api_root, method)
+            raise error from exc
         await _run_after_commit(call)
-        return _respond(reply, fmt, api_root)
+        headers = warning_headers(run.unread, query=ignored_query)
+        if reply.listed is not None:
+            raw_path = request.scope["raw_path"].decode("latin-1")
+            headers |= list_headers(reply.listed, path=raw_path, query=request.query_params)
+        return _respond(reply, fmt, api_root, headers)
 
-    async def _transact(
-        self, handler: Handler, account: A, params: Params, api_root: str, method: str
-    ) -> tuple[Call[A, S], Reply]:
-        """Run the handler in the request's one transaction."""
-        async with transaction(self.database, write=method != "GET") as conn:
+    async def _call(self, handler: Handler | Staged[Any], run: _Run[A]) -> tuple[Call[A, S], Reply]:
+        """The handler in its transaction; a staged one's first step before it."""
+        if not isinstance(handler, Staged):
+            return await self._transact(handler, run)
+        intake = Intake(params=run.params, settings=self.settings, services=self.services)
+        prepared = await handler.prepare(intake)
+        try:
+            return await self._transact(lambda c: handler.run(c, prepared), run)
+        except BaseException:
+            await handler.undo(intake, prepared)
+            raise
+
+    async def _transact(self, handler: Handler, run: _Run[A]) -> tuple[Call[A, S], Reply]:
+        """Run the handler in the request's one transaction. Parameters nothing read are
+        checked inside it, so that a strict refusal rolls the handler's writes back."""
+        async with transaction(self.database, write=run.method != "GET") as conn:
             call = Call(
-                account=account,
-                params=params,
+                account=run.account,
+                params=run.params,
                 conn=conn,
                 settings=self.settings,
-                api_root=api_root,
+                api_root=run.api_root,
                 services=self.services,
             )
             reply = await handler(call)
+            run.unread = unread_names(run.params, strict=run.strict)
         return call, reply
+
+
+@dataclass(slots=True)
+class _Run(Generic[A]):
+    """What one request's handler runs with, and the parameters it left unread."""
+
+    account: A
+    params: Params
+    api_root: str
+    method: str
+    strict: bool
+    unread: list[str] = field(default_factory=list)
 
 
 async def _run_after_commit(call: Call[Any, Any]) -> None:
@@ -176,19 +223,19 @@ async def _run_after_commit(call: Call[Any, Any]) -> None:
             log.exception("after-commit work failed")
 
 
-def _respond(reply: Reply, fmt: Format, api_root: str) -> Response:
-    headers = None
+def _respond(reply: Reply, fmt: Format, api_root: str, headers: dict[str, str]) -> Response:
+    headers = {**(reply.headers or {}), **headers}
     if reply.location:
         absolute = reply.location.startswith("/")
-        headers = {"location": reply.location if absolute else f"{api_root}/{reply.location}"}
+        headers["location"] = reply.location if absolute else f"{api_root}/{reply.location}"
     return render(reply.document, fmt, status=reply.status, headers=headers)
 
 
-def _early_format_name(path: ApiPath, request: Request) -> str | None:
-    """The format from the URL, query or Accept header, before the body has been read."""
+def _early_format_name(raw: str, request: Request) -> str | None:
+    """The format from the URL, query or Accept header, before the body has been read (and
+    before the path is known to be well-formed)."""
     return (
-        path.segments.get("format")
-        or path.suffix_format
+        format_hint(raw, formats=FORMAT_NAMES)
         or request.query_params.get("format")
         or format_from_accept(request.headers.get("accept"))
     )
@@ -205,6 +252,13 @@ def _format_name(path: ApiPath, request: Request, body: Mapping[str, object] | N
         or format_from_accept(request.headers.get("accept"))
         or DEFAULT_FORMAT.name
     )
+
+
+def _unknown_resource(name: str, resources: Mapping[str, Resource]) -> str:
+    """`Unknown resource 'sesions' (did you mean 'sessions'?); resources: ...`."""
+    close = difflib.get_close_matches(name, resources, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"Unknown resource '{name}'{hint}; resources: {', '.join(resources)}"
 
 
 def _known_format(name: str | None) -> Format | None:

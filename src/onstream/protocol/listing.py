@@ -5,13 +5,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from onstream.protocol.errors import BadRequest
 from onstream.protocol.params import Params
 
 COUNT_DEFAULT, COUNT_MAX = 100, 1000
+RESOURCE_INDEX = 4
+"""Where the resource sits in `/api/{ver}/{login}/{resource}` split on `/`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +24,42 @@ class Paging:
     count: int
     offset: int
     descending: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """A page of a list and the list's total: the endpoint tells them in headers
+    (`X-Total-Count`, `Link: <...>; rel="next"`), leaving the document as documented."""
+
+    total: int
+    page: Paging
+
+
+def list_headers(listed: Listed, *, path: str, query: Mapping[str, str]) -> dict[str, str]:
+    """`X-Total-Count`, and a `Link` to the next page when there is one.
+
+    The next page's URL is the request's own with `offset` moved on: in its URL segment
+    when the request had one there, else in the query string."""
+    headers = {"X-Total-Count": str(listed.total)}
+    following = listed.page.offset + listed.page.count
+    if following < listed.total:
+        headers["Link"] = f'<{_with_offset(path, query, following)}>; rel="next"'
+    return headers
+
+
+def _with_offset(path: str, query: Mapping[str, str], offset: int) -> str:
+    """`path` is the raw (still percent-encoded) `/api/{ver}/{login}/{resource}/...`."""
+    parts = path.split("/")
+    keys = [i for i in range(RESOURCE_INDEX + 1, len(parts) - 1, 2) if parts[i] == "offset"]
+    if keys:
+        value = parts[keys[-1] + 1]
+        suffix = value[value.index(".") :] if "." in value else ""
+        parts[keys[-1] + 1] = f"{offset}{suffix}"
+        rest = {k: v for k, v in query.items() if k != "offset"}
+    else:
+        rest = {**query, "offset": str(offset)}
+    url = "/".join(parts)
+    return f"{url}?{urlencode(rest)}" if rest else url
 
 
 def paging(params: Params) -> Paging:

@@ -1,7 +1,10 @@
 """Request parameters (CONTRACT §2): merging the request's sources, and typed access.
 
-Bodies are decoded by `protocol.bodies`. `Params` is the typed view every resource reads;
-unknown parameters are ignored, never an error.
+Bodies are decoded by `protocol.bodies`. `Params` is the typed view every resource reads.
+It records the name of every parameter a handler asks for, so the endpoint can tell a
+client which of the names it sent were read by nobody (`Params.unread`): unknown parameters
+are ignored, as the contract says, but named in a warning header, and refused in strict
+mode.
 """
 
 from __future__ import annotations
@@ -62,16 +65,27 @@ class Params:
     unusable, so handlers never see a half-valid value and nothing gets written.
     """
 
-    __slots__ = ("_path", "_values")
+    __slots__ = ("_asked", "_path", "_values")
 
     def __init__(self, values: Mapping[str, Value], *, path: str = "") -> None:
         """`path` names where these values sit inside a bigger request, for error messages
         (`invited_participants[0]`); top-level parameters have none."""
         self._values: dict[str, Value] = dict(values)
         self._path = path
+        self._asked: set[str] = set()
 
     def _label(self, name: str) -> str:
         return f"{self._path}[{name}]" if self._path else name
+
+    @property
+    def asked(self) -> frozenset[str]:
+        """The names a handler asked for so far, sent or not."""
+        return frozenset(self._asked)
+
+    def unread(self, *, known: frozenset[str] = frozenset()) -> list[str]:
+        """The names sent that no handler asked for and `known` does not list, in the
+        order they were sent: the parameters this request ignored."""
+        return [name for name in self._values if name not in self._asked and name not in known]
 
     @property
     def mapping(self) -> Mapping[str, Value]:
@@ -80,10 +94,12 @@ class Params:
 
     def has(self, name: str) -> bool:
         """Whether the parameter was sent at all, even empty or null (for partial updates)."""
+        self._asked.add(name)
         return name in self._values
 
     def raw(self, name: str) -> Value:
         """The value as decoded, nested lists and dicts included; None when missing."""
+        self._asked.add(name)
         return self._values.get(name)
 
     def nested(self, name: str) -> list[Params]:
@@ -95,7 +111,7 @@ class Params:
         describes these parameters as "JSON array" and form clients send them as a string.
         Missing, null or blank text means no entries.
         """
-        value = self._values.get(name)
+        value = self.raw(name)
         label = self._label(name)
         if isinstance(value, str):
             if not value.strip():
@@ -107,7 +123,7 @@ class Params:
         ]
 
     def _given(self, name: str, required: bool) -> Value:
-        value = self._values.get(name)
+        value = self.raw(name)
         if value is None and required:
             raise BadRequest(f"Parameter '{self._label(name)}' is required")
         return value

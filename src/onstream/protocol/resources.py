@@ -12,6 +12,7 @@ from typing import Any, Generic, TypeVar
 
 from onstream.config import Settings
 from onstream.protocol.document import Document
+from onstream.protocol.listing import Listed
 from onstream.protocol.params import Params
 from onstream.storage.connection import Connection
 
@@ -53,6 +54,10 @@ class Reply:
     location: str | None = None
     """Path under `api_root` of the created or moved record (`session/id/12`), or an
     absolute path when the record moved out of it (a renamed login)."""
+    headers: Mapping[str, str] | None = None
+    """More response headers, beside the document."""
+    listed: Listed | None = None
+    """For a page of a list: the total and the page, told in `X-Total-Count` and `Link`."""
 
 
 Handler = Callable[[Call[Any, Any]], Awaitable[Reply]]

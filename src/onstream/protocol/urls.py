@@ -13,6 +13,7 @@ inside that value.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 from urllib.parse import unquote
 
 from onstream.protocol.errors import BadRequest, NotFound
@@ -43,9 +44,29 @@ def parse_api_path(raw: str, *, formats: frozenset[str]) -> ApiPath:
     parts, suffix = _split_suffix(parts, formats)
     version, username, resource, *rest = (unquote(p) for p in parts)
     if len(rest) % 2:
-        raise BadRequest(f"URL segment '{rest[-1]}' needs a value after it")
+        key = _key_without_value(rest, formats)
+        raise BadRequest(f"URL segment '{key}' needs a value after it: .../{key}/{{value}}")
     segments = dict(zip(rest[::2], rest[1::2], strict=True))
     return ApiPath(version, username, resource, segments, suffix)
+
+
+def format_hint(raw: str, *, formats: frozenset[str]) -> str | None:
+    """The format a raw path asks for (`/format/x` anywhere, or a `.x` suffix), even when the
+    path is otherwise broken, so that the error about it is rendered in that format."""
+    parts = [unquote(p) for p in raw.strip("/").split("/")]
+    for key, value in pairwise(parts):
+        if key == "format" and value.lower() in formats:
+            return value.lower()
+    return _split_suffix(parts, formats)[1] if parts else None
+
+
+def _key_without_value(rest: list[str], formats: frozenset[str]) -> str:
+    """The key that lacks its value in an odd list of segments. A trailing `format/x` pair
+    is whole (`session/id/format/json` misses the id), so the key is the last one before it;
+    otherwise the last segment is the key."""
+    if len(rest) >= 3 and rest[-2] == "format" and rest[-1].lower() in formats:
+        return rest[-3]
+    return rest[-1]
 
 
 def _split_suffix(parts: list[str], formats: frozenset[str]) -> tuple[list[str], str | None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, insert, select, update
+from sqlalchemy import Select, func, insert, select, update
 
 from onstream.recordings.models import Recording
 from onstream.recordings.tables import recordings
@@ -47,6 +47,17 @@ async def page(
     order = recordings.c.id.desc() if descending else recordings.c.id.asc()
     query = query.order_by(order).limit(count).offset(offset)
     return [Recording.from_row(row) for row in await conn.execute(query)]
+
+
+async def live_count(conn: Connection, *, owner_id: int, session_id: int | None) -> int:
+    """How many live recordings `page` pages through (an account has few: recordings come
+    from meetings, not from scripts, so counting them on the owner's index is cheap)."""
+    query = select(func.count()).where(
+        recordings.c.owner_id == owner_id, recordings.c.deleted_at.is_(None)
+    )
+    if session_id is not None:
+        query = query.where(recordings.c.session_id == session_id)
+    return int(await conn.scalar(query) or 0)
 
 
 async def insert_recording(conn: Connection, values: dict[str, Any]) -> int:

@@ -61,6 +61,11 @@ async def page(
     )
 
 
+async def total(conn: Connection, owner: Account, *, session_id: int | None) -> int:
+    """How many live recordings `page` pages through."""
+    return await repository.live_count(conn, owner_id=owner.id, session_id=session_id)
+
+
 async def add(
     conn: Connection,
     owner: Account,

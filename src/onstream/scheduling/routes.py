@@ -9,20 +9,37 @@ lets out whoever entered with the old one, a withdrawn invitation lets its perso
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 from onstream.clock import utcnow
 from onstream.invitees import mailing
 from onstream.invitees import service as invitee_service
-from onstream.invitees.routes import context, participants
+from onstream.invitees.routes import PARTICIPANTS, SESSION_ID, USER_ID, context, participants
 from onstream.meetings import service as meetings
 from onstream.meetings.service import Ejection
+from onstream.protocol.describe import ID, Operation, described
 from onstream.protocol.resources import Reply, message
 from onstream.services import ApiCall
 from onstream.sessions import routes as sessions
 from onstream.sessions import service as session_service
 
+REQUIRED_ON_PUT = frozenset({"topic", "start_time", "duration"})
 
+
+@described(
+    Operation(
+        "Create a session with its invitees",
+        (
+            *(
+                replace(p, required=True) if p.name in REQUIRED_ON_PUT else p
+                for p in sessions.SESSION_PARAMS
+            ),
+            PARTICIPANTS,
+        ),
+        status=201,
+    )
+)
 async def put_session(call: ApiCall) -> Reply:
     """PUT session: create one, with its invitees; 201 with its URL."""
     data, entries = sessions.session_input(call.params), participants(call.params)
@@ -35,6 +52,11 @@ async def put_session(call: ApiCall) -> Reply:
     )
 
 
+@described(
+    Operation(
+        "Change a session; invitees hear of a move", (ID, *sessions.SESSION_PARAMS, PARTICIPANTS)
+    )
+)
 async def post_session(call: ApiCall) -> Reply:
     """POST session: change the fields given; invitees already mailed hear of a move."""
     session_id = sessions.session_id(call.params)
@@ -55,6 +77,7 @@ async def post_session(call: ApiCall) -> Reply:
     return Reply(message("Session updated", id=session_id))
 
 
+@described(Operation("Delete a session; invitees get a cancellation", (ID,), by_id=True))
 async def delete_session(call: ApiCall) -> Reply:
     """DELETE session: by `id` in the body or the URL; invitees who were mailed get a
     cancellation."""
@@ -75,6 +98,7 @@ async def delete_session(call: ApiCall) -> Reply:
     return Reply(message("Session was deleted", id=session_id))
 
 
+@described(Operation("Withdraw an invitation", (SESSION_ID, USER_ID)))
 async def delete_invitee(call: ApiCall) -> Reply:
     """DELETE invitee: withdraw the invitation; who entered the room through it leaves."""
     session_id = call.params.integer("session_id", required=True, min=1)

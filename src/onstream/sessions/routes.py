@@ -6,12 +6,60 @@ above both resources, in `onstream.scheduling`.
 
 from __future__ import annotations
 
-from onstream.protocol.listing import paging, returned_fields
+from onstream.protocol.describe import (
+    ID,
+    PAGING,
+    Operation,
+    Param,
+    described,
+    list_of,
+    returning,
+)
+from onstream.protocol.listing import Listed, paging, returned_fields
 from onstream.protocol.params import Params
 from onstream.protocol.resources import Reply
 from onstream.services import ApiCall
 from onstream.sessions import documents, service
 from onstream.sessions.models import Session, SessionInput
+
+SESSION_PARAMS = (
+    Param("topic", max_length=255, description="1-255 characters", example="Weekly sync"),
+    Param(
+        "start_time",
+        description="YYYY-MM-DD HH:MM:SS, wall time in the session's timezone",
+        example="2030-01-15 10:00:00",
+    ),
+    Param("duration", "integer", "Minutes", minimum=1, maximum=1440, example=30),
+    Param("timezone", description="A code (UP1, UTC, UM5, ...) or an IANA name", example="UTC"),
+    Param("password", description="The meeting passcode; empty clears it", example="s3cret"),
+    Param("friendly_url", description="a-z 0-9 - _, unique in the account", example=None),
+    Param("custom_data", "object", "{custom1: ..., custom2: ...}", example={"custom1": "x"}),
+    Param("auto_record", "boolean", "Record the meeting by itself", example=False),
+)
+"""What `session_input` reads."""
+
+SESSION_ITEM = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "topic": {"type": "string"},
+        "start_time": {"type": "string"},
+        "duration": {"type": "integer"},
+        "timezone": {"type": "string"},
+        "password": {"type": ["string", "null"]},
+        "friendly_url": {"type": ["string", "null"]},
+        "session_key": {"type": "string"},
+        "session_access_code": {"type": ["integer", "string", "null"]},
+        "session_link": {"type": "string"},
+        "custom_data": {"type": ["object", "null"]},
+        "start_time_utc": {"type": "string"},
+        "end_time_utc": {"type": "string"},
+        "created_at": {"type": "string"},
+        "updated_at": {"type": "string"},
+    },
+}
+SESSIONS = list_of("sessions", SESSION_ITEM)
+RETURN = returning(documents.FIELDS)
 
 
 def session_input(params: Params) -> SessionInput:
@@ -33,22 +81,25 @@ def session_id(params: Params) -> int:
     return params.integer("id", required=True, min=1)
 
 
-def _document(call: ApiCall, items: list[Session]) -> Reply:
+def _document(call: ApiCall, items: list[Session], listed: Listed | None = None) -> Reply:
     fields = returned_fields(
         call.params, available=documents.FIELDS, default=documents.DEFAULT_FIELDS
     )
     return Reply(
         documents.sessions_document(
             items, owner=call.account, base_url=call.settings.public_base_url, fields=fields
-        )
+        ),
+        listed=listed,
     )
 
 
+@described(Operation("One session", (ID, RETURN), SESSIONS, by_id=True))
 async def get_session(call: ApiCall) -> Reply:
     """GET session/id/N: one session in a list of one."""
     return _document(call, [await service.get(call.conn, call.account, session_id(call.params))])
 
 
+@described(Operation("A page of the account's sessions", (*PAGING, RETURN), SESSIONS, listed=True))
 async def get_sessions(call: ApiCall) -> Reply:
     """GET sessions: a page of the account's sessions."""
     page = paging(call.params)
@@ -59,4 +110,5 @@ async def get_sessions(call: ApiCall) -> Reply:
         offset=page.offset,
         descending=page.descending,
     )
-    return _document(call, items)
+    total = await service.total(call.conn, call.account)
+    return _document(call, items, Listed(total=total, page=page))

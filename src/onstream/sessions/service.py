@@ -89,6 +89,11 @@ async def page(
     )
 
 
+async def total(conn: Connection, owner: Account) -> int:
+    """How many live sessions the account has (what GET sessions pages through)."""
+    return await repository.live_total(conn, owner_id=owner.id)
+
+
 def _checked_values(
     owner: Account, data: SessionInput, *, current: Session | None
 ) -> dict[str, Any]:

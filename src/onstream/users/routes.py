@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from onstream.protocol.describe import Operation, Param, described, list_of
 from onstream.protocol.document import Document
 from onstream.protocol.params import Params
 from onstream.protocol.resources import Reply, message
@@ -12,12 +13,47 @@ from onstream.users.people import Profile, ProfileInput
 AUTHORIZED = Document({"authenticated": True, "message": "You are authorized to use the API"})
 
 
+AUTHVERIFY = {
+    "type": "object",
+    "properties": {
+        "authenticated": {"type": ["boolean", "integer"]},
+        "message": {"type": "string"},
+    },
+}
+
+
+@described(Operation("Check the credentials", (), AUTHVERIFY))
 async def authverify(call: ApiCall) -> Reply:
     """Answer that the credentials are valid; reaching this handler proves it."""
     return Reply(AUTHORIZED)
 
 
 USER_FIELDS = ("id", "login", "email", "first_name", "last_name", "timezone", "dst")
+
+
+PROFILE_PARAMS = (
+    Param("email", example="ana@example.com"),
+    Param("first_name", example="Ana"),
+    Param("last_name", example="Lima"),
+    Param("timezone", description="A code (UP1, UTC, ...) or an IANA name", example="UTC"),
+    Param("dst", "boolean", "Follow daylight saving time with a code", example=False),
+    Param("login", description="The account's new login (301 to the new URL)"),
+)
+"""What `_profile_input` reads."""
+USER_ID = Param("id", "integer", "A person of this account", minimum=1, example=1)
+USERS = list_of(
+    "users",
+    {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "login": {"type": ["string", "null"]},
+            "email": {"type": ["string", "null"]},
+            "timezone": {"type": ["string", "null"]},
+            "dst": {"type": ["boolean", "integer", "null"]},
+        },
+    },
+)
 
 
 def _profile_input(params: Params) -> ProfileInput:
@@ -41,18 +77,21 @@ def _forget_cached(call: ApiCall) -> None:
     call.services.credentials.forget_account(call.account.id)
 
 
+@described(Operation("The account, or one of its people", (USER_ID,), USERS))
 async def get_user(call: ApiCall) -> Reply:
     """GET user: the account; GET user/id/N: the account or one of its people."""
     user_id = call.params.integer("id", min=1) or call.account.id
     return Reply(_users_document(await people.get_profile(call.conn, call.account, user_id)))
 
 
+@described(Operation("Add a person to the account", PROFILE_PARAMS, status=201))
 async def put_user(call: ApiCall) -> Reply:
     """PUT user: add a person to the account."""
     user_id = await people.add_person(call.conn, call.account, _profile_input(call.params))
     return Reply(message("User added", id=user_id), status=201, location=f"user/id/{user_id}")
 
 
+@described(Operation("Edit the account, or with id one of its people", (USER_ID, *PROFILE_PARAMS)))
 async def post_user(call: ApiCall) -> Reply:
     """POST user: edit the account, or with `id` one of its people; 301 when the login moved."""
     data = _profile_input(call.params)

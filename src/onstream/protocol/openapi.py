@@ -1,0 +1,200 @@
+"""The OpenAPI 3.1 description of the API, built from the route table and the handlers'
+descriptions (`protocol.describe`), so what is served is what is described.
+
+Paths are relative to the server URL `/api/2/{username}` (a server variable), so every
+resource is one path, `/{resource}`, and a resource addressed by id also has
+`/{resource}/id/{id}`. Other key/value segments (`/count/10`) are the same parameters as the
+query string, as the description's text says; OpenAPI cannot express a repeating segment
+grammar, so the description shows the query form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from onstream.protocol.describe import Operation, Param, operation_of
+from onstream.protocol.formats import FORMATS
+from onstream.protocol.mistakes import WARNING_HEADER
+from onstream.protocol.resources import Resource
+
+TITLE = "Onstream API"
+ABOUT = """\
+The Onstream API v2. Every call is `/api/2/{username}/{resource}` with HTTP Basic
+credentials of `{username}`.
+
+- **Parameters** come from the query string (GET) or the body (PUT, POST, DELETE: form
+  fields with PHP bracket notation, `input_type=json&rest_data=<JSON>`, raw JSON, or
+  multipart), and from key/value URL segments: `/session/id/7/format/json` is
+  `/session?id=7&format=json`.
+- **Formats**: `xml` (default), `json`, `serialize`, `php`, `html`, `csv`, chosen by the
+  `format` segment or parameter, a `.json`-style suffix, or the `Accept` header.
+- **Errors** are one document, `{"status": false, "error": "..."}`, in the format asked.
+- **Mistakes are told**: parameters nothing reads are ignored and named in the
+  `Onstream-Warning` header; with `strict/1` or the header `Onstream-Strict: 1` they are
+  a 400 and nothing is written.
+- **Lists** answer `X-Total-Count` and, when another page follows, `Link: <...>; rel="next"`.
+"""
+
+ERRORS = {
+    "400": "Unusable input; nothing was written",
+    "401": "Missing or wrong credentials",
+    "404": "No such record in this account",
+    "409": "Clashes with another record",
+    "410": "The record was deleted",
+    "413": "The body or upload is too large",
+    "503": "Busy; retry in a moment",
+}
+BODY_TYPES = ("application/x-www-form-urlencoded", "application/json", "multipart/form-data")
+MESSAGE = {
+    "type": "object",
+    "required": ["message"],
+    "properties": {"id": {"type": "integer"}, "message": {"type": "string"}},
+}
+ERROR = {
+    "type": "object",
+    "required": ["status", "error"],
+    "properties": {"status": {"type": ["boolean", "integer"]}, "error": {"type": "string"}},
+}
+
+
+def openapi(resources: Mapping[str, Resource], *, version: str) -> dict[str, Any]:
+    """The description of the API these resources make."""
+    paths: dict[str, dict[str, Any]] = {}
+    for resource in resources.values():
+        for method in resource.allowed:
+            operation = operation_of(resource.methods[method])
+            if operation is None:
+                raise LookupError(f"{method} {resource.name} has no description")
+            paths.setdefault(f"/{resource.name}", {})[method.lower()] = _operation(
+                resource.name, method, operation, by_id=False
+            )
+            if operation.by_id:
+                paths.setdefault(f"/{resource.name}/id/{{id}}", {})[method.lower()] = _operation(
+                    resource.name, method, operation, by_id=True
+                )
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": TITLE, "version": version, "description": ABOUT},
+        "servers": [
+            {
+                "url": "/api/2/{username}",
+                "variables": {"username": {"default": "demo", "description": "Your login"}},
+            }
+        ],
+        "security": [{"basic": []}],
+        "paths": paths,
+        "components": _components(),
+    }
+
+
+def _components() -> dict[str, Any]:
+    return {
+        "securitySchemes": {"basic": {"type": "http", "scheme": "basic"}},
+        "schemas": {"Message": MESSAGE, "Error": ERROR},
+        "parameters": {
+            "format": {
+                "name": "format",
+                "in": "query",
+                "description": "The answer's format (default xml)",
+                "schema": {"type": "string", "enum": list(FORMATS)},
+            },
+            "strict": {
+                "name": "strict",
+                "in": "query",
+                "description": "1: refuse parameters nothing reads (400)",
+                "schema": {"type": "integer", "enum": [0, 1]},
+            },
+        },
+        "responses": {
+            status: {
+                "description": text,
+                "content": _content({"$ref": "#/components/schemas/Error"}),
+            }
+            for status, text in ERRORS.items()
+        },
+    }
+
+
+def _operation(name: str, method: str, operation: Operation, *, by_id: bool) -> dict[str, Any]:
+    params = [p for p in operation.params if not (by_id and p.name == "id")]
+    parameters: list[dict[str, Any]] = [
+        {"$ref": "#/components/parameters/format"},
+        {"$ref": "#/components/parameters/strict"},
+    ]
+    if by_id:
+        parameters.append(
+            {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+        )
+    result: dict[str, Any] = {
+        "operationId": f"{method.lower()}_{name}{'_by_id' if by_id else ''}",
+        "summary": operation.summary,
+        "tags": [name.removesuffix("s") if name != "sessions" else "session"],
+        "parameters": parameters,
+        "responses": _responses(method, operation),
+    }
+    if method == "GET":
+        parameters.extend(_query(p) for p in params)
+    elif params:
+        result["requestBody"] = _body(params)
+    return result
+
+
+def _query(param: Param) -> dict[str, Any]:
+    return {
+        "name": param.name,
+        "in": "query",
+        "required": param.required,
+        "schema": param.schema(),
+        **({"description": param.description} if param.description else {}),
+    }
+
+
+def _body(params: list[Param]) -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {p.name: p.schema() for p in params},
+    }
+    required = [p.name for p in params if p.required]
+    if required:
+        schema["required"] = required
+    types = BODY_TYPES if any(p.kind == "file" for p in params) else BODY_TYPES[:2]
+    return {
+        "required": bool(required),
+        "content": {media: {"schema": schema} for media in types},
+    }
+
+
+def _responses(method: str, operation: Operation) -> dict[str, Any]:
+    document = operation.document or {"$ref": "#/components/schemas/Message"}
+    success: dict[str, Any] = {"description": operation.summary, "content": _content(document)}
+    headers: dict[str, Any] = {
+        WARNING_HEADER: {
+            "description": "Parameters that nothing read (ignored)",
+            "schema": {"type": "string"},
+        }
+    }
+    if operation.listed:
+        headers["X-Total-Count"] = {
+            "description": "Items in the whole list",
+            "schema": {"type": "integer"},
+        }
+        headers["Link"] = {"description": "The next page, rel=next", "schema": {"type": "string"}}
+    if operation.status == 201:
+        headers["Location"] = {"description": "Where the record is", "schema": {"type": "string"}}
+    success["headers"] = headers
+    responses: dict[str, Any] = {str(operation.status): success}
+    if method == "POST" and operation.document is None:
+        responses["301"] = {"description": "The login moved", "content": _content(document)}
+    for status in ERRORS:
+        responses[status] = {"$ref": f"#/components/responses/{status}"}
+    return responses
+
+
+def _content(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The document in every format; only JSON has a schema a validator can check."""
+    content: dict[str, Any] = {}
+    for fmt in FORMATS.values():
+        media = fmt.content_type.split(";")[0].strip()
+        content[media] = {"schema": schema if media == "application/json" else {"type": "string"}}
+    return content

@@ -1,0 +1,51 @@
+"""The OpenAPI description: valid OpenAPI 3.1, complete, and served."""
+
+from __future__ import annotations
+
+import httpx
+from openapi_spec_validator import validate
+from tests.support.server import ServerProcess
+
+from onstream.protocol.openapi import openapi
+from onstream.routes import RESOURCES
+
+SPEC = openapi(RESOURCES, version="2")
+
+
+def test_the_description_is_valid_openapi_3_1() -> None:
+    validate(SPEC)  # raises on any error
+    assert SPEC["openapi"] == "3.1.0"
+
+
+def test_every_resource_and_method_is_described() -> None:
+    described = {
+        (path.split("/")[1], method.upper())
+        for path, operations in SPEC["paths"].items()
+        for method in operations
+    }
+    table = {(name, method) for name, r in RESOURCES.items() for method in r.allowed}
+    assert described == table
+
+
+def test_records_by_id_have_a_path_of_their_own() -> None:
+    assert set(SPEC["paths"]["/session/id/{id}"]) == {"get", "delete"}
+    parameters = SPEC["paths"]["/session/id/{id}"]["get"]["parameters"]
+    assert {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}} in (
+        parameters
+    )
+
+
+def test_errors_and_security_are_described() -> None:
+    put = SPEC["paths"]["/session"]["put"]
+    assert put["responses"]["400"] == {"$ref": "#/components/responses/400"}
+    assert SPEC["components"]["securitySchemes"]["basic"] == {"type": "http", "scheme": "basic"}
+    body = put["requestBody"]["content"]["application/json"]["schema"]
+    assert body["required"] == ["topic", "start_time", "duration"]
+    formats = set(put["responses"]["201"]["content"])
+    assert {"application/xml", "application/json", "text/csv", "text/html"} <= formats
+
+
+def test_the_server_serves_it(server: ServerProcess) -> None:
+    response = httpx.get(f"{server.base_url}/api/2/openapi.json", timeout=10)
+    assert response.status_code == 200
+    assert response.json() == SPEC
