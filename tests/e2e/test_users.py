@@ -8,7 +8,7 @@ import httpx
 import pytest
 from tests.conftest import MakeAccount
 from tests.support.api import error, ok, rest
-from tests.support.server import ServerProcess
+from tests.support.server import Server
 
 USER_FIELDS = ["id", "login", "email", "first_name", "last_name", "timezone", "dst"]
 
@@ -80,7 +80,7 @@ def test_bad_profile_input_is_400_and_writes_nothing(
 
 
 def test_login_rename_answers_301_and_the_new_login_works(
-    make_account: MakeAccount, server: ServerProcess
+    make_account: MakeAccount, server: Server
 ) -> None:
     client = make_account()
     old_login = me(client)["login"]
@@ -93,11 +93,11 @@ def test_login_rename_answers_301_and_the_new_login_works(
     assert response.headers["location"] == f"/api/2/{new_login}/user"
     assert response.json()["message"] == "User updated"
     password = f"{old_login}-password"
-    renamed = httpx.get(
+    renamed = server.get(
         f"{server.base_url}/api/2/{new_login}/user/format/json", auth=(new_login, password)
     )
     assert renamed.json()["users"][0]["login"] == new_login
-    old = httpx.get(f"{server.base_url}/api/2/{old_login}/user", auth=(old_login, password))
+    old = server.get(f"{server.base_url}/api/2/{old_login}/user", auth=(old_login, password))
     assert old.status_code == 401
 
 
