@@ -6,10 +6,10 @@ import asyncio
 import base64
 import os
 import threading
-import time
 
 import pytest
 
+from onstream.protocol import auth as auth_module
 from onstream.protocol.auth import (
     Authenticator,
     CredentialCache,
@@ -67,12 +67,30 @@ def test_cache_keys_differ_between_processes() -> None:
     ).key(creds)
 
 
-def test_cache_expires_entries() -> None:
-    cache = CredentialCache(ttl=0.05, max_entries=10)
+class MonotonicClock:
+    """Stands in for the `time` module in onstream.protocol.auth: a clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> MonotonicClock:
+    fake = MonotonicClock()
+    monkeypatch.setattr(auth_module, "time", fake)
+    return fake
+
+
+def test_cache_expires_entries(clock: MonotonicClock) -> None:
+    cache = CredentialCache(ttl=60, max_entries=10)
     key = cache.key(Credentials("jdoe", "pw"))
     cache.put(key, account())
+    clock.now += 59.9
     assert cache.get(key) is not None
-    time.sleep(0.06)
+    clock.now += 0.2
     assert cache.get(key) is None
 
 
@@ -160,12 +178,14 @@ async def test_a_wrong_password_is_remembered_until_credentials_change() -> None
     auth.close()
 
 
-def test_a_remembered_failure_expires() -> None:
-    cache = CredentialCache(ttl=60, max_entries=10, failure_ttl=0.05)
+def test_a_remembered_failure_expires(clock: MonotonicClock) -> None:
+    cache = CredentialCache(ttl=60, max_entries=10)  # failures: 10 s by default
     key = cache.key(Credentials("jdoe", "wrong"))
     cache.put_failure(key)
     assert cache.failed(key)
-    time.sleep(0.1)
+    clock.now += 9.9
+    assert cache.failed(key)
+    clock.now += 0.2
     assert not cache.failed(key)
 
 
