@@ -15,6 +15,8 @@ from tests.support.api import ok, rest
 from tests.support.server import ServerProcess
 
 PARALLEL = 16
+LOCK_WINDOW = 1.0
+"""How long the lock test watches a writer wait: a wait has no end to wait for."""
 
 
 @pytest.fixture(scope="module")
@@ -124,8 +126,10 @@ def test_a_writer_waits_for_another_process_lock_while_reads_go_on(
     try:
         with client(multi, "racer") as racer, ThreadPoolExecutor(max_workers=2) as pool:
             pending = pool.submit(rest, racer, "PUT", "session", session_body(topic="Waits"))
-            time.sleep(1.0)
-            assert not pending.done()  # waiting for the lock, not failed
+            window = time.monotonic() + LOCK_WINDOW
+            while time.monotonic() < window:  # reads are answered; the PUT keeps waiting
+                assert racer.get("sessions/format/json").status_code == 200
+                assert not pending.done()  # waiting for the lock, not failed
             started = time.monotonic()
             for _ in range(10):  # the same process keeps answering reads meanwhile
                 assert racer.get("sessions/format/json").status_code == 200
