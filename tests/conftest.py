@@ -44,14 +44,37 @@ def pytest_report_header(config: pytest.Config) -> str:
     return "database: SQLite; every test runs"
 
 
+_left_to_sqlite: list[int] = []
+"""How many tests the PostgreSQL pass deselected (from each pytest-xdist worker)."""
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not on_postgres():
         return
     kept = [item for item in items if SUITE_DATABASE in getattr(item, "fixturenames", ())]
     dropped = [item for item in items if SUITE_DATABASE not in getattr(item, "fixturenames", ())]
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
+    config.hook.pytest_deselected(items=dropped)
+    items[:] = kept
+    _left_to_sqlite.append(len(dropped))
+    workeroutput = getattr(config, "workeroutput", None)
+    if workeroutput is not None:  # a pytest-xdist worker: tell the controller
+        workeroutput["left_to_sqlite"] = len(dropped)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """pytest-xdist's controller hears from a worker that has finished."""
+    output = getattr(node, "workeroutput", {})
+    if "left_to_sqlite" in output:
+        _left_to_sqlite.append(int(output["left_to_sqlite"]))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if on_postgres() and _left_to_sqlite:
+        terminalreporter.write_line(
+            f"PostgreSQL pass: {max(_left_to_sqlite)} tests deselected, which do not use the "
+            f"suite's database (fixture `{SUITE_DATABASE}`); they ran in the SQLite pass"
+        )
 
 
 @pytest.fixture(scope="session")
