@@ -27,7 +27,8 @@ from onstream.storage.migrate import upgrade
 from tests.support import postgres
 from tests.support.loop import LoopThread
 
-STARTUP_SECONDS = 30.0
+STARTUP_SECONDS = 120.0
+"""Generous: on a loaded machine a server with coverage can take tens of seconds to start."""
 
 T = TypeVar("T")
 Work = Callable[[Connection], Awaitable[T]]
