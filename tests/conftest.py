@@ -1,19 +1,87 @@
-"""Fixtures: one real server per test session, with two accounts to test isolation."""
+"""Fixtures: one server per test session with two accounts to test isolation, and the rule
+that decides which tests the PostgreSQL pass runs.
+
+`server` is the application in this process (tests.support.app.AppServer) unless the module
+is marked `live`: then it is a real `onstream serve` process (ServerProcess), for what only a
+real process shows (PHP's cURL and Chromium talking to a socket). Accounts are made with the
+service call `onstream user add` makes, in this process.
+"""
 
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from tests.support.server import ServerProcess, database_url_for, free_port
+from tests.support.app import AppServer
+from tests.support.server import Server, ServerProcess, database_url_for, free_port
 from tests.support.smtp import SmtpServer
 
 ALICE = ("alice", "alice-secret-1")
 BOB = ("bob", "bob-secret-22")
+
+SUITE_DATABASE = "new_database"
+"""The fixture every test that runs on the suite's database uses (directly or through
+`server`, `make_account`, ...). The PostgreSQL pass runs only those: the others (no database,
+or a database of their own choice) do not depend on the pass and run once, on SQLite."""
+
+
+def on_postgres() -> bool:
+    return bool(os.environ.get("ONSTREAM_TEST_POSTGRES"))
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if on_postgres():
+        return (
+            "database: PostgreSQL (ONSTREAM_TEST_POSTGRES); only tests that use the suite's "
+            f"database (fixture `{SUITE_DATABASE}`) run, the rest ran in the SQLite pass"
+        )
+    return "database: SQLite; every test runs"
+
+
+_left_to_sqlite: list[int] = []
+"""How many tests the PostgreSQL pass deselected (from each pytest-xdist worker)."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not on_postgres():
+        return
+    kept = [item for item in items if SUITE_DATABASE in getattr(item, "fixturenames", ())]
+    dropped = [item for item in items if SUITE_DATABASE not in getattr(item, "fixturenames", ())]
+    config.hook.pytest_deselected(items=dropped)
+    items[:] = kept
+    _left_to_sqlite.append(len(dropped))
+    workeroutput = getattr(config, "workeroutput", None)
+    if workeroutput is not None:  # a pytest-xdist worker: tell the controller
+        workeroutput["left_to_sqlite"] = len(dropped)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """pytest-xdist's controller hears from a worker that has finished."""
+    output = getattr(node, "workeroutput", {})
+    if "left_to_sqlite" in output:
+        _left_to_sqlite.append(int(output["left_to_sqlite"]))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if on_postgres() and _left_to_sqlite:
+        terminalreporter.write_line(
+            f"PostgreSQL pass: {max(_left_to_sqlite)} tests deselected, which do not use the "
+            f"suite's database (fixture `{SUITE_DATABASE}`); they ran in the SQLite pass"
+        )
+
+
+@pytest.fixture(scope="session")
+def new_database() -> Callable[[Path], str]:
+    """Makes a fresh, empty database on the suite's database (SQLite, or PostgreSQL with
+    ONSTREAM_TEST_POSTGRES) for a server working in the given directory."""
+    return database_url_for
 
 
 @pytest.fixture(scope="session")
@@ -25,40 +93,64 @@ def smtp() -> Iterator[SmtpServer]:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory, smtp: SmtpServer) -> Iterator[ServerProcess]:
-    """A running `onstream serve` with accounts alice and bob, mailing to `smtp`."""
-    workdir: Path = tmp_path_factory.mktemp("server")
-    proc = ServerProcess(
-        workdir=workdir, database_url=database_url_for(workdir), extra_env=smtp.env()
-    )
+def app_server(
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp: SmtpServer,
+    new_database: Callable[[Path], str],
+) -> Iterator[AppServer]:
+    """The application, in this process, with accounts alice and bob, mailing to `smtp`."""
+    workdir = tmp_path_factory.mktemp("app")
+    app = AppServer(workdir=workdir, database_url=new_database(workdir), extra_env=smtp.env())
+    app.start()
     for login, password in (ALICE, BOB):
-        result = proc.cli(
-            "user", "add", login, "--email", f"{login}@example.com", "--password", password
-        )
-        assert result.returncode == 0, result.stderr
+        app.add_account(login, password)
+    yield app
+    app.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp: SmtpServer,
+    new_database: Callable[[Path], str],
+) -> Iterator[ServerProcess]:
+    """A running `onstream serve` with accounts alice and bob, mailing to `smtp`."""
+    workdir = tmp_path_factory.mktemp("server")
+    proc = ServerProcess(workdir=workdir, database_url=new_database(workdir), extra_env=smtp.env())
+    for login, password in (ALICE, BOB):
+        proc.add_account(login, password)
     proc.start()
     yield proc
     proc.stop()
 
 
+@pytest.fixture(scope="module")
+def server(request: pytest.FixtureRequest, new_database: Callable[[Path], str]) -> Server:
+    """The module's server: the in-process application, or with `pytest.mark.live` on the
+    module a real `onstream serve` process."""
+    if request.node.get_closest_marker("live") is not None:
+        return request.getfixturevalue("live_server")  # type: ignore[no-any-return]
+    return request.getfixturevalue("app_server")  # type: ignore[no-any-return]
+
+
 @pytest.fixture
-def alice(server: ServerProcess) -> Iterator[httpx.Client]:
+def alice(server: Server) -> Iterator[httpx.Client]:
     """An HTTP client authenticated as alice, rooted at her API prefix."""
-    with httpx.Client(base_url=f"{server.base_url}/api/2/alice/", auth=ALICE, timeout=10) as client:
+    with server.api_client(*ALICE) as client:
         yield client
 
 
 @pytest.fixture
-def bob(server: ServerProcess) -> Iterator[httpx.Client]:
+def bob(server: Server) -> Iterator[httpx.Client]:
     """An HTTP client authenticated as bob, rooted at his API prefix."""
-    with httpx.Client(base_url=f"{server.base_url}/api/2/bob/", auth=BOB, timeout=10) as client:
+    with server.api_client(*BOB) as client:
         yield client
 
 
 @pytest.fixture
-def anon(server: ServerProcess) -> Iterator[httpx.Client]:
+def anon(server: Server) -> Iterator[httpx.Client]:
     """An HTTP client without credentials, rooted at the server."""
-    with httpx.Client(base_url=server.base_url, timeout=10) as client:
+    with server.client() as client:
         yield client
 
 
@@ -70,27 +162,27 @@ def anyio_backend() -> str:
 
 MakeAccount = Callable[..., httpx.Client]
 
+_account_numbers = itertools.count(1)
 
-@pytest.fixture(scope="session")
-def make_account(server: ServerProcess) -> Iterator[MakeAccount]:
-    """Create a fresh account with the operator's command; returns a client for it."""
-    numbers = itertools.count(1)
+
+def new_account(
+    server: Server, *, timezone: str = "UTC", dst: bool = False, phone_bridge: bool = False
+) -> httpx.Client:
+    """A fresh account `acctN` (password `acctN-password`) made as `onstream user add` makes
+    it; returns a client for it, which the caller closes."""
+    login = f"acct{next(_account_numbers)}"
+    password = f"{login}-password"
+    server.add_account(login, password, timezone=timezone, dst=dst, phone_bridge=phone_bridge)
+    return server.api_client(login, password)
+
+
+@pytest.fixture(scope="module")
+def make_account(server: Server) -> Iterator[MakeAccount]:
+    """Create a fresh account as the operator's command does; returns a client for it."""
     clients: list[httpx.Client] = []
 
-    def make(
-        *, timezone: str = "UTC", dst: bool = False, phone_bridge: bool = False
-    ) -> httpx.Client:
-        login = f"acct{next(numbers)}"
-        password = f"{login}-password"
-        args = ["user", "add", login, "--email", f"{login}@example.com", "--password", password]
-        args += ["--timezone", timezone, "--dst", str(int(dst))]
-        if phone_bridge:
-            args.append("--phone-bridge")
-        result = server.cli(*args)
-        assert result.returncode == 0, result.stderr
-        client = httpx.Client(
-            base_url=f"{server.base_url}/api/2/{login}/", auth=(login, password), timeout=10
-        )
+    def make(**options: Any) -> httpx.Client:
+        client = new_account(server, **options)
         clients.append(client)
         return client
 

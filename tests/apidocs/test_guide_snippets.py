@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import httpx
+import pytest
 from tests.conftest import MakeAccount
 from tests.support.php import run_php
 from tests.support.server import ServerProcess
@@ -16,6 +17,8 @@ from tests.support.server import ServerProcess
 from onstream.apidocs.guide import curl_snippet, examples, php_snippet, python_snippet
 from onstream.protocol.describe import operation_of
 from onstream.routes import RESOURCES
+
+pytestmark = pytest.mark.live  # talks to a real `onstream serve` over a socket
 
 
 def values(method: str, name: str, **overrides: object) -> dict[str, object]:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from openapi_spec_validator import validate
 from tests.support.server import ServerProcess
 
 from onstream.protocol.openapi import openapi
 from onstream.routes import RESOURCES
+
+pytestmark = pytest.mark.live  # talks to a real `onstream serve` over a socket
 
 SPEC = openapi(RESOURCES, version="2")
 

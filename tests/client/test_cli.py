@@ -7,8 +7,11 @@ import subprocess
 import sys
 
 import httpx
+import pytest
 from tests.conftest import MakeAccount
 from tests.support.server import ServerProcess
+
+pytestmark = pytest.mark.live  # talks to a real `onstream serve` over a socket
 
 
 def cli(

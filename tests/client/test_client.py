@@ -21,6 +21,8 @@ from onstream.client import (
     Unauthorized,
 )
 
+pytestmark = pytest.mark.live  # talks to a real `onstream serve` over a socket
+
 
 def credentials(account: httpx.Client) -> tuple[str, str]:
     login = account.base_url.path.strip("/").split("/")[-1]

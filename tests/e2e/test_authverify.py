@@ -9,7 +9,6 @@ import httpx
 import orjson
 import pytest
 from tests.conftest import ALICE, BOB
-from tests.support.server import ServerProcess
 
 CHALLENGE = 'Basic realm="Onstream API", charset="UTF-8"'
 AUTHORIZED_XML = (
@@ -37,8 +36,8 @@ def test_put_with_the_documented_body_answers_too(alice: httpx.Client) -> None:
     assert ET.fromstring(response.content).findtext("authenticated") == "1"
 
 
-def test_version_one_is_an_alias(server: ServerProcess) -> None:
-    response = httpx.get(f"{server.base_url}/api/1/alice/authverify", auth=ALICE)
+def test_version_one_is_an_alias(anon: httpx.Client) -> None:
+    response = anon.get("/api/1/alice/authverify", auth=ALICE)
     assert response.status_code == 200
 
 
@@ -115,24 +114,24 @@ def test_missing_credentials_are_401_with_the_challenge(anon: httpx.Client) -> N
     assert response.headers["www-authenticate"] == CHALLENGE
 
 
-def test_wrong_password_is_401(server: ServerProcess) -> None:
-    response = httpx.get(f"{server.base_url}/api/2/alice/authverify", auth=("alice", "nope"))
+def test_wrong_password_is_401(anon: httpx.Client) -> None:
+    response = anon.get("/api/2/alice/authverify", auth=("alice", "nope"))
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == CHALLENGE
 
 
-def test_unknown_login_is_401_like_a_wrong_password(server: ServerProcess) -> None:
-    wrong = httpx.get(f"{server.base_url}/api/2/nobody/authverify", auth=("nobody", "x"))
+def test_unknown_login_is_401_like_a_wrong_password(anon: httpx.Client) -> None:
+    wrong = anon.get("/api/2/nobody/authverify", auth=("nobody", "x"))
     assert wrong.status_code == 401
     assert wrong.headers["www-authenticate"] == CHALLENGE
 
 
 def test_valid_credentials_of_another_login_are_401_exactly_like_wrong_ones(
-    server: ServerProcess,
+    anon: httpx.Client,
 ) -> None:
-    url = f"{server.base_url}/api/2/alice/authverify/format/json"
-    as_bob = httpx.get(url, auth=BOB)
-    wrong = httpx.get(url, auth=("alice", "wrong-password"))
+    url = "/api/2/alice/authverify/format/json"
+    as_bob = anon.get(url, auth=BOB)
+    wrong = anon.get(url, auth=("alice", "wrong-password"))
     assert as_bob.status_code == wrong.status_code == 401
     assert as_bob.json() == wrong.json()
     assert as_bob.headers["www-authenticate"] == wrong.headers["www-authenticate"]
@@ -143,11 +142,9 @@ def test_malformed_authorization_is_401(anon: httpx.Client) -> None:
     assert response.status_code == 401
 
 
-def test_utf8_credentials_are_decoded(server: ServerProcess) -> None:
+def test_utf8_credentials_are_decoded(anon: httpx.Client) -> None:
     token = base64.b64encode("alice:wrong-ä".encode()).decode()
-    response = httpx.get(
-        f"{server.base_url}/api/2/alice/authverify", headers={"authorization": f"Basic {token}"}
-    )
+    response = anon.get("/api/2/alice/authverify", headers={"authorization": f"Basic {token}"})
     assert response.status_code == 401
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -12,28 +12,22 @@ from typing import Any
 import httpx
 import pytest
 from tests.support.api import ok, rest
-from tests.support.server import ServerProcess, database_url_for
+from tests.support.server import ServerProcess
 
 PARALLEL = 16
+LOCK_WINDOW = 1.0
+"""How long the lock test watches a writer wait: a wait has no end to wait for."""
 
 
 @pytest.fixture(scope="module")
-def multi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+def multi(
+    tmp_path_factory: pytest.TempPathFactory, new_database: Callable[[Path], str]
+) -> Iterator[ServerProcess]:
     """Two server processes sharing one database."""
     workdir: Path = tmp_path_factory.mktemp("multi")
-    proc = ServerProcess(workdir=workdir, database_url=database_url_for(workdir))
-    for login, bridge in (("racer", []), ("bridged", ["--phone-bridge"])):
-        result = proc.cli(
-            "user",
-            "add",
-            login,
-            "--email",
-            f"{login}@example.com",
-            "--password",
-            f"{login}-password",
-            *bridge,
-        )
-        assert result.returncode == 0, result.stderr
+    proc = ServerProcess(workdir=workdir, database_url=new_database(workdir))
+    for login, bridge in (("racer", False), ("bridged", True)):
+        proc.add_account(login, f"{login}-password", phone_bridge=bridge)
     proc.start("--workers", "2")
     yield proc
     proc.stop()
@@ -114,8 +108,7 @@ def sqlite_server(tmp_path: Path) -> Iterator[ServerProcess]:
     """One server process on an SQLite file, whatever database the suite runs on: every
     request meets the same event loop."""
     proc = ServerProcess(workdir=tmp_path, database_url=f"sqlite:///{tmp_path / 'lock.db'}")
-    args = ["user", "add", "racer", "--email", "r@example.com", "--password", "racer-password"]
-    assert proc.cli(*args).returncode == 0
+    proc.add_account("racer", "racer-password", email="r@example.com")
     proc.start()
     yield proc
     proc.stop()
@@ -133,8 +126,10 @@ def test_a_writer_waits_for_another_process_lock_while_reads_go_on(
     try:
         with client(multi, "racer") as racer, ThreadPoolExecutor(max_workers=2) as pool:
             pending = pool.submit(rest, racer, "PUT", "session", session_body(topic="Waits"))
-            time.sleep(1.0)
-            assert not pending.done()  # waiting for the lock, not failed
+            window = time.monotonic() + LOCK_WINDOW
+            while time.monotonic() < window:  # reads are answered; the PUT keeps waiting
+                assert racer.get("sessions/format/json").status_code == 200
+                assert not pending.done()  # waiting for the lock, not failed
             started = time.monotonic()
             for _ in range(10):  # the same process keeps answering reads meanwhile
                 assert racer.get("sessions/format/json").status_code == 200

@@ -11,7 +11,7 @@ import httpx
 from sqlalchemy import select
 from tests.support import postgres
 from tests.support.api import ok, rest
-from tests.support.server import ServerProcess
+from tests.support.app import AppServer
 
 from onstream.schema import metadata
 from onstream.storage.database import create_async_engine_for
@@ -77,20 +77,15 @@ def populate(client: httpx.Client) -> dict[str, Any]:
 
 
 def test_copy_sqlite_to_postgres_preserves_everything(tmp_path: Path) -> None:
-    source = ServerProcess(
+    source = AppServer(
         workdir=tmp_path,
         database_url=f"sqlite:///{tmp_path / 's.db'}",
         extra_env={"ONSTREAM_MAIL_WORKER": "0"},
     )
-    assert (
-        source.cli(
-            "user", "add", "mover", "--email", "mover@example.com", "--password", "mover-password"
-        ).returncode
-        == 0
-    )
     source.start()
+    source.add_account("mover", "mover-password")
     auth = ("mover", "mover-password")
-    with httpx.Client(base_url=f"{source.base_url}/api/2/mover/", auth=auth) as client:
+    with source.api_client(*auth) as client:
         ids = populate(client)
         before = ok(
             client.get(
@@ -99,7 +94,7 @@ def test_copy_sqlite_to_postgres_preserves_everything(tmp_path: Path) -> None:
             )
         )
         invitees_before = ok(client.get(f"invitees/id/{ids['kept']}/format/json"))
-    source.stop()
+    source.close()
 
     target_url = postgres.create_database(ADMIN)
     result = source.cli("db", "copy", "--to", target_url)
@@ -111,7 +106,7 @@ def test_copy_sqlite_to_postgres_preserves_everything(tmp_path: Path) -> None:
     assert source_rows["outbox"], "the copy must carry pending mail"
     assert target_rows == source_rows
 
-    moved = ServerProcess(
+    moved = AppServer(
         workdir=tmp_path,
         database_url=target_url,
         port=source.port,
@@ -119,7 +114,7 @@ def test_copy_sqlite_to_postgres_preserves_everything(tmp_path: Path) -> None:
     )
     moved.start()
     try:
-        with httpx.Client(base_url=f"{moved.base_url}/api/2/mover/", auth=auth) as client:
+        with moved.api_client(*auth) as client:
             after = ok(
                 client.get(
                     "sessions/return/id;topic;start_time;session_link;session_key;"
@@ -144,7 +139,7 @@ def test_copy_sqlite_to_postgres_preserves_everything(tmp_path: Path) -> None:
             )["id"]
             assert new_id > ids["deleted"]
     finally:
-        moved.stop()
+        moved.close()
 
     again = source.cli("db", "copy", "--to", target_url)
     assert again.returncode == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -13,8 +13,9 @@ import httpx
 import pytest
 from tests.conftest import MakeAccount
 from tests.support.api import error, ok, rest
+from tests.support.app import AppServer
 from tests.support.recordings import media_files, new_session
-from tests.support.server import ServerProcess, database_url_for
+from tests.support.server import Server
 
 FIELDS = ["id", "file_link", "is_url", "dir_id", "file_description", "created_at"]
 LINK = "http://www.domain.com/myFile.swf?someParam=123"
@@ -151,9 +152,7 @@ def test_post_file_is_405(owner: httpx.Client) -> None:
 # --- uploads --------------------------------------------------------------------------------
 
 
-def test_upload_gets_a_download_link_that_serves_it(
-    owner: httpx.Client, server: ServerProcess
-) -> None:
+def test_upload_gets_a_download_link_that_serves_it(owner: httpx.Client, server: Server) -> None:
     content = b"minutes of the meeting\n" * 100
     created = ok(upload(owner, content), 201)
     item = get_file(owner, created["id"])
@@ -163,28 +162,30 @@ def test_upload_gets_a_download_link_that_serves_it(
         rf"{server.base_url}/files/([A-Za-z0-9_-]{{32}})/notes\.txt", item["file_link"]
     )
     assert match is not None
-    download = httpx.get(item["file_link"])
+    download = server.get(item["file_link"])
     assert download.status_code == 200
     assert download.content == content
     assert download.headers["content-type"] == "text/plain"
     assert download.headers["content-disposition"] == "attachment; filename*=UTF-8''notes.txt"
     assert "sandbox" in download.headers["content-security-policy"]
     assert download.headers["x-content-type-options"] == "nosniff"
-    part = httpx.get(item["file_link"], headers={"range": "bytes=0-7"})
+    part = server.get(item["file_link"], headers={"range": "bytes=0-7"})
     assert (part.status_code, part.content) == (206, b"minutes ")
     other_name = item["file_link"].rsplit("/", 1)[0] + "/anything.bin"
-    assert httpx.get(other_name).content == content
+    assert server.get(other_name).content == content
 
 
-def test_uploaded_names_are_cleaned_and_media_shown_inline(owner: httpx.Client) -> None:
+def test_uploaded_names_are_cleaned_and_media_shown_inline(
+    server: Server, owner: httpx.Client
+) -> None:
     created = ok(upload(owner, b"RIFF", name="../../etc/clip 1.wav", kind="audio/wav"), 201)
     link = get_file(owner, created["id"])["file_link"]
     assert link.endswith("/clip%201.wav")
-    download = httpx.get(link)
+    download = server.get(link)
     assert download.headers["content-type"] == "audio/wav"
     assert download.headers["content-disposition"].startswith("inline;")
     html = ok(upload(owner, b"<script>alert(1)</script>", name="x.html", kind="text/html"), 201)
-    served = httpx.get(get_file(owner, html["id"])["file_link"])
+    served = server.get(get_file(owner, html["id"])["file_link"])
     assert served.headers["content-disposition"].startswith("attachment;")
 
 
@@ -194,46 +195,41 @@ def test_is_url_0_needs_a_file(owner: httpx.Client) -> None:
     assert "multipart" in error(as_text, 400)
 
 
-def test_deleting_an_upload_removes_its_bytes(owner: httpx.Client, server: ServerProcess) -> None:
+def test_deleting_an_upload_removes_its_bytes(owner: httpx.Client, server: Server) -> None:
     before = media_files(server)
     file_id = ok(upload(owner, b"temporary"), 201)["id"]
     (blob,) = media_files(server) - before
     link = get_file(owner, file_id)["file_link"]
     ok(rest(owner, "DELETE", "file", {"id": file_id}))
     assert not blob.exists()
-    assert httpx.get(link).status_code == 404
+    assert server.get(link).status_code == 404
 
 
 @pytest.mark.parametrize(
     "path", ["/files/short/x", "/files/../../etc/passwd", "/files/" + "A" * 32 + "/x"]
 )
-def test_download_links_that_name_nothing_are_404(server: ServerProcess, path: str) -> None:
-    assert httpx.get(server.base_url + path).status_code == 404
+def test_download_links_that_name_nothing_are_404(server: Server, path: str) -> None:
+    assert server.get(server.base_url + path).status_code == 404
 
 
 @pytest.fixture(scope="module")
 def small_uploads(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[ServerProcess, httpx.Client]]:
+    tmp_path_factory: pytest.TempPathFactory, new_database: Callable[[Path], str]
+) -> Iterator[tuple[Server, httpx.Client]]:
     """A server of its own whose upload limit is 1000 bytes and body limit 500 bytes."""
     workdir: Path = tmp_path_factory.mktemp("small-uploads")
-    proc = ServerProcess(
+    app = AppServer(
         workdir=workdir,
-        database_url=database_url_for(workdir),
+        database_url=new_database(workdir),
         extra_env={"ONSTREAM_UPLOAD_MAX_BYTES": "1000", "ONSTREAM_MAX_BODY_BYTES": "500"},
-    )
-    result = proc.cli(
-        "user", "add", "uploader", "--email", "u@example.com", "--password", "up-load-123"
-    )
-    assert result.returncode == 0, result.stderr
-    proc.start()
-    base = f"{proc.base_url}/api/2/uploader/"
-    with httpx.Client(base_url=base, auth=("uploader", "up-load-123"), timeout=10) as client:
-        yield proc, client
-    proc.stop()
+    ).start()
+    app.add_account("uploader", "up-load-123", email="u@example.com")
+    with app.api_client("uploader", "up-load-123") as client:
+        yield app, client
+    app.close()
 
 
-def test_upload_limit_from_configuration(small_uploads: tuple[ServerProcess, httpx.Client]) -> None:
+def test_upload_limit_from_configuration(small_uploads: tuple[Server, httpx.Client]) -> None:
     proc, client = small_uploads
     # The whole body is bigger than ONSTREAM_MAX_BODY_BYTES: multipart uploads have their own limit.
     assert upload(client, b"x" * 1000).status_code == 201

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from tests.conftest import MakeAccount
 from tests.support.api import error, ok, rest
-from tests.support.server import ServerProcess
+from tests.support.server import Server
 from tests.support.smtp import SmtpServer
 
 
@@ -28,7 +28,7 @@ def owner(make_account: MakeAccount) -> httpx.Client:
     return make_account()
 
 
-def test_put_invitee_with_the_documented_body(owner: httpx.Client, server: ServerProcess) -> None:
+def test_put_invitee_with_the_documented_body(owner: httpx.Client, server: Server) -> None:
     session_id = new_session(owner)
     body = {
         "session_id": session_id,
@@ -125,18 +125,18 @@ def test_post_invitee_changes_the_role(owner: httpx.Client) -> None:
     assert [i["id"] for i in invitees(owner, session_id)["observers"]] == [user_id]
 
 
-def test_delete_invitee_revokes_the_link(owner: httpx.Client) -> None:
+def test_delete_invitee_revokes_the_link(server: Server, owner: httpx.Client) -> None:
     session_id = new_session(owner)
     body = {"session_id": session_id, "email": "gone@example.com", "send_email_invitation": 0}
     user_id = ok(rest(owner, "PUT", "invitee", body), 201)["id"]
     link = invitees(owner, session_id)["participants"][0]["personal_session_link"]
-    assert httpx.get(link).status_code == 200
+    assert server.get(link).status_code == 200
     assert ok(rest(owner, "DELETE", "invitee", {"session_id": session_id, "user_id": user_id})) == {
         "id": user_id,
         "message": "Invitee deleted",
     }
     assert invitees(owner, session_id)["participants"] == []
-    assert httpx.get(link).status_code == 404
+    assert server.get(link).status_code == 404
     error(rest(owner, "DELETE", "invitee", {"session_id": session_id, "user_id": user_id}), 404)
 
 

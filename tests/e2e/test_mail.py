@@ -15,10 +15,16 @@ from typing import Any
 import httpx
 import pytest
 from icalendar import Calendar
+from sqlalchemy import select
 from tests.conftest import MakeAccount
 from tests.support.api import ok, rest
-from tests.support.server import ServerProcess, database_url_for, free_port
+from tests.support.app import AppServer
+from tests.support.clock import Clock
+from tests.support.server import Server, ServerProcess, free_port
 from tests.support.smtp import SmtpServer
+
+from onstream.mail.statuses import FAILED, PENDING, SENT
+from onstream.mail.tables import outbox
 
 
 def part(message: EmailMessage, content_type: str) -> EmailMessage:
@@ -137,7 +143,7 @@ def test_changes_reach_mailed_invitees_with_the_same_uid(
 
 
 def test_post_invitee_sends_the_invitation_again(
-    make_account: MakeAccount, smtp: SmtpServer
+    make_account: MakeAccount, smtp: SmtpServer, server: Server
 ) -> None:
     owner = make_account()
     body = {"topic": "Resend", "duration": 15, "start_time": "2030-03-01 09:00:00"}
@@ -148,34 +154,39 @@ def test_post_invitee_sends_the_invitation_again(
     smtp.sink.wait_for(to("again@example.org"), count=2)
     quiet = {"session_id": session_id, "user_id": user_id, "role": 3, "send_email_invitation": 0}
     ok(rest(owner, "POST", "invitee", quiet))
-    time.sleep(1)
+    # The quiet change queued nothing: the outbox holds the two messages sent, no third.
+    wait_until(lambda: statuses(messages_to(server, "again@example.org")) == [SENT, SENT])
     assert len(smtp.sink.to("again@example.org")) == 2
 
 
 # --- delivery guarantees, each on a server of its own -------------------------------------
 
 
-class MailRig:
-    """A server, its database and an SMTP port, for tests that stop and start things."""
+def outbox_rows(server: Server) -> list[dict[str, Any]]:
+    """Every message in the server's outbox, read with SQL, oldest first."""
+    return server.query(select(outbox).order_by(outbox.c.id))
 
-    def __init__(self, workdir: Path, **settings: Any) -> None:
+
+def messages_to(server: Server, address: str) -> list[dict[str, Any]]:
+    return [row for row in outbox_rows(server) if address in row["recipient"]]
+
+
+def statuses(rows: list[dict[str, Any]]) -> list[str]:
+    return [row["status"] for row in rows]
+
+
+class MailRig:
+    """A server, its database and an SMTP port, for tests that stop and start things: the
+    application in this process, or with `live` a real `onstream serve`."""
+
+    def __init__(self, workdir: Path, database_url: str, *, live: bool, **settings: Any) -> None:
         self.smtp = SmtpServer(free_port())
-        self.server = ServerProcess(
-            workdir=workdir,
-            database_url=database_url_for(workdir),
-            extra_env=self.smtp.env(**settings),
+        kind = ServerProcess if live else AppServer
+        self.server: AppServer | ServerProcess = kind(
+            workdir=workdir, database_url=database_url, extra_env=self.smtp.env(**settings)
         )
-        assert (
-            self.server.cli(
-                "user", "add", "mailer", "--email", "m@example.com", "--password", "mailer-password"
-            ).returncode
-            == 0
-        )
-        self.client = httpx.Client(
-            base_url=f"{self.server.base_url}/api/2/mailer/",
-            auth=("mailer", "mailer-password"),
-            timeout=10,
-        )
+        self.server.add_account("mailer", "mailer-password", email="m@example.com")
+        self.client = self.server.api_client("mailer", "mailer-password")
 
     def invite(self, *emails: str, topic: str = "Rig", **person: str) -> None:
         """PUT a session that invites these addresses (each with the `person` fields)."""
@@ -187,25 +198,41 @@ class MailRig:
         }
         ok(rest(self.client, "PUT", "session", body), 201)
 
-    def outbox(self) -> str:
-        result = self.server.cli("outbox")
-        assert result.returncode == 0, result.stderr
-        return result.stdout
+    def outbox(self) -> list[dict[str, Any]]:
+        return outbox_rows(self.server)
+
+    def count(self, status: str) -> int:
+        return statuses(self.outbox()).count(status)
+
+    def worker(self) -> subprocess.Popen[bytes]:
+        """A real `onstream worker` process on the rig's database."""
+        return subprocess.Popen(
+            [sys.executable, "-m", "onstream", "worker"],
+            cwd=self.server.workdir,
+            env=self.server.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     def close(self) -> None:
         self.client.close()
-        self.server.stop()
+        if isinstance(self.server, AppServer):
+            self.server.close()
+        else:
+            self.server.stop()
         self.smtp.stop()
 
 
 @pytest.fixture
-def rig_factory(tmp_path: Path) -> Iterator[Callable[..., MailRig]]:
+def rig_factory(
+    tmp_path: Path, new_database: Callable[[Path], str]
+) -> Iterator[Callable[..., MailRig]]:
     rigs: list[MailRig] = []
 
-    def make(**settings: Any) -> MailRig:
+    def make(*, live: bool = False, **settings: Any) -> MailRig:
         workdir = tmp_path / f"rig{len(rigs)}"
         workdir.mkdir()
-        rig = MailRig(workdir, **settings)
+        rig = MailRig(workdir, new_database(workdir), live=live, **settings)
         rigs.append(rig)
         return rig
 
@@ -218,26 +245,21 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 15) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.1)
-
-
-def attempts(outbox_listing: str) -> int:
-    """The most delivery attempts any message in an `onstream outbox` listing has had."""
-    return max((int(n) for n in re.findall(r"attempts (\d+)", outbox_listing)), default=0)
+        time.sleep(0.05)
 
 
 def test_retries_until_the_smtp_server_comes_up(rig_factory: Callable[..., MailRig]) -> None:
     rig = rig_factory()
     rig.server.start()
     rig.invite("patient@example.org")
-    wait_until(lambda: attempts(rig.outbox()) >= 2)
-    box = rig.outbox()
-    assert "pending: 1" in box
-    assert "last error" in box
+    wait_until(lambda: max(row["attempts"] for row in rig.outbox()) >= 2)
+    (row,) = rig.outbox()
+    assert row["status"] == PENDING
+    assert row["last_error"]
     rig.smtp.start()
     (message,) = rig.smtp.sink.wait_for(to("patient@example.org"))
     assert "Rig" in str(message["Subject"])
-    wait_until(lambda: "sent: 1" in rig.outbox())
+    wait_until(lambda: statuses(rig.outbox()) == [SENT])
 
 
 def test_a_burst_of_messages_shares_smtp_connections(
@@ -264,10 +286,11 @@ def test_a_4xx_answer_is_retried(rig_factory: Callable[..., MailRig]) -> None:
     rig.smtp.sink.refuse_with = "451 4.3.0 Try again later"
     rig.server.start()
     rig.invite("later@example.org")
-    wait_until(lambda: "451" in rig.outbox())
+    wait_until(lambda: any("451" in (row["last_error"] or "") for row in rig.outbox()))
+    assert statuses(rig.outbox()) == [PENDING]
     rig.smtp.sink.refuse_with = None
     rig.smtp.sink.wait_for(to("later@example.org"))
-    wait_until(lambda: "sent: 1" in rig.outbox())
+    wait_until(lambda: statuses(rig.outbox()) == [SENT])
 
 
 def test_a_5xx_answer_fails_at_once_with_the_reason(rig_factory: Callable[..., MailRig]) -> None:
@@ -276,16 +299,24 @@ def test_a_5xx_answer_fails_at_once_with_the_reason(rig_factory: Callable[..., M
     rig.smtp.sink.refuse_with = "550 5.1.1 No such mailbox"
     rig.server.start()
     rig.invite("nobody@example.org")
-    wait_until(lambda: "failed: 1" in rig.outbox())
-    assert "SMTP 550: 5.1.1 No such mailbox" in rig.outbox()
+    wait_until(lambda: statuses(rig.outbox()) == [FAILED])
+    (row,) = rig.outbox()
+    assert "SMTP 550: 5.1.1 No such mailbox" in row["last_error"]
 
 
-def test_gives_up_after_the_configured_time(rig_factory: Callable[..., MailRig]) -> None:
-    rig = rig_factory(ONSTREAM_MAIL_GIVE_UP_SECONDS=1)
+def test_gives_up_after_the_configured_time(
+    rig_factory: Callable[..., MailRig], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock().install(monkeypatch)
+    rig = rig_factory(ONSTREAM_MAIL_GIVE_UP_SECONDS=3600)
     rig.server.start()
     rig.invite("unreachable@example.org")
-    wait_until(lambda: "failed: 1" in rig.outbox())
-    assert re.search(r"last error: .*(refused|Connect)", rig.outbox(), re.IGNORECASE)
+    wait_until(lambda: max(row["attempts"] for row in rig.outbox()) >= 2)
+    assert statuses(rig.outbox()) == [PENDING]  # retried, not given up within the hour
+    clock.advance(3600)
+    wait_until(lambda: statuses(rig.outbox()) == [FAILED])
+    (row,) = rig.outbox()
+    assert re.search(r"(refused|Connect)", row["last_error"], re.IGNORECASE)
 
 
 def test_no_duplicate_after_a_restart(rig_factory: Callable[..., MailRig]) -> None:
@@ -294,32 +325,32 @@ def test_no_duplicate_after_a_restart(rig_factory: Callable[..., MailRig]) -> No
     rig.server.start()
     rig.invite("once@example.org")
     rig.smtp.sink.wait_for(to("once@example.org"))
-    wait_until(lambda: "sent: 1" in rig.outbox())
+    wait_until(lambda: statuses(rig.outbox()) == [SENT])
     rig.server.stop()
     rig.server.start()
-    time.sleep(1.5)
+    # A message queued after the restart is delivered: the new worker has taken its rounds.
+    rig.invite("after@example.org")
+    rig.smtp.sink.wait_for(to("after@example.org"))
+    wait_until(lambda: statuses(rig.outbox()) == [SENT, SENT])
     assert len(rig.smtp.sink.to("once@example.org")) == 1
 
 
 def test_no_loss_when_killed_between_commit_and_send(rig_factory: Callable[..., MailRig]) -> None:
-    rig = rig_factory(ONSTREAM_MAIL_WORKER=0)
+    rig = rig_factory(live=True, ONSTREAM_MAIL_WORKER=0)
     rig.smtp.start()
     rig.server.start()
     rig.invite("survivor@example.org")
+    assert isinstance(rig.server, ServerProcess)
     assert rig.server.process is not None
     rig.server.process.send_signal(signal.SIGKILL)
     rig.server.process.wait()
-    assert "pending: 1" in rig.outbox()
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "onstream", "worker"],
-        cwd=rig.server.workdir,
-        env=rig.server.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    listing = rig.server.cli("outbox")  # what the operator looks at after the crash
+    assert listing.returncode == 0, listing.stderr
+    assert "pending: 1" in listing.stdout
+    worker = rig.worker()
     try:
         rig.smtp.sink.wait_for(to("survivor@example.org"))
-        wait_until(lambda: "sent: 1" in rig.outbox())
+        wait_until(lambda: statuses(rig.outbox()) == [SENT])
     finally:
         worker.terminate()
         worker.wait(timeout=10)
@@ -332,19 +363,10 @@ def test_two_workers_send_each_message_once(rig_factory: Callable[..., MailRig])
     rig.server.start()
     addresses = [f"crowd{i}@example.org" for i in range(60)]
     rig.invite(*addresses, topic="Crowd")
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "-m", "onstream", "worker"],
-            cwd=rig.server.workdir,
-            env=rig.server.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(2)
-    ]
+    workers = [rig.worker() for _ in range(2)]
     try:
         rig.smtp.sink.wait_for(lambda m: "crowd" in str(m["To"]), count=60, timeout=60)
-        wait_until(lambda: "sent: 60" in rig.outbox())
+        wait_until(lambda: rig.count(SENT) == 60)
     finally:
         for worker in workers:
             worker.terminate()

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import orjson
+import pytest
 from tests.conftest import ALICE
 from tests.support.php import run_php
-from tests.support.server import ServerProcess
+from tests.support.server import Server
+
+pytestmark = pytest.mark.live  # PHP's cURL talks to a real socket
 
 
-def php_prelude(server: ServerProcess) -> str:
+def php_prelude(server: Server) -> str:
     login, password = ALICE
     return f"""
 $username = '{login}';
@@ -17,7 +20,7 @@ $baseurl = '{server.base_url}/api/1/';
 """
 
 
-def test_authverify_snippet_with_put(server: ServerProcess) -> None:
+def test_authverify_snippet_with_put(server: Server) -> None:
     # Verbatim from the documentation's "GET authverify" example (it sends PUT).
     code = (
         php_prelude(server)
@@ -43,7 +46,7 @@ echo $result;
     assert "<message>You are authorized to use the API</message>" in output
 
 
-def test_php_reads_every_php_format_of_authverify(server: ServerProcess) -> None:
+def test_php_reads_every_php_format_of_authverify(server: Server) -> None:
     code = (
         php_prelude(server)
         + r"""
@@ -74,7 +77,7 @@ echo json_encode($out);
     assert out["xml"] == {"authenticated": "1", "message": expected["message"]}
 
 
-def test_php_sees_401_for_wrong_credentials(server: ServerProcess) -> None:
+def test_php_sees_401_for_wrong_credentials(server: Server) -> None:
     code = (
         php_prelude(server)
         + r"""

@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Response, expect, sync_playwright
-from tests.conftest import MakeAccount
+from tests.conftest import MakeAccount, new_account
 from tests.support.api import ok, rest
 from tests.support.recordings import add_recording, get_recording, new_session, wav_bytes
-from tests.support.server import ServerProcess
+from tests.support.server import Server, ServerProcess
 
 DATA = bytes(range(256)) * 4  # 1024 bytes, every offset distinguishable
 
@@ -25,14 +25,14 @@ def owner(make_account: MakeAccount) -> httpx.Client:
 
 
 @pytest.fixture
-def web(server: ServerProcess) -> Iterator[httpx.Client]:
+def web(server: Server) -> Iterator[httpx.Client]:
     """A visitor's browser: no credentials, its own cookie jar, redirects not followed."""
-    with httpx.Client(base_url=server.base_url, timeout=10) as client:
+    with server.client() as client:
         yield client
 
 
 def recording(
-    server: ServerProcess,
+    server: Server,
     owner: httpx.Client,
     tmp_path: Path,
     *,
@@ -71,7 +71,7 @@ def enter(web: httpx.Client, document: dict[str, Any], **form: str) -> httpx.Res
 
 
 def test_open_recording_shows_the_player_at_once(
-    server: ServerProcess, owner: httpx.Client, tmp_path: Path, web: httpx.Client
+    server: Server, owner: httpx.Client, tmp_path: Path, web: httpx.Client
 ) -> None:
     document = recording(server, owner, tmp_path, anonymous=True)
     page = web.get(path_of(document))
@@ -84,7 +84,7 @@ def test_open_recording_shows_the_player_at_once(
 
 
 def test_audio_gets_an_audio_element(
-    server: ServerProcess, owner: httpx.Client, tmp_path: Path, web: httpx.Client
+    server: Server, owner: httpx.Client, tmp_path: Path, web: httpx.Client
 ) -> None:
     document = recording(
         server, owner, tmp_path, anonymous=True, media=wav_bytes(0.1), suffix=".wav"
@@ -94,7 +94,7 @@ def test_audio_gets_an_audio_element(
 
 
 def test_a_wrong_or_missing_slug_redirects_to_the_canonical_link(
-    server: ServerProcess, owner: httpx.Client, tmp_path: Path, web: httpx.Client
+    server: Server, owner: httpx.Client, tmp_path: Path, web: httpx.Client
 ) -> None:
     document = recording(server, owner, tmp_path, anonymous=True, title="Tom & Jerry: Ep. 1")
     canonical = f"/play/{document['id']}-Tom-Jerry-Ep-1"
@@ -119,7 +119,7 @@ def test_unknown_recordings_get_the_404_page(web: httpx.Client, path: str) -> No
 
 
 def test_a_recording_without_media_says_so(
-    server: ServerProcess, owner: httpx.Client, tmp_path: Path, web: httpx.Client
+    server: Server, owner: httpx.Client, tmp_path: Path, web: httpx.Client
 ) -> None:
     document = recording(server, owner, tmp_path, anonymous=True, media=None)
     page = web.get(path_of(document))
@@ -130,7 +130,7 @@ def test_a_recording_without_media_says_so(
 
 
 def test_title_and_description_are_escaped(
-    server: ServerProcess, owner: httpx.Client, tmp_path: Path, web: httpx.Client
+    server: Server, owner: httpx.Client, tmp_path: Path, web: httpx.Client
 ) -> None:
     document = recording(server, owner, tmp_path, anonymous=True, title="<script>alert(1)</script>")
     ok(rest(owner, "POST", "recording", {"id": document["id"], "description": "<img src=x>"}))
@@ -145,7 +145,7 @@ def test_title_and_description_are_escaped(
 
 @pytest.fixture(scope="module")
 def open_media(
-    server: ServerProcess, owner: httpx.Client, tmp_path_factory: pytest.TempPathFactory
+    server: Server, owner: httpx.Client, tmp_path_factory: pytest.TempPathFactory
 ) -> str:
     document = recording(server, owner, tmp_path_factory.mktemp("media"), anonymous=True)
     return media_of(document)
@@ -215,7 +215,7 @@ def test_if_range_and_head(web: httpx.Client, open_media: str) -> None:
 
 
 def test_password_gate(
-    server: ServerProcess, owner: httpx.Client, tmp_path: Path, web: httpx.Client
+    server: Server, owner: httpx.Client, tmp_path: Path, web: httpx.Client
 ) -> None:
     document = recording(server, owner, tmp_path, password="s3cret")
     page = web.get(path_of(document))
@@ -250,7 +250,7 @@ def test_password_gate(
 
 
 def test_password_is_asked_even_when_anonymous_playback_is_on(
-    server: ServerProcess, owner: httpx.Client, tmp_path: Path, web: httpx.Client
+    server: Server, owner: httpx.Client, tmp_path: Path, web: httpx.Client
 ) -> None:
     document = recording(server, owner, tmp_path, password="s3cret", anonymous=True)
     page = web.get(path_of(document)).text
@@ -263,7 +263,7 @@ def test_password_is_asked_even_when_anonymous_playback_is_on(
 
 
 def test_forged_and_foreign_passes_are_refused(
-    server: ServerProcess, owner: httpx.Client, tmp_path: Path, web: httpx.Client
+    server: Server, owner: httpx.Client, tmp_path: Path, web: httpx.Client
 ) -> None:
     first = recording(server, owner, tmp_path, password="same")
     second = recording(server, owner, tmp_path, password="same")
@@ -275,7 +275,7 @@ def test_forged_and_foreign_passes_are_refused(
         f"onstream_play_{first['id']}": f"{int(expires) + 999999}.{name}.{signature}",
     }
     for cookie_name, forged in attempts.items():
-        with httpx.Client(base_url=str(web.base_url), cookies={cookie_name: forged}) as other:
+        with server.client(cookies={cookie_name: forged}) as other:
             target = second if str(second["id"]) in cookie_name else first
             assert other.get(media_of(target)).status_code == 403
             assert "<video" not in other.get(path_of(target)).text
@@ -283,7 +283,7 @@ def test_forged_and_foreign_passes_are_refused(
 
 
 def test_changing_the_password_withdraws_passes(
-    server: ServerProcess, owner: httpx.Client, tmp_path: Path, web: httpx.Client
+    server: Server, owner: httpx.Client, tmp_path: Path, web: httpx.Client
 ) -> None:
     document = recording(server, owner, tmp_path, password="old")
     enter(web, document, name="Ann", password="old")
@@ -293,7 +293,7 @@ def test_changing_the_password_withdraws_passes(
 
 
 def test_screen_name_is_asked_unless_anonymous_playback(
-    server: ServerProcess, owner: httpx.Client, tmp_path: Path, web: httpx.Client
+    server: Server, owner: httpx.Client, tmp_path: Path, web: httpx.Client
 ) -> None:
     document = recording(server, owner, tmp_path)
     page = web.get(path_of(document)).text
@@ -310,13 +310,13 @@ def test_screen_name_is_asked_unless_anonymous_playback(
     assert "Watching as <strong>&lt;b&gt;Bo&lt;/b&gt;</strong>" in page
     assert web.get(media_of(document)).content == DATA
     ok(rest(owner, "POST", "recording", {"id": document["id"], "allow_anonymous_playback": 1}))
-    with httpx.Client(base_url=str(web.base_url)) as stranger:
+    with server.client() as stranger:
         assert "<video" in stranger.get(path_of(document)).text
         assert stranger.get(media_of(document)).content == DATA
 
 
 def test_a_too_large_form_is_refused(
-    server: ServerProcess, owner: httpx.Client, tmp_path: Path, web: httpx.Client
+    server: Server, owner: httpx.Client, tmp_path: Path, web: httpx.Client
 ) -> None:
     document = recording(server, owner, tmp_path, password="s3cret")
     response = web.post(path_of(document), content=b"password=s3cret&name=" + b"a" * 20000)
@@ -325,13 +325,13 @@ def test_a_too_large_form_is_refused(
 
 
 def test_the_link_in_the_api_leads_to_the_page(
-    server: ServerProcess, owner: httpx.Client, tmp_path: Path
+    server: Server, owner: httpx.Client, tmp_path: Path
 ) -> None:
     document = recording(server, owner, tmp_path, title="My first recording")
     assert re.fullmatch(
         rf"{server.base_url}/play/\d+-My-first-recording", document["recording_link"]
     )
-    response = httpx.get(document["recording_link"])
+    response = server.get(document["recording_link"])
     assert response.status_code == 200
     assert "<h1>My first recording</h1>" in response.text
 
@@ -350,11 +350,23 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def live_owner(live_server: ServerProcess) -> Iterator[httpx.Client]:
+    """An account on a real `onstream serve`: Chromium needs a socket to talk to."""
+    with new_account(live_server) as client:
+        yield client
+
+
 def test_a_browser_enters_password_and_name_and_plays(
-    server: ServerProcess, owner: httpx.Client, tmp_path: Path
+    live_server: ServerProcess, live_owner: httpx.Client, tmp_path: Path
 ) -> None:
     document = recording(
-        server, owner, tmp_path, password="open sesame", media=wav_bytes(1.0), suffix=".wav"
+        live_server,
+        live_owner,
+        tmp_path,
+        password="open sesame",
+        media=wav_bytes(1.0),
+        suffix=".wav",
     )
     if not Path(CHROMIUM).is_file():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")

@@ -19,7 +19,7 @@ from tests.support.recordings import (
     new_session,
     wav_bytes,
 )
-from tests.support.server import ServerProcess
+from tests.support.server import Server
 
 FIELDS = [
     "id",
@@ -55,7 +55,7 @@ def listing(client: httpx.Client, query: str = "") -> list[int]:
 
 
 def test_add_prints_the_id_and_get_answers_the_documented_fields(
-    owner: httpx.Client, server: ServerProcess
+    owner: httpx.Client, server: Server
 ) -> None:
     session_id = new_session(owner, password="some-password")
     recording_id = add_recording(
@@ -76,7 +76,7 @@ def test_add_prints_the_id_and_get_answers_the_documented_fields(
 
 
 def test_without_session_password_the_recording_has_none(
-    owner: httpx.Client, server: ServerProcess
+    owner: httpx.Client, server: Server
 ) -> None:
     recording_id = add_recording(server, owner, new_session(owner))
     assert get_recording(owner, recording_id)["password"] is None
@@ -84,7 +84,7 @@ def test_without_session_password_the_recording_has_none(
 
 
 def test_creation_date_is_wall_time_in_the_sessions_zone(
-    owner: httpx.Client, server: ServerProcess
+    owner: httpx.Client, server: Server
 ) -> None:
     session_id = new_session(owner, timezone="UP55")  # +5:30, no DST
     shown = get_recording(owner, add_recording(server, owner, session_id))["creation_date"]
@@ -93,7 +93,7 @@ def test_creation_date_is_wall_time_in_the_sessions_zone(
 
 
 def test_media_is_copied_into_the_media_store(
-    owner: httpx.Client, server: ServerProcess, wav: Path
+    owner: httpx.Client, server: Server, wav: Path
 ) -> None:
     before = media_files(server)
     add_recording(server, owner, new_session(owner), media=wav)
@@ -115,7 +115,7 @@ def test_media_is_copied_into_the_media_store(
     ],
 )
 def test_add_errors_are_one_clear_line_and_exit_1(
-    owner: httpx.Client, server: ServerProcess, change: dict[str, str], message: str
+    owner: httpx.Client, server: Server, change: dict[str, str], message: str
 ) -> None:
     options = {
         "owner": login_of(owner),
@@ -135,7 +135,7 @@ def test_add_errors_are_one_clear_line_and_exit_1(
 
 
 def test_add_refuses_a_session_of_another_account_and_a_deleted_one(
-    owner: httpx.Client, make_account: MakeAccount, server: ServerProcess, wav: Path
+    owner: httpx.Client, make_account: MakeAccount, server: Server, wav: Path
 ) -> None:
     other_session = new_session(make_account())
     before = media_files(server)
@@ -154,7 +154,7 @@ def test_add_refuses_a_session_of_another_account_and_a_deleted_one(
 # --- reading --------------------------------------------------------------------------------
 
 
-def test_xml_has_the_documented_shape(owner: httpx.Client, server: ServerProcess) -> None:
+def test_xml_has_the_documented_shape(owner: httpx.Client, server: Server) -> None:
     session_id = new_session(owner)
     recording_id = add_recording(server, owner, session_id)
     for path in (f"recording/id/{recording_id}", f"recordings/session/{session_id}"):
@@ -168,7 +168,7 @@ def test_xml_has_the_documented_shape(owner: httpx.Client, server: ServerProcess
         assert item.findtext("password") == ""
 
 
-def test_session_filter_paging_and_order(owner: httpx.Client, server: ServerProcess) -> None:
+def test_session_filter_paging_and_order(owner: httpx.Client, server: Server) -> None:
     first, second = new_session(owner), new_session(owner)
     ids = [add_recording(server, owner, s) for s in (first, second, first, second)]
     assert listing(owner) == ids
@@ -180,7 +180,7 @@ def test_session_filter_paging_and_order(owner: httpx.Client, server: ServerProc
     assert [item["id"] for item in by_query["recordings"]] == [ids[1], ids[3]]
 
 
-def test_return_selects_fields(owner: httpx.Client, server: ServerProcess) -> None:
+def test_return_selects_fields(owner: httpx.Client, server: Server) -> None:
     recording_id = add_recording(server, owner, new_session(owner))
     body = ok(owner.get("recordings/return/title;id;duration/format/json"))
     assert body["recordings"] == [
@@ -199,7 +199,7 @@ def test_bad_listing_parameters_are_400(owner: httpx.Client, query: str) -> None
 
 
 def test_session_filter_must_name_a_session_of_this_account(
-    owner: httpx.Client, make_account: MakeAccount, server: ServerProcess
+    owner: httpx.Client, make_account: MakeAccount, server: Server
 ) -> None:
     other = make_account()
     other_session = new_session(other)
@@ -208,9 +208,7 @@ def test_session_filter_must_name_a_session_of_this_account(
     error(owner.get("recordings/session/999999/format/json"), 404)
 
 
-def test_recordings_outlive_their_deleted_session(
-    owner: httpx.Client, server: ServerProcess
-) -> None:
+def test_recordings_outlive_their_deleted_session(owner: httpx.Client, server: Server) -> None:
     session_id = new_session(owner)
     recording_id = add_recording(server, owner, session_id)
     ok(rest(owner, "DELETE", "session", {"id": session_id}))
@@ -226,7 +224,7 @@ def test_unknown_recording_is_404_and_missing_id_400(owner: httpx.Client) -> Non
 # --- changing and deleting ------------------------------------------------------------------
 
 
-def test_post_edits_the_documented_fields(owner: httpx.Client, server: ServerProcess) -> None:
+def test_post_edits_the_documented_fields(owner: httpx.Client, server: Server) -> None:
     recording_id = add_recording(server, owner, new_session(owner, password="old"))
     body = {
         "id": recording_id,
@@ -252,7 +250,7 @@ def test_post_edits_the_documented_fields(owner: httpx.Client, server: ServerPro
     assert recording["title"] == "My recording"
 
 
-def test_post_answers_the_documented_xml(owner: httpx.Client, server: ServerProcess) -> None:
+def test_post_answers_the_documented_xml(owner: httpx.Client, server: Server) -> None:
     recording_id = add_recording(server, owner, new_session(owner))
     response = owner.post("recording", data={"id": recording_id, "title": "X"})
     root = ET.fromstring(response.content)
@@ -274,7 +272,7 @@ def test_post_answers_the_documented_xml(owner: httpx.Client, server: ServerProc
     ],
 )
 def test_bad_post_is_400_and_changes_nothing(
-    owner: httpx.Client, server: ServerProcess, field: str, value: str
+    owner: httpx.Client, server: Server, field: str, value: str
 ) -> None:
     recording_id = add_recording(server, owner, new_session(owner))
     before = get_recording(owner, recording_id)
@@ -291,7 +289,7 @@ def test_put_recording_is_405_with_allow(owner: httpx.Client) -> None:
 
 
 def test_delete_removes_it_and_its_media_then_410(
-    owner: httpx.Client, server: ServerProcess, wav: Path
+    owner: httpx.Client, server: Server, wav: Path
 ) -> None:
     before = media_files(server)
     recording_id = add_recording(server, owner, new_session(owner), media=wav)
@@ -303,19 +301,19 @@ def test_delete_removes_it_and_its_media_then_410(
     error(rest(owner, "POST", "recording", {"id": recording_id, "title": "T"}), 410)
     error(rest(owner, "DELETE", "recording", {"id": recording_id}), 410)
     assert recording_id not in listing(owner)
-    with httpx.Client(base_url=server.base_url) as web:
+    with server.client() as web:
         assert web.get(f"/play/{recording_id}-My-first-recording").status_code == 404
         assert web.get(f"/play/{recording_id}/media").status_code == 404
 
 
-def test_delete_takes_the_id_from_the_url(owner: httpx.Client, server: ServerProcess) -> None:
+def test_delete_takes_the_id_from_the_url(owner: httpx.Client, server: Server) -> None:
     recording_id = add_recording(server, owner, new_session(owner))
     response = owner.delete(f"recording/id/{recording_id}/format/json")
     assert ok(response)["message"] == "Recording was deleted"
 
 
 def test_another_account_gets_404_everywhere(
-    owner: httpx.Client, make_account: MakeAccount, server: ServerProcess
+    owner: httpx.Client, make_account: MakeAccount, server: Server
 ) -> None:
     recording_id = add_recording(server, owner, new_session(owner))
     intruder = make_account()

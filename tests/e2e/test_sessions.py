@@ -11,7 +11,7 @@ import httpx
 import pytest
 from tests.conftest import MakeAccount
 from tests.support.api import error, ok, rest
-from tests.support.server import ServerProcess
+from tests.support.server import Server
 
 DEFAULT_FIELDS = {
     "id",
@@ -62,9 +62,7 @@ def jdoe(make_account: MakeAccount) -> httpx.Client:
     return make_account()
 
 
-def test_put_with_the_documented_body_creates_a_session(
-    jdoe: httpx.Client, server: ServerProcess
-) -> None:
+def test_put_with_the_documented_body_creates_a_session(jdoe: httpx.Client, server: Server) -> None:
     response = rest(jdoe, "PUT", "session", DOCUMENTED_PUT)
     body = ok(response, 201)
     assert body["message"] == "Session added"
@@ -117,7 +115,7 @@ def test_unknown_return_field_is_400(jdoe: httpx.Client) -> None:
     assert "secret" in error(jdoe.get("sessions/return/id;secret/format/json"), 400)
 
 
-def test_session_key_and_link(jdoe: httpx.Client, server: ServerProcess) -> None:
+def test_session_key_and_link(jdoe: httpx.Client, server: Server) -> None:
     first, second = get_one(jdoe, create(jdoe)), get_one(jdoe, create(jdoe))
     for session in (first, second):
         assert re.fullmatch(r"[A-Za-z0-9_-]{22,}", session["session_key"])

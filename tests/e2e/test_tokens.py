@@ -6,9 +6,12 @@ from __future__ import annotations
 import time
 
 import httpx
+import pytest
 from tests.conftest import MakeAccount
 from tests.support.api import error, ok, rest
 from tests.support.server import ServerProcess
+
+pytestmark = pytest.mark.live  # talks to a real `onstream serve` over a socket
 
 
 def login_of(client: httpx.Client) -> str:

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from tests.conftest import MakeAccount
 from tests.support.api import error, ok, rest
-from tests.support.server import ServerProcess
+from tests.support.server import Server
 
 USER_FIELDS = ["id", "login", "email", "first_name", "last_name", "timezone", "dst"]
 
@@ -80,7 +80,7 @@ def test_bad_profile_input_is_400_and_writes_nothing(
 
 
 def test_login_rename_answers_301_and_the_new_login_works(
-    make_account: MakeAccount, server: ServerProcess
+    make_account: MakeAccount, server: Server
 ) -> None:
     client = make_account()
     old_login = me(client)["login"]
@@ -93,11 +93,11 @@ def test_login_rename_answers_301_and_the_new_login_works(
     assert response.headers["location"] == f"/api/2/{new_login}/user"
     assert response.json()["message"] == "User updated"
     password = f"{old_login}-password"
-    renamed = httpx.get(
+    renamed = server.get(
         f"{server.base_url}/api/2/{new_login}/user/format/json", auth=(new_login, password)
     )
     assert renamed.json()["users"][0]["login"] == new_login
-    old = httpx.get(f"{server.base_url}/api/2/{old_login}/user", auth=(old_login, password))
+    old = server.get(f"{server.base_url}/api/2/{old_login}/user", auth=(old_login, password))
     assert old.status_code == 401
 
 
@@ -110,7 +110,7 @@ def test_login_rename_to_a_taken_login_is_409(make_account: MakeAccount) -> None
 
 
 def test_login_rename_to_a_lookalike_is_409_but_a_case_change_of_ones_own_is_not(
-    make_account: MakeAccount, server: ServerProcess
+    make_account: MakeAccount, server: Server
 ) -> None:
     first, second = make_account(), make_account()
     taken = str(me(second)["login"])
@@ -119,21 +119,21 @@ def test_login_rename_to_a_lookalike_is_409_but_a_case_change_of_ones_own_is_not
     own = str(me(first)["login"])
     assert rest(first, "POST", "user", {"login": own.upper()}).status_code == 301
     password = f"{own}-password"
-    renamed = httpx.get(f"{server.base_url}/api/2/{own.upper()}/user", auth=(own.upper(), password))
+    renamed = server.get(
+        f"{server.base_url}/api/2/{own.upper()}/user", auth=(own.upper(), password)
+    )
     assert renamed.status_code == 200
 
 
-def test_urls_match_the_login_exactly_as_stored(
-    make_account: MakeAccount, server: ServerProcess
-) -> None:
+def test_urls_match_the_login_exactly_as_stored(make_account: MakeAccount, server: Server) -> None:
     login = str(me(make_account())["login"])
     password = f"{login}-password"
-    exact = httpx.get(f"{server.base_url}/api/2/{login}/authverify", auth=(login, password))
+    exact = server.get(f"{server.base_url}/api/2/{login}/authverify", auth=(login, password))
     assert exact.status_code == 200
     for other in (login.upper(), login.capitalize()):
-        response = httpx.get(f"{server.base_url}/api/2/{other}/authverify", auth=(other, password))
+        response = server.get(f"{server.base_url}/api/2/{other}/authverify", auth=(other, password))
         assert response.status_code == 401
-        response = httpx.get(f"{server.base_url}/api/2/{other}/authverify", auth=(login, password))
+        response = server.get(f"{server.base_url}/api/2/{other}/authverify", auth=(login, password))
         assert response.status_code == 401
 
 

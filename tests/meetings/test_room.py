@@ -26,7 +26,7 @@ from tests.support.server import ServerProcess, free_port
 
 from onstream.janus.process import JanusProcess
 
-pytestmark = pytest.mark.media
+pytestmark = [pytest.mark.media, pytest.mark.timeout(300)]
 
 CHROMIUM = "/usr/bin/chromium"
 MEDIA_ARGS = [

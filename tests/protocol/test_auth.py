@@ -6,7 +6,6 @@ import asyncio
 import base64
 import os
 import threading
-import time
 
 import pytest
 
@@ -14,6 +13,7 @@ from onstream.accounts import Account
 from onstream.protocol.basic import Credentials, parse_basic
 from onstream.protocol.errors import Busy, Unauthorized
 from onstream.protocol.respond import render_error
+from onstream.users import authentication as auth_module
 from onstream.users.authentication import Authenticator, CredentialCache
 from onstream.users.passwords import hash_password
 
@@ -63,12 +63,30 @@ def test_cache_keys_differ_between_processes() -> None:
     ).key(creds)
 
 
-def test_cache_expires_entries() -> None:
-    cache = CredentialCache(ttl=0.05, max_entries=10)
+class MonotonicClock:
+    """Stands in for the `time` module in onstream.protocol.auth: a clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> MonotonicClock:
+    fake = MonotonicClock()
+    monkeypatch.setattr(auth_module, "time", fake)
+    return fake
+
+
+def test_cache_expires_entries(clock: MonotonicClock) -> None:
+    cache = CredentialCache(ttl=60, max_entries=10)
     key = cache.key(Credentials("jdoe", "pw"))
     cache.put(key, account())
+    clock.now += 59.9
     assert cache.get(key) is not None
-    time.sleep(0.06)
+    clock.now += 0.2
     assert cache.get(key) is None
 
 
@@ -156,12 +174,14 @@ async def test_a_wrong_password_is_remembered_until_credentials_change() -> None
     auth.close()
 
 
-def test_a_remembered_failure_expires() -> None:
-    cache = CredentialCache(ttl=60, max_entries=10, failure_ttl=0.05)
+def test_a_remembered_failure_expires(clock: MonotonicClock) -> None:
+    cache = CredentialCache(ttl=60, max_entries=10)  # failures: 10 s by default
     key = cache.key(Credentials("jdoe", "wrong"))
     cache.put_failure(key)
     assert cache.failed(key)
-    time.sleep(0.1)
+    clock.now += 9.9
+    assert cache.failed(key)
+    clock.now += 0.2
     assert not cache.failed(key)
 
 
@@ -231,10 +251,11 @@ async def test_a_token_is_checked_by_its_digest_without_argon2() -> None:
     auth.close()
 
 
-def test_a_cache_entry_never_outlives_the_credentials_expiry() -> None:
+def test_a_cache_entry_never_outlives_the_credentials_expiry(clock: MonotonicClock) -> None:
     cache = CredentialCache(ttl=60, max_entries=10)
     key = cache.key(Credentials("jdoe", "token"))
-    cache.put(key, account(), valid_for=0.05)
+    cache.put(key, account(), valid_for=5)
+    clock.now += 4.9
     assert cache.get(key) is not None
-    time.sleep(0.06)
+    clock.now += 0.2
     assert cache.get(key) is None

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from tests.support.api import ok, rest
-from tests.support.server import ServerProcess
+from tests.support.server import Server
 
 
 def login_of(client: httpx.Client) -> str:
@@ -27,7 +27,7 @@ def new_session(client: httpx.Client, **fields: Any) -> int:
 
 
 def add_recording(
-    server: ServerProcess,
+    server: Server,
     client: httpx.Client,
     session_id: int,
     *,
@@ -71,7 +71,7 @@ def wav_bytes(seconds: float = 1.0, *, rate: int = 8000) -> bytes:
     return buffer.getvalue()
 
 
-def media_files(server: ServerProcess) -> set[Path]:
+def media_files(server: Server) -> set[Path]:
     """Every blob in the server's local media store."""
     root = server.workdir / "media"
     return {path for path in root.rglob("*") if path.is_file()} if root.exists() else set()

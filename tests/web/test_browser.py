@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.web.helpers import invite, new_session
+
+pytestmark = pytest.mark.live  # Chromium talks to a real socket
 
 SCREENSHOT = "/tmp/onstream-join.png"  # noqa: S108  # a fixed path people look at after a run
 

@@ -4,10 +4,13 @@ shows every call in PHP, curl and Python."""
 from __future__ import annotations
 
 import httpx
+import pytest
 from playwright.sync_api import Page
 
 from onstream.routes import RESOURCES
 from tests.support.server import ServerProcess
+
+pytestmark = pytest.mark.live  # talks to a real `onstream serve` over a socket
 
 
 def test_docs_renders_every_call_without_console_errors(server: ServerProcess, page: Page) -> None:
