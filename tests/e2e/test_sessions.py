@@ -409,3 +409,9 @@ def test_timestamps_are_iso_utc(jdoe: httpx.Client) -> None:
     session = get_one(jdoe, create(jdoe))
     for name in ("created_at", "updated_at", "start_time_utc", "end_time_utc"):
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", session[name]), name
+
+
+def test_ids_beyond_the_id_range_are_refused_on_every_database(alice: httpx.Client) -> None:
+    message = error(alice.get("session/id/2147483648/format/json"), 400)
+    assert message == "Parameter 'id' must be a whole number between 1 and 2147483647"
+    assert error(alice.get("session/id/2147483647/format/json"), 404)
