@@ -21,7 +21,7 @@ from onstream.protocol.describe import (
 )
 from onstream.protocol.errors import BadRequest, PayloadTooLarge
 from onstream.protocol.listing import Listed, paging, returned_fields
-from onstream.protocol.params import Params
+from onstream.protocol.params import ID_MAX, Params
 from onstream.protocol.resources import Intake, Reply, Staged, message
 from onstream.services import ApiCall, Services
 
@@ -43,7 +43,7 @@ RETURN = returning(documents.FIELDS)
 
 
 def _id(params: Params) -> int:
-    return params.integer("id", required=True, min=1)
+    return params.integer("id", required=True, min=1, max=ID_MAX)
 
 
 def _document(call: ApiCall, items: list[LibraryFile], listed: Listed | None = None) -> Reply:
@@ -174,8 +174,8 @@ async def put_file_in_session(call: ApiCall) -> Reply:
     association_id = await service.add_to_session(
         call.conn,
         call.account,
-        file_id=call.params.integer("file_id", required=True, min=1),
-        session_id=call.params.integer("session_id", required=True, min=1),
+        file_id=call.params.integer("file_id", required=True, min=1, max=ID_MAX),
+        session_id=call.params.integer("session_id", required=True, min=1, max=ID_MAX),
         is_auto_opening=call.params.boolean("is_auto_opening", default=False),
     )
     return Reply(message("File added to session", id=association_id), status=201)

@@ -6,7 +6,7 @@ from onstream.invitees import service
 from onstream.invitees.service import ROLES, Context, InviteeInput
 from onstream.protocol.describe import ID, Operation, Param, described
 from onstream.protocol.document import Document
-from onstream.protocol.params import Params
+from onstream.protocol.params import ID_MAX, Params
 from onstream.protocol.resources import Reply, message
 from onstream.services import ApiCall
 from onstream.sessions import service as sessions
@@ -67,7 +67,7 @@ def invitee_input(params: Params) -> InviteeInput:
         last_name=params.text("last_name"),
         role=params.integer("role"),
         send=_send_flag(params),
-        user_id=params.integer("id", min=1),
+        user_id=params.integer("id", min=1, max=ID_MAX),
     )
 
 
@@ -93,7 +93,7 @@ def _send_flag(params: Params) -> bool | None:
 )
 async def get_invitees(call: ApiCall) -> Reply:
     """GET invitees/id/N[/role/R]: invitees grouped by role."""
-    session_id = call.params.integer("id", required=True, min=1)
+    session_id = call.params.integer("id", required=True, min=1, max=ID_MAX)
     role = call.params.choice("role", ROLE_FILTERS, default="all")
     session = await sessions.get(call.conn, call.account, session_id)
     groups = await service.grouped(call.conn, call.settings, call.account, session, role)
@@ -103,7 +103,7 @@ async def get_invitees(call: ApiCall) -> Reply:
 @described(Operation("Invite a person to a session", (SESSION_ID, *INVITEE_PARAMS), status=201))
 async def put_invitee(call: ApiCall) -> Reply:
     """PUT invitee: invite a person to a session; answers their user id."""
-    session_id = call.params.integer("session_id", required=True, min=1)
+    session_id = call.params.integer("session_id", required=True, min=1, max=ID_MAX)
     data = invitee_input(call.params)
     if data.email is None:
         call.params.text("email", required=True)
@@ -122,8 +122,8 @@ async def put_invitee(call: ApiCall) -> Reply:
 )
 async def post_invitee(call: ApiCall) -> Reply:
     """POST invitee: change the role; mails the invitation again unless told not to."""
-    session_id = call.params.integer("session_id", required=True, min=1)
-    user_id = call.params.integer("user_id", required=True, min=1)
+    session_id = call.params.integer("session_id", required=True, min=1, max=ID_MAX)
+    user_id = call.params.integer("user_id", required=True, min=1, max=ID_MAX)
     role = call.params.integer("role")
     send = _send_flag(call.params)
     session = await sessions.get(call.conn, call.account, session_id)

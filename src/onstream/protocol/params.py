@@ -23,6 +23,9 @@ from onstream.protocol.values import Value
 READ_METHODS = frozenset({"GET", "HEAD"})
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+ID_MAX = 2**31 - 1
+"""The largest record id: ids are `integer` columns, 32 bits in PostgreSQL, so a larger one
+names no record (and is refused with 400 before it reaches the database)."""
 _DIGITS = re.compile(r"[+-]?[0-9]{1,40}")
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 _FALSE_WORDS = frozenset({"0", "false", "no", "off"})

@@ -18,7 +18,7 @@ from onstream.protocol.describe import (
     returning,
 )
 from onstream.protocol.listing import Listed, paging, returned_fields
-from onstream.protocol.params import Params
+from onstream.protocol.params import ID_MAX, Params
 from onstream.protocol.resources import Reply, message
 from onstream.recordings import documents, service
 from onstream.recordings.models import Recording, RecordingInput
@@ -45,7 +45,7 @@ RETURN = returning(documents.FIELDS)
 
 
 def _id(params: Params) -> int:
-    return params.integer("id", required=True, min=1)
+    return params.integer("id", required=True, min=1, max=ID_MAX)
 
 
 def _document(call: ApiCall, items: list[Recording], listed: Listed | None = None) -> Reply:
@@ -77,7 +77,7 @@ async def get_recording(call: ApiCall) -> Reply:
 async def get_recordings(call: ApiCall) -> Reply:
     """GET recordings[/session/N]: a page of the account's recordings."""
     page = paging(call.params)
-    session_id = call.params.integer("session", min=1)
+    session_id = call.params.integer("session", min=1, max=ID_MAX)
     items = await service.page(
         call.conn,
         call.account,

@@ -19,6 +19,7 @@ from onstream.invitees.routes import PARTICIPANTS, SESSION_ID, USER_ID, context,
 from onstream.meetings import service as meetings
 from onstream.meetings.service import Ejection
 from onstream.protocol.describe import ID, Operation, described
+from onstream.protocol.params import ID_MAX
 from onstream.protocol.resources import Reply, message
 from onstream.services import ApiCall
 from onstream.sessions import routes as sessions
@@ -101,8 +102,8 @@ async def delete_session(call: ApiCall) -> Reply:
 @described(Operation("Withdraw an invitation", (SESSION_ID, USER_ID)))
 async def delete_invitee(call: ApiCall) -> Reply:
     """DELETE invitee: withdraw the invitation; who entered the room through it leaves."""
-    session_id = call.params.integer("session_id", required=True, min=1)
-    user_id = call.params.integer("user_id", required=True, min=1)
+    session_id = call.params.integer("session_id", required=True, min=1, max=ID_MAX)
+    user_id = call.params.integer("user_id", required=True, min=1, max=ID_MAX)
     session = await session_service.get(call.conn, call.account, session_id)
     token = await invitee_service.remove(context(call), session, user_id=user_id)
     ejection = await meetings.eject(

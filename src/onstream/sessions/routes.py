@@ -16,7 +16,7 @@ from onstream.protocol.describe import (
     returning,
 )
 from onstream.protocol.listing import Listed, paging, returned_fields
-from onstream.protocol.params import Params
+from onstream.protocol.params import ID_MAX, Params
 from onstream.protocol.resources import Reply
 from onstream.services import ApiCall
 from onstream.sessions import documents, service
@@ -78,7 +78,7 @@ def session_input(params: Params) -> SessionInput:
 
 def session_id(params: Params) -> int:
     """The required `id` of the session a call is about."""
-    return params.integer("id", required=True, min=1)
+    return params.integer("id", required=True, min=1, max=ID_MAX)
 
 
 def _document(call: ApiCall, items: list[Session], listed: Listed | None = None) -> Reply:

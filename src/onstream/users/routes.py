@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from onstream.protocol.describe import Operation, Param, described, list_of
 from onstream.protocol.document import Document
-from onstream.protocol.params import Params
+from onstream.protocol.params import ID_MAX, Params
 from onstream.protocol.resources import Reply, message
 from onstream.services import ApiCall
 from onstream.users import people
@@ -80,7 +80,7 @@ def _forget_cached(call: ApiCall) -> None:
 @described(Operation("The account, or one of its people", (USER_ID,), USERS))
 async def get_user(call: ApiCall) -> Reply:
     """GET user: the account; GET user/id/N: the account or one of its people."""
-    user_id = call.params.integer("id", min=1) or call.account.id
+    user_id = call.params.integer("id", min=1, max=ID_MAX) or call.account.id
     return Reply(_users_document(await people.get_profile(call.conn, call.account, user_id)))
 
 
@@ -95,7 +95,7 @@ async def put_user(call: ApiCall) -> Reply:
 async def post_user(call: ApiCall) -> Reply:
     """POST user: edit the account, or with `id` one of its people; 301 when the login moved."""
     data = _profile_input(call.params)
-    user_id = call.params.integer("id", min=1)
+    user_id = call.params.integer("id", min=1, max=ID_MAX)
     if user_id is not None and user_id != call.account.id:
         await people.update_person(call.conn, call.account, user_id, data)
         return Reply(message("User updated", id=user_id))
