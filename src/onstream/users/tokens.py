@@ -12,11 +12,13 @@ The `ost_` prefix tells the authenticator which Basic passwords to look up as to
 first; a password that merely looks like one is still checked as a password after.
 
 For HTTP Digest (`protocol.digest`), which never sends the secret, the server must hold
-H(login:realm:token) to check a response; for a 256-bit token that is as safe to store as
-the SHA-256 above, so creation stores it for SHA-256 and MD5. Passwords get no such value
-and so never work with Digest. The values name the login: after a login rename they no
-longer match (and cannot be recomputed without the token), so that account's existing
-tokens then work with Basic only; tokens made before Digest existed have none either.
+H(login:realm:token) to check a response; for a 256-bit token that value cannot be inverted
+to the token, so creation stores it for SHA-256 and MD5. Unlike the SHA-256 above, it does
+answer Digest challenges for whoever reads it: after a database leak, revoke every token.
+Passwords get no such value and so never work with Digest. The values name the login:
+after a login rename they no longer match (and cannot be recomputed without the token), so
+that account's existing tokens then work with Basic only; tokens made before Digest existed
+have none either.
 
 Tokens are for the API only. The server has no page sign-in yet; when it gets one, it must
 check the account password and never accept a token there (a leaked integration token must
