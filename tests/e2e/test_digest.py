@@ -165,3 +165,25 @@ def test_a_read_only_token_over_digest_still_may_not_write(
         response = client.put(uri, data=body, headers={"authorization": header})
         assert response.status_code == 403
         assert "read-only" in response.json()["error"]
+
+
+def test_token_list_tells_which_tokens_do_digest_and_a_rename_leaves_basic_only(
+    server: ServerProcess, make_account: MakeAccount
+) -> None:
+    owner = make_account()
+    login = login_of(owner)
+    token = create_token(server, login)
+    line = server.cli("token", "list", login).stdout.splitlines()[-1]
+    assert line.startswith("digest")
+    assert line.endswith("basic, digest")
+    new_login = f"{login}-renamed"
+    renamed = owner.post(
+        "user/format/json", data={"input_type": "json", "rest_data": f'{{"login":"{new_login}"}}'}
+    )
+    assert renamed.status_code == 301
+    line = server.cli("token", "list", new_login).stdout.splitlines()[-1]
+    assert line.endswith("basic only")
+    url = f"{server.base_url}/api/2/{new_login}/authverify"
+    assert curl_digest(url, new_login, token)[0] == "401"
+    with httpx.Client(timeout=10) as client:
+        assert client.get(url, auth=(new_login, token)).status_code == 200

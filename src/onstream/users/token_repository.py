@@ -121,3 +121,13 @@ async def use_nonce_count(conn: Connection, *, nonce: str, nc: str, expires_at: 
 async def purge_nonce_counts(conn: Connection, *, now: datetime) -> None:
     """Forget the pairs of expired nonces (a replay of those is refused as stale anyway)."""
     await conn.execute(delete(digest_nonce_counts).where(digest_nonce_counts.c.expires_at < now))
+
+
+async def forget_digest_hashes(conn: Connection, *, account_id: int) -> None:
+    """Drop the account's tokens' Digest hashes (its login changed: they name the old one,
+    and without the tokens they cannot be recomputed). The tokens keep working with Basic."""
+    await conn.execute(
+        update(api_tokens)
+        .where(api_tokens.c.account_id == account_id)
+        .values(digest_sha256=None, digest_md5=None)
+    )

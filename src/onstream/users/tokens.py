@@ -16,9 +16,9 @@ H(login:realm:token) to check a response; for a 256-bit token that value cannot 
 to the token, so creation stores it for SHA-256 and MD5. Unlike the SHA-256 above, it does
 answer Digest challenges for whoever reads it: after a database leak, revoke every token.
 Passwords get no such value and so never work with Digest. The values name the login:
-after a login rename they no longer match (and cannot be recomputed without the token), so
-that account's existing tokens then work with Basic only; tokens made before Digest existed
-have none either.
+after a login rename they would no longer match (and cannot be recomputed without the
+token), so the rename drops them and that account's existing tokens then work with Basic
+only; tokens made before Digest existed have none either. `token list` tells which can.
 
 Tokens are for the API only. The server has no page sign-in yet; when it gets one, it must
 check the account password and never accept a token there (a leaked integration token must
@@ -58,6 +58,9 @@ class TokenInfo:
     last_used_at: datetime | None
     read_only: bool
     expires_at: datetime | None
+    digest: bool
+    """Whether the token works with HTTP Digest too (made since migration 0009, and the
+    account's login has not changed since)."""
 
 
 def generate_token() -> str:
@@ -130,6 +133,7 @@ async def list_tokens(conn: Connection, *, login: str) -> list[TokenInfo]:
             last_used_at=row.last_used_at,
             read_only=bool(row.read_only),
             expires_at=row.expires_at,
+            digest=row.digest_sha256 is not None,
         )
         for row in rows
     ]
