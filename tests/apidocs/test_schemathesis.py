@@ -8,7 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from tests.support.server import ServerProcess
+
+pytestmark = pytest.mark.live  # schemathesis calls a real socket
 
 LOGIN, PASSWORD = "fuzzed", "fuzzed-password-1"
 CHECKS = (
