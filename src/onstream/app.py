@@ -29,6 +29,7 @@ from onstream.storage.database import Database, open_database, transaction
 from onstream.throttle import Throttle
 from onstream.users import repository, token_repository
 from onstream.users.authentication import Authenticator, CredentialCache
+from onstream.users.digest_store import DigestStore
 from onstream.web.assets import asset_routes
 from onstream.web.downloads import download_routes
 from onstream.web.playback import playback_routes
@@ -59,7 +60,10 @@ def create_app(
         ttl=settings.auth_cache_seconds, max_entries=settings.auth_cache_entries
     )
     throttle = Throttle(settings)
-    authenticator = _authenticator(database, cache, throttle)
+    digest_store = DigestStore(
+        database, redis_url=settings.redis_url, prefix=settings.rate_limit_prefix
+    )
+    authenticator = _authenticator(database, cache, throttle, digest_store)
     worker = DeliveryWorker(
         database=database, sender=sender or sender_for(settings), settings=settings
     )
@@ -96,6 +100,7 @@ def create_app(
         await relay.aclose()
         await rooms.aclose()
         authenticator.close()
+        await digest_store.aclose()
         await throttle.aclose()
         await database.dispose()
 
@@ -116,10 +121,13 @@ def create_app(
     app.state.database = database
     app.state.services = services
     app.state.throttle = throttle
+    app.state.digest_store = digest_store
     return app
 
 
-def _authenticator(database: Database, cache: CredentialCache, throttle: Throttle) -> Authenticator:
+def _authenticator(
+    database: Database, cache: CredentialCache, throttle: Throttle, digest_store: DigestStore
+) -> Authenticator:
     """Basic credentials checked against the accounts in this database."""
 
     async def load_account(login: str) -> Account | None:
@@ -151,6 +159,7 @@ def _authenticator(database: Database, cache: CredentialCache, throttle: Throttl
         load_epoch=load_epoch,
         load_token=load_token,
         throttle=throttle,
+        digest_store=digest_store,
     )
 
 

@@ -42,6 +42,8 @@ def test_errors_and_security_are_described() -> None:
     put = SPEC["paths"]["/session"]["put"]
     assert put["responses"]["400"] == {"$ref": "#/components/responses/400"}
     assert SPEC["components"]["securitySchemes"]["basic"] == {"type": "http", "scheme": "basic"}
+    assert SPEC["components"]["securitySchemes"]["digest"]["scheme"] == "digest"
+    assert SPEC["security"] == [{"basic": []}, {"digest": []}]
     body = put["requestBody"]["content"]["application/json"]["schema"]
     assert body["required"] == ["topic", "start_time", "duration"]
     formats = set(put["responses"]["201"]["content"])

@@ -26,6 +26,8 @@ from onstream.storage.migrate import upgrade
 from onstream.throttle import Throttle
 from onstream.users import repository
 from onstream.users import service as users
+from onstream.users.tokens import create_token
+from tests.support.digest import digest_header, nonce_of
 
 REDIS = "redis://127.0.0.1:6379/0"
 LOGIN, PASSWORD = "carol", "carol-secret-1"
@@ -79,6 +81,7 @@ async def make_site(tmp_path: Path) -> AsyncIterator[MakeSite]:
     yield make
     for site in sites:
         await site.app.state.throttle.aclose()
+        await site.app.state.digest_store.aclose()
     for database in databases:
         await database.dispose()
 
@@ -228,3 +231,46 @@ def test_forwarded_for_is_believed_only_from_trusted_proxies() -> None:
     assert throttle.client_address("127.0.0.1", None) == "127.0.0.1"
     untrusting = Throttle(Settings())
     assert untrusting.client_address("127.0.0.1", "1.2.3.4") == "127.0.0.1"
+
+
+async def carol_token(site: Site) -> str:
+    async with transaction(site.database, write=True) as conn:
+        return await create_token(conn, login=LOGIN, name=f"digest-{uuid.uuid4().hex[:8]}")
+
+
+@pytest.mark.anyio
+async def test_wrong_digest_responses_count_like_wrong_passwords(make_site: MakeSite) -> None:
+    site = await make_site(rate_limit_address="5/minute")
+    token = await carol_token(site)
+    async with site.client("203.0.113.20") as guesser:
+        nonce = nonce_of(await guesser.get(AUTHVERIFY))
+        statuses = []
+        for n in range(6):
+            header = digest_header(
+                LOGIN, f"ost_guess{n}", method="GET", uri=AUTHVERIFY, nonce=nonce
+            )
+            response = await guesser.get(AUTHVERIFY, headers={"authorization": header})
+            statuses.append(response.status_code)
+        assert statuses == [401] * 5 + [429]
+    async with site.client("198.51.100.20") as owner:
+        header = digest_header(LOGIN, token, method="GET", uri=AUTHVERIFY, nonce=nonce)
+        assert (await owner.get(AUTHVERIFY, headers={"authorization": header})).status_code == 200
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("redis", [False, True], ids=["database", "redis"])
+async def test_a_digest_nonce_count_is_used_once_across_instances(
+    make_site: MakeSite, redis: bool
+) -> None:
+    shared = {"redis_url": REDIS, "rate_limit_prefix": f"onstream-test-{uuid.uuid4().hex}"}
+    one = await make_site(**(shared if redis else {}))
+    two = await make_site(**(shared if redis else {}))
+    token = await carol_token(one)
+    async with one.client("203.0.113.21") as first, two.client("203.0.113.21") as second:
+        nonce = nonce_of(await second.get(AUTHVERIFY))  # issued by the other instance
+        header = {
+            "authorization": digest_header(LOGIN, token, method="GET", uri=AUTHVERIFY, nonce=nonce)
+        }
+        assert (await first.get(AUTHVERIFY, headers=header)).status_code == 200
+        assert (await second.get(AUTHVERIFY, headers=header)).status_code == 401
+        assert (await first.get(AUTHVERIFY, headers=header)).status_code == 401

@@ -56,7 +56,8 @@ def run_create(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    """One line per token: name, created, last used, scope, expiry."""
+    """One line per token: name, created, last used, scope, expiry, and whether it works
+    with HTTP Digest ("basic only" for tokens older than Digest or an account renamed since)."""
     from onstream.users import tokens
 
     async def show(conn: Connection) -> list[TokenInfo]:
@@ -66,12 +67,13 @@ def run_list(args: argparse.Namespace) -> int:
     if not rows:
         print(f"'{args.login}' has no tokens")
         return 0
-    print(f"{'name':<24} {'created':<20} {'last used':<20} {'scope':<9} expires")
+    print(f"{'name':<24} {'created':<20} {'last used':<20} {'scope':<9} {'expires':<20} auth")
     for row in rows:
         scope = "read-only" if row.read_only else "full"
+        auth = "basic, digest" if row.digest else "basic only"
         print(
             f"{row.name:<24} {_when(row.created_at):<20} {_when(row.last_used_at):<20} "
-            f"{scope:<9} {_when(row.expires_at)}"
+            f"{scope:<9} {_when(row.expires_at):<20} {auth}"
         )
     return 0
 

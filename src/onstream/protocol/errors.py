@@ -20,6 +20,8 @@ The message is always one sentence a person can act on; it never carries SQL or 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class ApiError(Exception):
     """Base of the tree; on its own it means an unexpected server-side failure."""
@@ -51,8 +53,15 @@ class Unauthorized(ApiError):
     default_message = "Authentication required: send HTTP Basic credentials of this account"
     challenge = 'Basic realm="Onstream API", charset="UTF-8"'
 
-    def __init__(self, message: str | None = None):
-        super().__init__(message, headers={"WWW-Authenticate": self.challenge})
+    def __init__(self, message: str | None = None, *, digest: Sequence[str] = ()):
+        super().__init__(message)
+        self.challenges: tuple[str, ...] = (*digest, self.challenge)
+        """Every `WWW-Authenticate` value, one header line each: the Digest challenges
+        (`protocol.digest`) the authenticator adds, then Basic."""
+
+    def with_digest(self, digest: Sequence[str]) -> Unauthorized:
+        """This refusal offering these Digest challenges before Basic."""
+        return type(self)(self.message, digest=digest)
 
 
 class Forbidden(ApiError):

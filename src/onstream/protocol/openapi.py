@@ -82,7 +82,7 @@ def openapi(resources: Mapping[str, Resource], *, version: str) -> dict[str, Any
                 "variables": {"username": {"default": "demo", "description": "Your login"}},
             }
         ],
-        "security": [{"basic": []}],
+        "security": [{"basic": []}, {"digest": []}],
         "paths": paths,
         "components": _components(),
     }
@@ -90,7 +90,15 @@ def openapi(resources: Mapping[str, Resource], *, version: str) -> dict[str, Any
 
 def _components() -> dict[str, Any]:
     return {
-        "securitySchemes": {"basic": {"type": "http", "scheme": "basic"}},
+        "securitySchemes": {
+            "basic": {"type": "http", "scheme": "basic"},
+            "digest": {
+                "type": "http",
+                "scheme": "digest",
+                "description": "API tokens only (not passwords): RFC 7616, qop=auth, "
+                "SHA-256 or MD5",
+            },
+        },
         "schemas": {"Message": MESSAGE, "Error": ERROR},
         "parameters": {
             "format": {

@@ -15,7 +15,14 @@ from starlette.responses import Response
 
 from onstream.errors import Deleted, DomainError, Invalid, Missing, Taken
 from onstream.protocol.document import Document
-from onstream.protocol.errors import ApiError, BadRequest, Conflict, Gone, NotFound
+from onstream.protocol.errors import (
+    ApiError,
+    BadRequest,
+    Conflict,
+    Gone,
+    NotFound,
+    Unauthorized,
+)
 from onstream.protocol.formats import FORMATS, Format
 
 log = logging.getLogger("onstream.api")
@@ -58,4 +65,9 @@ def render_error(exc: BaseException, fmt: Format | None, *, context: str) -> Res
     """The error document `{status: false, error: ...}` for any exception."""
     error = as_api_error(exc, context=context)
     document = Document({"status": False, "error": error.message})
-    return render(document, fmt or DEFAULT_FORMAT, status=error.status, headers=error.headers)
+    response = render(document, fmt or DEFAULT_FORMAT, status=error.status, headers=error.headers)
+    if isinstance(error, Unauthorized):
+        # one header line per challenge: clients read the first Digest line they meet
+        for challenge in error.challenges:
+            response.raw_headers.append((b"www-authenticate", challenge.encode("latin-1")))
+    return response

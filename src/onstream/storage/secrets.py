@@ -15,6 +15,8 @@ from onstream.storage.database import Connection
 from onstream.storage.metadata import metadata
 
 PLAYBACK_KEY = "playback_cookie_key"
+DIGEST_NONCE_KEY = "digest_nonce_key"
+"""Signs HTTP Digest nonces (migration 0009), so that any process accepts another's."""
 
 server_secrets = Table(
     "server_secrets",

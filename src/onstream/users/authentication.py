@@ -28,6 +28,15 @@ costs one indexed query and no argon2; only when no token matches is it checked 
 password. A token's account carries `read_only` from the token, and its cache entry never
 outlives the token's expiry; revoking a token raises the credential epoch like a password
 change, so it stops working on every process within a second.
+
+With a `DigestStore`, every 401 also offers HTTP Digest (RFC 7616, `protocol.digest`) for API
+tokens, SHA-256 before MD5. A Digest response is checked against the H(login:realm:token)
+values stored when each token was created (never against a password: passwords have no
+such value, so they never work with Digest). The nonce must carry the server's signature;
+the URI must be this request's; each (nonce, nc) pair is accepted once, on any process
+(replay refused); a right response to an expired nonce is answered with `stale=true`. A
+wrong response counts as a failed login for the rate limits, exactly like a wrong Basic
+password. Digest results are not cached: each request's response is new.
 """
 
 from __future__ import annotations
@@ -47,9 +56,11 @@ from concurrent.futures import ThreadPoolExecutor
 from starlette.requests import HTTPConnection
 
 from onstream.accounts import Account
+from onstream.protocol import digest
 from onstream.protocol.basic import Credentials, parse_basic
 from onstream.protocol.errors import Busy, TooManyRequests, Unauthorized
 from onstream.throttle import Throttle
+from onstream.users.digest_store import DigestStore
 from onstream.users.passwords import verify_password
 from onstream.users.tokens import looks_like_token, token_digest
 
@@ -145,10 +156,12 @@ class Authenticator:
         load_epoch: EpochLoader | None = None,
         load_token: TokenLoader | None = None,
         throttle: Throttle | None = None,
+        digest_store: DigestStore | None = None,
         epoch_interval: float = 1.0,
         max_pending: int = 64,
     ):
         self.cache = cache
+        self._digest = digest_store
         self._load_account = load_account
         self._load_epoch = load_epoch
         self._load_token = load_token
@@ -163,15 +176,76 @@ class Authenticator:
         )
 
     async def authenticate_request(self, request: HTTPConnection, url_login: str) -> Account:
-        """`authenticate` with the request's `Authorization` header and client address (the
-        application's `Authenticate` callable)."""
+        """`authenticate` (Basic) or Digest with the request's `Authorization` header and
+        client address (the application's `Authenticate` callable); a refusal offers the
+        Digest challenges beside Basic when Digest is configured."""
         address = None
         if self._throttle is not None:
             peer = request.client.host if request.client else None
             address = self._throttle.client_address(peer, request.headers.get("x-forwarded-for"))
-        return await self.authenticate(
-            request.headers.get("authorization"), url_login, address=address
+        header = request.headers.get("authorization")
+        try:
+            if self._digest is not None and _scheme(header) == "digest":
+                return await self._authenticate_digest(request, header or "", url_login, address)
+            return await self.authenticate(header, url_login, address=address)
+        except Unauthorized as exc:
+            if self._digest is None:
+                raise
+            stale = isinstance(exc, StaleNonce)
+            offers = digest.challenges(await self._digest.key(), time.time(), stale=stale)
+            raise Unauthorized(exc.message, digest=offers) from None
+
+    async def _authenticate_digest(
+        self, request: HTTPConnection, header: str, url_login: str, address: str | None
+    ) -> Account:
+        assert self._digest is not None
+        credentials = digest.parse_digest(header)
+        if credentials is None:
+            raise Unauthorized("Malformed or unsupported Digest credentials")
+        await self._refuse_when_limited(credentials.username, address)
+        key = await self._digest.key()
+        expiry = digest.nonce_expiry(key, credentials.nonce)
+        target = request.scope.get("raw_path") or request.url.path.encode()
+        if request.scope.get("query_string"):
+            target += b"?" + request.scope["query_string"]
+        found = None
+        if (
+            expiry is not None
+            and credentials.realm == digest.REALM
+            and credentials.uri == target.decode("latin-1")
+        ):
+            found = await self._match_digest(credentials, request.scope["method"])
+        if found is None or expiry is None:
+            await self._count_failure(credentials.username, address)
+            raise Unauthorized("Wrong login or token")
+        account, token_hash = found
+        if expiry < time.time():
+            raise StaleNonce("The Digest nonce expired; retry with the new one")
+        if not hmac.compare_digest(account.login.encode(), url_login.encode()):
+            raise Unauthorized("Wrong login or token")
+        used = await self._digest.use(
+            nonce=credentials.nonce, nc=credentials.nc, expiry=expiry, token_hash=token_hash
         )
+        if not used:
+            await self._count_failure(credentials.username, address)
+            raise Unauthorized("This Digest nonce count was used already")
+        return account
+
+    async def _match_digest(
+        self, credentials: digest.DigestCredentials, method: str
+    ) -> tuple[Account, str] | None:
+        """The account as the token whose stored hash yields this response grants it, and
+        that token's digest; None when no token of the login does."""
+        assert self._digest is not None
+        account = await self._load_account(credentials.username)
+        if account is None:
+            return None
+        found = None
+        for ha1, granted, token in await self._digest.candidates(account, credentials.algorithm):
+            expected = digest.expected_response(ha1, credentials, method)
+            if hmac.compare_digest(expected.encode(), credentials.response.encode()):
+                found = (granted, token.token_hash)
+        return found
 
     async def authenticate(
         self, header: str | None, url_login: str, *, address: str | None = None
@@ -260,6 +334,14 @@ class Authenticator:
     def close(self) -> None:
         """Stop the password-check thread (the application's shutdown)."""
         self._hasher.shutdown(wait=False, cancel_futures=True)
+
+
+class StaleNonce(Unauthorized):
+    """A right Digest response to an expired nonce: the new challenge says `stale=true`."""
+
+
+def _scheme(header: str | None) -> str:
+    return (header or "").strip().partition(" ")[0].lower()
 
 
 def _lowest_priority() -> None:

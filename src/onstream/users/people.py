@@ -15,7 +15,7 @@ from onstream.accounts import Account
 from onstream.clock import utcnow
 from onstream.errors import Invalid, Missing, Taken
 from onstream.storage.database import Connection
-from onstream.users import repository
+from onstream.users import repository, token_repository
 from onstream.users.service import check_login, check_timezone, normalize_email
 
 NAME_MAX = 100
@@ -170,6 +170,8 @@ async def update_account(conn: Connection, account: Account, data: ProfileInput)
         await repository.update_user(conn, account.id, values)
     except IntegrityError as exc:
         raise Taken(f"login '{new_login}' is already taken") from exc
+    if new_login is not None:
+        await token_repository.forget_digest_hashes(conn, account_id=account.id)
     if new_login is not None or "timezone" in values or "dst" in values:
         await repository.bump_credential_epoch(conn)
     return new_login

@@ -67,8 +67,22 @@ api_tokens = Table(
     Column("created_at", DateTime, nullable=False),
     Column("last_used_at", DateTime, nullable=True),
     Column("expires_at", DateTime, nullable=True),
+    Column("digest_sha256", String(64), nullable=True),
+    Column("digest_md5", String(32), nullable=True),
     UniqueConstraint("account_id", "name"),
 )
 """API tokens: secrets an account uses as its Basic password instead of its password.
 
-Only the SHA-256 of a token is kept (see `users.tokens`); revoking one deletes its row."""
+Only the SHA-256 of a token is kept (see `users.tokens`), and for HTTP Digest
+H(login:realm:token) in SHA-256 and MD5 (NULL for tokens made before Digest, which then
+work with Basic only); revoking one deletes its row."""
+
+digest_nonce_counts = Table(
+    "digest_nonce_counts",
+    metadata,
+    Column("nonce", String(64), primary_key=True),
+    Column("nc", String(8), primary_key=True),
+    Column("expires_at", DateTime, nullable=False, index=True),
+)
+"""Every (nonce, nc) pair a Digest request was accepted with, until the nonce expires: the
+primary key refuses a second use on every process (replay). Expired rows are purged."""

@@ -11,6 +11,15 @@ and check it without any argon2 work, so tokens are cheap for scripts that call 
 The `ost_` prefix tells the authenticator which Basic passwords to look up as tokens
 first; a password that merely looks like one is still checked as a password after.
 
+For HTTP Digest (`protocol.digest`), which never sends the secret, the server must hold
+H(login:realm:token) to check a response; for a 256-bit token that value cannot be inverted
+to the token, so creation stores it for SHA-256 and MD5. Unlike the SHA-256 above, it does
+answer Digest challenges for whoever reads it: after a database leak, revoke every token.
+Passwords get no such value and so never work with Digest. The values name the login:
+after a login rename they would no longer match (and cannot be recomputed without the
+token), so the rename drops them and that account's existing tokens then work with Basic
+only; tokens made before Digest existed have none either. `token list` tells which can.
+
 Tokens are for the API only. The server has no page sign-in yet; when it gets one, it must
 check the account password and never accept a token there (a leaked integration token must
 not open the account's pages).
@@ -30,6 +39,7 @@ from sqlalchemy.exc import IntegrityError
 
 from onstream.clock import utcnow
 from onstream.errors import Invalid, Missing, Taken
+from onstream.protocol.digest import secret_hash
 from onstream.storage.database import Connection
 from onstream.users import repository, token_repository
 
@@ -48,6 +58,9 @@ class TokenInfo:
     last_used_at: datetime | None
     read_only: bool
     expires_at: datetime | None
+    digest: bool
+    """Whether the token works with HTTP Digest too (made since migration 0009, and the
+    account's login has not changed since)."""
 
 
 def generate_token() -> str:
@@ -87,7 +100,10 @@ async def create_token(
     check_name(name)
     if expires_days is not None and not 1 <= expires_days <= MAX_DAYS:
         raise Invalid(f"expiry must be 1-{MAX_DAYS} days")
-    account_id = await _account_id(conn, login)
+    account = await repository.account_by_login(conn, login)
+    if account is None:
+        raise Missing(f"no account with login '{login}'")
+    account_id, stored_login = account.id, account.login
     now = utcnow()
     token = generate_token()
     try:
@@ -96,6 +112,8 @@ async def create_token(
             account_id=account_id,
             name=name,
             token_hash=token_digest(token),
+            digest_sha256=secret_hash("SHA-256", stored_login, token),
+            digest_md5=secret_hash("MD5", stored_login, token),
             read_only=read_only,
             created_at=now,
             expires_at=now + timedelta(days=expires_days) if expires_days else None,
@@ -115,6 +133,7 @@ async def list_tokens(conn: Connection, *, login: str) -> list[TokenInfo]:
             last_used_at=row.last_used_at,
             read_only=bool(row.read_only),
             expires_at=row.expires_at,
+            digest=row.digest_sha256 is not None,
         )
         for row in rows
     ]

@@ -27,6 +27,7 @@ from onstream.config import Settings
 from onstream.media import content_types
 from onstream.media.ranges import media_response
 from onstream.media.store import MediaStore
+from onstream.protocol.params import ID_MAX
 from onstream.recordings import rules, service
 from onstream.recordings.models import Recording
 from onstream.storage.database import Database, transaction
@@ -44,7 +45,6 @@ GATE_WORDING = gates.Wording(
     no_name="Please enter a screen name.",
     name_label="Your screen name",
 )
-ID_MAX = 2**31 - 1
 _REF = re.compile(r"([0-9]{1,10})(?:-(.*))?", re.DOTALL)
 MEDIA_HEADERS = {
     "cache-control": "private, no-cache",
