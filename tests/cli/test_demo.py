@@ -69,7 +69,7 @@ def test_demo_serves_an_open_meeting_room_with_its_own_janus(tmp_path: Path) -> 
             assert room.status_code == 200, room.text
             assert '"moderator": true' in room.text
     finally:
-        server.send_signal(signal.SIGINT)
+        server.send_signal(signal.SIGTERM)  # as systemd and `kill` stop it
         server.communicate(timeout=30)
     deadline = time.monotonic() + 15
     while janus_children(tmp_path):

@@ -12,6 +12,9 @@ them directly; async code can run them in a thread.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
 import http.client
 import secrets
 import shutil
@@ -122,6 +125,7 @@ class JanusProcess:
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,  # one prctl call, no locks taken
         )
         try:
             self._wait_ready(self._process)
@@ -210,3 +214,15 @@ class JanusProcess:
     def _failure(self, what: str) -> str:
         tail = self.log_tail()
         return f"{what}; last lines of {self.log_path}:\n{tail}" if tail else what
+
+
+def _die_with_parent() -> None:
+    """In the child, before `janus` runs: ask Linux to send it SIGTERM when the process that
+    started it dies. uvicorn ends `onstream serve` on SIGTERM by raising that signal again
+    once it has shut down, which skips every `finally`; without this, Janus would live on."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1
