@@ -48,6 +48,14 @@ def test_every_page_asks_to_sign_in(server: Server, path: str) -> None:
     assert server.post("/account/sign-out").status_code == 303
 
 
+def test_the_root_and_the_api_docs_lead_to_the_account(server: Server) -> None:
+    response = server.get("/")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/account"
+    assert 'href="/account"' in server.get("/docs").text
+    assert 'href="/account"' in server.get("/docs/guide").text
+
+
 def test_sign_in_sets_a_session_cookie_and_stores_only_its_hash(
     server: Server, make_account: MakeAccount
 ) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from onstream.web.account.home import home, session_detail
@@ -11,9 +13,16 @@ from onstream.web.account.signing import sign_in_page, sign_out
 BOTH = ["GET", "POST"]
 
 
+async def front(_request: Request) -> Response:
+    """The server's root has no page of its own: a person who types the bare address is
+    taken to their account (its sign-in page when not signed in)."""
+    return RedirectResponse("/account", status_code=303)
+
+
 def account_routes() -> list[BaseRoute]:
-    """Every page of `/account`."""
+    """Every page of `/account`, and `/` leading there."""
     return [
+        Route("/", front, methods=["GET"]),
         Route("/account", home, methods=["GET"]),
         Route("/account/sign-in", sign_in_page, methods=BOTH),
         Route("/account/sign-out", sign_out, methods=["POST"]),
