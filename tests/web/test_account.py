@@ -15,6 +15,7 @@ from onstream.users.tables import account_sessions
 from tests.conftest import MakeAccount
 from tests.support.api import rest
 from tests.support.app import AppServer
+from tests.support.clock import Clock
 from tests.support.server import Server
 from tests.web.account_helpers import csrf_of, post_form, sign_in_form, signed_in
 from tests.web.helpers import login_of, new_session
@@ -137,6 +138,22 @@ def test_sign_out_ends_the_session(server: Server, make_account: MakeAccount) ->
             assert replay.get("/account").status_code == 303
 
 
+def test_sessions_expire_when_idle_and_at_last_anyway(
+    server: Server, make_account: MakeAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    account = make_account()
+    clock = Clock().install(monkeypatch)
+    login, password = login_of(account), password_of(account)
+    with signed_in(server, login, password) as idle, signed_in(server, login, password) as busy:
+        clock.advance(10 * 86400)
+        assert busy.get("/account").status_code == 200  # seen on day 10
+        clock.advance(10 * 86400)
+        assert idle.get("/account").status_code == 303  # 20 days without a request
+        assert busy.get("/account").status_code == 200  # 10 days since day 10
+        clock.advance(10 * 86400)
+        assert busy.get("/account").status_code == 303  # 30 days after signing in
+
+
 # --- CSRF ----------------------------------------------------------------------------------
 
 
@@ -200,7 +217,12 @@ def test_another_accounts_session_is_not_found(
 ) -> None:
     stranger = make_account()
     theirs = new_session(stranger, topic="Private matters")
-    for path in (f"/account/sessions/{theirs.id}", "/account/sessions/999999999"):
+    for path in (
+        f"/account/sessions/{theirs.id}",
+        "/account/sessions/999999999",
+        "/account/sessions/abc",
+        f"/account/sessions/{theirs.id}/edit",
+    ):
         response = browser.get(path)
         assert response.status_code == 404
         assert NOT_FOUND in response.text

@@ -23,5 +23,5 @@ Sign-in (`signing`), the sessions (`home`) and the settings (`settings`) are bui
   macro (label, value, `aria-invalid`, the error below the field).
 - Anything of another account is the one 404 page (`web.pages.not_found`): services raise
   `Missing` for it, and a test must show it for every new URL with an id.
-- Register the page in `routes.account_routes`.
+- Register the page in `routes.account_routes`, before the catch-all 404 route.
 """

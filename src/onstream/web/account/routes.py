@@ -9,6 +9,7 @@ from starlette.routing import BaseRoute, Route
 from onstream.web.account.home import home, session_detail
 from onstream.web.account.settings import settings_page
 from onstream.web.account.signing import sign_in_page, sign_out
+from onstream.web.pages import not_found
 
 BOTH = ["GET", "POST"]
 
@@ -17,6 +18,11 @@ async def front(_request: Request) -> Response:
     """The server's root has no page of its own: a person who types the bare address is
     taken to their account (its sign-in page when not signed in)."""
     return RedirectResponse("/account", status_code=303)
+
+
+async def nowhere(_request: Request) -> Response:
+    """Any other path under /account: the one 404 page."""
+    return not_found()
 
 
 def account_routes() -> list[BaseRoute]:
@@ -28,4 +34,5 @@ def account_routes() -> list[BaseRoute]:
         Route("/account/sign-out", sign_out, methods=["POST"]),
         Route("/account/settings", settings_page, methods=BOTH),
         Route("/account/sessions/{session_id:int}", session_detail, methods=["GET"]),
+        Route("/account/{rest:path}", nowhere, methods=["GET", "POST"]),
     ]
