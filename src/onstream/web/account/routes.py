@@ -9,7 +9,7 @@ from starlette.routing import BaseRoute, Route
 from onstream.web.account.home import home, session_detail
 from onstream.web.account.settings import settings_page
 from onstream.web.account.signing import sign_in_page, sign_out
-from onstream.web.pages import not_found
+from onstream.web.rendering import render
 
 BOTH = ["GET", "POST"]
 
@@ -21,8 +21,8 @@ async def front(_request: Request) -> Response:
 
 
 async def nowhere(_request: Request) -> Response:
-    """Any other path under /account: the one 404 page."""
-    return not_found()
+    """Any other path under /account: a 404 page (not the join pages' "no session" one)."""
+    return render("account/missing.html", status=404)
 
 
 def account_routes() -> list[BaseRoute]:
