@@ -30,6 +30,7 @@ from onstream.throttle import Throttle
 from onstream.users import repository, token_repository
 from onstream.users.authentication import Authenticator, CredentialCache
 from onstream.users.digest_store import DigestStore
+from onstream.web.account.routes import account_routes
 from onstream.web.assets import asset_routes
 from onstream.web.downloads import download_routes
 from onstream.web.playback import playback_routes
@@ -113,6 +114,7 @@ def create_app(
         ),
         *download_routes(database=database, store=services.media),
         *asset_routes(),
+        *account_routes(),
         # last: `/{username}/...` catches the rest
         *web_routes(database, settings, rooms, relay, throttle=throttle),
     ]

@@ -8,9 +8,16 @@ from onstream.recordings.tables import recordings
 from onstream.sessions.tables import session_blocks, sessions
 from onstream.storage.metadata import metadata
 from onstream.storage.secrets import server_secrets
-from onstream.users.tables import api_tokens, credential_epoch, digest_nonce_counts, users
+from onstream.users.tables import (
+    account_sessions,
+    api_tokens,
+    credential_epoch,
+    digest_nonce_counts,
+    users,
+)
 
 __all__ = [
+    "account_sessions",
     "admissions",
     "api_tokens",
     "credential_epoch",

@@ -1,7 +1,8 @@
 """Rate limits on guessing: failed attempts counted per client address and per target.
 
-Three secrets can be guessed over HTTP: an account's API credentials, a session's join-page
-passcode and a recording's playback password. For each kind this module counts failed
+Four secrets can be guessed over HTTP: an account's API credentials, its password on the
+account center's sign-in page, a session's join-page passcode and a recording's playback
+password. For each kind this module counts failed
 attempts (never successes) under two keys, the client's address and the target (the login,
 the session, the recording), in moving windows (`limits`' moving-window strategy). Before
 checking a secret, the caller asks whether either key is over its limit; when one is, the
@@ -36,7 +37,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 
 from onstream.config import Settings, SettingsError
 
-Kind = Literal["api", "passcode", "playback"]
+Kind = Literal["api", "passcode", "playback", "sign-in"]
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 

@@ -69,7 +69,8 @@ def guide_html(resources: Mapping[str, Resource], *, base_url: str) -> str:
         '<link rel="stylesheet" href="/docs/static/guide.css"><link rel="icon" href="data:,">'
         "</head><body><h1>Onstream API guide</h1>"
         '<nav><a href="/docs">Reference (Swagger UI)</a>'
-        '<a href="/api/2/openapi.json">openapi.json</a></nav>'
+        '<a href="/api/2/openapi.json">openapi.json</a>'
+        '<a href="/account">Your account</a></nav>'
         f"{quick}<h2>Calls</h2><p>{links}</p>{sections}</body></html>"
     )
 

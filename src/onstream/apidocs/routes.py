@@ -39,7 +39,8 @@ VIEWER = """<!doctype html>
 </head><body>
 <p style="font-family: sans-serif; margin: 1rem 2rem">
 <a href="/docs/guide">Guide: quick start, PHP, curl and Python for every call</a> ·
-<a href="/api/2/openapi.json">openapi.json</a></p>
+<a href="/api/2/openapi.json">openapi.json</a> ·
+<a href="/account">Your account: sessions and settings</a></p>
 <div id="swagger-ui"></div>
 <script src="/docs/static/swagger-ui-bundle.js"></script>
 <script src="/docs/static/docs.js"></script>

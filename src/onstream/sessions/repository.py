@@ -235,3 +235,29 @@ async def mark_deleted(
             "sequence": sequence,
         },
     )
+
+
+async def by_start(
+    conn: Connection,
+    *,
+    owner_id: int,
+    since: datetime | None,
+    before: datetime | None,
+    count: int,
+    offset: int,
+) -> list[Session]:
+    """Live sessions starting at or after `since` (earliest first) or before `before`
+    (latest first), for the account center's upcoming and past lists."""
+    query = select(*SESSION_COLUMNS).where(
+        sessions.c.owner_id == owner_id, sessions.c.deleted_at.is_(None)
+    )
+    if since is not None:
+        query = query.where(sessions.c.start_utc >= since).order_by(
+            sessions.c.start_utc, sessions.c.id
+        )
+    if before is not None:
+        query = query.where(sessions.c.start_utc < before).order_by(
+            sessions.c.start_utc.desc(), sessions.c.id.desc()
+        )
+    rows = await conn.execute(query.limit(count).offset(offset))
+    return [Session(*row) for row in rows.all()]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
@@ -92,6 +93,30 @@ async def page(
 async def total(conn: Connection, owner: Account) -> int:
     """How many live sessions the account has (what GET sessions pages through)."""
     return await repository.live_total(conn, owner_id=owner.id)
+
+
+async def timeline(
+    conn: Connection, owner: Account, *, upcoming: bool, count: int, offset: int
+) -> tuple[list[Session], bool]:
+    """One page of the account's live sessions that have not ended yet (earliest first) or
+    that have (latest first), and whether more may follow.
+
+    A session is upcoming until its end, so one in progress is listed (and can be started)
+    with the upcoming ones. The query selects by start, with a day's margin (the longest
+    duration) on the upcoming side; the few sessions within that margin that already ended
+    are moved in Python, so a page may hold a few fewer than `count`."""
+    now = utcnow()
+    margin = timedelta(minutes=rules.DURATION_MAX)
+    if upcoming:
+        found = await repository.by_start(
+            conn, owner_id=owner.id, since=now - margin, before=None, count=count, offset=offset
+        )
+    else:
+        found = await repository.by_start(
+            conn, owner_id=owner.id, since=None, before=now, count=count, offset=offset
+        )
+    kept = [s for s in found if (rules.end_utc(s.start_utc, s.duration) > now) == upcoming]
+    return kept, len(found) == count
 
 
 def _checked_values(

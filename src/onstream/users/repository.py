@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from onstream.accounts import Account
 from onstream.storage.database import Connection
 from onstream.storage.upsert import insert_or_ignore
-from onstream.users.tables import credential_epoch, users
+from onstream.users.tables import account_sessions, credential_epoch, users
 
 _ACCOUNT_COLUMNS = (
     users.c.id,
@@ -41,6 +41,16 @@ async def account_by_login(conn: Connection, login: str) -> Account | None:
         dst=bool(row.dst),
         phone_bridge=bool(row.phone_bridge),
     )
+
+
+async def account_by_login_ignoring_case(conn: Connection, login: str) -> Account | None:
+    """The account whose login is this one in any case (logins are unique without regard to
+    case, see `tables.users`), or None."""
+    query = select(users.c.login).where(
+        func.lower(users.c.login) == login.lower(), users.c.owner_id.is_(None)
+    )
+    stored = (await conn.execute(query.limit(1))).scalar()
+    return None if stored is None else await account_by_login(conn, stored)
 
 
 async def login_taken(conn: Connection, login: str, *, except_id: int | None = None) -> bool:
@@ -94,12 +104,15 @@ async def insert_account(
 async def set_password_hash(
     conn: Connection, *, account_id: int, password_hash: str, now: datetime
 ) -> None:
-    """Replace an account's password hash."""
+    """Replace an account's password hash, and sign the account out of every browser: this
+    is the one writer of `password_hash`, so every way of changing a password (the command
+    line, the API, the settings page) ends the account center's sessions with it."""
     await conn.execute(
         update(users)
         .where(users.c.id == account_id)
         .values(password_hash=password_hash, updated_at=now)
     )
+    await conn.execute(delete(account_sessions).where(account_sessions.c.account_id == account_id))
 
 
 async def credential_epoch_value(conn: Connection) -> int:

@@ -86,3 +86,15 @@ digest_nonce_counts = Table(
 )
 """Every (nonce, nc) pair a Digest request was accepted with, until the nonce expires: the
 primary key refuses a second use on every process (replay). Expired rows are purged."""
+
+account_sessions = Table(
+    "account_sessions",
+    metadata,
+    Column("secret_hash", String(64), primary_key=True),
+    Column("account_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_seen_at", DateTime, nullable=False),
+    Index("ix_account_sessions_account_id", "account_id"),
+)
+"""Signed-in browsers of the account center (`users.sign_in`): the SHA-256 of each cookie's
+secret, never the secret, so a copy of the table opens no account."""

@@ -1,0 +1,204 @@
+"""What every account-center page uses: the signed-in account, CSRF, flash messages, errors.
+
+See the package docstring (`web.account`) for how a page is written with these.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from onstream.accounts import Account
+from onstream.config import Settings
+from onstream.errors import DomainError
+from onstream.storage.database import Connection, Database, transaction
+from onstream.users import sign_in
+from onstream.web.forms import read_form
+from onstream.web.rendering import render
+
+COOKIE = "onstream_account"
+"""The signed-in browser's secret (see `users.sign_in`)."""
+PRE_COOKIE = "onstream_pre"
+"""A random value given to a browser that is not signed in, so the sign-in form has a CSRF
+token too (a forged sign-in would put a victim in the attacker's account)."""
+FLASH_COOKIE = "onstream_flash"
+PATH = "/account"
+
+FLASHES = {
+    "signed-out": "You are signed out.",
+    "settings-saved": "Your settings are saved.",
+    "password-changed": "Your password is changed. Every other browser was signed out.",
+}
+"""Messages shown once on the next page; the cookie carries only the key, never the text."""
+
+Handler = Callable[["Visit"], Awaitable[Response]]
+
+
+@dataclass
+class Visit:
+    """One request of a signed-in account: what a page handler receives."""
+
+    request: Request
+    account: Account
+    secret: str
+    form: dict[str, str] = field(default_factory=dict)
+    """The posted fields (CSRF already checked); empty for GET."""
+
+    @property
+    def database(self) -> Database:
+        return database_of(self.request)
+
+    @property
+    def settings(self) -> Settings:
+        return settings_of(self.request)
+
+    def transaction(self, *, write: bool) -> AbstractAsyncContextManager[Connection]:
+        """One transaction on the server's database (write=True commits at the end)."""
+        return transaction(self.database, write=write)
+
+    def render(
+        self,
+        template: str,
+        context: Mapping[str, object] | None = None,
+        *,
+        errors: Mapping[str, str] | None = None,
+        status: int = 200,
+    ) -> Response:
+        """The template with the account, CSRF token, flash message, the errors and what
+        was typed (`form`, so a refused form keeps its values)."""
+        base = {"account": self.account, "csrf": csrf_token(self.secret), "form": self.form}
+        return page(self.request, template, {**base, **(context or {})}, errors, status)
+
+    def redirect(self, path: str, *, flash: str | None = None) -> Response:
+        """303 to a page of the center, with a flash message (a key of `FLASHES`) for it."""
+        return see_other(self.request, path, flash=flash)
+
+
+def account_page(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """Wrap a page handler: not signed in → 303 to sign-in with `?next=`; POST → the form
+    is read and its CSRF token checked (403 page otherwise); then `handler(visit)`."""
+
+    async def endpoint(request: Request) -> Response:
+        secret = request.cookies.get(COOKIE, "")
+        found = None
+        if secret:
+            async with transaction(database_of(request), write=False) as conn:
+                found = await sign_in.session_account(conn, secret)
+        if found is None:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"{PATH}/sign-in?next={quote(target, safe='/')}", 303)
+        account, stale = found
+        if stale:
+            async with transaction(database_of(request), write=True) as conn:
+                await sign_in.touch(conn, secret)
+        visit = Visit(request, account, secret)
+        if request.method == "POST":
+            form = await checked_form(request, secret)
+            if form is None:
+                return forbidden(request)
+            visit.form = form
+        return await handler(visit)
+
+    endpoint.__doc__ = handler.__doc__
+    return endpoint
+
+
+def csrf_token(secret: str) -> str:
+    """The CSRF token of a browser: derived from its cookie's secret, which the database does
+    not hold, so the token is per session and nothing more has to be stored."""
+    return hmac.new(secret.encode(), b"csrf", hashlib.sha256).hexdigest()
+
+
+async def checked_form(request: Request, secret: str) -> dict[str, str] | None:
+    """The posted form when its `csrf` field is this browser's token, else None."""
+    form = await read_form(request)
+    if form is None or not secret:
+        return None
+    if not hmac.compare_digest(form.get("csrf", "").encode(), csrf_token(secret).encode()):
+        return None
+    return form
+
+
+def errors_for(exc: DomainError, fields: Sequence[str]) -> dict[str, str]:
+    """The domain error's message (the API's text) keyed by the form field it names: the
+    services start their messages with the field (`timezone 'X' is not ...`); any other
+    message goes under "" and is shown above the form."""
+    for name in fields:
+        if exc.message.startswith((f"{name} ", f"{name}:")):
+            return {name: exc.message}
+    return {"": exc.message}
+
+
+def local_path(target: str | None) -> str:
+    """`next` when it is a path on this server (never `//host` or a scheme), else home."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith(("//", "/\\"))
+        and target.isprintable()
+        and "\\" not in target
+    ):
+        return target
+    return PATH
+
+
+def page(
+    request: Request,
+    template: str,
+    context: Mapping[str, object],
+    errors: Mapping[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    """Render an account-center template with the flash message and errors; the flash
+    cookie is spent."""
+    flash = FLASHES.get(request.cookies.get(FLASH_COOKIE, ""))
+    full = {"flash": flash, "errors": dict(errors or {}), "form": {}, **context}
+    response = render(template, full, status=status)
+    if request.cookies.get(FLASH_COOKIE):
+        response.delete_cookie(FLASH_COOKIE, path=PATH)
+    return response
+
+
+def see_other(request: Request, path: str, *, flash: str | None = None) -> Response:
+    """303 to `path`, carrying a flash message key."""
+    response = RedirectResponse(path, status_code=303)
+    if flash is not None:
+        set_cookie(request, response, FLASH_COOKIE, flash, max_age=60)
+    return response
+
+
+def forbidden(request: Request) -> Response:
+    """The page for a form without this browser's CSRF token (a forged or stale form)."""
+    return page(request, "account/forbidden.html", {}, status=403)
+
+
+def set_cookie(
+    request: Request, response: Response, name: str, value: str, *, max_age: int | None
+) -> None:
+    """A cookie of the center: HttpOnly, SameSite=Lax, under /account, Secure on https."""
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=PATH,
+        httponly=True,
+        samesite="lax",
+        secure=settings_of(request).public_base_url.startswith("https:"),
+    )
+
+
+def database_of(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings

@@ -1,0 +1,101 @@
+"""`/account` (the account's sessions, upcoming and past) and `/account/sessions/{id}`."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from onstream.accounts import Account
+from onstream.errors import Deleted, Missing
+from onstream.invitees import service as invitees
+from onstream.recordings import service as recordings
+from onstream.recordings.documents import recording_link
+from onstream.sessions import documents, rules
+from onstream.sessions import service as sessions
+from onstream.sessions.models import Session
+from onstream.web.account.framework import Visit, account_page
+from onstream.web.pages import duration, not_found
+from onstream.web.queries import shared_files
+
+PAGE_SIZE = 20
+RECORDINGS_SHOWN = 100
+
+
+def local_time(session: Session, account: Account) -> str:
+    """`Wednesday, 10 July 2030, 18:00 (UP1)`: the start on the account's clock (its zone and
+    DST flag), converted by the same rule the API's `start_time` uses."""
+    wall = rules.utc_to_wall(session.start_utc, timezone=account.timezone, dst=account.dst)
+    return f"{wall:%A}, {wall.day} {wall:%B %Y, %H:%M} ({account.timezone})"
+
+
+def summary(visit: Visit, session: Session) -> dict[str, object]:
+    """What a list and the detail page show of a session."""
+    base = visit.settings.public_base_url
+    return {
+        "id": session.id,
+        "topic": session.topic,
+        "when": local_time(session, visit.account),
+        "duration": duration(session.duration),
+        "link": documents.session_link(base, visit.account, session),
+        "host_link": documents.host_link(base, visit.account, session),
+    }
+
+
+def _offset(visit: Visit, name: str) -> int:
+    text = visit.request.query_params.get(name, "0")
+    return max(0, min(int(text), 10**9)) if text.isdigit() else 0
+
+
+@account_page
+async def home(visit: Visit) -> Response:
+    """The account's upcoming sessions (earliest first) and past ones (latest first)."""
+    lists = {}
+    async with visit.transaction(write=False) as conn:
+        for name, upcoming in (("upcoming", True), ("past", False)):
+            offset = _offset(visit, name)
+            found, more = await sessions.timeline(
+                conn, visit.account, upcoming=upcoming, count=PAGE_SIZE, offset=offset
+            )
+            lists[name] = {
+                "items": [summary(visit, s) for s in found],
+                "offset": offset,
+                "previous": max(0, offset - PAGE_SIZE) if offset else None,
+                "next": offset + PAGE_SIZE if more else None,
+            }
+    # Sessions the account is invited to will be listed here, under their own heading, by
+    # the service that finds an account's registered invitations (not part of this page yet).
+    return visit.render("account/home.html", {"lists": lists, "page_size": PAGE_SIZE})
+
+
+@account_page
+async def session_detail(visit: Visit) -> Response:
+    """One session of the account: links, invitees, shared files, recordings. A session of
+    another account, or none, is the same 404 page as every link that leads nowhere."""
+    session_id = visit.request.path_params["session_id"]
+    async with visit.transaction(write=False) as conn:
+        try:
+            session = await sessions.get(conn, visit.account, session_id)
+        except (Missing, Deleted):
+            return not_found()
+        groups = await invitees.grouped(conn, visit.settings, visit.account, session, "all")
+        files = await shared_files(conn, session.id)
+        found = await recordings.page(
+            conn,
+            visit.account,
+            session_id=session.id,
+            count=RECORDINGS_SHOWN,
+            offset=0,
+            descending=True,
+        )
+    base = visit.settings.public_base_url
+    context = {
+        "session": summary(visit, session),
+        "zone_time": rules.utc_to_wall(
+            session.start_utc, timezone=session.timezone, dst=visit.account.dst
+        ),
+        "zone": session.timezone,
+        "has_passcode": session.password is not None,
+        "groups": groups,
+        "files": files,
+        "recordings": [{"title": r.title, "link": recording_link(base, r)} for r in found],
+    }
+    return visit.render("account/session.html", context)

@@ -1,0 +1,38 @@
+"""The account center's routes, listed before the pages whose first segment is a login."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from onstream.web.account.home import home, session_detail
+from onstream.web.account.settings import settings_page
+from onstream.web.account.signing import sign_in_page, sign_out
+from onstream.web.rendering import render
+
+BOTH = ["GET", "POST"]
+
+
+async def front(_request: Request) -> Response:
+    """The server's root has no page of its own: a person who types the bare address is
+    taken to their account (its sign-in page when not signed in)."""
+    return RedirectResponse("/account", status_code=303)
+
+
+async def nowhere(_request: Request) -> Response:
+    """Any other path under /account: a 404 page (not the join pages' "no session" one)."""
+    return render("account/missing.html", status=404)
+
+
+def account_routes() -> list[BaseRoute]:
+    """Every page of `/account`, and `/` leading there."""
+    return [
+        Route("/", front, methods=["GET"]),
+        Route("/account", home, methods=["GET"]),
+        Route("/account/sign-in", sign_in_page, methods=BOTH),
+        Route("/account/sign-out", sign_out, methods=["POST"]),
+        Route("/account/settings", settings_page, methods=BOTH),
+        Route("/account/sessions/{session_id:int}", session_detail, methods=["GET"]),
+        Route("/account/{rest:path}", nowhere, methods=["GET", "POST"]),
+    ]

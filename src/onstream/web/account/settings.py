@@ -1,0 +1,76 @@
+"""`/account/settings`: names, time zone and DST, and the password."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from onstream import timezones
+from onstream.errors import DomainError
+from onstream.users import people, sign_in
+from onstream.users.people import ProfileInput
+from onstream.web.account.framework import COOKIE, PATH, Visit, account_page, errors_for, set_cookie
+
+PROFILE_FIELDS = ("first_name", "last_name", "timezone", "dst")
+PASSWORD_FIELDS = ("current_password", "password")
+
+
+async def _page(visit: Visit, errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    async with visit.transaction(write=False) as conn:
+        profile = await people.get_profile(conn, visit.account, visit.account.id)
+    typed = visit.form if visit.form.get("section") == "profile" else {}
+    values = {
+        "first_name": typed.get("first_name", profile.first_name),
+        "last_name": typed.get("last_name", profile.last_name),
+        "timezone": typed.get("timezone", profile.timezone or "UTC"),
+        "dst": typed.get("dst") == "1" if typed else bool(profile.dst),
+    }
+    zones = [(code.name, code.label) for code in timezones.CODES.values()]
+    if values["timezone"] not in timezones.CODES:
+        zones.insert(0, (str(values["timezone"]), str(values["timezone"])))
+    context = {"values": values, "zones": zones}
+    return visit.render("account/settings.html", context, errors=errors, status=status)
+
+
+@account_page
+async def settings_page(visit: Visit) -> Response:
+    """GET: the form; POST section=profile or section=password."""
+    if visit.request.method == "GET":
+        return await _page(visit)
+    if visit.form.get("section") == "password":
+        return await _password(visit)
+    data = ProfileInput(
+        first_name=visit.form.get("first_name", ""),
+        last_name=visit.form.get("last_name", ""),
+        timezone=visit.form.get("timezone", ""),
+        dst=visit.form.get("dst") == "1",
+    )
+    try:
+        async with visit.transaction(write=True) as conn:
+            await people.update_account(conn, visit.account, data)
+    except DomainError as exc:
+        return await _page(visit, errors_for(exc, PROFILE_FIELDS), status=400)
+    visit.request.app.state.services.credentials.forget_account(visit.account.id)
+    return visit.redirect(f"{PATH}/settings", flash="settings-saved")
+
+
+async def _password(visit: Visit) -> Response:
+    current = visit.form.get("current_password", "")
+    ok = await sign_in.verify(visit.account, current) if current else False
+    try:
+        async with visit.transaction(write=True) as conn:
+            await sign_in.change_password(
+                conn,
+                visit.account,
+                current=current,
+                new=visit.form.get("password", ""),
+                current_ok=ok,
+            )
+            secret = await sign_in.open_session(conn, visit.account)
+    except DomainError as exc:
+        return await _page(visit, errors_for(exc, PASSWORD_FIELDS), status=400)
+    visit.request.app.state.services.credentials.forget_account(visit.account.id)
+    response = visit.redirect(f"{PATH}/settings", flash="password-changed")
+    set_cookie(
+        visit.request, response, COOKIE, secret, max_age=int(sign_in.ABSOLUTE.total_seconds())
+    )
+    return response

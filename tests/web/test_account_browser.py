@@ -1,0 +1,89 @@
+"""The account center in a real browser (Debian's Chromium via Playwright)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.conftest import MakeAccount
+from tests.support.server import Server
+from tests.web.helpers import login_of, new_session
+
+pytestmark = pytest.mark.live  # Chromium talks to a real socket
+
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "account.png"
+
+
+def test_sign_in_see_sessions_and_move_them_with_the_time_zone(
+    server: Server, make_account: MakeAccount, page: Page
+) -> None:
+    account = make_account(timezone="UTC")
+    login = login_of(account)
+    new_session(account, topic="Quarterly review", start_time="2030-07-10 18:00:00")
+    new_session(account, topic="Design critique", start_time="2030-07-12 09:30:00", duration=90)
+    new_session(account, topic="Kick-off", start_time="2021-03-01 14:00:00")
+    page.set_viewport_size({"width": 900, "height": 900})
+    page.goto(f"{server.base_url}/account")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to your account")
+    page.get_by_label("Login").fill(login.upper())
+    page.get_by_label("Password").fill(f"{login}-password")
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your sessions")
+    upcoming = page.get_by_role("region", name="Upcoming sessions")
+    expect(upcoming).to_contain_text("Quarterly review")
+    expect(upcoming).to_contain_text("Wednesday, 10 July 2030, 18:00 (UTC)")
+    expect(page.get_by_role("region", name="Past sessions")).to_contain_text("Kick-off")
+    expect(page.get_by_role("link", name="Start Quarterly review")).to_be_visible()
+
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_label("Time zone").select_option("UP1")
+    page.get_by_label("Follow daylight saving time").check()
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_role("status")).to_have_text("Your settings are saved.")
+
+    page.get_by_role("link", name="Your sessions").click()
+    expect(upcoming).to_contain_text("Wednesday, 10 July 2030, 20:00 (UP1)")
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+    page.get_by_role("link", name="Quarterly review", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Quarterly review")
+    expect(page.locator("main")).to_contain_text("Wednesday, 10 July 2030, 20:00 (UP1)")
+
+
+def test_keyboard_reaches_every_control_with_a_visible_focus(
+    server: Server, make_account: MakeAccount, page: Page
+) -> None:
+    account = make_account()
+    login = login_of(account)
+    page.goto(f"{server.base_url}/account/sign-in")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Login")).to_be_focused()
+    page.keyboard.type(login)
+    page.keyboard.press("Tab")
+    page.keyboard.type(f"{login}-password")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your sessions")
+    page.keyboard.press("Tab")
+    focused = page.locator(":focus")
+    expect(focused).to_have_text("Your sessions")
+    outline = focused.evaluate("e => getComputedStyle(e).outlineStyle")
+    assert outline != "none"
+
+
+def test_phone_width_does_not_scroll_sideways(
+    server: Server, owner: httpx.Client, page: Page
+) -> None:
+    login = login_of(owner)
+    new_session(owner, topic="A rather long topic that has to wrap on a narrow phone screen")
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{server.base_url}/account/sign-in")
+    page.get_by_label("Login").fill(login)
+    page.get_by_label("Password").fill(f"{login}-password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your sessions")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360
