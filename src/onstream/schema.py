@@ -8,13 +8,20 @@ from onstream.recordings.tables import recordings
 from onstream.sessions.tables import session_blocks, sessions
 from onstream.storage.metadata import metadata
 from onstream.storage.secrets import server_secrets
-from onstream.users.tables import api_tokens, credential_epoch, digest_nonce_counts, users
+from onstream.users.tables import (
+    api_tokens,
+    credential_epoch,
+    digest_nonce_counts,
+    email_confirmations,
+    users,
+)
 
 __all__ = [
     "admissions",
     "api_tokens",
     "credential_epoch",
     "digest_nonce_counts",
+    "email_confirmations",
     "files",
     "files_in_sessions",
     "invitations",

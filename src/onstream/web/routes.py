@@ -1,8 +1,9 @@
 """The routes of the pages behind the links the API hands out (CONTRACT §5, §6, §9).
 
 Lobbies, the meeting room and its moderation live in `web.meeting`; the relay to Janus in
-`web.relay`. Every route whose first segment is a login is an `AccountRoute`, so the
-server's own first segments (`api`, `play`, `static`, `janus`, ...) are never taken for one.
+`web.relay`; the page that confirms an account's address in `web.email_confirmation`.
+Every route whose first segment is a login is an `AccountRoute`, so the server's own first
+segments (`api`, `play`, `static`, `janus`, ...) are never taken for one.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from onstream.meetings.engine import JanusRooms
 from onstream.storage.database import Database
 from onstream.throttle import Throttle
 from onstream.users.service import RESERVED_LOGINS
+from onstream.web.email_confirmation import EmailConfirmationPage
 from onstream.web.meeting import MeetingPages
 from onstream.web.relay import JanusRelay
 
@@ -48,6 +50,7 @@ def web_routes(
     pages = MeetingPages(database=database, settings=settings, rooms=rooms, throttle=throttle)
     both = ["GET", "POST"]
     return [
+        EmailConfirmationPage(database).route(),
         Route("/janus/{index:int}", relay.handle, methods=both),
         Route("/janus/{index:int}/{path:path}", relay.handle, methods=both),
         AccountRoute("/{username}/go/{token}/calendar.ics", pages.calendar, methods=["GET"]),
