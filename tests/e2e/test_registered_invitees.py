@@ -303,3 +303,6 @@ def test_email_verified_in_every_format(make_account: MakeAccount, fmt: str) -> 
     (unverified,) = items(client.get(f"user/format/{fmt}"), fmt, "users")
     assert unverified["email"] == f"new-{fmt}@example.org"
     assert unverified["email_verified"] == "0"
+    person = ok(rest(client, "PUT", "user", {"email": f"person-{fmt}@example.org"}), 201)["id"]
+    (someone,) = items(client.get(f"user/id/{person}/format/{fmt}"), fmt, "users")
+    assert someone["email_verified"] == ""  # a person has no account to verify
