@@ -186,15 +186,20 @@ async def update_account(
     if new_login is not None:
         await token_repository.forget_digest_hashes(conn, account_id=account.id)
     if new_email:
-        await email_confirmation.request(
-            conn,
-            settings=settings,
-            account_id=account.id,
-            login=values.get("login", current.login),
-            email=values["email"],
-            name=f"{values.get('first_name', current.first_name)} "
-            f"{values.get('last_name', current.last_name)}".strip(),
-        )
+        await _confirm_address(conn, account.id, settings=settings)
     if new_login is not None or "timezone" in values or "dst" in values:
         await repository.bump_credential_epoch(conn)
     return new_login
+
+
+async def _confirm_address(conn: Connection, account_id: int, *, settings: Settings) -> None:
+    """Mail the account's (just changed) address a link that confirms it."""
+    row = await repository.user_of_account(conn, account_id=account_id, user_id=account_id)
+    await email_confirmation.request(
+        conn,
+        settings=settings,
+        account_id=account_id,
+        login=row.login,
+        email=row.email,
+        name=f"{row.first_name} {row.last_name}".strip(),
+    )
