@@ -6,9 +6,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from onstream.storage.database import Database
 from onstream.web.account.home import home, session_detail
 from onstream.web.account.settings import settings_page
 from onstream.web.account.signing import sign_in_page, sign_out
+from onstream.web.email_confirmation import EmailConfirmationPage
 from onstream.web.rendering import render
 
 BOTH = ["GET", "POST"]
@@ -25,8 +27,9 @@ async def nowhere(_request: Request) -> Response:
     return render("account/missing.html", status=404)
 
 
-def account_routes() -> list[BaseRoute]:
-    """Every page of `/account`, and `/` leading there."""
+def account_routes(database: Database) -> list[BaseRoute]:
+    """Every page of `/account`, and `/` leading there; the page that confirms a new address
+    (`web.email_confirmation`) needs no sign-in, the link's token alone decides."""
     return [
         Route("/", front, methods=["GET"]),
         Route("/account", home, methods=["GET"]),
@@ -34,5 +37,6 @@ def account_routes() -> list[BaseRoute]:
         Route("/account/sign-out", sign_out, methods=["POST"]),
         Route("/account/settings", settings_page, methods=BOTH),
         Route("/account/sessions/{session_id:int}", session_detail, methods=["GET"]),
+        EmailConfirmationPage(database).route(),
         Route("/account/{rest:path}", nowhere, methods=["GET", "POST"]),
     ]
