@@ -54,9 +54,10 @@ async def test_big_blob_goes_up_in_parts(s3: S3Server, bucket: str) -> None:
     assert await media.size(key) == len(data)
     head = s3.client().head_object(Bucket=bucket, Key=key)
     assert head["ETag"].strip('"').endswith("-3"), "three parts, not one PutObject"
-    assert await read(media, key, PART_BYTES - 5, PART_BYTES + 5) == data[
-        PART_BYTES - 5 : PART_BYTES + 5
-    ]
+    assert (
+        await read(media, key, PART_BYTES - 5, PART_BYTES + 5)
+        == data[PART_BYTES - 5 : PART_BYTES + 5]
+    )
     assert await read(media, key, 0, len(data)) == data
 
 
