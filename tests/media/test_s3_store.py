@@ -12,7 +12,8 @@ from tests.support.s3 import S3Server
 
 from onstream.config import Settings
 from onstream.media.s3 import PART_BYTES, S3MediaStore
-from onstream.media.store import MediaMissing, MediaUnavailable, store_at
+from onstream.media.selection import store_at
+from onstream.media.store import MediaMissing, MediaUnavailable
 
 pytestmark = pytest.mark.anyio
 

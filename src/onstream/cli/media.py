@@ -35,7 +35,7 @@ def add_parser(sub: Any) -> None:
 
 def run_copy(args: argparse.Namespace) -> int:
     """Copy, with a progress line per object on stderr and a summary on stdout."""
-    from onstream.media.store import store_at
+    from onstream.media.selection import store_at
     from onstream.media.transfer import Progress, copy_all, megabytes
 
     settings = load_settings()

@@ -79,7 +79,7 @@ def start_demo_janus(settings: Settings) -> JanusProcess | None:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from onstream.media.store import store_for
+    from onstream.media.selection import store_for
 
     # A missing bucket or refused credentials is one line now, not a failing request later.
     asyncio.run(store_for(settings).check())
