@@ -14,13 +14,14 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
 import httpx
+import pytest
 
 from tests.support.server import free_port
 
@@ -99,3 +100,26 @@ class S3Server:
     def env(self, url: str) -> dict[str, str]:
         """What an Onstream process needs to keep its media at `url` (`s3://bucket/prefix`)."""
         return {**AWS_ENV, "ONSTREAM_S3_ENDPOINT_URL": self.endpoint, "ONSTREAM_MEDIA_URL": url}
+
+
+@pytest.fixture(scope="session")
+def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """One `moto_server` for the session; the test process gets its credentials too (the
+    in-process application and the stores built here read them, as boto3 does, from the
+    environment). Conftests that need it import this fixture and `bucket`."""
+    server = S3Server(log_path=tmp_path_factory.mktemp("s3") / "moto.log").start()
+    saved = {name: os.environ.get(name) for name in AWS_ENV}
+    os.environ.update(AWS_ENV)
+    yield server
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    server.stop()
+
+
+@pytest.fixture
+def bucket(s3: S3Server) -> str:
+    """A fresh, empty bucket on the session's server."""
+    return s3.new_bucket()

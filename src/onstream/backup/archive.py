@@ -131,10 +131,15 @@ def open_archive(path: Path) -> OpenedArchive:
     name = str(path)
     if not path.is_file():
         raise BackupError(f"there is no backup file at {name}")
+    tar: tarfile.TarFile | None = None
     try:
         tar = tarfile.open(path, "r:")  # noqa: SIM115  # open for the restore's duration
         members = tar.getmembers()
     except (tarfile.TarError, OSError, EOFError) as exc:
+        if tar is not None:
+            tar.close()
+        if "unexpected end of data" in str(exc):
+            raise BackupError(f"{name} is cut short: the archive ends inside a member") from exc
         raise BackupError(f"{name} is not a readable Onstream backup: {exc}") from exc
     try:
         return _checked(tar, members, path)
