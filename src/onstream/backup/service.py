@@ -69,6 +69,8 @@ async def take_backup(*, database_url: str, store: MediaStore, archive: Path, sa
     failed backup never leaves a half archive under the name)."""
     if is_sqlite(database_url) and not await anyio.Path(sqlite_path(database_url)).is_file():
         raise BackupError(f"there is no database at {sqlite_path(database_url)}")
+    if not await anyio.Path(archive.parent).is_dir():
+        raise BackupError(f"cannot write {archive}: there is no directory {archive.parent}")
     await store.check()
     await anyio.to_thread.run_sync(upgrade, database_url)
     partial = archive.with_name(archive.name + ".partial")

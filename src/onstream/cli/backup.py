@@ -42,17 +42,32 @@ def _say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
+def failed(what: str, exc: BaseException) -> int:
+    """A failure outside the domain errors (a disk, a database that does not answer) as one
+    line: the first line of its message, never a traceback."""
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    print(f"onstream: {what} failed: {first}", file=sys.stderr)
+    return 1
+
+
 def run_backup(args: argparse.Namespace) -> int:
     """Take the backup; the summary goes to stdout."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from onstream.backup.service import take_backup
     from onstream.media.selection import store_for
     from onstream.media.transfer import megabytes
 
     settings = load_settings()
     store = store_for(settings)
-    done = asyncio.run(
-        take_backup(database_url=settings.database_url, store=store, archive=args.file, say=_say)
-    )
+    try:
+        done = asyncio.run(
+            take_backup(
+                database_url=settings.database_url, store=store, archive=args.file, say=_say
+            )
+        )
+    except (OSError, SQLAlchemyError) as exc:
+        return failed("backup", exc)
     print(
         f"backup written to {args.file}: {done.rows} rows in {done.tables} tables, "
         f"{done.media} media objects ({megabytes(done.media_bytes)})"
@@ -64,21 +79,26 @@ def run_backup(args: argparse.Namespace) -> int:
 
 def run_restore(args: argparse.Namespace) -> int:
     """Restore; the summary goes to stdout."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from onstream.backup.service import restore
     from onstream.media.selection import store_for
     from onstream.media.transfer import megabytes
 
     settings = load_settings()
     store = store_for(settings)
-    done = asyncio.run(
-        restore(
-            database_url=settings.database_url,
-            store=store,
-            archive=args.file,
-            store_name=settings.media_url or settings.media_dir,
-            say=_say,
+    try:
+        done = asyncio.run(
+            restore(
+                database_url=settings.database_url,
+                store=store,
+                archive=args.file,
+                store_name=settings.media_url or settings.media_dir,
+                say=_say,
+            )
         )
-    )
+    except (OSError, SQLAlchemyError) as exc:
+        return failed("restore", exc)
     print(
         f"restored {args.file}: {done.rows} rows in {done.tables} tables, "
         f"{done.media} media objects ({megabytes(done.media_bytes)})"

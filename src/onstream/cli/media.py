@@ -53,7 +53,12 @@ def run_copy(args: argparse.Namespace) -> int:
         await target.check()
         return await copy_all(source, target, progress=report)
 
-    done = asyncio.run(copy())
+    try:
+        done = asyncio.run(copy())
+    except OSError as exc:
+        from onstream.cli.backup import failed
+
+        return failed("media copy", exc)
     print(
         f"copied {done.total - done.skipped} media objects ({megabytes(done.bytes_copied)}) "
         f"from {args.source} to {args.target}; {done.skipped} were already there"
