@@ -10,8 +10,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import Response, expect, sync_playwright
 from tests.support.api import ok, rest
-from tests.support.recordings import add_recording, get_recording, new_session
+from tests.support.recordings import add_recording, get_recording, new_session, wav_bytes
 from tests.support.s3 import S3Server
 from tests.support.server import ServerProcess
 
@@ -133,3 +134,40 @@ def test_serve_with_a_missing_bucket_says_so_in_one_line(
         f"onstream: the bucket 'no-such-bucket' does not exist "
         f"(s3://no-such-bucket/media at {s3.endpoint})"
     ]
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+
+
+def test_a_browser_plays_from_the_bucket_through_the_other_server(
+    pair: tuple[ServerProcess, ServerProcess, str], tmp_path: Path
+) -> None:
+    one, two, _bucket = pair
+    source = tmp_path / "tone.wav"
+    source.write_bytes(wav_bytes(1.0))
+    with one.api_client(LOGIN, PASSWORD) as client:
+        recording_id = add_recording(one, client, new_session(client), media=source)
+        ok(rest(client, "POST", "recording", {"id": recording_id, "allow_anonymous_playback": 1}))
+        link = get_recording(client, recording_id)["recording_link"]
+    answers: list[tuple[int, str | None]] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+
+            def on_response(response: Response) -> None:
+                if response.url.endswith("/media"):
+                    answers.append((response.status, response.request.headers.get("range")))
+
+            page.on("response", on_response)
+            page.goto(two.base_url + httpx.URL(link).path)
+            expect(page.locator("audio#player")).to_be_visible()
+            deadline = time.monotonic() + 10
+            while page.evaluate("document.querySelector('#player').readyState") < 1:
+                assert time.monotonic() < deadline, "the player never loaded its media"
+                page.wait_for_timeout(100)
+            assert 0.9 < page.evaluate("document.querySelector('#player').duration") < 1.1
+        finally:
+            browser.close()
+    assert any(status == 206 and header for status, header in answers), answers
