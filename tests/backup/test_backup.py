@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import tarfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,7 +96,7 @@ def answers(server: AppServer) -> dict[str, Any]:
 
 
 @pytest.fixture
-def populated(tmp_path: Path, new_database: NewDatabase) -> Iterator[Populated]:
+def populated(tmp_path: Path, new_database: NewDatabase) -> Populated:
     workdir = tmp_path / "source"
     workdir.mkdir()
     server = AppServer(
@@ -121,7 +121,7 @@ def populated(tmp_path: Path, new_database: NewDatabase) -> Iterator[Populated]:
     assert result.returncode == 0, result.stderr
     assert "backup written to" in result.stdout
     assert "media: 4/4 objects" in result.stderr
-    yield Populated(server=server, answers=seen, archive=archive)
+    return Populated(server=server, answers=seen, archive=archive)
 
 
 def target(tmp_path: Path, new_database: NewDatabase, port: int, **env: str) -> AppServer:
