@@ -23,6 +23,7 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 from collections.abc import AsyncIterator, Callable
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -114,16 +115,15 @@ async def _snapshot(database_url: str, snapshot: Path, say: Say) -> None:
 
 def _sqlite_backup(source: Path, snapshot: Path) -> None:
     with (
-        sqlite3.connect(f"file:{source}?mode=ro", uri=True) as src,
-        sqlite3.connect(snapshot) as dst,
+        closing(sqlite3.connect(source.absolute().as_uri() + "?mode=ro", uri=True)) as src,
+        closing(sqlite3.connect(snapshot)) as dst,
     ):
         src.backup(dst)
-    with sqlite3.connect(snapshot) as dst:  # one file, readable without its -wal
-        dst.execute("PRAGMA journal_mode=DELETE")
+        dst.execute("PRAGMA journal_mode=DELETE")  # one file, readable without its -wal
 
 
 def _row_counts(snapshot: Path) -> dict[str, int]:
-    with sqlite3.connect(snapshot) as db:
+    with closing(sqlite3.connect(snapshot)) as db:
         return {
             table.name: int(db.execute(f'SELECT count(*) FROM "{table.name}"').fetchone()[0])  # noqa: S608  # names from our own schema
             for table in metadata.sorted_tables
@@ -222,7 +222,7 @@ def _extract(handle: IO[bytes], snapshot: Path) -> None:
 async def _migrate_snapshot(snapshot: Path, archive: Path) -> None:
     """Bring an older backup's schema up to this version's; refuse a newer one."""
     try:
-        with sqlite3.connect(f"file:{snapshot}?mode=ro", uri=True) as db:
+        with closing(sqlite3.connect(snapshot.as_uri() + "?mode=ro", uri=True)) as db:
             revision = db.execute("SELECT version_num FROM alembic_version").fetchone()
     except sqlite3.DatabaseError as exc:
         raise BackupError(f"{archive} holds no readable database: {exc}") from exc
