@@ -13,6 +13,8 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.conftest import on_postgres
+from tests.support import postgres
 from tests.support.api import ok, rest
 from tests.support.app import AppServer
 from tests.support.recordings import add_recording, new_session, wav_bytes
@@ -241,3 +243,28 @@ def test_backup_failures_are_one_line(tmp_path: Path, s3: S3Server) -> None:
         f"onstream: the bucket 'absent-bucket' does not exist (s3://absent-bucket at {s3.endpoint})"
     ]
     assert not list(tmp_path.glob("b.tar*"))
+
+
+def test_restore_into_the_other_kind_of_database(populated: Populated, tmp_path: Path) -> None:
+    """SQLite's backup restores into PostgreSQL, PostgreSQL's into SQLite."""
+    workdir = tmp_path / "other"
+    workdir.mkdir()
+    if on_postgres():
+        url = f"sqlite:///{workdir / 'restored.db'}"
+    else:
+        url = postgres.create_database(
+            os.environ.get("ONSTREAM_TEST_POSTGRES") or "postgresql://postgres@127.0.0.1:5432"
+        )
+    restored = AppServer(
+        workdir=workdir,
+        database_url=url,
+        port=populated.server.port,
+        extra_env={"ONSTREAM_MAIL_WORKER": "0"},
+    )
+    result = restored.cli("restore", str(populated.archive))
+    assert result.returncode == 0, result.stderr
+    restored.start()
+    try:
+        assert answers(restored) == populated.answers
+    finally:
+        restored.close()
