@@ -30,6 +30,7 @@ LAYERS: list[set[str]] = [
     {"web", "routes"},
     {"apidocs"},
     {"app", "schema"},
+    {"backup"},
     {"client"},
     {"cli", "migrations"},
     {"__main__", "__init__"},

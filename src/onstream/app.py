@@ -18,7 +18,8 @@ from onstream.clock import utcnow
 from onstream.config import Settings, load_settings
 from onstream.mail.sender import Sender, sender_for
 from onstream.mail.worker import DeliveryWorker
-from onstream.media.store import MediaStore, store_for
+from onstream.media.selection import store_for
+from onstream.media.store import MediaStore
 from onstream.meetings.engine import JanusRooms
 from onstream.meetings.recorder import RecordingWorker
 from onstream.meetings.sweeper import RoomSweeper

@@ -66,7 +66,13 @@ class Settings:
     big (plus a margin for the other fields) even when `max_body_bytes` is smaller."""
     media_dir: str = "media"
     """Where the local media store keeps recordings and uploads (relative: to the working
-    directory)."""
+    directory), when `media_url` is unset."""
+    media_url: str | None = None
+    """`s3://bucket/prefix`: keep media in S3-compatible object storage instead (or
+    `file:///path`, the same as `media_dir`)."""
+    s3_endpoint_url: str | None = None
+    """The S3 API's root for a store other than AWS (`http://minio:9000`); unset: AWS. Region
+    and credentials come from the usual `AWS_*` variables and files."""
     secret_key: str | None = None
     """Signs the playback cookies; when unset, a random key generated into the database at
     its first migration is used, so every process and host shares it."""

@@ -100,6 +100,9 @@ def test_copy_sqlite_to_postgres_preserves_everything(tmp_path: Path) -> None:
     result = source.cli("db", "copy", "--to", target_url)
     assert result.returncode == 0, result.stderr
     assert "copied" in result.stdout
+    assert "media was not copied" in result.stdout
+    assert "onstream media copy" in result.stdout
+    assert "  sessions: 2 rows" in result.stderr.splitlines()
 
     source_rows = asyncio.run(dump(source.database_url))
     target_rows = asyncio.run(dump(target_url))

@@ -1,4 +1,4 @@
-"""`onstream db upgrade`: apply the schema migrations."""
+"""`onstream db upgrade` and `onstream db copy`: the schema, and moving a database."""
 
 from __future__ import annotations
 
@@ -17,7 +17,14 @@ def add_parser(sub: Any) -> None:
     up = db_sub.add_parser("upgrade", help="apply every pending schema migration")
     up.set_defaults(run=run_upgrade)
     copy = db_sub.add_parser(
-        "copy", help="copy the configured database into an empty one (e.g. SQLite to PostgreSQL)"
+        "copy",
+        help="copy the configured database into an empty one (e.g. SQLite to PostgreSQL)",
+        description=(
+            "Copy every row of the configured database into an empty one, ids kept, as one "
+            "consistent moment of the source. Media (recordings, uploaded files) is not in "
+            "the database and is not copied: the new database refers to the same media "
+            "store; move media with `onstream media copy`, or take both with `onstream backup`."
+        ),
     )
     copy.add_argument("--to", required=True, metavar="URL", help="the empty target database")
     copy.set_defaults(run=run_copy)
@@ -33,7 +40,8 @@ def run_upgrade(_args: argparse.Namespace) -> int:
 
 
 def run_copy(args: argparse.Namespace) -> int:
-    """Migrate both databases to the newest schema, then copy every row across."""
+    """Migrate both databases to the newest schema, then copy every row across; progress
+    (rows per table, every batch) on stderr, the summary and what happens to media on stdout."""
     from onstream.schema import metadata
     from onstream.storage.copy import TargetNotEmpty, copy_database
     from onstream.storage.database import create_async_engine_for
@@ -50,7 +58,7 @@ def run_copy(args: argparse.Namespace) -> int:
                 source,
                 target,
                 metadata=metadata,
-                progress=lambda name, n: print(f"  {name}: {n} rows"),
+                progress=lambda name, n: print(f"  {name}: {n} rows", file=sys.stderr),
             )
         finally:
             await source.dispose()
@@ -62,4 +70,9 @@ def run_copy(args: argparse.Namespace) -> int:
         print(f"onstream: {exc}; copy into an empty database", file=sys.stderr)
         return 1
     print(f"copied {sum(counts.values())} rows in {len(counts)} tables")
+    print(
+        "media was not copied: the new database refers to the same media store "
+        "(ONSTREAM_MEDIA_URL or ONSTREAM_MEDIA_DIR); to move it, run `onstream media copy "
+        "--from URL --to URL`; `onstream backup FILE` takes the database and media together"
+    )
     return 0

@@ -12,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from onstream.cli import api, database, mail, recordings, serve, tokens, users
+from onstream.cli import api, backup, database, mail, media, recordings, serve, tokens, users
 from onstream.config import SettingsError
 from onstream.errors import DomainError
 
@@ -31,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     tokens.add_parser(sub)
     mail.add_parser(sub)
     recordings.add_parser(sub)
+    media.add_parser(sub)
+    backup.add_parser(sub)
     api.add_parser(sub)
     return parser
 

@@ -48,8 +48,9 @@ def add_parser(sub: Any) -> None:
 
 ADD_HELP = (
     "Add a recording made in a session. The media file is copied into the media store "
-    "(ONSTREAM_MEDIA_DIR), so run this where the server runs, or set ONSTREAM_MEDIA_DIR to the "
-    "same absolute directory. The recording inherits the session's password."
+    "(ONSTREAM_MEDIA_URL, else ONSTREAM_MEDIA_DIR), so run this with the server's settings: "
+    "the same bucket, or the same absolute directory. The recording inherits the session's "
+    "password."
 )
 
 
@@ -58,7 +59,8 @@ def run_add(args: argparse.Namespace) -> int:
 
     The media goes into the store before the database transaction and out again when that
     fails, so the write lock is never held while a large file is copied."""
-    from onstream.media.store import MediaSource, file_chunks, put_source, store_for
+    from onstream.media.selection import store_for
+    from onstream.media.store import MediaSource, file_chunks, put_source
     from onstream.recordings import service
     from onstream.recordings.models import NewRecording
     from onstream.users import repository

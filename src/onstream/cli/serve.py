@@ -9,6 +9,7 @@ process for the same reason (the supervisor stays about the size of a bare uvico
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import multiprocessing
 import os
@@ -78,6 +79,10 @@ def start_demo_janus(settings: Settings) -> JanusProcess | None:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from onstream.media.selection import store_for
+
+    # A missing bucket or refused credentials is one line now, not a failing request later.
+    asyncio.run(store_for(settings).check())
     if args.workers > 1:
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
             password = child.submit(prepare_database, settings.database_url, args.demo).result()

@@ -1,13 +1,17 @@
-"""Where media bytes live: one small interface, and a local-directory implementation.
+"""Where media bytes live: one small interface, a local directory and S3-compatible storage.
 
 Recordings' media and uploaded files are blobs the database refers to by a key that the store
-makes up. The interface is the four things an object store does, so an S3-compatible store
-can implement it later without touching its callers:
+makes up. The interface is the things an object store does, so the local directory
+(`LocalMediaStore`, the default) and a bucket (`media.s3.S3MediaStore`) serve the same
+callers:
 
     put         PutObject (a multipart upload for big files)
     size        HeadObject (None: no such object)
     open_range  GetObject with a `Range: bytes=start-(end-1)` header
     delete      DeleteObject
+    list_keys   ListObjectsV2 (moving or backing up every blob: `media copy`, `backup`)
+    put_as      PutObject under a key another store made (the same moves, keys kept)
+    check       HeadBucket (a missing bucket or refused credentials, said before serving)
 
 Keys are 32 characters of `[A-Za-z0-9_-]` from the OS's random source (192 bits): nobody can
 guess one, and the local store refuses any other shape, so a key can never name a path
@@ -25,7 +29,7 @@ from typing import Protocol
 
 import anyio
 
-from onstream.config import Settings
+from onstream.errors import DomainError
 from onstream.media import content_types
 
 CHUNK_BYTES = 64 * 1024
@@ -34,6 +38,12 @@ KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{32}")
 
 class MediaMissing(Exception):
     """No blob is stored under this key (never stored, deleted, or not a key at all)."""
+
+
+class MediaUnavailable(DomainError):
+    """The store cannot be used at all: a malformed `ONSTREAM_MEDIA_URL`, a missing bucket,
+    refused credentials, an endpoint that does not answer. The message is one line an
+    operator can act on; the command line prints it instead of a traceback."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +89,19 @@ class MediaStore(Protocol):
         """Remove the blob; a key with no blob is not an error (deletes may be repeated)."""
         ...
 
+    def list_keys(self) -> AsyncIterator[str]:
+        """Every key that has a blob, in no particular order."""
+        ...
+
+    async def put_as(self, key: str, chunks: AsyncIterable[bytes]) -> None:
+        """Store the bytes under `key` (one `put` of another store made), replacing a blob
+        already there; as with `put`, nothing is visible until every byte is stored."""
+        ...
+
+    async def check(self) -> None:
+        """Raise `MediaUnavailable` when the store cannot be used (checked before serving)."""
+        ...
+
 
 class LocalMediaStore:
     """Blobs as files in a directory, spread over 64 subdirectories by their key's first
@@ -95,9 +118,14 @@ class LocalMediaStore:
 
     async def put(self, chunks: AsyncIterable[bytes]) -> str:
         """Write to a temporary name, then rename: readers see all of the file or nothing."""
-        key = secrets.token_urlsafe(24)
+        key = new_key()
+        await self.put_as(key, chunks)
+        return key
+
+    async def put_as(self, key: str, chunks: AsyncIterable[bytes]) -> None:
+        """Write to a temporary name of its own, then rename over any file already there."""
         final = self.path(key)
-        partial = final.with_name(f"{key}.part")
+        partial = final.with_name(f"{key}.{secrets.token_hex(4)}.part")
         await anyio.Path(final.parent).mkdir(parents=True, exist_ok=True)
         try:
             async with await anyio.open_file(partial, "xb") as out:
@@ -107,7 +135,6 @@ class LocalMediaStore:
         except BaseException:
             await anyio.Path(partial).unlink(missing_ok=True)
             raise
-        return key
 
     async def size(self, key: str) -> int | None:
         """The file's size, or None when it does not exist."""
@@ -139,6 +166,30 @@ class LocalMediaStore:
         except MediaMissing:
             return
 
+    async def list_keys(self) -> AsyncIterator[str]:
+        """The files named like a key (a `.part` being written is not one yet)."""
+        for key in await anyio.to_thread.run_sync(self._list):
+            yield key
+
+    def _list(self) -> list[str]:
+        if not self.directory.is_dir():
+            return []
+        return sorted(
+            path.name
+            for folder in self.directory.iterdir()
+            if folder.is_dir()
+            for path in folder.iterdir()
+            if KEY_PATTERN.fullmatch(path.name) and path.name[0] == folder.name
+        )
+
+    async def check(self) -> None:
+        """A directory needs nothing in advance: it is made with the first blob."""
+
+
+def new_key() -> str:
+    """32 URL-safe characters from the OS's random source (192 bits)."""
+    return secrets.token_urlsafe(24)
+
 
 async def put_source(store: MediaStore, source: MediaSource) -> StoredMedia:
     """Put the source's bytes in the store and describe them for a database row.
@@ -153,11 +204,6 @@ async def put_source(store: MediaStore, source: MediaSource) -> StoredMedia:
         raise MediaMissing(f"the store lost {key} at once")
     content_type = content_types.clean(source.content_type, filename=source.name)
     return StoredMedia(key=key, size=size, content_type=content_type, name=source.name)
-
-
-def store_for(settings: Settings) -> MediaStore:
-    """The store the configuration asks for (only the local directory, for now)."""
-    return LocalMediaStore(Path(settings.media_dir).absolute())
 
 
 async def file_chunks(path: Path) -> AsyncIterator[bytes]:
