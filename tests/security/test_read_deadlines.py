@@ -216,3 +216,31 @@ def test_health_stays_fast_while_slow_clients_stall(timed_server: ServerProcess)
         thread.join()
     assert [o.status for o in outcomes] == [408] * len(stallers), outcomes
     assert max(latencies) < 0.25, sorted(latencies)[-5:]
+    # a body given up on is the client's failure, not the server's: no error, no traceback
+    log = timed_server.log()
+    assert "ERROR" not in log
+    assert "Traceback" not in log
+
+
+def test_a_page_form_that_stalls_gets_408_and_logs_no_error(timed_server: ServerProcess) -> None:
+    with timed_server.api_client(LOGIN, PASSWORD) as client:
+        created = client.put(
+            "session/format/json",
+            data={
+                "topic": "Lobby",
+                "start_time": "2030-09-10 16:00:00",
+                "duration": "30",
+                "timezone": "UTC",
+                "friendly_url": "stalled-lobby",
+            },
+        )
+        assert created.status_code == 201, created.text
+    head = (
+        f"POST /{LOGIN}/stalled-lobby HTTP/1.1\r\nHost: x\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nname="
+    )
+    outcome = slow_client(timed_server.port, head.encode())
+    assert_timed_out(outcome, at_least=BODY_WINDOW_SECONDS)
+    log = timed_server.log()
+    assert "ERROR" not in log
+    assert "Traceback" not in log
