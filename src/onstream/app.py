@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
@@ -119,7 +119,11 @@ def create_app(
         # last: `/{username}/...` catches the rest
         *web_routes(database, settings, rooms, relay, throttle=throttle),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={ClientDisconnect: client_disconnected},
+    )
     app.state.settings = settings
     app.state.database = database
     app.state.services = services
@@ -174,3 +178,10 @@ async def health(_request: Request) -> Response:
 def app_from_environment() -> Starlette:
     """Factory for `uvicorn --factory` and for worker processes: settings from the environment."""
     return create_app(load_settings())
+
+
+async def client_disconnected(request: Request, exc: Exception) -> Response:
+    """A page's client left before its body arrived (or was too slow and got 408): nobody
+    reads this answer, and no error is logged for it."""
+    log.info("%s %s: the client closed the connection", request.method, request.url.path)
+    return PlainTextResponse("The request body did not arrive", status_code=400)

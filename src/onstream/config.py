@@ -81,6 +81,16 @@ class Settings:
     gets 400 and is closed, having cost at most this much memory."""
     keep_alive_seconds: int = 20
     """An idle keep-alive connection is closed after this many seconds."""
+    header_timeout_seconds: float = 20.0
+    """A request head (request line and headers) must arrive whole within this many seconds
+    of its first byte (of the connection's opening, for its first request), else 408 and
+    the connection is closed; bytes trickling in do not restart the count."""
+    body_timeout_seconds: float = 20.0
+    """The window of the body's minimum rate: a request body that brings fewer than
+    `body_min_bytes_per_second` times this many bytes in any such window gets 408 and its
+    connection is closed (a body that stalls is cut off within two windows)."""
+    body_min_bytes_per_second: int = 1024
+    """The slowest upload served, averaged over each `body_timeout_seconds` window."""
     limit_concurrency: int = 1000
     """Connections and requests in hand per process beyond which new ones get 503 at once."""
     auth_cache_seconds: float = 60.0
@@ -154,11 +164,14 @@ _INT_FIELDS = {
     "auth_cache_entries",
     "max_header_bytes",
     "keep_alive_seconds",
+    "body_min_bytes_per_second",
     "limit_concurrency",
     "room_opens_minutes",
     "room_grace_minutes",
 }
 _FLOAT_FIELDS = {
+    "header_timeout_seconds",
+    "body_timeout_seconds",
     "auth_cache_seconds",
     "mail_retry_seconds",
     "mail_retry_max_seconds",
@@ -172,6 +185,8 @@ _FLOAT_FIELDS = {
     "recording_poll_seconds",
     "room_token_seconds",
 }
+_POSITIVE_FIELDS = {"header_timeout_seconds", "body_timeout_seconds"}
+"""Timers a zero would fire at once (every connection closed) and `inf` would disable."""
 _BOOL_FIELDS = {"mail_worker", "recording_worker"}
 
 
@@ -204,9 +219,12 @@ def _convert(name: str, raw: str) -> object:
         return raw.lower() in ("1", "true", "on", "yes")
     if name in _FLOAT_FIELDS:
         try:
-            return float(raw)
+            value = float(raw)
         except ValueError:
             raise SettingsError(f"{variable} must be a number, not {raw!r}") from None
+        if name in _POSITIVE_FIELDS and not 0 < value < float("inf"):
+            raise SettingsError(f"{variable} must be a number of seconds above 0, not {raw!r}")
+        return value
     if name == "smtp_tls" and raw not in ("none", "starttls", "tls"):
         raise SettingsError(f"{variable} must be none, starttls or tls, not {raw!r}")
     return raw

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 
 from onstream.cli.common import in_transaction
+from onstream.cli.deadlines import Deadlines, protocol_factory
 from onstream.config import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -118,14 +119,16 @@ def http_limits(settings: Settings) -> dict[str, Any]:
     client sending a 70 MiB header kept a process busy for 9 s (every other request waited
     up to 3.6 s) before it was answered 200. h11 buffers at most `max_header_bytes` of an
     unfinished head and then answers 400 and closes. The price is throughput: see the
-    README's security section for the figure measured here.
+    README's security section for the figure measured here. uvicorn's h11 protocol is
+    used through `DeadlineH11Protocol`, which adds what uvicorn lacks: a deadline on the
+    head and a minimum rate on the body, answered 408 (`onstream.cli.deadlines`).
 
     uvicorn's own proxy-header handling is off: it would take `X-Forwarded-For` from any
     peer on 127.0.0.1 as the client's address. The application decides instead, believing
     the header only from `ONSTREAM_TRUSTED_PROXIES` (`onstream.throttle`).
     """
     return {
-        "http": "h11",
+        "http": protocol_factory(Deadlines.from_settings(settings)),
         "proxy_headers": False,
         "h11_max_incomplete_event_size": settings.max_header_bytes,
         "timeout_keep_alive": settings.keep_alive_seconds,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
 from onstream.errors import Deleted, DomainError, Invalid, Missing, Taken
@@ -56,6 +57,10 @@ def as_api_error(exc: BaseException, *, context: str) -> ApiError:
         for domain_type, api_type in _DOMAIN_TO_API.items():
             if isinstance(exc, domain_type):
                 return api_type(exc.message)
+    if isinstance(exc, ClientDisconnect):
+        # The client left, or the server gave up on a slow body (408): nothing failed here.
+        log.info("%s: the client closed the connection before its body arrived", context)
+        return BadRequest("The request body did not arrive")
     request_id = secrets.token_hex(8)
     log.error("request %s failed: %s", request_id, context, exc_info=exc)
     return ApiError(f"Internal server error (request id {request_id})")
