@@ -62,7 +62,10 @@ def field_error(response: httpx.Response, name: str) -> str:
 
 
 def sessions_of(client: httpx.Client) -> list[dict[str, Any]]:
-    fields = "id;topic;start_time;start_time_utc;timezone;duration;password;friendly_url;custom_data;updated_at"
+    fields = ";".join(
+        ("id", "topic", "start_time", "start_time_utc", "timezone", "duration", "password",
+         "friendly_url", "custom_data", "updated_at")
+    )  # fmt: skip
     return list(ok(client.get(f"sessions/return/{fields}/format/json"))["sessions"])
 
 

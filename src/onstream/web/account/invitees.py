@@ -65,9 +65,9 @@ async def add_invitee(visit: Visit) -> Response:
     raw["send_email_invitation"] = visit.form.get("send") == "1"
     fields = {name: name for name in ADD_FIELDS}
     try:
-        data = invitee_input(Params(raw))
         async with visit.change() as change:
             session = await sessions.get(change.conn, change.owner, session_id)
+            data = invitee_input(Params(raw))
             await invitees.invite(change.invitees(), session, data)
     except (Missing, Deleted):
         return not_found()
@@ -91,11 +91,13 @@ async def change_invitee(visit: Visit) -> Response:
         first_name=visit.form.get(prefix + "first_name"),
         last_name=visit.form.get(prefix + "last_name"),
     )
+    typed_role = visit.form.get(prefix + "role", "")
     try:
-        role = Params({"role": visit.form.get(prefix + "role", "")}).integer("role")
         async with visit.change() as change:
             session = await sessions.get(change.conn, change.owner, session_id)
             ctx = change.invitees()
+            await invitees.check_invited(ctx, session, user_id)
+            role = Params({"role": typed_role} if typed_role else {}).integer("role")
             await invitees.change(ctx, session, user_id=user_id, role=role, send=False)
             await people.update_person(change.conn, change.owner, user_id, names)
     except (Missing, Deleted):
