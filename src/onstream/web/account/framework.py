@@ -50,6 +50,9 @@ FLASHES = {
 }
 """Messages shown once on the next page; the cookie carries only the key, never the text."""
 
+FORM_MAX_FIELDS = 200
+"""A session's form has a few dozen fields (custom data, rows of invitees); still bounded."""
+
 Handler = Callable[["Visit"], Awaitable[Response]]
 
 
@@ -144,7 +147,7 @@ def csrf_token(secret: str) -> str:
 
 async def checked_form(request: Request, secret: str) -> dict[str, str] | None:
     """The posted form when its `csrf` field is this browser's token, else None."""
-    form = await read_form(request)
+    form = await read_form(request, max_fields=FORM_MAX_FIELDS)
     if form is None or not secret:
         return None
     if not hmac.compare_digest(form.get("csrf", "").encode(), csrf_token(secret).encode()):
