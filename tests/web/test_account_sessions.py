@@ -282,6 +282,14 @@ def test_a_refused_edit_changes_nothing_and_keeps_the_values(
     assert 'value="2031-01-01"' in response.text
     assert 'value="5000"' in response.text
     assert session_of(account, created.id) == before
+    emptied = post(browser, path, topic="Stable", date="", time="", duration="", timezone="UP1")
+    assert emptied.status_code == 400
+    body = {"id": created.id, "duration": ""}
+    assert field_error(emptied, "duration") == error(rest(account, "POST", "session", body), 400)
+    no_start = post(browser, path, topic="Stable", date="", time="", duration="45", timezone="UP1")
+    body = {"id": created.id, "start_time": ""}
+    assert field_error(no_start, "start_time") == error(rest(account, "POST", "session", body), 400)
+    assert session_of(account, created.id) == before
 
 
 # --- delete --------------------------------------------------------------------------------

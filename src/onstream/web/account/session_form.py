@@ -123,10 +123,12 @@ def to_input(
             raw[name] = values[name]
     if before is None:
         raw["topic"] = values["topic"]
-    if changed("duration") and values["duration"].strip():
+    # On a new session an empty length or start is "not given" (the API's "is required");
+    # on an edit, emptying one is a value the API refuses, never "keep the old one".
+    if changed("duration") and (before is not None or values["duration"].strip()):
         raw["duration"] = values["duration"]
     start = f"{values['date'].strip()} {values['time'].strip()}".strip()
-    if any(changed(name) for name in ("date", "time", "timezone")) and start:
+    if any(changed(name) for name in ("date", "time", "timezone")) and (before or start):
         raw["start_time"] = start
     if changed("timezone") and values["timezone"]:
         raw["timezone"] = values["timezone"]
