@@ -225,7 +225,7 @@ def test_another_accounts_session_is_not_found(
         assert response.status_code == 404
         assert NOT_FOUND in response.text
         assert "Private matters" not in response.text
-    for path in ("/account/sessions/abc", f"/account/sessions/{theirs.id}/edit"):
+    for path in ("/account/sessions/abc", f"/account/sessions/{theirs.id}/nothing"):
         response = browser.get(path)
         assert response.status_code == 404
         assert "There is no such page" in response.text

@@ -10,7 +10,8 @@ from playwright.sync_api import Page, expect
 
 from tests.conftest import MakeAccount
 from tests.support.server import Server
-from tests.web.helpers import login_of, new_session
+from tests.support.smtp import SmtpServer
+from tests.web.helpers import invite, login_of, new_session
 
 pytestmark = pytest.mark.live  # Chromium talks to a real socket
 
@@ -89,3 +90,66 @@ def test_phone_width_does_not_scroll_sideways(
     expect(page.get_by_role("heading", level=1)).to_have_text("Your sessions")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360
+
+
+def sign_in(page: Page, server: Server, login: str) -> None:
+    page.goto(f"{server.base_url}/account/sign-in")
+    page.get_by_label("Login").fill(login)
+    page.get_by_label("Password").fill(f"{login}-password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your sessions")
+
+
+def test_create_a_session_with_an_invitee_then_move_it(
+    server: Server, make_account: MakeAccount, page: Page, smtp: SmtpServer
+) -> None:
+    account = make_account(timezone="UP1", dst=True)
+    sign_in(page, server, login_of(account))
+    page.get_by_role("link", name="New session").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("New session")
+    page.get_by_label("Title").fill("Browser-made session")
+    page.get_by_label("Date").fill("2030-07-10")
+    page.get_by_label("Time", exact=True).fill("18:00")
+    page.get_by_label("Length in minutes").fill("30")
+    first = page.get_by_role("group", name="Invitee 1")
+    first.get_by_label("E-mail", exact=True).fill("browser-guest@example.com")
+    first.get_by_label("First name").fill("Bea")
+    first.get_by_label("Role").select_option("1")
+    page.get_by_role("button", name="Create session").click()
+
+    expect(page.get_by_role("status")).to_have_text("The session is created.")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Browser-made session")
+    expect(page.locator("main")).to_contain_text("Wednesday, 10 July 2030, 18:00 (UP1)")
+    guest = page.get_by_role("heading", name="Bea <browser-guest@example.com> · moderator")
+    expect(guest).to_be_visible()
+    (mail,) = smtp.sink.wait_for(lambda m: "browser-guest@example.com" in str(m["To"]))
+    assert str(mail["Subject"]).startswith("Invitation: Browser-made session")
+
+    page.get_by_role("link", name="Edit the session").click()
+    expect(page.get_by_label("Time", exact=True)).to_have_value("18:00")
+    page.get_by_label("Time", exact=True).fill("19:30")
+    page.get_by_role("button", name="Save session").click()
+    expect(page.get_by_role("status")).to_have_text("The session is saved.")
+    expect(page.locator("main")).to_contain_text("Wednesday, 10 July 2030, 19:30 (UP1)")
+    (update,) = smtp.sink.wait_for(
+        lambda m: (
+            "browser-guest@example.com" in str(m["To"])
+            and str(m["Subject"]).startswith("Updated: Browser-made session")
+        )
+    )
+    assert "19:30" in str(update["Subject"])
+    page.get_by_role("link", name="Your sessions").click()
+    upcoming = page.get_by_role("region", name="Upcoming sessions")
+    expect(upcoming).to_contain_text("Wednesday, 10 July 2030, 19:30 (UP1)")
+
+
+def test_session_forms_fit_a_phone(server: Server, owner: httpx.Client, page: Page) -> None:
+    created = new_session(owner, topic="Phone-sized session with a rather long title to wrap")
+    invite(owner, created.id, email="a-very-long-address-for-a-phone@example.com")
+    page.set_viewport_size({"width": 360, "height": 740})
+    sign_in(page, server, login_of(owner))
+    base = f"/account/sessions/{created.id}"
+    for path in ("/account/sessions/new", base, f"{base}/edit", f"{base}/delete"):
+        page.goto(f"{server.base_url}{path}")
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, path

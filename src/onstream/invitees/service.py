@@ -171,6 +171,12 @@ async def _person(ctx: Context, data: InviteeInput, *, field: str = "") -> int:
     return found.id
 
 
+async def check_invited(ctx: Context, session: Session, user_id: int) -> None:
+    """`Missing` unless the person is invited to the session: a form about an invitee
+    answers 404 for anyone else before it looks at what was typed."""
+    await _invitation(ctx, session, user_id)
+
+
 async def _invitation(ctx: Context, session: Session, user_id: int) -> Any:
     row = await repository.invitation(ctx.conn, session_id=session.id, user_id=user_id)
     if row is None:

@@ -35,7 +35,15 @@ from onstream.protocol.mistakes import (
     warning_headers,
 )
 from onstream.protocol.params import Params, merge_params
-from onstream.protocol.resources import Call, Handler, Intake, Reply, Resource, Staged
+from onstream.protocol.resources import (
+    AfterCommit,
+    Call,
+    Handler,
+    Intake,
+    Reply,
+    Resource,
+    Staged,
+)
 from onstream.protocol.respond import DEFAULT_FORMAT, as_api_error, render, render_error
 from onstream.protocol.urls import ApiPath, format_hint, parse_api_path
 from onstream.protocol.values import Value
@@ -163,7 +171,7 @@ class ApiEndpoint(Generic[A, S]):
             if error is exc:
                 raise
             raise error from exc
-        await _run_after_commit(call)
+        await run_after_commit(call.after_commit)
         headers = warning_headers(run.unread, query=ignored_query)
         if reply.listed is not None:
             raw_path = request.scope["raw_path"].decode("latin-1")
@@ -211,10 +219,10 @@ class _Run(Generic[A]):
     unread: list[str] = field(default_factory=list)
 
 
-async def _run_after_commit(call: Call[Any, Any]) -> None:
-    """Run the call's after-commit work; a failure there is logged, never answered: the
-    change committed, and the client must hear that it did."""
-    for hook in call.after_commit:
+async def run_after_commit(hooks: list[AfterCommit]) -> None:
+    """Run a call's (or a form's) after-commit work; a failure there is logged, never
+    answered: the change committed, and the client must hear that it did."""
+    for hook in hooks:
         try:
             done = hook()
             if inspect.isawaitable(done):

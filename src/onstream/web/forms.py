@@ -14,8 +14,11 @@ FORM_MAX_BYTES = 16 * 1024
 FORM_MAX_FIELDS = 20
 
 
-async def read_form(request: Request) -> dict[str, str] | None:
-    """The form's fields (first value of each), or None when the body is too large."""
+async def read_form(
+    request: Request, *, max_fields: int = FORM_MAX_FIELDS
+) -> dict[str, str] | None:
+    """The form's fields (first value of each), or None when the body is too large or has
+    more than `max_fields` fields."""
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
@@ -25,7 +28,7 @@ async def read_form(request: Request) -> dict[str, str] | None:
         pairs = parse_qsl(
             body.decode("utf-8", errors="replace"),
             keep_blank_values=True,
-            max_num_fields=FORM_MAX_FIELDS,
+            max_num_fields=max_fields,
         )
     except ValueError:
         return None

@@ -1,6 +1,7 @@
 """The account center: pages under `/account` for a signed-in account.
 
-Sign-in (`signing`), the sessions (`home`) and the settings (`settings`) are built on
+Sign-in (`signing`), the sessions (`home`), the session forms (`sessions`, with
+`session_form`), the invitee forms (`invitees`) and the settings (`settings`) are built on
 `framework`, which every new page should use the same way:
 
     @account_page                          # not signed in: 303 to /account/sign-in?next=...
@@ -16,6 +17,8 @@ Sign-in (`signing`), the sessions (`home`) and the settings (`settings`) are bui
         return visit.redirect("/account", flash="settings-saved")  # a key of FLASHES
 
 - Rules live in the services the API uses; a page never re-checks or re-words them.
+  A change with side effects after the commit (mail, the meeting room) runs in
+  `async with visit.change() as change:` and calls `scheduling.service`, as the API does.
 - `visit.render` gives the template `account`, `csrf`, `flash`, `errors` (field → message,
   "" for the form as a whole) and `form` (what was typed, so a refused form keeps it).
   Templates extend `account/base.html`, put `<input type="hidden" name="csrf"

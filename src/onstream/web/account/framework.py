@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -18,6 +18,11 @@ from starlette.responses import RedirectResponse, Response
 from onstream.accounts import Account
 from onstream.config import Settings
 from onstream.errors import DomainError
+from onstream.protocol.endpoint import run_after_commit
+from onstream.protocol.errors import BadRequest
+from onstream.protocol.resources import AfterCommit
+from onstream.scheduling.service import Change
+from onstream.services import Services
 from onstream.storage.database import Connection, Database, transaction
 from onstream.users import sign_in
 from onstream.web.forms import read_form
@@ -35,8 +40,18 @@ FLASHES = {
     "signed-out": "You are signed out.",
     "settings-saved": "Your settings are saved.",
     "password-changed": "Your password is changed. Every other browser was signed out.",
+    "session-created": "The session is created.",
+    "session-saved": "The session is saved.",
+    "session-deleted": "The session is deleted. Invitees who were e-mailed get a cancellation.",
+    "invitee-added": "The invitee is added.",
+    "invitee-saved": "The invitee is saved.",
+    "invitee-removed": "The invitation is withdrawn; its personal link no longer works.",
+    "invitation-sent": "The invitation is on its way again.",
 }
 """Messages shown once on the next page; the cookie carries only the key, never the text."""
+
+FORM_MAX_FIELDS = 200
+"""A session's form has a few dozen fields (custom data, rows of invitees); still bounded."""
 
 Handler = Callable[["Visit"], Awaitable[Response]]
 
@@ -59,9 +74,23 @@ class Visit:
     def settings(self) -> Settings:
         return settings_of(self.request)
 
+    @property
+    def services(self) -> Services:
+        services: Services = self.request.app.state.services
+        return services
+
     def transaction(self, *, write: bool) -> AbstractAsyncContextManager[Connection]:
         """One transaction on the server's database (write=True commits at the end)."""
         return transaction(self.database, write=write)
+
+    @asynccontextmanager
+    async def change(self) -> AsyncIterator[Change]:
+        """One writing transaction as the scheduling service takes it; its after-commit work
+        (mail, the meeting room) runs once it committed, as after an API call."""
+        hooks: list[AfterCommit] = []
+        async with transaction(self.database, write=True) as conn:
+            yield Change(conn, self.account, self.settings, self.services, hooks)
+        await run_after_commit(hooks)
 
     def render(
         self,
@@ -118,7 +147,7 @@ def csrf_token(secret: str) -> str:
 
 async def checked_form(request: Request, secret: str) -> dict[str, str] | None:
     """The posted form when its `csrf` field is this browser's token, else None."""
-    form = await read_form(request)
+    form = await read_form(request, max_fields=FORM_MAX_FIELDS)
     if form is None or not secret:
         return None
     if not hmac.compare_digest(form.get("csrf", "").encode(), csrf_token(secret).encode()):
@@ -126,13 +155,19 @@ async def checked_form(request: Request, secret: str) -> dict[str, str] | None:
     return form
 
 
-def errors_for(exc: DomainError, fields: Sequence[str]) -> dict[str, str]:
-    """The domain error's message (the API's text) keyed by the form field it names: the
-    services start their messages with the field (`timezone 'X' is not ...`); any other
-    message goes under "" and is shown above the form."""
-    for name in fields:
-        if exc.message.startswith((f"{name} ", f"{name}:")):
-            return {name: exc.message}
+def errors_for(
+    exc: DomainError | BadRequest, fields: Sequence[str] | Mapping[str, str]
+) -> dict[str, str]:
+    """The error's message (the API's text) keyed by the form field it names: the services
+    start their messages with the field (`timezone 'X' is not ...`), the parameter reader
+    with `Parameter 'duration' ...`; any other message goes under "" and is shown above the
+    form. `fields` maps the API's names to the form's when they differ
+    (`invited_participants[0].email` → `invitee-0-email`)."""
+    names = fields if isinstance(fields, Mapping) else {name: name for name in fields}
+    for api_name, form_name in names.items():
+        prefixes = (f"{api_name} ", f"{api_name}:", f"Parameter '{api_name}'")
+        if exc.message.startswith(prefixes):
+            return {form_name: exc.message}
     return {"": exc.message}
 
 

@@ -7,6 +7,7 @@ from starlette.responses import Response
 from onstream.accounts import Account
 from onstream.errors import Deleted, Missing
 from onstream.invitees import service as invitees
+from onstream.invitees.service import ROLE_NAMES
 from onstream.recordings import service as recordings
 from onstream.recordings.documents import recording_link
 from onstream.sessions import documents, rules
@@ -70,7 +71,14 @@ async def home(visit: Visit) -> Response:
 async def session_detail(visit: Visit) -> Response:
     """One session of the account: links, invitees, shared files, recordings. A session of
     another account, or none, is the same 404 page as every link that leads nowhere."""
-    session_id = visit.request.path_params["session_id"]
+    return await show_session(visit, visit.request.path_params["session_id"])
+
+
+async def show_session(
+    visit: Visit, session_id: int, *, errors: dict[str, str] | None = None, status: int = 200
+) -> Response:
+    """The session's page, with the errors of one of its invitee forms when it was refused
+    (what was typed stays in its fields)."""
     async with visit.transaction(write=False) as conn:
         try:
             session = await sessions.get(conn, visit.account, session_id)
@@ -97,5 +105,6 @@ async def session_detail(visit: Visit) -> Response:
         "groups": groups,
         "files": files,
         "recordings": [{"title": r.title, "link": recording_link(base, r)} for r in found],
+        "roles": [(str(number), name.capitalize()) for number, name in ROLE_NAMES.items()],
     }
-    return visit.render("account/session.html", context)
+    return visit.render("account/session.html", context, errors=errors, status=status)

@@ -8,12 +8,21 @@ from starlette.routing import BaseRoute, Route
 
 from onstream.storage.database import Database
 from onstream.web.account.home import home, session_detail
+from onstream.web.account.invitees import (
+    add_invitee,
+    change_invitee,
+    remove_invitee,
+    resend_invitation,
+)
+from onstream.web.account.sessions import delete_session, edit_session, new_session
 from onstream.web.account.settings import settings_page
 from onstream.web.account.signing import sign_in_page, sign_out
 from onstream.web.email_confirmation import EmailConfirmationPage
 from onstream.web.rendering import render
 
 BOTH = ["GET", "POST"]
+SESSION = "/account/sessions/{session_id:int}"
+INVITEE = SESSION + "/invitees/{user_id:int}"
 
 
 async def front(_request: Request) -> Response:
@@ -36,7 +45,14 @@ def account_routes(database: Database) -> list[BaseRoute]:
         Route("/account/sign-in", sign_in_page, methods=BOTH),
         Route("/account/sign-out", sign_out, methods=["POST"]),
         Route("/account/settings", settings_page, methods=BOTH),
+        Route("/account/sessions/new", new_session, methods=BOTH),
         Route("/account/sessions/{session_id:int}", session_detail, methods=["GET"]),
+        Route(f"{SESSION}/edit", edit_session, methods=BOTH),
+        Route(f"{SESSION}/delete", delete_session, methods=BOTH),
+        Route(f"{SESSION}/invitees", add_invitee, methods=BOTH),
+        Route(f"{INVITEE}", change_invitee, methods=BOTH),
+        Route(f"{INVITEE}/resend", resend_invitation, methods=BOTH),
+        Route(f"{INVITEE}/remove", remove_invitee, methods=BOTH),
         EmailConfirmationPage(database).route(),
         Route("/account/{rest:path}", nowhere, methods=["GET", "POST"]),
     ]

@@ -1,0 +1,125 @@
+"""Session writes together with their invitees, their e-mail and the meeting room. No HTTP.
+
+The API's PUT, POST and DELETE session and DELETE invitee (`scheduling.routes`) and the
+account center's forms (`web.account`) both call these, so a rule or a side effect exists
+once. Each function runs inside the caller's one transaction; what has to wait for the
+commit (waking the mail worker, telling the media server) goes into `Change.after_commit`,
+which the caller runs only once the transaction committed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from onstream.accounts import Account
+from onstream.clock import utcnow
+from onstream.config import Settings
+from onstream.invitees import mailing
+from onstream.invitees import service as invitees
+from onstream.invitees.service import Context, InviteeInput
+from onstream.meetings import service as meetings
+from onstream.meetings.service import Ejection
+from onstream.protocol.resources import AfterCommit
+from onstream.services import Services
+from onstream.sessions import service as sessions
+from onstream.sessions.models import Session, SessionInput
+from onstream.storage.database import Connection
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One change of an account's sessions: its transaction, and the work for after it."""
+
+    conn: Connection
+    owner: Account
+    settings: Settings
+    services: Services
+    after_commit: list[AfterCommit]
+
+    def invitees(self) -> Context:
+        """The invitee service's context; mail it queues is sent right after the commit."""
+        if self.services.mail.wake not in self.after_commit:
+            self.after_commit.append(self.services.mail.wake)
+        return Context(conn=self.conn, owner=self.owner, settings=self.settings)
+
+
+async def create_session(change: Change, data: SessionInput, entries: list[InviteeInput]) -> int:
+    """A new session with its invitees (each mailed unless the entry says not to)."""
+    ctx = change.invitees()
+    session_id = await sessions.create(change.conn, change.owner, data)
+    session = await sessions.get(change.conn, change.owner, session_id)
+    await invitees.apply_participants(ctx, session, entries)
+    return session_id
+
+
+async def update_session(
+    change: Change, session_id: int, data: SessionInput, entries: list[InviteeInput]
+) -> Session:
+    """Change the fields given. A new passcode lets out whoever entered with the old one;
+    invitees already mailed hear of a new topic, time or length; `entries` add or update
+    invitees (none is removed)."""
+    ctx = change.invitees()
+    before = await sessions.get(change.conn, change.owner, session_id)
+    session, moved = await sessions.update(change.conn, change.owner, session_id, data)
+    if session.password != before.password:
+        ejection = await meetings.eject(
+            change.conn, session_id=session_id, now=utcnow(), source="public"
+        )
+        _tell_room(change, ejection)
+    if moved:
+        await mailing.tell_everyone_mailed(
+            change.conn,
+            kind="update",
+            settings=change.settings,
+            owner=change.owner,
+            session=session,
+        )
+    await invitees.apply_participants(ctx, session, entries)
+    return session
+
+
+async def delete_session(change: Change, session_id: int) -> Session:
+    """Delete a session: its room closes, invitees who were mailed get a cancellation."""
+    change.invitees()
+    session = await sessions.delete(change.conn, change.owner, session_id)
+    ejection = await meetings.end_room(
+        change.conn,
+        session_id=session_id,
+        reason="deleted",
+        now=utcnow(),
+        recordings_root=change.settings.recordings_root,
+    )
+    _tell_room(change, ejection)
+    await mailing.tell_everyone_mailed(
+        change.conn, kind="cancel", settings=change.settings, owner=change.owner, session=session
+    )
+    return session
+
+
+async def withdraw_invitee(change: Change, session_id: int, user_id: int) -> None:
+    """Withdraw an invitation; whoever entered the room through its link leaves."""
+    session = await sessions.get(change.conn, change.owner, session_id)
+    token = await invitees.remove(change.invitees(), session, user_id=user_id)
+    ejection = await meetings.eject(
+        change.conn, session_id=session_id, now=utcnow(), invitation_token=token
+    )
+    _tell_room(change, ejection)
+
+
+def _tell_room(change: Change, ejection: Ejection | None) -> None:
+    """Tell the media server about a room change once the transaction committed."""
+    if ejection is None:
+        return
+    rooms = change.services.rooms
+    if ejection.close:
+        change.after_commit.append(partial(rooms.close, ejection.room))
+    else:
+        change.after_commit.append(
+            partial(
+                rooms.eject,
+                ejection.room,
+                participants=ejection.participants,
+                tokens=ejection.tokens,
+            )
+        )
