@@ -96,6 +96,8 @@ async def session_detail(visit: Visit) -> Response:
         "has_passcode": session.password is not None,
         "groups": groups,
         "files": files,
-        "recordings": [{"title": r.title, "link": recording_link(base, r)} for r in found],
+        "recordings": [
+            {"id": r.id, "title": r.title, "link": recording_link(base, r)} for r in found
+        ],
     }
     return visit.render("account/session.html", context)

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from onstream.web.account import files, recordings
 from onstream.web.account.home import home, session_detail
 from onstream.web.account.settings import settings_page
 from onstream.web.account.signing import sign_in_page, sign_out
@@ -34,5 +35,14 @@ def account_routes() -> list[BaseRoute]:
         Route("/account/sign-out", sign_out, methods=["POST"]),
         Route("/account/settings", settings_page, methods=BOTH),
         Route("/account/sessions/{session_id:int}", session_detail, methods=["GET"]),
+        Route("/account/files", files.library, methods=["GET"]),
+        Route("/account/files", files.upload, methods=["POST"]),
+        Route("/account/files/{file_id:int}", files.file_page, methods=["GET"]),
+        Route("/account/files/{file_id:int}/share", files.share, methods=["POST"]),
+        Route("/account/files/{file_id:int}/unshare", files.unshare, methods=["POST"]),
+        Route("/account/files/{file_id:int}/delete", files.delete, methods=BOTH),
+        Route("/account/recordings", recordings.listing, methods=["GET"]),
+        Route("/account/recordings/{recording_id:int}", recordings.recording_page, methods=BOTH),
+        Route("/account/recordings/{recording_id:int}/delete", recordings.delete, methods=BOTH),
         Route("/account/{rest:path}", nowhere, methods=["GET", "POST"]),
     ]
