@@ -125,7 +125,8 @@ async def upload(visit: Visit) -> Response:
     except DomainError as exc:
         await put_file.undo(intake, staged)
         errors = errors_for(exc, ("file_description",))
-        return await _library(visit, errors=errors if "" not in errors else {"file": exc.message})
+        errors = errors if "" not in errors else {"file": exc.message}
+        return await _library(visit, errors=errors, status=400)
     except BaseException:
         await put_file.undo(intake, staged)
         raise
