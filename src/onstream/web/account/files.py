@@ -106,7 +106,8 @@ async def upload(visit: Visit) -> Response:
     """POST: store the upload (outside the transaction), then add the file; a refused
     upload's bytes leave the store again."""
     if visit.body_error is not None:
-        return await _library(visit, errors={"file": visit.body_error}, status=413)
+        error = visit.body_error
+        return await _library(visit, errors={"file": error.message}, status=error.status)
     chosen: UploadFile | None = visit.uploads.get("file")
     if chosen is not None and not chosen.filename and not chosen.size:
         chosen = None  # a browser sends an empty part when no file was chosen

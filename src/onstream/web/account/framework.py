@@ -21,7 +21,7 @@ from onstream.config import Settings
 from onstream.errors import DomainError
 from onstream.protocol.bodies import close_uploads, read_body_params
 from onstream.protocol.endpoint import MULTIPART_MARGIN_BYTES
-from onstream.protocol.errors import ApiError
+from onstream.protocol.errors import ApiError, PayloadTooLarge
 from onstream.storage.database import Connection, Database, transaction
 from onstream.users import sign_in
 from onstream.web.forms import read_form
@@ -62,7 +62,7 @@ class Visit:
     """The posted fields (CSRF already checked); empty for GET."""
     uploads: dict[str, UploadFile] = field(default_factory=dict)
     """An `upload_page`'s posted files, by field name (closed when the handler returns)."""
-    body_error: str | None = None
+    body_error: ApiError | None = None
     """Why an `upload_page`'s body could not be read (too large); `form` is empty then and
     nothing may be written: the CSRF token was never seen."""
 
@@ -144,11 +144,8 @@ async def _with_uploads(request: Request, visit: Visit, handler: Handler) -> Res
     try:
         values = await read_body_params(request, max_body=limit + MULTIPART_MARGIN_BYTES)
     except ApiError as exc:
-        visit.body_error = (
-            f"The file is larger than the upload limit of {limit} bytes"
-            if exc.status == 413
-            else exc.message
-        )
+        too_large = f"The file is larger than the upload limit of {limit} bytes"
+        visit.body_error = PayloadTooLarge(too_large) if exc.status == 413 else exc
         return await handler(visit)
     try:
         token = values.get("csrf")
