@@ -1,7 +1,8 @@
 """The account center: pages under `/account` for a signed-in account.
 
-Sign-in (`signing`), the sessions (`home`) and the settings (`settings`) are built on
-`framework`, which every new page should use the same way:
+Sign-in (`signing`), the sessions (`home`), the settings (`settings`), the media library
+(`files`) and the recordings (`recordings`) are built on `framework`, which every new page
+should use the same way (a form with a file uses `@upload_page` instead, see `files`):
 
     @account_page                          # not signed in: 303 to /account/sign-in?next=...
     async def rename(visit: Visit) -> Response:      # POST: form read, CSRF checked (else 403)
