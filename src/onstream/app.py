@@ -114,7 +114,7 @@ def create_app(
         ),
         *download_routes(database=database, store=services.media),
         *asset_routes(),
-        *account_routes(),
+        *account_routes(database),
         # last: `/{username}/...` catches the rest
         *web_routes(database, settings, rooms, relay, throttle=throttle),
     ]

@@ -6,8 +6,8 @@ from onstream.files import routes as files
 from onstream.invitees import routes as invitees
 from onstream.protocol.resources import Resource
 from onstream.recordings import routes as recordings
+from onstream.scheduling import reading
 from onstream.scheduling import routes as scheduling
-from onstream.sessions import routes as sessions
 from onstream.users import routes as users
 
 RESOURCES: dict[str, Resource] = {
@@ -18,13 +18,13 @@ RESOURCES: dict[str, Resource] = {
         Resource(
             "session",
             {
-                "GET": sessions.get_session,
+                "GET": reading.get_session,
                 "PUT": scheduling.put_session,
                 "POST": scheduling.post_session,
                 "DELETE": scheduling.delete_session,
             },
         ),
-        Resource("sessions", {"GET": sessions.get_sessions}),
+        Resource("sessions", {"GET": reading.get_sessions}),
         Resource(
             "invitee",
             {

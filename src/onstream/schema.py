@@ -13,6 +13,7 @@ from onstream.users.tables import (
     api_tokens,
     credential_epoch,
     digest_nonce_counts,
+    email_confirmations,
     users,
 )
 
@@ -22,6 +23,7 @@ __all__ = [
     "api_tokens",
     "credential_epoch",
     "digest_nonce_counts",
+    "email_confirmations",
     "files",
     "files_in_sessions",
     "invitations",

@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 from tests.support.server import ServerProcess
 
-pytestmark = pytest.mark.live  # schemathesis talks to a real `onstream serve` over a socket
+pytestmark = [
+    pytest.mark.live,  # schemathesis talks to a real `onstream serve` over a socket
+    pytest.mark.timeout(400),  # a few hundred real calls: on a loaded machine, more than 120 s
+]
 
 LOGIN, PASSWORD = "fuzzed", "fuzzed-password-1"
 CHECKS = (

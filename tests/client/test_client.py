@@ -135,3 +135,24 @@ async def test_the_async_client(
         uploaded = await api.upload_file(path, description="Slides")
         assert [f.id async for f in api.files()] == [uploaded.id]
         assert (await api.file(uploaded.id or 0)).file_description == "Slides"
+
+
+def test_sessions_invited_lists_what_the_account_is_invited_to(
+    server: ServerProcess, make_account: MakeAccount, api: Client
+) -> None:
+    login, password = credentials(make_account(timezone="UM5", dst=True))
+    with Client(server.base_url, login, password) as guest:
+        me = guest.user()
+        assert me.email_verified is True
+        created = api.create_session(
+            topic="Invited",
+            start_time="2030-07-10 18:00:00",
+            duration=30,
+            timezone="UTC",
+            invited_participants=[{"email": me.email, "role": 3}],
+        )
+        (seen,) = guest.sessions(invited=True)
+        assert (seen.id, seen.role, seen.timezone) == (created.id, 3, "UM5")
+        assert seen.start_time == "2030-07-10 14:00:00"
+        assert seen.personal_session_link is not None
+        assert list(guest.sessions()) == []

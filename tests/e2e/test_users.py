@@ -10,7 +10,16 @@ from tests.conftest import MakeAccount
 from tests.support.api import error, ok, rest
 from tests.support.server import Server
 
-USER_FIELDS = ["id", "login", "email", "first_name", "last_name", "timezone", "dst"]
+USER_FIELDS = [
+    "id",
+    "login",
+    "email",
+    "first_name",
+    "last_name",
+    "timezone",
+    "dst",
+    "email_verified",
+]
 
 
 def me(client: httpx.Client) -> dict[str, object]:

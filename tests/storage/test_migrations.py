@@ -12,7 +12,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, inspect, text
 from tests.support import postgres
 
 from onstream.schema import metadata
@@ -65,3 +65,37 @@ def test_downgrade_to_nothing_and_up_again(database_url: str) -> None:
     assert inspect_sync(database_url, table_names) == {"alembic_version"}
     upgrade(database_url)
     assert "sessions" in inspect_sync(database_url, table_names)  # type: ignore[operator]
+
+
+def test_existing_accounts_are_verified_and_people_are_not(database_url: str) -> None:
+    """Addresses set before confirmation existed keep matching invitations (0010)."""
+    upgrade(database_url, "0009")
+
+    async def run(statements: list[str]) -> list[object]:
+        engine = create_async_engine_for(database_url)
+        try:
+            async with engine.begin() as conn:
+                result = None
+                for statement in statements:
+                    result = await conn.execute(text(statement))
+                assert result is not None
+                return [tuple(row) for row in result]
+        finally:
+            await engine.dispose()
+
+    asyncio.run(
+        run(
+            [
+                "INSERT INTO users (id, login, email, email_key, password_hash, created_at, "
+                "updated_at) VALUES (1, 'old', 'Old@example.com', 'old@example.com', 'x', "
+                "'2026-12-01 10:00:00', '2026-12-01 10:00:00')",
+                "INSERT INTO users (id, owner_id, email, email_key, created_at, updated_at) "
+                "VALUES (2, 1, 'guest@example.com', 'guest@example.com', "
+                "'2026-12-01 10:00:00', '2026-12-01 10:00:00')",
+                "SELECT 1",
+            ]
+        )
+    )
+    upgrade(database_url)
+    rows = asyncio.run(run(["SELECT id, email_verified FROM users ORDER BY id"]))
+    assert [(row[0], bool(row[1])) for row in rows] == [(1, True), (2, False)]  # type: ignore[index]

@@ -14,7 +14,8 @@ from tests.web.helpers import login_of, new_session
 
 pytestmark = pytest.mark.live  # Chromium talks to a real socket
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "account.png"
+SCREENSHOT = Path(__file__).resolve().parents[2] / "test-output" / "account.png"
+"""Where the home page's picture goes on each run (the README's docs/account.png is a copy)."""
 
 
 def test_sign_in_see_sessions_and_move_them_with_the_time_zone(
@@ -47,6 +48,7 @@ def test_sign_in_see_sessions_and_move_them_with_the_time_zone(
 
     page.get_by_role("link", name="Your sessions").click()
     expect(upcoming).to_contain_text("Wednesday, 10 July 2030, 20:00 (UP1)")
+    SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
 
     page.get_by_role("link", name="Quarterly review", exact=True).click()

@@ -136,10 +136,12 @@ class AsyncClient:
         )
 
     def sessions(
-        self, *, fields: list[str] | None = None, order: str = "asc"
+        self, *, fields: list[str] | None = None, order: str = "asc", invited: bool = False
     ) -> AsyncIterator[Session]:
-        """Every session of the account, page after page."""
-        return self._pages(Session, "sessions", "sessions", {"order": order, **_return(fields)})
+        """Every session of the account, page after page; with `invited`, every session of
+        another account it is a registered invitee of (in its own zone, with `role`)."""
+        params = {"order": order, **({"invited": 1} if invited else {}), **_return(fields)}
+        return self._pages(Session, "sessions", "sessions", params)
 
     async def create_session(self, **fields: Any) -> Message:
         """PUT session: `topic`, `start_time`, `duration`, `timezone`, ...,

@@ -44,6 +44,10 @@ class Session:
     end_time_utc: str | None = None
     created_at: str | None = None
     updated_at: str | None = None
+    role: int | None = None
+    """Only in sessions the account is a registered invitee of (`sessions(invited=True)`)."""
+    personal_session_link: str | None = None
+    """Only in sessions the account is a registered invitee of: its own link."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,3 +92,5 @@ class User:
     last_name: str | None = None
     timezone: str | None = None
     dst: bool | None = None
+    email_verified: bool | None = None
+    """The account's address matches invitations (operator's, or confirmed by its link)."""

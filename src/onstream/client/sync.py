@@ -130,9 +130,13 @@ class Client:
         """One session; `fields` selects what comes back (`return`)."""
         return self._one(Session, "session", "sessions", {"id": session_id, **_return(fields)})
 
-    def sessions(self, *, fields: list[str] | None = None, order: str = "asc") -> Iterator[Session]:
-        """Every session of the account, page after page."""
-        return self._pages(Session, "sessions", "sessions", {"order": order, **_return(fields)})
+    def sessions(
+        self, *, fields: list[str] | None = None, order: str = "asc", invited: bool = False
+    ) -> Iterator[Session]:
+        """Every session of the account, page after page; with `invited`, every session of
+        another account it is a registered invitee of (in its own zone, with `role`)."""
+        params = {"order": order, **({"invited": 1} if invited else {}), **_return(fields)}
+        return self._pages(Session, "sessions", "sessions", params)
 
     def create_session(self, **fields: Any) -> Message:
         """PUT session: `topic`, `start_time`, `duration`, `timezone`, ...,

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Select, and_, delete, func, insert, select, update
 
 from onstream.invitees.tables import invitations
+from onstream.sessions.repository import SESSION_COLUMNS
+from onstream.sessions.tables import sessions
 from onstream.storage.database import Connection
 from onstream.users.tables import users
+
+_account = users.alias("account")
+_person = users.alias("person")
+_owner = users.alias("owner")
 
 
 async def invitation(conn: Connection, *, session_id: int, user_id: int) -> Any:
@@ -60,10 +66,16 @@ async def invitees_of(conn: Connection, session_id: int, *, mailed_only: bool = 
 
 
 async def account_zone(conn: Connection, email: str) -> tuple[str, bool] | None:
-    """The time zone and dst flag of the registered account with this e-mail, if any."""
+    """The time zone and dst flag of the registered account with this e-mail, if any.
+
+    Only a verified address counts: an unconfirmed one may belong to somebody else."""
     query = (
         select(users.c.timezone, users.c.dst)
-        .where(users.c.owner_id.is_(None), users.c.email_key == email.lower())
+        .where(
+            users.c.owner_id.is_(None),
+            users.c.email_key == email.lower(),
+            users.c.email_verified.is_(True),
+        )
         .order_by(users.c.id)
         .limit(1)
     )
@@ -79,3 +91,62 @@ async def display_name(conn: Connection, user_id: int) -> str:
     row = (await conn.execute(query)).one()
     name = f"{row.first_name} {row.last_name}".strip()
     return name or row.login or row.email
+
+
+def _registered(account_id: int, *columns: Any) -> Select[Any]:
+    """The live sessions of other accounts that invite a person with this account's
+    verified address (CONTRACT §6a): at most one invitation per session, since an owner
+    has one person per address and a person one invitation per session."""
+    return (
+        select(*columns)
+        .select_from(invitations)
+        .join(_person, _person.c.id == invitations.c.user_id)
+        .join(
+            _account,
+            and_(
+                _account.c.id == account_id,
+                _account.c.owner_id.is_(None),
+                _account.c.email_verified.is_(True),
+                _account.c.email_key == _person.c.email_key,
+            ),
+        )
+        .join(sessions, sessions.c.id == invitations.c.session_id)
+        .join(_owner, _owner.c.id == sessions.c.owner_id)
+        .where(
+            sessions.c.deleted_at.is_(None),
+            sessions.c.owner_id != account_id,
+            _person.c.owner_id == sessions.c.owner_id,
+        )
+    )
+
+
+REGISTERED_COLUMNS = (
+    *SESSION_COLUMNS,
+    invitations.c.id.label("invitation_id"),
+    invitations.c.role,
+    invitations.c.token,
+    _owner.c.login.label("owner_login"),
+    _owner.c.dst.label("owner_dst"),
+)
+"""A session's columns in `Session` order, then its invitation and its owner."""
+
+
+async def registered_invitation(conn: Connection, *, account_id: int, session_id: int) -> Any:
+    """The row (REGISTERED_COLUMNS) of this session if the account is a registered invitee
+    of it, else None."""
+    query = _registered(account_id, *REGISTERED_COLUMNS).where(sessions.c.id == session_id)
+    return (await conn.execute(query)).first()
+
+
+async def registered_page(
+    conn: Connection, *, account_id: int, count: int, offset: int, descending: bool
+) -> list[Any]:
+    """A page of the sessions the account is a registered invitee of, by session id."""
+    order = sessions.c.id.desc() if descending else sessions.c.id.asc()
+    query = _registered(account_id, *REGISTERED_COLUMNS).order_by(order)
+    return list(await conn.execute(query.limit(count).offset(offset)))
+
+
+async def registered_total(conn: Connection, *, account_id: int) -> int:
+    """How many sessions the account is a registered invitee of."""
+    return int(await conn.scalar(_registered(account_id, func.count())) or 0)

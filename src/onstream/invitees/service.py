@@ -167,7 +167,7 @@ async def _person(ctx: Context, data: InviteeInput, *, field: str = "") -> int:
         first_name=data.first_name if not found.first_name else None,
         last_name=data.last_name if not found.last_name else None,
     )
-    await people.update_person(ctx.conn, ctx.owner, found.id, blank)
+    await people.update_person(ctx.conn, ctx.owner, found.id, blank, settings=ctx.settings)
     return found.id
 
 

@@ -25,7 +25,9 @@ invitations = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
-    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
     Column("role", SmallInteger, nullable=False),
     Column("token", String(64), nullable=False),
     Column("mailed", Boolean, nullable=False, server_default=text("false")),

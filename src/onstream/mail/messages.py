@@ -1,4 +1,5 @@
-"""The invitation, update and cancellation e-mails: text, HTML and an iCalendar part.
+"""The e-mails: invitations, updates and cancellations (text, HTML and an iCalendar part),
+and notices about an account (text and HTML: the address confirmation).
 
 Each message is rendered from `mail/templates/<kind>/{subject.txt,body.txt,body.html}` with a
 small context, and carries a `text/calendar; method=REQUEST` (or CANCEL) alternative built
@@ -32,6 +33,7 @@ from onstream import timezones
 from onstream.mail.calendar import calendar_part, event_uid
 
 KINDS = ("invitation", "update", "cancel")
+"""Messages about a session; `build_notice` renders the others (`confirm_email`)."""
 
 _QUOTED_PRINTABLE = Charset("utf-8")
 _QUOTED_PRINTABLE.body_encoding = QP
@@ -124,19 +126,14 @@ def build(invite: Invitation, *, sender: str, now: datetime) -> Composed:
         "name": invite.recipient_name or invite.recipient_email,
         "host": invite.host_name,
     }
-    subject = _one_line(_render(invite.kind, "subject.txt", context))
-    recipient = formataddr((_one_line(invite.recipient_name), invite.recipient_email))
-    message = MIMEMultipart("alternative")
-    if subject.isascii():
-        message["Subject"] = subject
-    else:  # compat32 takes a Header and encodes it (RFC 2047); typeshed knows only str
-        message["Subject"] = Header(subject, _BASE64)  # type: ignore[assignment]
-    message["From"] = formataddr(parseaddr(sender))
-    message["To"] = recipient
-    message["Date"] = format_datetime(now.replace(tzinfo=UTC))
-    message["Message-ID"] = make_msgid(domain=_domain(sender))
-    message.attach(_part(_render(invite.kind, "body.txt", context), "plain", _QUOTED_PRINTABLE))
-    message.attach(_part(_render(invite.kind, "body.html", context), "html", _QUOTED_PRINTABLE))
+    message, subject, recipient = _alternative(
+        invite.kind,
+        context,
+        recipient_name=invite.recipient_name,
+        recipient_email=invite.recipient_email,
+        sender=sender,
+        now=now,
+    )
     method = "CANCEL" if invite.kind == "cancel" else "REQUEST"
     ics = calendar_part(
         method=method,
@@ -155,6 +152,54 @@ def build(invite: Invitation, *, sender: str, now: datetime) -> Composed:
     calendar.set_param("method", method)
     message.attach(calendar)
     return Composed(recipient=recipient, subject=subject, data=message.as_bytes(policy=_WIRE))
+
+
+def build_notice(
+    template: str,
+    context: dict[str, object],
+    *,
+    recipient_email: str,
+    recipient_name: str,
+    sender: str,
+    now: datetime,
+) -> Composed:
+    """A message about the recipient's account rather than a session (no calendar part),
+    rendered from `mail/templates/<template>/`."""
+    message, subject, recipient = _alternative(
+        template,
+        context,
+        recipient_name=recipient_name,
+        recipient_email=recipient_email,
+        sender=sender,
+        now=now,
+    )
+    return Composed(recipient=recipient, subject=subject, data=message.as_bytes(policy=_WIRE))
+
+
+def _alternative(
+    template: str,
+    context: dict[str, object],
+    *,
+    recipient_name: str,
+    recipient_email: str,
+    sender: str,
+    now: datetime,
+) -> tuple[MIMEMultipart, str, str]:
+    """The headers and the text and HTML parts: (message, subject, To header)."""
+    subject = _one_line(_render(template, "subject.txt", context))
+    recipient = formataddr((_one_line(recipient_name), recipient_email))
+    message = MIMEMultipart("alternative")
+    if subject.isascii():
+        message["Subject"] = subject
+    else:  # compat32 takes a Header and encodes it (RFC 2047); typeshed knows only str
+        message["Subject"] = Header(subject, _BASE64)  # type: ignore[assignment]
+    message["From"] = formataddr(parseaddr(sender))
+    message["To"] = recipient
+    message["Date"] = format_datetime(now.replace(tzinfo=UTC))
+    message["Message-ID"] = make_msgid(domain=_domain(sender))
+    message.attach(_part(_render(template, "body.txt", context), "plain", _QUOTED_PRINTABLE))
+    message.attach(_part(_render(template, "body.html", context), "html", _QUOTED_PRINTABLE))
+    return message, subject, recipient
 
 
 def _part(text: str, subtype: str, charset: Charset) -> Message:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-from onstream.accounts import Account
 from onstream.protocol.document import Document
 from onstream.protocol.times import iso_utc, wall_text
 from onstream.sessions import rules
@@ -43,17 +43,35 @@ DEFAULT_FIELDS = (
 )
 
 
-def host_link(base_url: str, owner: Account, session: Session) -> str:
+MODERATOR = 1
+INVITEE_EXTRAS = ("role", "personal_session_link")
+"""Added to every session a registered invitee is shown (CONTRACT §6a), after the fields
+`return` selected from FIELDS."""
+
+
+class Owner(Protocol):
+    """What a session's document needs of its owner (an `Account` is one)."""
+
+    @property
+    def login(self) -> str:
+        """The owner's login, the first segment of the session's links."""
+
+    @property
+    def dst(self) -> bool:
+        """Whether the owner's zone code follows daylight saving time."""
+
+
+def host_link(base_url: str, owner: Owner, session: Session) -> str:
     """`{base_url}/{username}/host/{host_key}`: the owner's way into the room as moderator."""
     return f"{base_url}/{owner.login}/host/{session.host_key}"
 
 
-def session_link(base_url: str, owner: Account, session: Session) -> str:
+def session_link(base_url: str, owner: Owner, session: Session) -> str:
     """`{base_url}/{username}/{friendly_url or session_key}`."""
     return f"{base_url}/{owner.login}/{session.friendly_url or session.session_key}"
 
 
-_Getter = Callable[[Session, Account, str], Any]
+_Getter = Callable[[Session, Owner, str], Any]
 
 _GETTERS: dict[str, _Getter] = {
     "id": lambda s, o, b: s.id,
@@ -80,9 +98,51 @@ assert tuple(_GETTERS) == FIELDS
 
 
 def sessions_document(
-    items: Sequence[Session], *, owner: Account, base_url: str, fields: Sequence[str]
+    items: Sequence[Session], *, owner: Owner, base_url: str, fields: Sequence[str]
 ) -> Document:
     """`{"sessions": [...]}` with the selected fields, XML `<root><sessions><session>`."""
     getters = [(name, _GETTERS[name]) for name in fields]
     rows = [{name: get(s, owner, base_url) for name, get in getters} for s in items]
+    return Document({"sessions": rows}, root="root", item_names={"sessions": "session"})
+
+
+@dataclass(frozen=True, slots=True)
+class InviteeView:
+    """One session of another account as a registered invitee of it sees it."""
+
+    session: Session
+    owner: Owner
+    role: int
+    """The invitee's role: 1 moderator, 2 participant, 3 observer."""
+    personal_session_link: str
+
+
+def invited_sessions_document(
+    views: Sequence[InviteeView],
+    *,
+    timezone: str,
+    dst: bool,
+    base_url: str,
+    fields: Sequence[str],
+) -> Document:
+    """`{"sessions": [...]}` for a registered invitee: times in the invitee's own `timezone`
+    and `dst`, the passcode for moderators only, never the owner's host link, and always
+    `role` and `personal_session_link` after the selected fields."""
+    rows = []
+    for view in views:
+        session, owner = view.session, view.owner
+        overrides: dict[str, Any] = {
+            "start_time": wall_text(
+                rules.utc_to_wall(session.start_utc, timezone=timezone, dst=dst)
+            ),
+            "timezone": timezone,
+            "password": session.password if view.role == MODERATOR else None,
+            "host_link": None,
+        }
+        row = {
+            name: overrides[name] if name in overrides else _GETTERS[name](session, owner, base_url)
+            for name in fields
+        }
+        row.update(role=view.role, personal_session_link=view.personal_session_link)
+        rows.append(row)
     return Document({"sessions": rows}, root="root", item_names={"sessions": "session"})

@@ -6,6 +6,8 @@ above both resources, in `onstream.scheduling`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from onstream.protocol.describe import (
     ID,
     PAGING,
@@ -38,7 +40,7 @@ SESSION_PARAMS = (
 )
 """What `session_input` reads."""
 
-SESSION_ITEM = {
+SESSION_ITEM: dict[str, Any] = {
     "type": "object",
     "properties": {
         "id": {"type": "integer"},

@@ -13,9 +13,10 @@ from sqlalchemy.exc import IntegrityError
 
 from onstream.accounts import Account
 from onstream.clock import utcnow
+from onstream.config import Settings
 from onstream.errors import Invalid, Missing, Taken
 from onstream.storage.database import Connection
-from onstream.users import repository, token_repository
+from onstream.users import email_confirmation, repository, token_repository
 from onstream.users.service import check_login, check_timezone, normalize_email
 
 NAME_MAX = 100
@@ -32,6 +33,8 @@ class Profile:
     last_name: str
     timezone: str | None
     dst: bool | None
+    email_verified: bool | None
+    """Accounts only: the address is the operator's or was confirmed (CONTRACT §6a)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +67,7 @@ def _profile(row: Any) -> Profile:
         last_name=row.last_name,
         timezone=row.timezone if is_account else None,
         dst=bool(row.dst) if is_account else None,
+        email_verified=bool(row.email_verified) if is_account else None,
     )
 
 
@@ -132,12 +136,12 @@ async def find_or_add_person(conn: Connection, account: Account, data: ProfileIn
 
 
 async def update_person(
-    conn: Connection, account: Account, user_id: int, data: ProfileInput
+    conn: Connection, account: Account, user_id: int, data: ProfileInput, *, settings: Settings
 ) -> None:
     """Change a person's e-mail and names."""
     person = await get_profile(conn, account, user_id)
     if person.login is not None:
-        await update_account(conn, account, data)
+        await update_account(conn, account, data, settings=settings)
         return
     values = _name_values(data)
     if not values:
@@ -150,9 +154,18 @@ async def update_person(
     await repository.update_user(conn, user_id, values)
 
 
-async def update_account(conn: Connection, account: Account, data: ProfileInput) -> str | None:
-    """Change the account's profile; returns the new login when it changed, else None."""
+async def update_account(
+    conn: Connection, account: Account, data: ProfileInput, *, settings: Settings
+) -> str | None:
+    """Change the account's profile; returns the new login when it changed, else None.
+
+    A new address (not merely another spelling of the same one) is unverified until the
+    link mailed to it is opened; the message is queued in this transaction."""
     values = _name_values(data)
+    current = await repository.user_of_account(conn, account_id=account.id, user_id=account.id)
+    new_email = "email_key" in values and values["email_key"] != current.email_key
+    if new_email:
+        values["email_verified"] = False
     if data.timezone is not None:
         values["timezone"] = check_timezone(data.timezone)
     if data.dst is not None:
@@ -172,6 +185,21 @@ async def update_account(conn: Connection, account: Account, data: ProfileInput)
         raise Taken(f"login '{new_login}' is already taken") from exc
     if new_login is not None:
         await token_repository.forget_digest_hashes(conn, account_id=account.id)
+    if new_email:
+        await _confirm_address(conn, account.id, settings=settings)
     if new_login is not None or "timezone" in values or "dst" in values:
         await repository.bump_credential_epoch(conn)
     return new_login
+
+
+async def _confirm_address(conn: Connection, account_id: int, *, settings: Settings) -> None:
+    """Mail the account's (just changed) address a link that confirms it."""
+    row = await repository.user_of_account(conn, account_id=account_id, user_id=account_id)
+    await email_confirmation.request(
+        conn,
+        settings=settings,
+        account_id=account_id,
+        login=row.login,
+        email=row.email,
+        name=f"{row.first_name} {row.last_name}".strip(),
+    )

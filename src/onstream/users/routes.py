@@ -28,11 +28,26 @@ async def authverify(call: ApiCall) -> Reply:
     return Reply(AUTHORIZED)
 
 
-USER_FIELDS = ("id", "login", "email", "first_name", "last_name", "timezone", "dst")
+USER_FIELDS = (
+    "id",
+    "login",
+    "email",
+    "first_name",
+    "last_name",
+    "timezone",
+    "dst",
+    "email_verified",
+)
+"""The documented fields, then `email_verified` last, so columns by position keep their place."""
 
 
 PROFILE_PARAMS = (
-    Param("email", example="ana@example.com"),
+    Param(
+        "email",
+        description="For the account: a new address is unverified until the link mailed "
+        "to it is opened",
+        example="ana@example.com",
+    ),
     Param("first_name", example="Ana"),
     Param("last_name", example="Lima"),
     Param("timezone", description="A code (UP1, UTC, ...) or an IANA name", example="UTC"),
@@ -51,6 +66,12 @@ USERS = list_of(
             "email": {"type": ["string", "null"]},
             "timezone": {"type": ["string", "null"]},
             "dst": {"type": ["boolean", "integer", "null"]},
+            "email_verified": {
+                "type": ["boolean", "integer", "null"],
+                "description": "The account's address was set by the operator or confirmed "
+                "through the link mailed to it; only then does it match invitations "
+                "(registered invitee). Null for a person of the account.",
+            },
         },
     },
 )
@@ -97,10 +118,11 @@ async def post_user(call: ApiCall) -> Reply:
     data = _profile_input(call.params)
     user_id = call.params.integer("id", min=1, max=ID_MAX)
     if user_id is not None and user_id != call.account.id:
-        await people.update_person(call.conn, call.account, user_id, data)
+        await people.update_person(call.conn, call.account, user_id, data, settings=call.settings)
         return Reply(message("User updated", id=user_id))
-    new_login = await people.update_account(call.conn, call.account, data)
+    new_login = await people.update_account(call.conn, call.account, data, settings=call.settings)
     _forget_cached(call)
+    call.after_commit.append(call.services.mail.wake)
     reply = message("User updated", id=call.account.id)
     if new_login is None:
         return Reply(reply)

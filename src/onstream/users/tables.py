@@ -35,11 +35,17 @@ users = Table(
     Column("dst", Boolean, nullable=False, server_default=text("false")),
     Column("password_hash", String(255), nullable=True),
     Column("phone_bridge", Boolean, nullable=False, server_default=text("false")),
+    Column("email_verified", Boolean, nullable=False, server_default=text("false")),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     UniqueConstraint("owner_id", "email_key"),
 )
-"""`email_key` is the lower-cased e-mail: one person per address within an account."""
+"""`email_key` is the lower-cased e-mail: one person per address within an account.
+`email_verified` is meaningful for accounts only: their address was set by the operator or
+confirmed through a link mailed to it (CONTRACT §6a); only then does it match invitations."""
+
+Index("ix_users_email_key", users.c.email_key)
+"""Finds the people (of every account) that carry an account's address: registered invitees."""
 
 Index("uq_users_login_lower", func.lower(users.c.login), unique=True)
 """Logins are unique without regard to case (`JDoe` cannot join `jdoe`); URLs still match
@@ -98,3 +104,22 @@ account_sessions = Table(
 )
 """Signed-in browsers of the account center (`users.sign_in`): the SHA-256 of each cookie's
 secret, never the secret, so a copy of the table opens no account."""
+
+email_confirmations = Table(
+    "email_confirmations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Column("used_at", DateTime, nullable=True),
+    Index("ix_email_confirmations_account_id", "account_id"),
+)
+"""Links mailed to confirm an account's new address (`users.email_confirmation`).
+
+Only the SHA-256 of a link's token is kept, so a database reader cannot confirm an address.
+A row confirms `email` for its account once, before `expires_at`, and only while the account
+still has that address; a new address deletes the account's unused rows (the older links
+stop working), used rows stay so that a second click is told the link was used."""

@@ -1,8 +1,9 @@
 """The routes of the pages behind the links the API hands out (CONTRACT §5, §6, §9).
 
 Lobbies, the meeting room and its moderation live in `web.meeting`; the relay to Janus in
-`web.relay`. Every route whose first segment is a login is an `AccountRoute`, so the
-server's own first segments (`api`, `play`, `static`, `janus`, ...) are never taken for one.
+`web.relay`.
+Every route whose first segment is a login is an `AccountRoute`, so the server's own first
+segments (`api`, `play`, `static`, `janus`, ...) are never taken for one.
 """
 
 from __future__ import annotations

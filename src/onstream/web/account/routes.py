@@ -6,10 +6,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from onstream.storage.database import Database
 from onstream.web.account import files, recordings
 from onstream.web.account.home import home, session_detail
 from onstream.web.account.settings import settings_page
 from onstream.web.account.signing import sign_in_page, sign_out
+from onstream.web.email_confirmation import EmailConfirmationPage
 from onstream.web.rendering import render
 
 BOTH = ["GET", "POST"]
@@ -26,8 +28,9 @@ async def nowhere(_request: Request) -> Response:
     return render("account/missing.html", status=404)
 
 
-def account_routes() -> list[BaseRoute]:
-    """Every page of `/account`, and `/` leading there."""
+def account_routes(database: Database) -> list[BaseRoute]:
+    """Every page of `/account`, and `/` leading there; the page that confirms a new address
+    (`web.email_confirmation`) needs no sign-in, the link's token alone decides."""
     return [
         Route("/", front, methods=["GET"]),
         Route("/account", home, methods=["GET"]),
@@ -44,5 +47,6 @@ def account_routes() -> list[BaseRoute]:
         Route("/account/recordings", recordings.listing, methods=["GET"]),
         Route("/account/recordings/{recording_id:int}", recordings.recording_page, methods=BOTH),
         Route("/account/recordings/{recording_id:int}/delete", recordings.delete, methods=BOTH),
+        EmailConfirmationPage(database).route(),
         Route("/account/{rest:path}", nowhere, methods=["GET", "POST"]),
     ]

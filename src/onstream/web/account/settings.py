@@ -46,7 +46,7 @@ async def settings_page(visit: Visit) -> Response:
     )
     try:
         async with visit.transaction(write=True) as conn:
-            await people.update_account(conn, visit.account, data)
+            await people.update_account(conn, visit.account, data, settings=visit.settings)
     except DomainError as exc:
         return await _page(visit, errors_for(exc, PROFILE_FIELDS), status=400)
     visit.request.app.state.services.credentials.forget_account(visit.account.id)

@@ -1,0 +1,100 @@
+"""GET session and GET sessions, for the owner and for registered invitees (CONTRACT §6a).
+
+The owner's answers are those of `sessions.routes`. A session of another account answers
+its registered invitee too, read-only and in the invitee's own zone; `sessions/invited/1`
+lists those sessions. Every other call on such a session stays 404, because every other
+handler looks sessions up by their owner only.
+"""
+
+from __future__ import annotations
+
+from onstream.errors import Missing
+from onstream.invitees import registered
+from onstream.invitees.registered import InvitedSession
+from onstream.protocol.describe import ID, PAGING, Operation, Param, described, list_of
+from onstream.protocol.listing import Listed, paging, returned_fields
+from onstream.protocol.resources import Reply
+from onstream.services import ApiCall
+from onstream.sessions import documents
+from onstream.sessions import routes as sessions
+
+INVITED = Param(
+    "invited",
+    "boolean",
+    "1: the sessions of other accounts this account is a registered invitee of (invited at "
+    "its verified address), in its own zone, with role and personal_session_link",
+    example=False,
+)
+SESSION_ITEM = {
+    **sessions.SESSION_ITEM,
+    "properties": {
+        **sessions.SESSION_ITEM["properties"],
+        "role": {
+            "type": "integer",
+            "description": "Only for a registered invitee: 1 moderator, 2 participant, 3 observer",
+        },
+        "personal_session_link": {
+            "type": "string",
+            "description": "Only for a registered invitee: their own one-click link",
+        },
+    },
+}
+SESSIONS = list_of("sessions", SESSION_ITEM)
+
+
+def _invited_reply(
+    call: ApiCall, items: list[InvitedSession], listed: Listed | None = None
+) -> Reply:
+    fields = returned_fields(
+        call.params, available=documents.FIELDS, default=documents.DEFAULT_FIELDS
+    )
+    base_url = call.settings.public_base_url
+    document = documents.invited_sessions_document(
+        [item.view(base_url) for item in items],
+        timezone=call.account.timezone,
+        dst=call.account.dst,
+        base_url=base_url,
+        fields=[name for name in fields if name not in documents.INVITEE_EXTRAS],
+    )
+    return Reply(document, listed=listed)
+
+
+@described(
+    Operation(
+        "One session of the account, or of another account that invites it",
+        (ID, sessions.RETURN),
+        SESSIONS,
+        by_id=True,
+    )
+)
+async def get_session(call: ApiCall) -> Reply:
+    """GET session/id/N: the account's session; else one it is a registered invitee of."""
+    try:
+        return await sessions.get_session(call)
+    except Missing:
+        invited = await registered.invitation_of(
+            call.conn, call.account, sessions.session_id(call.params)
+        )
+        if invited is None:
+            raise
+        return _invited_reply(call, [invited])
+
+
+@described(
+    Operation(
+        "A page of the account's sessions, or with invited/1 of those it is invited to",
+        (*PAGING, sessions.RETURN, INVITED),
+        SESSIONS,
+        listed=True,
+    )
+)
+async def get_sessions(call: ApiCall) -> Reply:
+    """GET sessions: the account's own; GET sessions/invited/1: those it is invited to."""
+    if not call.params.boolean("invited", default=False):
+        return await sessions.get_sessions(call)
+    page = paging(call.params)
+    items = await registered.invited_sessions(
+        call.conn, call.account, count=page.count, offset=page.offset, descending=page.descending
+    )
+    total = await registered.invited_total(call.conn, call.account)
+    return _invited_reply(call, items, Listed(total=total, page=page))
