@@ -35,6 +35,15 @@ class LibraryFile:
 
 
 @dataclass(frozen=True, slots=True)
+class Share:
+    """A session a file is shared in (`file_in_session`), as the account center lists it."""
+
+    session_id: int
+    topic: str
+    auto_open: bool
+
+
+@dataclass(frozen=True, slots=True)
 class FileInput:
     """What a PUT file gives. None means "not given"."""
 

@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 
-from onstream.files.models import LibraryFile
+from onstream.files.models import LibraryFile, Share
 from onstream.files.tables import files, files_in_sessions
+from onstream.sessions.tables import sessions
 from onstream.storage.database import Connection
 
 
@@ -76,3 +77,25 @@ async def insert_file_in_session(
         .returning(files_in_sessions.c.id)
     )
     return int(result.scalar_one())
+
+
+async def shares_of(conn: Connection, file_id: int) -> list[Share]:
+    """The live sessions a file is shared in, in the order it was shared."""
+    query = (
+        select(sessions.c.id, sessions.c.topic, files_in_sessions.c.is_auto_opening)
+        .join(sessions, sessions.c.id == files_in_sessions.c.session_id)
+        .where(files_in_sessions.c.file_id == file_id, sessions.c.deleted_at.is_(None))
+        .order_by(files_in_sessions.c.id)
+    )
+    rows = await conn.execute(query)
+    return [Share(row.id, row.topic, bool(row.is_auto_opening)) for row in rows]
+
+
+async def delete_file_in_session(conn: Connection, *, file_id: int, session_id: int) -> bool:
+    """Stop sharing a file in a session; False when it was not shared there."""
+    result = await conn.execute(
+        delete(files_in_sessions).where(
+            files_in_sessions.c.file_id == file_id, files_in_sessions.c.session_id == session_id
+        )
+    )
+    return bool(result.rowcount)

@@ -15,7 +15,7 @@ from onstream.accounts import Account
 from onstream.clock import utcnow
 from onstream.errors import Deleted, Invalid, Missing, Taken
 from onstream.files import repository, rules
-from onstream.files.models import FileInput, LibraryFile
+from onstream.files.models import FileInput, LibraryFile, Share
 from onstream.media.store import StoredMedia
 from onstream.sessions import service as sessions
 from onstream.storage.database import Connection
@@ -110,3 +110,19 @@ async def add_to_session(
         )
     except IntegrityError as exc:
         raise Taken(f"File {file_id} is already in session {session_id}") from exc
+
+
+async def shares(conn: Connection, owner: Account, file_id: int) -> list[Share]:
+    """The live sessions a live file of this account is shared in."""
+    found = await get(conn, owner, file_id)
+    return await repository.shares_of(conn, found.id)
+
+
+async def remove_from_session(
+    conn: Connection, owner: Account, *, file_id: int, session_id: int
+) -> None:
+    """Stop sharing a file of this account in a session; `Missing` when it is not shared
+    there (the API has no call for this; the account center offers it)."""
+    found = await get(conn, owner, file_id)
+    if not await repository.delete_file_in_session(conn, file_id=found.id, session_id=session_id):
+        raise Missing(f"File {file_id} is not shared in session {session_id}")

@@ -1,8 +1,9 @@
 """The account center: pages under `/account` for a signed-in account.
 
 Sign-in (`signing`), the sessions (`home`), the session forms (`sessions`, with
-`session_form`), the invitee forms (`invitees`) and the settings (`settings`) are built on
-`framework`, which every new page should use the same way:
+`session_form`), the invitee forms (`invitees`), the settings (`settings`), the media library
+(`files`) and the recordings (`recordings`) are built on `framework`, which every new page
+should use the same way (a form with a file uses `@upload_page` instead, see `files`):
 
     @account_page                          # not signed in: 303 to /account/sign-in?next=...
     async def rename(visit: Visit) -> Response:      # POST: form read, CSRF checked (else 403)

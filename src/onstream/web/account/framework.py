@@ -12,14 +12,16 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from onstream.accounts import Account
 from onstream.config import Settings
 from onstream.errors import DomainError
-from onstream.protocol.endpoint import run_after_commit
-from onstream.protocol.errors import BadRequest
+from onstream.protocol.bodies import close_uploads, read_body_params
+from onstream.protocol.endpoint import MULTIPART_MARGIN_BYTES, run_after_commit
+from onstream.protocol.errors import ApiError, BadRequest, PayloadTooLarge
 from onstream.protocol.resources import AfterCommit
 from onstream.scheduling.service import Change
 from onstream.services import Services
@@ -47,6 +49,12 @@ FLASHES = {
     "invitee-saved": "The invitee is saved.",
     "invitee-removed": "The invitation is withdrawn; its personal link no longer works.",
     "invitation-sent": "The invitation is on its way again.",
+    "file-added": "The file is uploaded.",
+    "file-shared": "The file is shared in the session.",
+    "file-unshared": "The file is no longer shared in that session.",
+    "file-deleted": "The file is deleted.",
+    "recording-saved": "The recording is saved.",
+    "recording-deleted": "The recording is deleted.",
 }
 """Messages shown once on the next page; the cookie carries only the key, never the text."""
 
@@ -65,6 +73,11 @@ class Visit:
     secret: str
     form: dict[str, str] = field(default_factory=dict)
     """The posted fields (CSRF already checked); empty for GET."""
+    uploads: dict[str, UploadFile] = field(default_factory=dict)
+    """An `upload_page`'s posted files, by field name (closed when the handler returns)."""
+    body_error: ApiError | None = None
+    """Why an `upload_page`'s body could not be read (too large); `form` is empty then and
+    nothing may be written: the CSRF token was never seen."""
 
     @property
     def database(self) -> Database:
@@ -113,7 +126,18 @@ class Visit:
 def account_page(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     """Wrap a page handler: not signed in → 303 to sign-in with `?next=`; POST → the form
     is read and its CSRF token checked (403 page otherwise); then `handler(visit)`."""
+    return _endpoint(handler, uploads=False)
 
+
+def upload_page(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """`account_page` for a form with a file (`multipart/form-data`): the body is read as
+    the API reads an upload (the same size limit, files spooled to disk), text fields go to
+    `visit.form`, files to `visit.uploads`. A body over the limit is not read at all: the
+    handler gets `visit.body_error` and must only show the form again."""
+    return _endpoint(handler, uploads=True)
+
+
+def _endpoint(handler: Handler, *, uploads: bool) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         secret = request.cookies.get(COOKIE, "")
         found = None
@@ -128,6 +152,8 @@ def account_page(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
             async with transaction(database_of(request), write=True) as conn:
                 await sign_in.touch(conn, secret)
         visit = Visit(request, account, secret)
+        if request.method == "POST" and uploads:
+            return await _with_uploads(request, visit, handler)
         if request.method == "POST":
             form = await checked_form(request, secret)
             if form is None:
@@ -137,6 +163,28 @@ def account_page(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
 
     endpoint.__doc__ = handler.__doc__
     return endpoint
+
+
+async def _with_uploads(request: Request, visit: Visit, handler: Handler) -> Response:
+    """Read a multipart form, check its CSRF token, run the handler, close the files."""
+    limit = settings_of(request).upload_max_bytes
+    try:
+        values = await read_body_params(request, max_body=limit + MULTIPART_MARGIN_BYTES)
+    except ApiError as exc:
+        too_large = f"The file is larger than the upload limit of {limit} bytes"
+        visit.body_error = PayloadTooLarge(too_large) if exc.status == 413 else exc
+        return await handler(visit)
+    try:
+        token = values.get("csrf")
+        if not isinstance(token, str) or not hmac.compare_digest(
+            token.encode(), csrf_token(visit.secret).encode()
+        ):
+            return forbidden(request)
+        visit.form = {k: v for k, v in values.items() if isinstance(v, str)}
+        visit.uploads = {k: v for k, v in values.items() if isinstance(v, UploadFile)}
+        return await handler(visit)
+    finally:
+        await close_uploads(values)
 
 
 def csrf_token(secret: str) -> str:

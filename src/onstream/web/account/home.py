@@ -104,7 +104,9 @@ async def show_session(
         "has_passcode": session.password is not None,
         "groups": groups,
         "files": files,
-        "recordings": [{"title": r.title, "link": recording_link(base, r)} for r in found],
+        "recordings": [
+            {"id": r.id, "title": r.title, "link": recording_link(base, r)} for r in found
+        ],
         "roles": [(str(number), name.capitalize()) for number, name in ROLE_NAMES.items()],
     }
     return visit.render("account/session.html", context, errors=errors, status=status)

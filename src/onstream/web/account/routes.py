@@ -7,6 +7,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from onstream.storage.database import Database
+from onstream.web.account import files, recordings
 from onstream.web.account.home import home, session_detail
 from onstream.web.account.invitees import (
     add_invitee,
@@ -53,6 +54,15 @@ def account_routes(database: Database) -> list[BaseRoute]:
         Route(f"{INVITEE}", change_invitee, methods=BOTH),
         Route(f"{INVITEE}/resend", resend_invitation, methods=BOTH),
         Route(f"{INVITEE}/remove", remove_invitee, methods=BOTH),
+        Route("/account/files", files.library, methods=["GET"]),
+        Route("/account/files", files.upload, methods=["POST"]),
+        Route("/account/files/{file_id:int}", files.file_page, methods=["GET"]),
+        Route("/account/files/{file_id:int}/share", files.share, methods=["POST"]),
+        Route("/account/files/{file_id:int}/unshare", files.unshare, methods=["POST"]),
+        Route("/account/files/{file_id:int}/delete", files.delete, methods=BOTH),
+        Route("/account/recordings", recordings.listing, methods=["GET"]),
+        Route("/account/recordings/{recording_id:int}", recordings.recording_page, methods=BOTH),
+        Route("/account/recordings/{recording_id:int}/delete", recordings.delete, methods=BOTH),
         EmailConfirmationPage(database).route(),
         Route("/account/{rest:path}", nowhere, methods=["GET", "POST"]),
     ]

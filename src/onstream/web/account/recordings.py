@@ -1,0 +1,120 @@
+"""`/account/recordings`: the account's recordings: rename, protect with a password, delete.
+
+Playing is the playback page's job (`web.playback`, the `recording_link` every viewer gets):
+the page links there rather than embedding a player of its own, so one route decides who
+gets a recording's bytes (its gate, its pass, its media URL) and the owner sees exactly what
+a viewer sees, password question included.
+"""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from onstream.errors import Deleted, DomainError, Missing
+from onstream.recordings import rules, service
+from onstream.recordings.models import Recording, RecordingInput
+from onstream.web.account.files import drop_media, item_id
+from onstream.web.account.framework import Visit, account_page, errors_for
+from onstream.web.pages import not_found
+from onstream.web.playback import length
+
+PAGE_SIZE = 50
+SECTIONS = ("title", "password", "clear-password")
+"""The forms of a recording's page, told apart by their `section` field."""
+
+
+def shown(recording: Recording) -> dict[str, object]:
+    """What the lists and the recording's page show of a recording."""
+    return {
+        "id": recording.id,
+        "title": recording.title,
+        "session_id": recording.session_id,
+        "length": length(recording.duration_ms),
+        "protected": recording.password is not None,
+        "has_media": recording.media_key is not None,
+        "play": rules.playback_path(recording.id, recording.title),
+        "added": f"{recording.created_at:%Y-%m-%d}",
+    }
+
+
+@account_page
+async def listing(visit: Visit) -> Response:
+    """The account's recordings, newest first."""
+    text = visit.request.query_params.get("offset", "0")
+    offset = min(int(text), 10**9) if text.isdigit() else 0
+    async with visit.transaction(write=False) as conn:
+        found = await service.page(
+            conn,
+            visit.account,
+            session_id=None,
+            count=PAGE_SIZE + 1,
+            offset=offset,
+            descending=True,
+        )
+    context = {
+        "recordings": [shown(r) for r in found[:PAGE_SIZE]],
+        "previous": max(0, offset - PAGE_SIZE) if offset else None,
+        "next": offset + PAGE_SIZE if len(found) > PAGE_SIZE else None,
+    }
+    return visit.render("account/recordings.html", context)
+
+
+async def _owned(visit: Visit) -> Recording | None:
+    """The URL's recording when it is a live recording of this account."""
+    recording_id = item_id(visit, "recording_id")
+    if recording_id is None:
+        return None
+    async with visit.transaction(write=False) as conn:
+        try:
+            return await service.get(conn, visit.account, recording_id)
+        except (Missing, Deleted):
+            return None
+
+
+@account_page
+async def recording_page(visit: Visit) -> Response:
+    """GET: the recording with its forms. POST: rename it, or set or remove its playback
+    password (`section` says which), with the API's rules and messages."""
+    recording = await _owned(visit)
+    if recording is None:
+        return not_found()
+    if visit.request.method == "GET":
+        context = {"recording": shown(recording), "section": ""}
+        return visit.render("account/recording.html", context)
+    section = visit.form.get("section", "")
+    if section not in SECTIONS:
+        return not_found()
+    if section == "title":
+        change = RecordingInput(title=visit.form.get("title", ""))
+    else:
+        password = visit.form.get("password", "") if section == "password" else ""
+        change = RecordingInput(password=password)
+    try:
+        async with visit.transaction(write=True) as conn:
+            await service.update(conn, visit.account, recording.id, change)
+    except (Missing, Deleted):
+        return not_found()
+    except DomainError as exc:
+        context = {"recording": shown(recording), "section": section}
+        errors = errors_for(exc, ("title", "password"))
+        return visit.render("account/recording.html", context, errors=errors, status=400)
+    return visit.redirect(f"/account/recordings/{recording.id}", flash="recording-saved")
+
+
+@account_page
+async def delete(visit: Visit) -> Response:
+    """GET: ask to confirm. POST: delete the recording; its media leaves the store after
+    the commit, as DELETE recording does."""
+    recording = await _owned(visit)
+    if recording is None:
+        return not_found()
+    if visit.request.method == "GET":
+        return visit.render("account/recording_delete.html", {"recording": shown(recording)})
+    try:
+        async with visit.transaction(write=True) as conn:
+            media_key = await service.delete(conn, visit.account, recording.id)
+    except (Missing, Deleted):
+        return not_found()
+    if media_key is not None:
+        await drop_media(visit, media_key)
+    return visit.redirect("/account/recordings", flash="recording-deleted")
