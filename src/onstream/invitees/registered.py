@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from onstream.accounts import Account
+from onstream.clock import utcnow
 from onstream.invitees import repository
 from onstream.sessions.documents import InviteeView
 from onstream.sessions.models import Session
+from onstream.sessions.service import on_timeline, timeline_bounds
 from onstream.storage.database import Connection
 
 _SESSION_WIDTH = len(Session.__slots__)
@@ -94,3 +96,19 @@ async def invited_sessions(
 async def invited_total(conn: Connection, account: Account) -> int:
     """How many live sessions `account` is a registered invitee of."""
     return await repository.registered_total(conn, account_id=account.id)
+
+
+async def invited_timeline(
+    conn: Connection, account: Account, *, upcoming: bool, count: int, offset: int
+) -> tuple[list[InvitedSession], bool]:
+    """One page of the sessions `account` is invited to that have not ended (earliest
+    first) or that have (latest first), and whether more may follow: the account center's
+    lists, by the same rule as the account's own sessions (`sessions.service.timeline`)."""
+    now = utcnow()
+    since, before = timeline_bounds(upcoming=upcoming, now=now)
+    rows = await repository.registered_by_start(
+        conn, account_id=account.id, since=since, before=before, count=count, offset=offset
+    )
+    found = [_invited(row) for row in rows]
+    kept = [i for i in found if on_timeline(i.session, upcoming=upcoming, now=now)]
+    return kept, len(found) == count

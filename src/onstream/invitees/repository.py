@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, delete, func, insert, select, update
@@ -144,6 +145,29 @@ async def registered_page(
     """A page of the sessions the account is a registered invitee of, by session id."""
     order = sessions.c.id.desc() if descending else sessions.c.id.asc()
     query = _registered(account_id, *REGISTERED_COLUMNS).order_by(order)
+    return list(await conn.execute(query.limit(count).offset(offset)))
+
+
+async def registered_by_start(
+    conn: Connection,
+    *,
+    account_id: int,
+    since: datetime | None,
+    before: datetime | None,
+    count: int,
+    offset: int,
+) -> list[Any]:
+    """Sessions the account is a registered invitee of, starting at or after `since`
+    (earliest first) or before `before` (latest first): the account center's lists."""
+    query = _registered(account_id, *REGISTERED_COLUMNS)
+    if since is not None:
+        query = query.where(sessions.c.start_utc >= since).order_by(
+            sessions.c.start_utc, sessions.c.id
+        )
+    if before is not None:
+        query = query.where(sessions.c.start_utc < before).order_by(
+            sessions.c.start_utc.desc(), sessions.c.id.desc()
+        )
     return list(await conn.execute(query.limit(count).offset(offset)))
 
 

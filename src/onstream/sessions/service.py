@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
@@ -102,21 +102,28 @@ async def timeline(
     that have (latest first), and whether more may follow.
 
     A session is upcoming until its end, so one in progress is listed (and can be started)
-    with the upcoming ones. The query selects by start, with a day's margin (the longest
-    duration) on the upcoming side; the few sessions within that margin that already ended
-    are moved in Python, so a page may hold a few fewer than `count`."""
+    with the upcoming ones. The query selects by start (`timeline_bounds`); the few sessions
+    within its margin that already ended are moved in Python (`on_timeline`), so a page may
+    hold a few fewer than `count`."""
     now = utcnow()
-    margin = timedelta(minutes=rules.DURATION_MAX)
-    if upcoming:
-        found = await repository.by_start(
-            conn, owner_id=owner.id, since=now - margin, before=None, count=count, offset=offset
-        )
-    else:
-        found = await repository.by_start(
-            conn, owner_id=owner.id, since=None, before=now, count=count, offset=offset
-        )
-    kept = [s for s in found if (rules.end_utc(s.start_utc, s.duration) > now) == upcoming]
+    since, before = timeline_bounds(upcoming=upcoming, now=now)
+    found = await repository.by_start(
+        conn, owner_id=owner.id, since=since, before=before, count=count, offset=offset
+    )
+    kept = [s for s in found if on_timeline(s, upcoming=upcoming, now=now)]
     return kept, len(found) == count
+
+
+def timeline_bounds(*, upcoming: bool, now: datetime) -> tuple[datetime | None, datetime | None]:
+    """(since, before) of the starts an upcoming or past list selects: upcoming from a day
+    (the longest duration) ago, so a session in progress is among them; past before now."""
+    margin = timedelta(minutes=rules.DURATION_MAX)
+    return (now - margin, None) if upcoming else (None, now)
+
+
+def on_timeline(session: Session, *, upcoming: bool, now: datetime) -> bool:
+    """Whether the session belongs to the upcoming list (not ended) or the past one."""
+    return (rules.end_utc(session.start_utc, session.duration) > now) == upcoming
 
 
 def _checked_values(

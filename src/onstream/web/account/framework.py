@@ -41,6 +41,8 @@ PATH = "/account"
 FLASHES = {
     "signed-out": "You are signed out.",
     "settings-saved": "Your settings are saved.",
+    "address-to-confirm": "Your settings are saved. Open the link we e-mailed to your new "
+    "address to confirm it; until then, invitations sent to it do not show here.",
     "password-changed": "Your password is changed. Every other browser was signed out.",
     "session-created": "The session is created.",
     "session-saved": "The session is saved.",

@@ -6,6 +6,7 @@ from starlette.responses import Response
 
 from onstream.accounts import Account
 from onstream.errors import Deleted, Missing
+from onstream.invitees import registered
 from onstream.invitees import service as invitees
 from onstream.invitees.service import ROLE_NAMES
 from onstream.recordings import service as recordings
@@ -46,9 +47,34 @@ def _offset(visit: Visit, name: str) -> int:
     return max(0, min(int(text), 10**9)) if text.isdigit() else 0
 
 
+def invited_summary(visit: Visit, invited: registered.InvitedSession) -> dict[str, object]:
+    """What the lists show of a session the account is invited to: on the reader's own
+    clock, with the reader's own link and role (CONTRACT §6a), never the owner's links."""
+    session = invited.session
+    return {
+        "id": session.id,
+        "topic": session.topic,
+        "when": local_time(session, visit.account),
+        "duration": duration(session.duration),
+        "owner": invited.owner.login,
+        "role": ROLE_NAMES.get(invited.role, ""),
+        "link": invited.personal_session_link(visit.settings.public_base_url),
+    }
+
+
+def _page(items: list[dict[str, object]], offset: int, more: bool) -> dict[str, object]:
+    return {
+        "items": items,
+        "offset": offset,
+        "previous": max(0, offset - PAGE_SIZE) if offset else None,
+        "next": offset + PAGE_SIZE if more else None,
+    }
+
+
 @account_page
 async def home(visit: Visit) -> Response:
-    """The account's upcoming sessions (earliest first) and past ones (latest first)."""
+    """The account's upcoming sessions (earliest first) and past ones (latest first), and
+    those of other accounts it is a registered invitee of, each list paged on its own."""
     lists = {}
     async with visit.transaction(write=False) as conn:
         for name, upcoming in (("upcoming", True), ("past", False)):
@@ -56,14 +82,13 @@ async def home(visit: Visit) -> Response:
             found, more = await sessions.timeline(
                 conn, visit.account, upcoming=upcoming, count=PAGE_SIZE, offset=offset
             )
-            lists[name] = {
-                "items": [summary(visit, s) for s in found],
-                "offset": offset,
-                "previous": max(0, offset - PAGE_SIZE) if offset else None,
-                "next": offset + PAGE_SIZE if more else None,
-            }
-    # Sessions the account is invited to will be listed here, under their own heading, by
-    # the service that finds an account's registered invitations (not part of this page yet).
+            lists[name] = _page([summary(visit, s) for s in found], offset, more)
+            key = f"invited_{name}"
+            offset = _offset(visit, key)
+            invited, more = await registered.invited_timeline(
+                conn, visit.account, upcoming=upcoming, count=PAGE_SIZE, offset=offset
+            )
+            lists[key] = _page([invited_summary(visit, i) for i in invited], offset, more)
     return visit.render("account/home.html", {"lists": lists, "page_size": PAGE_SIZE})
 
 

@@ -1,4 +1,7 @@
-"""`/account/settings`: names, time zone and DST, and the password."""
+"""`/account/settings`: names, e-mail address, time zone and DST, and the password.
+
+A new address is saved unconfirmed and a link is mailed to it (`users.people.update_account`,
+as for `POST user`); until it is opened the address matches no invitation (CONTRACT §6a)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from onstream.users import people, sign_in
 from onstream.users.people import ProfileInput
 from onstream.web.account.framework import COOKIE, PATH, Visit, account_page, errors_for, set_cookie
 
-PROFILE_FIELDS = ("first_name", "last_name", "timezone", "dst")
+PROFILE_FIELDS = ("first_name", "last_name", "email", "timezone", "dst")
 PASSWORD_FIELDS = ("current_password", "password")
 
 
@@ -21,13 +24,19 @@ async def _page(visit: Visit, errors: dict[str, str] | None = None, status: int 
     values = {
         "first_name": typed.get("first_name", profile.first_name),
         "last_name": typed.get("last_name", profile.last_name),
+        "email": typed.get("email", profile.email),
         "timezone": typed.get("timezone", profile.timezone or "UTC"),
         "dst": typed.get("dst") == "1" if typed else bool(profile.dst),
     }
     zones = [(code.name, code.label) for code in timezones.CODES.values()]
     if values["timezone"] not in timezones.CODES:
         zones.insert(0, (str(values["timezone"]), str(values["timezone"])))
-    context = {"values": values, "zones": zones}
+    context = {
+        "values": values,
+        "zones": zones,
+        "address": profile.email,
+        "confirmed": bool(profile.email_verified),
+    }
     return visit.render("account/settings.html", context, errors=errors, status=status)
 
 
@@ -41,16 +50,21 @@ async def settings_page(visit: Visit) -> Response:
     data = ProfileInput(
         first_name=visit.form.get("first_name", ""),
         last_name=visit.form.get("last_name", ""),
+        email=visit.form.get("email", ""),
         timezone=visit.form.get("timezone", ""),
         dst=visit.form.get("dst") == "1",
     )
     try:
         async with visit.transaction(write=True) as conn:
+            before = await people.get_profile(conn, visit.account, visit.account.id)
             await people.update_account(conn, visit.account, data, settings=visit.settings)
+            after = await people.get_profile(conn, visit.account, visit.account.id)
     except DomainError as exc:
         return await _page(visit, errors_for(exc, PROFILE_FIELDS), status=400)
     visit.request.app.state.services.credentials.forget_account(visit.account.id)
-    return visit.redirect(f"{PATH}/settings", flash="settings-saved")
+    new_address = before.email.lower() != after.email.lower() and not after.email_verified
+    flash = "address-to-confirm" if new_address else "settings-saved"
+    return visit.redirect(f"{PATH}/settings", flash=flash)
 
 
 async def _password(visit: Visit) -> Response:
