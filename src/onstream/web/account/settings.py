@@ -50,7 +50,7 @@ async def settings_page(visit: Visit) -> Response:
     data = ProfileInput(
         first_name=visit.form.get("first_name", ""),
         last_name=visit.form.get("last_name", ""),
-        email=visit.form.get("email", ""),
+        email=visit.form.get("email"),
         timezone=visit.form.get("timezone", ""),
         dst=visit.form.get("dst") == "1",
     )
