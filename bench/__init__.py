@@ -1,4 +1,4 @@
-"""The benchmark suite of issue 7: `python -m bench` (`scripts/bench`), `--quick` for a smoke run.
+"""The benchmark suite: `python -m bench` (`scripts/bench`), `--quick` for a smoke run.
 
 Modules, one job each:
 
@@ -11,7 +11,7 @@ Modules, one job each:
     fixedrate.py  open-loop fixed-rate load generator (wrk2 is not packaged)
     memory.py     RSS/PSS sampler of the server's process tree (/proc)
     smtp.py       the aiosmtpd sink that counts invitations
-    figures.py    G1..G7 of the issue
+    figures.py    the figures G1..G7 (README, "Benchmarks")
     report.py     the table and bench/results/latest.json
     suite.py      the whole run, in order, stopping everything it started
 """
