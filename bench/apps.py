@@ -1,6 +1,7 @@
 """ASGI apps that exist only for the benchmark, served by uvicorn like `onstream serve`.
 
-`baseline`: B, the baseline of the goals, a bare ASGI app answering every request with a small orjson body.
+`baseline`: B, the goals' baseline: a bare ASGI app answering every request with a small
+orjson body.
 `auth_off`: the real application from `onstream.app.create_app`, with its authenticator
 replaced by one that trusts the login in the URL (bench only: it lets anyone in).
 """

@@ -1,4 +1,4 @@
-"""The two profiles: the full run the issue asks for, and a quick smoke run."""
+"""The two profiles: the full run the goals are measured with, and a quick smoke run."""
 
 from __future__ import annotations
 
