@@ -8,8 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from onstream.accounts import Account
@@ -22,6 +21,8 @@ from onstream.media.store import MediaStore, store_for
 from onstream.meetings.engine import JanusRooms
 from onstream.meetings.recorder import RecordingWorker
 from onstream.meetings.sweeper import RoomSweeper
+from onstream.metrics import MetricsMiddleware
+from onstream.monitoring.probes import probe_routes
 from onstream.protocol.endpoint import ApiEndpoint, Authenticate
 from onstream.routes import RESOURCES
 from onstream.services import Services
@@ -107,7 +108,7 @@ def create_app(
     routes = [
         *docs_routes(RESOURCES, base_url=settings.public_base_url),
         Route("/api/{rest:path}", endpoint.handle, methods=API_METHODS),
-        Route("/health", health, methods=["GET"]),
+        *probe_routes(database, settings),
         *playback_routes(
             database=database, settings=settings, store=services.media, throttle=throttle
         ),
@@ -116,7 +117,7 @@ def create_app(
         # last: `/{username}/...` catches the rest
         *web_routes(database, settings, rooms, relay, throttle=throttle),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(MetricsMiddleware)])
     app.state.settings = settings
     app.state.database = database
     app.state.services = services
@@ -161,11 +162,6 @@ def _authenticator(
         throttle=throttle,
         digest_store=digest_store,
     )
-
-
-async def health(_request: Request) -> Response:
-    """Liveness probe for load balancers and the test fixture."""
-    return PlainTextResponse("ok")
 
 
 def app_from_environment() -> Starlette:

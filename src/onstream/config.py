@@ -95,6 +95,11 @@ class Settings:
     """Comma-separated addresses or networks of reverse proxies (`127.0.0.1,10.0.0.0/8`)
     whose `X-Forwarded-For` names the client; from any other peer the header is ignored."""
     log_level: str = "info"
+    ready_outbox_max_age_seconds: float = 900.0
+    """`/ready` answers 503 while the oldest undelivered e-mail has waited longer than this
+    (a relay that refuses everything, or no worker running)."""
+    metrics_token: str | None = None
+    """The bearer token `/metrics` requires; unset: `/metrics` is off (404)."""
     janus_urls: str | None = None
     """Comma-separated Janus HTTP API roots (`http://10.0.0.5:8088/janus,...`) that host the
     meeting rooms; unset: no meeting service (the pages say so, the API works)."""
@@ -165,6 +170,7 @@ _FLOAT_FIELDS = {
     "recording_lease_seconds",
     "recording_poll_seconds",
     "room_token_seconds",
+    "ready_outbox_max_age_seconds",
 }
 _BOOL_FIELDS = {"mail_worker", "recording_worker"}
 

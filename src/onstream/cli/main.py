@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="onstream", description="Onstream: web-conference scheduling server (API v2)."
     )
+    parser.add_argument("--version", action="version", version=f"onstream {version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve.add_parser(sub)
     database.add_parser(sub)
@@ -33,6 +34,19 @@ def build_parser() -> argparse.ArgumentParser:
     recordings.add_parser(sub)
     api.add_parser(sub)
     return parser
+
+
+def version() -> str:
+    """The installed distribution's version (the package's own when run from a source tree)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("onstream")
+    except PackageNotFoundError:
+        from onstream import __version__
+
+        return __version__
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,6 +13,9 @@ import logging
 import multiprocessing
 import os
 import shlex
+import shutil
+import tempfile
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -27,6 +30,8 @@ if TYPE_CHECKING:
     from onstream.janus.process import JanusProcess
     from onstream.storage.database import Connection
 
+MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+"""Read by `prometheus_client` at import (`onstream.metrics` names it too)."""
 DEMO_LOGIN = "demo"
 DEMO_MEETING = "demo-meeting"
 
@@ -57,11 +62,33 @@ def run_serve(args: argparse.Namespace) -> int:
         settings = replace(settings, janus_urls=janus.url, janus_admin_key=janus.admin_key)
         os.environ["ONSTREAM_JANUS_URLS"] = janus.url
         os.environ["ONSTREAM_JANUS_ADMIN_KEY"] = janus.admin_key
+    cleanup = metrics_directory()
     try:
         return _serve(args, settings)
     finally:
+        cleanup()
         if janus is not None:
             janus.stop()
+
+
+def metrics_directory() -> Callable[[], None]:
+    """Give every server process one `PROMETHEUS_MULTIPROC_DIR`, so `/metrics` adds all of
+    them up; returns what removes it at exit.
+
+    An operator's own directory is emptied of the last run's files (their counters would be
+    added to this run's); without one, a fresh temporary directory is made and removed.
+    It must be set before `prometheus_client` is imported, which only the app does.
+    """
+    configured = os.environ.get(MULTIPROC_VARIABLE)
+    if configured:
+        folder = Path(configured)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+        return lambda: None
+    made = tempfile.mkdtemp(prefix="onstream-metrics-")
+    os.environ[MULTIPROC_VARIABLE] = made
+    return lambda: shutil.rmtree(made, ignore_errors=True)
 
 
 def start_demo_janus(settings: Settings) -> JanusProcess | None:

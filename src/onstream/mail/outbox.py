@@ -154,6 +154,21 @@ async def counts(conn: Connection) -> dict[str, int]:
     return {status: found.get(status, 0) for status in (PENDING, SENT, FAILED)}
 
 
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """The messages still to deliver: how many, and when the oldest was queued."""
+
+    pending: int
+    oldest: datetime | None
+
+
+async def backlog(conn: Connection) -> Backlog:
+    """The pending messages' count and oldest creation time (health checks, metrics)."""
+    query = select(func.count(), func.min(outbox.c.created_at)).where(outbox.c.status == PENDING)
+    pending, oldest = (await conn.execute(query)).one()
+    return Backlog(pending=int(pending), oldest=oldest)
+
+
 async def recent(conn: Connection, *, status: str | None, limit: int) -> list[dict[str, object]]:
     """The newest messages, optionally of one status, for the operator's view."""
     query = (

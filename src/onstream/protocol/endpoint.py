@@ -99,6 +99,8 @@ class ApiEndpoint(Generic[A, S]):
         resource = self.resources.get(path.resource)
         if resource is None:
             raise NotFound(_unknown_resource(path.resource, self.resources))
+        # The metrics label requests by resource, never by raw URL (`onstream.metrics`).
+        request.scope["onstream.resource"] = path.resource
         account = await self.authenticate(request, path.username)
         method = "GET" if request.method == "HEAD" else request.method
         handler = resource.methods.get(method)

@@ -56,6 +56,7 @@ from concurrent.futures import ThreadPoolExecutor
 from starlette.requests import HTTPConnection
 
 from onstream.accounts import Account
+from onstream.metrics import AUTH_FAILURES
 from onstream.protocol import digest
 from onstream.protocol.basic import Credentials, parse_basic
 from onstream.protocol.errors import Busy, TooManyRequests, Unauthorized
@@ -189,6 +190,7 @@ class Authenticator:
                 return await self._authenticate_digest(request, header or "", url_login, address)
             return await self.authenticate(header, url_login, address=address)
         except Unauthorized as exc:
+            AUTH_FAILURES.labels(_scheme(header) or "none").inc()
             if self._digest is None:
                 raise
             stale = isinstance(exc, StaleNonce)
