@@ -11,10 +11,12 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
+from onstream import logs
 from onstream.accounts import Account
 from onstream.apidocs.routes import docs_routes
 from onstream.clock import utcnow
 from onstream.config import Settings, load_settings
+from onstream.logs import RequestContext
 from onstream.mail.sender import Sender, sender_for
 from onstream.mail.worker import DeliveryWorker
 from onstream.media.store import MediaStore, store_for
@@ -117,7 +119,11 @@ def create_app(
         # last: `/{username}/...` catches the rest
         *web_routes(database, settings, rooms, relay, throttle=throttle),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(MetricsMiddleware)])
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(RequestContext), Middleware(MetricsMiddleware)],
+    )
     app.state.settings = settings
     app.state.database = database
     app.state.services = services
@@ -166,4 +172,6 @@ def _authenticator(
 
 def app_from_environment() -> Starlette:
     """Factory for `uvicorn --factory` and for worker processes: settings from the environment."""
-    return create_app(load_settings())
+    settings = load_settings()
+    logs.configure(settings.log_level, settings.log_format)  # a worker process of its own
+    return create_app(settings)

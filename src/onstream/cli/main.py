@@ -13,7 +13,8 @@ import sys
 from collections.abc import Callable, Sequence
 
 from onstream.cli import api, database, mail, recordings, serve, tokens, users
-from onstream.config import SettingsError
+from onstream.cli.common import database_problem
+from onstream.config import SettingsError, load_settings
 from onstream.errors import DomainError
 
 Command = Callable[[argparse.Namespace], int]
@@ -37,16 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def version() -> str:
-    """The installed distribution's version (the package's own when run from a source tree)."""
+    """The installed distribution's version."""
     from importlib.metadata import PackageNotFoundError
     from importlib.metadata import version as installed
 
     try:
         return installed("onstream")
     except PackageNotFoundError:
-        from onstream import __version__
-
-        return __version__
+        return "(not installed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,6 +60,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        problem = database_problem(exc, _configured_database())
+        if problem is None:
+            raise
+        print(f"onstream: {problem}", file=sys.stderr)
+        return 1
+
+
+def _configured_database() -> str | None:
+    try:
+        return load_settings().database_url
+    except SettingsError:
+        return None
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ process for the same reason (the supervisor stays about the size of a bare uvico
 from __future__ import annotations
 
 import argparse
-import logging
 import multiprocessing
 import os
 import shlex
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
+from onstream import logs
 from onstream.cli.common import in_transaction
 from onstream.config import Settings, load_settings
 
@@ -54,9 +54,7 @@ def add_parser(sub: Any) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     """Serve until interrupted; with `--demo` and no Janus configured, run one beside."""
     settings = load_settings().with_listen(host=args.host, port=args.port)
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
-    )
+    logs.configure(settings.log_level, settings.log_format)
     janus = start_demo_janus(settings) if args.demo and not settings.janus_servers else None
     if janus is not None:
         settings = replace(settings, janus_urls=janus.url, janus_admin_key=janus.admin_key)
@@ -118,6 +116,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         "log_level": settings.log_level,
         "access_log": args.access_log,
         "server_header": False,
+        "log_config": None,  # uvicorn's lines go through `onstream.logs`, like ours
         **http_limits(settings),
     }
     if args.workers > 1:

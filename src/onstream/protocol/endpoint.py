@@ -93,7 +93,12 @@ class ApiEndpoint(Generic[A, S]):
             path = parse_api_path(raw, formats=FORMAT_NAMES)
             return await self._handle(request, path)
         except Exception as exc:  # noqa: BLE001  # the one place every failure is rendered
-            return render_error(exc, fmt, context=f"{request.method} {request.url.path}")
+            return render_error(
+                exc,
+                fmt,
+                context=f"{request.method} {request.url.path}",
+                request_id=request.scope.get("onstream.request_id"),
+            )
 
     async def _handle(self, request: Request, path: ApiPath) -> Response:
         resource = self.resources.get(path.resource)
