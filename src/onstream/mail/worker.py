@@ -25,6 +25,7 @@ from onstream.clock import utcnow
 from onstream.config import Settings
 from onstream.mail import outbox
 from onstream.mail.sender import DeliveryError, PermanentFailure, Sender
+from onstream.mail.statuses import SENT
 from onstream.metrics import DELIVERY_FAILURES
 from onstream.storage.database import Database, transaction
 
@@ -103,7 +104,11 @@ class DeliveryWorker:
         for attempt in range(RECORD_TRIES):
             try:
                 async with transaction(self._database, write=True) as conn:
-                    if not await outbox.mark_sent(conn, message_id=item.id, worker=self.name):
+                    status = getattr(self._sender, "records_as", SENT)
+                    sent = await outbox.mark_sent(
+                        conn, message_id=item.id, worker=self.name, status=status
+                    )
+                    if not sent:
                         log.warning("message %s was sent after its lease ran out", item.id)
                 return
             except DBAPIError as exc:

@@ -1,0 +1,29 @@
+"""Accounts an operator disabled: `users.disabled_at`.
+
+Revision ID: 0012
+Revises: 0009
+Create Date: 2026-12-02
+
+A disabled account keeps its data but can neither use the API nor let anybody into its
+meetings, until `onstream user enable` clears the column.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0012"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("disabled_at", sa.DateTime, nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("disabled_at")
