@@ -69,19 +69,19 @@ def password_of(args: argparse.Namespace) -> str:
         if not line:
             raise Invalid("no password on standard input")
         return line.rstrip("\r\n")
-    if not sys.stdin.isatty():
-        raise Invalid("no terminal to ask for the password; use --password-stdin")
     return prompt_password()
 
 
 def prompt_password() -> str:
-    """Ask twice without echo, so a typo does not lock the operator out."""
+    """Ask twice without echo, so a typo does not lock the operator out. Without a terminal
+    getpass reads the lines of standard input; when they run out, say how to pipe one."""
     try:
         first = getpass.getpass("Password: ")
         if first != getpass.getpass("Repeat password: "):
             raise Invalid("the two passwords differ")
     except EOFError:
-        raise Invalid("no password given") from None
+        print(file=sys.stderr)  # end the prompt's line, so the error has one of its own
+        raise Invalid("no password given; pipe one line into --password-stdin") from None
     return first
 
 
