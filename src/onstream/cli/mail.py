@@ -43,7 +43,6 @@ def run_worker(_args: argparse.Namespace) -> int:
     settings = load_settings()
     logs.configure(settings.log_level, settings.log_format)
     upgrade(settings.database_url)
-    log.info("%s", describe_worker(settings))
 
     async def work() -> None:
         database = open_database(settings.database_url)
@@ -51,6 +50,7 @@ def run_worker(_args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, worker.stop)
+        log.info("%s", describe_worker(settings))  # once a stop signal is handled
         try:
             await worker.run()
         finally:
