@@ -20,10 +20,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(sa.Column("disabled_at", sa.DateTime, nullable=True))
+    # plain ALTER TABLE on both databases: a batch copy of `users` on SQLite would lose the
+    # expression index on lower(login), which SQLAlchemy cannot reflect
+    op.add_column("users", sa.Column("disabled_at", sa.DateTime, nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("disabled_at")
+    # SQLite has ALTER TABLE ... DROP COLUMN since 3.35, and no index names the column
+    op.execute("ALTER TABLE users DROP COLUMN disabled_at")
