@@ -86,6 +86,9 @@ class MetricsMiddleware:
 
     def __init__(self, app: Any) -> None:
         self.app = app
+        # labelled series, kept: `labels()` takes a lock and builds a key on every call
+        self._counters: dict[tuple[str, str, int], Any] = {}
+        self._timers: dict[tuple[str, str], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -105,8 +108,16 @@ class MetricsMiddleware:
         finally:
             route = route_label(scope)
             method = scope["method"] if scope["method"] in METHODS else "other"
-            REQUESTS.labels(route, method, str(status)).inc()
-            LATENCY.labels(route, method).observe(time.perf_counter() - start)
+            counter = self._counters.get((route, method, status))
+            if counter is None:
+                counter = self._counters[(route, method, status)] = REQUESTS.labels(
+                    route, method, str(status)
+                )
+            timer = self._timers.get((route, method))
+            if timer is None:
+                timer = self._timers[(route, method)] = LATENCY.labels(route, method)
+            counter.inc()
+            timer.observe(time.perf_counter() - start)
 
 
 def route_label(scope: Scope) -> str:
