@@ -48,3 +48,23 @@ def test_metrics_add_up_every_worker(tmp_path: Path, new_database: Callable[[Pat
             assert sample(text, "onstream_http_requests_total", **labels) == sent
     finally:
         proc.stop()
+
+
+def test_serve_removes_the_metrics_folders_of_servers_that_are_gone(
+    tmp_path: Path, new_database: Callable[[Path], str]
+) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    gone = temp / "onstream-metrics-999999999-abc"  # no process has this pid
+    gone.mkdir()
+    (gone / "counter_1.db").write_bytes(b"x")
+    proc = ServerProcess(
+        workdir=tmp_path, database_url=new_database(tmp_path), extra_env={"TMPDIR": str(temp)}
+    )
+    proc.start()
+    try:
+        assert not gone.exists()
+        [own] = temp.glob("onstream-metrics-*")
+        assert own.name.startswith(f"onstream-metrics-{proc.process.pid}-")  # type: ignore[union-attr]
+    finally:
+        proc.stop()

@@ -84,9 +84,26 @@ def metrics_directory() -> Callable[[], None]:
         for stale in folder.glob("*.db"):
             stale.unlink()
         return lambda: None
-    made = tempfile.mkdtemp(prefix="onstream-metrics-")
+    _remove_orphans(Path(tempfile.gettempdir()))
+    made = tempfile.mkdtemp(prefix=f"onstream-metrics-{os.getpid()}-")
     os.environ[MULTIPROC_VARIABLE] = made
     return lambda: shutil.rmtree(made, ignore_errors=True)
+
+
+def _remove_orphans(folder: Path) -> None:
+    """Remove the metrics folders of servers that are gone: uvicorn ends on SIGTERM by
+    raising the signal again, which skips the `finally` that removes a server's own."""
+    for orphan in folder.glob("onstream-metrics-*"):
+        pid = orphan.name.split("-")[2]
+        if not pid.isdigit():
+            shutil.rmtree(orphan, ignore_errors=True)  # an older server's, without its pid
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(orphan, ignore_errors=True)
+        except PermissionError:
+            pass  # another user's server, alive
 
 
 def start_demo_janus(settings: Settings) -> JanusProcess | None:
