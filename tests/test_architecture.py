@@ -17,7 +17,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "onstream"
 
 LAYERS: list[set[str]] = [
-    {"config", "clock", "errors", "timezones", "accounts"},
+    {"config", "clock", "errors", "timezones", "accounts", "metrics", "logs"},
     {"storage"},
     {"protocol", "mail", "media", "janus", "throttle"},
     {"services"},
@@ -27,7 +27,7 @@ LAYERS: list[set[str]] = [
     {"recordings", "files"},
     {"meetings"},
     {"scheduling"},
-    {"web", "routes"},
+    {"web", "routes", "monitoring"},
     {"apidocs"},
     {"app", "schema"},
     {"backup"},

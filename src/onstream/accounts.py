@@ -18,3 +18,5 @@ class Account:
     phone_bridge: bool
     read_only: bool = False
     """Authenticated with a read-only API token: the API refuses it every write (403)."""
+    disabled: bool = False
+    """Disabled by the operator (`onstream user disable`): the API refuses it (403)."""

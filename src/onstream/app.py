@@ -8,14 +8,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from onstream import logs
 from onstream.accounts import Account
 from onstream.apidocs.routes import docs_routes
 from onstream.clock import utcnow
 from onstream.config import Settings, load_settings
+from onstream.logs import RequestContext
 from onstream.mail.sender import Sender, sender_for
 from onstream.mail.worker import DeliveryWorker
 from onstream.media.selection import store_for
@@ -23,6 +26,8 @@ from onstream.media.store import MediaStore
 from onstream.meetings.engine import JanusRooms
 from onstream.meetings.recorder import RecordingWorker
 from onstream.meetings.sweeper import RoomSweeper
+from onstream.metrics import MetricsMiddleware
+from onstream.monitoring.probes import probe_routes
 from onstream.protocol.endpoint import ApiEndpoint, Authenticate
 from onstream.routes import RESOURCES
 from onstream.services import Services
@@ -109,7 +114,7 @@ def create_app(
     routes = [
         *docs_routes(RESOURCES, base_url=settings.public_base_url),
         Route("/api/{rest:path}", endpoint.handle, methods=API_METHODS),
-        Route("/health", health, methods=["GET"]),
+        *probe_routes(database, settings),
         *playback_routes(
             database=database, settings=settings, store=services.media, throttle=throttle
         ),
@@ -123,6 +128,7 @@ def create_app(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={ClientDisconnect: client_disconnected},
+        middleware=[Middleware(RequestContext), Middleware(MetricsMiddleware)],
     )
     app.state.settings = settings
     app.state.database = database
@@ -170,14 +176,11 @@ def _authenticator(
     )
 
 
-async def health(_request: Request) -> Response:
-    """Liveness probe for load balancers and the test fixture."""
-    return PlainTextResponse("ok")
-
-
 def app_from_environment() -> Starlette:
     """Factory for `uvicorn --factory` and for worker processes: settings from the environment."""
-    return create_app(load_settings())
+    settings = load_settings()
+    logs.configure(settings.log_level, settings.log_format)  # a worker process of its own
+    return create_app(settings)
 
 
 async def client_disconnected(request: Request, exc: Exception) -> Response:

@@ -8,6 +8,7 @@ fresh machine with an SQLite file in the working directory.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,6 +21,21 @@ SmtpTls = Literal["none", "starttls", "tls"]
 
 class SettingsError(ValueError):
     """A setting has a value the server cannot use; the message names the variable."""
+
+
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+_DATABASE_URL = re.compile(r"(sqlite|postgresql)(\+\w+)?://", re.IGNORECASE)
+
+
+def check_database_url(url: str, variable: str) -> str:
+    """The URL when it names a database Onstream speaks to, else `SettingsError` naming
+    `variable` (the URL itself is not repeated: it may carry a password)."""
+    if _DATABASE_URL.match(url):
+        return url
+    scheme = url.partition(":")[0] if "://" in url else url[:20]
+    raise SettingsError(
+        f"{variable} must be sqlite:///PATH or postgresql://USER@HOST/DATABASE, not {scheme!r}"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +127,13 @@ class Settings:
     """Comma-separated addresses or networks of reverse proxies (`127.0.0.1,10.0.0.0/8`)
     whose `X-Forwarded-For` names the client; from any other peer the header is ignored."""
     log_level: str = "info"
+    log_format: str = "text"
+    """`text` for people, `json` for log collectors (one object per line)."""
+    ready_outbox_max_age_seconds: float = 900.0
+    """`/ready` answers 503 while the oldest undelivered e-mail has waited longer than this
+    (a relay that refuses everything, or no worker running)."""
+    metrics_token: str | None = None
+    """The bearer token `/metrics` requires; unset: `/metrics` is off (404)."""
     janus_urls: str | None = None
     """Comma-separated Janus HTTP API roots (`http://10.0.0.5:8088/janus,...`) that host the
     meeting rooms; unset: no meeting service (the pages say so, the API works)."""
@@ -184,6 +207,7 @@ _FLOAT_FIELDS = {
     "recording_lease_seconds",
     "recording_poll_seconds",
     "room_token_seconds",
+    "ready_outbox_max_age_seconds",
 }
 _POSITIVE_FIELDS = {"header_timeout_seconds", "body_timeout_seconds"}
 """Timers a zero would fire at once (every connection closed) and `inf` would disable."""
@@ -225,6 +249,16 @@ def _convert(name: str, raw: str) -> object:
         if name in _POSITIVE_FIELDS and not 0 < value < float("inf"):
             raise SettingsError(f"{variable} must be a number of seconds above 0, not {raw!r}")
         return value
+    if name == "log_level" and raw.lower() not in LOG_LEVELS:
+        raise SettingsError(f"{variable} must be one of {', '.join(LOG_LEVELS)}, not {raw!r}")
+    if name == "log_level":
+        return raw.lower()
+    if name == "log_format" and raw.lower() not in ("text", "json"):
+        raise SettingsError(f"{variable} must be text or json, not {raw!r}")
+    if name == "log_format":
+        return raw.lower()
+    if name == "database_url":
+        return check_database_url(raw, variable)
     if name == "smtp_tls" and raw not in ("none", "starttls", "tls"):
         raise SettingsError(f"{variable} must be none, starttls or tls, not {raw!r}")
     return raw

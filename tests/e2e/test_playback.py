@@ -16,7 +16,8 @@ from tests.support.api import ok, rest
 from tests.support.recordings import add_recording, get_recording, new_session, wav_bytes
 from tests.support.server import Server, ServerProcess
 
-DATA = bytes(range(256)) * 4  # 1024 bytes, every offset distinguishable
+DATA = wav_bytes(490 / 8000)  # 1024 bytes: a real WAV (44-byte header, 490 frames)
+assert len(DATA) == 1024
 
 
 @pytest.fixture(scope="module")

@@ -110,6 +110,27 @@ def test_an_api_token_does_not_sign_in(server: Server, make_account: MakeAccount
         assert "onstream_account" not in client.cookies
 
 
+def test_a_disabled_account_is_signed_out_and_cannot_sign_in(
+    server: Server, make_account: MakeAccount
+) -> None:
+    account = make_account()
+    login, password = login_of(account), password_of(account)
+    with signed_in(server, login, password) as client:
+        assert client.get("/account").status_code == 200
+        assert server.cli("user", "disable", login).returncode == 0
+        assert client.get("/account").status_code == 303  # back to the sign-in page
+        with server.client() as other:
+            response = sign_in_form(other, login, password)
+            assert response.status_code == 403
+            assert "This account is disabled" in visible_text(response.text)
+            assert "onstream_account" not in other.cookies
+            wrong = sign_in_form(other, login, "not-the-password")
+            assert "This account is disabled" not in wrong.text  # told only to its owner
+        assert server.cli("user", "enable", login).returncode == 0
+    with signed_in(server, login, password) as client:
+        assert client.get("/account").status_code == 200
+
+
 def test_next_goes_back_to_a_local_path_only(server: Server, make_account: MakeAccount) -> None:
     account = make_account()
     login, password = login_of(account), password_of(account)

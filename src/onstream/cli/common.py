@@ -46,11 +46,10 @@ def read_only(database_url: str, work: Callable[[Connection], Awaitable[T]]) -> 
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
-    from onstream.storage.database import is_sqlite, open_database, sqlite_path, transaction
+    from onstream.storage.database import open_database, transaction
     from onstream.storage.migrate import head_revision
 
-    if is_sqlite(database_url) and not Path(sqlite_path(database_url)).is_file():
-        raise DatabaseUnusable(f"there is no database at {sqlite_path(database_url)}")
+    require_existing(database_url)
 
     async def run() -> T:
         database = open_database(database_url)
@@ -71,3 +70,50 @@ def read_only(database_url: str, work: Callable[[Connection], Awaitable[T]]) -> 
             await database.dispose()
 
     return asyncio.run(run())
+
+
+def require_existing(database_url: str) -> None:
+    """Refuse an SQLite path where there is no file: a typo must not become a new database."""
+    from onstream.storage.database import is_sqlite, sqlite_path
+
+    if is_sqlite(database_url) and not Path(sqlite_path(database_url)).is_file():
+        raise DatabaseUnusable(f"there is no database at {sqlite_path(database_url)}")
+
+
+def database_problem(exc: BaseException, url: str | None) -> str | None:
+    """One line for an operator when `exc` says a database cannot be reached or opened
+    (refused, unknown host, no such database, unwritable file); None for anything else.
+
+    asyncpg's connection failures arrive as `OSError`s, the drivers' refusals as
+    SQLAlchemy's `DBAPIError` wrapping the driver's own exception."""
+    if isinstance(exc, OSError | TimeoutError):
+        reason = exc.strerror or str(exc) or exc.__class__.__name__
+        return f"cannot reach the database{_named(url)}: {reason}"
+    dbapi = _dbapi_error()
+    if dbapi is not None and isinstance(exc, dbapi):
+        orig = getattr(exc, "orig", None) or exc
+        lines = str(orig).strip().splitlines()
+        reason = lines[0] if lines else orig.__class__.__name__
+        return f"cannot use the database{_named(url)}: {reason}"
+    return None
+
+
+def _dbapi_error() -> type[Exception] | None:
+    """SQLAlchemy's DBAPIError when SQLAlchemy is loaded (commands without it raise none)."""
+    import sys
+
+    module = sys.modules.get("sqlalchemy.exc")
+    return getattr(module, "DBAPIError", None) if module else None
+
+
+def _named(url: str | None) -> str:
+    """` at URL` with any password masked, or nothing when the URL cannot be parsed."""
+    if not url:
+        return ""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return f" at {make_url(url).render_as_string(hide_password=True)}"
+    except ArgumentError:
+        return ""

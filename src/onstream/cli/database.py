@@ -7,7 +7,8 @@ import asyncio
 import sys
 from typing import Any
 
-from onstream.config import load_settings
+from onstream.cli.common import DatabaseUnusable, database_problem, require_existing
+from onstream.config import check_database_url, load_settings
 
 
 def add_parser(sub: Any) -> None:
@@ -48,11 +49,19 @@ def run_copy(args: argparse.Namespace) -> int:
     from onstream.storage.migrate import upgrade
 
     source_url = load_settings().database_url
+    target_url = check_database_url(args.to, "--to")
+    require_existing(source_url)
     upgrade(source_url)
-    upgrade(args.to)
+    try:
+        upgrade(target_url)
+    except Exception as exc:
+        problem = database_problem(exc, target_url)
+        if problem is None:
+            raise
+        raise DatabaseUnusable(problem) from None
 
     async def copy() -> dict[str, int]:
-        source, target = create_async_engine_for(source_url), create_async_engine_for(args.to)
+        source, target = create_async_engine_for(source_url), create_async_engine_for(target_url)
         try:
             return await copy_database(
                 source,

@@ -8,12 +8,15 @@ import logging
 import signal
 from typing import TYPE_CHECKING, Any
 
-from onstream.cli.common import read_only
-from onstream.config import load_settings
-from onstream.mail.statuses import PENDING, SENT, STATUSES
+from onstream import logs
+from onstream.cli.common import in_transaction, read_only
+from onstream.config import Settings, load_settings
+from onstream.mail.statuses import DONE, PENDING, STATUSES
 
 if TYPE_CHECKING:
     from onstream.storage.database import Connection
+
+log = logging.getLogger("onstream.worker")
 
 
 def add_parser(sub: Any) -> None:
@@ -24,6 +27,10 @@ def add_parser(sub: Any) -> None:
     box.add_argument("--status", choices=STATUSES)
     box.add_argument("--limit", type=int, default=20)
     box.set_defaults(run=run_outbox)
+    box_sub = box.add_subparsers(dest="outbox_command", metavar="COMMAND")
+    again = box_sub.add_parser("retry", help="send a failed or waiting message again now")
+    again.add_argument("message_id", type=int, metavar="ID")
+    again.set_defaults(run=run_retry)
 
 
 def run_worker(_args: argparse.Namespace) -> int:
@@ -34,9 +41,7 @@ def run_worker(_args: argparse.Namespace) -> int:
     from onstream.storage.migrate import upgrade
 
     settings = load_settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
-    )
+    logs.configure(settings.log_level, settings.log_format)
     upgrade(settings.database_url)
 
     async def work() -> None:
@@ -45,13 +50,32 @@ def run_worker(_args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, worker.stop)
+        log.info("%s", describe_worker(settings))  # once a stop signal is handled
         try:
             await worker.run()
         finally:
             await database.dispose()
+        log.info("stopped")
 
     asyncio.run(work())
     return 0
+
+
+def describe_worker(settings: Settings) -> str:
+    """What this worker is about to do, in one line (the password of neither the database
+    nor the relay)."""
+    from sqlalchemy.engine import make_url
+
+    database = make_url(settings.database_url).render_as_string(hide_password=True)
+    if settings.smtp_host:
+        tls = "" if settings.smtp_tls == "none" else f" ({settings.smtp_tls})"
+        target = f"through SMTP {settings.smtp_host}:{settings.smtp_port}{tls}"
+    else:
+        target = "to this log (no ONSTREAM_SMTP_HOST: nothing is sent)"
+    return (
+        f"delivering queued e-mail of {database} {target}, checking every "
+        f"{settings.mail_poll_seconds:g} s; stop with Ctrl-C or SIGTERM"
+    )
 
 
 def run_outbox(args: argparse.Namespace) -> int:
@@ -69,11 +93,24 @@ def run_outbox(args: argparse.Namespace) -> int:
         line = f"#{row['id']} {row['status']:<7} {row['kind']:<10} {row['recipient']}"
         line += f"  {row['subject']}"
         detail = f"attempts {row['attempts']}"
-        if row["status"] == SENT:
+        if row["status"] in DONE:
             detail += f", sent {row['sent_at']:%Y-%m-%d %H:%M:%S}Z"
         elif row["status"] == PENDING:
             detail += f", next try {row['next_attempt_at']:%Y-%m-%d %H:%M:%S}Z"
         if row["last_error"]:
             detail += f", last error: {row['last_error']}"
         print(f"{line}\n    {detail}")
+    return 0
+
+
+def run_retry(args: argparse.Namespace) -> int:
+    """Make the message due now; the next worker round (within a poll) delivers it."""
+    from onstream.clock import utcnow
+    from onstream.mail import outbox
+
+    async def retry(conn: Connection) -> None:
+        await outbox.retry(conn, args.message_id, now=utcnow())
+
+    in_transaction(load_settings().database_url, retry)
+    print(f"message #{args.message_id} is queued for delivery now")
     return 0

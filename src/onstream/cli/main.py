@@ -13,7 +13,8 @@ import sys
 from collections.abc import Callable, Sequence
 
 from onstream.cli import api, backup, database, mail, media, recordings, serve, tokens, users
-from onstream.config import SettingsError
+from onstream.cli.common import database_problem
+from onstream.config import SettingsError, load_settings
 from onstream.errors import DomainError
 
 Command = Callable[[argparse.Namespace], int]
@@ -24,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="onstream", description="Onstream: web-conference scheduling server (API v2)."
     )
+    parser.add_argument("--version", action="version", version=f"onstream {version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve.add_parser(sub)
     database.add_parser(sub)
@@ -35,6 +37,17 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_parser(sub)
     api.add_parser(sub)
     return parser
+
+
+def version() -> str:
+    """The installed distribution's version."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("onstream")
+    except PackageNotFoundError:
+        return "(not installed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -49,6 +62,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        problem = database_problem(exc, _configured_database())
+        if problem is None:
+            raise
+        print(f"onstream: {problem}", file=sys.stderr)
+        return 1
+
+
+def _configured_database() -> str | None:
+    try:
+        return load_settings().database_url
+    except SettingsError:
+        return None
 
 
 if __name__ == "__main__":

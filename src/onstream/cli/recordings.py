@@ -26,7 +26,9 @@ def add_parser(sub: Any) -> None:
     add.add_argument("--owner", required=True, metavar="LOGIN", help="the session's account")
     add.add_argument("--session", required=True, type=int, metavar="ID", help="the session id")
     add.add_argument("--title", required=True, metavar="T")
-    add.add_argument("--duration-ms", required=True, type=int, metavar="N", help="its length")
+    add.add_argument(
+        "--duration-ms", type=int, metavar="N", help="its length (default: measured in --media)"
+    )
     add.add_argument("--media", type=Path, metavar="FILE", help="audio or video file to copy")
     add.add_argument("--description", metavar="D")
     add.add_argument(
@@ -69,6 +71,14 @@ def run_add(args: argparse.Namespace) -> int:
     media_path: Path | None = args.media
     if media_path is not None and not media_path.is_file():
         raise Invalid(f"media file '{media_path}' does not exist or is not a file")
+    duration_ms = args.duration_ms
+    if media_path is not None:
+        from onstream.media.probe import probe
+
+        measured = probe(media_path)  # refuses anything that is not audio or video
+        duration_ms = measured.duration_ms if duration_ms is None else duration_ms
+    if duration_ms is None:
+        raise Invalid("give --duration-ms, or --media to measure it")
     store = store_for(settings)
     media = None
     if media_path is not None:
@@ -84,7 +94,7 @@ def run_add(args: argparse.Namespace) -> int:
         new = NewRecording(
             session_id=args.session,
             title=args.title,
-            duration_ms=args.duration_ms,
+            duration_ms=duration_ms,
             description=args.description,
         )
         return await service.add(conn, owner, new, media=media)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import multiprocessing
 import os
 import shlex
+import shutil
+import tempfile
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
+from onstream import logs
 from onstream.cli.common import in_transaction
 from onstream.cli.deadlines import Deadlines, protocol_factory
 from onstream.config import Settings, load_settings
@@ -29,6 +32,8 @@ if TYPE_CHECKING:
     from onstream.janus.process import JanusProcess
     from onstream.storage.database import Connection
 
+MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+"""Read by `prometheus_client` at import (`onstream.metrics` names it too)."""
 DEMO_LOGIN = "demo"
 DEMO_MEETING = "demo-meeting"
 
@@ -51,19 +56,56 @@ def add_parser(sub: Any) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     """Serve until interrupted; with `--demo` and no Janus configured, run one beside."""
     settings = load_settings().with_listen(host=args.host, port=args.port)
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
-    )
+    logs.configure(settings.log_level, settings.log_format)
     janus = start_demo_janus(settings) if args.demo and not settings.janus_servers else None
     if janus is not None:
         settings = replace(settings, janus_urls=janus.url, janus_admin_key=janus.admin_key)
         os.environ["ONSTREAM_JANUS_URLS"] = janus.url
         os.environ["ONSTREAM_JANUS_ADMIN_KEY"] = janus.admin_key
+    cleanup = metrics_directory()
     try:
         return _serve(args, settings)
     finally:
+        cleanup()
         if janus is not None:
             janus.stop()
+
+
+def metrics_directory() -> Callable[[], None]:
+    """Give every server process one `PROMETHEUS_MULTIPROC_DIR`, so `/metrics` adds all of
+    them up; returns what removes it at exit.
+
+    An operator's own directory is emptied of the last run's files (their counters would be
+    added to this run's); without one, a fresh temporary directory is made and removed.
+    It must be set before `prometheus_client` is imported, which only the app does.
+    """
+    configured = os.environ.get(MULTIPROC_VARIABLE)
+    if configured:
+        folder = Path(configured)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+        return lambda: None
+    _remove_orphans(Path(tempfile.gettempdir()))
+    made = tempfile.mkdtemp(prefix=f"onstream-metrics-{os.getpid()}-")
+    os.environ[MULTIPROC_VARIABLE] = made
+    return lambda: shutil.rmtree(made, ignore_errors=True)
+
+
+def _remove_orphans(folder: Path) -> None:
+    """Remove the metrics folders of servers that are gone: uvicorn ends on SIGTERM by
+    raising the signal again, which skips the `finally` that removes a server's own."""
+    for orphan in folder.glob("onstream-metrics-*"):
+        pid = orphan.name.split("-")[2]
+        if not pid.isdigit():
+            shutil.rmtree(orphan, ignore_errors=True)  # an older server's, without its pid
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(orphan, ignore_errors=True)
+        except PermissionError:
+            pass  # another user's server, alive
 
 
 def start_demo_janus(settings: Settings) -> JanusProcess | None:
@@ -97,6 +139,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         "log_level": settings.log_level,
         "access_log": args.access_log,
         "server_header": False,
+        "log_config": None,  # uvicorn's lines go through `onstream.logs`, like ours
         **http_limits(settings),
     }
     if args.workers > 1:

@@ -1,17 +1,21 @@
-"""`onstream user add` and `onstream user passwd`: accounts managed by the operator."""
+"""`onstream user add|passwd|list|disable|enable|delete`: accounts managed by the operator."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
+import sys
 from typing import TYPE_CHECKING, Any
 
-from onstream.cli.common import in_transaction
+from onstream.cli.common import in_transaction, read_only
 from onstream.config import load_settings
 from onstream.errors import Invalid
 
 if TYPE_CHECKING:
+    from onstream.scheduling.removal import Removed
     from onstream.storage.database import Connection
+    from onstream.users.admin import AccountRow
 
 
 def add_parser(sub: Any) -> None:
@@ -21,22 +25,63 @@ def add_parser(sub: Any) -> None:
     add = user_sub.add_parser("add", help="add an account that can use the API")
     add.add_argument("login")
     add.add_argument("--email", required=True)
-    add.add_argument("--password", help="prompted for when not given")
+    _password_options(add)
     add.add_argument("--timezone", default="UTC", help="a code such as UP1, or an IANA name")
     add.add_argument("--dst", type=int, choices=(0, 1), default=0)
     add.add_argument("--phone-bridge", action="store_true", help="give sessions dial-in codes")
     add.set_defaults(run=run_add)
     passwd = user_sub.add_parser("passwd", help="set an account's password")
     passwd.add_argument("login")
-    passwd.add_argument("--password", help="prompted for when not given")
+    _password_options(passwd)
     passwd.set_defaults(run=run_passwd)
+    user_sub.add_parser("list", help="every account, and which are disabled").set_defaults(
+        run=run_list
+    )
+    for verb, helptext in (
+        ("disable", "refuse the account on the API and its meetings (its data stays)"),
+        ("enable", "let a disabled account in again"),
+    ):
+        parser = user_sub.add_parser(verb, help=helptext)
+        parser.add_argument("login")
+        parser.set_defaults(run=run_disable if verb == "disable" else run_enable)
+    remove = user_sub.add_parser(
+        "delete", help="delete the account with its sessions, people, e-mail and media"
+    )
+    remove.add_argument("login")
+    remove.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    remove.set_defaults(run=run_delete)
+
+
+def _password_options(parser: argparse.ArgumentParser) -> None:
+    given = parser.add_mutually_exclusive_group()
+    given.add_argument("--password", help="prompted for when not given (visible to `ps`)")
+    given.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+
+
+def password_of(args: argparse.Namespace) -> str:
+    """The password from `--password`, standard input, or two prompts at a terminal."""
+    if args.password is not None:
+        return str(args.password)
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise Invalid("no password on standard input")
+        return line.rstrip("\r\n")
+    return prompt_password()
 
 
 def prompt_password() -> str:
-    """Ask twice without echo, so a typo does not lock the operator out."""
-    first = getpass.getpass("Password: ")
-    if first != getpass.getpass("Repeat password: "):
-        raise Invalid("the two passwords differ")
+    """Ask twice without echo, so a typo does not lock the operator out. Without a terminal
+    getpass reads the lines of standard input; when they run out, say how to pipe one."""
+    try:
+        first = getpass.getpass("Password: ")
+        if first != getpass.getpass("Repeat password: "):
+            raise Invalid("the two passwords differ")
+    except EOFError:
+        print(file=sys.stderr)  # end the prompt's line, so the error has one of its own
+        raise Invalid("no password given; pipe one line into --password-stdin") from None
     return first
 
 
@@ -44,7 +89,7 @@ def run_add(args: argparse.Namespace) -> int:
     """Create the account and print its id."""
     from onstream.users import service
 
-    password = args.password if args.password is not None else prompt_password()
+    password = password_of(args)
 
     async def add(conn: Connection) -> int:
         return await service.add_account(
@@ -66,11 +111,83 @@ def run_passwd(args: argparse.Namespace) -> int:
     """Replace the account's password."""
     from onstream.users import service
 
-    password = args.password if args.password is not None else prompt_password()
+    password = password_of(args)
 
     async def passwd(conn: Connection) -> int:
         return await service.set_password(conn, login=args.login, password=password)
 
     in_transaction(load_settings().database_url, passwd)
     print(f"password of '{args.login}' changed")
+    return 0
+
+
+def run_list(_args: argparse.Namespace) -> int:
+    """One line per account (read-only: a mistyped database path is refused)."""
+    from onstream.users import admin
+
+    rows: list[AccountRow] = read_only(load_settings().database_url, admin.list_accounts)
+    if not rows:
+        print("no accounts")
+        return 0
+    print(f"{'id':>5}  {'login':<24} {'email':<32} {'created':<20} {'people':>6}  status")
+    for row in rows:
+        status = f"disabled {row.disabled_at:%Y-%m-%d %H:%M}Z" if row.disabled_at else "active"
+        print(
+            f"{row.id:>5}  {row.login:<24} {row.email:<32} "
+            f"{row.created_at:%Y-%m-%d %H:%M:%S}Z {row.people:>6}  {status}"
+        )
+    return 0
+
+
+def run_disable(args: argparse.Namespace) -> int:
+    return _set_disabled(args.login, disabled=True)
+
+
+def run_enable(args: argparse.Namespace) -> int:
+    return _set_disabled(args.login, disabled=False)
+
+
+def _set_disabled(login: str, *, disabled: bool) -> int:
+    from onstream.users import admin
+
+    async def change(conn: Connection) -> bool:
+        return await admin.set_disabled(conn, login=login, disabled=disabled)
+
+    changed = in_transaction(load_settings().database_url, change)
+    state = "disabled" if disabled else "enabled"
+    print(f"account '{login}' {state}" if changed else f"account '{login}' was already {state}")
+    return 0
+
+
+def run_delete(args: argparse.Namespace) -> int:
+    """Ask (unless `--yes`), delete in one transaction, then remove the media blobs."""
+    from onstream.media.selection import store_for
+    from onstream.scheduling.removal import delete_account
+    from onstream.users.admin import confirm_login
+
+    settings = load_settings()
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise Invalid("no terminal to confirm the deletion; add --yes")
+        print(f"This deletes '{args.login}' with all its sessions, people, e-mail and media.")
+        try:
+            confirm_login(args.login, input(f"Type the login ({args.login}) to confirm: "))
+        except EOFError:
+            raise Invalid("nothing was deleted") from None
+
+    async def remove(conn: Connection) -> Removed:
+        return await delete_account(conn, login=args.login)
+
+    removed = in_transaction(settings.database_url, remove)
+    store = store_for(settings)
+
+    async def delete_media() -> None:
+        for key in removed.media_keys:
+            await store.delete(key)
+
+    asyncio.run(delete_media())
+    print(
+        f"account '{args.login}' deleted with {removed.sessions} sessions, {removed.people} "
+        f"people, {removed.messages} e-mail messages and {len(removed.media_keys)} media files"
+    )
     return 0

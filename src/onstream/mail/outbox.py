@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, insert, or_, select, update
 
 from onstream.clock import utcnow
+from onstream.errors import Invalid, Missing
 from onstream.mail.messages import Composed
-from onstream.mail.statuses import FAILED, PENDING, SENT
+from onstream.mail.statuses import DONE, FAILED, PENDING, SENT, STATUSES
 from onstream.mail.tables import outbox
 from onstream.storage.database import Connection
 
@@ -99,13 +100,14 @@ async def claim(conn: Connection, *, worker: str, lease: timedelta, limit: int) 
     ]
 
 
-async def mark_sent(conn: Connection, *, message_id: int, worker: str) -> bool:
-    """Record a successful send; False when this worker no longer held the lease."""
+async def mark_sent(conn: Connection, *, message_id: int, worker: str, status: str = SENT) -> bool:
+    """Record a successful send (`logged` for the console sender); False when this worker
+    no longer held the lease."""
     result = await conn.execute(
         update(outbox)
         .where(outbox.c.id == message_id, outbox.c.claimed_by == worker)
         .values(
-            status=SENT,
+            status=status,
             sent_at=utcnow(),
             attempts=outbox.c.attempts + 1,
             claimed_until=None,
@@ -151,7 +153,22 @@ async def counts(conn: Connection) -> dict[str, int]:
     """How many messages are pending, sent and failed."""
     rows = await conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status))
     found = {status: int(n) for status, n in rows}
-    return {status: found.get(status, 0) for status in (PENDING, SENT, FAILED)}
+    return {status: found.get(status, 0) for status in STATUSES}
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """The messages still to deliver: how many, and when the oldest was queued."""
+
+    pending: int
+    oldest: datetime | None
+
+
+async def backlog(conn: Connection) -> Backlog:
+    """The pending messages' count and oldest creation time (health checks, metrics)."""
+    query = select(func.count(), func.min(outbox.c.created_at)).where(outbox.c.status == PENDING)
+    pending, oldest = (await conn.execute(query)).one()
+    return Backlog(pending=int(pending), oldest=oldest)
 
 
 async def recent(conn: Connection, *, status: str | None, limit: int) -> list[dict[str, object]]:
@@ -175,3 +192,18 @@ async def recent(conn: Connection, *, status: str | None, limit: int) -> list[di
     if status is not None:
         query = query.where(outbox.c.status == status)
     return [dict(row._mapping) for row in await conn.execute(query)]
+
+
+async def retry(conn: Connection, message_id: int, *, now: datetime) -> None:
+    """Queue a failed or waiting message for delivery now (`onstream outbox retry`); a
+    delivered one is refused, so nobody is mailed twice by mistake."""
+    status = await conn.scalar(select(outbox.c.status).where(outbox.c.id == message_id))
+    if status is None:
+        raise Missing(f"there is no message #{message_id}")
+    if status in DONE:
+        raise Invalid(f"message #{message_id} was {status} already; it is not sent again")
+    await conn.execute(
+        update(outbox)
+        .where(outbox.c.id == message_id)
+        .values(status=PENDING, next_attempt_at=now, claimed_by=None, claimed_until=None)
+    )

@@ -18,6 +18,7 @@ from typing import Protocol
 import aiosmtplib
 
 from onstream.config import Settings
+from onstream.mail.statuses import LOGGED
 
 log = logging.getLogger("onstream.mail")
 
@@ -60,6 +61,10 @@ class Sender(Protocol):
 
 class ConsoleSender:
     """Logs each message instead of sending it (no SMTP server configured)."""
+
+    records_as = LOGGED
+    """The outbox status of a message this sender took (the worker reads it; a sender
+    without it delivers, and its messages are `sent`)."""
 
     async def send(self, mail: Outgoing) -> None:
         log.info(

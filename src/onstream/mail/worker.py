@@ -25,6 +25,8 @@ from onstream.clock import utcnow
 from onstream.config import Settings
 from onstream.mail import outbox
 from onstream.mail.sender import DeliveryError, PermanentFailure, Sender
+from onstream.mail.statuses import SENT
+from onstream.metrics import DELIVERY_FAILURES
 from onstream.storage.database import Database, transaction
 
 log = logging.getLogger("onstream.mail")
@@ -102,7 +104,11 @@ class DeliveryWorker:
         for attempt in range(RECORD_TRIES):
             try:
                 async with transaction(self._database, write=True) as conn:
-                    if not await outbox.mark_sent(conn, message_id=item.id, worker=self.name):
+                    status = getattr(self._sender, "records_as", SENT)
+                    sent = await outbox.mark_sent(
+                        conn, message_id=item.id, worker=self.name, status=status
+                    )
+                    if not sent:
                         log.warning("message %s was sent after its lease ran out", item.id)
                 return
             except DBAPIError as exc:
@@ -121,9 +127,11 @@ class DeliveryWorker:
         give_up_at = item.created_at + timedelta(seconds=self._settings.mail_give_up_seconds)
         async with transaction(self._database, write=True) as conn:
             if isinstance(exc, PermanentFailure) or retry_at > give_up_at:
+                DELIVERY_FAILURES.labels("failed").inc()
                 log.warning("giving up on message %s: %s", item.id, exc)
                 await outbox.mark_failed(conn, message_id=item.id, worker=self.name, error=str(exc))
             else:
+                DELIVERY_FAILURES.labels("retry").inc()
                 log.info("message %s failed (%s); retrying at %s", item.id, exc, retry_at)
                 await outbox.mark_retry(
                     conn, message_id=item.id, worker=self.name, error=str(exc), at=retry_at

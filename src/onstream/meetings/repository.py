@@ -105,7 +105,9 @@ def _admission(row: Any) -> Admission:
 
 async def admission_by_secret(conn: Connection, *, login: str, secret: str) -> Admission | None:
     """The admission behind `/{login}/room/{secret}`; the login must own the session."""
-    query = _ADMISSION_QUERY.where(admissions.c.secret == secret, users.c.login == login)
+    query = _ADMISSION_QUERY.where(
+        admissions.c.secret == secret, users.c.login == login, users.c.disabled_at.is_(None)
+    )
     row = (await conn.execute(query)).first()
     return _admission(row) if row else None
 

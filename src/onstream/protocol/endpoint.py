@@ -101,12 +101,19 @@ class ApiEndpoint(Generic[A, S]):
             path = parse_api_path(raw, formats=FORMAT_NAMES)
             return await self._handle(request, path)
         except Exception as exc:  # noqa: BLE001  # the one place every failure is rendered
-            return render_error(exc, fmt, context=f"{request.method} {request.url.path}")
+            return render_error(
+                exc,
+                fmt,
+                context=f"{request.method} {request.url.path}",
+                request_id=request.scope.get("onstream.request_id"),
+            )
 
     async def _handle(self, request: Request, path: ApiPath) -> Response:
         resource = self.resources.get(path.resource)
         if resource is None:
             raise NotFound(_unknown_resource(path.resource, self.resources))
+        # The metrics label requests by resource, never by raw URL (`onstream.metrics`).
+        request.scope["onstream.resource"] = path.resource
         account = await self.authenticate(request, path.username)
         method = "GET" if request.method == "HEAD" else request.method
         handler = resource.methods.get(method)

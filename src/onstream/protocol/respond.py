@@ -49,26 +49,28 @@ def render(
     )
 
 
-def as_api_error(exc: BaseException, *, context: str) -> ApiError:
-    """The API error for any exception; unexpected ones are logged with a request id."""
+def as_api_error(exc: BaseException, *, context: str, request_id: str | None = None) -> ApiError:
+    """The API error for any exception; unexpected ones are logged with the request's id."""
     if isinstance(exc, ApiError):
         return exc
+    if isinstance(exc, ClientDisconnect):
+        # The client hung up mid-body: nobody will read the answer, nothing is wrong here.
+        log.info("the client went away before sending its whole body: %s", context)
+        return BadRequest("The request body was not complete")
     if isinstance(exc, DomainError):
         for domain_type, api_type in _DOMAIN_TO_API.items():
             if isinstance(exc, domain_type):
                 return api_type(exc.message)
-    if isinstance(exc, ClientDisconnect):
-        # The client left, or the server gave up on a slow body (408): nothing failed here.
-        log.info("%s: the client closed the connection before its body arrived", context)
-        return BadRequest("The request body did not arrive")
-    request_id = secrets.token_hex(8)
+    request_id = request_id or secrets.token_hex(8)
     log.error("request %s failed: %s", request_id, context, exc_info=exc)
     return ApiError(f"Internal server error (request id {request_id})")
 
 
-def render_error(exc: BaseException, fmt: Format | None, *, context: str) -> Response:
+def render_error(
+    exc: BaseException, fmt: Format | None, *, context: str, request_id: str | None = None
+) -> Response:
     """The error document `{status: false, error: ...}` for any exception."""
-    error = as_api_error(exc, context=context)
+    error = as_api_error(exc, context=context, request_id=request_id)
     document = Document({"status": False, "error": error.message})
     response = render(document, fmt or DEFAULT_FORMAT, status=error.status, headers=error.headers)
     if isinstance(error, Unauthorized):

@@ -56,9 +56,11 @@ from concurrent.futures import ThreadPoolExecutor
 from starlette.requests import HTTPConnection
 
 from onstream.accounts import Account
+from onstream.logs import LOGIN
+from onstream.metrics import AUTH_FAILURES
 from onstream.protocol import digest
 from onstream.protocol.basic import Credentials, parse_basic
-from onstream.protocol.errors import Busy, TooManyRequests, Unauthorized
+from onstream.protocol.errors import Busy, Forbidden, TooManyRequests, Unauthorized
 from onstream.throttle import Throttle
 from onstream.users.digest_store import DigestStore
 from onstream.users.passwords import verify_password
@@ -186,14 +188,23 @@ class Authenticator:
         header = request.headers.get("authorization")
         try:
             if self._digest is not None and _scheme(header) == "digest":
-                return await self._authenticate_digest(request, header or "", url_login, address)
-            return await self.authenticate(header, url_login, address=address)
+                account = await self._authenticate_digest(request, header or "", url_login, address)
+            else:
+                account = await self.authenticate(header, url_login, address=address)
         except Unauthorized as exc:
+            AUTH_FAILURES.labels(_scheme(header) or "none").inc()
             if self._digest is None:
                 raise
             stale = isinstance(exc, StaleNonce)
             offers = digest.challenges(await self._digest.key(), time.time(), stale=stale)
             raise Unauthorized(exc.message, digest=offers) from None
+        LOGIN.set(account.login)  # the request's log lines name who made it
+        if account.disabled:
+            # Disabling raises the credential epoch, so cached entries made before it are
+            # dropped within a second and the account is read again, disabled.
+            AUTH_FAILURES.labels("disabled").inc()
+            raise Forbidden("This account is disabled")
+        return account
 
     async def _authenticate_digest(
         self, request: HTTPConnection, header: str, url_login: str, address: str | None

@@ -20,6 +20,7 @@ _ACCOUNT_COLUMNS = (
     users.c.timezone,
     users.c.dst,
     users.c.phone_bridge,
+    users.c.disabled_at,
 )
 
 
@@ -40,6 +41,7 @@ async def account_by_login(conn: Connection, login: str) -> Account | None:
         timezone=row.timezone,
         dst=bool(row.dst),
         phone_bridge=bool(row.phone_bridge),
+        disabled=row.disabled_at is not None,
     )
 
 

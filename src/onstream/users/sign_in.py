@@ -34,6 +34,8 @@ TOUCH_EVERY = timedelta(hours=1)
 
 WRONG = "Wrong login or password"
 """The API's words for a refused sign-in, whichever of the two was wrong."""
+DISABLED = "This account is disabled; the server's operator can enable it again"
+"""Told only to whoever gave the right password: a disabled account signs in nowhere."""
 
 
 def secret_hash(secret: str) -> str:
@@ -82,7 +84,9 @@ async def session_account(conn: Connection, secret: str) -> tuple[Account, bool]
         return None
     row = await repository.user_of_account(conn, account_id=account_id, user_id=account_id)
     account = await repository.account_by_login(conn, row.login) if row else None
-    return None if account is None else (account, now - last_seen >= TOUCH_EVERY)
+    if account is None or account.disabled:  # a disabled account's browsers are signed out
+        return None
+    return account, now - last_seen >= TOUCH_EVERY
 
 
 async def touch(conn: Connection, secret: str) -> None:

@@ -38,6 +38,7 @@ users = Table(
     Column("email_verified", Boolean, nullable=False, server_default=text("false")),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    Column("disabled_at", DateTime, nullable=True),
     UniqueConstraint("owner_id", "email_key"),
 )
 """`email_key` is the lower-cased e-mail: one person per address within an account.

@@ -114,6 +114,7 @@ async def invitation_by_token(conn: Connection, *, username: str, key: str) -> I
             invitations.c.token == key,
             owner.c.login == username,
             owner.c.owner_id.is_(None),
+            owner.c.disabled_at.is_(None),  # a disabled account's meetings admit nobody
             sessions.c.deleted_at.is_(None),
         )
     )
@@ -139,6 +140,7 @@ def _live_session_of(username: str) -> Select[Any]:
         .where(
             users.c.login == username,
             users.c.owner_id.is_(None),
+            users.c.disabled_at.is_(None),  # a disabled account's meetings admit nobody
             sessions.c.deleted_at.is_(None),
         )
     )

@@ -53,6 +53,8 @@ async def sign_in_page(request: Request) -> Response:
     if not await sign_in.verify(account, form.get("password", "")) or account is None:
         await throttle.failed("sign-in", address=address, target=login.lower())
         return _form(request, pre, target, login=login, error=sign_in.WRONG, status=400)
+    if account.disabled:
+        return _form(request, pre, target, login=login, error=sign_in.DISABLED, status=403)
     async with transaction(database_of(request), write=True) as conn:
         secret = await sign_in.open_session(conn, account)
     response = see_other(request, target)

@@ -1,0 +1,1 @@
+"""What operators and load balancers ask the server: `/health`, `/ready`, `/metrics`."""

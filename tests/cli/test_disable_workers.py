@@ -1,0 +1,42 @@
+"""`onstream user disable` reaches every process of `onstream serve --workers 2`: each
+refuses the account's cached credentials soon after, without a restart."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from tests.support.server import ServerProcess
+
+pytestmark = pytest.mark.live
+
+LOGIN, PASSWORD = "worker", "worker-secret-1"
+
+
+def statuses(proc: ServerProcess, count: int) -> set[int]:
+    """The answers to `count` requests, each on a new connection (either process may take
+    it), with the same credentials."""
+    url = f"{proc.base_url}/api/2/{LOGIN}/authverify"
+    return {httpx.get(url, auth=(LOGIN, PASSWORD)).status_code for _ in range(count)}
+
+
+def test_every_worker_refuses_a_disabled_account(
+    tmp_path: Path, new_database: Callable[[Path], str]
+) -> None:
+    proc = ServerProcess(workdir=tmp_path, database_url=new_database(tmp_path))
+    proc.add_account(LOGIN, PASSWORD)
+    proc.start("--workers", "2")
+    try:
+        assert statuses(proc, 40) == {200}  # verified, and cached, by both processes
+        assert proc.cli("user", "disable", LOGIN).returncode == 0
+        deadline = time.monotonic() + 60
+        while statuses(proc, 40) != {403}:
+            assert time.monotonic() < deadline, "a process kept accepting the disabled account"
+        assert proc.cli("user", "enable", LOGIN).returncode == 0
+        while statuses(proc, 40) != {200}:
+            assert time.monotonic() < deadline, "a process kept refusing the enabled account"
+    finally:
+        proc.stop()
