@@ -4,6 +4,7 @@ from onstream.files.tables import files, files_in_sessions
 from onstream.invitees.tables import invitations
 from onstream.mail.tables import outbox
 from onstream.meetings.tables import admissions, recording_jobs, room_tokens, rooms
+from onstream.protocol.idempotency import idempotency_keys
 from onstream.recordings.tables import recordings
 from onstream.sessions.tables import session_blocks, sessions
 from onstream.storage.metadata import metadata
@@ -26,6 +27,7 @@ __all__ = [
     "email_confirmations",
     "files",
     "files_in_sessions",
+    "idempotency_keys",
     "invitations",
     "metadata",
     "outbox",

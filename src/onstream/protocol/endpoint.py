@@ -22,7 +22,9 @@ from typing import Any, Generic, Protocol, TypeVar
 from starlette.requests import Request
 from starlette.responses import Response
 
+from onstream.clock import utcnow
 from onstream.config import Settings
+from onstream.protocol import idempotency
 from onstream.protocol.bodies import close_uploads, read_body_params
 from onstream.protocol.errors import Forbidden, MethodNotAllowed, NotFound
 from onstream.protocol.formats import FORMATS, Format, format_from_accept, get_format
@@ -52,7 +54,10 @@ from onstream.storage.connection import Database, transaction
 
 class Caller(Protocol):
     """What the endpoint needs to know of an authenticated account: whether its credentials
-    may write (a read-only API token may not)."""
+    may write (a read-only API token may not), and its id (whose `Idempotency-Key`s)."""
+
+    @property
+    def id(self) -> int: ...
 
     @property
     def read_only(self) -> bool: ...
@@ -116,11 +121,27 @@ class ApiEndpoint(Generic[A, S]):
             raise Forbidden(
                 f"This API token is read-only; {method} needs the password or a full token"
             )
+        key = idempotency.key_of(request.headers, method)
         body = None
         if method not in READ_METHODS:
             body = await read_body_params(request, max_body=self._body_limit(request))
         try:
-            return await self._run(handler, request, path, account, body)
+            keyed = None
+            if key is not None:
+                raw_path = request.scope["raw_path"].decode("latin-1")
+                query = request.scope.get("query_string", b"").decode("latin-1")
+                full = f"{raw_path}?{query}" if query else raw_path
+                digest = await idempotency.request_hash(method, full, body)
+                keyed = idempotency.Keyed(account.id, key, digest)
+                async with transaction(self.database, write=False) as conn:
+                    stored = await idempotency.find(conn, keyed, now=utcnow())
+                if stored is not None:
+                    return idempotency.replay(stored, keyed)
+            try:
+                return await self._run(handler, request, path, account, body, keyed)
+            except idempotency.Recorded as recorded:
+                assert keyed is not None  # only a keyed request claims
+                return idempotency.replay(recorded.stored, keyed)
         finally:
             if body:
                 await close_uploads(body)
@@ -142,6 +163,7 @@ class ApiEndpoint(Generic[A, S]):
         path: ApiPath,
         account: A,
         body: dict[str, Value] | None,
+        keyed: idempotency.Keyed | None = None,
     ) -> Response:
         method = "GET" if request.method == "HEAD" else request.method
         merged = merge_params(
@@ -156,14 +178,26 @@ class ApiEndpoint(Generic[A, S]):
             api_root=api_root,
             method=method,
             strict=is_strict(params, request.headers, request.query_params),
+            keyed=keyed,
         )
         ignored_query = (
             []
             if method in READ_METHODS
             else query_ignored(request.query_params, method=method, strict=run.strict)
         )
+
+        def respond(reply: Reply) -> Response:
+            headers = warning_headers(run.unread, query=ignored_query)
+            if reply.listed is not None:
+                raw_path = request.scope["raw_path"].decode("latin-1")
+                headers |= list_headers(reply.listed, path=raw_path, query=request.query_params)
+            return _respond(reply, fmt, api_root, headers)
+
+        run.respond = respond
         try:
-            call, reply = await self._call(handler, run)
+            call, response = await self._call(handler, run)
+        except idempotency.Recorded:
+            raise
         except Exception as exc:  # told, then rendered by `handle`
             # a refused call names what it ignored too: `start_tme` beside "start_time is
             # required" is the answer
@@ -172,13 +206,11 @@ class ApiEndpoint(Generic[A, S]):
                 raise
             raise error from exc
         await run_after_commit(call.after_commit)
-        headers = warning_headers(run.unread, query=ignored_query)
-        if reply.listed is not None:
-            raw_path = request.scope["raw_path"].decode("latin-1")
-            headers |= list_headers(reply.listed, path=raw_path, query=request.query_params)
-        return _respond(reply, fmt, api_root, headers)
+        return response
 
-    async def _call(self, handler: Handler | Staged[Any], run: _Run[A]) -> tuple[Call[A, S], Reply]:
+    async def _call(
+        self, handler: Handler | Staged[Any], run: _Run[A]
+    ) -> tuple[Call[A, S], Response]:
         """The handler in its transaction; a staged one's first step before it."""
         if not isinstance(handler, Staged):
             return await self._transact(handler, run)
@@ -190,10 +222,13 @@ class ApiEndpoint(Generic[A, S]):
             await handler.undo(intake, prepared)
             raise
 
-    async def _transact(self, handler: Handler, run: _Run[A]) -> tuple[Call[A, S], Reply]:
+    async def _transact(self, handler: Handler, run: _Run[A]) -> tuple[Call[A, S], Response]:
         """Run the handler in the request's one transaction. Parameters nothing read are
-        checked inside it, so that a strict refusal rolls the handler's writes back."""
+        checked inside it, so that a strict refusal rolls the handler's writes back; a keyed
+        request claims its key first and records its answer last, in the same transaction."""
         async with transaction(self.database, write=run.method != "GET") as conn:
+            if run.keyed is not None:
+                await idempotency.claim(conn, run.keyed, now=utcnow())
             call = Call(
                 account=run.account,
                 params=run.params,
@@ -204,7 +239,10 @@ class ApiEndpoint(Generic[A, S]):
             )
             reply = await handler(call)
             run.unread = unread_names(run.params, strict=run.strict)
-        return call, reply
+            response = run.respond(reply)
+            if run.keyed is not None:
+                await idempotency.record(conn, run.keyed, response)
+        return call, response
 
 
 @dataclass(slots=True)
@@ -216,7 +254,9 @@ class _Run(Generic[A]):
     api_root: str
     method: str
     strict: bool
+    keyed: idempotency.Keyed | None = None
     unread: list[str] = field(default_factory=list)
+    respond: Callable[[Reply], Response] = field(default=lambda reply: _unset(reply))
 
 
 async def run_after_commit(hooks: list[AfterCommit]) -> None:
@@ -271,3 +311,7 @@ def _unknown_resource(name: str, resources: Mapping[str, Resource]) -> str:
 
 def _known_format(name: str | None) -> Format | None:
     return FORMATS.get(name.lower()) if name else None
+
+
+def _unset(reply: Reply) -> Response:
+    raise AssertionError("the run's respond was not set")
