@@ -12,6 +12,7 @@ from onstream.storage.secrets import server_secrets
 from onstream.users.tables import (
     account_sessions,
     api_tokens,
+    calendar_feeds,
     credential_epoch,
     digest_nonce_counts,
     email_confirmations,
@@ -22,6 +23,7 @@ __all__ = [
     "account_sessions",
     "admissions",
     "api_tokens",
+    "calendar_feeds",
     "credential_epoch",
     "digest_nonce_counts",
     "email_confirmations",

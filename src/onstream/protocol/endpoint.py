@@ -26,7 +26,7 @@ from onstream.clock import utcnow
 from onstream.config import Settings
 from onstream.protocol import idempotency
 from onstream.protocol.bodies import close_uploads, read_body_params
-from onstream.protocol.errors import Forbidden, MethodNotAllowed, NotFound
+from onstream.protocol.errors import Forbidden, MethodNotAllowed, NotFound, UnknownFormat
 from onstream.protocol.formats import FORMATS, Format, format_from_accept, get_format
 from onstream.protocol.listing import list_headers
 from onstream.protocol.mistakes import (
@@ -178,6 +178,7 @@ class ApiEndpoint(Generic[A, S]):
             api_root=api_root,
             method=method,
             strict=is_strict(params, request.headers, request.query_params),
+            format=fmt.name,
             keyed=keyed,
         )
         ignored_query = (
@@ -236,6 +237,7 @@ class ApiEndpoint(Generic[A, S]):
                 settings=self.settings,
                 api_root=run.api_root,
                 services=self.services,
+                format=run.format,
             )
             reply = await handler(call)
             run.unread = unread_names(run.params, strict=run.strict)
@@ -254,6 +256,7 @@ class _Run(Generic[A]):
     api_root: str
     method: str
     strict: bool
+    format: str = "xml"
     keyed: idempotency.Keyed | None = None
     unread: list[str] = field(default_factory=list)
     respond: Callable[[Reply], Response] = field(default=lambda reply: _unset(reply))
@@ -276,6 +279,11 @@ def _respond(reply: Reply, fmt: Format, api_root: str, headers: dict[str, str]) 
     if reply.location:
         absolute = reply.location.startswith("/")
         headers["location"] = reply.location if absolute else f"{api_root}/{reply.location}"
+    if fmt.own:
+        if reply.body is None:
+            raise UnknownFormat(f"This call does not answer in the {fmt.name} format")
+        headers["content-type"] = fmt.content_type
+        return Response(reply.body, status_code=reply.status, headers=headers)
     return render(reply.document, fmt, status=reply.status, headers=headers)
 
 

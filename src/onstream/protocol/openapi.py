@@ -110,7 +110,8 @@ def _components() -> dict[str, Any]:
             "format": {
                 "name": "format",
                 "in": "query",
-                "description": "The answer's format (default xml)",
+                "description": "The answer's format (default xml); ics (an iCalendar event) "
+                "for GET session/id/N only",
                 "schema": {"type": "string", "enum": list(FORMATS)},
             },
             "idempotency": {
@@ -225,6 +226,8 @@ def _content(schema: Mapping[str, Any]) -> dict[str, Any]:
     """The document in every format; only JSON has a schema a validator can check."""
     content: dict[str, Any] = {}
     for fmt in FORMATS.values():
+        if fmt.own:
+            continue
         media = fmt.content_type.split(";")[0].strip()
         content[media] = {"schema": schema if media == "application/json" else {"type": "string"}}
     return content

@@ -1,4 +1,4 @@
-"""Idempotency keys of API writes.
+"""Idempotency keys of API writes, and private calendar feeds.
 
 Revision ID: 0014
 Revises: 0011
@@ -35,8 +35,23 @@ def upgrade() -> None:
         ),
     )
     op.create_index("ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"])
+    op.create_table(
+        "calendar_feeds",
+        sa.Column("account_id", sa.Integer, nullable=False),
+        sa.Column("token", sa.String(64), nullable=False),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.PrimaryKeyConstraint("account_id", name="pk_calendar_feeds"),
+        sa.UniqueConstraint("token", name="uq_calendar_feeds_token"),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["users.id"],
+            name="fk_calendar_feeds_account_id_users",
+            ondelete="CASCADE",
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("calendar_feeds")
     op.drop_index("ix_idempotency_keys_created_at", "idempotency_keys")
     op.drop_table("idempotency_keys")
