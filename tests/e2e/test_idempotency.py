@@ -7,9 +7,15 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from sqlalchemy import func, select
 from tests.conftest import MakeAccount
 from tests.support.api import error, ok
 from tests.support.clock import Clock
+from tests.support.server import Server
+
+from onstream.protocol import idempotency
+from onstream.protocol.idempotency import idempotency_keys
+from onstream.storage.connection import Connection
 
 SESSION = {"topic": "Retry me", "duration": 30, "start_time": "2030-01-15 10:00:00"}
 
@@ -143,3 +149,22 @@ def test_an_upload_retried_with_its_key_is_stored_once(make_account: MakeAccount
     error(upload(client, b"other minutes", "upload-1"), 422)  # same name, other content
     files = ok(client.get("files/format/json"))["files"]
     assert [f["id"] for f in files] == [first.json()["id"]]
+
+
+def test_expired_keys_are_purged(
+    make_account: MakeAccount, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = make_account()
+    ok(keyed(client, "PUT", "session", SESSION, "to-be-purged"), 201)
+
+    async def count(conn: Connection) -> int:
+        query = select(func.count()).where(idempotency_keys.c.key == "to-be-purged")
+        return int(await conn.scalar(query.select_from(idempotency_keys)))
+
+    assert server.run(count, write=False) == 1
+    clock = Clock().install(monkeypatch)
+    server.run(lambda conn: idempotency.purge(conn, now=clock.utcnow()))
+    assert server.run(count, write=False) == 1  # still within its day
+    clock.advance(24 * 3600 + 1)
+    server.run(lambda conn: idempotency.purge(conn, now=clock.utcnow()))
+    assert server.run(count, write=False) == 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
@@ -96,6 +97,8 @@ class ApiEndpoint(Generic[A, S]):
         self.authenticate = authenticate
         self.resources = resources
         self.services = services
+        self._purged_at: float | None = None
+        """When this process last purged expired idempotency keys (monotonic seconds)."""
 
     async def handle(self, request: Request) -> Response:
         """Answer one API request; every failure becomes an error document."""
@@ -133,6 +136,7 @@ class ApiEndpoint(Generic[A, S]):
                 full = f"{raw_path}?{query}" if query else raw_path
                 digest = await idempotency.request_hash(method, full, body)
                 keyed = idempotency.Keyed(account.id, key, digest)
+                await self._purge_keys()
                 async with transaction(self.database, write=False) as conn:
                     stored = await idempotency.find(conn, keyed, now=utcnow())
                 if stored is not None:
@@ -145,6 +149,15 @@ class ApiEndpoint(Generic[A, S]):
         finally:
             if body:
                 await close_uploads(body)
+
+    async def _purge_keys(self) -> None:
+        """Forget expired idempotency keys, at most once a minute per process."""
+        now = time.monotonic()
+        if self._purged_at is not None and now - self._purged_at < idempotency.PURGE_EVERY_SECONDS:
+            return
+        self._purged_at = now
+        async with transaction(self.database, write=True) as conn:
+            await idempotency.purge(conn, now=utcnow())
 
     def _body_limit(self, request: Request) -> int:
         """`max_body_bytes`, or for a multipart body (a file upload) the upload limit plus

@@ -54,6 +54,8 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
 KEY_LIFETIME = timedelta(hours=24)
 KEYED_METHODS = frozenset({"PUT", "POST"})
+PURGE_EVERY_SECONDS = 60.0
+"""How often a process purges expired keys, at most (on a keyed write)."""
 _CHUNK = 1024 * 1024
 
 idempotency_keys = Table(
@@ -156,12 +158,23 @@ async def find(conn: Connection, keyed: Keyed, *, now: datetime) -> Stored | Non
     return None if row is None else Stored(row[0], row[1], row[2], row[3])
 
 
-async def claim(conn: Connection, keyed: Keyed, *, now: datetime) -> None:
-    """Claim the key in the request's transaction, first purging expired keys (of every
-    account: the index on `created_at` makes that cheap); `Recorded` when a live answer
-    exists, including one a concurrent request committed while this one waited."""
+async def purge(conn: Connection, *, now: datetime) -> None:
+    """Forget every expired key (of every account; the index on `created_at` finds them).
+    Run in a short transaction of its own, so that no request's transaction waits on
+    another account's expired rows."""
     await conn.execute(
         delete(idempotency_keys).where(idempotency_keys.c.created_at <= now - KEY_LIFETIME)
+    )
+
+
+async def claim(conn: Connection, keyed: Keyed, *, now: datetime) -> None:
+    """Claim the key in the request's transaction, first forgetting its expired use if any;
+    `Recorded` when a live answer exists, including one a concurrent request committed while
+    this one waited."""
+    await conn.execute(
+        delete(idempotency_keys).where(
+            _row(keyed), idempotency_keys.c.created_at <= now - KEY_LIFETIME
+        )
     )
     dialect = postgresql if conn.dialect_name == "postgresql" else sqlite
     statement = (
