@@ -94,7 +94,7 @@ def test_imports_point_down() -> None:
 
 
 def test_protocol_knows_no_resource_or_account() -> None:
-    allowed = {"protocol", "config", "errors", "storage", "timezones"}
+    allowed = {"protocol", "config", "clock", "errors", "storage", "timezones"}
     leaks = [
         f"{source} -> {target}"
         for source, targets in GRAPH.items()

@@ -16,6 +16,14 @@ RESOURCES: dict[str, Resource] = {
         Resource("authverify", {"GET": users.authverify, "PUT": users.authverify}),
         Resource("user", {"GET": users.get_user, "PUT": users.put_user, "POST": users.post_user}),
         Resource(
+            "calendar_feed",
+            {
+                "GET": users.get_calendar_feed,
+                "POST": users.post_calendar_feed,
+                "DELETE": users.delete_calendar_feed,
+            },
+        ),
+        Resource(
             "session",
             {
                 "GET": reading.get_session,

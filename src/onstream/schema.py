@@ -4,6 +4,7 @@ from onstream.files.tables import files, files_in_sessions
 from onstream.invitees.tables import invitations
 from onstream.mail.tables import outbox
 from onstream.meetings.tables import admissions, recording_jobs, room_tokens, rooms
+from onstream.protocol.idempotency import idempotency_keys
 from onstream.recordings.tables import recordings
 from onstream.sessions.tables import session_blocks, sessions
 from onstream.storage.metadata import metadata
@@ -11,6 +12,7 @@ from onstream.storage.secrets import server_secrets
 from onstream.users.tables import (
     account_sessions,
     api_tokens,
+    calendar_feeds,
     credential_epoch,
     digest_nonce_counts,
     email_confirmations,
@@ -21,11 +23,13 @@ __all__ = [
     "account_sessions",
     "admissions",
     "api_tokens",
+    "calendar_feeds",
     "credential_epoch",
     "digest_nonce_counts",
     "email_confirmations",
     "files",
     "files_in_sessions",
+    "idempotency_keys",
     "invitations",
     "metadata",
     "outbox",

@@ -54,3 +54,13 @@ def test_the_server_serves_it(server: ServerProcess) -> None:
     response = httpx.get(f"{server.base_url}/api/2/openapi.json", timeout=10)
     assert response.status_code == 200
     assert response.json() == SPEC
+
+
+def test_writes_take_an_idempotency_key_and_reads_do_not() -> None:
+    paths = openapi(RESOURCES, version="test")["paths"]
+    key = {"$ref": "#/components/parameters/idempotency"}
+    for operations in paths.values():
+        for method, operation in operations.items():
+            keyed = key in operation["parameters"]
+            assert keyed == (method in ("put", "post")), (method, operation["operationId"])
+            assert ("422" in operation["responses"]) == keyed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -143,3 +144,18 @@ def test_a_writer_waits_for_another_process_lock_while_reads_go_on(
         if holder.in_transaction:
             holder.execute("ROLLBACK")
         holder.close()
+
+
+def test_parallel_retries_with_one_idempotency_key_make_one_session(multi: ServerProcess) -> None:
+    body = {"input_type": "json", "rest_data": json.dumps(session_body(topic="Keyed race"))}
+    headers = {"Idempotency-Key": "one-keyed-race"}
+    with client(multi, "bridged") as bridged:
+        responses = in_parallel(
+            lambda _: bridged.put("session/format/json", data=body, headers=headers), 24
+        )
+        assert {r.status_code for r in responses} == {201}, [r.text for r in responses]
+        assert len({r.content for r in responses}) == 1
+        replayed = [r for r in responses if r.headers.get("idempotent-replayed") == "true"]
+        assert len(replayed) == 23
+        sessions = ok(bridged.get("sessions/return/id;topic/format/json"))["sessions"]
+        assert [s["topic"] for s in sessions].count("Keyed race") == 1

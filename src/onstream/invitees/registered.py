@@ -30,6 +30,8 @@ class SessionOwner:
 
     login: str
     dst: bool
+    email: str = ""
+    """The organizer of the session's calendar event."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +64,7 @@ class InvitedSession:
 def _invited(row: Any) -> InvitedSession:
     return InvitedSession(
         session=Session(*row[:_SESSION_WIDTH]),
-        owner=SessionOwner(login=row.owner_login, dst=bool(row.owner_dst)),
+        owner=SessionOwner(login=row.owner_login, dst=bool(row.owner_dst), email=row.owner_email),
         invitation_id=row.invitation_id,
         role=row.role,
         token=row.token,

@@ -128,6 +128,7 @@ REGISTERED_COLUMNS = (
     invitations.c.token,
     _owner.c.login.label("owner_login"),
     _owner.c.dst.label("owner_dst"),
+    _owner.c.email.label("owner_email"),
 )
 """A session's columns in `Session` order, then its invitation and its owner."""
 

@@ -7,7 +7,10 @@ removes it on a cancellation (METHOD:CANCEL). Times are UTC instants.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
@@ -17,6 +20,63 @@ PRODID = "-//Onstream//Onstream API v2//EN"
 def event_uid(session_id: int, host: str) -> str:
     """The UID of a session's event; the same in every message about that session."""
     return f"session-{session_id}@{host}"
+
+
+def event_uid_at(session_id: int, link: str) -> str:
+    """The UID of a session's event from any of its links (`event_uid` on the link's host
+    name, as the invitation e-mails make it), so every calendar agrees on it."""
+    return event_uid(session_id, urlsplit(link).hostname or "onstream")
+
+
+@dataclass(frozen=True, slots=True)
+class EventData:
+    """One session as a calendar event, in the reader's view (its link, its attendee)."""
+
+    uid: str
+    sequence: int
+    summary: str
+    start_utc: datetime
+    duration_minutes: int
+    url: str
+    description: str
+    organizer_email: str
+    attendee_email: str | None
+
+
+def calendar_of(events: Iterable[EventData], *, stamp: datetime, name: str | None = None) -> bytes:
+    """A published VCALENDAR (METHOD:PUBLISH) with one VEVENT per session: a download or a
+    subscribed feed. `name` titles a feed in the calendar client (X-WR-CALNAME)."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    if name is not None:
+        cal.add("x-wr-calname", name)
+    for data in events:
+        cal.add_component(_event(data, method="PUBLISH", stamp=stamp))
+    return bytes(cal.to_ical())
+
+
+def _event(data: EventData, *, method: str, stamp: datetime) -> Event:
+    event = Event()
+    event.add("uid", data.uid)
+    event.add("sequence", data.sequence)
+    event.add("dtstamp", stamp.replace(tzinfo=UTC))
+    event.add("dtstart", data.start_utc.replace(tzinfo=UTC))
+    end = data.start_utc + timedelta(minutes=data.duration_minutes)
+    event.add("dtend", end.replace(tzinfo=UTC))
+    event.add("summary", data.summary)
+    event.add("description", data.description)
+    event.add("url", data.url)
+    event.add("location", vText(data.url))
+    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    event.add("organizer", vCalAddress(f"mailto:{data.organizer_email}"))
+    if data.attendee_email is not None:
+        attendee = vCalAddress(f"mailto:{data.attendee_email}")
+        attendee.params["ROLE"] = vText("REQ-PARTICIPANT")
+        attendee.params["RSVP"] = vText("FALSE")
+        event.add("attendee", attendee, encode=False)
+    return event
 
 
 def calendar_part(
@@ -38,23 +98,16 @@ def calendar_part(
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("method", method)
-    event = Event()
-    event.add("uid", uid)
-    event.add("sequence", sequence)
-    event.add("dtstamp", stamp.replace(tzinfo=UTC))
-    event.add("dtstart", start_utc.replace(tzinfo=UTC))
-    event.add("dtend", (start_utc + timedelta(minutes=duration_minutes)).replace(tzinfo=UTC))
-    event.add("summary", summary)
-    event.add("description", description)
-    event.add("url", url)
-    event.add("location", vText(url))
-    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
-    organizer = vCalAddress(f"mailto:{organizer_email}")
-    event.add("organizer", organizer)
-    if attendee_email is not None:
-        attendee = vCalAddress(f"mailto:{attendee_email}")
-        attendee.params["ROLE"] = vText("REQ-PARTICIPANT")
-        attendee.params["RSVP"] = vText("FALSE")
-        event.add("attendee", attendee, encode=False)
-    cal.add_component(event)
+    data = EventData(
+        uid=uid,
+        sequence=sequence,
+        summary=summary,
+        start_utc=start_utc,
+        duration_minutes=duration_minutes,
+        url=url,
+        description=description,
+        organizer_email=organizer_email,
+        attendee_email=attendee_email,
+    )
+    cal.add_component(_event(data, method=method, stamp=stamp))
     return bytes(cal.to_ical())

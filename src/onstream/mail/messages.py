@@ -25,12 +25,11 @@ from email.mime.nonmultipart import MIMENonMultipart
 from email.policy import Compat32
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from onstream import timezones
-from onstream.mail.calendar import calendar_part, event_uid
+from onstream.mail.calendar import calendar_part, event_uid_at
 
 KINDS = ("invitation", "update", "cancel")
 """Messages about a session; `build_notice` renders the others (`confirm_email`)."""
@@ -137,7 +136,7 @@ def build(invite: Invitation, *, sender: str, now: datetime) -> Composed:
     method = "CANCEL" if invite.kind == "cancel" else "REQUEST"
     ics = calendar_part(
         method=method,
-        uid=event_uid(invite.session_id, urlsplit(invite.link).hostname or "onstream"),
+        uid=event_uid_at(invite.session_id, invite.link),
         sequence=invite.sequence,
         summary=invite.topic,
         start_utc=invite.start_utc,

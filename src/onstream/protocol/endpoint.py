@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
@@ -22,9 +23,11 @@ from typing import Any, Generic, Protocol, TypeVar
 from starlette.requests import Request
 from starlette.responses import Response
 
+from onstream.clock import utcnow
 from onstream.config import Settings
+from onstream.protocol import idempotency
 from onstream.protocol.bodies import close_uploads, read_body_params
-from onstream.protocol.errors import Forbidden, MethodNotAllowed, NotFound
+from onstream.protocol.errors import Forbidden, MethodNotAllowed, NotFound, UnknownFormat
 from onstream.protocol.formats import FORMATS, Format, format_from_accept, get_format
 from onstream.protocol.listing import list_headers
 from onstream.protocol.mistakes import (
@@ -52,7 +55,10 @@ from onstream.storage.connection import Database, transaction
 
 class Caller(Protocol):
     """What the endpoint needs to know of an authenticated account: whether its credentials
-    may write (a read-only API token may not)."""
+    may write (a read-only API token may not), and its id (whose `Idempotency-Key`s)."""
+
+    @property
+    def id(self) -> int: ...
 
     @property
     def read_only(self) -> bool: ...
@@ -91,6 +97,8 @@ class ApiEndpoint(Generic[A, S]):
         self.authenticate = authenticate
         self.resources = resources
         self.services = services
+        self._purged_at: float | None = None
+        """When this process last purged expired idempotency keys (monotonic seconds)."""
 
     async def handle(self, request: Request) -> Response:
         """Answer one API request; every failure becomes an error document."""
@@ -123,14 +131,40 @@ class ApiEndpoint(Generic[A, S]):
             raise Forbidden(
                 f"This API token is read-only; {method} needs the password or a full token"
             )
+        key = idempotency.key_of(request.headers, method)
         body = None
         if method not in READ_METHODS:
             body = await read_body_params(request, max_body=self._body_limit(request))
         try:
-            return await self._run(handler, request, path, account, body)
+            keyed = None
+            if key is not None:
+                raw_path = request.scope["raw_path"].decode("latin-1")
+                query = request.scope.get("query_string", b"").decode("latin-1")
+                full = f"{raw_path}?{query}" if query else raw_path
+                digest = await idempotency.request_hash(method, full, body)
+                keyed = idempotency.Keyed(account.id, key, digest)
+                await self._purge_keys()
+                async with transaction(self.database, write=False) as conn:
+                    stored = await idempotency.find(conn, keyed, now=utcnow())
+                if stored is not None:
+                    return idempotency.replay(stored, keyed)
+            try:
+                return await self._run(handler, request, path, account, body, keyed)
+            except idempotency.Recorded as recorded:
+                assert keyed is not None  # only a keyed request claims
+                return idempotency.replay(recorded.stored, keyed)
         finally:
             if body:
                 await close_uploads(body)
+
+    async def _purge_keys(self) -> None:
+        """Forget expired idempotency keys, at most once a minute per process."""
+        now = time.monotonic()
+        if self._purged_at is not None and now - self._purged_at < idempotency.PURGE_EVERY_SECONDS:
+            return
+        self._purged_at = now
+        async with transaction(self.database, write=True) as conn:
+            await idempotency.purge(conn, now=utcnow())
 
     def _body_limit(self, request: Request) -> int:
         """`max_body_bytes`, or for a multipart body (a file upload) the upload limit plus
@@ -149,6 +183,7 @@ class ApiEndpoint(Generic[A, S]):
         path: ApiPath,
         account: A,
         body: dict[str, Value] | None,
+        keyed: idempotency.Keyed | None = None,
     ) -> Response:
         method = "GET" if request.method == "HEAD" else request.method
         merged = merge_params(
@@ -163,14 +198,27 @@ class ApiEndpoint(Generic[A, S]):
             api_root=api_root,
             method=method,
             strict=is_strict(params, request.headers, request.query_params),
+            format=fmt.name,
+            keyed=keyed,
         )
         ignored_query = (
             []
             if method in READ_METHODS
             else query_ignored(request.query_params, method=method, strict=run.strict)
         )
+
+        def respond(reply: Reply) -> Response:
+            headers = warning_headers(run.unread, query=ignored_query)
+            if reply.listed is not None:
+                raw_path = request.scope["raw_path"].decode("latin-1")
+                headers |= list_headers(reply.listed, path=raw_path, query=request.query_params)
+            return _respond(reply, fmt, api_root, headers)
+
+        run.respond = respond
         try:
-            call, reply = await self._call(handler, run)
+            call, response = await self._call(handler, run)
+        except idempotency.Recorded:
+            raise
         except Exception as exc:  # told, then rendered by `handle`
             # a refused call names what it ignored too: `start_tme` beside "start_time is
             # required" is the answer
@@ -179,13 +227,11 @@ class ApiEndpoint(Generic[A, S]):
                 raise
             raise error from exc
         await run_after_commit(call.after_commit)
-        headers = warning_headers(run.unread, query=ignored_query)
-        if reply.listed is not None:
-            raw_path = request.scope["raw_path"].decode("latin-1")
-            headers |= list_headers(reply.listed, path=raw_path, query=request.query_params)
-        return _respond(reply, fmt, api_root, headers)
+        return response
 
-    async def _call(self, handler: Handler | Staged[Any], run: _Run[A]) -> tuple[Call[A, S], Reply]:
+    async def _call(
+        self, handler: Handler | Staged[Any], run: _Run[A]
+    ) -> tuple[Call[A, S], Response]:
         """The handler in its transaction; a staged one's first step before it."""
         if not isinstance(handler, Staged):
             return await self._transact(handler, run)
@@ -197,10 +243,13 @@ class ApiEndpoint(Generic[A, S]):
             await handler.undo(intake, prepared)
             raise
 
-    async def _transact(self, handler: Handler, run: _Run[A]) -> tuple[Call[A, S], Reply]:
+    async def _transact(self, handler: Handler, run: _Run[A]) -> tuple[Call[A, S], Response]:
         """Run the handler in the request's one transaction. Parameters nothing read are
-        checked inside it, so that a strict refusal rolls the handler's writes back."""
+        checked inside it, so that a strict refusal rolls the handler's writes back; a keyed
+        request claims its key first and records its answer last, in the same transaction."""
         async with transaction(self.database, write=run.method != "GET") as conn:
+            if run.keyed is not None:
+                await idempotency.claim(conn, run.keyed, now=utcnow())
             call = Call(
                 account=run.account,
                 params=run.params,
@@ -208,10 +257,14 @@ class ApiEndpoint(Generic[A, S]):
                 settings=self.settings,
                 api_root=run.api_root,
                 services=self.services,
+                format=run.format,
             )
             reply = await handler(call)
             run.unread = unread_names(run.params, strict=run.strict)
-        return call, reply
+            response = run.respond(reply)
+            if run.keyed is not None:
+                await idempotency.record(conn, run.keyed, response)
+        return call, response
 
 
 @dataclass(slots=True)
@@ -223,7 +276,10 @@ class _Run(Generic[A]):
     api_root: str
     method: str
     strict: bool
+    format: str = "xml"
+    keyed: idempotency.Keyed | None = None
     unread: list[str] = field(default_factory=list)
+    respond: Callable[[Reply], Response] = field(default=lambda reply: _unset(reply))
 
 
 async def run_after_commit(hooks: list[AfterCommit]) -> None:
@@ -243,6 +299,11 @@ def _respond(reply: Reply, fmt: Format, api_root: str, headers: dict[str, str]) 
     if reply.location:
         absolute = reply.location.startswith("/")
         headers["location"] = reply.location if absolute else f"{api_root}/{reply.location}"
+    if fmt.own:
+        if reply.body is None:
+            raise UnknownFormat(f"This call does not answer in the {fmt.name} format")
+        headers["content-type"] = fmt.content_type
+        return Response(reply.body, status_code=reply.status, headers=headers)
     return render(reply.document, fmt, status=reply.status, headers=headers)
 
 
@@ -278,3 +339,7 @@ def _unknown_resource(name: str, resources: Mapping[str, Resource]) -> str:
 
 def _known_format(name: str | None) -> Format | None:
     return FORMATS.get(name.lower()) if name else None
+
+
+def _unset(reply: Reply) -> Response:
+    raise AssertionError("the run's respond was not set")

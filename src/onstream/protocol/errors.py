@@ -100,6 +100,14 @@ class Conflict(ApiError):
     default_message = "Conflict"
 
 
+class Unprocessable(ApiError):
+    """The request is well-formed but cannot be taken as it stands (an `Idempotency-Key`
+    reused for a different request)."""
+
+    status = 422
+    default_message = "Unprocessable request"
+
+
 class Gone(ApiError):
     """The record used to exist and was deleted."""
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from onstream.protocol.describe import Operation, Param, operation_of
 from onstream.protocol.formats import FORMATS
+from onstream.protocol.idempotency import KEYED_METHODS, MAX_KEY_LENGTH, REPLAYED_HEADER
 from onstream.protocol.mistakes import WARNING_HEADER
 from onstream.protocol.resources import Resource
 
@@ -33,6 +34,10 @@ credentials of `{username}`.
 - **Mistakes are told**: parameters nothing reads are ignored and named in the
   `Onstream-Warning` header; with `strict/1` or the header `Onstream-Strict: 1` they are
   a 400 and nothing is written.
+- **Retries are safe** with an `Idempotency-Key` header (at most 255 characters) on a PUT or
+  POST: for 24 hours the same key from the same account with the same method, path and body
+  replays the first answer (marked `Idempotent-Replayed: true`) and acts once; the same key
+  with another request is 422. A concurrent retry waits for the first and gets its answer.
 - **Lists** answer `X-Total-Count` and, when another page follows, `Link: <...>; rel="next"`.
 """
 
@@ -45,6 +50,7 @@ ERRORS = {
     "413": "The body or upload is too large",
     "503": "Busy; retry in a moment",
 }
+KEYED_ERRORS = {"422": "The Idempotency-Key was used for a different request"}
 BODY_TYPES = ("application/x-www-form-urlencoded", "application/json", "multipart/form-data")
 MESSAGE = {
     "type": "object",
@@ -104,8 +110,17 @@ def _components() -> dict[str, Any]:
             "format": {
                 "name": "format",
                 "in": "query",
-                "description": "The answer's format (default xml)",
+                "description": "The answer's format (default xml); ics (an iCalendar event) "
+                "for GET session/id/N only",
                 "schema": {"type": "string", "enum": list(FORMATS)},
+            },
+            "idempotency": {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "description": "A unique value per intended change (at most 255 characters): "
+                "a retry with the same key and request within 24 hours replays the first "
+                "answer instead of acting again",
+                "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
             },
             "strict": {
                 "name": "strict",
@@ -119,7 +134,7 @@ def _components() -> dict[str, Any]:
                 "description": text,
                 "content": _content({"$ref": "#/components/schemas/Error"}),
             }
-            for status, text in ERRORS.items()
+            for status, text in (ERRORS | KEYED_ERRORS).items()
         },
     }
 
@@ -130,6 +145,8 @@ def _operation(name: str, method: str, operation: Operation, *, by_id: bool) -> 
         {"$ref": "#/components/parameters/format"},
         {"$ref": "#/components/parameters/strict"},
     ]
+    if method in KEYED_METHODS:
+        parameters.append({"$ref": "#/components/parameters/idempotency"})
     if by_id:
         parameters.append(
             {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
@@ -188,13 +205,19 @@ def _responses(method: str, operation: Operation) -> dict[str, Any]:
             "schema": {"type": "integer"},
         }
         headers["Link"] = {"description": "The next page, rel=next", "schema": {"type": "string"}}
+    if method in KEYED_METHODS:
+        headers[REPLAYED_HEADER] = {
+            "description": "true: this answer replays the first one sent with the same "
+            "Idempotency-Key",
+            "schema": {"type": "string", "enum": ["true"]},
+        }
     if operation.status == 201:
         headers["Location"] = {"description": "Where the record is", "schema": {"type": "string"}}
     success["headers"] = headers
     responses: dict[str, Any] = {str(operation.status): success}
     if method == "POST" and operation.document is None:
         responses["301"] = {"description": "The login moved", "content": _content(document)}
-    for status in ERRORS:
+    for status in ERRORS | (KEYED_ERRORS if method in KEYED_METHODS else {}):
         responses[status] = {"$ref": f"#/components/responses/{status}"}
     return responses
 
@@ -203,6 +226,8 @@ def _content(schema: Mapping[str, Any]) -> dict[str, Any]:
     """The document in every format; only JSON has a schema a validator can check."""
     content: dict[str, Any] = {}
     for fmt in FORMATS.values():
+        if fmt.own:
+            continue
         media = fmt.content_type.split(";")[0].strip()
         content[media] = {"schema": schema if media == "application/json" else {"type": "string"}}
     return content

@@ -41,6 +41,9 @@ class Call(Generic[A, S]):
     """`/api/{ver}/{login}` as the client wrote it, for `Location` headers."""
     services: S
     """Process-wide collaborators a handler may need (the credential cache, the mailer)."""
+    format: str = "xml"
+    """The name of the format the client asked for; a handler offering a format of its own
+    (`Format.own`: ics) renders it into `Reply.body` when asked."""
     after_commit: list[AfterCommit] = field(default_factory=list)
     """Run in order once the request's transaction committed; never when it rolled back."""
 
@@ -57,6 +60,9 @@ class Reply:
     headers: Mapping[str, str] | None = None
     """More response headers, beside the document."""
     listed: Listed | None = None
+    body: bytes | None = None
+    """The answer already rendered in the asked format, when that format is one only this
+    handler offers (`Format.own`); the document is then not rendered."""
     """For a page of a list: the total and the page, told in `X-Total-Count` and `Link`."""
 
 

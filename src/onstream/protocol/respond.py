@@ -72,7 +72,8 @@ def render_error(
     """The error document `{status: false, error: ...}` for any exception."""
     error = as_api_error(exc, context=context, request_id=request_id)
     document = Document({"status": False, "error": error.message})
-    response = render(document, fmt or DEFAULT_FORMAT, status=error.status, headers=error.headers)
+    shown = DEFAULT_FORMAT if fmt is None or fmt.own else fmt
+    response = render(document, shown, status=error.status, headers=error.headers)
     if isinstance(error, Unauthorized):
         # one header line per challenge: clients read the first Digest line they meet
         for challenge in error.challenges:

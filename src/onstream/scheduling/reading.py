@@ -12,10 +12,12 @@ from onstream.errors import Missing
 from onstream.invitees import registered
 from onstream.invitees.registered import InvitedSession
 from onstream.protocol.describe import ID, PAGING, Operation, Param, described, list_of
+from onstream.protocol.document import Document
 from onstream.protocol.listing import Listed, paging, returned_fields
 from onstream.protocol.resources import Reply
+from onstream.scheduling import calendars
 from onstream.services import ApiCall
-from onstream.sessions import documents
+from onstream.sessions import documents, service
 from onstream.sessions import routes as sessions
 
 INVITED = Param(
@@ -68,7 +70,10 @@ def _invited_reply(
     )
 )
 async def get_session(call: ApiCall) -> Reply:
-    """GET session/id/N: the account's session; else one it is a registered invitee of."""
+    """GET session/id/N: the account's session; else one it is a registered invitee of.
+    With `format/ics` (or `.ics`), the session as a calendar event in the reader's view."""
+    if call.format == "ics":
+        return await _calendar(call)
     try:
         return await sessions.get_session(call)
     except Missing:
@@ -78,6 +83,25 @@ async def get_session(call: ApiCall) -> Reply:
         if invited is None:
             raise
         return _invited_reply(call, [invited])
+
+
+async def _calendar(call: ApiCall) -> Reply:
+    session_id = sessions.session_id(call.params)
+    base_url = call.settings.public_base_url
+    try:
+        session = await service.get(call.conn, call.account, session_id)
+        event = calendars.owned_event(session, call.account, base_url)
+    except Missing:
+        invited = await registered.invitation_of(call.conn, call.account, session_id)
+        if invited is None:
+            raise
+        event = calendars.invited_event(invited, call.account, base_url)
+    disposition = f'attachment; filename="session-{session_id}.ics"'
+    return Reply(
+        Document({}),
+        body=calendars.one_session(event),
+        headers={"content-disposition": disposition},
+    )
 
 
 @described(

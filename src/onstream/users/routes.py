@@ -7,7 +7,7 @@ from onstream.protocol.document import Document
 from onstream.protocol.params import ID_MAX, Params
 from onstream.protocol.resources import Reply, message
 from onstream.services import ApiCall
-from onstream.users import people
+from onstream.users import calendar_feed, people
 from onstream.users.people import Profile, ProfileInput
 
 AUTHORIZED = Document({"authenticated": True, "message": "You are authorized to use the API"})
@@ -128,3 +128,43 @@ async def post_user(call: ApiCall) -> Reply:
         return Reply(reply)
     version_root = call.api_root.rsplit("/", 1)[0]
     return Reply(reply, status=301, location=f"{version_root}/{new_login}/user")
+
+
+CALENDAR_FEED = {
+    "type": "object",
+    "properties": {
+        "enabled": {"type": ["boolean", "integer"]},
+        "url": {
+            "type": "string",
+            "description": "The private feed's address (iCalendar) to subscribe to, or empty "
+            "while the feed is off; anyone with it can read the account's sessions",
+        },
+        "message": {"type": "string"},
+    },
+}
+
+
+def _feed_document(call: ApiCall, token: str | None, text: str | None = None) -> Document:
+    url = "" if token is None else calendar_feed.feed_url(call.settings.public_base_url, token)
+    values: dict[str, object] = {"enabled": token is not None, "url": url}
+    return Document({**values, "message": text} if text else values)
+
+
+@described(Operation("The account's private calendar feed", (), CALENDAR_FEED))
+async def get_calendar_feed(call: ApiCall) -> Reply:
+    """GET calendar_feed: the feed's address, or enabled false."""
+    return Reply(_feed_document(call, await calendar_feed.current(call.conn, call.account.id)))
+
+
+@described(Operation("Turn the calendar feed on with a new address", (), CALENDAR_FEED))
+async def post_calendar_feed(call: ApiCall) -> Reply:
+    """POST calendar_feed: a new address; the previous one stops working."""
+    token = await calendar_feed.renew(call.conn, call.account.id)
+    return Reply(_feed_document(call, token, "Calendar feed address created"))
+
+
+@described(Operation("Turn the calendar feed off", (), CALENDAR_FEED))
+async def delete_calendar_feed(call: ApiCall) -> Reply:
+    """DELETE calendar_feed: the address answers 404 from now on."""
+    await calendar_feed.turn_off(call.conn, call.account.id)
+    return Reply(_feed_document(call, None, "Calendar feed turned off"))

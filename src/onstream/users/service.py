@@ -20,7 +20,19 @@ from onstream.users.passwords import hash_password
 LOGIN_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 RESERVED_LOGINS = frozenset(
-    {"api", "play", "go", "account", "static", "health", "janus", "host", "room", "docs"}
+    {
+        "api",
+        "play",
+        "go",
+        "account",
+        "static",
+        "health",
+        "janus",
+        "host",
+        "room",
+        "docs",
+        "calendar",
+    }
 )
 """First path segments the web pages use; an account with such a login would shadow them."""
 

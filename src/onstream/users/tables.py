@@ -124,3 +124,14 @@ Only the SHA-256 of a link's token is kept, so a database reader cannot confirm 
 A row confirms `email` for its account once, before `expires_at`, and only while the account
 still has that address; a new address deletes the account's unused rows (the older links
 stop working), used rows stay so that a second click is told the link was used."""
+
+calendar_feeds = Table(
+    "calendar_feeds",
+    metadata,
+    Column("account_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("token", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime, nullable=False),
+)
+"""An account's private calendar feed (`users.calendar_feed`): at most one per account. The
+token is kept as is, not hashed, because the account center shows the feed's address again
+(as GET session shows personal links); it opens nothing but a read-only calendar."""

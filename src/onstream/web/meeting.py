@@ -31,7 +31,7 @@ from onstream.clock import utcnow
 from onstream.config import Settings
 from onstream.errors import DomainError
 from onstream.invitees.service import ROLE_NAMES
-from onstream.mail.calendar import calendar_part, event_uid
+from onstream.mail.calendar import calendar_part, event_uid_at
 from onstream.meetings import repository as rooms_repository
 from onstream.meetings import rules, service
 from onstream.meetings.engine import JanusRooms, MeetingUnavailable
@@ -181,7 +181,7 @@ class MeetingPages:
         link = str(request.url).removesuffix("/calendar.ics")
         body = calendar_part(
             method="PUBLISH",
-            uid=event_uid(meeting.id, _host(self.settings)),
+            uid=event_uid_at(meeting.id, self.settings.public_base_url),
             sequence=meeting.sequence,
             summary=meeting.topic,
             start_utc=meeting.start_utc,
@@ -465,7 +465,3 @@ def _script_json(value: object) -> Markup:
     (no `</script>` can end the element early)."""
     text = json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e")
     return Markup(text.replace("&", "\\u0026"))  # noqa: S704  # escaped just above
-
-
-def _host(settings: Settings) -> str:
-    return settings.public_base_url.split("://", 1)[-1].split("/", 1)[0]

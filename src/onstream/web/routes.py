@@ -15,7 +15,9 @@ from onstream.config import Settings
 from onstream.meetings.engine import JanusRooms
 from onstream.storage.database import Database
 from onstream.throttle import Throttle
+from onstream.users import calendar_feed
 from onstream.users.service import RESERVED_LOGINS
+from onstream.web.calendar_feed import CalendarFeed
 from onstream.web.meeting import MeetingPages
 from onstream.web.relay import JanusRelay
 
@@ -47,9 +49,11 @@ def web_routes(
 ) -> list[BaseRoute]:
     """The pages' routes; `create_app` lists them after the API's and the other pages'."""
     pages = MeetingPages(database=database, settings=settings, rooms=rooms, throttle=throttle)
+    feed = CalendarFeed(database=database, settings=settings)
     both = ["GET", "POST"]
     return [
         Route("/janus/{index:int}", relay.handle, methods=both),
+        Route(f"{calendar_feed.PATH}/{{token}}{calendar_feed.SUFFIX}", feed.feed, methods=["GET"]),
         Route("/janus/{index:int}/{path:path}", relay.handle, methods=both),
         AccountRoute("/{username}/go/{token}/calendar.ics", pages.calendar, methods=["GET"]),
         AccountRoute("/{username}/go/{token}", pages.personal, methods=both),

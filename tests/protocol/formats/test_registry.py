@@ -9,7 +9,7 @@ from onstream.protocol.formats import FORMATS, MEDIA_TYPES, format_from_accept, 
 from onstream.protocol.formats.accept import _from_accept
 
 
-def test_registry_has_the_six_formats_with_exact_content_types() -> None:
+def test_registry_has_the_seven_formats_with_exact_content_types() -> None:
     assert {name: fmt.content_type for name, fmt in FORMATS.items()} == {
         "xml": "application/xml; charset=utf-8",
         "json": "application/json; charset=utf-8",
@@ -17,8 +17,10 @@ def test_registry_has_the_six_formats_with_exact_content_types() -> None:
         "php": "text/plain; charset=utf-8",
         "html": "text/html; charset=utf-8",
         "csv": "text/csv; charset=utf-8",
+        "ics": "text/calendar; charset=utf-8",
     }
     assert all(fmt.name == name for name, fmt in FORMATS.items())
+    assert [name for name, fmt in FORMATS.items() if fmt.own] == ["ics"]
 
 
 @pytest.mark.parametrize("name", ["xml", "json", "serialize", "php", "html", "csv", "JSON", "Xml"])
@@ -33,7 +35,8 @@ def test_unknown_format_is_a_400_naming_the_choices(name: str) -> None:
     assert isinstance(caught.value, BadRequest)
     assert caught.value.status == 400
     assert caught.value.message == (
-        f"Unknown format '{name}'; use one of xml, json, serialize, php, html, csv"
+        f"Unknown format '{name}'; use one of xml, json, serialize, php, html, csv "
+        "(and ics for GET session)"
     )
 
 
@@ -43,8 +46,9 @@ def test_each_media_type_selects_its_format(media: str, name: str) -> None:
     assert format_from_accept(media.upper() + "; charset=utf-8") == name
 
 
-def test_media_types_cover_every_format() -> None:
-    assert set(MEDIA_TYPES.values()) == set(FORMATS)
+def test_media_types_cover_every_document_format() -> None:
+    """ics is chosen in the URL only: an `Accept: text/calendar` asks every call for it."""
+    assert set(MEDIA_TYPES.values()) == {name for name, fmt in FORMATS.items() if not fmt.own}
 
 
 @pytest.mark.parametrize(

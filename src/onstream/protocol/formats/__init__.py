@@ -38,6 +38,9 @@ class Format:
     name: str
     content_type: str
     render: Callable[[Document], bytes]
+    own: bool = False
+    """Offered by some handlers only, which render it themselves (`Reply.body`): a
+    calendar is not a rendering of any document. Elsewhere it is 400."""
 
 
 FORMATS: dict[str, Format] = {
@@ -49,6 +52,7 @@ FORMATS: dict[str, Format] = {
         Format("php", "text/plain; charset=utf-8", php_format.render),
         Format("html", "text/html; charset=utf-8", html_format.render),
         Format("csv", "text/csv; charset=utf-8", csv_format.render),
+        Format("ics", "text/calendar; charset=utf-8", lambda _: b"", own=True),
     )
 }
 """Every format the server renders, by name; `xml` is the default."""
@@ -59,6 +63,7 @@ def get_format(name: str) -> Format:
     fmt = FORMATS.get(name.lower())
     if fmt is None:
         raise UnknownFormat(
-            f"Unknown format '{name}'; use one of xml, json, serialize, php, html, csv"
+            f"Unknown format '{name}'; use one of xml, json, serialize, php, html, csv "
+            "(and ics for GET session)"
         )
     return fmt

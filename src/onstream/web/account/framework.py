@@ -44,6 +44,8 @@ FLASHES = {
     "address-to-confirm": "Your settings are saved. Open the link we e-mailed to your new "
     "address to confirm it; until then, invitations sent to it do not show here.",
     "password-changed": "Your password is changed. Every other browser was signed out.",
+    "feed-created": "Your calendar has a new address; the previous one no longer works.",
+    "feed-off": "Your calendar feed is turned off; its address no longer works.",
     "session-created": "The session is created.",
     "session-saved": "The session is saved.",
     "session-deleted": "The session is deleted. Invitees who were e-mailed get a cancellation.",

@@ -1,4 +1,5 @@
-"""`/account/settings`: names, e-mail address, time zone and DST, and the password.
+"""`/account/settings`: names, e-mail address, time zone and DST, the password, and the
+private calendar feed (`users.calendar_feed`: a new address, or off).
 
 A new address is saved unconfirmed and a link is mailed to it (`users.people.update_account`,
 as for `POST user`); until it is opened the address matches no invitation (CONTRACT §6a)."""
@@ -9,7 +10,7 @@ from starlette.responses import Response
 
 from onstream import timezones
 from onstream.errors import DomainError
-from onstream.users import people, sign_in
+from onstream.users import calendar_feed, people, sign_in
 from onstream.users.people import ProfileInput
 from onstream.web.account.framework import COOKIE, PATH, Visit, account_page, errors_for, set_cookie
 
@@ -20,6 +21,8 @@ PASSWORD_FIELDS = ("current_password", "password")
 async def _page(visit: Visit, errors: dict[str, str] | None = None, status: int = 200) -> Response:
     async with visit.transaction(write=False) as conn:
         profile = await people.get_profile(conn, visit.account, visit.account.id)
+        token = await calendar_feed.current(conn, visit.account.id)
+    base_url = visit.settings.public_base_url
     typed = visit.form if visit.form.get("section") == "profile" else {}
     values = {
         "first_name": typed.get("first_name", profile.first_name),
@@ -36,6 +39,7 @@ async def _page(visit: Visit, errors: dict[str, str] | None = None, status: int 
         "zones": zones,
         "address": profile.email,
         "confirmed": bool(profile.email_verified),
+        "feed_url": None if token is None else calendar_feed.feed_url(base_url, token),
     }
     return visit.render("account/settings.html", context, errors=errors, status=status)
 
@@ -47,6 +51,8 @@ async def settings_page(visit: Visit) -> Response:
         return await _page(visit)
     if visit.form.get("section") == "password":
         return await _password(visit)
+    if visit.form.get("section") == "calendar":
+        return await _calendar(visit)
     data = ProfileInput(
         first_name=visit.form.get("first_name", ""),
         last_name=visit.form.get("last_name", ""),
@@ -65,6 +71,17 @@ async def settings_page(visit: Visit) -> Response:
     new_address = before.email.lower() != after.email.lower() and not after.email_verified
     flash = "address-to-confirm" if new_address else "settings-saved"
     return visit.redirect(f"{PATH}/settings", flash=flash)
+
+
+async def _calendar(visit: Visit) -> Response:
+    """A new feed address (the old one stops), or the feed off."""
+    turn_on = visit.form.get("feed") == "new"
+    async with visit.transaction(write=True) as conn:
+        if turn_on:
+            await calendar_feed.renew(conn, visit.account.id)
+        else:
+            await calendar_feed.turn_off(conn, visit.account.id)
+    return visit.redirect(f"{PATH}/settings", flash="feed-created" if turn_on else "feed-off")
 
 
 async def _password(visit: Visit) -> Response:
