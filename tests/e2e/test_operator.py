@@ -46,6 +46,10 @@ def test_demo_prints_a_curl_line_that_works(own_server: ServerProcess) -> None:
     password = re.search(r"password:\s+(\S+)", banner)
     assert password is not None
     assert len(password.group(1)) >= 12
+    center = next(line.strip() for line in banner.splitlines() if line.strip().endswith("/account"))
+    page = httpx.get(center, follow_redirects=True, timeout=10)
+    assert page.status_code == 200
+    assert "Sign in to your account" in page.text
 
 
 def test_demo_creates_no_second_account(own_server: ServerProcess) -> None:

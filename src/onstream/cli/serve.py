@@ -243,6 +243,8 @@ def print_demo(settings: Settings, password: str | None) -> None:
         "A demo meeting is open now. Enter it as its host:\n"
         f"  {base}/host/{host_key}\n"
         "and let others join at\n"
-        f"  {base}/{DEMO_MEETING}\n",
+        f"  {base}/{DEMO_MEETING}\n\n"
+        "Sign in to the account center with the login and password above:\n"
+        f"  {settings.public_base_url}/account\n",
         flush=True,
     )
