@@ -16,6 +16,7 @@ from onstream.users.tables import (
     email_confirmations,
     users,
 )
+from onstream.webhooks.tables import webhook_deliveries, webhooks
 
 __all__ = [
     "account_sessions",
@@ -37,4 +38,6 @@ __all__ = [
     "session_blocks",
     "sessions",
     "users",
+    "webhook_deliveries",
+    "webhooks",
 ]
