@@ -37,6 +37,7 @@ from onstream.web.downloads import download_routes
 from onstream.web.playback import playback_routes
 from onstream.web.relay import JanusRelay
 from onstream.web.routes import web_routes
+from onstream.webhooks.worker import WebhookWorker
 
 API_METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "PATCH", "OPTIONS"]
 
@@ -69,6 +70,7 @@ def create_app(
     worker = DeliveryWorker(
         database=database, sender=sender or sender_for(settings), settings=settings
     )
+    hooks = WebhookWorker(database=database, poll_seconds=settings.mail_poll_seconds)
     rooms = rooms or JanusRooms(settings)
     relay = JanusRelay(rooms)
     sweeper = RoomSweeper(database=database, rooms=rooms, settings=settings)
@@ -87,6 +89,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         task = asyncio.create_task(worker.run()) if settings.mail_worker else None
+        hooking = asyncio.create_task(hooks.run()) if settings.mail_worker else None
         sweeping = asyncio.create_task(sweeper.run()) if rooms.available else None
         recording = asyncio.create_task(recorder.run()) if settings.recording_worker else None
         yield
@@ -96,6 +99,9 @@ def create_app(
         if task is not None:
             worker.stop()
             await task
+        if hooking is not None:
+            hooks.stop()
+            await hooking
         if sweeping is not None:
             sweeper.stop()
             await sweeping
@@ -127,6 +133,7 @@ def create_app(
     app.state.settings = settings
     app.state.database = database
     app.state.services = services
+    app.state.webhooks = hooks
     app.state.throttle = throttle
     app.state.digest_store = digest_store
     return app

@@ -1,0 +1,166 @@
+"""Webhooks against real HTTP receivers: every event arrives, signed, in order per object,
+through receivers that are down, slow, failing or hanging up; the back-off is crossed by
+moving the server's clock, never by sleeping."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import MakeAccount
+from tests.support.api import ok, rest
+from tests.support.clock import Clock
+from tests.support.receiver import Receiver, verify
+
+SESSION = {"topic": "Hooked", "start_time": "2030-07-10 18:00", "duration": 30}
+SESSION_EVENTS = "session.created;session.updated;session.deleted"
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    return Clock().install(monkeypatch)
+
+
+@pytest.fixture
+def receivers() -> Iterator[list[Receiver]]:
+    made: list[Receiver] = []
+    yield made
+    for receiver in made:
+        receiver.stop()
+
+
+def subscribe(client: httpx.Client, url: str, events: str = SESSION_EVENTS) -> dict[str, Any]:
+    answer = ok(rest(client, "PUT", "webhook", {"url": url, "events": events}), 201)
+    assert answer["secret"].startswith("whsec_")
+    return dict(answer)
+
+
+def until(condition: Callable[[], bool], clock: Clock | None = None, bound: float = 60) -> None:
+    """Wait for `condition`, moving the clock past any back-off on the way."""
+    deadline = time.monotonic() + bound
+    while not condition():
+        assert time.monotonic() < deadline, "the condition did not come true in time"
+        if clock is not None:
+            clock.advance(3 * 3600)
+        time.sleep(0.1)
+
+
+def churn(client: httpx.Client, sessions: int = 2) -> list[int]:
+    """Create, change twice and delete sessions: four events each."""
+    ids = []
+    for n in range(sessions):
+        session_id = ok(rest(client, "PUT", "session", {**SESSION, "topic": f"S{n}"}), 201)["id"]
+        for topic in ("first change", "second change"):
+            ok(rest(client, "POST", "session", {"id": session_id, "topic": topic}))
+        ok(rest(client, "DELETE", "session", {"id": session_id}))
+        ids.append(session_id)
+    return ids
+
+
+def check_arrived(receiver: Receiver, secret: str, session_ids: list[int], login: str) -> None:
+    """Each event once, signed with the secret, in order per session."""
+    for item in receiver.received:
+        assert verify(secret, item.signature, item.body), item.signature
+    events = receiver.events()
+    assert len({e["id"] for e in events}) == len(events) == 4 * len(session_ids)
+    for session_id in session_ids:
+        mine = [e for e in events if e["data"]["id"] == session_id]
+        assert [e["type"] for e in mine] == [
+            "session.created",
+            "session.updated",
+            "session.updated",
+            "session.deleted",
+        ]
+        assert [e["data"]["topic"] for e in mine][1:3] == ["first change", "second change"]
+        assert all(e["account"] == login for e in mine)
+
+
+def test_a_slow_receiver_gets_every_event_signed_and_in_order(
+    make_account: MakeAccount, receivers: list[Receiver]
+) -> None:
+    client = make_account()
+    receivers.append(slow := Receiver(delay=1.5).start())
+    hook = subscribe(client, slow.url)
+    ids = churn(client)
+    until(lambda: len(slow.received) == 8)
+    check_arrived(slow, hook["secret"], ids, client.base_url.path.split("/")[3])
+    shown = ok(client.get(f"webhook/id/{hook['id']}/format/json"))["webhooks"][0]
+    assert shown["status"] == "ok"
+    assert "secret" not in shown
+
+
+@pytest.mark.parametrize(
+    "make_receiver",
+    [
+        pytest.param(lambda: Receiver(), id="down-then-up"),
+        pytest.param(lambda: Receiver(failures=3).start(), id="500-three-times"),
+        pytest.param(lambda: Receiver(hang_ups=2).start(), id="hangs-up"),
+    ],
+)
+def test_a_failing_receiver_loses_nothing_and_shows_failing(
+    make_account: MakeAccount,
+    receivers: list[Receiver],
+    clock: Clock,
+    make_receiver: Callable[[], Receiver],
+) -> None:
+    client = make_account()
+    receivers.append(receiver := make_receiver())
+    hook = subscribe(client, receiver.url)
+    ids = churn(client)
+    path = f"webhook/id/{hook['id']}/format/json"
+    until(lambda: ok(client.get(path))["webhooks"][0]["status"] == "failing")
+    shown = ok(client.get(path))["webhooks"][0]
+    assert shown["last_error"]
+    pending = ok(client.get(f"webhook_deliveries/webhook_id/{hook['id']}/format/json"))
+    first = pending["webhook_deliveries"][0]
+    assert first["status"] == "pending"
+    assert first["attempts"] >= 1
+    assert first["last_error"]
+    assert first["next_attempt_at"] is not None
+    if receiver._server is None:
+        receiver.start()
+    until(lambda: len(receiver.received) == 8, clock)
+    check_arrived(receiver, hook["secret"], ids, client.base_url.path.split("/")[3])
+    assert ok(client.get(path))["webhooks"][0]["status"] == "ok"
+    done = ok(
+        client.get(f"webhook_deliveries/webhook_id/{hook['id']}/status/delivered/format/json")
+    )
+    assert len(done["webhook_deliveries"]) == 8
+
+
+def test_redelivery_sends_an_event_again(
+    make_account: MakeAccount, receivers: list[Receiver]
+) -> None:
+    client = make_account()
+    receivers.append(receiver := Receiver().start())
+    hook = subscribe(client, receiver.url, "session.created")
+    ok(rest(client, "PUT", "session", SESSION), 201)
+    until(lambda: len(receiver.received) == 1)
+    listed = ok(client.get("webhook_deliveries/status/delivered/format/json"))
+    delivery = listed["webhook_deliveries"][0]
+    assert delivery["type"] == "session.created"
+    assert delivery["webhook_id"] == hook["id"]
+    ok(client.post(f"webhook_delivery/id/{delivery['id']}/redeliver/1/format/json"))
+    until(lambda: len(receiver.received) == 2)
+    first, again = receiver.events()
+    assert first == again
+
+
+def test_only_subscribed_events_of_active_webhooks_are_sent(
+    make_account: MakeAccount, receivers: list[Receiver]
+) -> None:
+    client = make_account()
+    receivers.append(receiver := Receiver().start())
+    hook = subscribe(client, receiver.url, "session.deleted")
+    paused = subscribe(client, receiver.url, "session.created")
+    ok(rest(client, "POST", "webhook", {"id": paused["id"], "active": False}))
+    session_id = ok(rest(client, "PUT", "session", SESSION), 201)["id"]
+    ok(rest(client, "DELETE", "session", {"id": session_id}))
+    until(lambda: len(receiver.received) == 1)
+    assert [e["type"] for e in receiver.events()] == ["session.deleted"]
+    every = ok(client.get("webhook_deliveries/format/json"))["webhook_deliveries"]
+    assert [d["webhook_id"] for d in every] == [hook["id"]]
