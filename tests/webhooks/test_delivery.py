@@ -116,11 +116,10 @@ def test_a_failing_receiver_loses_nothing_and_shows_failing(
     shown = ok(client.get(path))["webhooks"][0]
     assert shown["last_error"]
     pending = ok(client.get(f"webhook_deliveries/webhook_id/{hook['id']}/format/json"))
-    first = pending["webhook_deliveries"][0]
-    assert first["status"] == "pending"
-    assert first["attempts"] >= 1
-    assert first["last_error"]
-    assert first["next_attempt_at"] is not None
+    tried = [d for d in pending["webhook_deliveries"] if d["attempts"] >= 1]
+    assert tried
+    assert all(d["status"] == "pending" for d in tried)
+    assert all(d["last_error"] and d["next_attempt_at"] for d in tried)
     if receiver._server is None:
         receiver.start()
     until(lambda: len(receiver.received) == 8, clock)
