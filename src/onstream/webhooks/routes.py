@@ -184,7 +184,13 @@ async def delete_webhook(call: ApiCall) -> Reply:
         "A page of webhook deliveries, newest last",
         (
             Param("webhook_id", "integer", "Only this webhook's", minimum=1, example=1),
-            Param("status", "string", "Only deliveries in this status", enum=STATUSES),
+            Param(
+                "status",
+                "string",
+                "Only deliveries in this status",
+                enum=STATUSES,
+                example="delivered",
+            ),
             *PAGING,
         ),
         DELIVERIES,
