@@ -25,6 +25,7 @@ from onstream.meetings.recorder import RecordingWorker
 from onstream.meetings.sweeper import RoomSweeper
 from onstream.protocol.endpoint import ApiEndpoint, Authenticate
 from onstream.routes import RESOURCES
+from onstream.scheduling import invitation_events
 from onstream.services import Services
 from onstream.storage.database import Database, open_database, transaction
 from onstream.throttle import Throttle
@@ -68,7 +69,10 @@ def create_app(
     )
     authenticator = _authenticator(database, cache, throttle, digest_store)
     worker = DeliveryWorker(
-        database=database, sender=sender or sender_for(settings), settings=settings
+        database=database,
+        sender=sender or sender_for(settings),
+        settings=settings,
+        on_outcome=invitation_events.tell_webhooks,
     )
     hooks = WebhookWorker(database=database, poll_seconds=settings.mail_poll_seconds)
     rooms = rooms or JanusRooms(settings)

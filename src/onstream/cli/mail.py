@@ -30,6 +30,7 @@ def run_worker(_args: argparse.Namespace) -> int:
     """Run one mail and one webhook delivery worker; several may share one database."""
     from onstream.mail.sender import sender_for
     from onstream.mail.worker import DeliveryWorker
+    from onstream.scheduling import invitation_events
     from onstream.storage.database import open_database
     from onstream.storage.migrate import upgrade
     from onstream.webhooks.worker import WebhookWorker
@@ -42,7 +43,12 @@ def run_worker(_args: argparse.Namespace) -> int:
 
     async def work() -> None:
         database = open_database(settings.database_url)
-        worker = DeliveryWorker(database=database, sender=sender_for(settings), settings=settings)
+        worker = DeliveryWorker(
+            database=database,
+            sender=sender_for(settings),
+            settings=settings,
+            on_outcome=invitation_events.tell_webhooks,
+        )
         hooks = WebhookWorker(database=database, poll_seconds=settings.mail_poll_seconds)
         loop = asyncio.get_running_loop()
 
