@@ -163,3 +163,35 @@ def test_only_subscribed_events_of_active_webhooks_are_sent(
     assert [e["type"] for e in receiver.events()] == ["session.deleted"]
     every = ok(client.get("webhook_deliveries/format/json"))["webhook_deliveries"]
     assert [d["webhook_id"] for d in every] == [hook["id"]]
+
+
+def test_invitee_invitation_and_file_events(
+    make_account: MakeAccount, receivers: list[Receiver]
+) -> None:
+    client = make_account()
+    receivers.append(receiver := Receiver().start())
+    events = "invitee.added;invitee.updated;invitee.deleted;invitation.sent;file.added"
+    hook = subscribe(client, receiver.url, events)
+    session_id = ok(rest(client, "PUT", "session", SESSION), 201)["id"]
+    invite = {"session_id": session_id, "email": "ines@example.com", "role": 2}
+    user_id = ok(rest(client, "PUT", "invitee", invite), 201)["id"]
+    change = {"session_id": session_id, "user_id": user_id, "role": 3, "send_email_invitation": 0}
+    ok(rest(client, "POST", "invitee", change))
+    ok(rest(client, "DELETE", "invitee", {"session_id": session_id, "user_id": user_id}))
+    link = {"file_link": "https://example.com/a.pdf", "is_url": 1}
+    file_id = ok(rest(client, "PUT", "file", link), 201)["id"]
+    until(lambda: len(receiver.received) == 5)
+    for item in receiver.received:
+        assert verify(hook["secret"], item.signature, item.body)
+    got = receiver.events()
+    invitee = [e for e in got if e["type"].startswith("invitee.")]
+    assert [e["type"] for e in invitee] == ["invitee.added", "invitee.updated", "invitee.deleted"]
+    assert [e["data"]["role"] for e in invitee] == [2, 3, 3]
+    assert {e["data"]["email"] for e in invitee} == {"ines@example.com"}
+    assert all(e["data"]["session_id"] == session_id for e in invitee)
+    (sent,) = [e for e in got if e["type"] == "invitation.sent"]
+    assert sent["data"]["session_id"] == session_id
+    assert "ines@example.com" in sent["data"]["recipient"]
+    (added,) = [e for e in got if e["type"] == "file.added"]
+    assert added["data"]["id"] == file_id
+    assert added["data"]["file_link"] == link["file_link"]
