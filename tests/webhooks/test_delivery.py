@@ -11,10 +11,15 @@ from typing import Any
 import httpx
 import pytest
 
+from onstream.recordings import service as recordings
+from onstream.recordings.models import NewRecording
+from onstream.storage.database import Connection
+from onstream.users import repository as accounts
 from tests.conftest import MakeAccount
 from tests.support.api import ok, rest
 from tests.support.clock import Clock
 from tests.support.receiver import Receiver, verify
+from tests.support.server import Server
 
 SESSION = {"topic": "Hooked", "start_time": "2030-07-10 18:00", "duration": 30}
 SESSION_EVENTS = "session.created;session.updated;session.deleted"
@@ -193,3 +198,28 @@ def test_invitee_invitation_and_file_events(
     (added,) = [e for e in got if e["type"] == "file.added"]
     assert added["data"]["id"] == file_id
     assert added["data"]["file_link"] == link["file_link"]
+
+
+def test_recording_events(
+    server: Server, make_account: MakeAccount, receivers: list[Receiver]
+) -> None:
+    client = make_account()
+    login = client.base_url.path.split("/")[3]
+    receivers.append(receiver := Receiver().start())
+    subscribe(client, receiver.url, "recording.ready;recording.updated;recording.deleted")
+    session_id = ok(rest(client, "PUT", "session", SESSION), 201)["id"]
+
+    async def record(conn: Connection) -> int:
+        owner = await accounts.account_by_login(conn, login)
+        assert owner is not None
+        new = NewRecording(session_id=session_id, title="Minutes", duration_ms=61000)
+        return await recordings.add(conn, owner, new, media=None, base_url="http://test")
+
+    recording_id = server.run(record)
+    ok(rest(client, "POST", "recording", {"id": recording_id, "title": "Renamed"}))
+    ok(rest(client, "DELETE", "recording", {"id": recording_id}))
+    until(lambda: len(receiver.received) == 3)
+    got = receiver.events()
+    assert [e["type"] for e in got] == ["recording.ready", "recording.updated", "recording.deleted"]
+    assert {e["data"]["id"] for e in got} == {recording_id}
+    assert [e["data"]["title"] for e in got] == ["Minutes", "Renamed", "Renamed"]
