@@ -27,6 +27,8 @@ def other(make_account: MakeAccount) -> httpx.Client:
     [
         ({"url": "ftp://example.com/x"}, "url"),
         ({"url": "not a url"}, "url"),
+        ({"url": "http://[::1/x"}, "url"),
+        ({"url": "http://example.com:99999/x"}, "url"),
         ({"events": "session.created;session.exploded"}, "session.exploded"),
         ({"events": ";"}, "events"),
         ({"url": None}, "url"),

@@ -35,9 +35,15 @@ def check_url(url: str) -> str:
     url = url.strip()
     if len(url) > URL_MAX:
         raise Invalid(f"url must be at most {URL_MAX} characters long")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # reading it checks it
+    except ValueError:
+        parts, port = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise Invalid("url must be an absolute http:// or https:// URL")
+    if port == 0:
+        raise Invalid("url has no usable port")
     return url
 
 

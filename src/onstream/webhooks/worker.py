@@ -115,7 +115,7 @@ class WebhookWorker:
             response = await client.post(item.url, content=item.body, headers=headers)
         except httpx.TimeoutException:
             return f"no answer within {self._timeout:g} s"
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
             return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         if 200 <= response.status_code < 300:
             return None
