@@ -50,6 +50,18 @@ DELIVERIES = list_of(
         },
     },
 )
+ADDED = {
+    "type": "object",
+    "required": ["id", "secret", "message"],
+    "properties": {
+        "id": {"type": "integer"},
+        "secret": {
+            "type": "string",
+            "description": "Signs every delivery (Onstream-Signature); shown only in this answer",
+        },
+        "message": {"type": "string"},
+    },
+}
 URL = Param(
     "url",
     description="Where events are POSTed: http(s)",
@@ -129,6 +141,7 @@ def _delivery_row(row: dict[str, Any]) -> dict[str, Any]:
             ),
             ACTIVE,
         ),
+        ADDED,
         status=201,
     )
 )
