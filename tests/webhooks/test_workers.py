@@ -4,6 +4,7 @@ and a worker killed mid-delivery loses nothing (its lease runs out, another deli
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -11,11 +12,15 @@ from pathlib import Path
 import pytest
 
 from onstream.accounts import Account
+from onstream.clock import utcnow
+from onstream.meetings import service as meetings
+from onstream.sessions import service as sessions
+from onstream.sessions.models import SessionInput
 from onstream.storage.database import Database, open_database, transaction
 from onstream.storage.migrate import upgrade
 from onstream.users import repository as accounts
 from onstream.users.service import add_account
-from onstream.webhooks import outbox, service
+from onstream.webhooks import outbox, repository, service
 from onstream.webhooks.worker import WebhookWorker
 from tests.support.clock import Clock
 from tests.support.receiver import Receiver, verify
@@ -123,3 +128,39 @@ async def test_a_worker_killed_mid_delivery_loses_nothing(
     for key in range(2):
         seen = [e["data"]["n"] for e in firsts.values() if e["data"]["object"] == key]
         assert seen == [0, 1, 2]
+
+
+async def test_a_meeting_starts_once_and_ends(database: Database, tmp_path: Path) -> None:
+    async with transaction(database, write=True) as conn:
+        await add_account(conn, login="hoster", email="host@example.com", password="host-pass-1")
+        owner = await accounts.account_by_login(conn, "hoster")
+        assert owner is not None
+        hook = service.WebhookInput(
+            url="http://127.0.0.1:9/", events="meeting.started;meeting.ended"
+        )
+        hook_id, _ = await service.add(conn, owner, hook)
+        data = SessionInput(topic="Met", duration=30, start_time="2030-01-01 10:00")
+        session_id = await sessions.create(conn, owner, data)
+    for _ in range(2):  # the second use finds the room open: no second meeting.started
+        async with transaction(database, write=True) as conn:
+            await meetings.open_room(
+                conn, session_id=session_id, server="http://janus", auto_record=False, now=utcnow()
+            )
+    async with transaction(database, write=True) as conn:
+        await meetings.end_room(
+            conn, session_id=session_id, reason="host", now=utcnow(), recordings_root=tmp_path
+        )
+        rows = await repository.deliveries_page(
+            conn,
+            account_id=owner.id,
+            webhook_id=hook_id,
+            status=None,
+            count=10,
+            offset=0,
+            descending=False,
+        )
+    assert [r["type"] for r in rows] == ["meeting.started", "meeting.ended"]
+    ended = json.loads(rows[1]["body"])["data"]
+    assert ended["session_id"] == session_id
+    assert ended["end_reason"] == "host"
+    assert ended["ended_at"] is not None

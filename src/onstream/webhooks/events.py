@@ -18,6 +18,8 @@ EVENTS = (
     "recording.updated",
     "recording.deleted",
     "file.added",
+    "meeting.started",
+    "meeting.ended",
 )
 
 SIGNATURE_HEADER = "Onstream-Signature"

@@ -12,13 +12,12 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from sqlalchemy import and_, exists, insert, or_, select, update
 from sqlalchemy.sql import ColumnElement
 
-from onstream.accounts import Account
 from onstream.clock import utcnow
 from onstream.protocol.times import iso_utc
 from onstream.storage.database import Connection
@@ -28,6 +27,18 @@ from onstream.webhooks.tables import webhooks
 PENDING = "pending"
 DELIVERED = "delivered"
 STATUSES = (PENDING, DELIVERED)
+
+
+class Owner(Protocol):
+    """Whose events these are (an `Account` is one)."""
+
+    @property
+    def id(self) -> int:
+        """The account's id."""
+
+    @property
+    def login(self) -> str:
+        """The account's login, the event's `account`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +53,7 @@ class Claimed:
     body: bytes
 
 
-async def emit(conn: Connection, owner: Account, event: str, key: str, data: Any) -> int:
+async def emit(conn: Connection, owner: Owner, event: str, key: str, data: Any) -> int:
     """Queue `event` about the object `key` (`session:12`) for every webhook of `owner` that
     wants it; `data` is the object as the API's JSON shows it. How many rows were written."""
     rows = await conn.execute(
