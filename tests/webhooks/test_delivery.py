@@ -20,6 +20,7 @@ from tests.support.api import ok, rest
 from tests.support.clock import Clock
 from tests.support.receiver import Receiver, verify
 from tests.support.server import Server
+from tests.support.smtp import SmtpServer
 
 SESSION = {"topic": "Hooked", "start_time": "2030-07-10 18:00", "duration": 30}
 SESSION_EVENTS = "session.created;session.updated;session.deleted"
@@ -223,3 +224,23 @@ def test_recording_events(
     assert [e["type"] for e in got] == ["recording.ready", "recording.updated", "recording.deleted"]
     assert {e["data"]["id"] for e in got} == {recording_id}
     assert [e["data"]["title"] for e in got] == ["Minutes", "Renamed", "Renamed"]
+
+
+def test_an_invitation_the_mail_server_refuses_is_told_as_failed(
+    make_account: MakeAccount, receivers: list[Receiver], smtp: SmtpServer
+) -> None:
+    client = make_account()
+    receivers.append(receiver := Receiver().start())
+    subscribe(client, receiver.url, "invitation.sent;invitation.failed")
+    session_id = ok(rest(client, "PUT", "session", SESSION), 201)["id"]
+    smtp.sink.refuse_with = "550 5.1.1 No such mailbox"
+    try:
+        invite = {"session_id": session_id, "email": "gone@example.com"}
+        ok(rest(client, "PUT", "invitee", invite), 201)
+        until(lambda: len(receiver.received) == 1)
+    finally:
+        smtp.sink.refuse_with = None
+    (failed,) = receiver.events()
+    assert failed["type"] == "invitation.failed"
+    assert failed["data"]["session_id"] == session_id
+    assert "No such mailbox" in failed["data"]["error"]
