@@ -89,6 +89,9 @@ def test_another_account_cannot_see_or_touch_a_webhook(
     error(rest(other, "DELETE", "webhook", {"id": hook_id}), 404)
     error(other.get(f"webhook_deliveries/webhook_id/{hook_id}/format/json"), 404)
     error(other.post(f"webhook_delivery/id/{delivery_id}/redeliver/1/format/json"), 404)
+    assert "redeliver" in error(
+        owner.post(f"webhook_delivery/id/{delivery_id}/redeliver/0/format/json"), 400
+    )
     assert ok(other.get("webhooks/format/json"))["webhooks"] == []
     assert ok(other.get("webhook_deliveries/format/json"))["webhook_deliveries"] == []
     still = ok(owner.get(f"webhook/id/{hook_id}/format/json"))["webhooks"][0]

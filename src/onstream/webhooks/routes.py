@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from onstream.errors import Invalid
 from onstream.protocol.describe import ID, PAGING, Operation, Param, described, list_of
 from onstream.protocol.document import Document
 from onstream.protocol.listing import Listed, paging
@@ -248,6 +249,6 @@ async def post_webhook_delivery(call: ApiCall) -> Reply:
     """POST webhook_delivery/id/N/redeliver/1: pending again and due now."""
     delivery_id = _id(call.params)
     if call.params.boolean("redeliver", required=True) is not True:
-        return Reply(message("Nothing to do without redeliver 1", id=delivery_id))
+        raise Invalid("redeliver must be 1")
     await service.redeliver(call.conn, call.account, delivery_id)
     return Reply(message("Webhook delivery queued again", id=delivery_id))
