@@ -21,6 +21,7 @@ LAYERS: list[set[str]] = [
     {"storage"},
     {"protocol", "mail", "media", "janus", "throttle"},
     {"services"},
+    {"webhooks"},
     {"users"},
     {"sessions"},
     {"invitees"},

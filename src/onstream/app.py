@@ -30,6 +30,7 @@ from onstream.metrics import MetricsMiddleware
 from onstream.monitoring.probes import probe_routes
 from onstream.protocol.endpoint import ApiEndpoint, Authenticate
 from onstream.routes import RESOURCES
+from onstream.scheduling import invitation_events
 from onstream.services import Services
 from onstream.storage.database import Database, open_database, transaction
 from onstream.throttle import Throttle
@@ -42,6 +43,7 @@ from onstream.web.downloads import download_routes
 from onstream.web.playback import playback_routes
 from onstream.web.relay import JanusRelay
 from onstream.web.routes import web_routes
+from onstream.webhooks.worker import WebhookWorker
 
 API_METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "PATCH", "OPTIONS"]
 
@@ -72,8 +74,12 @@ def create_app(
     )
     authenticator = _authenticator(database, cache, throttle, digest_store)
     worker = DeliveryWorker(
-        database=database, sender=sender or sender_for(settings), settings=settings
+        database=database,
+        sender=sender or sender_for(settings),
+        settings=settings,
+        on_outcome=invitation_events.tell_webhooks,
     )
+    hooks = WebhookWorker(database=database, poll_seconds=settings.mail_poll_seconds)
     rooms = rooms or JanusRooms(settings)
     relay = JanusRelay(rooms)
     sweeper = RoomSweeper(database=database, rooms=rooms, settings=settings)
@@ -92,6 +98,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         task = asyncio.create_task(worker.run()) if settings.mail_worker else None
+        hooking = asyncio.create_task(hooks.run()) if settings.mail_worker else None
         sweeping = asyncio.create_task(sweeper.run()) if rooms.available else None
         recording = asyncio.create_task(recorder.run()) if settings.recording_worker else None
         yield
@@ -101,6 +108,9 @@ def create_app(
         if task is not None:
             worker.stop()
             await task
+        if hooking is not None:
+            hooks.stop()
+            await hooking
         if sweeping is not None:
             sweeper.stop()
             await sweeping
@@ -133,6 +143,7 @@ def create_app(
     app.state.settings = settings
     app.state.database = database
     app.state.services = services
+    app.state.webhooks = hooks
     app.state.throttle = throttle
     app.state.digest_store = digest_store
     return app

@@ -9,6 +9,7 @@ from onstream.recordings import routes as recordings
 from onstream.scheduling import reading
 from onstream.scheduling import routes as scheduling
 from onstream.users import routes as users
+from onstream.webhooks import routes as webhooks
 
 RESOURCES: dict[str, Resource] = {
     r.name: r
@@ -56,5 +57,17 @@ RESOURCES: dict[str, Resource] = {
         ),
         Resource("files", {"GET": files.get_files}),
         Resource("file_in_session", {"PUT": files.put_file_in_session}),
+        Resource(
+            "webhook",
+            {
+                "GET": webhooks.get_webhook,
+                "PUT": webhooks.put_webhook,
+                "POST": webhooks.post_webhook,
+                "DELETE": webhooks.delete_webhook,
+            },
+        ),
+        Resource("webhooks", {"GET": webhooks.get_webhooks}),
+        Resource("webhook_deliveries", {"GET": webhooks.get_webhook_deliveries}),
+        Resource("webhook_delivery", {"POST": webhooks.post_webhook_delivery}),
     )
 }

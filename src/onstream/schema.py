@@ -18,6 +18,7 @@ from onstream.users.tables import (
     email_confirmations,
     users,
 )
+from onstream.webhooks.tables import webhook_deliveries, webhooks
 
 __all__ = [
     "account_sessions",
@@ -41,4 +42,6 @@ __all__ = [
     "session_blocks",
     "sessions",
     "users",
+    "webhook_deliveries",
+    "webhooks",
 ]

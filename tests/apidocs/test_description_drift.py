@@ -27,6 +27,7 @@ from onstream.routes import RESOURCES
 LOGIN, PASSWORD = "drift", "drift-password-1"
 
 CALLS = [
+    ("PUT", "webhook"),
     ("PUT", "session"),
     ("PUT", "invitee"),
     ("PUT", "user"),
@@ -45,6 +46,11 @@ CALLS = [
     ("GET", "recordings"),
     ("GET", "file"),
     ("GET", "files"),
+    ("GET", "webhook"),
+    ("GET", "webhooks"),
+    ("GET", "webhook_deliveries"),
+    ("POST", "webhook_delivery"),
+    ("POST", "webhook"),
     ("POST", "session"),
     ("POST", "invitee"),
     ("POST", "user"),
@@ -53,6 +59,7 @@ CALLS = [
     ("DELETE", "recording"),
     ("DELETE", "file"),
     ("DELETE", "session"),
+    ("DELETE", "webhook"),
 ]
 OVERRIDES: Mapping[tuple[str, str], Mapping[str, Any]] = {
     ("PUT", "invitee"): {"session_id": 1, "email": "ana@example.com", "id": None},
@@ -61,6 +68,7 @@ OVERRIDES: Mapping[tuple[str, str], Mapping[str, Any]] = {
     ("POST", "invitee"): {"user_id": 2},
     ("DELETE", "invitee"): {"user_id": 2},
     ("POST", "session"): {"friendly_url": "drift-check"},
+    ("PUT", "webhook"): {"events": "session.created"},
 }
 CONDITIONAL = {
     ("PUT", "file"): {"file"},  # read only for an upload (is_url 0)

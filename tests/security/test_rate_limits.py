@@ -183,7 +183,7 @@ async def test_playback_password_guessing_ends_in_429(make_site: MakeSite) -> No
         owner = await repository.account_by_login(conn, LOGIN)
         assert owner is not None
         new = NewRecording(session_id=session_id, title="Minutes", duration_ms=1000)
-        return await recordings.add(conn, owner, new, media=None)
+        return await recordings.add(conn, owner, new, media=None, base_url="http://test")
 
     async with transaction(site.database, write=True) as conn:
         recording_id = await add(conn)

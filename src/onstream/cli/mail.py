@@ -21,7 +21,7 @@ log = logging.getLogger("onstream.worker")
 
 def add_parser(sub: Any) -> None:
     """Register `worker` and `outbox`."""
-    worker = sub.add_parser("worker", help="deliver queued e-mail until stopped")
+    worker = sub.add_parser("worker", help="deliver queued e-mail and webhooks until stopped")
     worker.set_defaults(run=run_worker)
     box = sub.add_parser("outbox", help="show pending, sent and failed e-mail")
     box.add_argument("--status", choices=STATUSES)
@@ -34,11 +34,13 @@ def add_parser(sub: Any) -> None:
 
 
 def run_worker(_args: argparse.Namespace) -> int:
-    """Run one delivery worker; several may share one database."""
+    """Run one mail and one webhook delivery worker; several may share one database."""
     from onstream.mail.sender import sender_for
     from onstream.mail.worker import DeliveryWorker
+    from onstream.scheduling import invitation_events
     from onstream.storage.database import open_database
     from onstream.storage.migrate import upgrade
+    from onstream.webhooks.worker import WebhookWorker
 
     settings = load_settings()
     logs.configure(settings.log_level, settings.log_format)
@@ -46,13 +48,24 @@ def run_worker(_args: argparse.Namespace) -> int:
 
     async def work() -> None:
         database = open_database(settings.database_url)
-        worker = DeliveryWorker(database=database, sender=sender_for(settings), settings=settings)
+        worker = DeliveryWorker(
+            database=database,
+            sender=sender_for(settings),
+            settings=settings,
+            on_outcome=invitation_events.tell_webhooks,
+        )
+        hooks = WebhookWorker(database=database, poll_seconds=settings.mail_poll_seconds)
         loop = asyncio.get_running_loop()
+
+        def stop() -> None:
+            worker.stop()
+            hooks.stop()
+
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, worker.stop)
+            loop.add_signal_handler(sig, stop)
         log.info("%s", describe_worker(settings))  # once a stop signal is handled
         try:
-            await worker.run()
+            await asyncio.gather(worker.run(), hooks.run())
         finally:
             await database.dispose()
         log.info("stopped")

@@ -97,7 +97,7 @@ def run_add(args: argparse.Namespace) -> int:
             duration_ms=duration_ms,
             description=args.description,
         )
-        return await service.add(conn, owner, new, media=media)
+        return await service.add(conn, owner, new, media=media, base_url=settings.public_base_url)
 
     try:
         recording_id = in_transaction(settings.database_url, add)

@@ -109,7 +109,9 @@ async def _add_file(call: ApiCall, upload: StoredMedia | None) -> Reply:
         file_description=call.params.text("file_description"),
         upload=upload,
     )
-    file_id = await service.add(call.conn, call.account, data)
+    file_id = await service.add(
+        call.conn, call.account, data, base_url=call.settings.public_base_url
+    )
     return Reply(message("File added", id=file_id), status=201, location=f"file/id/{file_id}")
 
 

@@ -14,11 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from onstream.accounts import Account
 from onstream.clock import utcnow
 from onstream.errors import Deleted, Invalid, Missing, Taken
-from onstream.files import repository, rules
+from onstream.files import documents, repository, rules
 from onstream.files.models import FileInput, LibraryFile, Share
 from onstream.media.store import StoredMedia
 from onstream.sessions import service as sessions
 from onstream.storage.database import Connection
+from onstream.webhooks import outbox as webhooks
 
 NO_UPLOAD = "is_url 0 needs the file itself, as a multipart/form-data field named 'file'"
 
@@ -47,9 +48,17 @@ async def total(conn: Connection, owner: Account) -> int:
     return await repository.live_count(conn, owner_id=owner.id)
 
 
-async def add(conn: Connection, owner: Account, data: FileInput) -> int:
+async def add(conn: Connection, owner: Account, data: FileInput, *, base_url: str) -> int:
     """Add a link, or an upload (`is_url` 0); `is_url` defaults to 1 when a link is given.
-    Returns the new file's id."""
+    Returns the new file's id; the account's webhooks hear `file.added` (links made with
+    `base_url`)."""
+    file_id = await _add(conn, owner, data)
+    shown = documents.files_document([await get(conn, owner, file_id)], base_url=base_url)
+    await webhooks.emit(conn, owner, "file.added", f"file:{file_id}", shown.data["files"][0])
+    return file_id
+
+
+async def _add(conn: Connection, owner: Account, data: FileInput) -> int:
     is_url = data.is_url
     if is_url is None:
         is_url = data.file_link is not None or data.upload is None

@@ -23,6 +23,7 @@ from onstream.storage.database import Connection
 from onstream.users import people
 from onstream.users.people import ProfileInput
 from onstream.users.service import normalize_email
+from onstream.webhooks import outbox as webhooks
 
 ROLE_NAMES = {1: "moderator", 2: "participant", 3: "observer"}
 """What each `role` number means (the documentation: 1 moderator, 2 participant, 3 observer)."""
@@ -90,6 +91,7 @@ async def _add(ctx: Context, session: Session, user_id: int, *, role: int, send:
         raise Taken(f"User {user_id} is already invited to session {session.id}") from exc
     if send:
         await _mail(ctx, "invitation", session, user_id, values["token"])
+    await _tell_webhooks(ctx, "invitee.added", session, await _shown(ctx, session, user_id))
 
 
 async def change(
@@ -105,13 +107,16 @@ async def change(
     await repository.update_invitation(ctx.conn, row.id, values)
     if send:
         await _mail(ctx, "invitation", session, user_id, row.token)
+    await _tell_webhooks(ctx, "invitee.updated", session, await _shown(ctx, session, user_id))
 
 
 async def remove(ctx: Context, session: Session, *, user_id: int) -> str:
     """Withdraw an invitation; its personal link stops working. Returns the link's token,
     so whoever entered the meeting room through it can be let out too."""
     row = await _invitation(ctx, session, user_id)
+    shown = await _shown(ctx, session, user_id)
     await repository.delete_invitation(ctx.conn, row.id)
+    await _tell_webhooks(ctx, "invitee.deleted", session, shown)
     return str(row.token)
 
 
@@ -132,22 +137,39 @@ async def apply_participants(ctx: Context, session: Session, entries: list[Invit
             await change(ctx, session, user_id=user_id, role=data.role, send=data.send is True)
 
 
+def _row(settings: Settings, owner: Account, row: Any) -> dict[str, Any]:
+    """One invitee as GET invitees shows it."""
+    return {
+        "id": row.id,
+        "first_name": row.first_name,
+        "last_name": row.last_name,
+        "email": row.email,
+        "role": row.role,
+        "personal_session_link": mailing.personal_link(settings, owner, row.token),
+    }
+
+
+async def _shown(ctx: Context, session: Session, user_id: int) -> dict[str, Any]:
+    """The invitee as GET invitees shows it, with its session's id: a webhook event's data."""
+    for row in await repository.invitees_of(ctx.conn, session.id):
+        if row.id == user_id:
+            return {"session_id": session.id, **_row(ctx.settings, ctx.owner, row)}
+    raise Missing(f"User {user_id} is not invited to session {session.id}")
+
+
+async def _tell_webhooks(ctx: Context, event: str, session: Session, shown: dict[str, Any]) -> None:
+    """Queue the event for the account's webhooks, in the caller's transaction."""
+    key = f"invitee:{session.id}:{shown['id']}"
+    await webhooks.emit(ctx.conn, ctx.owner, event, key, shown)
+
+
 async def grouped(
     conn: Connection, settings: Settings, owner: Account, session: Session, role: str
 ) -> dict[str, list[dict[str, Any]]]:
     """The session's invitees by role group; only the asked group unless `role` is all."""
     groups: dict[str, list[dict[str, Any]]] = {name: [] for name in ROLES.values()}
     for row in await repository.invitees_of(conn, session.id):
-        groups[ROLES[row.role]].append(
-            {
-                "id": row.id,
-                "first_name": row.first_name,
-                "last_name": row.last_name,
-                "email": row.email,
-                "role": row.role,
-                "personal_session_link": mailing.personal_link(settings, owner, row.token),
-            }
-        )
+        groups[ROLES[row.role]].append(_row(settings, owner, row))
     return groups if role == "all" else {role: groups[role]}
 
 

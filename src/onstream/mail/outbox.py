@@ -29,6 +29,9 @@ class Claimed:
     id: int
     attempts: int
     created_at: datetime
+    kind: str
+    """What the message tells: `invitation`, `update`, `cancel`, ..."""
+    session_id: int | None
     recipient: str
     """The To header (`Name <address>`)."""
     subject: str
@@ -82,6 +85,8 @@ async def claim(conn: Connection, *, worker: str, lease: timedelta, limit: int) 
             outbox.c.id,
             outbox.c.attempts,
             outbox.c.created_at,
+            outbox.c.kind,
+            outbox.c.session_id,
             outbox.c.recipient,
             outbox.c.subject,
             outbox.c.message,
@@ -92,6 +97,8 @@ async def claim(conn: Connection, *, worker: str, lease: timedelta, limit: int) 
             id=row.id,
             attempts=row.attempts,
             created_at=row.created_at,
+            kind=row.kind,
+            session_id=row.session_id,
             recipient=row.recipient,
             subject=row.subject,
             data=row.message.encode("utf-8", "surrogateescape"),

@@ -17,6 +17,7 @@ import logging
 import os
 import secrets
 import socket
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from sqlalchemy.exc import DBAPIError
@@ -27,19 +28,31 @@ from onstream.mail import outbox
 from onstream.mail.sender import DeliveryError, PermanentFailure, Sender
 from onstream.mail.statuses import SENT
 from onstream.metrics import DELIVERY_FAILURES
-from onstream.storage.database import Database, transaction
+from onstream.storage.database import Connection, Database, transaction
 
 log = logging.getLogger("onstream.mail")
 
 BATCH = 50
 RECORD_TRIES = 6
 
+OutcomeHook = Callable[[Connection, outbox.Claimed, str | None], Awaitable[None]]
+"""Told, in the transaction that records it, that a message was sent (None) or given up
+(the reason): the webhooks' `invitation.sent` and `invitation.failed` come from here."""
+
 
 class DeliveryWorker:
     """Sends queued mail until stopped; `wake()` makes it look at the outbox at once."""
 
-    def __init__(self, *, database: Database, sender: Sender, settings: Settings) -> None:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        sender: Sender,
+        settings: Settings,
+        on_outcome: OutcomeHook | None = None,
+    ) -> None:
         self._database = database
+        self._on_outcome = on_outcome
         self._sender = sender
         self._settings = settings
         self.name = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -110,6 +123,8 @@ class DeliveryWorker:
                     )
                     if not sent:
                         log.warning("message %s was sent after its lease ran out", item.id)
+                    elif self._on_outcome is not None:
+                        await self._on_outcome(conn, item, None)
                 return
             except DBAPIError as exc:
                 if attempt == RECORD_TRIES - 1:
@@ -130,6 +145,8 @@ class DeliveryWorker:
                 DELIVERY_FAILURES.labels("failed").inc()
                 log.warning("giving up on message %s: %s", item.id, exc)
                 await outbox.mark_failed(conn, message_id=item.id, worker=self.name, error=str(exc))
+                if self._on_outcome is not None:
+                    await self._on_outcome(conn, item, str(exc))
             else:
                 DELIVERY_FAILURES.labels("retry").inc()
                 log.info("message %s failed (%s); retrying at %s", item.id, exc, retry_at)

@@ -244,7 +244,9 @@ class RecordingWorker:
         if account is None:
             raise SessionGone(f"the owner of session {job.session_id} was deleted")
         try:
-            recording_id = await recordings.add(conn, account, new, media=media)
+            recording_id = await recordings.add(
+                conn, account, new, media=media, base_url=self._settings.public_base_url
+            )
         except (Deleted, Missing) as exc:
             raise SessionGone(f"{exc.message}; no recording was made") from exc
         if not await jobs.finish(conn, job, recording_id=recording_id, now=self._clock()):

@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import select
+
 from onstream.meetings import jobs, repository
 from onstream.meetings.models import Admission, Room
+from onstream.protocol.times import iso_utc
 from onstream.services import RoomHandle
+from onstream.sessions.tables import sessions
 from onstream.storage.database import Connection
+from onstream.users.tables import users
+from onstream.webhooks import outbox as webhooks
 
 JANUS_ID_LIMIT = 2**52
 """Janus room and participant ids are numbers JavaScript holds exactly (below 2**53)."""
@@ -54,13 +60,14 @@ async def open_room(
     room = await repository.room_of(conn, session_id)
     if room is not None:
         return room
+    secret = secrets.token_urlsafe(24)
     await repository.insert_room_unless_present(
         conn,
         {
             "session_id": session_id,
             "server": server,
             "janus_room": secrets.randbelow(JANUS_ID_LIMIT - 1) + 1,
-            "secret": secrets.token_urlsafe(24),
+            "secret": secret,
             "recording": auto_record,
             "recorded": auto_record,
             "opened_at": now,
@@ -69,6 +76,8 @@ async def open_room(
     room = await repository.room_of(conn, session_id)
     if room is None:  # pragma: no cover - the row was just written or found
         raise RuntimeError("room row vanished")
+    if room.secret == secret:  # this call made it, not a concurrent first use
+        await _tell_webhooks(conn, "meeting.started", room)
     return room
 
 
@@ -127,6 +136,8 @@ async def end_room(
         conn, room.id, {"ended_at": now, "end_reason": reason, "recording": False}
     )
     await repository.revoke(conn, now=now, session_id=session_id)
+    ended = replace(room, ended_at=now, end_reason=reason)
+    await _tell_webhooks(conn, "meeting.ended", ended)
     if room.recorded:
         source = recording_dir(recordings_root, room)
         await jobs.enqueue(conn, session_id=session_id, source_dir=str(source), now=now)
@@ -157,3 +168,29 @@ async def set_recording(conn: Connection, room: Room, *, on: bool) -> None:
     if on:
         values["recorded"] = True
     await repository.update_room(conn, room.id, values)
+
+
+@dataclass(frozen=True, slots=True)
+class _Owner:
+    id: int
+    login: str
+
+
+async def _tell_webhooks(conn: Connection, event: str, room: Room) -> None:
+    """Queue `meeting.started` or `meeting.ended` for the session owner's webhooks."""
+    query = (
+        select(users.c.id, users.c.login)
+        .select_from(sessions.join(users, users.c.id == sessions.c.owner_id))
+        .where(sessions.c.id == room.session_id)
+    )
+    row = (await conn.execute(query)).first()
+    if row is None:
+        return
+    data = {
+        "session_id": room.session_id,
+        "started_at": iso_utc(room.opened_at),
+        "ended_at": None if room.ended_at is None else iso_utc(room.ended_at),
+        "end_reason": room.end_reason,
+    }
+    key = f"meeting:{room.session_id}"
+    await webhooks.emit(conn, _Owner(id=row.id, login=row.login), event, key, data)

@@ -111,7 +111,9 @@ async def post_recording(call: ApiCall) -> Reply:
         password=call.params.text("password", strip=False),
         allow_anonymous_playback=call.params.boolean("allow_anonymous_playback"),
     )
-    await service.update(call.conn, call.account, recording_id, data)
+    await service.update(
+        call.conn, call.account, recording_id, data, base_url=call.settings.public_base_url
+    )
     return Reply(message("Recording updated", id=recording_id))
 
 
@@ -119,7 +121,9 @@ async def post_recording(call: ApiCall) -> Reply:
 async def delete_recording(call: ApiCall) -> Reply:
     """DELETE recording: by `id` in the body or the URL; its media goes after the commit."""
     recording_id = _id(call.params)
-    media_key = await service.delete(call.conn, call.account, recording_id)
+    media_key = await service.delete(
+        call.conn, call.account, recording_id, base_url=call.settings.public_base_url
+    )
     if media_key is not None:
         call.after_commit.append(partial(call.services.media.delete, media_key))
     return Reply(message("Recording was deleted", id=recording_id))

@@ -15,10 +15,11 @@ from onstream.accounts import Account
 from onstream.clock import utcnow
 from onstream.errors import Deleted, Missing
 from onstream.media.store import StoredMedia
-from onstream.recordings import repository, rules
+from onstream.recordings import documents, repository, rules
 from onstream.recordings.models import NewRecording, Recording, RecordingInput
 from onstream.sessions import service as sessions
 from onstream.storage.database import Connection
+from onstream.webhooks import outbox as webhooks
 
 
 async def get(conn: Connection, owner: Account, recording_id: int) -> Recording:
@@ -72,6 +73,7 @@ async def add(
     new: NewRecording,
     *,
     media: StoredMedia | None,
+    base_url: str,
 ) -> int:
     """Add a recording of a live session of this account, with media the caller already put
     in the store; it inherits the session's passcode. Returns its id."""
@@ -88,11 +90,15 @@ async def add(
     }
     if media is not None:
         values.update(media_key=media.key, media_type=media.content_type, media_size=media.size)
-    return await repository.insert_recording(conn, values)
+    recording_id = await repository.insert_recording(conn, values)
+    await _tell_webhooks(
+        conn, owner, "recording.ready", await get(conn, owner, recording_id), base_url
+    )
+    return recording_id
 
 
 async def update(
-    conn: Connection, owner: Account, recording_id: int, data: RecordingInput
+    conn: Connection, owner: Account, recording_id: int, data: RecordingInput, *, base_url: str
 ) -> Recording:
     """Change the given fields of a live recording; returns it as it is now."""
     recording = await get(conn, owner, recording_id)
@@ -107,13 +113,30 @@ async def update(
         values["allow_anonymous_playback"] = data.allow_anonymous_playback
     if values:
         await repository.update_recording(conn, recording.id, values)
-    return await get(conn, owner, recording_id)
+    changed = await get(conn, owner, recording_id)
+    await _tell_webhooks(conn, owner, "recording.updated", changed, base_url)
+    return changed
 
 
-async def delete(conn: Connection, owner: Account, recording_id: int) -> str | None:
+async def delete(
+    conn: Connection, owner: Account, recording_id: int, *, base_url: str
+) -> str | None:
     """Delete a live recording; later calls on it answer 410. Returns the key of its media,
     which the caller removes from the store once the transaction committed (a rolled-back
     delete must still find its media)."""
     recording = await get(conn, owner, recording_id)
     await repository.mark_deleted(conn, recording.id, now=utcnow())
+    await _tell_webhooks(conn, owner, "recording.deleted", recording, base_url)
     return recording.media_key
+
+
+async def _tell_webhooks(
+    conn: Connection, owner: Account, event: str, recording: Recording, base_url: str
+) -> None:
+    """Queue the event for the account's webhooks with the recording as GET recording shows
+    it in JSON (every field), in the caller's transaction."""
+    shown = documents.recordings_document(
+        [recording], owner=owner, base_url=base_url, fields=documents.FIELDS
+    )
+    key = f"recording:{recording.id}"
+    await webhooks.emit(conn, owner, event, key, shown.data["recordings"][0])

@@ -22,9 +22,11 @@ from onstream.meetings import service as meetings
 from onstream.meetings.service import Ejection
 from onstream.protocol.resources import AfterCommit
 from onstream.services import Services
+from onstream.sessions import documents
 from onstream.sessions import service as sessions
 from onstream.sessions.models import Session, SessionInput
 from onstream.storage.database import Connection
+from onstream.webhooks import outbox as webhooks
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,7 @@ async def create_session(change: Change, data: SessionInput, entries: list[Invit
     ctx = change.invitees()
     session_id = await sessions.create(change.conn, change.owner, data)
     session = await sessions.get(change.conn, change.owner, session_id)
+    await _tell_webhooks(change, "session.created", session)
     await invitees.apply_participants(ctx, session, entries)
     return session_id
 
@@ -75,6 +78,7 @@ async def update_session(
             owner=change.owner,
             session=session,
         )
+    await _tell_webhooks(change, "session.updated", session)
     await invitees.apply_participants(ctx, session, entries)
     return session
 
@@ -94,6 +98,7 @@ async def delete_session(change: Change, session_id: int) -> Session:
     await mailing.tell_everyone_mailed(
         change.conn, kind="cancel", settings=change.settings, owner=change.owner, session=session
     )
+    await _tell_webhooks(change, "session.deleted", session)
     return session
 
 
@@ -105,6 +110,20 @@ async def withdraw_invitee(change: Change, session_id: int, user_id: int) -> Non
         change.conn, session_id=session_id, now=utcnow(), invitation_token=token
     )
     _tell_room(change, ejection)
+
+
+async def _tell_webhooks(change: Change, event: str, session: Session) -> None:
+    """Queue the event for the account's webhooks in this transaction, with the session as
+    GET session shows it in JSON (every field)."""
+    document = documents.sessions_document(
+        [session],
+        owner=change.owner,
+        base_url=change.settings.public_base_url,
+        fields=documents.FIELDS,
+    )
+    await webhooks.emit(
+        change.conn, change.owner, event, f"session:{session.id}", document.data["sessions"][0]
+    )
 
 
 def _tell_room(change: Change, ejection: Ejection | None) -> None:

@@ -122,7 +122,9 @@ async def upload(visit: Visit) -> Response:
     )
     try:
         async with visit.transaction(write=True) as conn:
-            file_id = await service.add(conn, visit.account, data)
+            file_id = await service.add(
+                conn, visit.account, data, base_url=visit.settings.public_base_url
+            )
     except DomainError as exc:
         await put_file.undo(intake, staged)
         errors = errors_for(exc, ("file_description",))

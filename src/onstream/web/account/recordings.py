@@ -91,7 +91,9 @@ async def recording_page(visit: Visit) -> Response:
         change = RecordingInput(password=password)
     try:
         async with visit.transaction(write=True) as conn:
-            await service.update(conn, visit.account, recording.id, change)
+            await service.update(
+                conn, visit.account, recording.id, change, base_url=visit.settings.public_base_url
+            )
     except (Missing, Deleted):
         return not_found()
     except DomainError as exc:
@@ -112,7 +114,9 @@ async def delete(visit: Visit) -> Response:
         return visit.render("account/recording_delete.html", {"recording": shown(recording)})
     try:
         async with visit.transaction(write=True) as conn:
-            media_key = await service.delete(conn, visit.account, recording.id)
+            media_key = await service.delete(
+                conn, visit.account, recording.id, base_url=visit.settings.public_base_url
+            )
     except (Missing, Deleted):
         return not_found()
     if media_key is not None:

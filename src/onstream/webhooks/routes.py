@@ -1,0 +1,254 @@
+"""API handlers for `webhook`, `webhooks`, `webhook_deliveries` and `webhook_delivery`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from onstream.errors import Invalid
+from onstream.protocol.describe import ID, PAGING, Operation, Param, described, list_of
+from onstream.protocol.document import Document
+from onstream.protocol.listing import Listed, paging
+from onstream.protocol.params import ID_MAX, Params
+from onstream.protocol.resources import Reply, message
+from onstream.protocol.times import iso_utc
+from onstream.services import ApiCall
+from onstream.webhooks import repository, service
+from onstream.webhooks.events import EVENTS
+from onstream.webhooks.outbox import STATUSES
+from onstream.webhooks.service import WebhookInput
+
+WEBHOOKS = list_of(
+    "webhooks",
+    {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "url": {"type": "string"},
+            "events": {"type": "string", "description": "';'-separated event names"},
+            "active": {"type": ["boolean", "integer"]},
+            "status": {"type": "string", "enum": ["ok", "failing"]},
+            "last_error": {"type": ["string", "null"]},
+            "created_at": {"type": "string"},
+            "updated_at": {"type": "string"},
+        },
+    },
+)
+DELIVERIES = list_of(
+    "webhook_deliveries",
+    {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "webhook_id": {"type": "integer"},
+            "event_id": {"type": "string"},
+            "type": {"type": "string"},
+            "status": {"type": "string", "enum": list(STATUSES)},
+            "attempts": {"type": "integer"},
+            "last_error": {"type": ["string", "null"]},
+            "next_attempt_at": {"type": ["string", "null"]},
+            "created_at": {"type": "string"},
+            "delivered_at": {"type": ["string", "null"]},
+        },
+    },
+)
+ADDED = {
+    "type": "object",
+    "required": ["id", "secret", "message"],
+    "properties": {
+        "id": {"type": "integer"},
+        "secret": {
+            "type": "string",
+            "description": "Signs every delivery (Onstream-Signature); shown only in this answer",
+        },
+        "message": {"type": "string"},
+    },
+}
+URL = Param(
+    "url",
+    description="Where events are POSTed: http(s)",
+    max_length=2048,
+    example="https://example.com/hooks/onstream",
+)
+EVENTS_PARAM = Param(
+    "events",
+    description=f"Event names separated by ';': {', '.join(EVENTS)}",
+    example="session.created;session.updated",
+)
+ACTIVE = Param("active", "boolean", "0 stops new events for this webhook", example=True)
+
+
+def _id(params: Params) -> int:
+    return params.integer("id", required=True, min=1, max=ID_MAX)
+
+
+def _input(params: Params) -> WebhookInput:
+    return WebhookInput(
+        url=params.text("url"), events=params.text("events"), active=params.boolean("active")
+    )
+
+
+def _webhook_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "url": row["url"],
+        "events": row["events"],
+        "active": bool(row["active"]),
+        "status": row["status"],
+        "last_error": row["last_error"],
+        "created_at": iso_utc(row["created_at"]),
+        "updated_at": iso_utc(row["updated_at"]),
+    }
+
+
+def _webhooks(rows: list[dict[str, Any]], listed: Listed | None = None) -> Reply:
+    document = Document(
+        {"webhooks": [_webhook_row(r) for r in rows]}, item_names={"webhooks": "webhook"}
+    )
+    return Reply(document, listed=listed)
+
+
+def _delivery_row(row: dict[str, Any]) -> dict[str, Any]:
+    pending = row["status"] == "pending"
+    return {
+        "id": row["id"],
+        "webhook_id": row["webhook_id"],
+        "event_id": row["event_id"],
+        "type": row["type"],
+        "status": row["status"],
+        "attempts": row["attempts"],
+        "last_error": row["last_error"],
+        "next_attempt_at": iso_utc(row["next_attempt_at"]) if pending else None,
+        "created_at": iso_utc(row["created_at"]),
+        "delivered_at": None if row["delivered_at"] is None else iso_utc(row["delivered_at"]),
+    }
+
+
+@described(
+    Operation(
+        "Subscribe a URL to events; the answer carries the signing secret, shown only here",
+        (
+            Param(
+                URL.name,
+                description=URL.description,
+                required=True,
+                max_length=2048,
+                example=URL.example,
+            ),
+            Param(
+                EVENTS_PARAM.name,
+                description=EVENTS_PARAM.description,
+                required=True,
+                example=EVENTS_PARAM.example,
+            ),
+            ACTIVE,
+        ),
+        ADDED,
+        status=201,
+    )
+)
+async def put_webhook(call: ApiCall) -> Reply:
+    """PUT webhook: 201 with its id and its secret."""
+    webhook_id, secret = await service.add(call.conn, call.account, _input(call.params))
+    return Reply(
+        message("Webhook added", id=webhook_id, secret=secret),
+        status=201,
+        location=f"webhook/id/{webhook_id}",
+    )
+
+
+@described(Operation("One webhook", (ID,), WEBHOOKS, by_id=True))
+async def get_webhook(call: ApiCall) -> Reply:
+    """GET webhook/id/N: one webhook in a list of one (never its secret)."""
+    return _webhooks([await service.get(call.conn, call.account, _id(call.params))])
+
+
+@described(Operation("A page of the account's webhooks", PAGING, WEBHOOKS, listed=True))
+async def get_webhooks(call: ApiCall) -> Reply:
+    """GET webhooks: a page of the account's webhooks."""
+    page = paging(call.params)
+    rows = await repository.page(
+        call.conn,
+        account_id=call.account.id,
+        count=page.count,
+        offset=page.offset,
+        descending=page.descending,
+    )
+    total = await repository.total(call.conn, account_id=call.account.id)
+    return _webhooks(rows, Listed(total=total, page=page))
+
+
+@described(Operation("Change a webhook's url, events or active", (ID, URL, EVENTS_PARAM, ACTIVE)))
+async def post_webhook(call: ApiCall) -> Reply:
+    """POST webhook: change the fields given."""
+    webhook_id = _id(call.params)
+    await service.update(call.conn, call.account, webhook_id, _input(call.params))
+    return Reply(message("Webhook updated", id=webhook_id))
+
+
+@described(Operation("Delete a webhook and its pending deliveries", (ID,), by_id=True))
+async def delete_webhook(call: ApiCall) -> Reply:
+    """DELETE webhook."""
+    webhook_id = _id(call.params)
+    await service.delete(call.conn, call.account, webhook_id)
+    return Reply(message("Webhook was deleted", id=webhook_id))
+
+
+@described(
+    Operation(
+        "A page of webhook deliveries, newest last",
+        (
+            Param("webhook_id", "integer", "Only this webhook's", minimum=1, example=1),
+            Param(
+                "status",
+                "string",
+                "Only deliveries in this status",
+                enum=STATUSES,
+                example="delivered",
+            ),
+            *PAGING,
+        ),
+        DELIVERIES,
+        listed=True,
+    )
+)
+async def get_webhook_deliveries(call: ApiCall) -> Reply:
+    """GET webhook_deliveries: status, attempts, last error and next attempt of each."""
+    webhook_id = call.params.integer("webhook_id", min=1, max=ID_MAX)
+    status = service.check_status(call.params.text("status"))
+    page = paging(call.params)
+    if webhook_id is not None:
+        await service.get(call.conn, call.account, webhook_id)
+    account_id = call.account.id
+    rows = await repository.deliveries_page(
+        call.conn,
+        account_id=account_id,
+        webhook_id=webhook_id,
+        status=status,
+        count=page.count,
+        offset=page.offset,
+        descending=page.descending,
+    )
+    total = await repository.deliveries_total(
+        call.conn, account_id=account_id, webhook_id=webhook_id, status=status
+    )
+    document = Document(
+        {"webhook_deliveries": [_delivery_row(r) for r in rows]},
+        item_names={"webhook_deliveries": "webhook_delivery"},
+    )
+    return Reply(document, listed=Listed(total=total, page=page))
+
+
+@described(
+    Operation(
+        "Deliver an event again now (redeliver 1)",
+        (ID, Param("redeliver", "boolean", "Must be 1", required=True, example=True)),
+        by_id=True,
+    )
+)
+async def post_webhook_delivery(call: ApiCall) -> Reply:
+    """POST webhook_delivery/id/N/redeliver/1: pending again and due now."""
+    delivery_id = _id(call.params)
+    if call.params.boolean("redeliver", required=True) is not True:
+        raise Invalid("redeliver must be 1")
+    await service.redeliver(call.conn, call.account, delivery_id)
+    return Reply(message("Webhook delivery queued again", id=delivery_id))

@@ -1,0 +1,124 @@
+"""The rules of webhooks: a valid http(s) URL, known event names, a secret made here.
+
+No HTTP: the routes turn these results into documents and domain errors into 400 and 404.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from onstream.accounts import Account
+from onstream.clock import utcnow
+from onstream.errors import Invalid, Missing
+from onstream.storage.database import Connection
+from onstream.webhooks import repository
+from onstream.webhooks.events import EVENTS
+from onstream.webhooks.outbox import STATUSES
+
+URL_MAX = 2048
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookInput:
+    """What PUT and POST webhook may set; None leaves a field as it is (POST)."""
+
+    url: str | None = None
+    events: str | None = None
+    active: bool | None = None
+
+
+def check_url(url: str) -> str:
+    """An absolute http(s) URL with a host."""
+    url = url.strip()
+    if len(url) > URL_MAX:
+        raise Invalid(f"url must be at most {URL_MAX} characters long")
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # reading it checks it
+    except ValueError:
+        parts, port = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise Invalid("url must be an absolute http:// or https:// URL")
+    if port == 0:
+        raise Invalid("url has no usable port")
+    return url
+
+
+def check_events(text: str) -> str:
+    """Known event names, `;`-separated, each once; in the stored form."""
+    names = list(dict.fromkeys(n.strip() for n in text.split(";") if n.strip()))
+    if not names:
+        raise Invalid(f"events must name at least one event of: {', '.join(EVENTS)}")
+    unknown = [n for n in names if n not in EVENTS]
+    if unknown:
+        raise Invalid(f"Unknown event '{unknown[0]}' in events; available: {', '.join(EVENTS)}")
+    return ";".join(names)
+
+
+async def add(conn: Connection, owner: Account, data: WebhookInput) -> tuple[int, str]:
+    """A new webhook; its id and its signing secret (shown to the caller this once)."""
+    if data.url is None or data.events is None:
+        raise Invalid("url and events are required")
+    url, events = check_url(data.url), check_events(data.events)
+    secret = "whsec_" + secrets.token_hex(24)
+    now = utcnow()
+    webhook_id = await repository.add(
+        conn,
+        {
+            "account_id": owner.id,
+            "url": url,
+            "events": events,
+            "secret": secret,
+            "active": True if data.active is None else data.active,
+            "status": "ok",
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    return webhook_id, secret
+
+
+async def get(conn: Connection, owner: Account, webhook_id: int) -> dict[str, Any]:
+    """One webhook of this account; `Missing` (404) for any other."""
+    found = await repository.by_id(conn, account_id=owner.id, webhook_id=webhook_id)
+    if found is None:
+        raise Missing(f"Webhook {webhook_id} does not exist")
+    return found
+
+
+async def update(conn: Connection, owner: Account, webhook_id: int, data: WebhookInput) -> None:
+    """Change the fields given, all checked before anything is written."""
+    await get(conn, owner, webhook_id)
+    values: dict[str, Any] = {}
+    if data.url is not None:
+        values["url"] = check_url(data.url)
+    if data.events is not None:
+        values["events"] = check_events(data.events)
+    if data.active is not None:
+        values["active"] = data.active
+    values["updated_at"] = utcnow()
+    await repository.change(conn, webhook_id=webhook_id, values=values)
+
+
+async def delete(conn: Connection, owner: Account, webhook_id: int) -> None:
+    """Delete a webhook and its deliveries, pending ones included."""
+    await get(conn, owner, webhook_id)
+    await repository.remove(conn, webhook_id=webhook_id)
+
+
+def check_status(status: str | None) -> str | None:
+    """A delivery status to filter by, or None for all."""
+    if status is not None and status not in STATUSES:
+        raise Invalid(f"status must be one of: {', '.join(STATUSES)}")
+    return status
+
+
+async def redeliver(conn: Connection, owner: Account, delivery_id: int) -> None:
+    """Send a delivery again now, whatever became of it; `Missing` for another account's."""
+    if not await repository.requeue(
+        conn, account_id=owner.id, delivery_id=delivery_id, now=utcnow()
+    ):
+        raise Missing(f"Webhook delivery {delivery_id} does not exist")

@@ -1,0 +1,122 @@
+"""The webhook worker: claims due deliveries, POSTs them signed, records what happened.
+
+It runs inside `onstream serve` (with the mail worker, `ONSTREAM_MAIL_WORKER`) and in
+`onstream worker`; any number may share one database, the leases keep them from delivering
+one row twice at once. A 2xx answer marks the delivery delivered; anything else (a refused
+connection, a timeout, another status) is retried with exponential back-off and jitter,
+capped at an hour, for as long as it takes: a delivery is never dropped, and its webhook shows
+`failing` with the last error until a delivery succeeds again. Delivery is at least once: a
+worker that dies after the receiver answered leaves the row to be sent again after its lease.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import secrets
+import socket
+from datetime import UTC, timedelta
+
+import httpx
+
+from onstream.clock import utcnow
+from onstream.storage.database import Database, transaction
+from onstream.webhooks import outbox
+from onstream.webhooks.events import SIGNATURE_HEADER, signature
+
+log = logging.getLogger("onstream.webhooks")
+
+BATCH = 50
+RETRY_BASE_SECONDS = 10.0
+RETRY_MAX_SECONDS = 3600.0
+
+
+def retry_delay(attempts: int) -> float:
+    """Seconds before the next try after `attempts` failed ones: doubling from 10 s to an
+    hour, each drawn from its upper half so that receivers coming back are not stampeded."""
+    ceiling = min(RETRY_BASE_SECONDS * 2 ** min(attempts, 20), RETRY_MAX_SECONDS)
+    return float(ceiling * random.uniform(0.5, 1.0))  # noqa: S311  # jitter, not a secret
+
+
+class WebhookWorker:
+    """Delivers webhook events until stopped."""
+
+    def __init__(
+        self,
+        *,
+        database: Database,
+        poll_seconds: float = 1.0,
+        timeout_seconds: float = 10.0,
+        lease_seconds: float = 60.0,
+    ) -> None:
+        self._database = database
+        self._poll = poll_seconds
+        self._timeout = timeout_seconds
+        self._lease = timedelta(seconds=max(lease_seconds, timeout_seconds * 2))
+        self.name = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self._wakeup = asyncio.Event()
+        self._stopping = False
+
+    def wake(self) -> None:
+        """Look at the outbox now instead of at the next poll."""
+        self._wakeup.set()
+
+    def stop(self) -> None:
+        """Finish the deliveries in hand, then return from `run`."""
+        self._stopping = True
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        """Deliver until `stop()`; a failed round is logged and the loop goes on."""
+        async with httpx.AsyncClient(timeout=self._timeout, follow_redirects=False) as client:
+            while not self._stopping:
+                try:
+                    taken = await self.deliver_due(client)
+                except Exception:  # keep delivering after a database hiccup; it is logged
+                    log.exception("webhook delivery round failed")
+                    taken = 0
+                if taken < BATCH:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll)
+                    self._wakeup.clear()
+
+    async def deliver_due(self, client: httpx.AsyncClient) -> int:
+        """Deliver one batch of due events, concurrently (one per object); how many."""
+        async with transaction(self._database, write=True) as conn:
+            batch = await outbox.claim(conn, worker=self.name, lease=self._lease, limit=BATCH)
+        await asyncio.gather(*(self._deliver(client, item) for item in batch))
+        return len(batch)
+
+    async def _deliver(self, client: httpx.AsyncClient, item: outbox.Claimed) -> None:
+        error = await self._post(client, item)
+        try:
+            async with transaction(self._database, write=True) as conn:
+                if error is None:
+                    await outbox.mark_delivered(conn, item, worker=self.name)
+                else:
+                    at = utcnow() + timedelta(seconds=retry_delay(item.attempts))
+                    log.info("webhook delivery %s failed (%s); retrying at %s", item.id, error, at)
+                    await outbox.mark_retry(conn, item, worker=self.name, error=error, at=at)
+        except Exception:  # the row comes back after its lease; it is logged
+            log.exception("recording webhook delivery %s failed", item.id)
+
+    async def _post(self, client: httpx.AsyncClient, item: outbox.Claimed) -> str | None:
+        """POST the event; None when the receiver answered 2xx, else what went wrong."""
+        stamp = int(utcnow().replace(tzinfo=UTC).timestamp())
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "Onstream-Webhooks/1",
+            SIGNATURE_HEADER: signature(item.secret, stamp, item.body),
+        }
+        try:
+            response = await client.post(item.url, content=item.body, headers=headers)
+        except httpx.TimeoutException:
+            return f"no answer within {self._timeout:g} s"
+        except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
+            return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        if 200 <= response.status_code < 300:
+            return None
+        return f"HTTP {response.status_code}"
