@@ -96,6 +96,20 @@ def test_md5_digest_works_too(server: ServerProcess, make_account: MakeAccount) 
         assert client.get(uri, headers={"authorization": header}).status_code == 200
 
 
+def test_two_clients_challenged_at_once_both_get_in(
+    server: ServerProcess, make_account: MakeAccount
+) -> None:
+    people = [login_of(make_account()) for _ in range(2)]
+    tokens = [create_token(server, login) for login in people]
+    uris = [f"/api/2/{login}/authverify" for login in people]
+    with httpx.Client(base_url=server.base_url, timeout=10) as client:
+        nonces = [nonce_of(client.get(uri)) for uri in uris]  # within the same second, mostly
+        assert nonces[0] != nonces[1]
+        for login, token, uri, nonce in zip(people, tokens, uris, nonces, strict=True):
+            header = digest_header(login, token, method="GET", uri=uri, nonce=nonce)
+            assert client.get(uri, headers={"authorization": header}).status_code == 200
+
+
 def test_a_replayed_nonce_count_is_refused(
     server: ServerProcess, make_account: MakeAccount
 ) -> None:

@@ -44,6 +44,13 @@ def test_nonces_carry_their_expiry_and_cannot_be_forged() -> None:
     assert digest.nonce_expiry(KEY, "%%%") is None
 
 
+def test_two_challenges_in_one_second_have_their_own_nonces() -> None:
+    now = time.time()
+    first, second = digest.make_nonce(KEY, now), digest.make_nonce(KEY, now)
+    assert first != second  # else the second client's nc=00000001 would count as a replay
+    assert digest.nonce_expiry(KEY, first) == digest.nonce_expiry(KEY, second)
+
+
 def test_challenges_offer_sha256_first_and_say_stale() -> None:
     offered = digest.challenges(KEY, time.time(), stale=True)
     assert ["algorithm=SHA-256" in offered[0], "algorithm=MD5" in offered[1]] == [True, True]

@@ -4,8 +4,11 @@ Only what the protocol needs: `qop=auth`, the algorithms SHA-256 and MD5 (not th
 variants, not `userhash`). Nothing here knows an account; which stored value is checked
 against a response is the accounts' job (`users.authentication`).
 
-Nonces are stateless: `base64(expiry || HMAC-SHA256(key, expiry))`, so any process holding
-the key tells a nonce it issued from a forged one without remembering it. A nonce past its
+Nonces are stateless: `base64(expiry || salt || HMAC-SHA256(key, expiry || salt))`, so any
+process holding the key tells a nonce it issued from a forged one without remembering it.
+The random salt makes every challenge's nonce its own: without it, two clients challenged in
+the same second would share a nonce, and the second one's `nc=00000001` would be refused as
+a replay of the first's. A nonce past its
 expiry is answered with a fresh challenge marked `stale=true` (the client retries with the
 same credentials, without asking its user). Replay of one (nonce, nc) pair is refused by
 the caller, which records the pairs it has seen.
@@ -18,6 +21,7 @@ import binascii
 import hashlib
 import hmac
 import re
+import secrets
 from dataclasses import dataclass
 
 REALM = "Onstream API"
@@ -28,6 +32,8 @@ ALGORITHMS = ("SHA-256", "MD5")
 
 NONCE_SECONDS = 300
 _EXPIRY_BYTES = 8
+_SALT_BYTES = 8
+"""64 random bits: unique per challenge, and the nonce stays 64 characters (the column)."""
 _MAC_BYTES = 32
 _NC = re.compile(r"[0-9a-fA-F]{8}")
 _PARAM = re.compile(r'\s*([A-Za-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,"]*))\s*(?:,|$)')
@@ -113,9 +119,10 @@ def parse_digest(header: str | None) -> DigestCredentials | None:
 
 def make_nonce(key: bytes, now: float) -> str:
     """A nonce valid for `NONCE_SECONDS` from `now` (seconds since the epoch)."""
-    expiry = int(now + NONCE_SECONDS).to_bytes(_EXPIRY_BYTES, "big")
-    mac = hmac.new(key, expiry, hashlib.sha256).digest()
-    return base64.b64encode(expiry + mac).decode("ascii")
+    signed = int(now + NONCE_SECONDS).to_bytes(_EXPIRY_BYTES, "big")
+    signed += secrets.token_bytes(_SALT_BYTES)
+    mac = hmac.new(key, signed, hashlib.sha256).digest()
+    return base64.b64encode(signed + mac).decode("ascii")
 
 
 def nonce_expiry(key: bytes, nonce: str) -> int | None:
@@ -124,12 +131,13 @@ def nonce_expiry(key: bytes, nonce: str) -> int | None:
         raw = base64.b64decode(nonce, validate=True)
     except (binascii.Error, ValueError):
         return None
-    if len(raw) != _EXPIRY_BYTES + _MAC_BYTES:
+    signed_bytes = _EXPIRY_BYTES + _SALT_BYTES
+    if len(raw) != signed_bytes + _MAC_BYTES:
         return None
-    expiry, mac = raw[:_EXPIRY_BYTES], raw[_EXPIRY_BYTES:]
-    if not hmac.compare_digest(mac, hmac.new(key, expiry, hashlib.sha256).digest()):
+    signed, mac = raw[:signed_bytes], raw[signed_bytes:]
+    if not hmac.compare_digest(mac, hmac.new(key, signed, hashlib.sha256).digest()):
         return None
-    return int.from_bytes(expiry, "big")
+    return int.from_bytes(signed[:_EXPIRY_BYTES], "big")
 
 
 def challenges(key: bytes, now: float, *, stale: bool = False) -> list[str]:
