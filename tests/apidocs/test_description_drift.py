@@ -40,6 +40,8 @@ CALLS = [
     ("DELETE", "calendar_feed"),
     ("GET", "session"),
     ("GET", "sessions"),
+    ("GET", "series"),
+    ("POST", "series"),
     ("GET", "invitees"),
     ("GET", "recording"),
     ("GET", "recordings"),
@@ -53,6 +55,7 @@ CALLS = [
     ("DELETE", "recording"),
     ("DELETE", "file"),
     ("DELETE", "session"),
+    ("DELETE", "series"),
 ]
 OVERRIDES: Mapping[tuple[str, str], Mapping[str, Any]] = {
     ("PUT", "invitee"): {"session_id": 1, "email": "ana@example.com", "id": None},
@@ -61,6 +64,7 @@ OVERRIDES: Mapping[tuple[str, str], Mapping[str, Any]] = {
     ("POST", "invitee"): {"user_id": 2},
     ("DELETE", "invitee"): {"user_id": 2},
     ("POST", "session"): {"friendly_url": "drift-check"},
+    ("PUT", "session"): {"recurrence": "FREQ=WEEKLY;COUNT=2"},
 }
 CONDITIONAL = {
     ("PUT", "file"): {"file"},  # read only for an upload (is_url 0)
