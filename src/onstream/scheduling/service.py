@@ -21,6 +21,7 @@ from onstream.invitees.service import Context, InviteeInput
 from onstream.meetings import service as meetings
 from onstream.meetings.service import Ejection
 from onstream.protocol.resources import AfterCommit
+from onstream.scheduling import series_mail
 from onstream.services import Services
 from onstream.sessions import service as sessions
 from onstream.sessions.models import Session, SessionInput
@@ -54,7 +55,12 @@ async def create_session(change: Change, data: SessionInput, entries: list[Invit
 
 
 async def update_session(
-    change: Change, session_id: int, data: SessionInput, entries: list[InviteeInput]
+    change: Change,
+    session_id: int,
+    data: SessionInput,
+    entries: list[InviteeInput],
+    *,
+    quiet: bool = False,
 ) -> Session:
     """Change the fields given. A new passcode lets out whoever entered with the old one;
     invitees already mailed hear of a new topic, time or length; `entries` add or update
@@ -76,10 +82,13 @@ async def update_session(
             session=session,
         )
     await invitees.apply_participants(ctx, session, entries)
+    if moved and session.series_id is not None and not quiet:
+        # An occurrence of a series moved on its own: the series' calendar overrides it.
+        await series_mail.mail_series(change, session.series_id, kind="update")
     return session
 
 
-async def delete_session(change: Change, session_id: int) -> Session:
+async def delete_session(change: Change, session_id: int, *, quiet: bool = False) -> Session:
     """Delete a session: its room closes, invitees who were mailed get a cancellation."""
     change.invitees()
     session = await sessions.delete(change.conn, change.owner, session_id)
@@ -94,6 +103,9 @@ async def delete_session(change: Change, session_id: int) -> Session:
     await mailing.tell_everyone_mailed(
         change.conn, kind="cancel", settings=change.settings, owner=change.owner, session=session
     )
+    if session.series_id is not None and not quiet:
+        # One occurrence of a series cancelled: the series' calendar excludes it (EXDATE).
+        await series_mail.mail_series(change, session.series_id, kind="update")
     return session
 
 
