@@ -8,20 +8,41 @@ life. Invitees of a series are invited to every occurrence without a mail per oc
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from onstream import timezones
+from onstream.accounts import Account
 from onstream.clock import utcnow
+from onstream.config import Settings
 from onstream.invitees import mailing
 from onstream.invitees import repository as invitations
 from onstream.mail import messages, outbox
 from onstream.mail.calendar import EventData, SeriesData, series_calendar_part, series_uid
 from onstream.sessions import series
 from onstream.sessions.series import Series
+from onstream.storage.database import Connection
 
-if TYPE_CHECKING:
-    from onstream.scheduling.service import Change
+
+class Change(Protocol):
+    """What a series mail needs of `scheduling.service.Change` (named here by shape, as
+    that module calls this one)."""
+
+    @property
+    def conn(self) -> Connection:
+        """The change's transaction."""
+
+    @property
+    def owner(self) -> Account:
+        """The series' account."""
+
+    @property
+    def settings(self) -> Settings:
+        """Mail sender and public base URL."""
+
+    def invitees(self) -> object:
+        """Makes sure mail queued in the change is sent after the commit."""
+
 
 _UNTIL = re.compile(r"(?i)UNTIL=[0-9TZ]+")
 
