@@ -179,3 +179,23 @@ def test_recurrence_is_refused_on_post_session_and_with_a_friendly_url(
         "friendly_url": "standup",
     }
     assert "friendly_url" in error(rest(owner, "PUT", "session", body), 400)
+
+
+def test_a_bad_invitee_with_a_rule_writes_nothing(owner: httpx.Client) -> None:
+    before = session_count(owner)
+    body = {
+        **WEEKLY_MONDAY,
+        "start_time": "2033-03-07 09:00:00",
+        "recurrence": "FREQ=WEEKLY;COUNT=3",
+        "invited_participants": [{"email": "not an address"}],
+    }
+    assert "email" in error(rest(owner, "PUT", "session", body), 400)
+    assert session_count(owner) == before
+
+
+def test_series_reads_as_xml(owner: httpx.Client) -> None:
+    created = put_series(owner, start_time="2033-04-04 09:00:00", recurrence="FREQ=DAILY;COUNT=2")
+    response = owner.get(f"series/id/{created['series_id']}")
+    assert response.status_code == 200, response.text
+    assert response.text.count("<session>") == 2
+    assert "<recurrence>FREQ=DAILY;COUNT=2</recurrence>" in response.text
