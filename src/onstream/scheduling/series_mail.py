@@ -48,20 +48,26 @@ _UNTIL = re.compile(r"(?i)UNTIL=[0-9TZ]+")
 
 
 async def mail_series(change: Change, series_id: int, *, kind: str) -> int:
-    """Queue the series' calendar to everyone invited to one of its live occurrences;
-    returns how many messages. `kind` is invitation, update or cancel."""
+    """Queue the series' calendar to everyone invited to all of its live occurrences (the
+    series' invitees; one invited to a single occurrence hears of that one); returns how
+    many messages. `kind` is invitation, update or cancel."""
     change.invitees()
     found = await series.get(change.conn, change.owner, series_id)
     live = found.live()
     if not live:
         return 0
     recipients: dict[str, mailing.Recipient] = {}
+    everywhere: set[str] | None = None
     for occurrence in live:
-        for row in await invitations.invitees_of(change.conn, occurrence.id):
+        rows = await invitations.invitees_of(change.conn, occurrence.id)
+        for row in rows:
             recipients.setdefault(row.email, mailing.recipient_of(row))
-    for recipient in recipients.values():
+        emails = {row.email for row in rows}
+        everywhere = emails if everywhere is None else everywhere & emails
+    for email in sorted(everywhere or ()):
+        recipient = recipients[email]
         await _queue(change, found, recipient, kind=kind)
-    return len(recipients)
+    return len(everywhere or ())
 
 
 async def _queue(change: Change, found: Series, recipient: mailing.Recipient, *, kind: str) -> None:
