@@ -8,6 +8,7 @@ from onstream.protocol.resources import Resource
 from onstream.recordings import routes as recordings
 from onstream.scheduling import reading
 from onstream.scheduling import routes as scheduling
+from onstream.scheduling import series_routes as series
 from onstream.users import routes as users
 from onstream.webhooks import routes as webhooks
 
@@ -34,6 +35,10 @@ RESOURCES: dict[str, Resource] = {
             },
         ),
         Resource("sessions", {"GET": reading.get_sessions}),
+        Resource(
+            "series",
+            {"GET": series.get_series, "POST": series.post_series, "DELETE": series.delete_series},
+        ),
         Resource(
             "invitee",
             {

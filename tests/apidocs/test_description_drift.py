@@ -41,6 +41,8 @@ CALLS = [
     ("DELETE", "calendar_feed"),
     ("GET", "session"),
     ("GET", "sessions"),
+    ("GET", "series"),
+    ("POST", "series"),
     ("GET", "invitees"),
     ("GET", "recording"),
     ("GET", "recordings"),
@@ -60,6 +62,7 @@ CALLS = [
     ("DELETE", "file"),
     ("DELETE", "session"),
     ("DELETE", "webhook"),
+    ("DELETE", "series"),
 ]
 OVERRIDES: Mapping[tuple[str, str], Mapping[str, Any]] = {
     ("PUT", "invitee"): {"session_id": 1, "email": "ana@example.com", "id": None},
@@ -69,6 +72,7 @@ OVERRIDES: Mapping[tuple[str, str], Mapping[str, Any]] = {
     ("DELETE", "invitee"): {"user_id": 2},
     ("POST", "session"): {"friendly_url": "drift-check"},
     ("PUT", "webhook"): {"events": "session.created"},
+    ("PUT", "session"): {"recurrence": "FREQ=WEEKLY;COUNT=2"},
 }
 CONDITIONAL = {
     ("PUT", "file"): {"file"},  # read only for an upload (is_url 0)

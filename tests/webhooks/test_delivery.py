@@ -244,3 +244,22 @@ def test_an_invitation_the_mail_server_refuses_is_told_as_failed(
     assert failed["type"] == "invitation.failed"
     assert failed["data"]["session_id"] == session_id
     assert "No such mailbox" in failed["data"]["error"]
+
+
+def test_a_series_tells_each_occurrence_created_and_a_cancelled_one_deleted(
+    make_account: MakeAccount, receivers: list[Receiver]
+) -> None:
+    client = make_account()
+    receivers.append(receiver := Receiver().start())
+    hook = subscribe(client, receiver.url)
+    weekly = {**SESSION, "recurrence": "FREQ=WEEKLY;COUNT=3"}
+    created = ok(rest(client, "PUT", "session", weekly), 201)
+    occurrences = [int(i) for i in created["sessions"]]
+    ok(rest(client, "DELETE", "session", {"id": occurrences[1]}))
+    until(lambda: len(receiver.received) == 4)
+    for item in receiver.received:
+        assert verify(hook["secret"], item.signature, item.body)
+    told = [(e["type"], e["data"]["id"]) for e in receiver.events()]
+    assert sorted(told) == sorted(
+        [("session.created", i) for i in occurrences] + [("session.deleted", occurrences[1])]
+    )

@@ -8,11 +8,13 @@ removes it on a cancellation (METHOD:CANCEL). Times are UTC instants.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import Calendar, Event, vCalAddress, vRecur, vText
 
 PRODID = "-//Onstream//Onstream API v2//EN"
 
@@ -20,6 +22,11 @@ PRODID = "-//Onstream//Onstream API v2//EN"
 def event_uid(session_id: int, host: str) -> str:
     """The UID of a session's event; the same in every message about that session."""
     return f"session-{session_id}@{host}"
+
+
+def series_uid(series_id: int, host: str) -> str:
+    """The UID of a recurring series' event; the same in every message about the series."""
+    return f"series-{series_id}@{host}"
 
 
 def event_uid_at(session_id: int, link: str) -> str:
@@ -111,3 +118,55 @@ def calendar_part(
     )
     cal.add_component(_event(data, method=method, stamp=stamp))
     return bytes(cal.to_ical())
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesData:
+    """A recurring series as one calendar event: its rule from the first occurrence on, the
+    cancelled occurrences (EXDATE) and the ones moved on their own (RECURRENCE-ID)."""
+
+    event: EventData
+    """The first occurrence, with the series' UID and SEQUENCE."""
+    tzid: str | None
+    """The IANA zone the rule repeats in (so 09:00 stays 09:00 across DST); None: UTC."""
+    rule: str
+    excluded: list[datetime]
+    """Planned UTC starts of cancelled occurrences."""
+    moved: list[tuple[datetime, datetime]]
+    """(planned UTC start, actual UTC start) of occurrences moved on their own."""
+
+
+def series_calendar_part(data: SeriesData, *, method: str, stamp: datetime) -> bytes:
+    """A VCALENDAR whose one recurring VEVENT (RRULE, EXDATE) and its overrides are the
+    whole series, for `text/calendar; method=REQUEST`; same UID in every message."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("method", method)
+    zone = ZoneInfo(data.tzid) if data.tzid else UTC
+    main = _event(data.event, method=method, stamp=stamp)
+    _zoned(main, data.event.start_utc, data.event.duration_minutes, zone)
+    main.add("rrule", vRecur.from_ical(data.rule))
+    if data.excluded:
+        main.add("exdate", [_aware(moment, zone) for moment in data.excluded])
+    cal.add_component(main)
+    for planned, actual in data.moved:
+        override = _event(replace(data.event, start_utc=actual), method=method, stamp=stamp)
+        _zoned(override, actual, data.event.duration_minutes, zone)
+        override.add("recurrence-id", _aware(planned, zone))
+        cal.add_component(override)
+    if data.tzid:
+        cal.add_missing_timezones()
+    return bytes(cal.to_ical())
+
+
+def _aware(utc: datetime, zone: Any) -> datetime:
+    return utc.replace(tzinfo=UTC).astimezone(zone)
+
+
+def _zoned(event: Event, start_utc: datetime, minutes: int, zone: Any) -> None:
+    """DTSTART and DTEND on the series' zone, which the rule repeats on."""
+    for name in ("dtstart", "dtend"):
+        event.pop(name, None)
+    event.add("dtstart", _aware(start_utc, zone))
+    event.add("dtend", _aware(start_utc + timedelta(minutes=minutes), zone))

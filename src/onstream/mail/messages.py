@@ -112,8 +112,9 @@ class Composed:
     """The whole message as it goes over SMTP, CRLF line ends, 7-bit."""
 
 
-def build(invite: Invitation, *, sender: str, now: datetime) -> Composed:
-    """The complete message, ready for the outbox."""
+def build(invite: Invitation, *, sender: str, now: datetime, ics: bytes | None = None) -> Composed:
+    """The complete message, ready for the outbox. `ics` replaces the one-event
+    iCalendar part (a recurring series' calendar, `calendar.series_calendar_part`)."""
     when = format_when(invite.start_utc, zone=invite.zone, dst=invite.dst)
     context = {
         "topic": invite.topic,
@@ -134,7 +135,7 @@ def build(invite: Invitation, *, sender: str, now: datetime) -> Composed:
         now=now,
     )
     method = "CANCEL" if invite.kind == "cancel" else "REQUEST"
-    ics = calendar_part(
+    ics = ics or calendar_part(
         method=method,
         uid=event_uid_at(invite.session_id, invite.link),
         sequence=invite.sequence,

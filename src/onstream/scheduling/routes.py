@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from onstream.errors import Invalid
 from onstream.invitees.routes import PARTICIPANTS, SESSION_ID, USER_ID, participants
 from onstream.protocol.describe import ID, Operation, described
 from onstream.protocol.params import ID_MAX
 from onstream.protocol.resources import Reply, message
+from onstream.scheduling import series as recurring
 from onstream.scheduling import service
 from onstream.scheduling.service import Change
 from onstream.services import ApiCall
@@ -44,6 +46,13 @@ def change_of(call: ApiCall) -> Change:
 async def put_session(call: ApiCall) -> Reply:
     """PUT session: create one, with its invitees; 201 with its URL."""
     data, entries = sessions.session_input(call.params), participants(call.params)
+    if data.recurrence is not None:
+        series_id, ids = await recurring.create_series(change_of(call), data, entries)
+        return Reply(
+            message("Session added", id=ids[0], series_id=series_id, sessions=ids),
+            status=201,
+            location=f"series/id/{series_id}",
+        )
     session_id = await service.create_session(change_of(call), data, entries)
     return Reply(
         message("Session added", id=session_id), status=201, location=f"session/id/{session_id}"
@@ -59,6 +68,8 @@ async def post_session(call: ApiCall) -> Reply:
     """POST session: change the fields given; invitees already mailed hear of a move."""
     session_id = sessions.session_id(call.params)
     data, entries = sessions.session_input(call.params), participants(call.params)
+    if data.recurrence is not None:
+        raise Invalid("recurrence can only be given on PUT session; POST series changes one")
     await service.update_session(change_of(call), session_id, data, entries)
     return Reply(message("Session updated", id=session_id))
 

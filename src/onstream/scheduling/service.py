@@ -21,6 +21,7 @@ from onstream.invitees.service import Context, InviteeInput
 from onstream.meetings import service as meetings
 from onstream.meetings.service import Ejection
 from onstream.protocol.resources import AfterCommit
+from onstream.scheduling import series_mail
 from onstream.services import Services
 from onstream.sessions import documents
 from onstream.sessions import service as sessions
@@ -51,13 +52,18 @@ async def create_session(change: Change, data: SessionInput, entries: list[Invit
     ctx = change.invitees()
     session_id = await sessions.create(change.conn, change.owner, data)
     session = await sessions.get(change.conn, change.owner, session_id)
-    await _tell_webhooks(change, "session.created", session)
+    await tell_webhooks(change, "session.created", session)
     await invitees.apply_participants(ctx, session, entries)
     return session_id
 
 
 async def update_session(
-    change: Change, session_id: int, data: SessionInput, entries: list[InviteeInput]
+    change: Change,
+    session_id: int,
+    data: SessionInput,
+    entries: list[InviteeInput],
+    *,
+    quiet: bool = False,
 ) -> Session:
     """Change the fields given. A new passcode lets out whoever entered with the old one;
     invitees already mailed hear of a new topic, time or length; `entries` add or update
@@ -78,12 +84,15 @@ async def update_session(
             owner=change.owner,
             session=session,
         )
-    await _tell_webhooks(change, "session.updated", session)
+    await tell_webhooks(change, "session.updated", session)
     await invitees.apply_participants(ctx, session, entries)
+    if moved and session.series_id is not None and not quiet:
+        # An occurrence of a series moved on its own: the series' calendar overrides it.
+        await series_mail.mail_series(change, session.series_id, kind="update")
     return session
 
 
-async def delete_session(change: Change, session_id: int) -> Session:
+async def delete_session(change: Change, session_id: int, *, quiet: bool = False) -> Session:
     """Delete a session: its room closes, invitees who were mailed get a cancellation."""
     change.invitees()
     session = await sessions.delete(change.conn, change.owner, session_id)
@@ -98,7 +107,10 @@ async def delete_session(change: Change, session_id: int) -> Session:
     await mailing.tell_everyone_mailed(
         change.conn, kind="cancel", settings=change.settings, owner=change.owner, session=session
     )
-    await _tell_webhooks(change, "session.deleted", session)
+    await tell_webhooks(change, "session.deleted", session)
+    if session.series_id is not None and not quiet:
+        # One occurrence of a series cancelled: the series' calendar excludes it (EXDATE).
+        await series_mail.mail_series(change, session.series_id, kind="update")
     return session
 
 
@@ -112,7 +124,7 @@ async def withdraw_invitee(change: Change, session_id: int, user_id: int) -> Non
     _tell_room(change, ejection)
 
 
-async def _tell_webhooks(change: Change, event: str, session: Session) -> None:
+async def tell_webhooks(change: Change, event: str, session: Session) -> None:
     """Queue the event for the account's webhooks in this transaction, with the session as
     GET session shows it in JSON (every field)."""
     document = documents.sessions_document(

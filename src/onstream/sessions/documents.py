@@ -29,6 +29,7 @@ FIELDS = (
     "updated_at",
     "auto_record",
     "host_link",
+    "series_id",
 )
 DEFAULT_FIELDS = (
     "id",
@@ -93,6 +94,7 @@ _GETTERS: dict[str, _Getter] = {
     "updated_at": lambda s, o, b: iso_utc(s.updated_at),
     "auto_record": lambda s, o, b: bool(s.auto_record),
     "host_link": lambda s, o, b: host_link(b, o, s),
+    "series_id": lambda s, o, b: s.series_id,
 }
 assert tuple(_GETTERS) == FIELDS
 

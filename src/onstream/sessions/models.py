@@ -29,6 +29,10 @@ class Session:
     """Record the meeting room from its start (a moderator may also start recording)."""
     host_key: str
     """Secret of the owner's host link, which enters the room as moderator."""
+    series_id: int | None = None
+    """The recurring series this session is an occurrence of, if any."""
+    occurrence: datetime | None = None
+    """The start (UTC) the series gave this occurrence."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,3 +48,5 @@ class SessionInput:
     custom_data: object = None
     """Raw `custom_data` input (list or object); None when not given."""
     auto_record: bool | None = None
+    recurrence: str | None = None
+    """An RRULE (PUT session only): the session becomes the first of a series."""

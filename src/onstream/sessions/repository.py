@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from onstream.sessions.models import Session
-from onstream.sessions.tables import BLOCK_BITS, session_blocks, sessions
+from onstream.sessions.tables import BLOCK_BITS, series, session_blocks, sessions
 from onstream.storage.database import Connection
 
 DIRECT_OFFSET = 2 << BLOCK_BITS
@@ -261,3 +261,35 @@ async def by_start(
         )
     rows = await conn.execute(query.limit(count).offset(offset))
     return [Session(*row) for row in rows.all()]
+
+
+async def insert_series(conn: Connection, *, owner_id: int, rule: str, now: datetime) -> int:
+    """A new series row; its occurrences are linked to it with `link_occurrence`."""
+    result = await conn.execute(
+        insert(series).values(owner_id=owner_id, rule=rule, created_at=now).returning(series.c.id)
+    )
+    return int(result.scalar_one())
+
+
+async def series_rule(conn: Connection, *, owner_id: int, series_id: int) -> str | None:
+    """The RRULE of this account's series, None when it has none with this id."""
+    query = select(series.c.rule).where(series.c.id == series_id, series.c.owner_id == owner_id)
+    rule = await conn.scalar(query)
+    return None if rule is None else str(rule)
+
+
+async def link_occurrence(
+    conn: Connection, session_id: int, *, series_id: int, occurrence: datetime
+) -> None:
+    """Make a session an occurrence of a series, planned to start at `occurrence`."""
+    await update_session(conn, session_id, {"series_id": series_id, "occurrence": occurrence})
+
+
+async def occurrences(conn: Connection, *, owner_id: int, series_id: int) -> list[Session]:
+    """Every occurrence of a series, deleted ones too, earliest planned start first."""
+    query = (
+        select(*SESSION_COLUMNS)
+        .where(sessions.c.series_id == series_id, sessions.c.owner_id == owner_id)
+        .order_by(sessions.c.occurrence, sessions.c.id)
+    )
+    return [Session(*row) for row in (await conn.execute(query)).all()]

@@ -37,6 +37,16 @@ SESSION_PARAMS = (
     Param("friendly_url", description="a-z 0-9 - _, unique in the account", example=None),
     Param("custom_data", "object", "{custom1: ..., custom2: ...}", example={"custom1": "x"}),
     Param("auto_record", "boolean", "Record the meeting by itself", example=False),
+    Param(
+        "recurrence",
+        max_length=500,
+        description=(
+            "PUT only: an RFC 5545 RRULE (FREQ DAILY/WEEKLY/MONTHLY/YEARLY with COUNT or UNTIL,"
+            " at most 100 occurrences within two years), expanded on the session's wall clock;"
+            " each occurrence is a session of its own, listed by GET series/id/N"
+        ),
+        example=None,
+    ),
 )
 """What `session_input` reads."""
 
@@ -58,6 +68,7 @@ SESSION_ITEM: dict[str, Any] = {
         "end_time_utc": {"type": "string"},
         "created_at": {"type": "string"},
         "updated_at": {"type": "string"},
+        "series_id": {"type": ["integer", "null"]},
     },
 }
 SESSIONS = list_of("sessions", SESSION_ITEM)
@@ -75,6 +86,7 @@ def session_input(params: Params) -> SessionInput:
         friendly_url=params.text("friendly_url"),
         custom_data=params.raw("custom_data"),
         auto_record=params.boolean("auto_record"),
+        recurrence=params.text("recurrence"),
     )
 
 

@@ -51,10 +51,15 @@ sessions = Table(
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     Column("deleted_at", DateTime, nullable=True),
+    # An occurrence of a recurring series (sessions.series), and its start as the series
+    # placed it: an occurrence moved on its own (an exception) no longer starts there.
+    Column("series_id", Integer, ForeignKey("series.id", ondelete="CASCADE"), nullable=True),
+    Column("occurrence", DateTime, nullable=True),
     UniqueConstraint("owner_id", "friendly_url"),
     UniqueConstraint("session_key"),
     UniqueConstraint("access_code"),
     Index("ix_sessions_owner_id_id", "owner_id", "id"),
+    Index("ix_sessions_series_id", "series_id"),
     # The live sessions only: a list skips and reads entries without visiting the table.
     Index(
         "ix_sessions_live_owner_id_id",
@@ -64,6 +69,17 @@ sessions = Table(
         postgresql_where=text("deleted_at IS NULL"),
     ),
 )
+
+series = Table(
+    "series",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("owner_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("rule", String(500), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_series_owner_id_id", "owner_id", "id"),
+)
+"""A recurring session: its RRULE; each occurrence is an ordinary `sessions` row."""
 
 BLOCK_BITS = 10
 """A block holds the sessions with ids from block << BLOCK_BITS up to the next block."""
