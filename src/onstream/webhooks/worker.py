@@ -33,12 +33,16 @@ BATCH = 50
 RETRY_BASE_SECONDS = 10.0
 RETRY_MAX_SECONDS = 3600.0
 
+_jitter = random.Random()  # noqa: S311  # jitter, not a secret
+"""A generator of its own: drawing from the `random` module's shared one would change the
+state other code (and test generators such as Hypothesis) rely on, from a background task."""
+
 
 def retry_delay(attempts: int) -> float:
     """Seconds before the next try after `attempts` failed ones: doubling from 10 s to an
     hour, each drawn from its upper half so that receivers coming back are not stampeded."""
     ceiling = min(RETRY_BASE_SECONDS * 2 ** min(attempts, 20), RETRY_MAX_SECONDS)
-    return float(ceiling * random.uniform(0.5, 1.0))  # noqa: S311  # jitter, not a secret
+    return float(ceiling * _jitter.uniform(0.5, 1.0))
 
 
 class WebhookWorker:
