@@ -3,7 +3,13 @@
 from onstream.files.tables import files, files_in_sessions
 from onstream.invitees.tables import invitations
 from onstream.mail.tables import outbox
-from onstream.meetings.tables import admissions, recording_jobs, room_tokens, rooms
+from onstream.meetings.tables import (
+    admissions,
+    recording_jobs,
+    room_presence,
+    room_tokens,
+    rooms,
+)
 from onstream.protocol.idempotency import idempotency_keys
 from onstream.recordings.tables import recordings
 from onstream.sessions.tables import session_blocks, sessions
@@ -36,6 +42,7 @@ __all__ = [
     "outbox",
     "recording_jobs",
     "recordings",
+    "room_presence",
     "room_tokens",
     "rooms",
     "server_secrets",

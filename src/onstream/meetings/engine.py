@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from onstream.config import Settings
 from onstream.errors import DomainError
-from onstream.janus.client import JanusAdmin, JanusError
+from onstream.janus.client import VIDEOROOM, VIDEOROOM_NO_SUCH_ROOM, JanusAdmin, JanusError
 from onstream.janus.process import JanusUnavailable
 from onstream.services import RoomHandle
 
@@ -96,6 +96,23 @@ class JanusRooms:
         """Start or stop recording the room's publishers."""
         admin = self._admin(room.server)
         await self._call(admin.enable_recording(room.janus_room, room.secret, on))
+
+    async def present(self, room: RoomHandle) -> set[int]:
+        """The Janus ids of everybody in the room's VideoRoom now (observers too: everyone
+        joins as a publisher, observers just send nothing). Empty when Janus has no such room
+        (not created yet, or lost in a Janus restart, which disconnected everybody)."""
+        admin = self._admin(room.server)
+        try:
+            listed = await self._call(admin.list_participants(room.janus_room))
+        except MeetingUnavailable as exc:
+            cause = exc.__cause__
+            if isinstance(cause, JanusError) and (cause.plugin, cause.code) == (
+                VIDEOROOM,
+                VIDEOROOM_NO_SUCH_ROOM,
+            ):
+                return set()
+            raise
+        return {int(entry["id"]) for entry in listed}
 
     async def close(self, room: RoomHandle) -> None:
         """Destroy both rooms; everybody in them is disconnected at once."""

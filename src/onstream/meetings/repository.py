@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
 from onstream.meetings.models import Admission, Room
-from onstream.meetings.tables import admissions, room_tokens, rooms
+from onstream.meetings.tables import admissions, room_presence, room_tokens, rooms
 from onstream.sessions.tables import sessions
 from onstream.storage.database import Connection
 from onstream.storage.upsert import insert_or_ignore
@@ -23,6 +24,113 @@ async def room_of(conn: Connection, session_id: int) -> Room | None:
         await conn.execute(select(*_ROOM_COLUMNS).where(rooms.c.session_id == session_id))
     ).first()
     return Room(*row) if row else None
+
+
+async def lock_room(conn: Connection, session_id: int) -> tuple[Room, datetime | None] | None:
+    """The session's room and when its participants were last listed, locked until the
+    transaction ends (on PostgreSQL; SQLite's write transactions are serial already), so
+    two processes never tell the same join or leave."""
+    query = select(*_ROOM_COLUMNS, rooms.c.presence_listed_at).where(
+        rooms.c.session_id == session_id
+    )
+    if conn.dialect_name == "postgresql":
+        query = query.with_for_update(of=rooms)
+    row = (await conn.execute(query)).first()
+    if row is None:
+        return None
+    return Room(*row[: len(_ROOM_COLUMNS)]), row.presence_listed_at
+
+
+async def open_rooms(conn: Connection) -> list[Room]:
+    """Every room not ended yet."""
+    query = select(*_ROOM_COLUMNS).where(rooms.c.ended_at.is_(None)).order_by(rooms.c.id)
+    return [Room(*row) for row in (await conn.execute(query)).all()]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionOwner:
+    """The account a session's webhook events belong to."""
+
+    id: int
+    login: str
+
+
+async def owner_of(conn: Connection, session_id: int) -> SessionOwner | None:
+    """Who owns the session (deleted sessions too: their room's last events are theirs)."""
+    query = (
+        select(users.c.id, users.c.login)
+        .select_from(sessions.join(users, users.c.id == sessions.c.owner_id))
+        .where(sessions.c.id == session_id)
+    )
+    row = (await conn.execute(query)).first()
+    return SessionOwner(id=row.id, login=row.login) if row else None
+
+
+@dataclass(frozen=True, slots=True)
+class Stay:
+    """One person's time in a room, as `room_presence` keeps it."""
+
+    id: int
+    admission_id: int
+    participant: int
+    name: str
+    role: int
+    joined_at: datetime
+    left_at: datetime | None
+
+
+async def open_stays(
+    conn: Connection, session_id: int, *, admission_ids: list[int] | None = None
+) -> list[Stay]:
+    """Who is in the session's room as far as we know (no `left_at` yet), first come first."""
+    query = (
+        select(
+            room_presence.c.id,
+            room_presence.c.admission_id,
+            admissions.c.participant,
+            admissions.c.name,
+            admissions.c.role,
+            room_presence.c.joined_at,
+            room_presence.c.left_at,
+        )
+        .join(admissions, admissions.c.id == room_presence.c.admission_id)
+        .where(room_presence.c.session_id == session_id, room_presence.c.left_at.is_(None))
+        .order_by(room_presence.c.id)
+    )
+    if admission_ids is not None:
+        query = query.where(room_presence.c.admission_id.in_(admission_ids))
+    return [
+        Stay(
+            id=row.id,
+            admission_id=row.admission_id,
+            participant=int(row.participant),
+            name=row.name,
+            role=int(row.role),
+            joined_at=row.joined_at,
+            left_at=row.left_at,
+        )
+        for row in (await conn.execute(query)).all()
+    ]
+
+
+async def insert_stay(
+    conn: Connection, *, session_id: int, admission_id: int, joined_at: datetime
+) -> int:
+    """Note that someone came in; the new stay's id."""
+    result = await conn.execute(
+        insert(room_presence)
+        .values(session_id=session_id, admission_id=admission_id, joined_at=joined_at)
+        .returning(room_presence.c.id)
+    )
+    return int(result.scalar_one())
+
+
+async def end_stays(conn: Connection, stay_ids: list[int], *, left_at: datetime) -> None:
+    """Note that these people left."""
+    if stay_ids:
+        await conn.execute(
+            update(room_presence).where(room_presence.c.id.in_(stay_ids)).values(left_at=left_at)
+        )
 
 
 async def insert_room_unless_present(conn: Connection, values: dict[str, Any]) -> None:

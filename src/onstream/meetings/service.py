@@ -13,15 +13,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
-
-from onstream.meetings import jobs, repository
+from onstream.meetings import jobs, presence, repository
 from onstream.meetings.models import Admission, Room
 from onstream.protocol.times import iso_utc
 from onstream.services import RoomHandle
-from onstream.sessions.tables import sessions
 from onstream.storage.database import Connection
-from onstream.users.tables import users
 from onstream.webhooks import outbox as webhooks
 
 JANUS_ID_LIMIT = 2**52
@@ -126,12 +122,13 @@ async def mint_token(
 async def end_room(
     conn: Connection, *, session_id: int, reason: str, now: datetime, recordings_root: Path
 ) -> Ejection | None:
-    """End the session's meeting for everybody: the room closes, every admission is revoked,
-    and a recording job is queued when the room was recorded. None when there was no open
-    room."""
+    """End the session's meeting for everybody: the room closes, everyone in it leaves, every
+    admission is revoked, and a recording job is queued when the room was recorded. None
+    when there was no open room."""
     room = await repository.room_of(conn, session_id)
     if room is None or room.ended_at is not None:
         return None
+    await presence.leave(conn, session_id=session_id, now=now)
     await repository.update_room(
         conn, room.id, {"ended_at": now, "end_reason": reason, "recording": False}
     )
@@ -154,6 +151,9 @@ async def eject(
     revoked = await repository.revoke(conn, now=now, session_id=session_id, **where)
     if room is None or room.ended_at is not None or not revoked:
         return None
+    await presence.leave(
+        conn, session_id=session_id, now=now, admission_ids=[a for a, _ in revoked]
+    )
     tokens = await repository.take_tokens(conn, admission_ids=[a for a, _ in revoked])
     return Ejection(
         room=room.handle,
@@ -170,21 +170,10 @@ async def set_recording(conn: Connection, room: Room, *, on: bool) -> None:
     await repository.update_room(conn, room.id, values)
 
 
-@dataclass(frozen=True, slots=True)
-class _Owner:
-    id: int
-    login: str
-
-
 async def _tell_webhooks(conn: Connection, event: str, room: Room) -> None:
     """Queue `meeting.started` or `meeting.ended` for the session owner's webhooks."""
-    query = (
-        select(users.c.id, users.c.login)
-        .select_from(sessions.join(users, users.c.id == sessions.c.owner_id))
-        .where(sessions.c.id == room.session_id)
-    )
-    row = (await conn.execute(query)).first()
-    if row is None:
+    owner = await repository.owner_of(conn, room.session_id)
+    if owner is None:
         return
     data = {
         "session_id": room.session_id,
@@ -193,4 +182,4 @@ async def _tell_webhooks(conn: Connection, event: str, room: Room) -> None:
         "end_reason": room.end_reason,
     }
     key = f"meeting:{room.session_id}"
-    await webhooks.emit(conn, _Owner(id=row.id, login=row.login), event, key, data)
+    await webhooks.emit(conn, owner, event, key, data)

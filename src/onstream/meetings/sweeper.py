@@ -3,8 +3,9 @@
 Runs inside `onstream serve` beside the mail worker (any number of processes may run it:
 closing a room and taking tokens are idempotent). Every `interval` seconds it ends the rooms
 of deleted sessions and of sessions whose end plus the grace period passed (queuing their
-recording), and removes expired tokens from the rooms' allowed lists, so a token minted for
-one join cannot be used for another later.
+recording), removes expired tokens from the rooms' allowed lists, so a token minted for
+one join cannot be used for another later, and asks Janus who is in each open room, for
+`participant.joined` and `participant.left` (see `presence`).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import asyncio
 import contextlib
 import logging
 
-from onstream.clock import utcnow
+from onstream.clock import utcnow, utcnow_exact
 from onstream.config import Settings
-from onstream.meetings import repository, service
+from onstream.meetings import presence, repository, service
 from onstream.meetings.engine import JanusRooms, MeetingUnavailable
 from onstream.storage.database import Database, transaction
 
@@ -56,7 +57,7 @@ class RoomSweeper:
                 await asyncio.wait_for(self._stopped.wait(), self._interval)
 
     async def sweep(self) -> None:
-        """One round: close what is due, take back expired tokens."""
+        """One round: close what is due, take back expired tokens, see who came and went."""
         now = utcnow()
         async with transaction(self._database, write=True) as conn:
             due = await repository.rooms_due_to_close(
@@ -87,3 +88,27 @@ class RoomSweeper:
             if handle is not None:
                 with contextlib.suppress(MeetingUnavailable):
                     await self._rooms.eject(handle, participants=[], tokens=[token])
+        await self.check_presence()
+
+    async def check_presence(self) -> None:
+        """Compare who Janus says is in each open room with who we think is: a room whose
+        Janus does not answer is left as it is until a later round."""
+        async with transaction(self._database, write=False) as conn:
+            rooms = await repository.open_rooms(conn)
+        listings = []
+        for room in rooms:
+            listed_at = (
+                utcnow_exact()
+            )  # when the list was asked for: the time of the joins and leaves
+            try:
+                present = await self._rooms.present(room.handle)
+            except MeetingUnavailable:
+                continue
+            listings.append((room.session_id, present, listed_at))
+        if not listings:
+            return
+        async with transaction(self._database, write=True) as conn:
+            for session_id, present, listed_at in listings:
+                await presence.record_listing(
+                    conn, session_id=session_id, present=present, listed_at=listed_at
+                )

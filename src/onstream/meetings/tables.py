@@ -7,6 +7,11 @@ server. An admission is one person let in (by a personal link, the public page o
 owner's host link); its `secret` is the key of that person's room page. Each render of the
 page mints a short-lived Janus token for exactly one join (`room_tokens`), which Janus
 checks against the room's allowed list.
+
+`room_presence` is who was seen in a room, from when until when (one row per stay, `left_at`
+null while they are in); `rooms.presence_listed_at` is when Janus's list of the room's
+participants was last taken, so an older list read by a slower process is never applied
+over a newer one.
 """
 
 from sqlalchemy import (
@@ -15,6 +20,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     SmallInteger,
     String,
@@ -39,6 +45,7 @@ rooms = Table(
     Column("opened_at", DateTime, nullable=False),
     Column("ended_at", DateTime, nullable=True),
     Column("end_reason", String(16), nullable=True),
+    Column("presence_listed_at", DateTime, nullable=True),
     UniqueConstraint("session_id"),
 )
 
@@ -69,6 +76,20 @@ room_tokens = Table(
     ),
     Column("expires_at", DateTime, nullable=False),
     UniqueConstraint("token"),
+)
+
+room_presence = Table(
+    "room_presence",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "admission_id", Integer, ForeignKey("admissions.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("joined_at", DateTime, nullable=False),
+    Column("left_at", DateTime, nullable=True),
+    Index("ix_room_presence_session_id_left_at", "session_id", "left_at"),
+    Index("ix_room_presence_admission_id", "admission_id"),
 )
 
 recording_jobs = Table(

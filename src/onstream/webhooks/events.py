@@ -20,6 +20,8 @@ EVENTS = (
     "file.added",
     "meeting.started",
     "meeting.ended",
+    "participant.joined",
+    "participant.left",
 )
 
 SIGNATURE_HEADER = "Onstream-Signature"
