@@ -22,6 +22,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from tests.support.api import ok, rest
+from tests.support.receiver import Receiver, verify
 from tests.support.server import ServerProcess, free_port
 
 from onstream.janus.process import JanusProcess
@@ -440,3 +441,47 @@ def test_a_moderator_records_part_of_a_meeting_and_people_leave(rig: Rig) -> Non
     (recording,) = wait_for(lambda: recordings_of(rig, session_id), timeout=180, what="recording")
     assert abs(recording["duration"] / 1000 - recorded) <= 2, (recording["duration"], recorded)
     close(host, max_)
+
+
+def test_a_receiver_hears_who_joins_and_leaves_a_real_room(rig: Rig) -> None:
+    receiver = Receiver().start()
+    events = "participant.joined;participant.left;meeting.ended"
+    hook = ok(rest(rig.owner, "PUT", "webhook", {"url": receiver.url, "events": events}), 201)
+    try:
+        session_id, links = rig.session(invited_participants=invitees(("kim@example.com", 2)))
+
+        def told() -> list[tuple[str, str]]:
+            return [
+                (r.event["type"], r.event["data"].get("name", ""))
+                for r in receiver.received
+                if r.event["data"]["session_id"] == session_id
+            ]
+
+        host = rig.enter(local(rig.host_link(session_id), rig.server))
+        wait_for(lambda: told(), timeout=60, what="the host's participant.joined")
+        kim = rig.enter(local(links["kim@example.com"], rig.server))
+        wait_for(lambda: room_state(kim)["publishing"], what="Kim publishes")
+        wait_for(lambda: len(told()) == 2, timeout=60, what="Kim's participant.joined")
+        kim_id = kim.evaluate("() => onstreamRoom.myId")
+        kim.click("#leave")
+        wait_for(lambda: len(told()) == 3, timeout=60, what="Kim's participant.left")
+        host.click("#end")
+        host.click("#end")
+        wait_for(lambda: len(told()) == 5, timeout=60, what="the host leaves as it ends")
+        assert told()[1:] == [
+            ("participant.joined", "Kim"),
+            ("participant.left", "Kim"),
+            ("participant.left", told()[0][1]),
+            ("meeting.ended", ""),
+        ]
+        mine = [r for r in receiver.received if r.event["data"]["session_id"] == session_id]
+        assert all(verify(hook["secret"], r.signature, r.body) for r in mine)
+        joined, left = mine[1].event["data"], mine[2].event["data"]
+        assert joined["participant"] == left["participant"] == kim_id
+        assert (joined["role"], joined["left_at"]) == ("participant", None)
+        assert left["joined_at"] == joined["joined_at"] <= left["left_at"]
+        assert mine[0].event["data"]["role"] == "moderator"
+        close(host, kim)
+    finally:
+        rest(rig.owner, "DELETE", "webhook", {"id": hook["id"]})
+        receiver.stop()

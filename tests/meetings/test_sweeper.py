@@ -3,12 +3,16 @@ their recording is queued, and expired join tokens leave the room's allowed list
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from tests.janus.peer import Peer
 from tests.support.server import database_url_for
 
 from onstream.clock import utcnow
@@ -23,6 +27,8 @@ from onstream.storage.database import Database, open_database, transaction
 from onstream.storage.migrate import upgrade
 from onstream.users import repository as users
 from onstream.users.service import add_account
+from onstream.webhooks import repository as deliveries
+from onstream.webhooks import service as webhooks
 
 pytestmark = pytest.mark.anyio
 
@@ -117,5 +123,85 @@ async def test_expired_tokens_leave_the_allowed_list_and_open_rooms_stay(
         assert await admin.exists(room.janus_room)
     assert fresh in allowed
     assert stale not in allowed
+    await rooms.close(room.handle)
+    await rooms.aclose()
+
+
+async def told(database: Database, session_id: int) -> list[tuple[str, str]]:
+    """(event, name) of the participant events queued for the session's owner."""
+    async with transaction(database, write=False) as conn:
+        owner = await users.account_by_login(conn, "sam")
+        assert owner is not None
+        rows = await deliveries.deliveries_page(
+            conn,
+            account_id=owner.id,
+            webhook_id=None,
+            status=None,
+            count=100,
+            offset=0,
+            descending=False,
+        )
+    found = [json.loads(row["body"]) for row in rows]
+    return [
+        (e["type"], e["data"]["name"])
+        for e in found
+        if e["type"].startswith("participant.") and e["data"]["session_id"] == session_id
+    ]
+
+
+async def sweeps_until(
+    sweeper: RoomSweeper,
+    found: Callable[[], Awaitable[list[tuple[str, str]]]],
+    expected: list[tuple[str, str]],
+    bound: float = 30,
+) -> None:
+    """Sweep, as the server does every few seconds, until `found()` is `expected`."""
+    deadline = time.monotonic() + bound
+    while True:
+        await sweeper.sweep()
+        if (now := await found()) == expected:
+            return
+        assert time.monotonic() < deadline, f"still {now} after {bound} s of sweeps"
+        await asyncio.sleep(0.1)
+
+
+async def test_who_janus_lists_in_a_room_is_told_as_joining_and_leaving(
+    settings: Settings, database: Database, janus: JanusProcess
+) -> None:
+    session_id = await a_session(database, started_minutes_ago=5)
+    rooms = JanusRooms(settings)
+    sweeper = RoomSweeper(database=database, rooms=rooms, settings=settings)
+    now = utcnow()
+    async with transaction(database, write=True) as conn:
+        owner = await users.account_by_login(conn, "sam")
+        assert owner is not None
+        hook = webhooks.WebhookInput(
+            url="http://127.0.0.1:9/", events="participant.joined;participant.left"
+        )
+        await webhooks.add(conn, owner, hook)
+        room = await service.open_room(
+            conn, session_id=session_id, server=janus.url, auto_record=False, now=now
+        )
+        secret = await service.admit(
+            conn, session_id=session_id, role=2, name="Uma", source="public", now=now
+        )
+        admission = await repository.admission_by_secret(conn, login="sam", secret=secret)
+        assert admission is not None
+        token = await service.mint_token(conn, admission, lifetime_seconds=600, now=now)
+    await sweeper.sweep()  # the room is not in Janus yet: nobody is in it, no error
+    rec_dir = service.recording_dir(settings.recordings_root, room)
+    await rooms.open(room.handle, record=False, rec_dir=rec_dir, description="Swept")
+    await rooms.allow(room.handle, token)
+    join = {"request": "join", "ptype": "publisher", "room": room.janus_room}
+    join |= {"id": admission.participant, "display": "Uma", "token": token}
+    joined = [("participant.joined", "Uma")]
+    async with Peer(janus.url) as uma:
+        assert (await uma.ask(join))["videoroom"] == "joined"
+        await sweeps_until(sweeper, lambda: told(database, session_id), joined)
+        await sweeper.sweep()  # she is still there: nothing more to tell
+        assert await told(database, session_id) == joined
+    # her Janus session is gone, and she with it
+    left = [*joined, ("participant.left", "Uma")]
+    await sweeps_until(sweeper, lambda: told(database, session_id), left)
     await rooms.close(room.handle)
     await rooms.aclose()
