@@ -1,5 +1,6 @@
-"""Fixtures: one server per test session with two accounts to test isolation, and the rule
-that decides which tests the PostgreSQL pass runs.
+"""Fixtures: one server per test session with two accounts to test isolation, the rule that
+decides which tests the PostgreSQL pass runs, and the order in which pytest-xdist hands out
+the test files.
 
 `server` is the application in this process (tests.support.app.AppServer) unless the module
 is marked `live`: then it is a real `onstream serve` process (ServerProcess), for what only a
@@ -48,7 +49,45 @@ _left_to_sqlite: list[int] = []
 """How many tests the PostgreSQL pass deselected (from each pytest-xdist worker)."""
 
 
+LONGEST_FIRST = (
+    "tests/apidocs/test_schemathesis.py",
+    "tests/e2e/test_tokens.py",
+    "tests/cli/test_logs.py",
+    "tests/e2e/test_operator.py",
+    "tests/media/test_media_copy.py",
+    "tests/media/test_s3_serving.py",
+    "tests/backup/test_backup.py",
+    "tests/monitoring/test_metrics_workers.py",
+    "tests/protocol/formats/test_properties.py",
+    "tests/media/test_s3_recorder.py",
+    "tests/web/test_account_media_browser.py",
+    "tests/test_packaging.py",
+    "tests/cli/test_errors.py",
+    "tests/cli/test_disable_workers.py",
+    "tests/e2e/test_mail.py",
+    "tests/e2e/test_playback.py",
+)
+"""The test files that take longest (20-150 s each, measured with --durations), handed out
+first. pytest-xdist (`--dist loadfile`) gives each worker whole files; by default it sorts them
+by their number of tests, so a long file of one test (schemathesis: a few thousand generated
+calls) came last and ran alone while the other worker idled for a minute and more. scripts/test
+passes --no-loadscope-reorder, so the order set here is the order the files are handed out:
+these first, then the rest by their number of tests, as before."""
+
+
+def _longest_first(items: list[pytest.Item]) -> None:
+    """Sort the items by file: the LONGEST_FIRST files in that order, then every other file
+    by its number of tests, most first; the tests of a file keep their order."""
+    files: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+    rank = {path: index for index, path in enumerate(LONGEST_FIRST)}
+    order = sorted(files, key=lambda path: (rank.get(path, len(rank)), -len(files[path])))
+    items[:] = [item for path in order for item in files[path]]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _longest_first(items)
     if not on_postgres():
         return
     kept = [item for item in items if SUITE_DATABASE in getattr(item, "fixturenames", ())]

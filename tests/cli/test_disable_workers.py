@@ -1,5 +1,8 @@
 """`onstream user disable` reaches every process of `onstream serve --workers 2`: each
-refuses the account's cached credentials soon after, without a restart."""
+refuses the account's cached credentials soon after, without a restart.
+
+The server keeps verified credentials for ONSTREAM_AUTH_CACHE_SECONDS (60 by default); the
+test sets 2 s, so "soon after" is seconds of waiting instead of a minute."""
 
 from __future__ import annotations
 
@@ -26,7 +29,11 @@ def statuses(proc: ServerProcess, count: int) -> set[int]:
 def test_every_worker_refuses_a_disabled_account(
     tmp_path: Path, new_database: Callable[[Path], str]
 ) -> None:
-    proc = ServerProcess(workdir=tmp_path, database_url=new_database(tmp_path))
+    proc = ServerProcess(
+        workdir=tmp_path,
+        database_url=new_database(tmp_path),
+        extra_env={"ONSTREAM_AUTH_CACHE_SECONDS": "2"},
+    )
     proc.add_account(LOGIN, PASSWORD)
     proc.start("--workers", "2")
     try:

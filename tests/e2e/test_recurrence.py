@@ -113,7 +113,9 @@ def test_invalid_field_with_a_rule_writes_nothing(owner: httpx.Client) -> None:
 
 
 def test_change_the_series_moves_upcoming_occurrences_only(owner: httpx.Client) -> None:
-    start = datetime.now(UTC) - timedelta(days=14)
+    # weekly from 12 days ago: two occurrences past, two upcoming (2 and 9 days ahead), at any
+    # hour of the day the test runs and in any zone
+    start = datetime.now(UTC) - timedelta(days=12)
     created = put_series(
         owner, start_time=f"{start:%Y-%m-%d} 09:00:00", recurrence="FREQ=WEEKLY;COUNT=4"
     )
