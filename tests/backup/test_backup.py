@@ -97,8 +97,11 @@ def answers(server: AppServer) -> dict[str, Any]:
     return seen
 
 
-@pytest.fixture
-def populated(tmp_path: Path, new_database: NewDatabase) -> Populated:
+@pytest.fixture(scope="module")
+def populated(tmp_path_factory: pytest.TempPathFactory, new_database: NewDatabase) -> Populated:
+    """Filled and backed up once for the module: the tests only read the archive and the
+    answers, each restoring into a target of its own."""
+    tmp_path = tmp_path_factory.mktemp("populated")
     workdir = tmp_path / "source"
     workdir.mkdir()
     server = AppServer(
