@@ -1,6 +1,9 @@
 """What `onstream serve` and `onstream worker` write to their logs: one format for uvicorn's
 lines and ours, request ids and logins but never credentials, JSON on demand, Alembic quiet
-when it has nothing to do, and a client that hangs up mid-body is no error."""
+when it has nothing to do, and a client that hangs up mid-body is no error.
+
+What is logged does not depend on the database: each server works on a SQLite file of its own,
+and the module runs once, in the SQLite pass."""
 
 from __future__ import annotations
 
@@ -12,7 +15,6 @@ import subprocess
 import sys
 import time
 from base64 import b64encode
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -25,9 +27,11 @@ LOGIN, PASSWORD = "logged", "logged-secret-1"
 TEXT_LINE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (DEBUG|INFO|WARNING|ERROR) \S+ ")
 
 
-def server(tmp_path: Path, database: str, **env: str) -> ServerProcess:
+def server(tmp_path: Path, **env: str) -> ServerProcess:
     proc = ServerProcess(
-        workdir=tmp_path, database_url=database, extra_env={"ONSTREAM_LOG_LEVEL": "info", **env}
+        workdir=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'onstream.db'}",
+        extra_env={"ONSTREAM_LOG_LEVEL": "info", **env},
     )
     proc.add_account(LOGIN, PASSWORD)
     return proc
@@ -42,9 +46,9 @@ def wait_for_log(proc: ServerProcess, needle: str) -> str:
 
 
 def test_one_text_format_with_request_ids_and_logins_never_credentials(
-    tmp_path: Path, new_database: Callable[[Path], str]
+    tmp_path: Path,
 ) -> None:
-    proc = server(tmp_path, new_database(tmp_path), ONSTREAM_LOG_LEVEL="debug")
+    proc = server(tmp_path, ONSTREAM_LOG_LEVEL="debug")
     proc.start("--access-log")
     try:
         token = proc.cli("token", "create", LOGIN, "--name", "t").stdout.splitlines()[-1]
@@ -73,8 +77,8 @@ def test_one_text_format_with_request_ids_and_logins_never_credentials(
     assert "authorization" not in log.lower()
 
 
-def test_json_lines_for_collectors(tmp_path: Path, new_database: Callable[[Path], str]) -> None:
-    proc = server(tmp_path, new_database(tmp_path), ONSTREAM_LOG_FORMAT="json")
+def test_json_lines_for_collectors(tmp_path: Path) -> None:
+    proc = server(tmp_path, ONSTREAM_LOG_FORMAT="json")
     proc.start("--access-log", "--workers", "2")
     try:
         answer = httpx.get(f"{proc.base_url}/api/2/{LOGIN}/authverify", auth=(LOGIN, PASSWORD))
@@ -89,9 +93,8 @@ def test_json_lines_for_collectors(tmp_path: Path, new_database: Callable[[Path]
 
 
 def test_alembic_is_quiet_when_there_is_nothing_to_do(tmp_path: Path) -> None:
-    proc = server(tmp_path, f"sqlite:///{tmp_path / 'fresh.db'}")
-    (tmp_path / "fresh.db").unlink(missing_ok=True)
-    proc.database_url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    proc = server(tmp_path)
+    proc.database_url = f"sqlite:///{tmp_path / 'fresh.db'}"  # not migrated yet
     proc.start()
     proc.stop()
     first = proc.log()
@@ -105,9 +108,9 @@ def test_alembic_is_quiet_when_there_is_nothing_to_do(tmp_path: Path) -> None:
 
 
 def test_a_client_that_hangs_up_mid_body_is_logged_as_info(
-    tmp_path: Path, new_database: Callable[[Path], str]
+    tmp_path: Path,
 ) -> None:
-    proc = server(tmp_path, new_database(tmp_path))
+    proc = server(tmp_path)
     proc.start()
     try:
         credentials = b64encode(f"{LOGIN}:{PASSWORD}".encode()).decode()
@@ -130,8 +133,8 @@ def test_a_client_that_hangs_up_mid_body_is_logged_as_info(
     assert " ERROR " not in log
 
 
-def test_worker_says_what_it_does(tmp_path: Path, new_database: Callable[[Path], str]) -> None:
-    proc = server(tmp_path, new_database(tmp_path))
+def test_worker_says_what_it_does(tmp_path: Path) -> None:
+    proc = server(tmp_path)
     proc.migrate()
     worker = subprocess.Popen(
         [sys.executable, "-m", "onstream", "worker"],
