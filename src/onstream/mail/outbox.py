@@ -9,6 +9,7 @@ the worker holding its lease.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -41,23 +42,34 @@ class Claimed:
 
 async def enqueue(conn: Connection, *, kind: str, session_id: int | None, message: Composed) -> int:
     """Queue a message; it is sent only if the caller's transaction commits."""
-    now = utcnow()
-    result = await conn.execute(
-        insert(outbox)
-        .values(
-            kind=kind,
-            session_id=session_id,
-            recipient=message.recipient,
-            subject=message.subject,
-            message=message.data.decode("ascii"),
-            status=PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        .returning(outbox.c.id)
-    )
+    result = await conn.execute(_INSERT.returning(outbox.c.id), _row(kind, session_id, message))
     return int(result.scalar_one())
+
+
+async def enqueue_many(
+    conn: Connection, *, kind: str, session_id: int | None, messages: Sequence[Composed]
+) -> None:
+    """Queue messages in one executemany (a webinar's invitations), as `enqueue` each."""
+    if messages:
+        await conn.execute(_INSERT, [_row(kind, session_id, m) for m in messages])
+
+
+_INSERT = insert(outbox)
+
+
+def _row(kind: str, session_id: int | None, message: Composed) -> dict[str, object]:
+    now = utcnow()
+    return {
+        "kind": kind,
+        "session_id": session_id,
+        "recipient": message.recipient,
+        "subject": message.subject,
+        "message": message.data.decode("ascii"),
+        "status": PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
 
 
 def _due(now: datetime):  # type: ignore[no-untyped-def]  # a SQLAlchemy boolean clause
