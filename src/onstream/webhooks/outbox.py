@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import orjson
-from sqlalchemy import and_, exists, insert, or_, select, update
+from sqlalchemy import and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.sql import ColumnElement
 
 from onstream.clock import utcnow
@@ -54,6 +54,13 @@ class Claimed:
     body: bytes
 
 
+_SUBSCRIBED = select(webhooks.c.id, webhooks.c.events).where(
+    webhooks.c.account_id == bindparam("account_id"), webhooks.c.active.is_(True)
+)
+"""Built once: every write of the API asks it, and building the statement cost more than
+SQLite's answer (a fifth of a PUT session's time)."""
+
+
 async def emit(conn: Connection, owner: Owner, event: str, key: str, data: Any) -> int:
     """Queue `event` about the object `key` (`session:12`) for every webhook of `owner` that
     wants it; `data` is the object as the API's JSON shows it. How many rows were written."""
@@ -66,11 +73,7 @@ async def emit_each(
     """`emit` for many objects at once (a webinar's invitees): one lookup of the webhooks
     and one executemany. `objects` gives the (key, data) pairs; it is called only when a
     webhook wants the event, since building the data costs more than the lookup."""
-    rows = await conn.execute(
-        select(webhooks.c.id, webhooks.c.events).where(
-            webhooks.c.account_id == owner.id, webhooks.c.active.is_(True)
-        )
-    )
+    rows = await conn.execute(_SUBSCRIBED, {"account_id": owner.id})
     targets = [row.id for row in rows if event in row.events.split(";")]
     if not targets:
         return 0
