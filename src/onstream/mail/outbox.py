@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
 from onstream.clock import utcnow
 from onstream.errors import Invalid, Missing
@@ -123,17 +123,23 @@ async def mark_sent(conn: Connection, *, message_id: int, worker: str, status: s
     """Record a successful send (`logged` for the console sender); False when this worker
     no longer held the lease."""
     result = await conn.execute(
-        update(outbox)
-        .where(outbox.c.id == message_id, outbox.c.claimed_by == worker)
-        .values(
-            status=status,
-            sent_at=utcnow(),
-            attempts=outbox.c.attempts + 1,
-            claimed_until=None,
-            last_error=None,
-        )
+        _MARK_SENT, {"m_id": message_id, "m_worker": worker, "m_status": status, "m_at": utcnow()}
     )
     return result.rowcount == 1
+
+
+_MARK_SENT = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("m_id"), outbox.c.claimed_by == bindparam("m_worker"))
+    .values(
+        status=bindparam("m_status"),
+        sent_at=bindparam("m_at"),
+        attempts=outbox.c.attempts + 1,
+        claimed_until=None,
+        last_error=None,
+    )
+)
+"""Built once: it runs for every message delivered, under SQLite's writer lock."""
 
 
 async def mark_retry(
