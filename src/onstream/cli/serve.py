@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import multiprocessing
 import os
 import shlex
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 
 from onstream import logs
+from onstream.cli import listeners
 from onstream.cli.common import in_transaction
 from onstream.cli.deadlines import Deadlines, protocol_factory
 from onstream.config import Settings, load_settings
@@ -31,6 +33,8 @@ from onstream.config import Settings, load_settings
 if TYPE_CHECKING:
     from onstream.janus.process import JanusProcess
     from onstream.storage.database import Connection
+
+log = logging.getLogger("uvicorn.error")
 
 MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 """Read by `prometheus_client` at import (`onstream.metrics` names it too)."""
@@ -146,13 +150,36 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         # Worker processes build the app from the environment, so hand them these settings.
         os.environ["ONSTREAM_HOST"] = settings.host
         os.environ["ONSTREAM_PORT"] = str(settings.port)
-        target: Any = "onstream.app:app_from_environment"
-        uvicorn.run(target, factory=True, workers=args.workers, **options)
+        supervise("onstream.app:app_from_environment", workers=args.workers, options=options)
     else:
         from onstream.app import create_app
 
         uvicorn.run(create_app(settings), **options)
     return 0
+
+
+def supervise(target: str, *, workers: int, options: dict[str, Any]) -> None:
+    """`uvicorn.run(target, factory=True, workers=workers, **options)`, except that each worker
+    binds a socket of its own (`onstream.cli.listeners`) instead of sharing the supervisor's."""
+    from uvicorn.config import STARTUP_FAILURE
+    from uvicorn.supervisors.multiprocess import Multiprocess
+
+    config = uvicorn.Config(target, factory=True, workers=workers, **options)
+    try:
+        held = listeners.reserve(config.host, config.port)
+    except OSError as exc:
+        log.error("cannot listen on %s:%s: %s", config.host, config.port, exc)
+        raise SystemExit(STARTUP_FAILURE) from exc
+    host, port = held.getsockname()[:2]
+    log.info("Uvicorn running on http://%s:%d with %d workers", config.host, port, workers)
+    # A Listener becomes a socket when it reaches the worker; uvicorn's type says socket.
+    each: Any = listeners.Listener(host, port)
+    try:
+        Multiprocess(config, sockets=[each]).run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        held.close()
 
 
 def http_limits(settings: Settings) -> dict[str, Any]:

@@ -7,6 +7,7 @@ has an account of their own (found by e-mail), else in the session's zone (CONTR
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,29 +43,51 @@ async def queue(
     owner: Account,
     session: Session,
     recipient: Recipient,
-) -> int:
-    """Render one message and put it in the outbox; returns the outbox id."""
-    zone = await repository.account_zone(conn, recipient.email)
-    timezone, dst = zone if zone else (session.timezone, owner.dst)
-    invite = messages.Invitation(
-        kind=kind,
-        session_id=session.id,
-        sequence=session.sequence,
-        topic=session.topic,
-        start_utc=session.start_utc,
-        duration=session.duration,
-        passcode=session.password,
-        access_code=session.access_code,
-        link=personal_link(settings, owner, recipient.token),
-        recipient_email=recipient.email,
-        recipient_name=f"{recipient.first_name} {recipient.last_name}".strip(),
-        host_name=await repository.display_name(conn, owner.id),
-        host_email=owner.email,
-        zone=timezone,
-        dst=dst,
+) -> None:
+    """Render one message and put it in the outbox."""
+    await queue_many(
+        conn, kind=kind, settings=settings, owner=owner, session=session, recipients=[recipient]
     )
-    message = messages.build(invite, sender=settings.mail_from, now=utcnow())
-    return await outbox.enqueue(conn, kind=kind, session_id=session.id, message=message)
+
+
+async def queue_many(
+    conn: Connection,
+    *,
+    kind: str,
+    settings: Settings,
+    owner: Account,
+    session: Session,
+    recipients: Sequence[Recipient],
+) -> None:
+    """Render a message for each recipient and put them in the outbox: three statements
+    for any number of them (their own time zones, the host's name, the outbox rows)."""
+    if not recipients:
+        return
+    zones = await repository.account_zones(conn, [r.email for r in recipients])
+    host_name = await repository.display_name(conn, owner.id)
+    now = utcnow()
+    composed = []
+    for recipient in recipients:
+        timezone, dst = zones.get(recipient.email.lower(), (session.timezone, owner.dst))
+        invite = messages.Invitation(
+            kind=kind,
+            session_id=session.id,
+            sequence=session.sequence,
+            topic=session.topic,
+            start_utc=session.start_utc,
+            duration=session.duration,
+            passcode=session.password,
+            access_code=session.access_code,
+            link=personal_link(settings, owner, recipient.token),
+            recipient_email=recipient.email,
+            recipient_name=f"{recipient.first_name} {recipient.last_name}".strip(),
+            host_name=host_name,
+            host_email=owner.email,
+            zone=timezone,
+            dst=dst,
+        )
+        composed.append(messages.build(invite, sender=settings.mail_from, now=now))
+    await outbox.enqueue_many(conn, kind=kind, session_id=session.id, messages=composed)
 
 
 async def tell_everyone_mailed(
@@ -72,15 +95,14 @@ async def tell_everyone_mailed(
 ) -> int:
     """Send an update or cancellation to every invitee who was mailed about the session."""
     rows = await repository.invitees_of(conn, session.id, mailed_only=True)
-    for row in rows:
-        await queue(
-            conn,
-            kind=kind,
-            settings=settings,
-            owner=owner,
-            session=session,
-            recipient=recipient_of(row),
-        )
+    await queue_many(
+        conn,
+        kind=kind,
+        settings=settings,
+        owner=owner,
+        session=session,
+        recipients=[recipient_of(row) for row in rows],
+    )
     return len(rows)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +31,24 @@ async def insert_invitation(conn: Connection, values: dict[str, Any]) -> int:
     """Insert an invitation; returns its row id."""
     result = await conn.execute(insert(invitations).values(**values).returning(invitations.c.id))
     return int(result.scalar_one())
+
+
+async def invitations_of(
+    conn: Connection, *, session_id: int, user_ids: Collection[int]
+) -> dict[int, Any]:
+    """The invitations of these people to one session, by user id (one query for all)."""
+    if not user_ids:
+        return {}
+    query = select(invitations).where(
+        invitations.c.session_id == session_id, invitations.c.user_id.in_(list(user_ids))
+    )
+    return {row.user_id: row for row in await conn.execute(query)}
+
+
+async def insert_invitations(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert invitations in one executemany."""
+    if rows:
+        await conn.execute(insert(invitations), rows)
 
 
 async def update_invitation(conn: Connection, invitation_id: int, values: dict[str, Any]) -> None:
@@ -82,6 +101,26 @@ async def account_zone(conn: Connection, email: str) -> tuple[str, bool] | None:
     )
     row = (await conn.execute(query)).first()
     return (row.timezone, bool(row.dst)) if row else None
+
+
+async def account_zones(conn: Connection, emails: Collection[str]) -> dict[str, tuple[str, bool]]:
+    """`account_zone` of many addresses in one query, by lower-cased address; an address
+    with no verified account is absent."""
+    keys = {email.lower() for email in emails}
+    if not keys:
+        return {}
+    query = (
+        select(users.c.email_key, users.c.timezone, users.c.dst)
+        .where(
+            users.c.owner_id.is_(None),
+            users.c.email_key.in_(list(keys)),
+            users.c.email_verified.is_(True),
+        )
+        .order_by(users.c.id.desc())
+    )
+    # Descending ids, so the lowest id of an address is written last and wins, as in
+    # `account_zone`.
+    return {row.email_key: (row.timezone, bool(row.dst)) for row in await conn.execute(query)}
 
 
 async def display_name(conn: Connection, user_id: int) -> str:

@@ -120,23 +120,6 @@ async def remove(ctx: Context, session: Session, *, user_id: int) -> str:
     return str(row.token)
 
 
-async def apply_participants(ctx: Context, session: Session, entries: list[InviteeInput]) -> None:
-    """`invited_participants` of PUT/POST session: add new invitees, update existing ones.
-
-    Existing invitees get their role changed and are mailed again only when the entry says
-    `send_email_invitation: true` explicitly; nobody is removed.
-    """
-    for index, data in enumerate(entries):
-        field = f"invited_participants[{index}]"
-        role = check_role(data.role, field=f"{field}.role")
-        user_id = await _person(ctx, data, field=field)
-        existing = await repository.invitation(ctx.conn, session_id=session.id, user_id=user_id)
-        if existing is None:
-            await _add(ctx, session, user_id, role=role, send=data.send is not False)
-        else:
-            await change(ctx, session, user_id=user_id, role=data.role, send=data.send is True)
-
-
 def _row(settings: Settings, owner: Account, row: Any) -> dict[str, Any]:
     """One invitee as GET invitees shows it."""
     return {

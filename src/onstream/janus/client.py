@@ -26,11 +26,14 @@ import secrets
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, ClassVar, Literal, Self
-
-import httpx
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
 
 from onstream.janus.process import JanusUnavailable
+
+if TYPE_CHECKING:
+    # Imported when a client is made: httpx (with its command line's rich and pygments)
+    # costs every server process 6 MB, and a server without meeting rooms never needs it.
+    import httpx
 
 JsonDict = dict[str, Any]
 AllowedAction = Literal["add", "remove", "enable", "disable"]
@@ -93,6 +96,8 @@ class JanusClient:
         self.url = url.rstrip("/")
         self.admin_key = admin_key
         self.keepalive_seconds = keepalive_seconds
+        import httpx
+
         self._http = httpx.AsyncClient(timeout=timeout_seconds, transport=transport)
         self._session: int | None = None
         self._handles: dict[str, int] = {}
@@ -196,6 +201,8 @@ class JanusClient:
         return await self._send("POST", path, message)
 
     async def _send(self, method: str, path: str, message: JsonDict | None = None) -> JsonDict:
+        import httpx
+
         try:
             response = await self._http.request(method, self.url + path, json=message)
             answer = response.json()

@@ -9,10 +9,11 @@ the worker holding its lease.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
 from onstream.clock import utcnow
 from onstream.errors import Invalid, Missing
@@ -41,23 +42,34 @@ class Claimed:
 
 async def enqueue(conn: Connection, *, kind: str, session_id: int | None, message: Composed) -> int:
     """Queue a message; it is sent only if the caller's transaction commits."""
-    now = utcnow()
-    result = await conn.execute(
-        insert(outbox)
-        .values(
-            kind=kind,
-            session_id=session_id,
-            recipient=message.recipient,
-            subject=message.subject,
-            message=message.data.decode("ascii"),
-            status=PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        .returning(outbox.c.id)
-    )
+    result = await conn.execute(_INSERT.returning(outbox.c.id), _row(kind, session_id, message))
     return int(result.scalar_one())
+
+
+async def enqueue_many(
+    conn: Connection, *, kind: str, session_id: int | None, messages: Sequence[Composed]
+) -> None:
+    """Queue messages in one executemany (a webinar's invitations), as `enqueue` each."""
+    if messages:
+        await conn.execute(_INSERT, [_row(kind, session_id, m) for m in messages])
+
+
+_INSERT = insert(outbox)
+
+
+def _row(kind: str, session_id: int | None, message: Composed) -> dict[str, object]:
+    now = utcnow()
+    return {
+        "kind": kind,
+        "session_id": session_id,
+        "recipient": message.recipient,
+        "subject": message.subject,
+        "message": message.data.decode("ascii"),
+        "status": PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
 
 
 def _due(now: datetime):  # type: ignore[no-untyped-def]  # a SQLAlchemy boolean clause
@@ -111,17 +123,23 @@ async def mark_sent(conn: Connection, *, message_id: int, worker: str, status: s
     """Record a successful send (`logged` for the console sender); False when this worker
     no longer held the lease."""
     result = await conn.execute(
-        update(outbox)
-        .where(outbox.c.id == message_id, outbox.c.claimed_by == worker)
-        .values(
-            status=status,
-            sent_at=utcnow(),
-            attempts=outbox.c.attempts + 1,
-            claimed_until=None,
-            last_error=None,
-        )
+        _MARK_SENT, {"m_id": message_id, "m_worker": worker, "m_status": status, "m_at": utcnow()}
     )
     return result.rowcount == 1
+
+
+_MARK_SENT = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("m_id"), outbox.c.claimed_by == bindparam("m_worker"))
+    .values(
+        status=bindparam("m_status"),
+        sent_at=bindparam("m_at"),
+        attempts=outbox.c.attempts + 1,
+        claimed_until=None,
+        last_error=None,
+    )
+)
+"""Built once: it runs for every message delivered, under SQLite's writer lock."""
 
 
 async def mark_retry(

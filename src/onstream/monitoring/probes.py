@@ -30,7 +30,6 @@ from onstream.config import Settings
 from onstream.mail import outbox
 from onstream.metrics import exposition
 from onstream.storage.database import Database, transaction
-from onstream.storage.migrate import head_revision
 
 PROBE_SECONDS = 5.0
 """A database that has not answered in this long is as good as down for a load balancer."""
@@ -82,6 +81,10 @@ async def health(_request: Request) -> Response:
 
 @lru_cache(maxsize=1)
 def _expected_revision() -> str | None:
+    # Imported on the first readiness check, not with the app: Alembic costs every server
+    # process 10 MB of memory, and a server that is never asked /ready never needs it.
+    from onstream.storage.migrate import head_revision
+
     return head_revision()
 
 

@@ -235,7 +235,9 @@ class ApiEndpoint(Generic[A, S]):
         """The handler in its transaction; a staged one's first step before it."""
         if not isinstance(handler, Staged):
             return await self._transact(handler, run)
-        intake = Intake(params=run.params, settings=self.settings, services=self.services)
+        intake = Intake(
+            params=run.params, settings=self.settings, services=self.services, account=run.account
+        )
         prepared = await handler.prepare(intake)
         try:
             return await self._transact(lambda c: handler.run(c, prepared), run)

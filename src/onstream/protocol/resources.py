@@ -78,13 +78,17 @@ class Intake(Generic[S]):
     params: Params
     settings: Settings
     services: S
+    account: Any = None
+    """The authenticated account (the application's type; None where work is staged outside
+    the API), for checks that depend on its settings, such as its time zone."""
 
 
 @dataclass(frozen=True, slots=True)
 class Staged(Generic[P]):
-    """A handler with slow work that must not run inside the write transaction.
+    """A handler with work that must not run inside the write transaction.
 
-    `prepare` runs first, outside any transaction (storing an upload in the media store);
+    `prepare` runs first, outside any transaction (storing an upload in the media store;
+    checking a new session's fields, which the write lock need not cover);
     `run` gets its result inside the transaction; `undo` runs when the transaction rolled
     back or `run` raised, so prepared work never outlives a refused request.
     """

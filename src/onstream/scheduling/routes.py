@@ -9,18 +9,21 @@ parameters and answer.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Any
 
 from onstream.errors import Invalid
 from onstream.invitees.routes import PARTICIPANTS, SESSION_ID, USER_ID, participants
+from onstream.invitees.service import InviteeInput
 from onstream.protocol.describe import ID, Operation, described
 from onstream.protocol.params import ID_MAX
-from onstream.protocol.resources import Reply, message
+from onstream.protocol.resources import Intake, Reply, Staged, message
 from onstream.scheduling import series as recurring
 from onstream.scheduling import service
-from onstream.scheduling.service import Change
+from onstream.scheduling.service import Change, NewSession
 from onstream.services import ApiCall
 from onstream.sessions import routes as sessions
+from onstream.sessions.models import SessionInput
 
 REQUIRED_ON_PUT = frozenset({"topic", "start_time", "duration"})
 
@@ -30,7 +33,47 @@ def change_of(call: ApiCall) -> Change:
     return Change(call.conn, call.account, call.settings, call.services, call.after_commit)
 
 
-@described(
+@dataclass(frozen=True, slots=True)
+class _PutInput:
+    """What PUT session checked before its transaction."""
+
+    data: SessionInput
+    entries: list[InviteeInput]
+    new: NewSession | None
+    """The checked session and invitees; None for a series (checked inside, per occurrence)."""
+
+
+async def _check_put(intake: Intake[Any]) -> _PutInput:
+    """Read and check every field before the write transaction: on SQLite the transaction
+    holds the database's one writer lock, which should cover the statements only."""
+    data, entries = sessions.session_input(intake.params), participants(intake.params)
+    if data.recurrence is not None:
+        return _PutInput(data, entries, None)
+    return _PutInput(data, entries, service.new_session(intake.account, data, entries))
+
+
+async def _put(call: ApiCall, checked: _PutInput) -> Reply:
+    """PUT session: create one, with its invitees; 201 with its URL."""
+    if checked.new is None:
+        series_id, ids = await recurring.create_series(
+            change_of(call), checked.data, checked.entries
+        )
+        return Reply(
+            message("Session added", id=ids[0], series_id=series_id, sessions=ids),
+            status=201,
+            location=f"series/id/{series_id}",
+        )
+    session_id = await service.insert_session(change_of(call), checked.new)
+    return Reply(
+        message("Session added", id=session_id), status=201, location=f"session/id/{session_id}"
+    )
+
+
+async def _nothing_to_undo(_intake: Intake[Any], _checked: _PutInput) -> None:
+    """Checking wrote nothing."""
+
+
+put_session = described(
     Operation(
         "Create a session with its invitees",
         (
@@ -42,21 +85,8 @@ def change_of(call: ApiCall) -> Change:
         ),
         status=201,
     )
-)
-async def put_session(call: ApiCall) -> Reply:
-    """PUT session: create one, with its invitees; 201 with its URL."""
-    data, entries = sessions.session_input(call.params), participants(call.params)
-    if data.recurrence is not None:
-        series_id, ids = await recurring.create_series(change_of(call), data, entries)
-        return Reply(
-            message("Session added", id=ids[0], series_id=series_id, sessions=ids),
-            status=201,
-            location=f"series/id/{series_id}",
-        )
-    session_id = await service.create_session(change_of(call), data, entries)
-    return Reply(
-        message("Session added", id=session_id), status=201, location=f"session/id/{session_id}"
-    )
+)(Staged(prepare=_check_put, run=_put, undo=_nothing_to_undo))
+"""PUT session: create one, with its invitees; 201 with its URL."""
 
 
 @described(

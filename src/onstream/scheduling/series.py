@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from onstream.clock import utcnow
-from onstream.invitees import service as invitees
+from onstream.invitees import participants
 from onstream.invitees.service import InviteeInput
 from onstream.scheduling import series_mail, service
 from onstream.scheduling.service import Change
@@ -29,11 +29,11 @@ async def create_series(
     invited to every occurrence and gets one e-mail for the whole series (unless the entry
     says not to)."""
     series_id, ids = await series.create(change.conn, change.owner, data)
-    quiet = [replace(entry, send=False) for entry in entries]
+    quiet = participants.checked([replace(entry, send=False) for entry in entries])
     for session_id in ids:
         session = await sessions.get(change.conn, change.owner, session_id)
         await service.tell_webhooks(change, "session.created", session)
-        await invitees.apply_participants(change.invitees(), session, quiet)
+        await participants.apply(change.invitees(), session, quiet, new_session=True)
     if any(entry.send is not False for entry in entries):
         await series_mail.mail_series(change, series_id, kind="invitation")
     return series_id, ids

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from onstream.accounts import Account
 from onstream.clock import utcnow
 from onstream.config import Settings
-from onstream.invitees import mailing
+from onstream.invitees import mailing, participants
 from onstream.invitees import service as invitees
+from onstream.invitees.participants import Entry
 from onstream.invitees.service import Context, InviteeInput
 from onstream.meetings import service as meetings
 from onstream.meetings.service import Ejection
@@ -47,14 +49,32 @@ class Change:
         return Context(conn=self.conn, owner=self.owner, settings=self.settings)
 
 
+@dataclass(frozen=True, slots=True)
+class NewSession:
+    """A PUT session checked before its transaction: the session's columns and the invitees,
+    so the write lock is held for the statements alone."""
+
+    values: dict[str, Any]
+    entries: list[Entry]
+
+
+def new_session(owner: Account, data: SessionInput, entries: list[InviteeInput]) -> NewSession:
+    """Check a new session and its invitees (no database); `Invalid` on the first bad field."""
+    return NewSession(sessions.new_values(owner, data), participants.checked(entries))
+
+
 async def create_session(change: Change, data: SessionInput, entries: list[InviteeInput]) -> int:
     """A new session with its invitees (each mailed unless the entry says not to)."""
+    return await insert_session(change, new_session(change.owner, data, entries))
+
+
+async def insert_session(change: Change, new: NewSession) -> int:
+    """Write a session checked by `new_session`, invite its invitees, tell the webhooks."""
     ctx = change.invitees()
-    session_id = await sessions.create(change.conn, change.owner, data)
-    session = await sessions.get(change.conn, change.owner, session_id)
+    session = await sessions.insert(change.conn, change.owner, new.values)
     await tell_webhooks(change, "session.created", session)
-    await invitees.apply_participants(ctx, session, entries)
-    return session_id
+    await participants.apply(ctx, session, new.entries, new_session=True)
+    return session.id
 
 
 async def update_session(
@@ -85,7 +105,7 @@ async def update_session(
             session=session,
         )
     await tell_webhooks(change, "session.updated", session)
-    await invitees.apply_participants(ctx, session, entries)
+    await participants.apply(ctx, session, participants.checked(entries))
     if moved and session.series_id is not None and not quiet:
         # An occurrence of a series moved on its own: the series' calendar overrides it.
         await series_mail.mail_series(change, session.series_id, kind="update")
@@ -126,16 +146,19 @@ async def withdraw_invitee(change: Change, session_id: int, user_id: int) -> Non
 
 async def tell_webhooks(change: Change, event: str, session: Session) -> None:
     """Queue the event for the account's webhooks in this transaction, with the session as
-    GET session shows it in JSON (every field)."""
-    document = documents.sessions_document(
-        [session],
-        owner=change.owner,
-        base_url=change.settings.public_base_url,
-        fields=documents.FIELDS,
-    )
-    await webhooks.emit(
-        change.conn, change.owner, event, f"session:{session.id}", document.data["sessions"][0]
-    )
+    GET session shows it in JSON (every field); the document is built only when a webhook
+    wants the event."""
+
+    def shown() -> list[tuple[str, Any]]:
+        document = documents.sessions_document(
+            [session],
+            owner=change.owner,
+            base_url=change.settings.public_base_url,
+            fields=documents.FIELDS,
+        )
+        return [(f"session:{session.id}", document.data["sessions"][0])]
+
+    await webhooks.emit_each(change.conn, change.owner, event, shown)
 
 
 def _tell_room(change: Change, ejection: Ejection | None) -> None:

@@ -36,6 +36,12 @@ async def get(conn: Connection, owner: Account, session_id: int) -> Session:
 
 async def create(conn: Connection, owner: Account, data: SessionInput) -> int:
     """Create a session after checking every field; returns its id."""
+    return (await insert(conn, owner, new_values(owner, data))).id
+
+
+def new_values(owner: Account, data: SessionInput) -> dict[str, Any]:
+    """Every column of a new session, checked, with nothing left to look up: what `insert`
+    writes. Pure, so a request runs it before its write transaction takes the lock."""
     for name in ("topic", "duration", "start_time"):
         if getattr(data, name) is None:
             raise Invalid(f"{name} is required")
@@ -44,11 +50,37 @@ async def create(conn: Connection, owner: Account, data: SessionInput) -> int:
     values.update(
         owner_id=owner.id,
         session_key=secrets.token_urlsafe(16),
-        access_code=await _new_access_code(conn) if owner.phone_bridge else None,
+        host_key=secrets.token_urlsafe(16),
         created_at=now,
         updated_at=now,
     )
-    return await _write(values, repository.insert_session(conn, values))
+    return values
+
+
+async def insert(conn: Connection, owner: Account, values: dict[str, Any]) -> Session:
+    """Write a session made by `new_values` (with a dial-in code when the account has a
+    phone bridge) and return it as a read would, without reading it back."""
+    values = {**values, "access_code": await _new_access_code(conn) if owner.phone_bridge else None}
+    session_id = await _write(values, repository.insert_session(conn, values))
+    return Session(
+        id=session_id,
+        owner_id=values["owner_id"],
+        topic=values["topic"],
+        start_utc=values["start_utc"],
+        duration=values["duration"],
+        timezone=values["timezone"],
+        password=values.get("password"),
+        friendly_url=values.get("friendly_url"),
+        session_key=values["session_key"],
+        access_code=values["access_code"],
+        custom_data=values.get("custom_data"),
+        sequence=0,
+        created_at=values["created_at"],
+        updated_at=values["updated_at"],
+        deleted_at=None,
+        auto_record=bool(values.get("auto_record", False)),
+        host_key=values["host_key"],
+    )
 
 
 async def update(

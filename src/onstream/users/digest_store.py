@@ -15,8 +15,8 @@ import hashlib
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from redis.asyncio import Redis
 from sqlalchemy.exc import IntegrityError
 
 from onstream.accounts import Account
@@ -24,6 +24,10 @@ from onstream.clock import utcnow
 from onstream.storage.connection import Database, transaction
 from onstream.storage.secrets import DIGEST_NONCE_KEY, read_secret
 from onstream.users import token_repository
+
+if TYPE_CHECKING:
+    # Imported only when Redis is configured: the client costs each process 4 MB.
+    from redis.asyncio import Redis
 
 PURGE_INTERVAL = 60.0
 
@@ -35,7 +39,11 @@ class DigestStore:
         self, database: Database, *, redis_url: str | None = None, prefix: str = "onstream"
     ):
         self._database = database
-        self._redis: Redis | None = Redis.from_url(redis_url) if redis_url else None
+        self._redis: Redis | None = None
+        if redis_url:
+            from redis.asyncio import Redis
+
+            self._redis = Redis.from_url(redis_url)
         self._prefix = prefix
         self._key: bytes | None = None
         self._next_purge = 0.0

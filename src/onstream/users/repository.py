@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from onstream.accounts import Account
 from onstream.storage.database import Connection
@@ -145,6 +147,41 @@ async def person_by_email(conn: Connection, *, account_id: int, email_key: str) 
     """The row of the account's person with this (lower-cased) e-mail address, or None."""
     query = select(users).where(users.c.owner_id == account_id, users.c.email_key == email_key)
     return (await conn.execute(query)).first()
+
+
+async def people_by_email_keys(
+    conn: Connection, *, account_id: int, email_keys: Collection[str]
+) -> dict[str, Any]:
+    """The account's people with these (lower-cased) addresses, by address: one query for
+    all the invitees of a request, not one each."""
+    if not email_keys:
+        return {}
+    query = select(users).where(
+        users.c.owner_id == account_id, users.c.email_key.in_(list(email_keys))
+    )
+    return {row.email_key: row for row in await conn.execute(query)}
+
+
+async def insert_people_unless_present(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert people in one executemany; an address that a concurrent transaction added
+    first is left as it is (find them afterwards with `people_by_email_keys`)."""
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect_name == "postgresql" else sqlite
+    statement = dialect.insert(users).on_conflict_do_nothing(
+        index_elements=["owner_id", "email_key"]
+    )
+    await conn.execute(statement, rows)
+
+
+async def names_of(conn: Connection, user_ids: Collection[int]) -> dict[int, Any]:
+    """(id, email, first_name, last_name) of these users, by id."""
+    if not user_ids:
+        return {}
+    query = select(users.c.id, users.c.email, users.c.first_name, users.c.last_name).where(
+        users.c.id.in_(list(user_ids))
+    )
+    return {row.id: row for row in await conn.execute(query)}
 
 
 async def insert_person(conn: Connection, values: dict[str, Any]) -> int:

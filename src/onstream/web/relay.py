@@ -10,12 +10,15 @@ knows, so a browser can join the rooms it was let into and nothing more.
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
-import httpx
 from starlette.requests import Request
 from starlette.responses import Response
 
 from onstream.meetings.engine import JanusRooms
+
+if TYPE_CHECKING:
+    import httpx  # imported on the first relayed call (see `onstream.janus.client`)
 
 LONG_POLL_SECONDS = 65.0
 BODY_MAX_BYTES = 256 * 1024
@@ -52,6 +55,8 @@ class JanusRelay:
             if not upstream.done() and await request.is_disconnected():
                 upstream.cancel()
                 return Response(status_code=499)
+        import httpx
+
         try:
             answer = upstream.result()
         except httpx.HTTPError:
@@ -63,6 +68,8 @@ class JanusRelay:
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
+            import httpx
+
             self._http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, read=LONG_POLL_SECONDS))
         return self._http
 

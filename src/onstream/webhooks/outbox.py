@@ -10,12 +10,13 @@ same webhook and object is still pending, so an object's events arrive in order.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import orjson
-from sqlalchemy import and_, exists, insert, or_, select, update
+from sqlalchemy import and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.sql import ColumnElement
 
 from onstream.clock import utcnow
@@ -53,25 +54,43 @@ class Claimed:
     body: bytes
 
 
+_SUBSCRIBED = select(webhooks.c.id, webhooks.c.events).where(
+    webhooks.c.account_id == bindparam("account_id"), webhooks.c.active.is_(True)
+)
+"""Built once: every write of the API asks it, and building the statement cost more than
+SQLite's answer (a fifth of a PUT session's time)."""
+
+
 async def emit(conn: Connection, owner: Owner, event: str, key: str, data: Any) -> int:
     """Queue `event` about the object `key` (`session:12`) for every webhook of `owner` that
     wants it; `data` is the object as the API's JSON shows it. How many rows were written."""
-    rows = await conn.execute(
-        select(webhooks.c.id, webhooks.c.events).where(
-            webhooks.c.account_id == owner.id, webhooks.c.active.is_(True)
-        )
-    )
+    return await emit_each(conn, owner, event, lambda: [(key, data)])
+
+
+async def emit_each(
+    conn: Connection, owner: Owner, event: str, objects: Callable[[], Sequence[tuple[str, Any]]]
+) -> int:
+    """`emit` for many objects at once (a webinar's invitees): one lookup of the webhooks
+    and one executemany. `objects` gives the (key, data) pairs; it is called only when a
+    webhook wants the event, since building the data costs more than the lookup."""
+    rows = await conn.execute(_SUBSCRIBED, {"account_id": owner.id})
     targets = [row.id for row in rows if event in row.events.split(";")]
     if not targets:
         return 0
     now = utcnow()
-    event_id = "evt_" + secrets.token_hex(12)
-    body = orjson.dumps(
-        {"id": event_id, "type": event, "time": iso_utc(now), "account": owner.login, "data": data}
-    ).decode()
-    await conn.execute(
-        insert(deliveries),
-        [
+    batch = []
+    for key, data in objects():
+        event_id = "evt_" + secrets.token_hex(12)
+        body = orjson.dumps(
+            {
+                "id": event_id,
+                "type": event,
+                "time": iso_utc(now),
+                "account": owner.login,
+                "data": data,
+            }
+        ).decode()
+        batch += [
             {
                 "webhook_id": webhook_id,
                 "account_id": owner.id,
@@ -85,9 +104,10 @@ async def emit(conn: Connection, owner: Owner, event: str, key: str, data: Any) 
                 "created_at": now,
             }
             for webhook_id in targets
-        ],
-    )
-    return len(targets)
+        ]
+    if batch:
+        await conn.execute(insert(deliveries), batch)
+    return len(batch)
 
 
 def _due(now: datetime) -> ColumnElement[bool]:

@@ -19,13 +19,17 @@ import random
 import secrets
 import socket
 from datetime import UTC, timedelta
-
-import httpx
+from typing import TYPE_CHECKING
 
 from onstream.clock import utcnow
 from onstream.storage.database import Database, transaction
 from onstream.webhooks import outbox
 from onstream.webhooks.events import SIGNATURE_HEADER, signature
+
+if TYPE_CHECKING:
+    # Imported when the first delivery is due: the HTTP client costs every server process
+    # 6 MB, and most servers have no webhook at all.
+    import httpx
 
 log = logging.getLogger("onstream.webhooks")
 
@@ -63,6 +67,7 @@ class WebhookWorker:
         self.name = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self._wakeup = asyncio.Event()
         self._stopping = False
+        self._http: httpx.AsyncClient | None = None
 
     def wake(self) -> None:
         """Look at the outbox now instead of at the next poll."""
@@ -75,10 +80,10 @@ class WebhookWorker:
 
     async def run(self) -> None:
         """Deliver until `stop()`; a failed round is logged and the loop goes on."""
-        async with httpx.AsyncClient(timeout=self._timeout, follow_redirects=False) as client:
+        try:
             while not self._stopping:
                 try:
-                    taken = await self.deliver_due(client)
+                    taken = await self.deliver_due()
                 except Exception:  # keep delivering after a database hiccup; it is logged
                     log.exception("webhook delivery round failed")
                     taken = 0
@@ -86,13 +91,27 @@ class WebhookWorker:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll)
                     self._wakeup.clear()
+        finally:
+            if self._http is not None:
+                await self._http.aclose()
+                self._http = None
 
-    async def deliver_due(self, client: httpx.AsyncClient) -> int:
+    async def deliver_due(self) -> int:
         """Deliver one batch of due events, concurrently (one per object); how many."""
         async with transaction(self._database, write=True) as conn:
             batch = await outbox.claim(conn, worker=self.name, lease=self._lease, limit=BATCH)
-        await asyncio.gather(*(self._deliver(client, item) for item in batch))
+        if batch:
+            client = self._client()
+            await asyncio.gather(*(self._deliver(client, item) for item in batch))
         return len(batch)
+
+    def _client(self) -> httpx.AsyncClient:
+        """The worker's HTTP client, made on the first delivery."""
+        if self._http is None:
+            import httpx
+
+            self._http = httpx.AsyncClient(timeout=self._timeout, follow_redirects=False)
+        return self._http
 
     async def _deliver(self, client: httpx.AsyncClient, item: outbox.Claimed) -> None:
         error = await self._post(client, item)
@@ -115,6 +134,8 @@ class WebhookWorker:
             "User-Agent": "Onstream-Webhooks/1",
             SIGNATURE_HEADER: signature(item.secret, stamp, item.body),
         }
+        import httpx
+
         try:
             response = await client.post(item.url, content=item.body, headers=headers)
         except httpx.TimeoutException:
