@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from onstream.sessions.models import FIELDS as SESSION_FIELDS
 from onstream.sessions.models import Session
 from onstream.sessions.tables import BLOCK_BITS, series, session_blocks, sessions
 from onstream.storage.database import Connection
@@ -29,7 +30,7 @@ DIRECT_OFFSET = 2 << BLOCK_BITS
 """Offsets below this are skipped by SQL OFFSET on the live-sessions index (cheap); deeper
 pages find their block in `session_blocks` first (see sessions.tables)."""
 
-SESSION_COLUMNS = tuple(sessions.c[name] for name in Session.__slots__)
+SESSION_COLUMNS = tuple(sessions.c[name] for name in SESSION_FIELDS)
 """The columns of `sessions` in the order of Session's fields, so rows map positionally."""
 
 _BY_ID = Prepared(
