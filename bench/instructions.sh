@@ -9,6 +9,7 @@ figure="${1:?figure: get_session, first_page, last_page or get_session_xml}"
 database="${2:-sqlite:////tmp/onstream-inprocess.db}"
 low="${LOW:-50}" high="${HIGH:-250}"
 python="${PYTHON:-.venv/bin/python}"
+export PYTHONHASHSEED=0  # the same dict layouts in both runs
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 count() {
