@@ -125,7 +125,13 @@ class _AsyncConnection(Connection):
             return await super().fetch(prepared, parameters)
         compiled = prepared.compiled(self._conn.dialect)
         driver: Any = self._conn.sync_connection.connection.driver_connection  # type: ignore[union-attr]
-        rows = await driver.fetch(compiled.sql, *compiled.arguments(parameters))
+        try:
+            rows = await driver.fetch(compiled.sql, *compiled.arguments(parameters))
+        except BaseException:
+            # SQLAlchemy drops a connection whose statement failed (a lost server, a
+            # cancelled request); this statement went around it, so do the same here.
+            await self._conn.invalidate()
+            raise
         return compiled.rows(rows)
 
 
