@@ -17,11 +17,12 @@ from onstream.accounts import Account
 from onstream.clock import utcnow
 from onstream.invitees import repository
 from onstream.sessions.documents import InviteeView
+from onstream.sessions.models import FIELDS as SESSION_FIELDS
 from onstream.sessions.models import Session
 from onstream.sessions.service import on_timeline, timeline_bounds
 from onstream.storage.database import Connection
 
-_SESSION_WIDTH = len(Session.__slots__)
+_SESSION_WIDTH = len(SESSION_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 
 from onstream.protocol.document import Document
@@ -74,37 +75,70 @@ def session_link(base_url: str, owner: Owner, session: Session) -> str:
 
 _Getter = Callable[[Session, Owner, str], Any]
 
-_GETTERS: dict[str, _Getter] = {
-    "id": lambda s, o, b: s.id,
-    "topic": lambda s, o, b: s.topic,
-    "start_time": lambda s, o, b: wall_text(
-        rules.utc_to_wall(s.start_utc, timezone=s.timezone, dst=o.dst)
-    ),
-    "duration": lambda s, o, b: s.duration,
-    "timezone": lambda s, o, b: s.timezone,
-    "password": lambda s, o, b: s.password,
-    "friendly_url": lambda s, o, b: s.friendly_url,
-    "session_key": lambda s, o, b: s.session_key,
-    "session_access_code": lambda s, o, b: s.access_code,
-    "session_link": lambda s, o, b: session_link(b, o, s),
-    "custom_data": lambda s, o, b: dict(s.custom_data) if s.custom_data else None,
-    "start_time_utc": lambda s, o, b: iso_utc(s.start_utc),
-    "end_time_utc": lambda s, o, b: iso_utc(rules.end_utc(s.start_utc, s.duration)),
-    "created_at": lambda s, o, b: iso_utc(s.created_at),
-    "updated_at": lambda s, o, b: iso_utc(s.updated_at),
-    "auto_record": lambda s, o, b: bool(s.auto_record),
-    "host_link": lambda s, o, b: host_link(b, o, s),
-    "series_id": lambda s, o, b: s.series_id,
+_EXPRESSIONS: dict[str, str] = {
+    "id": "s.id",
+    "topic": "s.topic",
+    "start_time": "wall_text(utc_to_wall(s.start_utc, timezone=s.timezone, dst=o.dst))",
+    "duration": "s.duration",
+    "timezone": "s.timezone",
+    "password": "s.password",
+    "friendly_url": "s.friendly_url",
+    "session_key": "s.session_key",
+    "session_access_code": "s.access_code",
+    "session_link": "session_link(b, o, s)",
+    "custom_data": "(dict(s.custom_data) if s.custom_data else None)",
+    "start_time_utc": "iso_utc(s.start_utc)",
+    "end_time_utc": "iso_utc(end_utc(s.start_utc, s.duration))",
+    "created_at": "iso_utc(s.created_at)",
+    "updated_at": "iso_utc(s.updated_at)",
+    "auto_record": "bool(s.auto_record)",
+    "host_link": "host_link(b, o, s)",
+    "series_id": "s.series_id",
 }
-assert tuple(_GETTERS) == FIELDS
+"""Each field as an expression of the session `s`, its owner `o` and the base URL `b`."""
+assert tuple(_EXPRESSIONS) == FIELDS
+
+_NAMESPACE = {
+    "end_utc": rules.end_utc,
+    "host_link": host_link,
+    "iso_utc": iso_utc,
+    "session_link": session_link,
+    "utc_to_wall": rules.utc_to_wall,
+    "wall_text": wall_text,
+}
+
+
+def _function(source: str) -> Any:
+    # Only this module's constant expressions and field names from FIELDS reach here.
+    return eval(source, dict(_NAMESPACE))  # noqa: S307
+
+
+_GETTERS: dict[str, _Getter] = {
+    name: _function(f"lambda s, o, b: {expression}") for name, expression in _EXPRESSIONS.items()
+}
+
+
+@lru_cache(maxsize=64)
+def _row_builder(fields: tuple[str, ...]) -> Callable[[Session, Owner, str], dict[str, Any]]:
+    """A function that builds one row's dict for these fields in a single expression.
+
+    A getter called per field (a dict comprehension over them) cost 25,000 instructions a
+    row, a third of them the calls; a page of 100 sessions spent 2.5 M instructions on its
+    rows, 1.7 M this way (callgrind). Built once per selection of fields (FIELDS or the
+    default for almost every call)."""
+    items = ", ".join(f"{name!r}: {_EXPRESSIONS[name]}" for name in fields)
+    builder: Callable[[Session, Owner, str], dict[str, Any]] = _function(
+        f"lambda s, o, b: {{{items}}}"
+    )
+    return builder
 
 
 def sessions_document(
     items: Sequence[Session], *, owner: Owner, base_url: str, fields: Sequence[str]
 ) -> Document:
     """`{"sessions": [...]}` with the selected fields, XML `<root><sessions><session>`."""
-    getters = [(name, _GETTERS[name]) for name in fields]
-    rows = [{name: get(s, owner, base_url) for name, get in getters} for s in items]
+    row = _row_builder(tuple(fields))
+    rows = [row(s, owner, base_url) for s in items]
     return Document({"sessions": rows}, root="root", item_names={"sessions": "session"})
 
 

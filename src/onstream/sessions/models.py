@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import TypeVar, dataclass_transform
+
+T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass_transform(frozen_default=True)
+def row_model(cls: type[T]) -> type[T]:
+    """A dataclass with slots that the type checker sees frozen, for the rows a page makes
+    by the hundred.
+
+    Building a frozen dataclass goes through `object.__setattr__` once per field: 28,000
+    instructions for a Session of 19 fields, against 3,000 for the same class not frozen,
+    which is a quarter of all the work of a page of 100 sessions (callgrind). mypy --strict
+    still refuses any assignment to a field; what is given up is the runtime check, and
+    hashing (a Session was never hashable anyway once it had `custom_data`, a dict)."""
+    return dataclass(slots=True)(cls)
+
+
+@row_model
 class Session:
     """One row of `sessions`."""
 
@@ -33,6 +49,10 @@ class Session:
     """The recurring series this session is an occurrence of, if any."""
     occurrence: datetime | None = None
     """The start (UTC) the series gave this occurrence."""
+
+
+FIELDS: tuple[str, ...] = tuple(field.name for field in fields(Session))
+"""Session's fields in order, the columns a row maps to positionally."""
 
 
 @dataclass(frozen=True, slots=True)

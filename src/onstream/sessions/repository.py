@@ -20,28 +20,31 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from onstream.sessions.models import FIELDS as SESSION_FIELDS
 from onstream.sessions.models import Session
 from onstream.sessions.tables import BLOCK_BITS, series, session_blocks, sessions
 from onstream.storage.database import Connection
+from onstream.storage.prepared import Prepared
 
 DIRECT_OFFSET = 2 << BLOCK_BITS
 """Offsets below this are skipped by SQL OFFSET on the live-sessions index (cheap); deeper
 pages find their block in `session_blocks` first (see sessions.tables)."""
 
-SESSION_COLUMNS = tuple(sessions.c[name] for name in Session.__slots__)
+SESSION_COLUMNS = tuple(sessions.c[name] for name in SESSION_FIELDS)
 """The columns of `sessions` in the order of Session's fields, so rows map positionally."""
 
-_BY_ID = select(*SESSION_COLUMNS).where(
-    sessions.c.id == bindparam("session_id"), sessions.c.owner_id == bindparam("owner_id")
+_BY_ID = Prepared(
+    select(*SESSION_COLUMNS).where(
+        sessions.c.id == bindparam("session_id"), sessions.c.owner_id == bindparam("owner_id")
+    )
 )
-"""Built once: constructing a select costs more than running it (the hot path of GET)."""
+"""Built and compiled once, run on the driver (storage.prepared): the hot path of GET."""
 
 
 async def by_id(conn: Connection, *, owner_id: int, session_id: int) -> Session | None:
     """The session with this id in this account, deleted or not."""
-    result = await conn.execute(_BY_ID, {"session_id": session_id, "owner_id": owner_id})
-    row = result.first()
-    return Session(*row) if row else None
+    rows = await conn.fetch(_BY_ID, {"session_id": session_id, "owner_id": owner_id})
+    return Session(*rows[0]) if rows else None
 
 
 def page_query(*, descending: bool, from_block: bool) -> Select[Any]:
@@ -68,79 +71,111 @@ def page_query(*, descending: bool, from_block: bool) -> Select[Any]:
 
 
 _PAGES = {
-    (descending, from_block): page_query(descending=descending, from_block=from_block)
+    (descending, from_block): Prepared(page_query(descending=descending, from_block=from_block))
     for descending in (False, True)
     for from_block in (False, True)
 }
-"""Built once (building a select of 15 columns cost more than running it)."""
+"""Built and compiled once (building a select of 19 columns cost more than running it)."""
 
 
 async def page(
-    conn: Connection, *, owner_id: int, count: int, offset: int, descending: bool
+    conn: Connection,
+    *,
+    owner_id: int,
+    count: int,
+    offset: int,
+    descending: bool,
+    total: int | None = None,
 ) -> list[Session]:
-    """One page of the account's live sessions, ordered by id; constant work at any depth."""
+    """One page of the account's live sessions, ordered by id; constant work at any depth.
+
+    `total`, the account's live sessions when the caller has it already (`live_total` in
+    the same transaction), spares a deep page from adding up the block counts again."""
     params = {"owner_id": owner_id, "count": count, "offset": offset}
     if offset >= DIRECT_OFFSET:
-        located = await _locate(conn, owner_id=owner_id, offset=offset, descending=descending)
+        if total is None:
+            total = await live_total(conn, owner_id=owner_id)
+        located = await _locate(
+            conn, owner_id=owner_id, offset=offset, descending=descending, total=total
+        )
         if located is None:
             return []
         block, params["offset"] = located
         params["block_start"] = (block + 1 if descending else block) << BLOCK_BITS
     query = _PAGES[descending, "block_start" in params]
-    return [Session(*row) for row in (await conn.execute(query, params)).all()]
+    return [Session(*row) for row in await conn.fetch(query, params)]
 
 
-_TOTAL = select(func.coalesce(func.sum(session_blocks.c.live), 0)).where(
-    session_blocks.c.owner_id == bindparam("owner_id")
+_TOTAL = Prepared(
+    select(func.coalesce(func.sum(session_blocks.c.live), 0)).where(
+        session_blocks.c.owner_id == bindparam("owner_id")
+    )
 )
 
 
 async def live_total(conn: Connection, *, owner_id: int) -> int:
     """How many live sessions the account has: a sum over its block counts, so as cheap
     for a million sessions as for ten."""
-    return int(await conn.scalar(_TOTAL, {"owner_id": owner_id}) or 0)
+    rows = await conn.fetch(_TOTAL, {"owner_id": owner_id})
+    return int(rows[0][0] or 0)
 
 
 def _blocks_query(*, descending: bool) -> Select[Any]:
-    """Each block's live sessions (its shards added up), in block order."""
+    """Up to `chunk` blocks with live sessions (their shards added up) past the block
+    `after`, in block order: the walk reads the counts a chunk at a time."""
     live = func.sum(session_blocks.c.live)
-    order = session_blocks.c.block.desc() if descending else session_blocks.c.block.asc()
+    block = session_blocks.c.block
+    after = block < bindparam("after") if descending else block > bindparam("after")
     return (
-        select(session_blocks.c.block, live)
-        .where(session_blocks.c.owner_id == bindparam("owner_id"))
-        .group_by(session_blocks.c.block)
+        select(block, live)
+        .where(session_blocks.c.owner_id == bindparam("owner_id"), after)
+        .group_by(block)
         .having(live > 0)
-        .order_by(order)
+        .order_by(block.desc() if descending else block.asc())
+        .limit(bindparam("chunk", type_=Integer))
     )
 
 
-_BLOCKS = {descending: _blocks_query(descending=descending) for descending in (False, True)}
+_BLOCKS = {
+    descending: Prepared(_blocks_query(descending=descending)) for descending in (False, True)
+}
+FIRST_CHUNK, CHUNK = 4, 256
+"""Blocks read by the walk's first step (a last page needs one or two) and by each next."""
+NO_BLOCK = {False: -1, True: (1 << 31) - 1}
+"""`after` for a walk that starts at the first (ascending) or the last block (blocks are
+INTEGER, 32 bits on PostgreSQL)."""
 
 
 async def _locate(
-    conn: Connection, *, owner_id: int, offset: int, descending: bool
+    conn: Connection, *, owner_id: int, offset: int, descending: bool, total: int
 ) -> tuple[int, int] | None:
     """The block where the live session at `offset` lies, and its offset within the block
     (both in the page's order); None when the account has no more than `offset` live
     sessions.
 
-    The blocks are walked from the nearer end of the list, and the walk stops at the block
-    it looks for: the last page of a million sessions reads one block's count, the middle
-    page at most half of them (SQLite steps through the rows only as they are read)."""
-    total = await live_total(conn, owner_id=owner_id)
+    The blocks are walked from the nearer end of the list, a few at a time, and the walk
+    stops at the block it looks for: the last page of a million sessions reads one block's
+    count, the middle page at most half of them."""
     if offset >= total:
         return None
     from_end = offset >= total - offset
     position = total - 1 - offset if from_end else offset
-    seen = 0
-    rows = await conn.execute(_BLOCKS[descending != from_end], {"owner_id": owner_id})
-    for block, live in rows:
-        if seen + live > position:
-            within = position - seen
-            rows.close()
-            return int(block), int(live) - 1 - within if from_end else within
-        seen += live
-    raise AssertionError("session_blocks changed within one snapshot")  # pragma: no cover
+    order = descending != from_end
+    seen, after, chunk = 0, NO_BLOCK[order], FIRST_CHUNK
+    while True:
+        params = {"owner_id": owner_id, "after": after, "chunk": chunk}
+        rows = await conn.fetch(_BLOCKS[order], params)
+        for block, live in rows:
+            if seen + live > position:
+                within = position - seen
+                return int(block), int(live) - 1 - within if from_end else within
+            seen += live
+        if len(rows) < chunk:
+            # Fewer live sessions than `total` said: on PostgreSQL the total was read by
+            # an earlier statement (each has its own snapshot), and sessions were deleted
+            # since. The page is past the end.
+            return None
+        after, chunk = rows[-1][0], CHUNK
 
 
 async def recount_blocks(conn: Connection) -> None:

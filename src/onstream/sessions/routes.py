@@ -117,12 +117,13 @@ async def get_session(call: ApiCall) -> Reply:
 async def get_sessions(call: ApiCall) -> Reply:
     """GET sessions: a page of the account's sessions."""
     page = paging(call.params)
+    total = await service.total(call.conn, call.account)
     items = await service.page(
         call.conn,
         call.account,
         count=page.count,
         offset=page.offset,
         descending=page.descending,
+        total=total,
     )
-    total = await service.total(call.conn, call.account)
     return _document(call, items, Listed(total=total, page=page))

@@ -114,11 +114,17 @@ async def delete(conn: Connection, owner: Account, session_id: int) -> Session:
 
 
 async def page(
-    conn: Connection, owner: Account, *, count: int, offset: int, descending: bool
+    conn: Connection,
+    owner: Account,
+    *,
+    count: int,
+    offset: int,
+    descending: bool,
+    total: int | None = None,
 ) -> list[Session]:
-    """One page of the account's live sessions."""
+    """One page of the account's live sessions (`total`: what `total` answered, if asked)."""
     return await repository.page(
-        conn, owner_id=owner.id, count=count, offset=offset, descending=descending
+        conn, owner_id=owner.id, count=count, offset=offset, descending=descending, total=total
     )
 
 

@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy.engine import CursorResult, ScalarResult
 from sqlalchemy.sql.base import Executable
 
+from onstream.storage.prepared import Prepared, Row
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 """How long a writer waits for another process's write lock before giving up."""
 
@@ -49,6 +51,13 @@ class Connection(ABC):
     @abstractmethod
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Rows:
         """Run a statement; a list of parameter sets runs it once per set (executemany)."""
+
+    async def fetch(self, prepared: Prepared, parameters: Mapping[str, Any]) -> list[Row]:
+        """Every row of a prepared select, as tuples in its columns' order.
+
+        The implementations run the compiled SQL on the driver (see `storage.prepared`);
+        this fallback goes through SQLAlchemy and answers the same rows."""
+        return [tuple(row) for row in await self.execute(prepared.statement, parameters)]
 
     async def scalar(self, statement: Executable, parameters: Parameters = None) -> Any:
         """The first column of the first row, or None."""

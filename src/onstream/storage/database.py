@@ -20,7 +20,7 @@ get one from `create_async_engine_for`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,7 @@ from onstream.storage.connection import (
     Rows,
     transaction,
 )
+from onstream.storage.prepared import Prepared, Row
 from onstream.storage.sqlite_loop import SqliteDatabase
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ class AsyncDatabase(Database):
     @asynccontextmanager
     async def transaction(self, *, write: bool) -> AsyncIterator[Connection]:
         async with _async_transaction(self.engine, write=write) as conn:
-            connection = _AsyncConnection(conn)
+            connection = _AsyncConnection(conn, write=write)
             yield connection
             await connection.run_deferred()
 
@@ -103,13 +104,35 @@ class AsyncDatabase(Database):
 
 
 class _AsyncConnection(Connection):
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, *, write: bool) -> None:
         super().__init__()
         self._conn = conn
+        self._write = write
         self.dialect_name = conn.dialect.name
 
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Rows:
         return await self._conn.execute(statement, parameters)
+
+    async def fetch(self, prepared: Prepared, parameters: Mapping[str, Any]) -> list[Row]:
+        """In a read, asyncpg's own `fetch` on the pooled connection: no greenlet switch,
+        the statement prepared once per connection (asyncpg's statement cache), and no
+        BEGIN / ROLLBACK round trips, as SQLAlchemy's adapter sends around a first
+        statement. Reads run at READ COMMITTED, where every statement takes its own
+        snapshot inside a transaction too, so leaving the transaction out changes nothing
+        a reader can see. In a write, the statement must run inside the transaction,
+        which SQLAlchemy's adapter begins lazily: it goes through SQLAlchemy."""
+        if self._write or self.dialect_name != "postgresql":
+            return await super().fetch(prepared, parameters)
+        compiled = prepared.compiled(self._conn.dialect)
+        driver: Any = self._conn.sync_connection.connection.driver_connection  # type: ignore[union-attr]
+        try:
+            rows = await driver.fetch(compiled.sql, *compiled.arguments(parameters))
+        except BaseException:
+            # SQLAlchemy drops a connection whose statement failed (a lost server, a
+            # cancelled request); this statement went around it, so do the same here.
+            await self._conn.invalidate()
+            raise
+        return compiled.rows(rows)
 
 
 def create_async_engine_for(url: str, **options: Any) -> AsyncEngine:

@@ -1,0 +1,153 @@
+"""Prepared reads (storage.prepared) answer what SQLAlchemy answers, on both databases, in
+the same snapshot as the rest of their transaction, and a failed one leaves no broken
+connection behind."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from datetime import datetime
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy import bindparam, select, text
+from tests.support import postgres
+
+from onstream.sessions import repository
+from onstream.sessions.models import Session
+from onstream.sessions.tables import sessions
+from onstream.storage.database import Database, open_database
+from onstream.storage.migrate import upgrade
+from onstream.storage.prepared import Prepared
+from onstream.users.repository import insert_account
+
+ADMIN = os.environ.get("ONSTREAM_TEST_POSTGRES") or "postgresql://postgres@127.0.0.1:5432"
+NOW = datetime(2030, 1, 2, 3, 4, 5, 678901)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'prepared.db'}"
+    return postgres.create_database(ADMIN)
+
+
+async def _seed(database: Database) -> tuple[int, int]:
+    """An account with one session that has every kind of column filled: (owner, session)."""
+    async with database.transaction(write=True) as conn:
+        owner = await insert_account(
+            conn,
+            login="owner",
+            email="owner@example.com",
+            password_hash="x",
+            timezone="UTC",
+            dst=False,
+            phone_bridge=False,
+            now=NOW,
+        )
+        session_id = await repository.insert_session(
+            conn,
+            {
+                "owner_id": owner,
+                "topic": "Prepared",
+                "start_utc": NOW,
+                "duration": 45,
+                "timezone": "UP1",
+                "password": "pw",
+                "session_key": "key-1",
+                "access_code": 123456,
+                "custom_data": {"custom1": "a"},
+                "auto_record": True,
+                "created_at": NOW,
+                "updated_at": NOW,
+            },
+        )
+    return owner, session_id
+
+
+async def _same_rows(url: str) -> None:
+    database = open_database(url)
+    try:
+        owner, session_id = await _seed(database)
+        async with database.transaction(write=False) as conn:
+            prepared = await repository.by_id(conn, owner_id=owner, session_id=session_id)
+            query = select(*repository.SESSION_COLUMNS).where(sessions.c.id == session_id)
+            through_sqlalchemy = Session(*(await conn.execute(query)).one())
+            page = await repository.page(conn, owner_id=owner, count=10, offset=0, descending=False)
+        assert prepared == through_sqlalchemy == page[0]
+        assert prepared.start_utc == NOW
+        assert prepared.custom_data == {"custom1": "a"}
+        assert prepared.auto_record is True
+        # The same inside a write transaction, which goes through SQLAlchemy on PostgreSQL.
+        async with database.transaction(write=True) as conn:
+            assert await repository.by_id(conn, owner_id=owner, session_id=session_id) == prepared
+    finally:
+        await database.dispose()
+
+
+def test_prepared_reads_answer_what_sqlalchemy_answers(database_url: str) -> None:
+    upgrade(database_url)
+    asyncio.run(_same_rows(database_url))
+
+
+async def _one_snapshot(url: str) -> None:
+    database = open_database(url)
+    try:
+        owner, session_id = await _seed(database)
+        async with database.transaction(write=False) as reader:
+            assert await repository.live_total(reader, owner_id=owner) == 1
+            async with database.transaction(write=True) as writer:
+                await repository.mark_deleted(
+                    writer, session_id, owner_id=owner, now=NOW, sequence=1
+                )
+            # Both kinds of statement still see the read's snapshot.
+            assert await repository.live_total(reader, owner_id=owner) == 1
+            count = select(sessions.c.id).where(sessions.c.deleted_at.is_(None))
+            assert (await reader.execute(count)).all() == [(session_id,)]
+        async with database.transaction(write=False) as conn:
+            assert await repository.live_total(conn, owner_id=owner) == 0
+    finally:
+        await database.dispose()
+
+
+def test_a_read_on_sqlite_keeps_one_snapshot_from_its_first_statement(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'snapshot.db'}"
+    upgrade(url)
+    asyncio.run(_one_snapshot(url))
+
+
+async def _after_a_lost_connection(url: str) -> None:
+    database = open_database(url)
+    try:
+        owner, session_id = await _seed(database)
+        async with database.transaction(write=False) as conn:
+            pid = await conn.scalar(text("SELECT pg_backend_pid()"))
+        # The server drops the pool's one connection (as a restart would), between requests.
+        admin = await asyncpg.connect(url)
+        try:
+            await admin.execute("SELECT pg_terminate_backend($1)", pid)
+        finally:
+            await admin.close()
+        with pytest.raises(Exception):  # noqa: B017, PT011  # the driver's own error, any
+            async with database.transaction(write=False) as conn:
+                await repository.by_id(conn, owner_id=owner, session_id=session_id)
+        async with database.transaction(write=False) as conn:
+            found = await repository.by_id(conn, owner_id=owner, session_id=session_id)
+        assert found is not None
+    finally:
+        await database.dispose()
+
+
+def test_a_prepared_read_on_a_lost_connection_fails_once(tmp_path: Path) -> None:
+    url = postgres.create_database(ADMIN)
+    upgrade(url)
+    asyncio.run(_after_a_lost_connection(url))
+
+
+def test_statements_whose_sql_depends_on_the_parameters_are_refused() -> None:
+    from sqlalchemy.dialects import sqlite
+
+    expanding = select(sessions.c.id).where(sessions.c.id.in_(bindparam("ids", expanding=True)))
+    with pytest.raises(ValueError, match="depends on the parameters"):
+        Prepared(expanding).compiled(sqlite.dialect())
