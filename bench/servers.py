@@ -33,11 +33,20 @@ def free_port() -> int:
 
 
 def base_env(database_url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment of a server: ours without ONSTREAM_*, plus the database and quiet logs."""
+    """The environment of a server: ours without ONSTREAM_*, plus the database and quiet logs.
+
+    The limits on failed logins are set out of reach: every client of the bench, the paced
+    wrong passwords of G2 included, talks from 127.0.0.1, and with the default limits that
+    address is refused (429) for every uncached login once G2 has sent a few wrong
+    passwords, the bench's own good traffic too, as soon as its cached credentials expire.
+    G2 measures what wrong passwords cost the cached requests beside them (their argon2
+    checks); the limits have tests of their own."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONSTREAM_")}
     env.update(
         ONSTREAM_DATABASE_URL=database_url,
         ONSTREAM_LOG_LEVEL="warning",
+        ONSTREAM_RATE_LIMIT_ADDRESS="1000000/minute",
+        ONSTREAM_RATE_LIMIT_TARGET="1000000/minute",
         PYTHONUNBUFFERED="1",
     )
     env.update(extra or {})
