@@ -76,6 +76,9 @@ class Settings:
     third of this while it encodes (an hour of meeting takes about an hour on two cores),
     so this is only how soon a killed worker's job is taken up again."""
     recording_poll_seconds: float = 10.0
+    recording_settle_seconds: float = 5.0
+    """How soon a job whose files Janus is still writing (the meeting has just ended) is looked
+    at again; such a wait is not a failed attempt and has no back-off."""
     max_body_bytes: int = 10 * 1024 * 1024
     upload_max_bytes: int = 100 * 1024 * 1024
     """Largest file a `PUT file` upload may carry (413 beyond); multipart bodies may be this
@@ -206,6 +209,7 @@ _FLOAT_FIELDS = {
     "recording_give_up_seconds",
     "recording_lease_seconds",
     "recording_poll_seconds",
+    "recording_settle_seconds",
     "room_token_seconds",
     "ready_outbox_max_age_seconds",
 }

@@ -8,12 +8,11 @@ The app is built in-process with `create_app(..., media=...)`, the seam for this
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
 import pytest
-from tests.support.server import database_url_for
 
 from onstream.app import create_app
 from onstream.config import Settings
@@ -41,8 +40,8 @@ class GatedStore(LocalMediaStore):
 
 
 @pytest.fixture
-def url(tmp_path: Path) -> str:
-    database_url = database_url_for(tmp_path)
+def url(tmp_path: Path, new_database: Callable[[Path], str]) -> str:
+    database_url = new_database(tmp_path)
     upgrade(database_url)
     return database_url
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from tests.support.server import ServerProcess, database_url_for
+from tests.support.server import ServerProcess
 
 from onstream.accounts import Account
 from onstream.clock import utcnow
@@ -98,8 +98,8 @@ class World:
 
 
 @pytest.fixture
-def url(tmp_path: Path) -> str:
-    database_url = database_url_for(tmp_path)
+def url(tmp_path: Path, new_database: Callable[[Path], str]) -> str:
+    database_url = new_database(tmp_path)
     upgrade(database_url)
     return database_url
 
@@ -274,6 +274,34 @@ async def test_a_room_without_media_fails_at_once(world: World) -> None:
     job = await world.job_of(source)
     assert (job.status, job.attempts) == (jobs.FAILED, 1)
     assert job.last_error == "no audio or video was recorded"
+
+
+@pytest.mark.anyio
+async def test_a_room_janus_is_still_writing_waits_without_counting_a_failure(
+    world: World,
+) -> None:
+    source = recorded_room(world.recordings_root)
+    track = sorted(source.glob("*.mjr"))[0]
+    writing = track.with_name(track.name + ".tmp")
+    track.rename(writing)
+    os.utime(writing)  # Janus wrote to it just now: the meeting has just ended
+    clock = Clock()
+    await world.enqueue(source, now=clock.now)
+    worker = world.worker(clock, recording_settle_seconds=5)
+
+    assert await worker.process_due() == 1
+    job = await world.job_of(source)
+    assert (job.status, job.attempts, job.lease_until) == (jobs.PENDING, 0, None)
+    assert job.next_attempt_at == clock.now + timedelta(seconds=5)
+    assert job.last_error == f"Janus is still writing the recording in {source}"
+    assert await worker.process_due() == 0, "not due before the settle time"
+
+    writing.rename(track)  # Janus closed the file
+    clock.advance(5)
+    assert await worker.process_due() == 1
+    job = await world.job_of(source)
+    assert (job.status, job.attempts, job.last_error) == (jobs.DONE, 1, None)
+    assert [r.id for r in await world.recordings()] == [job.recording_id]
 
 
 @pytest.mark.anyio

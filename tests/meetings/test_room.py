@@ -358,13 +358,30 @@ def test_a_killed_server_still_makes_exactly_one_recording(rig: Rig) -> None:
     session_id, _ = record_a_meeting(rig, 6)
     database = rig.server.workdir / "onstream.db"
 
-    def claimed() -> bool:
-        with sqlite3.connect(database) as db:
-            query = "SELECT lease_until FROM recording_jobs WHERE session_id = ?"
-            row = db.execute(query, (session_id,)).fetchone()
-        return row is not None and row[0] is not None
+    def job() -> tuple[Any, ...] | None:
+        db = sqlite3.connect(database)
+        try:
+            query = (
+                "SELECT status, attempts, lease_until, last_error FROM recording_jobs"
+                " WHERE session_id = ?"
+            )
+            row: tuple[Any, ...] | None = db.execute(query, (session_id,)).fetchone()
+        finally:
+            db.close()
+        return row
 
-    wait_for(claimed, timeout=60, what="the job is being processed")
+    def composing() -> bool:
+        """A worker holds the job and composes (a job whose files Janus is still closing is
+        held only for an instant, then postponed for a few seconds)."""
+        row = job()
+        assert row is None or row[0] == "pending", f"job {row}; log:\n{rig.server.log()[-3000:]}"
+        work = rig.server.workdir / "recordings"
+        return row is not None and row[2] is not None and any(work.glob(".compose-*"))
+
+    try:
+        wait_for(composing, timeout=120, what="the job to be composed")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; job {job()}; log:\n{rig.server.log()[-3000:]}") from exc
     assert rig.server.process is not None
     rig.server.process.kill()
     rig.server.process.wait()

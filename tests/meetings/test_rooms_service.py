@@ -4,12 +4,11 @@ one room per session whatever races, admissions revoked exactly as the changes s
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from tests.support.server import database_url_for
 
 from onstream.clock import utcnow
 from onstream.config import Settings
@@ -27,9 +26,9 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def url(tmp_path: Path) -> str:
+def url(tmp_path: Path, new_database: Callable[[Path], str]) -> str:
     """A migrated, empty database (migrations run their own event loop, so not in one)."""
-    database_url = database_url_for(tmp_path)
+    database_url = new_database(tmp_path)
     upgrade(database_url)
     return database_url
 

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from tests.janus.peer import Peer
-from tests.support.server import database_url_for
 
 from onstream.clock import utcnow
 from onstream.config import Settings
@@ -41,8 +40,8 @@ def janus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JanusProcess]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, janus: JanusProcess) -> Settings:
-    url = database_url_for(tmp_path)
+def settings(tmp_path: Path, new_database: Callable[[Path], str], janus: JanusProcess) -> Settings:
+    url = new_database(tmp_path)
     upgrade(url)
     return Settings(
         database_url=url,

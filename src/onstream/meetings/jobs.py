@@ -13,6 +13,10 @@ still the holder's, its lease is set and it is pending. A worker that died leave
 lease; the next claim records that attempt as failed ("did not finish") and retries it after
 the back-off, so a job that kills its worker every time is given up like any other failure.
 
+A job whose files Janus is still writing (claimed the moment its meeting ended) is postponed:
+due again a few seconds later, with its attempt given back, so the wait is neither counted
+nor backed off.
+
 Failures are retried with exponential back-off until `recording_give_up_seconds` after the
 job was queued; then the job is failed with the reason in `last_error`. The operator's
 `onstream recording retry-job` queues it for one more attempt now.
@@ -235,6 +239,25 @@ def _failure(
     else:
         values["next_attempt_at"] = retry_at
     return values, retry_at
+
+
+async def postpone(conn: Connection, job: Claimed, *, until: datetime, reason: str) -> None:
+    """Give a job back for later without counting the attempt (its files are not ready yet):
+    due at `until`, with `reason` shown to the operator. `NotHeld` when the claim no longer
+    holds the job. Giving the attempt number back cannot confuse two holders: the job is held
+    by nobody until the next claim, which takes the same number again."""
+    result = await conn.execute(
+        update(recording_jobs)
+        .where(_held(job))
+        .values(
+            attempts=_jobs.attempts - 1,
+            lease_until=None,
+            next_attempt_at=until,
+            last_error=reason[-ERROR_CHARS:],
+        )
+    )
+    if result.rowcount != 1:
+        raise NotHeld(f"recording job {job.id} is no longer held by attempt {job.attempt}")
 
 
 async def release(conn: Connection, job: Claimed, *, now: datetime) -> None:

@@ -43,7 +43,14 @@ from onstream.config import Settings
 from onstream.errors import Deleted, Missing
 from onstream.media.store import MediaSource, MediaStore, StoredMedia, file_chunks, put_source
 from onstream.meetings import jobs
-from onstream.meetings.compose import Composition, Layout, NothingRecorded, compose, recorded_files
+from onstream.meetings.compose import (
+    Composition,
+    Layout,
+    NothingRecorded,
+    StillRecording,
+    compose,
+    recorded_files,
+)
 from onstream.recordings import service as recordings
 from onstream.recordings.models import NewRecording
 from onstream.recordings.rules import TITLE_MAX
@@ -131,6 +138,8 @@ class RecordingWorker:
             recording_id = await self._produce(job)
         except (SessionGone, NothingRecorded) as exc:
             await self._fail(job, str(exc), permanent=True)
+        except StillRecording as exc:
+            await self._postpone(job, str(exc))
         except jobs.NotHeld as exc:
             log.warning("%s; this attempt is dropped", exc)
         except Stopped:
@@ -171,10 +180,10 @@ class RecordingWorker:
 
     async def _compose(self, job: jobs.Claimed, work_dir: Path) -> Composition:
         """Compose the job's files into the work directory."""
+        files = recorded_files(Path(job.source_dir))
         _remove_dead_attempts(job)
         tracks = work_dir / "tracks"
         await asyncio.to_thread(tracks.mkdir, parents=True)
-        files = recorded_files(Path(job.source_dir))
         return await compose(files, work_dir / OUTPUT_NAME, work_dir=tracks, layout=self._layout)
 
     async def _holding(self, job: jobs.Claimed, work: Coroutine[Any, Any, T]) -> T:
@@ -271,6 +280,17 @@ class RecordingWorker:
             log.error("recording job %s failed for good: %s", job.id, error)
         else:
             log.info("recording job %s failed (%s); retrying at %s", job.id, error, retry_at)
+
+    async def _postpone(self, job: jobs.Claimed, reason: str) -> None:
+        """The meeting has just ended and Janus is closing its files: look again shortly."""
+        until = self._clock() + timedelta(seconds=self._settings.recording_settle_seconds)
+        try:
+            async with transaction(self._database, write=True) as conn:
+                await jobs.postpone(conn, job, until=until, reason=reason)
+        except jobs.NotHeld as exc:
+            log.warning("%s; it is not postponed", exc)
+            return
+        log.info("recording job %s waits until %s: %s", job.id, until, reason)
 
     async def _release(self, job: jobs.Claimed) -> None:
         async with transaction(self._database, write=True) as conn:
