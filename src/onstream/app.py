@@ -19,7 +19,8 @@ from onstream.apidocs.routes import docs_routes
 from onstream.clock import utcnow
 from onstream.config import Settings, load_settings
 from onstream.logs import RequestContext
-from onstream.mail.sender import Sender, sender_for
+from onstream.mail.selection import sender_for
+from onstream.mail.sender import Sender
 from onstream.mail.worker import DeliveryWorker
 from onstream.media.selection import store_for
 from onstream.media.store import MediaStore

@@ -76,6 +76,8 @@ class Settings:
     third of this while it encodes (an hour of meeting takes about an hour on two cores),
     so this is only how soon a killed worker's job is taken up again."""
     recording_poll_seconds: float = 10.0
+    worker_timeout_seconds: float = 30.0
+    """`serve --workers N` replaces a worker whose event loop has not run for this long."""
     recording_settle_seconds: float = 5.0
     """How soon a job whose files Janus is still writing (the meeting has just ended) is looked
     at again; such a wait is not a failed attempt and has no back-off."""
@@ -210,10 +212,11 @@ _FLOAT_FIELDS = {
     "recording_lease_seconds",
     "recording_poll_seconds",
     "recording_settle_seconds",
+    "worker_timeout_seconds",
     "room_token_seconds",
     "ready_outbox_max_age_seconds",
 }
-_POSITIVE_FIELDS = {"header_timeout_seconds", "body_timeout_seconds"}
+_POSITIVE_FIELDS = {"header_timeout_seconds", "body_timeout_seconds", "worker_timeout_seconds"}
 """Timers a zero would fire at once (every connection closed) and `inf` would disable."""
 _BOOL_FIELDS = {"mail_worker", "recording_worker"}
 

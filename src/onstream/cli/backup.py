@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 from typing import Any
 
+from onstream.cli.common import run_async
 from onstream.config import load_settings
 
 
@@ -61,7 +61,7 @@ def run_backup(args: argparse.Namespace) -> int:
     settings = load_settings()
     store = store_for(settings)
     try:
-        done = asyncio.run(
+        done = run_async(
             take_backup(
                 database_url=settings.database_url, store=store, archive=args.file, say=_say
             )
@@ -88,7 +88,7 @@ def run_restore(args: argparse.Namespace) -> int:
     settings = load_settings()
     store = store_for(settings)
     try:
-        done = asyncio.run(
+        done = run_async(
             restore(
                 database_url=settings.database_url,
                 store=store,

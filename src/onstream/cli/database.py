@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from typing import Any
 
-from onstream.cli.common import DatabaseUnusable, database_problem, require_existing
+from onstream.cli.common import DatabaseUnusable, database_problem, require_existing, run_async
 from onstream.config import check_database_url, load_settings
 
 
@@ -74,7 +73,7 @@ def run_copy(args: argparse.Namespace) -> int:
             await target.dispose()
 
     try:
-        counts = asyncio.run(copy())
+        counts = run_async(copy())
     except TargetNotEmpty as exc:
         print(f"onstream: {exc}; copy into an empty database", file=sys.stderr)
         return 1

@@ -6,17 +6,15 @@ arrives wins it, and keep-alive connections stay where they landed, so the split
 far from even. With `SO_REUSEPORT` each worker binds a socket of its own to the same
 address and the kernel hashes each new connection to one of them.
 
-`Listener` is what the supervisor passes to uvicorn's process manager in place of a socket:
-it is pickled into each spawned worker, and unpickling it there binds that worker's own
-socket (uvicorn then listens on it). The supervisor keeps one more socket bound to the
-address but never listening: it holds the port while workers restart and makes a port in
-use an error at start, and the kernel sends no connection to a socket that does not listen.
+Each worker child binds its own (`worker_socket`; uvicorn then listens on it). The supervisor
+keeps one more socket bound to the address but never listening: it holds the port while
+workers restart and makes a port in use an error at start, and the kernel sends no
+connection to a socket that does not listen.
 """
 
 from __future__ import annotations
 
 import socket
-from typing import Any
 
 
 def reserve(host: str, port: int) -> socket.socket:
@@ -25,15 +23,9 @@ def reserve(host: str, port: int) -> socket.socket:
     return _bound(host, port)
 
 
-class Listener:
-    """Stands for a worker's socket until it reaches the worker (see the module docstring)."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self.host = host
-        self.port = port
-
-    def __reduce__(self) -> tuple[Any, tuple[str, int]]:
-        return _bound, (self.host, self.port)
+def worker_socket(host: str, port: int) -> socket.socket:
+    """A worker's own socket on the shared address (uvicorn makes it listen)."""
+    return _bound(host, port)
 
 
 def _bound(host: str, port: int) -> socket.socket:

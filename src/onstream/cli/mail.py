@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import signal
 from typing import TYPE_CHECKING, Any
 
 from onstream import logs
-from onstream.cli.common import in_transaction, read_only
+from onstream.cli.common import in_transaction, read_only, run_async
 from onstream.config import Settings, load_settings
 from onstream.mail.statuses import DONE, PENDING, STATUSES
 
@@ -35,7 +34,7 @@ def add_parser(sub: Any) -> None:
 
 def run_worker(_args: argparse.Namespace) -> int:
     """Run one mail and one webhook delivery worker; several may share one database."""
-    from onstream.mail.sender import sender_for
+    from onstream.mail.selection import sender_for
     from onstream.mail.worker import DeliveryWorker
     from onstream.scheduling import invitation_events
     from onstream.storage.database import open_database
@@ -47,6 +46,8 @@ def run_worker(_args: argparse.Namespace) -> int:
     upgrade(settings.database_url)
 
     async def work() -> None:
+        import asyncio
+
         database = open_database(settings.database_url)
         worker = DeliveryWorker(
             database=database,
@@ -70,7 +71,7 @@ def run_worker(_args: argparse.Namespace) -> int:
             await database.dispose()
         log.info("stopped")
 
-    asyncio.run(work())
+    run_async(work())
     return 0
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from typing import Any
 
+from onstream.cli.common import run_async
 from onstream.config import load_settings
 
 URL_HELP = "s3://bucket/prefix, file:///path or a directory"
@@ -54,7 +54,7 @@ def run_copy(args: argparse.Namespace) -> int:
         return await copy_all(source, target, progress=report)
 
     try:
-        done = asyncio.run(copy())
+        done = run_async(copy())
     except OSError as exc:
         from onstream.cli.backup import failed
 

@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from onstream.cli.common import in_transaction, read_only
+from onstream.cli.common import in_transaction, read_only, run_async
 from onstream.config import load_settings
 from onstream.errors import Invalid, Missing
 
@@ -85,7 +84,7 @@ def run_add(args: argparse.Namespace) -> int:
         source = MediaSource(
             name=media_path.name, content_type=args.content_type, chunks=file_chunks(media_path)
         )
-        media = asyncio.run(put_source(store, source))
+        media = run_async(put_source(store, source))
 
     async def add(conn: Connection) -> int:
         owner = await repository.account_by_login(conn, args.owner)
@@ -103,7 +102,7 @@ def run_add(args: argparse.Namespace) -> int:
         recording_id = in_transaction(settings.database_url, add)
     except BaseException:
         if media is not None:
-            asyncio.run(store.delete(media.key))
+            run_async(store.delete(media.key))
         raise
     print(recording_id)
     return 0

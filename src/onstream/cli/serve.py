@@ -1,33 +1,30 @@
 """`onstream serve`: migrate the database, optionally create the demo account, run uvicorn.
 
-With `--workers N` (N > 1) this process only supervises: uvicorn starts N worker processes
-that each build the application, while this one restarts them and never loads the
-application itself. The migration and the demo account are done in a short-lived child
-process for the same reason (the supervisor stays about the size of a bare uvicorn).
+With `--workers N` (N > 1) this process only supervises (`onstream.cli.supervisor`): it starts
+N worker processes that each build the application, restarts them, and never loads the
+application, uvicorn or a database driver itself. The storage check, the migration and the
+demo account are done in a short-lived child process (`serve --prepare`) for the same
+reason: what they import would stay in the supervisor for the server's whole life.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
-import multiprocessing
 import os
 import shlex
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import uvicorn
-
 from onstream import logs
 from onstream.cli import listeners
-from onstream.cli.common import in_transaction
-from onstream.cli.deadlines import Deadlines, protocol_factory
+from onstream.cli.common import in_transaction, run_async
 from onstream.config import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -54,6 +51,9 @@ def add_parser(sub: Any) -> None:
         help="when the database has no account yet, create one and print its credentials",
     )
     serve.add_argument("--access-log", action="store_true", help="log every request")
+    # The child that `serve --workers N` runs first (see the module docstring): it checks the
+    # media store, migrates, creates the demo account, and prints what `print_demo` needs.
+    serve.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     serve.set_defaults(run=run_serve)
 
 
@@ -61,6 +61,10 @@ def run_serve(args: argparse.Namespace) -> int:
     """Serve until interrupted; with `--demo` and no Janus configured, run one beside."""
     settings = load_settings().with_listen(host=args.host, port=args.port)
     logs.configure(settings.log_level, settings.log_format)
+    if args.prepare:
+        password = prepare(settings, args.demo)
+        print(password or "", flush=True)
+        return 0
     janus = start_demo_janus(settings) if args.demo and not settings.janus_servers else None
     if janus is not None:
         settings = replace(settings, janus_urls=janus.url, janus_admin_key=janus.admin_key)
@@ -126,84 +130,67 @@ def start_demo_janus(settings: Settings) -> JanusProcess | None:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from onstream.media.selection import store_for
-
-    # A missing bucket or refused credentials is one line now, not a failing request later.
-    asyncio.run(store_for(settings).check())
     if args.workers > 1:
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
-            password = child.submit(prepare_database, settings.database_url, args.demo).result()
-    else:
-        password = prepare_database(settings.database_url, args.demo)
+        password = prepare_in_child(args.demo)
+        if args.demo:
+            print_demo(settings, password)
+        return supervise(args.workers, settings, access_log=args.access_log)
+    password = prepare(settings, args.demo)
     if args.demo:
         print_demo(settings, password)
-    options: dict[str, Any] = {
-        "host": settings.host,
-        "port": settings.port,
-        "log_level": settings.log_level,
-        "access_log": args.access_log,
-        "server_header": False,
-        "log_config": None,  # uvicorn's lines go through `onstream.logs`, like ours
-        **http_limits(settings),
-    }
-    if args.workers > 1:
-        # Worker processes build the app from the environment, so hand them these settings.
-        os.environ["ONSTREAM_HOST"] = settings.host
-        os.environ["ONSTREAM_PORT"] = str(settings.port)
-        supervise("onstream.app:app_from_environment", workers=args.workers, options=options)
-    else:
-        from onstream.app import create_app
+    from onstream.cli.server_process import serve_here
 
-        uvicorn.run(create_app(settings), **options)
+    serve_here(settings, access_log=args.access_log)
     return 0
 
 
-def supervise(target: str, *, workers: int, options: dict[str, Any]) -> None:
-    """`uvicorn.run(target, factory=True, workers=workers, **options)`, except that each worker
-    binds a socket of its own (`onstream.cli.listeners`) instead of sharing the supervisor's."""
-    from uvicorn.config import STARTUP_FAILURE
-    from uvicorn.supervisors.multiprocess import Multiprocess
+def prepare(settings: Settings, demo: bool) -> str | None:
+    """Check the media store, migrate, and with `demo` create the demo account (see
+    `prepare_database`)."""
+    from onstream.media.selection import store_for
 
-    config = uvicorn.Config(target, factory=True, workers=workers, **options)
+    # A missing bucket or refused credentials is one line now, not a failing request later.
+    run_async(store_for(settings).check())
+    return prepare_database(settings.database_url, demo)
+
+
+def prepare_in_child(demo: bool) -> str | None:
+    """`prepare` in a child process (`serve --prepare`, with this environment); its errors
+    reach the terminal from the child, one line each, and end `serve` with its exit code."""
+    command = [sys.executable, "-m", "onstream", "serve", "--prepare"]
+    if demo:
+        command.append("--demo")
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)  # noqa: S603
+    if done.returncode != 0:
+        raise SystemExit(done.returncode)
+    *said, password = done.stdout.splitlines() or [""]
+    if said:
+        print("\n".join(said), flush=True)
+    return password or None
+
+
+def supervise(workers: int, settings: Settings, *, access_log: bool) -> int:
+    """Hold the address, then run `workers` worker processes on it until stopped."""
+    from onstream.cli.supervisor import STARTUP_FAILURE, Supervisor
+
     try:
-        held = listeners.reserve(config.host, config.port)
+        held = listeners.reserve(settings.host, settings.port)
     except OSError as exc:
-        log.error("cannot listen on %s:%s: %s", config.host, config.port, exc)
-        raise SystemExit(STARTUP_FAILURE) from exc
+        log.error("cannot listen on %s:%s: %s", settings.host, settings.port, exc)
+        return STARTUP_FAILURE
     host, port = held.getsockname()[:2]
-    log.info("Uvicorn running on http://%s:%d with %d workers", config.host, port, workers)
-    # A Listener becomes a socket when it reaches the worker; uvicorn's type says socket.
-    each: Any = listeners.Listener(host, port)
+    # Worker processes build the app from the environment, so hand them these settings.
+    os.environ["ONSTREAM_HOST"] = settings.host
+    os.environ["ONSTREAM_PORT"] = str(port)
+    log.info("Uvicorn running on http://%s:%d with %d workers", host, port, workers)
+    argv = [sys.executable, "-m", "onstream.cli.server_process"]
+    if access_log:
+        argv.append("--access-log")
+    supervisor = Supervisor(workers, argv, stuck_seconds=settings.worker_timeout_seconds)
     try:
-        Multiprocess(config, sockets=[each]).run()
-    except KeyboardInterrupt:
-        pass
+        return supervisor.run()
     finally:
         held.close()
-
-
-def http_limits(settings: Settings) -> dict[str, Any]:
-    """uvicorn's settings that bound what one client can make a server process hold.
-
-    The HTTP parser is h11, not httptools: httptools has no cap on the request head, and a
-    client sending a 70 MiB header kept a process busy for 9 s (every other request waited
-    up to 3.6 s) before it was answered 200. h11 buffers at most `max_header_bytes` of an
-    unfinished head and then answers 400 and closes. The price is throughput: see the
-    README's security section for the figure measured here. uvicorn's h11 protocol is
-    used through `DeadlineH11Protocol`, which adds what uvicorn lacks: a deadline on the
-    head and a minimum rate on the body, answered 408 (`onstream.cli.deadlines`).
-
-    uvicorn's own proxy-header handling is off: it would take `X-Forwarded-For` from any
-    peer on 127.0.0.1 as the client's address. The application decides instead, believing
-    the header only from `ONSTREAM_TRUSTED_PROXIES` (`onstream.throttle`).
-    """
-    return {
-        "http": protocol_factory(Deadlines.from_settings(settings)),
-        "proxy_headers": False,
-        "h11_max_incomplete_event_size": settings.max_header_bytes,
-        "timeout_keep_alive": settings.keep_alive_seconds,
-        "limit_concurrency": settings.limit_concurrency,
-    }
 
 
 def prepare_database(database_url: str, demo: bool) -> str | None:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import sys
 from typing import TYPE_CHECKING, Any
 
-from onstream.cli.common import in_transaction, read_only
+from onstream.cli.common import in_transaction, read_only, run_async
 from onstream.config import load_settings
 from onstream.errors import Invalid
 
@@ -185,7 +184,7 @@ def run_delete(args: argparse.Namespace) -> int:
         for key in removed.media_keys:
             await store.delete(key)
 
-    asyncio.run(delete_media())
+    run_async(delete_media())
     print(
         f"account '{args.login}' deleted with {removed.sessions} sessions, {removed.people} "
         f"people, {removed.messages} e-mail messages and {len(removed.media_keys)} media files"

@@ -10,11 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vCalAddress, vRecur, vText
+if TYPE_CHECKING:
+    from icalendar import Event
+
+# `icalendar` is imported by the functions that build a calendar: a server process that sends
+# no invitation and serves no calendar does not hold it (3 MB a process).
 
 PRODID = "-//Onstream//Onstream API v2//EN"
 
@@ -53,6 +57,8 @@ class EventData:
 def calendar_of(events: Iterable[EventData], *, stamp: datetime, name: str | None = None) -> bytes:
     """A published VCALENDAR (METHOD:PUBLISH) with one VEVENT per session: a download or a
     subscribed feed. `name` titles a feed in the calendar client (X-WR-CALNAME)."""
+    from icalendar import Calendar
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -65,6 +71,8 @@ def calendar_of(events: Iterable[EventData], *, stamp: datetime, name: str | Non
 
 
 def _event(data: EventData, *, method: str, stamp: datetime) -> Event:
+    from icalendar import Event, vCalAddress, vText
+
     event = Event()
     event.add("uid", data.uid)
     event.add("sequence", data.sequence)
@@ -101,6 +109,8 @@ def calendar_part(
     stamp: datetime,
 ) -> bytes:
     """A VCALENDAR with one VEVENT, for `text/calendar; method=REQUEST|CANCEL`."""
+    from icalendar import Calendar
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -139,6 +149,8 @@ class SeriesData:
 def series_calendar_part(data: SeriesData, *, method: str, stamp: datetime) -> bytes:
     """A VCALENDAR whose one recurring VEVENT (RRULE, EXDATE) and its overrides are the
     whole series, for `text/calendar; method=REQUEST`; same UID in every message."""
+    from icalendar import Calendar, vRecur
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")

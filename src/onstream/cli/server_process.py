@@ -1,0 +1,126 @@
+"""One uvicorn server process: `onstream serve` itself with one worker, or each worker child of
+`onstream serve --workers N` (`python -m onstream.cli.server_process`, started by
+`onstream.cli.supervisor`).
+
+A worker child reads its settings from the environment the supervisor hands down, binds a
+socket of its own to the shared address (`SO_REUSEPORT`, `onstream.cli.listeners`), and
+tells the supervisor it is alive: once its application has started, it writes one byte to
+the heartbeat pipe every `HEARTBEAT_SECONDS` from its event loop, so a worker whose loop is
+stuck stops beating and is replaced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import uvicorn
+from uvicorn.config import STARTUP_FAILURE
+
+from onstream import logs
+from onstream.cli import listeners
+from onstream.cli.deadlines import Deadlines, protocol_factory
+from onstream.config import Settings, load_settings
+
+HEARTBEAT_SECONDS = 1.0
+
+
+def server_options(settings: Settings, *, access_log: bool) -> dict[str, Any]:
+    """The options every server process passes to uvicorn."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
+        "access_log": access_log,
+        "server_header": False,
+        "log_config": None,  # uvicorn's lines go through `onstream.logs`, like ours
+        **http_limits(settings),
+    }
+
+
+def http_limits(settings: Settings) -> dict[str, Any]:
+    """uvicorn's settings that bound what one client can make a server process hold.
+
+    The HTTP parser is h11, not httptools: httptools has no cap on the request head, and a
+    client sending a 70 MiB header kept a process busy for 9 s (every other request waited
+    up to 3.6 s) before it was answered 200. h11 buffers at most `max_header_bytes` of an
+    unfinished head and then answers 400 and closes. The price is throughput: see the
+    README's security section for the figure measured here. uvicorn's h11 protocol is
+    used through `DeadlineH11Protocol`, which adds what uvicorn lacks: a deadline on the
+    head and a minimum rate on the body, answered 408 (`onstream.cli.deadlines`).
+
+    uvicorn's own proxy-header handling is off: it would take `X-Forwarded-For` from any
+    peer on 127.0.0.1 as the client's address. The application decides instead, believing
+    the header only from `ONSTREAM_TRUSTED_PROXIES` (`onstream.throttle`).
+    """
+    return {
+        "http": protocol_factory(Deadlines.from_settings(settings)),
+        "proxy_headers": False,
+        "h11_max_incomplete_event_size": settings.max_header_bytes,
+        "timeout_keep_alive": settings.keep_alive_seconds,
+        "limit_concurrency": settings.limit_concurrency,
+    }
+
+
+def serve_here(settings: Settings, *, access_log: bool) -> None:
+    """Serve in this process (`onstream serve` with one worker)."""
+    from onstream.app import create_app
+
+    uvicorn.run(create_app(settings), **server_options(settings, access_log=access_log))
+
+
+def run_worker(*, access_log: bool, heartbeat_fd: int) -> int:
+    """A worker child: serve on a socket of its own until told to stop; uvicorn's exit code
+    for a start that failed (the supervisor then gives up rather than retrying)."""
+    settings = load_settings()
+    logs.configure(settings.log_level, settings.log_format)
+    options = server_options(settings, access_log=access_log)
+    config = uvicorn.Config("onstream.app:app_from_environment", factory=True, **options)
+    server = uvicorn.Server(config)
+    sock = listeners.worker_socket(settings.host, settings.port)
+    os.set_blocking(heartbeat_fd, False)
+
+    async def serve() -> None:
+        beating = asyncio.create_task(_heartbeat(server, heartbeat_fd))
+        try:
+            await server.serve(sockets=[sock])
+        finally:
+            beating.cancel()
+
+    with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+        runner.run(serve())
+    return 0 if server.started else STARTUP_FAILURE
+
+
+async def _heartbeat(server: uvicorn.Server, fd: int) -> None:
+    """One byte a second once the application has started (a full pipe, when the supervisor
+    is busy, only skips a beat; a closed one means the supervisor is gone)."""
+    while True:
+        if server.started:
+            try:
+                os.write(fd, b".")
+            except BlockingIOError:
+                pass
+            except OSError:  # the supervisor is gone: stop as if it had said so
+                server.should_exit = True
+                return
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="one worker of `onstream serve --workers N`")
+    parser.add_argument("--access-log", action="store_true")
+    parser.add_argument("--heartbeat-fd", type=int, required=True)
+    args = parser.parse_args(argv)
+    with contextlib.suppress(KeyboardInterrupt):
+        return run_worker(access_log=args.access_log, heartbeat_fd=args.heartbeat_fd)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
