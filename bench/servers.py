@@ -67,6 +67,14 @@ def onstream_argv(port: int, workers: int) -> list[str]:
     ]
 
 
+def served_like_onstream_argv(factory: str, port: int, workers: int) -> list[str]:
+    """A bench app served as `onstream serve` serves the real one (`bench.serve_app`)."""
+    return [
+        *[sys.executable, "-m", "bench.serve_app", factory],
+        *["--port", str(port), "--workers", str(workers)],
+    ]
+
+
 def uvicorn_argv(factory: str, port: int, workers: int) -> list[str]:
     """uvicorn with the options `onstream serve` passes (see onstream/cli/serve.py)."""
     return [

@@ -22,11 +22,18 @@ from pathlib import Path
 import asyncpg  # type: ignore[import-untyped]
 
 from bench import figures, machine, report, wrk
-from bench.config import FULL, QUICK, RESULTS, Profile
+from bench.config import FULL, QUICK, REPO, RESULTS, Profile
 from bench.memory import MemorySampler
 from bench.report import Results
 from bench.seed import BIG, MAILER, WRITER, Seeded, seed
-from bench.servers import Server, base_env, free_port, onstream_argv, uvicorn_argv
+from bench.servers import (
+    Server,
+    base_env,
+    free_port,
+    onstream_argv,
+    served_like_onstream_argv,
+    uvicorn_argv,
+)
 from bench.smtp import SmtpSink
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432"
@@ -90,6 +97,11 @@ class Run:
         port = free_port()
         if argv_for == "onstream":
             argv = onstream_argv(port, self.profile.workers)
+        elif argv_for.startswith("served-like-onstream:"):
+            factory = argv_for.split(":", 1)[1]
+            argv = served_like_onstream_argv(factory, port, self.profile.workers)
+            path = [str(REPO), *filter(None, [env.get("PYTHONPATH")])]
+            env = {**env, "PYTHONPATH": os.pathsep.join(path)}
         else:
             argv = uvicorn_argv(argv_for, port, self.profile.workers)
         server = Server(name=name, argv=argv, env=env, port=port, workdir=self.workdir)
@@ -125,7 +137,8 @@ class Run:
         env = base_env(url, self.sink.env())
         with self.serving("baseline", "bench.apps:baseline", env, watch=False) as server:
             r.b = bench.wrk("B baseline", wrk.Load(server.base_url + "/"))
-        with self.serving("auth-off", "bench.apps:auth_off", env, watch=False) as server:
+        auth_off = "served-like-onstream:bench.apps:auth_off"
+        with self.serving("auth-off", auth_off, env, watch=False) as server:
             load = figures.get_session(server.base_url, big, data.sample_session_id)
             r.g2_off = bench.wrk("G2 auth off", load)
         with self.serving("onstream-sqlite", "onstream", env, watch=True) as server:

@@ -28,6 +28,9 @@ from onstream.cli.deadlines import Deadlines, protocol_factory
 from onstream.config import Settings, load_settings
 
 HEARTBEAT_SECONDS = 1.0
+APP = "onstream.app:app_from_environment"
+"""The application factory a worker serves (`--app` names another: the bench's auth-off app,
+measured with everything else the same)."""
 
 
 def server_options(settings: Settings, *, access_log: bool) -> dict[str, Any]:
@@ -74,13 +77,13 @@ def serve_here(settings: Settings, *, access_log: bool) -> None:
     uvicorn.run(create_app(settings), **server_options(settings, access_log=access_log))
 
 
-def run_worker(*, access_log: bool, heartbeat_fd: int) -> int:
+def run_worker(*, access_log: bool, heartbeat_fd: int, app: str = APP) -> int:
     """A worker child: serve on a socket of its own until told to stop; uvicorn's exit code
     for a start that failed (the supervisor then gives up rather than retrying)."""
     settings = load_settings()
     logs.configure(settings.log_level, settings.log_format)
     options = server_options(settings, access_log=access_log)
-    config = uvicorn.Config("onstream.app:app_from_environment", factory=True, **options)
+    config = uvicorn.Config(app, factory=True, **options)
     server = uvicorn.Server(config)
     sock = listeners.worker_socket(settings.host, settings.port)
     os.set_blocking(heartbeat_fd, False)
@@ -116,9 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="one worker of `onstream serve --workers N`")
     parser.add_argument("--access-log", action="store_true")
     parser.add_argument("--heartbeat-fd", type=int, required=True)
+    parser.add_argument("--app", default=APP, help="the application factory (module:function)")
     args = parser.parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
-        return run_worker(access_log=args.access_log, heartbeat_fd=args.heartbeat_fd)
+        return run_worker(access_log=args.access_log, heartbeat_fd=args.heartbeat_fd, app=args.app)
     return 0
 
 
