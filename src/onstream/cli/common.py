@@ -16,7 +16,7 @@ T = TypeVar("T")
 
 def run_async(work: Coroutine[Any, Any, T]) -> T:
     """`asyncio.run(work)`, with asyncio imported only by the commands that run something:
-    `onstream serve --workers N` stays a supervisor without it (7 MB of a 20 MB process)."""
+    `onstream serve --workers N` stays a supervisor without it (it would add 7 MB to its 23)."""
     import asyncio
 
     return asyncio.run(work)

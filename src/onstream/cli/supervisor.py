@@ -7,7 +7,7 @@ application, uvicorn or a database driver, so it stays the size of a bare interp
 uvicorn's own `--workers` was used before: it starts its workers through multiprocessing's
 `spawn`, which also starts multiprocessing's resource tracker, a third process of 12 MB
 kept for the server's whole life to track semaphores nobody here makes, and its supervisor
-imports uvicorn (30 MB). This one is about 20 MB, and there is no third process.
+imports uvicorn (30 MB). This one is about 23 MB, and there is no third process.
 
 What it does, as uvicorn's does:
 
