@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ctypes
 import os
 import sys
 from collections.abc import Sequence
@@ -31,6 +32,28 @@ HEARTBEAT_SECONDS = 1.0
 APP = "onstream.app:app_from_environment"
 """The application factory a worker serves (`--app` names another: the bench's auth-off app,
 measured with everything else the same)."""
+
+
+M_MMAP_THRESHOLD = -3
+"""glibc's `mallopt` parameter (malloc.h)."""
+LARGE_BLOCK = 1 << 20
+
+
+def return_large_blocks() -> None:
+    """Have glibc give every block of 1 MiB or more back to the system when it is freed.
+
+    Each argon2 check allocates 12 MiB (`users.passwords`). glibc serves a block that large
+    with mmap and unmaps it on free, but that first free raises its mmap threshold to the
+    block's size, so the next checks take their 12 MiB from the checking thread's heap, which
+    keeps it: a server process held 12 MB more from its second check on, most of what a
+    worker grew under the bench (G7). A fixed threshold (`mallopt(M_MMAP_THRESHOLD)`, which
+    also ends the adjusting) keeps such blocks returnable; the price is a fresh mapping per
+    check, small beside the check itself. Other C libraries (musl): nothing to do."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(M_MMAP_THRESHOLD, LARGE_BLOCK)
 
 
 def server_options(settings: Settings, *, access_log: bool) -> dict[str, Any]:
@@ -74,12 +97,14 @@ def serve_here(settings: Settings, *, access_log: bool) -> None:
     """Serve in this process (`onstream serve` with one worker)."""
     from onstream.app import create_app
 
+    return_large_blocks()
     uvicorn.run(create_app(settings), **server_options(settings, access_log=access_log))
 
 
 def run_worker(*, access_log: bool, heartbeat_fd: int, app: str = APP) -> int:
     """A worker child: serve on a socket of its own until told to stop; uvicorn's exit code
     for a start that failed (the supervisor then gives up rather than retrying)."""
+    return_large_blocks()
     settings = load_settings()
     logs.configure(settings.log_level, settings.log_format)
     options = server_options(settings, access_log=access_log)
