@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.cli.test_serve_sockets import LISTEN, sockets_on
 from tests.support.server import ServerProcess
 
 from onstream.cli.supervisor import STARTUP_FAILURE, Supervisor
@@ -155,15 +156,23 @@ def test_serve_replaces_a_killed_worker_keeps_answering_and_stops_cleanly(
     proc.start("--workers", "2")
     assert proc.process is not None
     supervisor = proc.process.pid
+
+    def listening() -> int:
+        return len(sockets_on(proc.port, LISTEN))
+
     try:
-        wait_for(lambda: len(children(supervisor)) == 2, "two workers")
+        wait_for(lambda: listening() == 2, "both workers to listen")
         first, second = children(supervisor)
         os.kill(first, signal.SIGKILL)
         wait_for(lambda: first not in children(supervisor), "the dead worker to be reaped")
+        for _ in range(10):  # meanwhile the other one answers every new connection
+            with httpx.Client(base_url=proc.base_url) as client:
+                assert client.get("/health").status_code == 200
         wait_for(lambda: len(children(supervisor)) == 2, "a new worker")
+        wait_for(lambda: listening() == 2, "the new worker to listen")
         assert second in children(supervisor)
-        for _ in range(20):  # each request may land on either worker, the new one too
-            with httpx.Client(base_url=proc.base_url) as client:  # a new connection each
+        for _ in range(20):  # each new connection may land on either worker, the new one too
+            with httpx.Client(base_url=proc.base_url) as client:
                 assert client.get("/health").status_code == 200
         workers = children(supervisor)
         assert f"Child process [{first}] died (exit code -9)" in proc.log()
