@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -188,15 +187,7 @@ def test_serve_with_workers_on_a_port_in_use_says_so(
     proc = ServerProcess(workdir=tmp_path, database_url=new_database(tmp_path))
     with socket.create_server(("127.0.0.1", 0)) as other:  # another program's, no SO_REUSEPORT
         port = other.getsockname()[1]
-        taken = subprocess.run(
-            [sys.executable, "-m", "onstream", "serve", "--port", str(port), "--workers", "2"],
-            cwd=tmp_path,
-            env=proc.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        taken = proc.cli("serve", "--port", str(port), "--workers", "2")
     assert taken.returncode == STARTUP_FAILURE
     assert f"cannot listen on 127.0.0.1:{port}: [Errno 98] Address already in use" in taken.stderr
     assert "Traceback" not in taken.stderr
