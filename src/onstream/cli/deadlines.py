@@ -1,18 +1,25 @@
-"""Read deadlines for uvicorn's h11 protocol: a slow client gets 408, not a connection forever.
+"""Read limits for uvicorn's httptools protocol: a slow or oversized request head gets an
+answer and a closed connection, never a worker's time.
 
-uvicorn bounds the size of a request head (`h11_max_incomplete_event_size`) and the idle
-time between requests (`timeout_keep_alive`), but not the time a request takes to arrive:
-its keep-alive timer is cancelled by every byte received, so a client that sends a partial
-head, or a body, one byte a second holds a connection (and a `limit_concurrency` slot) for
-as long as it likes. ASGI middleware cannot help with the head (the application is called
-only once the head is complete) and would not see a stalled body until it asked for it.
+uvicorn bounds the idle time between requests (`timeout_keep_alive`), but not the time a
+request takes to arrive: its keep-alive timer is cancelled by every byte received, so a
+client that sends a partial head, or a body, one byte a second holds a connection (and a
+`limit_concurrency` slot) for as long as it likes. Its httptools protocol also has no cap on
+the size of a head: llhttp hands a header over only once it is complete, and a 70 MiB header
+was read for 9 s while every other request of the process waited. ASGI middleware cannot
+help with either (the application is called only once the head is complete).
 
-`DeadlineH11Protocol` is uvicorn's own `H11Protocol` with two timers added, both on the
-event loop (a stalled client costs a timer, never a blocked worker):
+`LimitedHttpToolsProtocol` is uvicorn's own `HttpToolsProtocol` (the C parser, llhttp) with
+three checks added, all on the event loop (a stalled client costs a timer, never a blocked
+worker):
 
-- the head: from the first byte of a request (or from the connection's opening, for its
-  first request) the whole head must arrive within `head_seconds`. Bytes trickling in do
-  not restart the timer. A partial head is answered 408 and the connection closed; a
+- the head's size: the bytes received while a head is awaited are counted before they reach
+  the parser; a head not complete within `max_head_bytes` is answered 431 and the
+  connection closed. The count starts again at each head (a pipelined head that begins in
+  the middle of a read may bring up to one read more).
+- the head's time: from the first byte of a request (or from the connection's opening, for
+  its first request) the whole head must arrive within `head_seconds`. Bytes trickling in
+  do not restart the timer. A partial head is answered 408 and the connection closed; a
   connection that never sent a byte is closed silently, as an idle keep-alive one is.
 - the body: a minimum transfer rate, checked once per window of `body_window_seconds`: a
   window in which fewer than `body_min_bytes_per_second * body_window_seconds` bytes
@@ -31,21 +38,27 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import h11
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from onstream.config import Settings
 
 log = logging.getLogger(__name__)
 
-TIMEOUT_BODY = b"Request Timeout"
-TIMEOUT_RESPONSE = (
-    b"HTTP/1.1 408 Request Timeout\r\n"
-    b"content-type: text/plain; charset=utf-8\r\n"
-    b"connection: close\r\n"
-    b"content-length: " + str(len(TIMEOUT_BODY)).encode("ascii") + b"\r\n\r\n" + TIMEOUT_BODY
+
+def _closing_answer(status: bytes, text: bytes) -> bytes:
+    """A whole response, written as bytes: the connection is given up whatever its state."""
+    return (
+        b"HTTP/1.1 " + status + b"\r\n"
+        b"content-type: text/plain; charset=utf-8\r\n"
+        b"connection: close\r\n"
+        b"content-length: " + str(len(text)).encode("ascii") + b"\r\n\r\n" + text
+    )
+
+
+TIMEOUT_RESPONSE = _closing_answer(b"408 Request Timeout", b"Request Timeout")
+HEAD_TOO_LARGE_RESPONSE = _closing_answer(
+    b"431 Request Header Fields Too Large", b"Request Header Fields Too Large"
 )
-"""Written as bytes, not through h11: the connection is given up whatever state it is in."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,51 +83,95 @@ class Deadlines:
         )
 
 
-def protocol_factory(deadlines: Deadlines) -> Any:
+def protocol_factory(deadlines: Deadlines, max_head_bytes: int) -> Any:
     """What uvicorn's `http=` takes: called with uvicorn's keyword arguments per connection.
 
     A `functools.partial` of a module-level class, so it pickles into `--workers` processes.
     """
-    return functools.partial(DeadlineH11Protocol, deadlines=deadlines)
+    return functools.partial(
+        LimitedHttpToolsProtocol, deadlines=deadlines, max_head_bytes=max_head_bytes
+    )
 
 
-class DeadlineH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with a deadline on the head and a minimum rate on the body."""
+class LimitedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with a cap and a deadline on the head and a minimum rate
+    on the body."""
 
-    def __init__(self, *args: Any, deadlines: Deadlines, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, deadlines: Deadlines, max_head_bytes: int, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.deadlines = deadlines
-        self.head_timer: asyncio.TimerHandle | None = None
+        self.max_head_bytes = max_head_bytes
+        self.awaiting_head = True
+        """No head has completed since the last message ended (or the connection opened)."""
+        self.heads = 0
+        """Heads completed on this connection: whether a fed piece finished the one awaited."""
+        self.head_bytes = 0
         self.head_started = False
         """Whether any byte of the awaited request head has arrived (408 or a silent close)."""
+        self.head_timer: asyncio.TimerHandle | None = None
+        self.in_body = False
         self.body_timer: asyncio.TimerHandle | None = None
         self.body_bytes = 0
         self.body_excused = False
 
-    # --- uvicorn's hooks, each followed by a look at what the client is sending now
+    # --- uvicorn's hooks and the parser's callbacks
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        super().connection_made(transport)  # type: ignore[arg-type]  # uvicorn's narrower type
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
         self.arm_head_timer()
 
     def data_received(self, data: bytes) -> None:
-        state = self.conn.their_state
-        if state is h11.IDLE:
+        if not self.awaiting_head:
+            super().data_received(data)
+        else:
             self.head_started = True
             if self.head_timer is None:
                 self.arm_head_timer()
-        elif state is h11.SEND_BODY:
-            self.body_bytes += len(data)
-        super().data_received(data)
+            room = self.max_head_bytes - self.head_bytes
+            if len(data) <= room:
+                self.head_bytes += len(data)
+                super().data_received(data)
+            else:
+                heads = self.heads
+                super().data_received(data[:room])
+                if self.transport.is_closing():
+                    return
+                if self.heads == heads:
+                    self.refuse_head()
+                    return
+                protocol = self.transport.get_protocol()
+                if protocol is not self:  # upgraded to WebSocket: the rest is its own
+                    protocol.data_received(data[room:])  # type: ignore[attr-defined]
+                    return
+                self.data_received(data[room:])
+                return
         self.watch()
+
+    def on_headers_complete(self) -> None:
+        self.awaiting_head = False
+        self.heads += 1
+        self.head_bytes = 0
+        self.head_started = False
+        self.cancel_head_timer()
+        self.in_body = True
+        super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        self.body_bytes += len(body)
+        super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        self.in_body = False
+        self.awaiting_head = True
+        super().on_message_complete()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        # A pipelined request may already be partly buffered: its head is then under way.
-        if self.conn.their_state is h11.IDLE and self.conn.trailing_data[0]:
-            self.head_started = True
-            if self.head_timer is None:
-                self.arm_head_timer()
+        # A pipelined request may already be partly received: its head is then under way.
+        if self.awaiting_head and self.head_started and self.head_timer is None:
+            self.arm_head_timer()
         self.watch()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -124,15 +181,12 @@ class DeadlineH11Protocol(H11Protocol):
     # --- the timers
 
     def watch(self) -> None:
-        """Keep the timer that matches what is awaited from the client, and only that one."""
+        """Keep the body's timer while a body is awaited, and only then (the head's is
+        armed by a head's first byte and cancelled when the head is complete)."""
         if self.transport.is_closing() or self.transport.get_protocol() is not self:
             self.cancel_timers()  # closed, or handed to the WebSocket protocol
             return
-        state = self.conn.their_state
-        if state is not h11.IDLE:
-            self.cancel_head_timer()
-            self.head_started = False
-        if state is h11.SEND_BODY:
+        if self.in_body:
             if self.flow.read_paused:
                 self.body_excused = True
             if self.body_timer is None:
@@ -149,19 +203,22 @@ class DeadlineH11Protocol(H11Protocol):
 
     def head_expired(self) -> None:
         self.head_timer = None
-        if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
+        if self.transport.is_closing() or not self.awaiting_head:
             return
-        if self.head_started:
+        if self.responding:
+            # A pipelined head behind a request still being answered: judged after it.
+            self.arm_head_timer()
+        elif self.head_started:
             log.info(
                 "%s: request head not received within %ss", self.peer, self.deadlines.head_seconds
             )
-            self.give_up(answer=True)
+            self.give_up(TIMEOUT_RESPONSE)
         else:
-            self.give_up(answer=False)
+            self.give_up(None)
 
     def body_window_ended(self) -> None:
         self.body_timer = None
-        if self.transport.is_closing() or self.conn.their_state is not h11.SEND_BODY:
+        if self.transport.is_closing() or not self.in_body:
             return
         cycle = self.cycle
         excused = self.body_excused or self.flow.read_paused
@@ -174,17 +231,22 @@ class DeadlineH11Protocol(H11Protocol):
             self.peer,
             self.deadlines.body_min_bytes_per_second,
         )
-        self.give_up(answer=cycle is not None and not cycle.response_started)
+        answered = cycle is not None and cycle.response_started
+        self.give_up(None if answered else TIMEOUT_RESPONSE)
 
-    def give_up(self, *, answer: bool) -> None:
-        """Close the connection, first answering 408 when no response has begun on it."""
+    def refuse_head(self) -> None:
+        log.info("%s: request head larger than %s bytes", self.peer, self.max_head_bytes)
+        self.give_up(None if self.responding else HEAD_TOO_LARGE_RESPONSE)
+
+    def give_up(self, answer: bytes | None) -> None:
+        """Close the connection, first writing `answer` (when no response has begun on it)."""
         self.cancel_timers()
-        if self.cycle is not None and not self.cycle.response_complete:
+        if self.responding:
             # The application's next receive() is a disconnect, its sends are dropped.
             self.cycle.disconnected = True
             self.cycle.message_event.set()
-        if answer:
-            self.transport.write(TIMEOUT_RESPONSE)
+        if answer is not None:
+            self.transport.write(answer)
         self.transport.close()
 
     def cancel_head_timer(self) -> None:
@@ -200,6 +262,11 @@ class DeadlineH11Protocol(H11Protocol):
     def cancel_timers(self) -> None:
         self.cancel_head_timer()
         self.cancel_body_timer()
+
+    @property
+    def responding(self) -> bool:
+        """Whether a request of this connection is still being answered."""
+        return self.cycle is not None and not self.cycle.response_complete
 
     @property
     def peer(self) -> str:

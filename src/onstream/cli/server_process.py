@@ -72,22 +72,20 @@ def server_options(settings: Settings, *, access_log: bool) -> dict[str, Any]:
 def http_limits(settings: Settings) -> dict[str, Any]:
     """uvicorn's settings that bound what one client can make a server process hold.
 
-    The HTTP parser is h11, not httptools: httptools has no cap on the request head, and a
-    client sending a 70 MiB header kept a process busy for 9 s (every other request waited
-    up to 3.6 s) before it was answered 200. h11 buffers at most `max_header_bytes` of an
-    unfinished head and then answers 400 and closes. The price is throughput: see the
-    README's security section for the figure measured here. uvicorn's h11 protocol is
-    used through `DeadlineH11Protocol`, which adds what uvicorn lacks: a deadline on the
-    head and a minimum rate on the body, answered 408 (`onstream.cli.deadlines`).
+    The HTTP parser is uvicorn's httptools protocol (llhttp, in C) through
+    `LimitedHttpToolsProtocol`, which adds what uvicorn lacks: a cap on the request head
+    (431 beyond `max_header_bytes`; llhttp has none, and a 70 MiB header once kept a process
+    busy for 9 s), a deadline on the head and a minimum rate on the body (408), see
+    `onstream.cli.deadlines`. uvicorn's pure-Python h11 protocol has a head cap of its own
+    but costs a GET about a third of its time (README, "Benchmarks").
 
     uvicorn's own proxy-header handling is off: it would take `X-Forwarded-For` from any
     peer on 127.0.0.1 as the client's address. The application decides instead, believing
     the header only from `ONSTREAM_TRUSTED_PROXIES` (`onstream.throttle`).
     """
     return {
-        "http": protocol_factory(Deadlines.from_settings(settings)),
+        "http": protocol_factory(Deadlines.from_settings(settings), settings.max_header_bytes),
         "proxy_headers": False,
-        "h11_max_incomplete_event_size": settings.max_header_bytes,
         "timeout_keep_alive": settings.keep_alive_seconds,
         "limit_concurrency": settings.limit_concurrency,
     }
