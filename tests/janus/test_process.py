@@ -88,8 +88,11 @@ def test_a_janus_that_exits_at_start_shows_its_log(tmp_path: Path) -> None:
         with pytest.raises(JanusDidNotStart, match="last lines of") as failed:
             janus.start()
     assert "Janus exited with code" in str(failed.value)
-    # Janus crashes on this exit path, so its very last lines may never be written.
-    assert "janus.log:\n[" in str(failed.value)
+    # Janus crashes on this exit path, so its very last lines may never be written; what
+    # it did write is in the message, whichever lines those are.
+    written = [line for line in janus.log_path.read_text().splitlines() if line.strip()]
+    assert written, "Janus wrote no log"
+    assert written[-1] in str(failed.value), str(failed.value)
     assert not janus.running
 
 
