@@ -176,3 +176,15 @@ def test_pipelined_requests_are_each_answered_in_order(capped_server: ServerProc
     answer = exchange(capped_server.port, requests, responses=3)
     statuses = [part[:3] for part in answer.split(b"HTTP/1.1 ")[1:]]
     assert statuses == [b"200", b"404", b"200"], answer
+
+
+def test_a_small_response_leaves_in_one_piece(capped_server: ServerProcess) -> None:
+    """Head and body in one send (one segment), not one each: the first read has it all."""
+    with socket.create_connection(("127.0.0.1", capped_server.port)) as sock:
+        sock.settimeout(10)
+        for _ in range(20):
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            first = sock.recv(65536)
+            head, _, body = first.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 200"), first
+            assert body == b"ok", first

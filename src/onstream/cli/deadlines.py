@@ -28,6 +28,8 @@ worker):
   windows. A window is not held against the client when the server was the one not
   reading (uvicorn pauses reading while the application has 64 KiB unread) or had not yet
   answered `Expect: 100-continue`.
+
+Its writes go through `CoalescingTransport`, so a response leaves in one send.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from onstream.cli.coalesce import CoalescingTransport
 from onstream.config import Settings
 
 log = logging.getLogger(__name__)
@@ -94,8 +97,8 @@ def protocol_factory(deadlines: Deadlines, max_head_bytes: int) -> Any:
 
 
 class LimitedHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol with a cap and a deadline on the head and a minimum rate
-    on the body."""
+    """uvicorn's httptools protocol with a cap and a deadline on the head, a minimum rate
+    on the body, and one send per response."""
 
     def __init__(
         self, *args: Any, deadlines: Deadlines, max_head_bytes: int, **kwargs: Any
@@ -120,6 +123,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self.transport = CoalescingTransport(transport, self.loop)
         self.arm_head_timer()
 
     def data_received(self, data: bytes) -> None:
