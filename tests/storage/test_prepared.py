@@ -1,6 +1,7 @@
-"""Prepared reads (storage.prepared) answer what SQLAlchemy answers, on both databases, in
-the same snapshot as the rest of their transaction, and a failed one leaves no broken
-connection behind."""
+"""Prepared statements (storage.prepared) answer what SQLAlchemy answers, on both databases:
+reads in the same snapshot as the rest of their transaction, writes storing the same
+values (datetimes, JSON, booleans converted as SQLAlchemy converts them); a failed one
+leaves no broken connection behind."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy.exc import IntegrityError
 from tests.support import postgres
 
 from onstream.sessions import repository
@@ -151,3 +153,100 @@ def test_statements_whose_sql_depends_on_the_parameters_are_refused() -> None:
     expanding = select(sessions.c.id).where(sessions.c.id.in_(bindparam("ids", expanding=True)))
     with pytest.raises(ValueError, match="depends on the parameters"):
         Prepared(expanding).compiled(sqlite.dialect())
+
+
+async def _same_writes(url: str) -> None:
+    database = open_database(url)
+    try:
+        owner, prepared_id = await _seed(database)
+        async with database.transaction(write=True) as conn:
+            through_sqlalchemy = (
+                await conn.execute(
+                    insert(sessions).returning(sessions.c.id),
+                    {
+                        "owner_id": owner,
+                        "topic": "Prepared",
+                        "start_utc": NOW,
+                        "duration": 45,
+                        "timezone": "UP1",
+                        "password": "pw",
+                        "session_key": "key-2",
+                        "access_code": 654321,
+                        "custom_data": {"custom1": "a"},
+                        "auto_record": True,
+                        "created_at": NOW,
+                        "updated_at": NOW,
+                    },
+                )
+            ).scalar_one()
+            # A second prepared insert with fewer columns: its own statement, the defaults.
+            bare_id = await repository.insert_session(
+                conn,
+                {
+                    "owner_id": owner,
+                    "topic": "Bare",
+                    "start_utc": NOW,
+                    "duration": 30,
+                    "timezone": "UTC",
+                    "session_key": "key-3",
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                },
+            )
+        async with database.transaction(write=False) as conn:
+            stored = {
+                row.id: row._asdict()
+                for row in await conn.execute(select(sessions).order_by(sessions.c.id))
+            }
+            live = await repository.live_total(conn, owner_id=owner)
+        differing = {"id", "session_key", "host_key", "access_code"}
+        mine = {k: v for k, v in stored[prepared_id].items() if k not in differing}
+        theirs = {k: v for k, v in stored[through_sqlalchemy].items() if k not in differing}
+        assert mine == theirs
+        assert mine["start_utc"] == NOW
+        assert mine["custom_data"] == {"custom1": "a"}
+        assert mine["auto_record"] is True
+        assert stored[bare_id]["auto_record"] is False
+        assert stored[bare_id]["password"] is None
+        # The block counts the two prepared inserts deferred (not the bare SQLAlchemy one).
+        assert live == 2
+    finally:
+        await database.dispose()
+
+
+def test_prepared_writes_store_what_sqlalchemy_stores(database_url: str) -> None:
+    upgrade(database_url)
+    asyncio.run(_same_writes(database_url))
+
+
+async def _clash(url: str) -> None:
+    database = open_database(url)
+    try:
+        owner, _ = await _seed(database)
+        taken = {
+            "owner_id": owner,
+            "topic": "Clash",
+            "start_utc": NOW,
+            "duration": 30,
+            "timezone": "UTC",
+            "session_key": "key-1",  # the seeded session's
+            "created_at": NOW,
+            "updated_at": NOW,
+        }
+        with pytest.raises(IntegrityError):
+            async with database.transaction(write=True) as conn:
+                await repository.insert_session(conn, taken)
+        # Nothing of it stayed, and the next write on the same database succeeds.
+        async with database.transaction(write=True) as conn:
+            await repository.insert_session(conn, {**taken, "session_key": "key-9"})
+        async with database.transaction(write=False) as conn:
+            topics = (await conn.execute(select(sessions.c.topic))).scalars().all()
+            assert await repository.live_total(conn, owner_id=owner) == 2
+        assert sorted(topics) == ["Clash", "Prepared"]
+    finally:
+        await database.dispose()
+
+
+def test_a_prepared_write_that_clashes_is_sqlalchemys_integrity_error(database_url: str) -> None:
+    upgrade(database_url)
+    asyncio.run(_clash(database_url))

@@ -206,8 +206,8 @@ def _block_upsert(insert_for: Any) -> Any:
 
 
 _BLOCK_UPSERT = {
-    "sqlite": _block_upsert(sqlite.insert),
-    "postgresql": _block_upsert(postgresql.insert),
+    "sqlite": Prepared(_block_upsert(sqlite.insert)),
+    "postgresql": Prepared(_block_upsert(postgresql.insert)),
 }
 SHARDS = {"sqlite": 1, "postgresql": 8}
 """Rows per block count. SQLite has one writer at a time, so one row; on PostgreSQL eight,
@@ -237,14 +237,23 @@ async def access_code_in_use(conn: Connection, code: int) -> bool:
     return bool(await conn.scalar(select(exists().where(sessions.c.access_code == code))))
 
 
-_INSERT = insert(sessions).returning(sessions.c.id)
-"""Built once; the columns come from each call's parameters."""
+_INSERTS: dict[tuple[str, ...], Prepared] = {}
+"""The INSERT of a session prepared once per set of columns given (a handful: which of the
+optional ones a request sets)."""
+
+
+def _insert_of(columns: tuple[str, ...]) -> Prepared:
+    prepared = _INSERTS.get(columns)
+    if prepared is None:
+        statement = insert(sessions).returning(sessions.c.id)
+        prepared = _INSERTS[columns] = Prepared(statement, column_keys=columns)
+    return prepared
 
 
 async def insert_session(conn: Connection, values: dict[str, Any]) -> int:
     """Insert a session (counted in its block) and return its id."""
-    result = await conn.execute(_INSERT, values)
-    session_id = int(result.scalar_one())
+    rows = await conn.fetch(_insert_of(tuple(values)), values)
+    session_id = int(rows[0][0])
     await count_in_block(conn, owner_id=values["owner_id"], session_id=session_id, delta=1)
     return session_id
 

@@ -32,9 +32,9 @@ class Connection(ABC):
     """"sqlite" or "postgresql"."""
 
     def __init__(self) -> None:
-        self._deferred: list[tuple[Executable, Parameters]] = []
+        self._deferred: list[tuple[Prepared | Executable, Parameters]] = []
 
-    def defer(self, statement: Executable, parameters: Parameters = None) -> None:
+    def defer(self, statement: Prepared | Executable, parameters: Parameters = None) -> None:
         """Run this statement last, right before the transaction commits.
 
         For updates of rows that many transactions share, such as counters: on PostgreSQL
@@ -46,18 +46,24 @@ class Connection(ABC):
         """Execute the deferred statements (the Database does, before it commits)."""
         deferred, self._deferred = self._deferred, []
         for statement, parameters in deferred:
-            await self.execute(statement, parameters)
+            if isinstance(statement, Prepared):
+                assert isinstance(parameters, Mapping)
+                await self.fetch(statement, parameters)
+            else:
+                await self.execute(statement, parameters)
 
     @abstractmethod
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Rows:
         """Run a statement; a list of parameter sets runs it once per set (executemany)."""
 
     async def fetch(self, prepared: Prepared, parameters: Mapping[str, Any]) -> list[Row]:
-        """Every row of a prepared select, as tuples in its columns' order.
+        """Run a prepared statement: every row it answers (none for a write without
+        RETURNING), as tuples in its columns' order.
 
         The implementations run the compiled SQL on the driver (see `storage.prepared`);
         this fallback goes through SQLAlchemy and answers the same rows."""
-        return [tuple(row) for row in await self.execute(prepared.statement, parameters)]
+        result = await self.execute(prepared.statement, parameters)
+        return [tuple(row) for row in result] if result.returns_rows else []
 
     async def scalar(self, statement: Executable, parameters: Parameters = None) -> Any:
         """The first column of the first row, or None."""
