@@ -207,7 +207,8 @@ def test_serve_listens_where_told(tmp_path: Path) -> None:
         deadline = time.monotonic() + 30
         while True:
             try:
-                assert httpx.get(f"http://127.0.0.1:{port}/health").text == "ok"
+                answer = httpx.get(f"http://127.0.0.1:{port}/health")
+                assert answer.text == "ok", (answer.status_code, answer.headers, answer.content)
                 break
             except httpx.TransportError:
                 assert time.monotonic() < deadline
