@@ -250,3 +250,47 @@ async def _clash(url: str) -> None:
 def test_a_prepared_write_that_clashes_is_sqlalchemys_integrity_error(database_url: str) -> None:
     upgrade(database_url)
     asyncio.run(_clash(database_url))
+
+
+class _Abandon(Exception):
+    """Raised to leave a write transaction without committing."""
+
+
+async def _rolled_back(url: str) -> None:
+    database = open_database(url)
+    try:
+        owner, _ = await _seed(database)
+        values = {
+            "owner_id": owner,
+            "topic": "Abandoned",
+            "start_utc": NOW,
+            "duration": 30,
+            "timezone": "UTC",
+            "session_key": "key-5",
+            "created_at": NOW,
+            "updated_at": NOW,
+        }
+        seen: list[str] = []
+
+        async def write_then_abandon() -> None:
+            async with database.transaction(write=True) as conn:
+                session_id = await repository.insert_session(conn, values)
+                # The same transaction sees its own prepared write, through SQLAlchemy too.
+                query = select(sessions.c.topic).where(sessions.c.id == session_id)
+                seen.append((await conn.execute(query)).scalar_one())
+                raise _Abandon
+
+        with pytest.raises(_Abandon):
+            await write_then_abandon()
+        assert seen == ["Abandoned"]
+        async with database.transaction(write=False) as conn:
+            topics = (await conn.execute(select(sessions.c.topic))).scalars().all()
+            assert await repository.live_total(conn, owner_id=owner) == 1
+        assert topics == ["Prepared"]
+    finally:
+        await database.dispose()
+
+
+def test_a_prepared_write_is_part_of_its_transaction(database_url: str) -> None:
+    upgrade(database_url)
+    asyncio.run(_rolled_back(database_url))

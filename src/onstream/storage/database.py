@@ -25,6 +25,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.sql.base import Executable
 
@@ -118,25 +119,54 @@ class _AsyncConnection(Connection):
         return await self._conn.execute(statement, parameters)
 
     async def fetch(self, prepared: Prepared, parameters: Mapping[str, Any]) -> list[Row]:
-        """In a read, asyncpg's own `fetch` on the pooled connection: no greenlet switch,
-        the statement prepared once per connection (asyncpg's statement cache), and no
-        BEGIN / ROLLBACK round trips, as SQLAlchemy's adapter sends around a first
-        statement. Reads run at READ COMMITTED, where every statement takes its own
-        snapshot inside a transaction too, so leaving the transaction out changes nothing
-        a reader can see. In a write, the statement must run inside the transaction,
-        which SQLAlchemy's adapter begins lazily: it goes through SQLAlchemy."""
-        if self._write or self.dialect_name != "postgresql":
+        """On PostgreSQL, asyncpg's own `fetch` on the pooled connection: no greenlet switch
+        and no SQLAlchemy execution path, the statement prepared once per connection
+        (asyncpg's statement cache).
+
+        A read sends no BEGIN / ROLLBACK, as SQLAlchemy's adapter does around a first
+        statement: reads run at READ COMMITTED, where every statement takes its own snapshot
+        inside a transaction too, so leaving the transaction out changes nothing a reader
+        can see. A write's statement must run inside its transaction, which SQLAlchemy's
+        adapter begins lazily: it is begun here first, by the adapter itself, so that its
+        COMMIT or ROLLBACK ends what ran here too. An adapter without that hook (another
+        SQLAlchemy) sends the statement through SQLAlchemy instead."""
+        if self.dialect_name != "postgresql":
             return await super().fetch(prepared, parameters)
+        adapted: Any = self._conn.sync_connection.connection.dbapi_connection  # type: ignore[union-attr]
+        if self._write:
+            begin = getattr(adapted, "_start_transaction", None)
+            if begin is None or not hasattr(adapted, "_transaction"):
+                return await super().fetch(prepared, parameters)
+            if adapted._transaction is None:
+                await begin()
         compiled = prepared.compiled(self._conn.dialect)
-        driver: Any = self._conn.sync_connection.connection.driver_connection  # type: ignore[union-attr]
+        arguments = compiled.arguments(parameters)
         try:
-            rows = await driver.fetch(compiled.sql, *compiled.arguments(parameters))
-        except BaseException:
-            # SQLAlchemy drops a connection whose statement failed (a lost server, a
-            # cancelled request); this statement went around it, so do the same here.
+            rows = await adapted.driver_connection.fetch(compiled.sql, *arguments)
+        except BaseException as error:
+            translated = _as_sqlalchemy_error(compiled.sql, arguments, error)
+            if translated is not None:
+                # What SQLAlchemy would raise (a clash is an `IntegrityError` to the
+                # services); a write's transaction is rolled back as after any failure.
+                raise translated from error
+            # SQLAlchemy drops a connection whose statement failed otherwise (a lost server,
+            # a cancelled request); this statement went around it, so do the same here.
             await self._conn.invalidate()
             raise
         return compiled.rows(rows)
+
+
+def _as_sqlalchemy_error(
+    sql: str, arguments: tuple[Any, ...], error: BaseException
+) -> sa_exc.DBAPIError | None:
+    """SQLAlchemy's exception for an error PostgreSQL answered; None for any other."""
+    import asyncpg  # type: ignore[import-untyped]  # loaded already: the driver in use
+
+    if isinstance(error, asyncpg.IntegrityConstraintViolationError):
+        return sa_exc.IntegrityError(sql, arguments, error)
+    if isinstance(error, asyncpg.PostgresError):
+        return sa_exc.DBAPIError(sql, arguments, error)
+    return None
 
 
 def create_async_engine_for(url: str, **options: Any) -> AsyncEngine:
