@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import statistics
 import time
 from collections.abc import Callable
@@ -53,17 +54,32 @@ class Bench:
             log=self.log,
             cpu=lambda: wrk.cpu_seconds(self.pids()),
         )
-        split = "; ".join(
-            f"{r.rps:.0f}/s cpu " + "/".join(f"{c:.1f}" for c in r.process_cpu_s)
-            for r in result.runs
-        )
-        print(
-            f"    {result.rps:9.0f} req/s  p50 {result.p50_ms:7.2f} ms  "
-            f"p99 {result.p99_ms:7.2f} ms  errors {result.errors}  [{split}]",
-            flush=True,
-        )
+        _print(result)
         self.quiet()
         return result
+
+    def wrk_alternating(self, *figures: Figure) -> list[wrk.Measured]:
+        """Figures whose ratio is a goal, each on its own running server, measured in turns
+        (a run of each, then the next run of each): the machine drifts by a tenth and more
+        over the minutes a figure takes, and taken one after the other their ratio measured
+        the drift as much as the servers. Each figure's warm-up comes first."""
+        p = self.profile
+        options = {"connections": p.connections, "threads": p.threads, "log": self.log}
+        self.sampler.label = " / ".join(figure.label for figure in figures)
+        for figure in figures:
+            print(f"  {figure.label}: {figure.load.url} (in turns)", flush=True)
+            wrk.wrk_once(figure.load, seconds=p.warmup, **options)
+        done: list[list[wrk.Run]] = [[] for _ in figures]
+        for _ in range(p.runs):
+            for runs, figure in zip(done, figures, strict=True):
+                cpu = functools.partial(_cpu_of, figure.pids)
+                runs.append(wrk.measured_run(figure.load, seconds=p.duration, cpu=cpu, **options))
+        results = [wrk.median_of(runs) for runs in done]
+        for figure, result in zip(figures, results, strict=True):
+            print(f"  {figure.label}:", flush=True)
+            _print(result)
+        self.quiet()
+        return results
 
     def quiet(self, *, limit: float = 60.0) -> None:
         """Pause `settle` seconds, then until the server has stopped working (bounded)."""
@@ -76,6 +92,30 @@ class Bench:
             if now - before < 0.05:
                 return
             before = now
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One figure of `Bench.wrk_alternating`: what to send, and the server's processes."""
+
+    label: str
+    load: wrk.Load
+    pids: Callable[[], list[int]]
+
+
+def _cpu_of(pids: Callable[[], list[int]]) -> dict[int, float]:
+    return wrk.cpu_seconds(pids())
+
+
+def _print(result: wrk.Measured) -> None:
+    split = "; ".join(
+        f"{r.rps:.0f}/s cpu " + "/".join(f"{c:.1f}" for c in r.process_cpu_s) for r in result.runs
+    )
+    print(
+        f"    {result.rps:9.0f} req/s  p50 {result.p50_ms:7.2f} ms  "
+        f"p99 {result.p99_ms:7.2f} ms  errors {result.errors}  [{split}]",
+        flush=True,
+    )
 
 
 def basic(account: Account, password: str | None = None) -> str:

@@ -138,13 +138,18 @@ class Run:
         with self.serving("baseline", "bench.apps:baseline", env, watch=False) as server:
             r.b = bench.wrk("B baseline", wrk.Load(server.base_url + "/"))
         auth_off = "served-like-onstream:bench.apps:auth_off"
-        with self.serving("auth-off", auth_off, env, watch=False) as server:
-            load = figures.get_session(server.base_url, big, data.sample_session_id)
-            r.g2_off = bench.wrk("G2 auth off", load)
-        with self.serving("onstream-sqlite", "onstream", env, watch=True) as server:
+        with (
+            self.serving("auth-off", auth_off, env, watch=False) as off,
+            self.serving("onstream-sqlite", "onstream", env, watch=True) as server,
+        ):
             base = server.base_url
             get = figures.get_session(base, big, data.sample_session_id)
-            r.g1 = bench.wrk("G1 GET session", get)
+            off_get = figures.get_session(off.base_url, big, data.sample_session_id)
+            r.g2_off, r.g1 = bench.wrk_alternating(
+                figures.Figure("G2 auth off", off_get, off.pids),
+                figures.Figure("G1 GET session", get, server.pids),
+            )
+            bench.pids = server.pids
             r.g2_logins = figures.under_failed_logins(bench, get, big)
             r.g3_first = bench.wrk("G3 first page", figures.list_sessions(base, big, 0))
             r.g3_fixed = figures.fixed_rate(

@@ -146,13 +146,34 @@ def measure(
     """Warm up, then the median of `runs` runs (errors are added up over the measured runs)."""
     if warmup > 0:
         wrk_once(load, seconds=warmup, connections=connections, threads=threads, log=log)
-    done = []
-    for _ in range(runs):
-        before = cpu() if cpu else {}
-        run = wrk_once(load, seconds=seconds, connections=connections, threads=threads, log=log)
-        after = cpu() if cpu else {}
-        used = tuple(round(after[pid] - before.get(pid, 0.0), 2) for pid in sorted(after))
-        done.append(replace(run, process_cpu_s=used))
+    done = [
+        measured_run(
+            load, seconds=seconds, connections=connections, threads=threads, log=log, cpu=cpu
+        )
+        for _ in range(runs)
+    ]
+    return median_of(done)
+
+
+def measured_run(
+    load: Load,
+    *,
+    seconds: float,
+    connections: int,
+    threads: int,
+    log: Path | None = None,
+    cpu: CpuProbe | None = None,
+) -> Run:
+    """One run, with the CPU seconds each server process spent during it."""
+    before = cpu() if cpu else {}
+    run = wrk_once(load, seconds=seconds, connections=connections, threads=threads, log=log)
+    after = cpu() if cpu else {}
+    used = tuple(round(after[pid] - before.get(pid, 0.0), 2) for pid in sorted(after))
+    return replace(run, process_cpu_s=used)
+
+
+def median_of(done: list[Run]) -> Measured:
+    """The median of each number over the runs (errors added up)."""
     return Measured(
         rps=statistics.median(r.rps for r in done),
         p50_ms=statistics.median(r.p50_ms for r in done),

@@ -5,7 +5,7 @@ for the account; this module is that callable, so account policy stays with acco
 
 Verifying an argon2 hash costs tens of milliseconds of CPU by design, which would cap the
 server at a few dozen requests a second. So a successful verification is remembered for a
-short time under a key derived with HMAC-SHA256 from (login, password) and a random
+short time under a key derived with keyed BLAKE2b from (login, password) and a random
 per-process secret: the cache never holds the password, and an entry cannot be forged or
 looked up without it. Entries expire after `ttl` seconds and the cache holds at most
 `max_entries` (least recently used go first). Whenever a password or login changes, the
