@@ -9,6 +9,7 @@ import asyncio
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -26,6 +27,25 @@ from onstream.users.repository import insert_account
 
 ADMIN = os.environ.get("ONSTREAM_TEST_POSTGRES") or "postgresql://postgres@127.0.0.1:5432"
 NOW = datetime(2030, 1, 2, 3, 4, 5, 678901)
+
+
+def _bare(owner: int, **values: Any) -> dict[str, Any]:
+    """The columns a new session cannot do without, and `values`."""
+    return {"owner_id": owner, "start_utc": NOW, "created_at": NOW, "updated_at": NOW, **values}
+
+
+def _full(owner: int, **values: Any) -> dict[str, Any]:
+    """A session with every kind of column filled (datetime, JSON, boolean), and `values`."""
+    every_kind = {
+        "topic": "Prepared",
+        "duration": 45,
+        "timezone": "UP1",
+        "password": "pw",
+        "access_code": 123456,
+        "custom_data": {"custom1": "a"},
+        "auto_record": True,
+    }
+    return _bare(owner, **{**every_kind, **values})
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -48,23 +68,7 @@ async def _seed(database: Database) -> tuple[int, int]:
             phone_bridge=False,
             now=NOW,
         )
-        session_id = await repository.insert_session(
-            conn,
-            {
-                "owner_id": owner,
-                "topic": "Prepared",
-                "start_utc": NOW,
-                "duration": 45,
-                "timezone": "UP1",
-                "password": "pw",
-                "session_key": "key-1",
-                "access_code": 123456,
-                "custom_data": {"custom1": "a"},
-                "auto_record": True,
-                "created_at": NOW,
-                "updated_at": NOW,
-            },
-        )
+        session_id = await repository.insert_session(conn, _full(owner, session_key="key-1"))
     return owner, session_id
 
 
@@ -163,35 +167,13 @@ async def _same_writes(url: str) -> None:
             through_sqlalchemy = (
                 await conn.execute(
                     insert(sessions).returning(sessions.c.id),
-                    {
-                        "owner_id": owner,
-                        "topic": "Prepared",
-                        "start_utc": NOW,
-                        "duration": 45,
-                        "timezone": "UP1",
-                        "password": "pw",
-                        "session_key": "key-2",
-                        "access_code": 654321,
-                        "custom_data": {"custom1": "a"},
-                        "auto_record": True,
-                        "created_at": NOW,
-                        "updated_at": NOW,
-                    },
+                    _full(owner, session_key="key-2", access_code=654321),
                 )
             ).scalar_one()
             # A second prepared insert with fewer columns: its own statement, the defaults.
             bare_id = await repository.insert_session(
                 conn,
-                {
-                    "owner_id": owner,
-                    "topic": "Bare",
-                    "start_utc": NOW,
-                    "duration": 30,
-                    "timezone": "UTC",
-                    "session_key": "key-3",
-                    "created_at": NOW,
-                    "updated_at": NOW,
-                },
+                _bare(owner, topic="Bare", duration=30, timezone="UTC", session_key="key-3"),
             )
         async with database.transaction(write=False) as conn:
             stored = {
@@ -223,16 +205,8 @@ async def _clash(url: str) -> None:
     database = open_database(url)
     try:
         owner, _ = await _seed(database)
-        taken = {
-            "owner_id": owner,
-            "topic": "Clash",
-            "start_utc": NOW,
-            "duration": 30,
-            "timezone": "UTC",
-            "session_key": "key-1",  # the seeded session's
-            "created_at": NOW,
-            "updated_at": NOW,
-        }
+        # the seeded session's key
+        taken = _bare(owner, topic="Clash", duration=30, timezone="UTC", session_key="key-1")
         with pytest.raises(IntegrityError):
             async with database.transaction(write=True) as conn:
                 await repository.insert_session(conn, taken)
@@ -260,16 +234,7 @@ async def _rolled_back(url: str) -> None:
     database = open_database(url)
     try:
         owner, _ = await _seed(database)
-        values = {
-            "owner_id": owner,
-            "topic": "Abandoned",
-            "start_utc": NOW,
-            "duration": 30,
-            "timezone": "UTC",
-            "session_key": "key-5",
-            "created_at": NOW,
-            "updated_at": NOW,
-        }
+        values = _bare(owner, topic="Abandoned", duration=30, timezone="UTC", session_key="key-5")
         seen: list[str] = []
 
         async def write_then_abandon() -> None:

@@ -183,13 +183,9 @@ class ProcessLock:
         os.close(self._fd)
 
 
-class _LoopConnection(Connection):
-    """A write transaction's connection (BEGIN IMMEDIATE taken, the writer lock held).
-
-    As for reads (`_ReadConnection`), BEGIN IMMEDIATE, COMMIT and ROLLBACK go to sqlite3
-    directly and a SQLAlchemy Connection is made only when a statement goes through
-    `execute`: a PUT session runs prepared statements only (`fetch`), and SQLAlchemy's
-    connection and transaction bookkeeping cost about a tenth of it."""
+class _PooledConnection(Connection):
+    """A pooled sqlite3 connection used directly; SQLAlchemy's Connection over it is made
+    only when a statement goes through `execute` (reads and writes alike, see below)."""
 
     dialect_name = "sqlite"
 
@@ -202,10 +198,22 @@ class _LoopConnection(Connection):
         self.raw = raw
         self._conn: SyncConnection | None = None
 
+    def _sqlalchemy(self) -> SyncConnection:
+        return SyncConnection(self._engine, connection=self._pooled)
+
+
+class _LoopConnection(_PooledConnection):
+    """A write transaction's connection (BEGIN IMMEDIATE taken, the writer lock held).
+
+    As for reads (`_ReadConnection`), BEGIN IMMEDIATE, COMMIT and ROLLBACK go to sqlite3
+    directly and a SQLAlchemy Connection is made only when a statement goes through
+    `execute`: a PUT session runs prepared statements only (`fetch`), and SQLAlchemy's
+    connection and transaction bookkeeping cost about a tenth of it."""
+
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Rows:
         # The transaction holds the lock; a busy answer here is a real error.
         if self._conn is None:
-            self._conn = SyncConnection(self._engine, connection=self._pooled)
+            self._conn = self._sqlalchemy()
         return self._conn.execute(statement, parameters)
 
     async def fetch(self, prepared: Prepared, parameters: Mapping[str, Any]) -> list[Row]:
@@ -270,7 +278,7 @@ class _Read:
                     pooled.close()
 
 
-class _ReadConnection(Connection):
+class _ReadConnection(_PooledConnection):
     """A read transaction's connection: one snapshot from its first statement to its end.
 
     SQLAlchemy's Connection and its transaction bookkeeping (begin, rollback, close) cost
@@ -281,35 +289,24 @@ class _ReadConnection(Connection):
     they keep the snapshot that a page, its total and the block walk of a deep page rely
     on."""
 
-    dialect_name = "sqlite"
-
-    def __init__(self, engine: Engine, pooled: PoolProxiedConnection) -> None:
-        super().__init__()
-        self._engine = engine
-        self._pooled = pooled
-        raw = pooled.driver_connection
-        assert isinstance(raw, sqlite3.Connection)
-        self._raw = raw
-        self._conn: SyncConnection | None = None
-
     async def fetch(self, prepared: Prepared, parameters: Mapping[str, Any]) -> list[Row]:
         compiled = prepared.compiled(self._engine.dialect)
         arguments = compiled.arguments(parameters)
-        if not self._raw.in_transaction:
-            await retry_busy(self._raw.execute, "BEGIN")
+        if not self.raw.in_transaction:
+            await retry_busy(self.raw.execute, "BEGIN")
         try:
-            rows = self._raw.execute(compiled.sql, arguments).fetchall()
+            rows = self.raw.execute(compiled.sql, arguments).fetchall()
         except sqlite3.OperationalError as error:
             if not is_busy(error):
                 raise
-            rows = await retry_busy(_fetch_all, self._raw, compiled.sql, arguments)
+            rows = await retry_busy(_fetch_all, self.raw, compiled.sql, arguments)
         return compiled.rows(rows)
 
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Rows:
-        if not self._raw.in_transaction:
-            await retry_busy(self._raw.execute, "BEGIN")
+        if not self.raw.in_transaction:
+            await retry_busy(self.raw.execute, "BEGIN")
         if self._conn is None:
-            self._conn = SyncConnection(self._engine, connection=self._pooled)
+            self._conn = self._sqlalchemy()
         try:
             return self._conn.execute(statement, parameters)
         except sa_exc.OperationalError as error:
@@ -321,8 +318,8 @@ class _ReadConnection(Connection):
         """End the snapshot. The pooled connection, to be reused, unless SQLAlchemy's
         Connection wrapped it: closing that gave it back to the pool."""
         try:
-            if self._raw.in_transaction:
-                self._raw.execute("ROLLBACK")
+            if self.raw.in_transaction:
+                self.raw.execute("ROLLBACK")
         except BaseException:
             self._pooled.invalidate()
             raise
