@@ -6,7 +6,8 @@ A worker child reads its settings from the environment the supervisor hands down
 socket of its own to the shared address (`SO_REUSEPORT`, `onstream.cli.listeners`), and
 tells the supervisor it is alive: once its application has started, it writes one byte to
 the heartbeat pipe every `HEARTBEAT_SECONDS` from its event loop, so a worker whose loop is
-stuck stops beating and is replaced.
+stuck stops beating and is replaced. The same beat freezes the process's heap once started
+and once warm (`onstream.cli.heap`), which keeps the collector's full passes short.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from uvicorn.config import STARTUP_FAILURE
 from onstream import logs
 from onstream.cli import listeners
 from onstream.cli.deadlines import Deadlines, protocol_factory
+from onstream.cli.heap import HeapSettler
 from onstream.config import Settings, load_settings
 
 HEARTBEAT_SECONDS = 1.0
@@ -96,7 +98,12 @@ def serve_here(settings: Settings, *, access_log: bool) -> None:
     from onstream.app import create_app
 
     return_large_blocks()
-    uvicorn.run(create_app(settings), **server_options(settings, access_log=access_log))
+    options = server_options(settings, access_log=access_log)
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), **options))
+    with contextlib.suppress(KeyboardInterrupt):
+        _run(server, sockets=None, heartbeat_fd=None)
+    if not server.started:
+        sys.exit(STARTUP_FAILURE)
 
 
 def run_worker(*, access_log: bool, heartbeat_fd: int, app: str = APP) -> int:
@@ -106,35 +113,42 @@ def run_worker(*, access_log: bool, heartbeat_fd: int, app: str = APP) -> int:
     settings = load_settings()
     logs.configure(settings.log_level, settings.log_format)
     options = server_options(settings, access_log=access_log)
-    config = uvicorn.Config(app, factory=True, **options)
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(uvicorn.Config(app, factory=True, **options))
     sock = listeners.worker_socket(settings.host, settings.port)
     os.set_blocking(heartbeat_fd, False)
-
-    async def serve() -> None:
-        beating = asyncio.create_task(_heartbeat(server, heartbeat_fd))
-        try:
-            await server.serve(sockets=[sock])
-        finally:
-            beating.cancel()
-
-    with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
-        runner.run(serve())
+    _run(server, sockets=[sock], heartbeat_fd=heartbeat_fd)
     return 0 if server.started else STARTUP_FAILURE
 
 
-async def _heartbeat(server: uvicorn.Server, fd: int) -> None:
-    """One byte a second once the application has started (a full pipe, when the supervisor
-    is busy, only skips a beat; a closed one means the supervisor is gone)."""
+def _run(server: uvicorn.Server, *, sockets: list[Any] | None, heartbeat_fd: int | None) -> None:
+    """Serve until told to stop, with the beat (`_beat`) running beside the server."""
+
+    async def serve() -> None:
+        beating = asyncio.create_task(_beat(server, heartbeat_fd, HeapSettler()))
+        try:
+            await server.serve(sockets=sockets)
+        finally:
+            beating.cancel()
+
+    with asyncio.Runner(loop_factory=server.config.get_loop_factory()) as runner:
+        runner.run(serve())
+
+
+async def _beat(server: uvicorn.Server, fd: int | None, heap: HeapSettler) -> None:
+    """Every `HEARTBEAT_SECONDS` once the application has started: the heap's freezes, and
+    one byte to the supervisor when there is one (a full pipe, when the supervisor is busy,
+    only skips a beat; a closed one means the supervisor is gone)."""
     while True:
         if server.started:
-            try:
-                os.write(fd, b".")
-            except BlockingIOError:
-                pass
-            except OSError:  # the supervisor is gone: stop as if it had said so
-                server.should_exit = True
-                return
+            heap.tick(started=True, requests=server.server_state.total_requests)
+            if fd is not None:
+                try:
+                    os.write(fd, b".")
+                except BlockingIOError:
+                    pass
+                except OSError:  # the supervisor is gone: stop as if it had said so
+                    server.should_exit = True
+                    return
         await asyncio.sleep(HEARTBEAT_SECONDS)
 
 
