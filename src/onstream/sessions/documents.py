@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -10,7 +11,9 @@ from typing import Any, Protocol
 from onstream.protocol.document import Document
 from onstream.protocol.times import iso_utc, wall_text
 from onstream.sessions import rules
+from onstream.sessions.models import FIELDS as SESSION_FIELDS
 from onstream.sessions.models import Session
+from onstream.storage.prepared import Row
 
 FIELDS = (
     "id",
@@ -65,12 +68,20 @@ class Owner(Protocol):
 
 def host_link(base_url: str, owner: Owner, session: Session) -> str:
     """`{base_url}/{username}/host/{host_key}`: the owner's way into the room as moderator."""
-    return f"{base_url}/{owner.login}/host/{session.host_key}"
+    return _host_link(base_url, owner, session.host_key)
 
 
 def session_link(base_url: str, owner: Owner, session: Session) -> str:
     """`{base_url}/{username}/{friendly_url or session_key}`."""
-    return f"{base_url}/{owner.login}/{session.friendly_url or session.session_key}"
+    return _session_link(base_url, owner, session.friendly_url, session.session_key)
+
+
+def _host_link(base_url: str, owner: Owner, host_key: str) -> str:
+    return f"{base_url}/{owner.login}/host/{host_key}"
+
+
+def _session_link(base_url: str, owner: Owner, friendly_url: str | None, session_key: str) -> str:
+    return f"{base_url}/{owner.login}/{friendly_url or session_key}"
 
 
 _Getter = Callable[[Session, Owner, str], Any]
@@ -85,24 +96,28 @@ _EXPRESSIONS: dict[str, str] = {
     "friendly_url": "s.friendly_url",
     "session_key": "s.session_key",
     "session_access_code": "s.access_code",
-    "session_link": "session_link(b, o, s)",
+    "session_link": "session_link(b, o, s.friendly_url, s.session_key)",
     "custom_data": "(dict(s.custom_data) if s.custom_data else None)",
     "start_time_utc": "iso_utc(s.start_utc)",
     "end_time_utc": "iso_utc(end_utc(s.start_utc, s.duration))",
     "created_at": "iso_utc(s.created_at)",
     "updated_at": "iso_utc(s.updated_at)",
     "auto_record": "bool(s.auto_record)",
-    "host_link": "host_link(b, o, s)",
+    "host_link": "host_link(b, o, s.host_key)",
     "series_id": "s.series_id",
 }
-"""Each field as an expression of the session `s`, its owner `o` and the base URL `b`."""
+"""Each field as an expression of the session `s`, its owner `o` and the base URL `b`. A
+session's values appear only as `s.<field of Session>`, so that the same expression also
+serves a row of only some columns (`s[i]`, see `columns_for`)."""
 assert tuple(_EXPRESSIONS) == FIELDS
+
+_ATTRIBUTE = re.compile(r"\bs\.([a-z_]+)")
 
 _NAMESPACE = {
     "end_utc": rules.end_utc,
-    "host_link": host_link,
+    "host_link": _host_link,
     "iso_utc": iso_utc,
-    "session_link": session_link,
+    "session_link": _session_link,
     "utc_to_wall": rules.utc_to_wall,
     "wall_text": wall_text,
 }
@@ -118,18 +133,28 @@ _GETTERS: dict[str, _Getter] = {
 }
 
 
+def columns_for(fields: Sequence[str]) -> tuple[str, ...]:
+    """The columns (fields of Session, in its order) that these document fields are made of:
+    what a page needs to read for them."""
+    used = {name for field in fields for name in _ATTRIBUTE.findall(_EXPRESSIONS[field])}
+    return tuple(name for name in SESSION_FIELDS if name in used)
+
+
 @lru_cache(maxsize=64)
-def _row_builder(fields: tuple[str, ...]) -> Callable[[Session, Owner, str], dict[str, Any]]:
-    """A function that builds one row's dict for these fields in a single expression.
+def _row_builder(
+    fields: tuple[str, ...], columns: tuple[str, ...] | None = None
+) -> Callable[[Any, Owner, str], dict[str, Any]]:
+    """A function that builds one row's dict for these fields in a single expression, from
+    a Session, or with `columns` from a row of those columns (`s.topic` becomes `s[1]`).
 
     A getter called per field (a dict comprehension over them) cost 25,000 instructions a
     row, a third of them the calls; a page of 100 sessions spent 2.5 M instructions on its
     rows, 1.7 M this way (callgrind). Built once per selection of fields (FIELDS or the
     default for almost every call)."""
     items = ", ".join(f"{name!r}: {_EXPRESSIONS[name]}" for name in fields)
-    builder: Callable[[Session, Owner, str], dict[str, Any]] = _function(
-        f"lambda s, o, b: {{{items}}}"
-    )
+    if columns is not None:
+        items = _ATTRIBUTE.sub(lambda m: f"s[{columns.index(m.group(1))}]", items)
+    builder: Callable[[Any, Owner, str], dict[str, Any]] = _function(f"lambda s, o, b: {{{items}}}")
     return builder
 
 
@@ -138,7 +163,19 @@ def sessions_document(
 ) -> Document:
     """`{"sessions": [...]}` with the selected fields, XML `<root><sessions><session>`."""
     row = _row_builder(tuple(fields))
-    rows = [row(s, owner, base_url) for s in items]
+    return _sessions([row(s, owner, base_url) for s in items])
+
+
+def page_document(
+    rows: Sequence[Row], *, owner: Owner, base_url: str, fields: Sequence[str]
+) -> Document:
+    """`sessions_document` for rows of the columns `columns_for(fields)` names."""
+    fields = tuple(fields)
+    row = _row_builder(fields, columns_for(fields))
+    return _sessions([row(r, owner, base_url) for r in rows])
+
+
+def _sessions(rows: list[dict[str, Any]]) -> Document:
     return Document({"sessions": rows}, root="root", item_names={"sessions": "session"})
 
 
@@ -181,4 +218,4 @@ def invited_sessions_document(
         }
         row.update(role=view.role, personal_session_link=view.personal_session_link)
         rows.append(row)
-    return Document({"sessions": rows}, root="root", item_names={"sessions": "session"})
+    return _sessions(rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -24,7 +25,7 @@ from onstream.sessions.models import FIELDS as SESSION_FIELDS
 from onstream.sessions.models import Session
 from onstream.sessions.tables import BLOCK_BITS, series, session_blocks, sessions
 from onstream.storage.database import Connection
-from onstream.storage.prepared import Prepared
+from onstream.storage.prepared import Prepared, Row
 
 DIRECT_OFFSET = 2 << BLOCK_BITS
 """Offsets below this are skipped by SQL OFFSET on the live-sessions index (cheap); deeper
@@ -47,11 +48,14 @@ async def by_id(conn: Connection, *, owner_id: int, session_id: int) -> Session 
     return Session(*rows[0]) if rows else None
 
 
-def page_query(*, descending: bool, from_block: bool) -> Select[Any]:
+def page_query(
+    *, descending: bool, from_block: bool, columns: tuple[str, ...] = SESSION_FIELDS
+) -> Select[Any]:
     """The query behind GET sessions: it walks the live-sessions index, never the table.
 
     Parameters: `owner_id`, `count`, `offset`, and with `from_block` `block_start` (the
-    walk starts at that id, or ends below it when descending)."""
+    walk starts at that id, or ends below it when descending). It answers `columns`, all of
+    Session's by default."""
     conditions: list[ColumnElement[bool]] = [
         sessions.c.owner_id == bindparam("owner_id"),
         sessions.c.deleted_at.is_(None),
@@ -62,7 +66,7 @@ def page_query(*, descending: bool, from_block: bool) -> Select[Any]:
         conditions.append(sessions.c.id >= bindparam("block_start"))
     order = sessions.c.id.desc() if descending else sessions.c.id.asc()
     return (
-        select(*SESSION_COLUMNS)
+        select(*(sessions.c[name] for name in columns))
         .where(*conditions)
         .order_by(order)
         .limit(bindparam("count", type_=Integer))
@@ -70,12 +74,13 @@ def page_query(*, descending: bool, from_block: bool) -> Select[Any]:
     )
 
 
-_PAGES = {
-    (descending, from_block): Prepared(page_query(descending=descending, from_block=from_block))
-    for descending in (False, True)
-    for from_block in (False, True)
-}
-"""Built and compiled once (building a select of 19 columns cost more than running it)."""
+@lru_cache(maxsize=64)
+def _page_of(descending: bool, from_block: bool, columns: tuple[str, ...]) -> Prepared:
+    """A page query built and compiled once per direction, start and set of columns
+    (building a select of 19 columns cost more than running it). The columns come from the
+    fields a request asks for, so there are as many sets as selections of fields: the
+    default and the whole, and a few more an integration settles on."""
+    return Prepared(page_query(descending=descending, from_block=from_block, columns=columns))
 
 
 async def page(
@@ -87,7 +92,27 @@ async def page(
     descending: bool,
     total: int | None = None,
 ) -> list[Session]:
+    """One page of the account's live sessions, ordered by id (see `page_rows`)."""
+    rows = await page_rows(
+        conn, owner_id=owner_id, count=count, offset=offset, descending=descending, total=total
+    )
+    return [Session(*row) for row in rows]
+
+
+async def page_rows(
+    conn: Connection,
+    *,
+    owner_id: int,
+    count: int,
+    offset: int,
+    descending: bool,
+    total: int | None = None,
+    columns: tuple[str, ...] = SESSION_FIELDS,
+) -> list[Row]:
     """One page of the account's live sessions, ordered by id; constant work at any depth.
+    Each row holds `columns` (names of Session's fields, all of them by default) in order:
+    a page that shows a few fields reads only theirs (each column of a row costs the driver
+    a Python value and maybe a conversion, most of a page's reading).
 
     `total`, the account's live sessions when the caller has it already (`live_total` in
     the same transaction), spares a deep page from adding up the block counts again."""
@@ -102,8 +127,7 @@ async def page(
             return []
         block, params["offset"] = located
         params["block_start"] = (block + 1 if descending else block) << BLOCK_BITS
-    query = _PAGES[descending, "block_start" in params]
-    return [Session(*row) for row in await conn.fetch(query, params)]
+    return await conn.fetch(_page_of(descending, "block_start" in params, columns), params)
 
 
 _TOTAL = Prepared(

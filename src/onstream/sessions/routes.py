@@ -95,15 +95,17 @@ def session_id(params: Params) -> int:
     return params.integer("id", required=True, min=1, max=ID_MAX)
 
 
-def _document(call: ApiCall, items: list[Session], listed: Listed | None = None) -> Reply:
-    fields = returned_fields(
-        call.params, available=documents.FIELDS, default=documents.DEFAULT_FIELDS
-    )
+def _fields(call: ApiCall) -> tuple[str, ...]:
+    """The fields `return` asks for (the default ones without it)."""
+    fields = documents.FIELDS
+    return returned_fields(call.params, available=fields, default=documents.DEFAULT_FIELDS)
+
+
+def _document(call: ApiCall, items: list[Session]) -> Reply:
     return Reply(
         documents.sessions_document(
-            items, owner=call.account, base_url=call.settings.public_base_url, fields=fields
-        ),
-        listed=listed,
+            items, owner=call.account, base_url=call.settings.public_base_url, fields=_fields(call)
+        )
     )
 
 
@@ -117,13 +119,18 @@ async def get_session(call: ApiCall) -> Reply:
 async def get_sessions(call: ApiCall) -> Reply:
     """GET sessions: a page of the account's sessions."""
     page = paging(call.params)
+    fields = _fields(call)
     total = await service.total(call.conn, call.account)
-    items = await service.page(
+    rows = await service.page(
         call.conn,
         call.account,
         count=page.count,
         offset=page.offset,
         descending=page.descending,
+        columns=documents.columns_for(fields),
         total=total,
     )
-    return _document(call, items, Listed(total=total, page=page))
+    document = documents.page_document(
+        rows, owner=call.account, base_url=call.settings.public_base_url, fields=fields
+    )
+    return Reply(document, listed=Listed(total=total, page=page))

@@ -19,6 +19,7 @@ from onstream.errors import Deleted, Invalid, Missing, Taken
 from onstream.sessions import repository, rules
 from onstream.sessions.models import Session, SessionInput
 from onstream.storage.database import Connection
+from onstream.storage.prepared import Row
 
 ACCESS_CODE_TRIES = 20
 T = TypeVar("T")
@@ -120,11 +121,19 @@ async def page(
     count: int,
     offset: int,
     descending: bool,
+    columns: tuple[str, ...],
     total: int | None = None,
-) -> list[Session]:
-    """One page of the account's live sessions (`total`: what `total` answered, if asked)."""
-    return await repository.page(
-        conn, owner_id=owner.id, count=count, offset=offset, descending=descending, total=total
+) -> list[Row]:
+    """One page of the account's live sessions as rows of `columns` (`total`: what `total`
+    answered, if asked)."""
+    return await repository.page_rows(
+        conn,
+        owner_id=owner.id,
+        count=count,
+        offset=offset,
+        descending=descending,
+        total=total,
+        columns=columns,
     )
 
 
