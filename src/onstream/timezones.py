@@ -155,8 +155,11 @@ def _zone_offset(zone: ZoneInfo, utc: datetime) -> timedelta:
 
 
 @lru_cache(maxsize=512)
-def clock(name: str, *, dst: bool) -> Clock:
+def clock(name: str, dst: bool) -> Clock:
     """The clock of a code (following `dst`) or of an IANA name (its own rules).
+
+    `dst` may be passed by position: the cache keys a call without keywords faster, which
+    per-row callers (a page's start times) use.
 
     Raises KeyError for a name that is neither; callers validate with `is_timezone` first.
     """

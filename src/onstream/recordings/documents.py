@@ -12,10 +12,9 @@ from typing import Any
 
 from onstream.accounts import Account
 from onstream.protocol.document import Document
-from onstream.protocol.times import wall_text
 from onstream.recordings import rules
 from onstream.recordings.models import Recording
-from onstream.sessions.rules import utc_to_wall
+from onstream.sessions.rules import wall_time_text
 
 FIELDS = (
     "id",
@@ -38,8 +37,7 @@ def recording_link(base_url: str, recording: Recording) -> str:
 
 def creation_date(recording: Recording, owner: Account) -> str:
     """When it was made, as wall time in its session's zone."""
-    wall = utc_to_wall(recording.created_at, timezone=recording.timezone, dst=owner.dst)
-    return wall_text(wall)
+    return wall_time_text(recording.created_at, recording.timezone, owner.dst)
 
 
 _Getter = Callable[[Recording, Account, str], Any]
