@@ -13,8 +13,8 @@ from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import bindparam, insert, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, func, insert, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from tests.support import postgres
 
 from onstream.sessions import repository
@@ -149,6 +149,49 @@ def test_a_prepared_read_on_a_lost_connection_fails_once(tmp_path: Path) -> None
     url = postgres.create_database(ADMIN)
     upgrade(url)
     asyncio.run(_after_a_lost_connection(url))
+
+
+_SLEEP = Prepared(select(func.pg_sleep(bindparam("seconds"))))
+
+
+async def _statement_the_server_terminates(database: Database, admin: asyncpg.Connection) -> None:
+    """Run a long statement on a read's connection and have the server shut its backend
+    down while it runs: the server's last answer is an error of its own ("terminating
+    connection"), then it closes the connection."""
+    async with database.transaction(write=False) as conn:
+        pid = await conn.scalar(text("SELECT pg_backend_pid()"))
+        sleeping = asyncio.create_task(conn.fetch(_SLEEP, {"seconds": 30}))
+        async with asyncio.timeout(30):
+            running = (
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = $1 AND query LIKE '%sleep%'"
+            )
+            while not await admin.fetchval(running, pid):  # noqa: ASYNC110  # another server's state
+                await asyncio.sleep(0.01)
+        await admin.execute("SELECT pg_terminate_backend($1)", pid)
+        await sleeping
+
+
+async def _terminated_mid_statement(url: str) -> None:
+    database = open_database(url)
+    try:
+        owner, session_id = await _seed(database)
+        admin = await asyncpg.connect(url)
+        try:
+            with pytest.raises(DBAPIError, match="terminating connection"):
+                await _statement_the_server_terminates(database, admin)
+        finally:
+            await admin.close()
+        async with database.transaction(write=False) as conn:
+            found = await repository.by_id(conn, owner_id=owner, session_id=session_id)
+        assert found is not None
+    finally:
+        await database.dispose()
+
+
+def test_a_connection_the_server_shut_down_mid_statement_is_not_reused() -> None:
+    url = postgres.create_database(ADMIN)
+    upgrade(url)
+    asyncio.run(_terminated_mid_statement(url))
 
 
 def test_statements_whose_sql_depends_on_the_parameters_are_refused() -> None:

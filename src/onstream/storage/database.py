@@ -145,22 +145,39 @@ class _AsyncConnection(Connection):
             rows = await adapted.driver_connection.fetch(compiled.sql, *arguments)
         except BaseException as error:
             translated = _as_sqlalchemy_error(compiled.sql, arguments, error)
+            if translated is None or _is_disconnect(adapted.driver_connection, error):
+                # SQLAlchemy drops a connection whose statement failed otherwise (a cancelled
+                # request) or whose server went away (its last answer may be an error of its
+                # own, "terminating connection"); this statement went around it, so do the
+                # same here: the next request gets a new connection.
+                await self._conn.invalidate()
             if translated is not None:
                 # What SQLAlchemy would raise (a clash is an `IntegrityError` to the
                 # services); a write's transaction is rolled back as after any failure.
                 raise translated from error
-            # SQLAlchemy drops a connection whose statement failed otherwise (a lost server,
-            # a cancelled request); this statement went around it, so do the same here.
-            await self._conn.invalidate()
             raise
         return compiled.rows(rows)
+
+
+def _is_disconnect(driver_connection: Any, error: BaseException) -> bool:
+    """Whether the connection is gone: closed, or closed by the server with an error of its
+    own (shut down, crashed, not yet accepting, the connection lost mid-statement)."""
+    import asyncpg  # type: ignore[import-untyped]  # loaded already: the driver in use
+
+    lost = (
+        asyncpg.PostgresConnectionError,
+        asyncpg.AdminShutdownError,
+        asyncpg.CrashShutdownError,
+        asyncpg.CannotConnectNowError,
+    )
+    return bool(driver_connection.is_closed()) or isinstance(error, lost)
 
 
 def _as_sqlalchemy_error(
     sql: str, arguments: tuple[Any, ...], error: BaseException
 ) -> sa_exc.DBAPIError | None:
     """SQLAlchemy's exception for an error PostgreSQL answered; None for any other."""
-    import asyncpg  # type: ignore[import-untyped]  # loaded already: the driver in use
+    import asyncpg  # loaded already: the driver in use
 
     if isinstance(error, asyncpg.IntegrityConstraintViolationError):
         return sa_exc.IntegrityError(sql, arguments, error)
