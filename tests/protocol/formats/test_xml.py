@@ -69,6 +69,20 @@ def test_text_is_escaped_and_survives_parsing() -> None:
     assert ET.fromstring(raw.encode()).findtext("m") == text
 
 
+def test_one_string_to_escape_among_many_clean_ones_escapes_it_alone() -> None:
+    """The body is written with strings as they are unless one of them needs escaping:
+    then every one is written escaped, wherever it sits."""
+    rows = [{"id": i, "topic": f"Topic {i}", "link": f"http://x/{i}"} for i in range(50)]
+    rows[31]["topic"] = "R&D <weekly>\r"
+    raw = body(Document({"sessions": rows}, item_names={"sessions": "session"}))
+    assert "<topic>R&amp;D &lt;weekly&gt;&#13;</topic>" in raw
+    assert raw.count("&") == 4
+    parsed = ET.fromstring(raw.encode()).findall("sessions/session")
+    assert [(s.findtext("id"), s.findtext("topic")) for s in parsed] == [
+        (str(r["id"]), r["topic"]) for r in rows
+    ]
+
+
 @pytest.mark.parametrize(
     "bad", ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x1f", "\ufffe", "\uffff"]
 )

@@ -26,8 +26,9 @@ in names; colons are avoided because namespace-aware parsers reject unbound pref
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from itertools import repeat
 
 from onstream.protocol.document import Document, Value
 from onstream.protocol.formats._text import encode_utf8, float_text
@@ -41,43 +42,68 @@ DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
 
 
 def render(doc: Document) -> bytes:
-    """The document as an XML 1.0 body (UTF-8, declaration first, trailing newline)."""
+    """The document as an XML 1.0 body (UTF-8, declaration first, trailing newline).
+
+    Written first with every string as it is, while the strings are gathered; one search over
+    all of them then tells whether any needs escaping, and only then is the body written
+    again with each string escaped. Almost no document has such a character, and one search
+    costs less than one per string."""
+    texts: list[str] = []
+    body = _body(doc, texts)
+    if _TEXT_SPECIAL.search("".join(texts)) is not None:
+        body = _body(doc, None)
+    return encode_utf8(body)
+
+
+def _body(doc: Document, texts: list[str] | None) -> str:
     out: list[str] = [DECLARATION]
     open_tag, close_tag, _ = _tags(doc.root)
     out.append(open_tag)
-    item_names = doc.item_names
-    for key, value in doc.data.items():
-        _element(key, value, item_names, out)
+    _elements(doc.data.items(), doc.item_names, out, texts)
     out.append(close_tag)
     out.append("\n")
-    return encode_utf8("".join(out))
+    return "".join(out)
 
 
-def _element(key: object, value: Value, item_names: Mapping[str, str], out: list[str]) -> None:
-    """Append the element for one value, named after `key` (recursively for containers)."""
-    name = key if isinstance(key, str) else str(key)
-    open_tag, close_tag, empty_tag = _tags(name)
-    if value is None:
-        out.append(empty_tag)
-    elif isinstance(value, str):
-        out.append(open_tag)
-        out.append(escape_text(value))
-        out.append(close_tag)
-    elif isinstance(value, Mapping):
-        out.append(open_tag)
-        for child_key, child in value.items():
-            _element(child_key, child, item_names, out)
-        out.append(close_tag)
-    elif isinstance(value, list | tuple):
-        out.append(open_tag)
-        item = item_names.get(name, "item")
-        for child in value:
-            _element(item, child, item_names, out)
-        out.append(close_tag)
-    else:
-        out.append(open_tag)
-        out.append(_scalar(value))
-        out.append(close_tag)
+def _elements(
+    pairs: Iterable[tuple[object, Value]],
+    item_names: Mapping[str, str],
+    out: list[str],
+    texts: list[str] | None,
+) -> None:
+    """Append an element for each (key, value): a mapping's items or a list's items under
+    their item name; strings escaped, or with `texts` written as they are and gathered there
+    (see `render`).
+
+    One loop per container, scalars written in it, dispatched on the exact type first (str,
+    None, int, dict, list), the types documents are made of: a call per value and
+    `isinstance` against `Mapping` and `list | tuple` were most of a page's cost."""
+    for key, value in pairs:
+        name = key if type(key) is str else str(key)
+        open_tag, close_tag, empty_tag = _tags(name)
+        kind = type(value)
+        if kind is str:
+            if texts is None:
+                out.append(open_tag + escape_text(value) + close_tag)
+            else:
+                texts.append(value)
+                out.append(open_tag + value + close_tag)
+        elif value is None:
+            out.append(empty_tag)
+        elif kind is int:
+            out.append(f"{open_tag}{value}{close_tag}")
+        elif kind is dict or (
+            kind is not list and kind is not tuple and isinstance(value, Mapping)
+        ):
+            out.append(open_tag)
+            _elements(value.items(), item_names, out, texts)
+            out.append(close_tag)
+        elif kind is list or kind is tuple or isinstance(value, list | tuple):
+            out.append(open_tag)
+            _elements(zip(repeat(item_names.get(name, "item")), value), item_names, out, texts)
+            out.append(close_tag)
+        else:  # booleans, floats, subclasses of str and int: escaped here, whatever `texts`
+            out.append(open_tag + _scalar(value) + close_tag)
 
 
 def _scalar(value: Value) -> str:
