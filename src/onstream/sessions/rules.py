@@ -82,7 +82,7 @@ def wall_to_utc(wall: datetime, *, timezone: str, dst: bool) -> datetime:
 
 def utc_to_wall(utc: datetime, *, timezone: str, dst: bool) -> datetime:
     """The wall time of a UTC instant in the session's zone."""
-    return timezones.clock(timezone, dst=dst).from_utc(utc)
+    return timezones.clock(timezone, dst).from_utc(utc)
 
 
 def wall_time_text(utc: datetime, timezone: str, dst: bool) -> str:

@@ -14,7 +14,6 @@ from datetime import datetime
 from onstream.accounts import Account
 from onstream.clock import utcnow
 from onstream.errors import Invalid, Missing
-from onstream.protocol.times import wall_text
 from onstream.sessions import recurrence, repository, rules, service
 from onstream.sessions.models import Session, SessionInput
 from onstream.storage.database import Connection
@@ -55,8 +54,9 @@ async def create(conn: Connection, owner: Account, data: SessionInput) -> tuple[
     ids: list[int] = []
     series_id = 0
     for start in starts:
-        wall = rules.utc_to_wall(start, timezone=zone, dst=owner.dst)
-        one = replace(data, recurrence=None, start_time=wall_text(wall))
+        one = replace(
+            data, recurrence=None, start_time=rules.wall_time_text(start, zone, owner.dst)
+        )
         session_id = await service.create(conn, owner, one)
         if not ids:
             series_id = await repository.insert_series(
