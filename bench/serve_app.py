@@ -1,6 +1,6 @@
 """`python -m bench.serve_app FACTORY --port P --workers W`: a bench-only app served exactly as
 `onstream serve --workers W` serves the real one: the same supervisor, the same worker
-processes (`onstream.cli.server_process --app FACTORY`), the same uvicorn options (h11 with
+processes (`onstream.server.process --app FACTORY`), the same uvicorn options (h11 with
 the read deadlines, limits, one `SO_REUSEPORT` socket per worker) and the same metrics
 folder, so that a figure taken against it differs from the real server's only by the app.
 """
@@ -12,10 +12,10 @@ import os
 import sys
 
 from onstream import logs
-from onstream.cli import listeners
-from onstream.cli.serve import metrics_directory
-from onstream.cli.supervisor import Supervisor
 from onstream.config import load_settings
+from onstream.server import listeners
+from onstream.server.metrics import metrics_directory
+from onstream.server.supervisor import Supervisor
 
 
 def main() -> int:
@@ -30,7 +30,7 @@ def main() -> int:
     os.environ["ONSTREAM_HOST"] = settings.host
     os.environ["ONSTREAM_PORT"] = str(settings.port)
     cleanup = metrics_directory()
-    argv = [sys.executable, "-m", "onstream.cli.server_process", "--app", args.factory]
+    argv = [sys.executable, "-m", "onstream.server.process", "--app", args.factory]
     try:
         return Supervisor(args.workers, argv, stuck_seconds=settings.worker_timeout_seconds).run()
     finally:

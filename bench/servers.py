@@ -76,7 +76,7 @@ def served_like_onstream_argv(factory: str, port: int, workers: int) -> list[str
 
 
 def uvicorn_argv(factory: str, port: int, workers: int) -> list[str]:
-    """uvicorn with the options `onstream serve` passes (see onstream/cli/serve.py)."""
+    """uvicorn with the options `onstream serve` passes (`onstream.server.process`)."""
     return [
         *[sys.executable, "-m", "uvicorn", factory, "--factory", "--app-dir", str(REPO)],
         *["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],

@@ -3,7 +3,8 @@
 Every `import onstream...` of every module (at the top, inside functions and under
 TYPE_CHECKING alike) is read from the source with `ast`. A module may import modules of its
 own top-level package and of packages in lower layers; never a package of its own layer or
-above. `protocol/` in particular knows no resource and no account.
+above. `protocol/` in particular knows no resource and no account, and `client/` (the
+library for the API's callers) nothing of the server at all.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "onstream"
 
 LAYERS: list[set[str]] = [
-    {"config", "clock", "errors", "timezones", "accounts", "metrics", "logs"},
+    {"config", "clock", "errors", "timezones", "accounts", "metrics", "logs", "client"},
     {"storage"},
     {"protocol", "mail", "media", "janus", "throttle"},
     {"services"},
@@ -32,7 +33,7 @@ LAYERS: list[set[str]] = [
     {"apidocs"},
     {"app", "schema"},
     {"backup"},
-    {"client"},
+    {"server"},
     {"cli", "migrations"},
     {"__main__", "__init__"},
 ]
@@ -102,6 +103,19 @@ def test_protocol_knows_no_resource_or_account() -> None:
         if top(source) == "protocol"
         for target in targets
         if top(target) not in allowed
+    ]
+    assert not leaks, "\n".join(leaks)
+
+
+def test_the_client_imports_nothing_of_the_server() -> None:
+    """`onstream.client` is a library for the API's callers: it must run without the
+    server's packages and their dependencies, so it imports only itself."""
+    leaks = [
+        f"{source} -> {target}"
+        for source, targets in GRAPH.items()
+        if top(source) == "client"
+        for target in targets
+        if top(target) != "client"
     ]
     assert not leaks, "\n".join(leaks)
 

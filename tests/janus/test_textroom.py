@@ -48,7 +48,6 @@ async def test_a_wrong_secret_is_refused(admin: JanusAdmin, room: int, secret: s
         admin.destroy_textroom(room, "wrong"),
         admin.textroom_kick(room, "wrong", "alice"),
         admin.textroom_allowed(room, "wrong", "add", ["tok-x"]),
-        admin.textroom_announce(room, "wrong", "hello"),
     ):
         with pytest.raises(JanusError) as refused:
             await attempt
@@ -65,13 +64,6 @@ async def test_kick_of_nobody_names_the_missing_user(
         await admin.textroom_kick(room, secret, "alice")
     assert (refused.value.plugin, refused.value.code) == (TEXTROOM, 423)
     assert refused.value.reason == f"No such user alice in room {room}"
-
-
-async def test_an_announcement_to_an_empty_room_is_accepted(
-    admin: JanusAdmin, room: int, secret: str
-) -> None:
-    await admin.create_textroom(room, secret=secret, allowed=[])
-    await admin.textroom_announce(room, secret, "Recording started")
 
 
 async def test_destroy_is_idempotent(admin: JanusAdmin, room: int, secret: str) -> None:

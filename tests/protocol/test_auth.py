@@ -66,7 +66,7 @@ def test_cache_keys_differ_between_processes() -> None:
 
 
 class MonotonicClock:
-    """Stands in for the `time` module in onstream.protocol.auth: a clock the test moves."""
+    """Stands in for the `time` module in onstream.users.authentication: a clock the test moves."""
 
     def __init__(self) -> None:
         self.now = 1000.0

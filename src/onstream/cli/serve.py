@@ -1,40 +1,33 @@
-"""`onstream serve`: migrate the database, optionally create the demo account, run uvicorn.
+"""`onstream serve`: migrate the database, optionally create the demo account, then serve
+(`onstream.server`).
 
-With `--workers N` (N > 1) this process only supervises (`onstream.cli.supervisor`): it starts
-N worker processes that each build the application, restarts them, and never loads the
-application, uvicorn or a database driver itself. The storage check, the migration and the
-demo account are done in a short-lived child process (`serve --prepare`) for the same
+With `--workers N` (N > 1) this process only supervises (`onstream.server.supervisor`): it
+starts N worker processes that each build the application, restarts them, and never loads
+the application, uvicorn or a database driver itself. The storage check, the migration and
+the demo account are done in a short-lived child process (`serve --prepare`) for the same
 reason: what they import would stay in the supervisor for the server's whole life.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import shlex
-import shutil
 import subprocess
 import sys
-import tempfile
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from onstream import logs
-from onstream.cli import listeners
 from onstream.cli.common import in_transaction, run_async
 from onstream.config import Settings, load_settings
+from onstream.server.metrics import metrics_directory
 
 if TYPE_CHECKING:
     from onstream.janus.process import JanusProcess
     from onstream.storage.database import Connection
 
-log = logging.getLogger("uvicorn.error")
-
-MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
-"""Read by `prometheus_client` at import (`onstream.metrics` names it too)."""
 DEMO_LOGIN = "demo"
 DEMO_MEETING = "demo-meeting"
 
@@ -79,43 +72,6 @@ def run_serve(args: argparse.Namespace) -> int:
             janus.stop()
 
 
-def metrics_directory() -> Callable[[], None]:
-    """Give every server process one `PROMETHEUS_MULTIPROC_DIR`, so `/metrics` adds all of
-    them up; returns what removes it at exit.
-
-    An operator's own directory is emptied of the last run's files (their counters would be
-    added to this run's); without one, a fresh temporary directory is made and removed.
-    It must be set before `prometheus_client` is imported, which only the app does.
-    """
-    configured = os.environ.get(MULTIPROC_VARIABLE)
-    if configured:
-        folder = Path(configured)
-        folder.mkdir(parents=True, exist_ok=True)
-        for stale in folder.glob("*.db"):
-            stale.unlink()
-        return lambda: None
-    _remove_orphans(Path(tempfile.gettempdir()))
-    made = tempfile.mkdtemp(prefix=f"onstream-metrics-{os.getpid()}-")
-    os.environ[MULTIPROC_VARIABLE] = made
-    return lambda: shutil.rmtree(made, ignore_errors=True)
-
-
-def _remove_orphans(folder: Path) -> None:
-    """Remove the metrics folders of servers that are gone: uvicorn ends on SIGTERM by
-    raising the signal again, which skips the `finally` that removes a server's own."""
-    for orphan in folder.glob("onstream-metrics-*"):
-        pid = orphan.name.split("-")[2]
-        if not pid.isdigit():
-            shutil.rmtree(orphan, ignore_errors=True)  # an older server's, without its pid
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            shutil.rmtree(orphan, ignore_errors=True)
-        except PermissionError:
-            pass  # another user's server, alive
-
-
 def start_demo_janus(settings: Settings) -> JanusProcess | None:
     """A Janus child for the demo's meeting rooms, configured in `./janus`; None (with a
     line saying why) when it cannot run, so the API is served all the same."""
@@ -134,11 +90,13 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         password = prepare_in_child(args.demo)
         if args.demo:
             print_demo(settings, password)
+        from onstream.server.supervisor import supervise
+
         return supervise(args.workers, settings, access_log=args.access_log)
     password = prepare(settings, args.demo)
     if args.demo:
         print_demo(settings, password)
-    from onstream.cli.server_process import serve_here
+    from onstream.server.process import serve_here
 
     serve_here(settings, access_log=args.access_log)
     return 0
@@ -167,30 +125,6 @@ def prepare_in_child(demo: bool) -> str | None:
     if said:
         print("\n".join(said), flush=True)
     return password or None
-
-
-def supervise(workers: int, settings: Settings, *, access_log: bool) -> int:
-    """Hold the address, then run `workers` worker processes on it until stopped."""
-    from onstream.cli.supervisor import STARTUP_FAILURE, Supervisor
-
-    try:
-        held = listeners.reserve(settings.host, settings.port)
-    except OSError as exc:
-        log.error("cannot listen on %s:%s: %s", settings.host, settings.port, exc)
-        return STARTUP_FAILURE
-    host, port = held.getsockname()[:2]
-    # Worker processes build the app from the environment, so hand them these settings.
-    os.environ["ONSTREAM_HOST"] = settings.host
-    os.environ["ONSTREAM_PORT"] = str(port)
-    log.info("Uvicorn running on http://%s:%d with %d workers", host, port, workers)
-    argv = [sys.executable, "-m", "onstream.cli.server_process"]
-    if access_log:
-        argv.append("--access-log")
-    supervisor = Supervisor(workers, argv, stuck_seconds=settings.worker_timeout_seconds)
-    try:
-        return supervisor.run()
-    finally:
-        held.close()
 
 
 def prepare_database(database_url: str, demo: bool) -> str | None:

@@ -85,27 +85,10 @@ async def invitees_of(conn: Connection, session_id: int, *, mailed_only: bool = 
     return list(await conn.execute(query))
 
 
-async def account_zone(conn: Connection, email: str) -> tuple[str, bool] | None:
-    """The time zone and dst flag of the registered account with this e-mail, if any.
-
-    Only a verified address counts: an unconfirmed one may belong to somebody else."""
-    query = (
-        select(users.c.timezone, users.c.dst)
-        .where(
-            users.c.owner_id.is_(None),
-            users.c.email_key == email.lower(),
-            users.c.email_verified.is_(True),
-        )
-        .order_by(users.c.id)
-        .limit(1)
-    )
-    row = (await conn.execute(query)).first()
-    return (row.timezone, bool(row.dst)) if row else None
-
-
 async def account_zones(conn: Connection, emails: Collection[str]) -> dict[str, tuple[str, bool]]:
-    """`account_zone` of many addresses in one query, by lower-cased address; an address
-    with no verified account is absent."""
+    """The time zone and dst flag of the registered account of each address, in one query,
+    by lower-cased address. Only a verified address counts (an unconfirmed one may belong
+    to somebody else): an address with no verified account is absent."""
     keys = {email.lower() for email in emails}
     if not keys:
         return {}
@@ -118,8 +101,7 @@ async def account_zones(conn: Connection, emails: Collection[str]) -> dict[str, 
         )
         .order_by(users.c.id.desc())
     )
-    # Descending ids, so the lowest id of an address is written last and wins, as in
-    # `account_zone`.
+    # Descending ids, so the lowest id of an address is written last and wins.
     return {row.email_key: (row.timezone, bool(row.dst)) for row in await conn.execute(query)}
 
 

@@ -390,11 +390,6 @@ class TextRoomAdmin(JanusClient):
         data = await self.request(TEXTROOM, {"request": "listparticipants", "room": room})
         return list(data["participants"])
 
-    async def textroom_announce(self, room: int, secret: str, text: str) -> None:
-        """Send a message from the room itself (an `announcement` event, no `from`)."""
-        body = {"request": "announcement", "room": room, "secret": secret, "text": text}
-        await self.request(TEXTROOM, body)
-
     async def destroy_textroom(self, room: int, secret: str) -> None:
         """Destroy the chat room; a missing room is no error."""
         body = {"request": "destroy", "room": room, "secret": secret, "permanent": False}

@@ -31,9 +31,6 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from onstream import timezones
 from onstream.mail.calendar import calendar_part, event_uid_at
 
-KINDS = ("invitation", "update", "cancel")
-"""Messages about a session; `build_notice` renders the others (`confirm_email`)."""
-
 _QUOTED_PRINTABLE = Charset("utf-8")
 _QUOTED_PRINTABLE.body_encoding = QP
 _BASE64 = Charset("utf-8")  # utf-8's default body encoding is base64

@@ -220,17 +220,6 @@ async def admission_by_secret(conn: Connection, *, login: str, secret: str) -> A
     return _admission(row) if row else None
 
 
-async def admission_by_participant(
-    conn: Connection, *, session_id: int, participant: int
-) -> Admission | None:
-    """The admission of the person with this Janus id in the session's room."""
-    query = _ADMISSION_QUERY.where(
-        admissions.c.session_id == session_id, admissions.c.participant == participant
-    )
-    row = (await conn.execute(query)).first()
-    return _admission(row) if row else None
-
-
 async def revoke(conn: Connection, *, now: datetime, **where: Any) -> list[tuple[int, int]]:
     """Revoke the live admissions matching `where` (column = value); returns their
     (admission id, participant) pairs."""

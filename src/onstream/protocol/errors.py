@@ -59,10 +59,6 @@ class Unauthorized(ApiError):
         """Every `WWW-Authenticate` value, one header line each: the Digest challenges
         (`protocol.digest`) the authenticator adds, then Basic."""
 
-    def with_digest(self, digest: Sequence[str]) -> Unauthorized:
-        """This refusal offering these Digest challenges before Basic."""
-        return type(self)(self.message, digest=digest)
-
 
 class Forbidden(ApiError):
     """The caller authenticated, but its credentials do not allow this request (a read-only

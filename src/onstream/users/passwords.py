@@ -6,7 +6,7 @@ CPU per hash here, and the least memory per check in flight. argon2-cffi's defau
 3 iterations, 4 lanes) cost about 190 ms and 64 MiB per concurrent check, which lets a few
 logins a second use up a small server. Hashes carry their parameters, so hashes made with
 other parameters keep verifying. Callers on the event loop run these in a thread (see
-`protocol.auth`).
+`users.authentication`).
 """
 
 from __future__ import annotations

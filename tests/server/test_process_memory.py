@@ -1,5 +1,5 @@
 """A server process gives the 12 MiB of each argon2 check back to the system once the check
-is done (`server_process.return_large_blocks`): without it, glibc kept the block in the
+is done (`onstream.server.process.return_large_blocks`): without it, glibc kept the block in the
 checking thread's heap from the second check on, 12 MB more in every process."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 SCRIPT = """
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from onstream.cli.server_process import return_large_blocks
+from onstream.server.process import return_large_blocks
 from onstream.users.passwords import hash_password
 
 if sys.argv[1] == "returned":

@@ -42,8 +42,8 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from onstream.cli.coalesce import CoalescingTransport
 from onstream.config import Settings
+from onstream.server.coalesce import CoalescingTransport
 
 log = logging.getLogger(__name__)
 

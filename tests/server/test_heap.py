@@ -1,5 +1,5 @@
 """A server process freezes its heap when its application has started and once it is warm
-(`onstream.cli.heap`), so that the collector's full passes walk only what requests leave
+(`onstream.server.heap`), so that the collector's full passes walk only what requests leave
 behind; garbage that exists at a freeze is collected first, never frozen."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator
 import pytest
 import uvicorn
 
-from onstream.cli import server_process
-from onstream.cli.heap import HeapSettler
+from onstream.server import process
+from onstream.server.heap import HeapSettler
 
 
 class Node:
@@ -108,7 +108,7 @@ def test_the_server_beat_freezes_the_heap_and_tells_the_supervisor() -> None:
     settler = HeapSettler(warm_requests=3)
 
     async def beating() -> None:
-        task = asyncio.create_task(server_process._beat(server, write_end, settler))
+        task = asyncio.create_task(process._beat(server, write_end, settler))
         try:
             await asyncio.sleep(0)
             assert gc.get_freeze_count() == 0, "frozen before the application started"

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.cli.test_serve_sockets import LISTEN, sockets_on
+from tests.server.test_listeners import LISTEN, sockets_on
 from tests.support.server import ServerProcess
 
-from onstream.cli.supervisor import STARTUP_FAILURE, Supervisor
+from onstream.server.supervisor import STARTUP_FAILURE, Supervisor
 
 WAIT_SECONDS = 60.0
 

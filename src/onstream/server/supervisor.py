@@ -1,9 +1,10 @@
 """`onstream serve --workers N`: start N worker processes, keep them alive, stop them together.
 
-Each worker is a plain child process, `python -m onstream.cli.server_process`, that reads the
-same environment, binds its own socket to the shared address (`onstream.cli.listeners`) and
-runs uvicorn. The supervisor imports only the standard library and never loads the
-application, uvicorn or a database driver, so it stays the size of a bare interpreter.
+Each worker is a plain child process, `python -m onstream.server.process`, that reads the
+same environment, binds its own socket to the shared address (`onstream.server.listeners`)
+and runs uvicorn. The supervisor imports only the standard library (`listeners` is no more)
+and never loads the application, uvicorn or a database driver, so it stays the size of a
+bare interpreter.
 uvicorn's own `--workers` was used before: it starts its workers through multiprocessing's
 `spawn`, which also starts multiprocessing's resource tracker, a third process of 12 MB
 kept for the server's whole life to track semaphores nobody here makes, and its supervisor
@@ -15,7 +16,7 @@ What it does, as uvicorn's does:
   the application or the database is broken and would fail the same way again): then every
   worker is stopped and `serve` exits with that code;
 * a worker that stops answering is killed and replaced: each beats once a second on a pipe
-  from its event loop once its application has started (`server_process`); no beat for
+  from its event loop once its application has started (`process`); no beat for
   `ONSTREAM_WORKER_TIMEOUT_SECONDS` (30), or no start within `START_SECONDS`, and it is
   replaced;
 * SIGTERM or SIGINT stops every worker (SIGTERM: each finishes the requests it has, then
@@ -30,17 +31,49 @@ import os
 import selectors
 import signal
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from types import FrameType
+from typing import TYPE_CHECKING
+
+from onstream.server import listeners
+
+if TYPE_CHECKING:
+    from onstream.config import Settings
 
 log = logging.getLogger("onstream.serve")
+uvicorn_log = logging.getLogger("uvicorn.error")
+"""Where a single process's uvicorn says what address it serves, or why it cannot; the
+supervisor says the same there in the same words."""
 
 STARTUP_FAILURE = 3
 """uvicorn's exit code for a server whose start failed (`uvicorn.config.STARTUP_FAILURE`)."""
 START_SECONDS = 120.0
 STOP_SECONDS = 30.0
 TICK_SECONDS = 0.2
+
+
+def supervise(workers: int, settings: Settings, *, access_log: bool) -> int:
+    """Hold the address, then run `workers` worker processes on it until stopped."""
+    try:
+        held = listeners.reserve(settings.host, settings.port)
+    except OSError as exc:
+        uvicorn_log.error("cannot listen on %s:%s: %s", settings.host, settings.port, exc)
+        return STARTUP_FAILURE
+    host, port = held.getsockname()[:2]
+    # Worker processes build the app from the environment, so hand them these settings.
+    os.environ["ONSTREAM_HOST"] = settings.host
+    os.environ["ONSTREAM_PORT"] = str(port)
+    uvicorn_log.info("Uvicorn running on http://%s:%d with %d workers", host, port, workers)
+    argv = [sys.executable, "-m", "onstream.server.process"]
+    if access_log:
+        argv.append("--access-log")
+    supervisor = Supervisor(workers, argv, stuck_seconds=settings.worker_timeout_seconds)
+    try:
+        return supervisor.run()
+    finally:
+        held.close()
 
 
 @dataclass

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from tests.support.server import ServerProcess
 
 HEAD_MIB = 70

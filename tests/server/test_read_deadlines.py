@@ -15,7 +15,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.live

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from onstream.cli.deadlines import Deadlines
 from onstream.config import SettingsError, load_settings
+from onstream.server.deadlines import Deadlines
 
 
 def test_the_deadlines_come_from_the_environment() -> None:

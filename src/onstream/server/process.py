@@ -1,13 +1,13 @@
 """One uvicorn server process: `onstream serve` itself with one worker, or each worker child of
-`onstream serve --workers N` (`python -m onstream.cli.server_process`, started by
-`onstream.cli.supervisor`).
+`onstream serve --workers N` (`python -m onstream.server.process`, started by
+`onstream.server.supervisor`).
 
 A worker child reads its settings from the environment the supervisor hands down, binds a
-socket of its own to the shared address (`SO_REUSEPORT`, `onstream.cli.listeners`), and
+socket of its own to the shared address (`SO_REUSEPORT`, `onstream.server.listeners`), and
 tells the supervisor it is alive: once its application has started, it writes one byte to
 the heartbeat pipe every `HEARTBEAT_SECONDS` from its event loop, so a worker whose loop is
 stuck stops beating and is replaced. The same beat freezes the process's heap once started
-and once warm (`onstream.cli.heap`), which keeps the collector's full passes short.
+and once warm (`onstream.server.heap`), which keeps the collector's full passes short.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 
 from onstream import logs
-from onstream.cli import listeners
-from onstream.cli.deadlines import Deadlines, protocol_factory
-from onstream.cli.heap import HeapSettler
 from onstream.config import Settings, load_settings
+from onstream.server import listeners
+from onstream.server.deadlines import Deadlines, protocol_factory
+from onstream.server.heap import HeapSettler
 
 HEARTBEAT_SECONDS = 1.0
 APP = "onstream.app:app_from_environment"
@@ -78,7 +78,7 @@ def http_limits(settings: Settings) -> dict[str, Any]:
     `LimitedHttpToolsProtocol`, which adds what uvicorn lacks: a cap on the request head
     (431 beyond `max_header_bytes`; llhttp has none, and a 70 MiB header once kept a process
     busy for 9 s), a deadline on the head and a minimum rate on the body (408), see
-    `onstream.cli.deadlines`. uvicorn's pure-Python h11 protocol has a head cap of its own
+    `onstream.server.deadlines`. uvicorn's pure-Python h11 protocol has a head cap of its own
     but costs a GET about a third of its time (README, "Benchmarks").
 
     uvicorn's own proxy-header handling is off: it would take `X-Forwarded-For` from any
