@@ -3,7 +3,8 @@
 `docs/architecture.md` has one line per module of `src/onstream/` (package `__init__.py`
 files and the Alembic migrations' versions aside), written `` - `path` — what it is for ``.
 A module added without its line, or a line left behind by a module that moved, fails here
-with the paths to add or remove. Every relative link and image of README.md and
+with the paths to add or remove; its table of layers must be the one
+`tests/test_architecture.py` enforces. Every relative link and image of README.md and
 `docs/*.md` must point at a file that exists, and a `#fragment` into a Markdown page at one
 of its headings (as GitHub makes their anchors), so splitting or renaming a page cannot leave
 a reader at a dead end.
@@ -22,11 +23,14 @@ import pytest
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from tests.test_architecture import LAYERS
+
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "onstream"
 MAP = ROOT / "docs" / "architecture.md"
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 MAP_LINE = re.compile(r"^- `([^`]+\.py)` — ", re.MULTILINE)
+LAYER_ROW = re.compile(r"^\| +(\d+) \| (.+) \|$", re.MULTILINE)
 MARKDOWN = MarkdownIt("commonmark").enable("table")
 
 
@@ -54,6 +58,13 @@ def test_the_map_names_every_module() -> None:
 def test_the_map_names_no_module_that_is_gone() -> None:
     gone = sorted(mapped() - modules())
     assert not gone, f"docs/architecture.md names modules that do not exist: {gone}"
+
+
+def test_the_layers_are_those_the_architecture_test_enforces() -> None:
+    rows = LAYER_ROW.findall(MAP.read_text(encoding="utf-8"))
+    documented = [set(re.findall(r"`(\w+)`", cell)) for _, cell in rows]
+    assert [int(rank) for rank, _ in rows] == list(range(len(rows)))
+    assert documented == LAYERS, "docs/architecture.md's table of layers differs from LAYERS"
 
 
 def tokens(page: Path) -> list[Token]:
