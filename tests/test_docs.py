@@ -4,10 +4,10 @@
 files and the Alembic migrations' versions aside), written `` - `path` — what it is for ``.
 A module added without its line, or a line left behind by a module that moved, fails here
 with the paths to add or remove; its table of layers must be the one
-`tests/test_architecture.py` enforces. Every relative link and image of README.md and
-`docs/*.md` must point at a file that exists, and a `#fragment` into a Markdown page at one
-of its headings (as GitHub makes their anchors), so splitting or renaming a page cannot leave
-a reader at a dead end.
+`tests/test_architecture.py` enforces. Every relative link and image of README.md,
+SECURITY.md and `docs/*.md` must point at a file that exists, and a `#fragment` into a
+Markdown page at one of its headings (as GitHub makes their anchors), so splitting or
+renaming a page cannot leave a reader at a dead end.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from tests.test_architecture import LAYERS
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "onstream"
 MAP = ROOT / "docs" / "architecture.md"
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+PAGES = [ROOT / "README.md", ROOT / "SECURITY.md", *sorted((ROOT / "docs").glob("*.md"))]
 MAP_LINE = re.compile(r"^- `([^`]+\.py)` — ", re.MULTILINE)
 LAYER_ROW = re.compile(r"^\| +(\d+) \| (.+) \|$", re.MULTILINE)
 MARKDOWN = MarkdownIt("commonmark").enable("table")
