@@ -11,7 +11,7 @@ Modules, one job each:
     fixedrate.py  open-loop fixed-rate load generator (wrk2 is not packaged)
     memory.py     RSS/PSS sampler of the server's process tree (/proc)
     smtp.py       the aiosmtpd sink that counts invitations
-    figures.py    the figures G1..G7 (README, "Benchmarks")
+    figures.py    the figures G1..G7 (docs/benchmarks.md)
     report.py     the table and bench/results/latest.json
     suite.py      the whole run, in order, stopping everything it started
 """

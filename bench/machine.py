@@ -86,7 +86,7 @@ def describe(admin_url: str | None) -> dict[str, object]:
 
 
 def summary_line(info: dict[str, object]) -> str:
-    """One line for the console and the README."""
+    """One line for the console and docs/benchmarks.md."""
     return (
         f"{info['date']}: {info['cpu']}, {info['cores']} cores, {info['memory_gib']} GiB, "
         f"Linux {info['kernel']}, Python {info['python']}, SQLite {info['sqlite']}, "

@@ -7,9 +7,10 @@ new PostgreSQL database dropped at the end), starts `onstream serve --workers 2`
 `scripts/bench` does, loads it as the figure does (wrk, 32 connections; `put` with the PUT
 body script), and, with `--output`, records the first worker with py-spy for the measured
 run. It prints the requests per second and the CPU seconds the server's processes spent
-per request: the "local" figures of the README's table of what each change bought, which
-are taken alternating the code before and after a change (`PYTHONPATH=<other tree>/src`),
-since the machine drifts between minutes more than most changes move a figure.
+per request: the "local" figures of the table of what each change bought
+(docs/benchmarks.md), which are taken alternating the code before and after a change
+(`PYTHONPATH=<other tree>/src`), since the machine drifts between minutes more than most
+changes move a figure.
 
 The in-process tools (`bench.inprocess`, `bench/instructions.sh`) leave out the HTTP
 protocol, the socket and the event loop; this one keeps everything the figure pays.

@@ -1,4 +1,4 @@
-"""The one table of the run (markdown, for the console and the README) and its JSON twin."""
+"""The one table of the run (markdown, for the console and docs/benchmarks.md) and its JSON twin."""
 
 from __future__ import annotations
 

@@ -16,7 +16,8 @@ from tests.web.helpers import invite, login_of, new_session
 pytestmark = pytest.mark.live  # Chromium talks to a real socket
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "test-output" / "account.png"
-"""Where the home page's picture goes on each run (the README's docs/account.png is a copy)."""
+"""Where the home page's picture goes on each run (docs/account.png, shown in
+docs/account-center.md, is a copy)."""
 
 
 def test_sign_in_see_sessions_and_move_them_with_the_time_zone(

@@ -1,5 +1,5 @@
-"""The README's receiver snippets, run as written (PHP in the real interpreter), accept what
-the server signs and refuse a changed body, another secret and an old timestamp."""
+"""The receiver snippets of docs/webhooks.md, run as written (PHP in the real interpreter),
+accept what the server signs and refuse a changed body, another secret and an old timestamp."""
 
 from __future__ import annotations
 
@@ -14,15 +14,14 @@ import pytest
 from onstream.webhooks.events import signature
 from tests.support.php import run_php
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "webhooks.md"
 SECRET = "whsec_0123456789abcdef"
 BODY = b'{"id":"evt_1","type":"session.created","data":{"topic":"Caf\\u00e9 & co"}}'
 
 
 def snippet(language: str) -> str:
-    section = README.read_text(encoding="utf-8").split("## Webhooks", 1)[1].split("\n## ", 1)[0]
-    found = re.search(rf"```{language}\n(.*?)```", section, re.S)
-    assert found is not None, f"no {language} snippet in the README's Webhooks section"
+    found = re.search(rf"```{language}\n(.*?)```", PAGE.read_text(encoding="utf-8"), re.S)
+    assert found is not None, f"no {language} snippet in docs/webhooks.md"
     return found.group(1)
 
 
@@ -37,7 +36,7 @@ CASES = [
 @pytest.mark.parametrize(("secret", "age", "body", "expected"), CASES)
 def test_the_python_snippet(secret: str, age: int, body: bytes, expected: bool) -> None:
     names: dict[str, Any] = {}
-    exec(snippet("python"), names)  # noqa: S102  # the README's own code, run as a reader would
+    exec(snippet("python"), names)  # noqa: S102  # the page's own code, run as a reader would
     header = signature(secret, int(time.time()) + age, BODY)
     assert names["verify"](SECRET, header, body) is expected
     assert names["verify"](SECRET, "garbage", body) is False

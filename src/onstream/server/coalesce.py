@@ -4,7 +4,7 @@ loop leaves in one `send`.
 uvicorn writes a response's head and its body with a `transport.write` each, and uvloop
 sends each at once: two system calls, and on loopback or a fast link two TCP segments, for
 a response that fits in one. The second send, and the peer's work for the extra segment,
-cost about a tenth of the throughput of a small GET (README, "Benchmarks"). The writes of
+cost about a tenth of the throughput of a small GET (docs/benchmarks.md). The writes of
 one turn are joined and sent at the end of it (`call_soon`), so a streamed response still
 leaves chunk by chunk, as soon as its writer yields.
 """

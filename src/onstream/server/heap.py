@@ -7,7 +7,7 @@ collection, so under steady load a worker collects in full every few seconds. Th
 worker has loaded (Starlette, SQLAlchemy, uvicorn, our modules, the statements it has
 prepared) is about 80,000 objects, and walking them takes 40-60 ms on a two-core server:
 every request that arrives meanwhile waits, which was the whole of the 99th percentile of
-a page of sessions at half its rate (README, "What the numbers say").
+a page of sessions at half its rate (docs/benchmarks.md, "What the numbers say").
 
 `gc.freeze()` moves every object tracked at that moment into a generation the collector
 never walks, so later full collections cost what requests leave behind (under a

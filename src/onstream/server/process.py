@@ -79,7 +79,7 @@ def http_limits(settings: Settings) -> dict[str, Any]:
     (431 beyond `max_header_bytes`; llhttp has none, and a 70 MiB header once kept a process
     busy for 9 s), a deadline on the head and a minimum rate on the body (408), see
     `onstream.server.deadlines`. uvicorn's pure-Python h11 protocol has a head cap of its own
-    but costs a GET about a third of its time (README, "Benchmarks").
+    but costs a GET about a third of its time (docs/benchmarks.md).
 
     uvicorn's own proxy-header handling is off: it would take `X-Forwarded-For` from any
     peer on 127.0.0.1 as the client's address. The application decides instead, believing
