@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from tests.support.api import ok
 from tests.support.app import AppServer
 from tests.support.recordings import media_files, new_session, wav_bytes
 from tests.support.server import Server
+from tests.support.waiting import wait_until
 
 from onstream.clock import utcnow
 from onstream.mail.tables import outbox
@@ -59,13 +59,6 @@ def subprocess_cli(server: Server, *args: str, input: str | None = None) -> Any:
     return Server.cli(server, *args, input=input)
 
 
-def wait_for(condition: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not condition():
-        assert time.monotonic() < deadline, "the condition never held"
-        time.sleep(0.05)
-
-
 def status_of(server: Server, message_id: int) -> str:
     [row] = server.query(select(outbox.c.status).where(outbox.c.id == message_id))
     return str(row["status"])
@@ -95,7 +88,7 @@ def test_a_disabled_account_is_refused_at_once_and_let_in_when_enabled(quiet: Ap
         assert client.get("authverify").status_code == 200  # cached from now on
         assert anon.get(f"/{login}/weekly").status_code == 200
         assert quiet.cli("user", "disable", login).returncode == 0
-        wait_for(lambda: client.get("authverify").status_code == 403)
+        wait_until(lambda: client.get("authverify").status_code == 403)
         refused = client.get("authverify/format/json")
         assert refused.json() == {"status": False, "error": "This account is disabled"}
         by_token = anon.get(f"/api/2/{login}/authverify", auth=(login, token))
@@ -107,7 +100,7 @@ def test_a_disabled_account_is_refused_at_once_and_let_in_when_enabled(quiet: Ap
             == f"account '{login}' was already disabled\n"
         )
         assert quiet.cli("user", "enable", login).returncode == 0
-        wait_for(lambda: client.get("authverify").status_code == 200)
+        wait_until(lambda: client.get("authverify").status_code == 200)
         assert anon.get(f"/{login}/weekly").status_code == 200
         assert (
             ok(client.get(f"session/id/{session_id}/format/json"))["sessions"][0]["id"]
@@ -172,7 +165,7 @@ def test_user_delete_removes_everything_of_the_account_and_nothing_else(
     # the other account keeps its session, invitee, e-mail and recording
     assert quiet.query(select(outbox.c.id).where(outbox.c.session_id == kept))
     assert quiet.query(select(recordings.c.id).where(recordings.c.session_id == kept))
-    wait_for(lambda: client.get("authverify").status_code == 401)
+    wait_until(lambda: client.get("authverify").status_code == 401)
     assert keeper_client.get("authverify").status_code == 200
 
 
@@ -216,7 +209,7 @@ def test_mail_without_a_relay_is_logged_not_sent(quiet: AppServer) -> None:
     _, _, client = account(quiet)
     session_id = new_session(client, invited_participants=[{"email": "bo@example.com"}])
     [row] = quiet.query(select(outbox.c.id).where(outbox.c.session_id == session_id))
-    wait_for(lambda: status_of(quiet, row["id"]) != "pending")
+    wait_until(lambda: status_of(quiet, row["id"]) != "pending")
     assert status_of(quiet, row["id"]) == "logged"
     listing = quiet.cli("outbox", "--status", "logged")
     assert f"#{row['id']} logged " in listing.stdout
@@ -248,7 +241,7 @@ def test_outbox_retry_sends_a_failed_message_again(quiet: AppServer) -> None:
     result = quiet.cli("outbox", "retry", str(message_id))
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"message #{message_id} is queued for delivery now\n"
-    wait_for(lambda: status_of(quiet, message_id) == "logged")
+    wait_until(lambda: status_of(quiet, message_id) == "logged")
     again = quiet.cli("outbox", "retry", str(message_id))
     assert (again.returncode, again.stderr) == (
         1,

@@ -6,7 +6,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -22,6 +21,7 @@ from tests.support.app import AppServer
 from tests.support.clock import Clock
 from tests.support.server import Server, ServerProcess, free_port
 from tests.support.smtp import SmtpServer
+from tests.support.waiting import wait_until
 
 from onstream.mail.statuses import FAILED, PENDING, SENT
 from onstream.mail.tables import outbox
@@ -239,13 +239,6 @@ def rig_factory(
     yield make
     for rig in rigs:
         rig.close()
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
 
 
 def test_retries_until_the_smtp_server_comes_up(rig_factory: Callable[..., MailRig]) -> None:

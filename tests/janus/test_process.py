@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import resource
 import socket
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from onstream.janus import (
 )
 from onstream.janus.config import protected_folders
 from onstream.janus.process import free_port
+from tests.support.waiting import wait_until_async
 
 
 def test_the_config_loads_only_videoroom_textroom_and_http(janus: JanusProcess) -> None:
@@ -112,9 +112,17 @@ async def test_the_client_reconnects_after_a_restart(tmp_path: Path) -> None:
 async def test_keepalives_hold_the_session_past_the_timeout(tmp_path: Path) -> None:
     with JanusProcess(tmp_path, session_timeout=2) as janus:
         client = JanusAdmin(janus.url, admin_key=janus.admin_key, keepalive_seconds=0.5)
-        async with client as admin:
+        silent = JanusAdmin(janus.url, admin_key=janus.admin_key, keepalive_seconds=3600)
+        async with client as admin, silent:
             session = admin.session_id
-            await asyncio.sleep(4.5)  # Janus checks sessions every 2 s
+            # A session without keepalives, opened at the same time, is dropped by Janus:
+            # by then the other one has lived past the timeout on its keepalives alone.
+            expired = f"Timeout expired for session {silent.session_id}"
+
+            async def dropped() -> bool:
+                return expired in janus.log_path.read_text(errors="replace")
+
+            await wait_until_async(dropped, expired)
             assert await admin.create_room(8, secret="s", allowed=[]) == 8
             assert admin.session_id == session
 

@@ -17,18 +17,11 @@ from tests.support.api import ok, rest
 from tests.support.recordings import add_recording, get_recording, new_session, wav_bytes
 from tests.support.s3 import S3Server
 from tests.support.server import ServerProcess
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.live
 LOGIN, PASSWORD = "sharer", "sharer-password"
 OTHER, OTHER_PASSWORD = "other", "other-password"
-
-
-def wait_until(condition: Callable[[], bool], what: str, seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {seconds}s: {what}")
-        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")

@@ -6,14 +6,14 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from tests.support.server import ServerProcess
+from tests.support.waiting import wait_until_async
 
 from onstream.accounts import Account
 from onstream.clock import utcnow
@@ -142,15 +142,6 @@ def recorded_room(root: Path, name: str = "room-1") -> Path:
     return root / name
 
 
-async def wait_for(condition: Callable[[], Awaitable[bool]], what: str) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if await condition():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.mark.anyio
 async def test_a_recorded_room_becomes_one_recording_of_the_owner(world: World) -> None:
     source = recorded_room(world.recordings_root)
@@ -162,7 +153,7 @@ async def test_a_recorded_room_becomes_one_recording_of_the_owner(world: World) 
     async def done() -> bool:
         return (await world.job_of(source)).status != jobs.PENDING
 
-    await wait_for(done, "the job to finish")
+    await wait_until_async(done, "the job to finish")
     worker.stop()
     await asyncio.wait_for(running, WAIT_SECONDS)
 
@@ -328,7 +319,7 @@ async def test_a_stopped_worker_hands_its_job_back_at_once(world: World) -> None
     async def encoding() -> bool:
         return any(p.name.startswith(".compose-") for p in world.recordings_root.iterdir())
 
-    await wait_for(encoding, "the encode to start")
+    await wait_until_async(encoding, "the encode to start")
     worker.stop()
     await asyncio.wait_for(running, WAIT_SECONDS)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +24,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from tests.support.api import ok, rest
 from tests.support.receiver import Receiver, verify
 from tests.support.server import ServerProcess, free_port
+from tests.support.waiting import wait_until
 
 from onstream.janus.process import JanusProcess
 
@@ -38,17 +39,6 @@ MEDIA_ARGS = [
 ]
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 OWNER = ("olga", "olga-password-1")
-
-
-def wait_for(condition: Callable[[], Any], *, timeout: float = 30, what: str = "") -> Any:
-    """Poll until `condition()` is truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
 
 
 @dataclass
@@ -184,14 +174,14 @@ def test_two_invitees_see_and_hear_each_other(rig: Rig) -> None:
     )
     ann = rig.enter(local(links["ann@example.com"], rig.server))
     ben = rig.enter(local(links["ben@example.com"], rig.server))
-    wait_for(lambda: receives(ann, 1), what="Ann receives Ben")
-    wait_for(lambda: receives(ben, 1), what="Ben receives Ann")
-    wait_for(lambda: ann.locator("#people li").count() == 2, what="two people listed")
-    wait_for(lambda: ann.locator("#chat-text").is_enabled(), what="Ann's chat is ready")
-    wait_for(lambda: ben.locator("#chat-text").is_enabled(), what="Ben's chat is ready")
+    wait_until(lambda: receives(ann, 1), what="Ann receives Ben")
+    wait_until(lambda: receives(ben, 1), what="Ben receives Ann")
+    wait_until(lambda: ann.locator("#people li").count() == 2, what="two people listed")
+    wait_until(lambda: ann.locator("#chat-text").is_enabled(), what="Ann's chat is ready")
+    wait_until(lambda: ben.locator("#chat-text").is_enabled(), what="Ben's chat is ready")
     ann.fill("#chat-text", "Hello <b>Ben</b>")
     ann.press("#chat-text", "Enter")
-    wait_for(lambda: "Hello <b>Ben</b>" in ben.locator("#messages").inner_text(), what="chat")
+    wait_until(lambda: "Hello <b>Ben</b>" in ben.locator("#messages").inner_text(), what="chat")
     assert ben.locator("#messages b").count() == 0  # text, never markup
     screenshot(ann, "room-two-people")
     close(ann, ben)
@@ -206,10 +196,10 @@ def test_observer_receives_both_and_publishes_nothing(rig: Rig) -> None:
     cat = rig.enter(local(links["cat@example.com"], rig.server))
     dan = rig.enter(local(links["dan@example.com"], rig.server))
     eve = rig.enter(local(links["eve@example.com"], rig.server))
-    wait_for(lambda: receives(eve, 2), what="the observer receives both")
+    wait_until(lambda: receives(eve, 2), what="the observer receives both")
     assert room_state(eve)["publishing"] is False
     assert eve.locator("#mic").is_hidden()
-    publishers = wait_for(lambda: janus_publishers(rig, session_id), what="Janus's list")
+    publishers = wait_until(lambda: janus_publishers(rig, session_id), what="Janus's list")
     assert len(publishers) == 2
     screenshot(eve, "room-observer")
     close(cat, dan, eve)
@@ -258,11 +248,11 @@ def janus_join(page: Page, token: str) -> Any:
 def test_janus_refuses_made_up_and_expired_tokens(rig: Rig) -> None:
     _, links = rig.session(invited_participants=invitees(("fay@example.com", 2)))
     fay = rig.enter(local(links["fay@example.com"], rig.server))
-    wait_for(lambda: room_state(fay)["publishing"], what="Fay publishes")
+    wait_until(lambda: room_state(fay)["publishing"], what="Fay publishes")
     assert janus_join(fay, "made-up-token") == 433
     own = fay.evaluate("() => JSON.parse(document.getElementById('room-config').textContent).token")
     # Fay's own token was minted for her one join; once it expired, it lets nobody in.
-    wait_for(lambda: janus_join(fay, own) == 433, timeout=60, what="the token expires")
+    wait_until(lambda: janus_join(fay, own) == 433, seconds=60, what="the token expires")
     close(fay)
 
 
@@ -290,21 +280,21 @@ def test_moderator_mutes_removes_and_ends(rig: Rig) -> None:
     host = rig.enter(local(rig.host_link(session_id), rig.server))
     hal = rig.enter(local(links["hal@example.com"], rig.server))
     ivy = rig.enter(local(links["ivy@example.com"], rig.server))
-    wait_for(lambda: receives(host, 2), what="the host receives both")
+    wait_until(lambda: receives(host, 2), what="the host receives both")
     hal_id = hal.evaluate("() => onstreamRoom.myId")
     row = host.locator(f'#people li[data-participant="{hal_id}"]')
     row.locator('button[data-action="mute"]').click()
-    wait_for(
+    wait_until(
         lambda: hal.evaluate("() => onstreamRoom.mutedByModerator['0'] === true"), what="muted"
     )
     screenshot(host, "room-moderator")
     row.locator('button[data-action="remove"]').click()
-    wait_for(lambda: room_state(hal)["status"] == "removed", what="Hal removed")
+    wait_until(lambda: room_state(hal)["status"] == "removed", what="Hal removed")
     assert hal.reload().status == 404  # his admission is revoked: no way back in
     host.click("#end")
     host.click("#end")
-    wait_for(lambda: room_state(ivy)["status"] == "ended", what="the meeting ends for Ivy")
-    wait_for(lambda: room_state(host)["status"] == "ended", what="and for the host")
+    wait_until(lambda: room_state(ivy)["status"] == "ended", what="the meeting ends for Ivy")
+    wait_until(lambda: room_state(host)["status"] == "ended", what="and for the host")
     assert ivy.reload().status in (404, 410)
     close(host, hal, ivy)
 
@@ -316,16 +306,16 @@ def record_a_meeting(rig: Rig, seconds: float) -> tuple[int, float]:
         auto_record=1, invited_participants=invitees(("jo@example.com", 2))
     )
     host = rig.enter(local(rig.host_link(session_id), rig.server))
-    wait_for(lambda: room_state(host)["publishing"], what="the host publishes")
+    wait_until(lambda: room_state(host)["publishing"], what="the host publishes")
     started = time.monotonic()
     jo = rig.enter(local(links["jo@example.com"], rig.server))
-    wait_for(lambda: receives(jo, 1), what="Jo receives the host")
+    wait_until(lambda: receives(jo, 1), what="Jo receives the host")
     assert host.locator("#recording").is_visible()
     host.wait_for_timeout(max(0.0, seconds - (time.monotonic() - started)) * 1000)
     host.click("#end")
     host.click("#end")
     ended = time.monotonic()
-    wait_for(lambda: room_state(jo)["status"] == "ended", what="the meeting ends")
+    wait_until(lambda: room_state(jo)["status"] == "ended", what="the meeting ends")
     close(host, jo)
     return session_id, ended - started
 
@@ -337,7 +327,7 @@ def recordings_of(rig: Rig, session_id: int) -> list[dict[str, Any]]:
 
 def test_a_recorded_meeting_becomes_a_playable_recording(rig: Rig) -> None:
     session_id, length = record_a_meeting(rig, 10)
-    (recording,) = wait_for(lambda: recordings_of(rig, session_id), timeout=180, what="recording")
+    (recording,) = wait_until(lambda: recordings_of(rig, session_id), seconds=180, what="recording")
     assert abs(recording["duration"] / 1000 - length) <= 2, (recording["duration"], length)
     page = rig.browser.new_page()
     page.goto(local(recording["recording_link"], rig.server))
@@ -348,7 +338,7 @@ def test_a_recorded_meeting_becomes_a_playable_recording(rig: Rig) -> None:
     page.evaluate(
         "() => { const v = document.getElementById('player'); v.muted = true; v.play(); }"
     )
-    wait_for(lambda: page.evaluate("() => document.getElementById('player').currentTime > 1"),
+    wait_until(lambda: page.evaluate("() => document.getElementById('player').currentTime > 1"),
              what="the recording plays")  # fmt: skip
     screenshot(page, "recording-playback")
     page.close()
@@ -379,14 +369,14 @@ def test_a_killed_server_still_makes_exactly_one_recording(rig: Rig) -> None:
         return row is not None and row[2] is not None and any(work.glob(".compose-*"))
 
     try:
-        wait_for(composing, timeout=120, what="the job to be composed")
+        wait_until(composing, seconds=120, what="the job to be composed")
     except AssertionError as exc:
         raise AssertionError(f"{exc}; job {job()}; log:\n{rig.server.log()[-3000:]}") from exc
     assert rig.server.process is not None
     rig.server.process.kill()
     rig.server.process.wait()
     rig.server.start()
-    (recording,) = wait_for(lambda: recordings_of(rig, session_id), timeout=180, what="recording")
+    (recording,) = wait_until(lambda: recordings_of(rig, session_id), seconds=180, what="recording")
     assert recording["duration"] > 3000
     with sqlite3.connect(database) as db:
         query = "SELECT status, recording_id FROM recording_jobs WHERE session_id = ?"
@@ -405,11 +395,11 @@ def test_lobby_checks_devices_and_the_room_opens_shared_files_on_a_phone(rig: Ri
     page.goto(local(links["kim@example.com"], rig.server))
     page.click("#check")
     preview = "() => document.getElementById('preview').videoWidth > 0"
-    wait_for(lambda: page.evaluate(preview), what="the camera preview")
+    wait_until(lambda: page.evaluate(preview), what="the camera preview")
     screenshot(page, "lobby-phone")
     page.click("#enter")
     page.wait_for_url("**/room/**")
-    wait_for(lambda: room_state(page)["publishing"], what="Kim publishes")
+    wait_until(lambda: room_state(page)["publishing"], what="Kim publishes")
     viewer = page.locator("#viewer")
     assert viewer.is_visible()
     assert viewer.get_attribute("src") == f"{rig.server.base_url}/health"
@@ -428,12 +418,12 @@ def test_deleting_the_session_or_changing_its_passcode_acts_on_the_room(rig: Rig
     guest = rig.enter(
         f"{rig.server.base_url}/{OWNER[0]}/changing", form={"name": "Guest", "passcode": "first"}
     )
-    wait_for(lambda: receives(lea, 1), what="Lea receives the guest")
+    wait_until(lambda: receives(lea, 1), what="Lea receives the guest")
     ok(rest(rig.owner, "POST", "session", {"id": session_id, "password": "second"}))
-    wait_for(lambda: room_state(guest)["status"] == "removed", what="the guest is let out")
+    wait_until(lambda: room_state(guest)["status"] == "removed", what="the guest is let out")
     assert room_state(lea)["status"] == "publishing"  # her personal link needs no passcode
     ok(rest(rig.owner, "DELETE", "session", {"id": session_id}))
-    wait_for(lambda: room_state(lea)["status"] == "ended", what="the room closes")
+    wait_until(lambda: room_state(lea)["status"] == "ended", what="the room closes")
     close(lea, guest)
 
 
@@ -441,21 +431,21 @@ def test_a_moderator_records_part_of_a_meeting_and_people_leave(rig: Rig) -> Non
     session_id, links = rig.session(invited_participants=invitees(("max@example.com", 2)))
     host = rig.enter(local(rig.host_link(session_id), rig.server))
     max_ = rig.enter(local(links["max@example.com"], rig.server))
-    wait_for(lambda: receives(host, 1), what="the host receives Max")
+    wait_until(lambda: receives(host, 1), what="the host receives Max")
     assert host.locator("#recording").is_hidden()
     host.click("#record")
-    wait_for(lambda: host.locator("#recording").is_visible(), what="recording shown")
+    wait_until(lambda: host.locator("#recording").is_visible(), what="recording shown")
     started = time.monotonic()
     host.wait_for_timeout(6000)
     host.click("#record")
-    wait_for(lambda: host.locator("#recording").is_hidden(), what="recording stopped")
+    wait_until(lambda: host.locator("#recording").is_hidden(), what="recording stopped")
     recorded = time.monotonic() - started
     max_.click("#leave")
-    wait_for(lambda: room_state(max_)["status"] == "left", what="Max left")
-    wait_for(lambda: room_state(host)["feeds"] == [], what="the host sees Max leave")
+    wait_until(lambda: room_state(max_)["status"] == "left", what="Max left")
+    wait_until(lambda: room_state(host)["feeds"] == [], what="the host sees Max leave")
     host.click("#end")
     host.click("#end")
-    (recording,) = wait_for(lambda: recordings_of(rig, session_id), timeout=180, what="recording")
+    (recording,) = wait_until(lambda: recordings_of(rig, session_id), seconds=180, what="recording")
     assert abs(recording["duration"] / 1000 - recorded) <= 2, (recording["duration"], recorded)
     close(host, max_)
 
@@ -475,16 +465,16 @@ def test_a_receiver_hears_who_joins_and_leaves_a_real_room(rig: Rig) -> None:
             ]
 
         host = rig.enter(local(rig.host_link(session_id), rig.server))
-        wait_for(lambda: told(), timeout=60, what="the host's participant.joined")
+        wait_until(lambda: told(), seconds=60, what="the host's participant.joined")
         kim = rig.enter(local(links["kim@example.com"], rig.server))
-        wait_for(lambda: room_state(kim)["publishing"], what="Kim publishes")
-        wait_for(lambda: len(told()) == 2, timeout=60, what="Kim's participant.joined")
+        wait_until(lambda: room_state(kim)["publishing"], what="Kim publishes")
+        wait_until(lambda: len(told()) == 2, seconds=60, what="Kim's participant.joined")
         kim_id = kim.evaluate("() => onstreamRoom.myId")
         kim.click("#leave")
-        wait_for(lambda: len(told()) == 3, timeout=60, what="Kim's participant.left")
+        wait_until(lambda: len(told()) == 3, seconds=60, what="Kim's participant.left")
         host.click("#end")
         host.click("#end")
-        wait_for(lambda: len(told()) == 5, timeout=60, what="the host leaves as it ends")
+        wait_until(lambda: len(told()) == 5, seconds=60, what="the host leaves as it ends")
         assert told()[1:] == [
             ("participant.joined", "Kim"),
             ("participant.left", "Kim"),

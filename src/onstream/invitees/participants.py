@@ -23,7 +23,9 @@ from sqlalchemy.exc import IntegrityError
 from onstream.clock import utcnow
 from onstream.errors import Invalid, Taken
 from onstream.invitees import mailing, repository
-from onstream.invitees.service import Context, InviteeInput, change, check_role
+from onstream.invitees.models import Context, InviteeInput
+from onstream.invitees.rules import check_role
+from onstream.invitees.service import change
 from onstream.sessions.models import Session
 from onstream.users import people
 from onstream.users import repository as users

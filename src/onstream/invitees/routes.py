@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from onstream.invitees import service
-from onstream.invitees.service import ROLES, Context, InviteeInput
+from onstream.invitees.models import ROLES, Context, InviteeInput
 from onstream.protocol.describe import ID, Operation, Param, described
 from onstream.protocol.document import Document
 from onstream.protocol.params import ID_MAX, Params

@@ -8,7 +8,6 @@ the caller's transaction and never commit.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -18,49 +17,15 @@ from onstream.clock import utcnow
 from onstream.config import Settings
 from onstream.errors import Invalid, Missing, Taken
 from onstream.invitees import mailing, repository
+from onstream.invitees.documents import invitee_document
+from onstream.invitees.models import ROLES, Context, InviteeInput
+from onstream.invitees.rules import check_role
 from onstream.sessions.models import Session
 from onstream.storage.database import Connection
 from onstream.users import people
 from onstream.users.people import ProfileInput
 from onstream.users.service import normalize_email
 from onstream.webhooks import outbox as webhooks
-
-ROLE_NAMES = {1: "moderator", 2: "participant", 3: "observer"}
-"""What each `role` number means (the documentation: 1 moderator, 2 participant, 3 observer)."""
-ROLES = {role: f"{name}s" for role, name in ROLE_NAMES.items()}
-"""The groups of GET invitees, by role."""
-DEFAULT_ROLE = 2
-
-
-@dataclass(frozen=True, slots=True)
-class InviteeInput:
-    """One person to invite: e-mail (or an existing user id), names, role, whether to mail."""
-
-    email: str | None
-    first_name: str | None = None
-    last_name: str | None = None
-    role: int | None = None
-    send: bool | None = None
-    """None: not said (an invitation is mailed to new invitees only)."""
-    user_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Context:
-    """What every operation needs besides the connection."""
-
-    conn: Connection
-    owner: Account
-    settings: Settings
-
-
-def check_role(role: int | None, *, field: str = "role") -> int:
-    """A role of 1 (moderator), 2 (participant) or 3 (observer); 2 when not given."""
-    if role is None:
-        return DEFAULT_ROLE
-    if role not in ROLES:
-        raise Invalid(f"{field} must be 1 (moderator), 2 (participant) or 3 (observer)")
-    return role
 
 
 async def invite(ctx: Context, session: Session, data: InviteeInput) -> int:
@@ -120,23 +85,11 @@ async def remove(ctx: Context, session: Session, *, user_id: int) -> str:
     return str(row.token)
 
 
-def _row(settings: Settings, owner: Account, row: Any) -> dict[str, Any]:
-    """One invitee as GET invitees shows it."""
-    return {
-        "id": row.id,
-        "first_name": row.first_name,
-        "last_name": row.last_name,
-        "email": row.email,
-        "role": row.role,
-        "personal_session_link": mailing.personal_link(settings, owner, row.token),
-    }
-
-
 async def _shown(ctx: Context, session: Session, user_id: int) -> dict[str, Any]:
     """The invitee as GET invitees shows it, with its session's id: a webhook event's data."""
     for row in await repository.invitees_of(ctx.conn, session.id):
         if row.id == user_id:
-            return {"session_id": session.id, **_row(ctx.settings, ctx.owner, row)}
+            return {"session_id": session.id, **invitee_document(ctx.settings, ctx.owner, row)}
     raise Missing(f"User {user_id} is not invited to session {session.id}")
 
 
@@ -152,7 +105,7 @@ async def grouped(
     """The session's invitees by role group; only the asked group unless `role` is all."""
     groups: dict[str, list[dict[str, Any]]] = {name: [] for name in ROLES.values()}
     for row in await repository.invitees_of(conn, session.id):
-        groups[ROLES[row.role]].append(_row(settings, owner, row))
+        groups[ROLES[row.role]].append(invitee_document(settings, owner, row))
     return groups if role == "all" else {role: groups[role]}
 
 

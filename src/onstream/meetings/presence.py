@@ -19,7 +19,7 @@ from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 
-from onstream.invitees.service import ROLE_NAMES
+from onstream.invitees.models import ROLE_NAMES
 from onstream.meetings import repository
 from onstream.meetings.repository import Stay
 from onstream.protocol.times import iso_utc

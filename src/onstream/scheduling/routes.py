@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from onstream.errors import Invalid
+from onstream.invitees.models import InviteeInput
 from onstream.invitees.routes import PARTICIPANTS, SESSION_ID, USER_ID, participants
-from onstream.invitees.service import InviteeInput
 from onstream.protocol.describe import ID, Operation, described
 from onstream.protocol.params import ID_MAX
 from onstream.protocol.resources import Intake, Reply, Staged, message

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from onstream.clock import utcnow
 from onstream.invitees import participants
-from onstream.invitees.service import InviteeInput
+from onstream.invitees.models import InviteeInput
 from onstream.scheduling import series_mail, service
 from onstream.scheduling.service import Change
 from onstream.sessions import rules, series

@@ -18,8 +18,8 @@ from onstream.clock import utcnow
 from onstream.config import Settings
 from onstream.invitees import mailing, participants
 from onstream.invitees import service as invitees
+from onstream.invitees.models import Context, InviteeInput
 from onstream.invitees.participants import Entry
-from onstream.invitees.service import Context, InviteeInput
 from onstream.meetings import service as meetings
 from onstream.meetings.service import Ejection
 from onstream.protocol.resources import AfterCommit

@@ -30,7 +30,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from onstream.clock import utcnow
 from onstream.config import Settings
 from onstream.errors import DomainError
-from onstream.invitees.service import ROLE_NAMES
+from onstream.invitees.models import ROLE_NAMES
 from onstream.mail.calendar import calendar_part, event_uid_at
 from onstream.meetings import repository as rooms_repository
 from onstream.meetings import rules, service

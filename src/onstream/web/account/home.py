@@ -8,7 +8,7 @@ from onstream.accounts import Account
 from onstream.errors import Deleted, Missing
 from onstream.invitees import registered
 from onstream.invitees import service as invitees
-from onstream.invitees.service import ROLE_NAMES
+from onstream.invitees.models import ROLE_NAMES
 from onstream.recordings import service as recordings
 from onstream.recordings.documents import recording_link
 from onstream.sessions import documents, rules

@@ -14,8 +14,8 @@ from typing import Any
 
 from onstream import timezones
 from onstream.accounts import Account
+from onstream.invitees.models import DEFAULT_ROLE, ROLE_NAMES, InviteeInput
 from onstream.invitees.routes import participants
-from onstream.invitees.service import DEFAULT_ROLE, ROLE_NAMES, InviteeInput
 from onstream.protocol.params import Params
 from onstream.sessions import rules
 from onstream.sessions.models import Session, SessionInput
