@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -84,11 +85,35 @@ async def test_a_directory_without_tracks_is_nothing_recorded(tmp_path: Path) ->
 
 
 @pytest.mark.anyio
-async def test_a_corrupt_recording_names_the_file(tmp_path: Path) -> None:
+async def test_a_corrupt_recording_alone_is_nothing_recorded_naming_the_file(
+    tmp_path: Path,
+) -> None:
     bad = tmp_path / "videoroom-1-user-2-3-audio-0.mjr"
     bad.write_bytes(os.urandom(5000))
-    with pytest.raises(CompositionFailed, match=f"{bad.name} is not a readable Janus recording"):
+    with pytest.raises(NothingRecorded, match=f"left out: {bad.name}: it is empty or not a"):
         await compose([bad], tmp_path / "out.webm", work_dir=tmp_path)
+
+
+@pytest.mark.anyio
+async def test_empty_and_unreadable_tracks_are_left_out_and_the_rest_composed(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "room"
+    shutil.copytree(FIXTURE, source)
+    empty = source / "videoroom-1-user-99-1796175379280282-video-1.mjr"
+    empty.write_bytes(b"MJR00002")  # what a publisher whose video died leaves: 8 bytes
+    noise = source / "videoroom-1-user-98-1796175379280282-audio-0.mjr"
+    noise.write_bytes(os.urandom(5000))
+    (tmp_path / "tracks").mkdir()
+
+    result = await compose(
+        recorded_files(source), tmp_path / "meeting.webm", work_dir=tmp_path / "tracks"
+    )
+
+    assert len(result.participants) == 2, "the two good publishers are both in it"
+    assert sorted(s.name for s in result.skipped) == sorted([empty.name, noise.name])
+    assert all("not a readable Janus recording" in s.reason for s in result.skipped)
+    assert abs(result.duration - meeting_seconds(recorded_files(FIXTURE))) < 2
 
 
 def test_a_missing_directory_fails_clearly(tmp_path: Path) -> None:

@@ -173,6 +173,33 @@ async def test_a_recorded_room_becomes_one_recording_of_the_owner(world: World) 
 
 
 @pytest.mark.anyio
+async def test_a_dead_track_is_left_out_named_in_the_job_and_the_rest_recorded(
+    world: World,
+) -> None:
+    source = recorded_room(world.recordings_root)
+    dead = source / "videoroom-1-user-99-1796175379280282-video-1.mjr"
+    dead.write_bytes(b"MJR00002")
+    await world.enqueue(source)
+    worker = world.worker()
+    running = asyncio.create_task(worker.run())
+    worker.wake()
+
+    async def done() -> bool:
+        return (await world.job_of(source)).status != jobs.PENDING
+
+    await wait_for(done, "the job to finish")
+    worker.stop()
+    await asyncio.wait_for(running, WAIT_SECONDS)
+
+    job = await world.job_of(source)
+    assert (job.status, job.attempts, job.last_error) == (jobs.DONE, 1, None)
+    assert job.skipped is not None
+    assert dead.name in job.skipped
+    [recording] = await world.recordings()
+    assert abs(recording.duration_ms - MEETING_MS) < 2000
+
+
+@pytest.mark.anyio
 async def test_queueing_the_same_room_twice_makes_one_job(world: World) -> None:
     source = recorded_room(world.recordings_root)
     first = await world.enqueue(source)
@@ -217,7 +244,7 @@ async def test_a_killed_worker_is_replaced_and_still_one_recording_is_made(world
 
 
 @pytest.mark.anyio
-async def test_a_corrupt_recording_is_retried_then_failed_for_the_operator(
+async def test_a_recording_of_only_unreadable_tracks_fails_once_for_the_operator(
     world: World, tmp_path: Path
 ) -> None:
     source = world.recordings_root / "room-bad"
@@ -237,10 +264,10 @@ async def test_a_corrupt_recording_is_retried_then_failed_for_the_operator(
 
     job = await world.job_of(source)
     assert job.status == jobs.FAILED
-    assert job.attempts >= 2, "retried before giving up"
+    assert job.attempts == 1, "what can never be composed is not tried again"
     assert job.recording_id is None
     assert job.last_error is not None
-    assert "is not a readable Janus recording" in job.last_error
+    assert "videoroom-1-user-2-3-audio-0.mjr: it is empty or not a readable" in job.last_error
     assert await world.recordings() == []
     assert source.exists(), "the tracks stay for the operator"
 
@@ -248,7 +275,7 @@ async def test_a_corrupt_recording_is_retried_then_failed_for_the_operator(
     shown = operator.cli("recording", "jobs", "--status", "failed")
     assert shown.returncode == 0, shown.stderr
     assert f"#{job.id} failed  session {world.session_id}  attempts {job.attempts}" in shown.stdout
-    assert "last error: videoroom-1-user-2-3-audio-0.mjr is not a readable" in shown.stdout
+    assert "left out: videoroom-1-user-2-3-audio-0.mjr: it is empty or not a" in shown.stdout
 
     retried = operator.cli("recording", "retry-job", str(job.id))
     assert retried.returncode == 0, retried.stderr

@@ -124,6 +124,8 @@ def run_jobs(args: argparse.Namespace) -> int:
         print(f"{line}\n    {job.source_dir}")
         if job.last_error:
             print("    last error: " + job.last_error.replace("\n", "\n        "))
+        if job.skipped:
+            print("    left out: " + job.skipped.replace("\n", "\n        "))
     return 0
 
 

@@ -18,6 +18,10 @@ of a two-person meeting, so an hour of meeting keeps a core busy for most of an 
 tool runs as a child process with a timeout and is killed when it runs over or the caller is
 cancelled, so a stopped worker leaves no encoder behind.
 
+A track that cannot be used (an empty file left by a publisher whose media died, a header
+the tool cannot read, a conversion that fails or yields nothing) is skipped and named in the
+result: one bad track must not cost the meeting its recording.
+
 Errors::
 
     CompositionFailed     a tool failed or ran over; the message ends with its last lines
@@ -30,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import math
 import os
 import re
@@ -60,6 +65,8 @@ _NAME = re.compile(
 )
 _AUDIO_EXTENSIONS = {"opus": "opus", "g711": "wav", "pcmu": "wav", "pcma": "wav", "g722": "wav"}
 _KINDS = {"a": "audio", "v": "video"}
+
+log = logging.getLogger(__name__)
 
 
 class CompositionFailed(Exception):
@@ -107,6 +114,17 @@ class Converted:
 
 
 @dataclass(frozen=True, slots=True)
+class Skipped:
+    """A track left out of the composition, and why (in words for the organiser)."""
+
+    name: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
 class Composition:
     """The composed file and what it took."""
 
@@ -119,6 +137,8 @@ class Composition:
     """Tiles in order of first appearance."""
     convert_seconds: float
     encode_seconds: float
+    skipped: tuple[Skipped, ...] = ()
+    """Tracks left out: empty, unreadable or unconvertible."""
 
 
 async def compose(
@@ -136,11 +156,22 @@ async def compose(
     stays in one tile; unmapped ids get a tile of their own.
     """
     layout = layout or Layout()
-    tracks = await load_tracks(mjr_files, people=people)
+    tracks, skipped = await load_tracks(mjr_files, people=people)
     started = time.monotonic()
-    converted = [c for c in [await convert(t, work_dir) for t in tracks] if c.duration > 0]
+    converted = []
+    for track in tracks:
+        try:
+            done = await convert(track, work_dir)
+        except CompositionFailed:
+            log.warning("recording track %s could not be converted", track.mjr.name, exc_info=True)
+            skipped.append(Skipped(track.mjr.name, "its media could not be converted"))
+            continue
+        if done.duration > 0:
+            converted.append(done)
+        else:
+            skipped.append(Skipped(track.mjr.name, "it holds no playable media"))
     if not converted:
-        raise NothingRecorded("the recorded tracks hold no playable media")
+        raise NothingRecorded(_nothing("the recorded tracks hold no playable media", skipped))
     convert_seconds = time.monotonic() - started
     command, meeting = ffmpeg_command(converted, output, layout=layout)
     started = time.monotonic()
@@ -152,7 +183,13 @@ async def compose(
         participants=_participants(c.track for c in converted),
         convert_seconds=round(convert_seconds, 2),
         encode_seconds=round(time.monotonic() - started, 2),
+        skipped=tuple(skipped),
     )
+
+
+def _nothing(what: str, skipped: Sequence[Skipped]) -> str:
+    """Why nothing could be composed, naming the tracks that were left out."""
+    return f"{what} (left out: {'; '.join(map(str, skipped))})" if skipped else what
 
 
 def recorded_files(source_dir: Path, *, now: float | None = None) -> list[Path]:
@@ -172,12 +209,23 @@ def recorded_files(source_dir: Path, *, now: float | None = None) -> list[Path]:
 
 async def load_tracks(
     mjr_files: Sequence[Path], *, people: Mapping[str, str] | None = None
-) -> list[Track]:
-    """The audio and video tracks that hold at least one packet; data channels are skipped."""
-    tracks = [t for t in [await _track(f, people or {}) for f in sorted(mjr_files)] if t]
+) -> tuple[list[Track], list[Skipped]]:
+    """The audio and video tracks that hold at least one packet, and the files left out
+    because they cannot be read; data channels are neither."""
+    tracks: list[Track] = []
+    skipped: list[Skipped] = []
+    for mjr in sorted(mjr_files):
+        try:
+            track = await _track(mjr, people or {})
+        except (CompositionFailed, ValueError) as exc:
+            log.warning("recording track %s left out: %s", mjr.name, exc)
+            skipped.append(Skipped(mjr.name, "it is empty or not a readable Janus recording"))
+            continue
+        if track is not None:
+            tracks.append(track)
     if not tracks:
-        raise NothingRecorded("no audio or video was recorded")
-    return tracks
+        raise NothingRecorded(_nothing("no audio or video was recorded", skipped))
+    return tracks, skipped
 
 
 async def _track(mjr: Path, people: Mapping[str, str]) -> Track | None:
@@ -202,7 +250,7 @@ async def read_header(mjr: Path) -> dict[str, object]:
         out = await run_tool(["janus-pp-rec", "-j", str(mjr)], seconds=HEADER_TIMEOUT)
         header = json.loads(out.strip().splitlines()[-1])
     except (CompositionFailed, ValueError, IndexError) as exc:
-        raise CompositionFailed(f"{mjr.name} is not a readable Janus recording: {exc}") from exc
+        raise CompositionFailed(f"{mjr.name} is not a readable Janus recording") from exc
     if not isinstance(header, dict):
         raise CompositionFailed(f"{mjr.name} is not a readable Janus recording")
     return header

@@ -100,6 +100,8 @@ class Job:
     next_attempt_at: datetime
     lease_until: datetime | None
     last_error: str | None
+    skipped: str | None
+    """The tracks a finished job left out, one per line with the reason."""
     recording_id: int | None
     created_at: datetime
     finished_at: datetime | None
@@ -184,8 +186,11 @@ async def holds(conn: Connection, job: Claimed, *, lock: bool = True) -> bool:
     return (await conn.execute(query)).first() is not None
 
 
-async def finish(conn: Connection, job: Claimed, *, recording_id: int, now: datetime) -> bool:
-    """Record the job's recording; False when the claim no longer held the job."""
+async def finish(
+    conn: Connection, job: Claimed, *, recording_id: int, now: datetime, skipped: str | None = None
+) -> bool:
+    """Record the job's recording and the tracks it left out (one per line, with the reason);
+    False when the claim no longer held the job."""
     result = await conn.execute(
         update(recording_jobs)
         .where(_held(job), _jobs.recording_id.is_(None))
@@ -195,6 +200,7 @@ async def finish(conn: Connection, job: Claimed, *, recording_id: int, now: date
             lease_until=None,
             finished_at=now,
             last_error=None,
+            skipped=skipped,
         )
     )
     return result.rowcount == 1

@@ -236,7 +236,8 @@ class RecordingWorker:
         rolled_back = True
         try:
             async with transaction(self._database, write=True) as conn:
-                recording_id = await self._insert(conn, job, new, media, owner.login)
+                skipped = "\n".join(map(str, composition.skipped)) or None
+                recording_id = await self._insert(conn, job, new, media, owner.login, skipped)
                 rolled_back = False  # the commit's outcome is unknown until it returns
         except BaseException:
             if rolled_back:  # no row refers to the media: it is garbage
@@ -245,7 +246,13 @@ class RecordingWorker:
         return recording_id
 
     async def _insert(
-        self, conn: Connection, job: jobs.Claimed, new: NewRecording, media: StoredMedia, login: str
+        self,
+        conn: Connection,
+        job: jobs.Claimed,
+        new: NewRecording,
+        media: StoredMedia,
+        login: str,
+        skipped: str | None,
     ) -> int:
         if not await jobs.holds(conn, job):
             raise jobs.NotHeld(f"recording job {job.id} was taken over by another worker")
@@ -258,7 +265,10 @@ class RecordingWorker:
             )
         except (Deleted, Missing) as exc:
             raise SessionGone(f"{exc.message}; no recording was made") from exc
-        if not await jobs.finish(conn, job, recording_id=recording_id, now=self._clock()):
+        finished = await jobs.finish(
+            conn, job, recording_id=recording_id, now=self._clock(), skipped=skipped
+        )
+        if not finished:
             raise jobs.NotHeld(f"recording job {job.id} changed while it was recorded")
         return recording_id
 

@@ -103,6 +103,7 @@ recording_jobs = Table(
     Column("next_attempt_at", DateTime, nullable=False),
     Column("lease_until", DateTime, nullable=True),
     Column("last_error", Text, nullable=True),
+    Column("skipped", Text, nullable=True),
     Column("recording_id", Integer, ForeignKey("recordings.id"), nullable=True),
     Column("created_at", DateTime, nullable=False),
     Column("finished_at", DateTime, nullable=True),
