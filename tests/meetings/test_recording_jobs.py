@@ -187,7 +187,7 @@ async def test_a_dead_track_is_left_out_named_in_the_job_and_the_rest_recorded(
     async def done() -> bool:
         return (await world.job_of(source)).status != jobs.PENDING
 
-    await wait_for(done, "the job to finish")
+    await wait_until_async(done, "the job to finish")
     worker.stop()
     await asyncio.wait_for(running, WAIT_SECONDS)
 
