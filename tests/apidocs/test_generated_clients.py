@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -33,6 +34,7 @@ pytestmark = [
 ]
 
 CLIENTS = Path(__file__).parent / "clients"
+PAGE = Path(__file__).parents[2] / "docs" / "clients.md"
 GENERATOR = "openapi-python-client==0.29.1"
 GENERATOR_VENV = CLIENTS / ".generator"
 NODE_MODULES = CLIENTS / "node_modules"
@@ -57,6 +59,14 @@ def run(*command: str | Path, cwd: Path | None = None, path: Path | None = None)
     )
     assert result.returncode == 0, f"{command}:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
     return result.stdout + result.stderr
+
+
+def snippet(language: str, api: ServerProcess) -> str:
+    """The page's example in this language, aimed at the test's server and account."""
+    found = re.search(rf"```{language}\n(.*?)```", PAGE.read_text(encoding="utf-8"), re.DOTALL)
+    assert found is not None, f"docs/clients.md has no {language} example"
+    code = found[1].replace("https://meet.example.com", api.base_url)
+    return code.replace("demo", LOGIN).replace("PASSWORD", PASSWORD)
 
 
 def uv() -> Path:
@@ -149,6 +159,9 @@ def test_the_python_client_runs_an_integration(
         listed = own.get("sessions/format/json").json()["sessions"]
     assert [s["id"] for s in listed] == [second]
 
+    documented = run(scratch / "bin/python", "-c", snippet("python", api)).splitlines()
+    assert documented == ["2 ['Retro', 'Planning']", "Planning"]
+
 
 def test_the_typescript_types_check_an_integration(api: ServerProcess, tmp_path: Path) -> None:
     tools = node_tools()
@@ -160,6 +173,8 @@ def test_the_typescript_types_check_an_integration(api: ServerProcess, tmp_path:
     )
     assert "warn" not in said.lower(), said
     shutil.copy(CLIENTS / "integration.ts", tmp_path)
+    documented = snippet("typescript", api).replace('"./onstream"', '"./api"')
+    (tmp_path / "documented.ts").write_text(documented)
     config = {
         "compilerOptions": {
             "strict": True,
@@ -171,7 +186,7 @@ def test_the_typescript_types_check_an_integration(api: ServerProcess, tmp_path:
             "types": [],
             "paths": {"openapi-fetch": [str(NODE_MODULES / "openapi-fetch")]},
         },
-        "files": ["integration.ts"],
+        "files": ["integration.ts", "documented.ts"],
     }
     (tmp_path / "tsconfig.json").write_text(json.dumps(config))
     run(tools / "tsc", "--project", tmp_path / "tsconfig.json", cwd=tmp_path)

@@ -58,9 +58,10 @@ class Param:
         return schema
 
     def _described(self) -> str:
-        """The text of the description; a yes/no says that 1 and 0 mean the same: the API
-        takes them everywhere, but described as a type of its own (boolean or integer 0/1)
-        the common client generators refused or mangled every call that has one."""
+        """The text of the description; a yes/no is described as a boolean whose text says
+        that 1 and 0 work too. Described as booleans and integers together, it made
+        openapi-python-client skip every call that has one; as `anyOf` a boolean or 0/1, it
+        made a class of the two integers for each parameter."""
         if self.kind != "boolean":
             return self.description
         return f"{self.description}{'; ' if self.description else ''}true or false (or 1, 0)"
