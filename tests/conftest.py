@@ -51,6 +51,7 @@ _left_to_sqlite: list[int] = []
 
 LONGEST_FIRST = (
     "tests/apidocs/test_schemathesis.py",
+    "tests/apidocs/test_generated_clients.py",
     "tests/e2e/test_tokens.py",
     "tests/cli/test_logs.py",
     "tests/e2e/test_operator.py",

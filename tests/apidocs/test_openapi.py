@@ -7,12 +7,13 @@ import pytest
 from openapi_spec_validator import validate
 from tests.support.server import ServerProcess
 
-from onstream.protocol.openapi import openapi
+from onstream.apidocs.operations import NAMING
+from onstream.protocol.openapi import Naming, openapi
 from onstream.routes import RESOURCES
 
 pytestmark = pytest.mark.live  # talks to a real `onstream serve` over a socket
 
-SPEC = openapi(RESOURCES, version="2")
+SPEC = openapi(RESOURCES, version="2", naming=NAMING)
 
 
 def test_the_description_is_valid_openapi_3_1() -> None:
@@ -57,10 +58,36 @@ def test_the_server_serves_it(server: ServerProcess) -> None:
 
 
 def test_writes_take_an_idempotency_key_and_reads_do_not() -> None:
-    paths = openapi(RESOURCES, version="test")["paths"]
+    paths = openapi(RESOURCES, version="test", naming=NAMING)["paths"]
     key = {"$ref": "#/components/parameters/idempotency"}
     for operations in paths.values():
         for method, operation in operations.items():
             keyed = key in operation["parameters"]
             assert keyed == (method in ("put", "post")), (method, operation["operationId"])
             assert ("422" in operation["responses"]) == keyed
+
+
+def test_every_operation_has_a_name_of_its_own_and_a_declared_tag() -> None:
+    operations = [op for operations in SPEC["paths"].values() for op in operations.values()]
+    ids = [op["operationId"] for op in operations]
+    assert len(ids) == len(set(ids))
+    assert {"create_session", "list_sessions", "invite", "share_file"} <= set(ids)
+    declared = [tag["name"] for tag in SPEC["tags"]]
+    assert {tag for op in operations for tag in op["tags"]} == set(declared)
+
+
+def test_yes_no_parameters_are_booleans_that_say_1_and_0_work_too() -> None:
+    body = SPEC["paths"]["/session"]["put"]["requestBody"]["content"]["application/json"]
+    auto_record = body["schema"]["properties"]["auto_record"]
+    assert auto_record["type"] == "boolean"
+    assert "enum" not in auto_record
+    assert "(or 1, 0)" in auto_record["description"]
+
+
+def test_an_operation_without_a_name_is_refused() -> None:
+    unnamed = Naming(
+        operations={k: v for k, v in NAMING.operations.items() if k != ("PUT", "session")},
+        tags=NAMING.tags,
+    )
+    with pytest.raises(LookupError, match="PUT session"):
+        openapi(RESOURCES, version="2", naming=unnamed)

@@ -10,6 +10,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Respon
 from starlette.routing import BaseRoute, Route
 
 from onstream.apidocs.guide import guide_html
+from onstream.apidocs.operations import NAMING
 from onstream.protocol.openapi import openapi
 from onstream.protocol.resources import Resource
 
@@ -50,7 +51,7 @@ VIEWER = """<!doctype html>
 
 def docs_routes(resources: Mapping[str, Resource], *, base_url: str) -> list[BaseRoute]:
     """The routes; listed before `/api/...` and before any `/{username}/...` route."""
-    description = JSONResponse(openapi(resources, version="2"))
+    description = JSONResponse(openapi(resources, version="2", naming=NAMING))
     guide = HTMLResponse(guide_html(resources, base_url=base_url), headers=PAGE_HEADERS)
     viewer = HTMLResponse(VIEWER, headers=PAGE_HEADERS)
 

@@ -39,10 +39,11 @@ class Param:
         schema: dict[str, Any] = {"type": self.kind}
         if self.kind == "file":
             schema = {"type": "string", "format": "binary"}
-        elif self.kind == "boolean":
-            schema = {"type": ["boolean", "integer"], "enum": [True, False, 0, 1]}
         elif self.kind == "array":
-            schema["items"] = {"type": "object"}
+            schema["items"] = {"type": "object", "additionalProperties": True}
+        elif self.kind == "object":
+            # Said outright: generators type a bare object as one that holds nothing.
+            schema["additionalProperties"] = True
         if self.enum:
             schema["enum"] = list(self.enum)
         for key, value in (
@@ -52,9 +53,18 @@ class Param:
         ):
             if value is not None:
                 schema[key] = value
-        if self.description:
-            schema["description"] = self.description
+        if self.description or self.kind == "boolean":
+            schema["description"] = self._described()
         return schema
+
+    def _described(self) -> str:
+        """The text of the description; a yes/no is described as a boolean whose text says
+        that 1 and 0 work too. Described as booleans and integers together, it made
+        openapi-python-client skip every call that has one; as `anyOf` a boolean or 0/1, it
+        made a class of the two integers for each parameter."""
+        if self.kind != "boolean":
+            return self.description
+        return f"{self.description}{'; ' if self.description else ''}true or false (or 1, 0)"
 
 
 @dataclass(frozen=True, slots=True)

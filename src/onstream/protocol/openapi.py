@@ -11,6 +11,7 @@ grammar, so the description shows the query form.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from onstream.protocol.describe import Operation, Param, operation_of
@@ -64,7 +65,17 @@ ERROR = {
 }
 
 
-def openapi(resources: Mapping[str, Resource], *, version: str) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Naming:
+    """What the description calls each call, given by the layer that knows the resources."""
+
+    operations: Mapping[tuple[str, str], tuple[str, str]]
+    """(method, resource) → (operationId, tag); the path form adds `_by_path` to the id."""
+    tags: Mapping[str, str]
+    """Every tag and its description, in order."""
+
+
+def openapi(resources: Mapping[str, Resource], *, version: str, naming: Naming) -> dict[str, Any]:
     """The description of the API these resources make."""
     paths: dict[str, dict[str, Any]] = {}
     for resource in resources.values():
@@ -72,16 +83,20 @@ def openapi(resources: Mapping[str, Resource], *, version: str) -> dict[str, Any
             operation = operation_of(resource.methods[method])
             if operation is None:
                 raise LookupError(f"{method} {resource.name} has no description")
+            name = naming.operations.get((method, resource.name))
+            if name is None or name[1] not in naming.tags:
+                raise LookupError(f"{method} {resource.name} has no operationId and tag")
             paths.setdefault(f"/{resource.name}", {})[method.lower()] = _operation(
-                resource.name, method, operation, by_id=False
+                method, operation, name=name, by_id=False
             )
             if operation.by_id:
                 paths.setdefault(f"/{resource.name}/id/{{id}}", {})[method.lower()] = _operation(
-                    resource.name, method, operation, by_id=True
+                    method, operation, name=name, by_id=True
                 )
     return {
         "openapi": "3.1.0",
         "info": {"title": TITLE, "version": version, "description": ABOUT},
+        "tags": [{"name": tag, "description": text} for tag, text in naming.tags.items()],
         "servers": [
             {
                 "url": "/api/2/{username}",
@@ -105,14 +120,19 @@ def _components() -> dict[str, Any]:
                 "SHA-256 or MD5",
             },
         },
-        "schemas": {"Message": MESSAGE, "Error": ERROR},
+        "schemas": {
+            "Message": MESSAGE,
+            "Error": ERROR,
+            # Named, so that a generated client has one type of formats, not one per call.
+            "Format": {"type": "string", "enum": list(FORMATS)},
+        },
         "parameters": {
             "format": {
                 "name": "format",
                 "in": "query",
                 "description": "The answer's format (default xml); ics (an iCalendar event) "
                 "for GET session/id/N only",
-                "schema": {"type": "string", "enum": list(FORMATS)},
+                "schema": {"$ref": "#/components/schemas/Format"},
             },
             "idempotency": {
                 "name": "Idempotency-Key",
@@ -125,8 +145,8 @@ def _components() -> dict[str, Any]:
             "strict": {
                 "name": "strict",
                 "in": "query",
-                "description": "1: refuse parameters nothing reads (400)",
-                "schema": {"type": "integer", "enum": [0, 1]},
+                "description": "true (or 1): refuse parameters nothing reads (400)",
+                "schema": {"type": "boolean"},
             },
         },
         "responses": {
@@ -139,7 +159,9 @@ def _components() -> dict[str, Any]:
     }
 
 
-def _operation(name: str, method: str, operation: Operation, *, by_id: bool) -> dict[str, Any]:
+def _operation(
+    method: str, operation: Operation, *, name: tuple[str, str], by_id: bool
+) -> dict[str, Any]:
     params = [p for p in operation.params if not (by_id and p.name == "id")]
     parameters: list[dict[str, Any]] = [
         {"$ref": "#/components/parameters/format"},
@@ -152,9 +174,9 @@ def _operation(name: str, method: str, operation: Operation, *, by_id: bool) -> 
             {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
         )
     result: dict[str, Any] = {
-        "operationId": f"{method.lower()}_{name}{'_by_id' if by_id else ''}",
+        "operationId": f"{name[0]}{'_by_path' if by_id else ''}",
         "summary": operation.summary,
-        "tags": [name.removesuffix("s") if name != "sessions" else "session"],
+        "tags": [name[1]],
         "parameters": parameters,
         "responses": _responses(method, operation),
     }

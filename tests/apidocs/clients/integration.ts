@@ -1,0 +1,59 @@
+// The integration of integration.py in TypeScript, on the types openapi-typescript made of the
+// served description (./api.d.ts, beside this file when tests/apidocs/test_generated_clients.py
+// runs `tsc --noEmit` on it) and openapi-fetch. It must type-check, and the two lines marked
+// as expected errors must not: the types are the description's, not `any`.
+import createClient from "openapi-fetch";
+import type { operations, paths } from "./api";
+
+type NewSession = operations["create_session"]["requestBody"]["content"]["application/json"];
+type Invitation = operations["invite"]["requestBody"]["content"]["application/json"];
+
+export async function integrate(baseUrl: string, login: string, password: string) {
+  // Answers in JSON (the Accept header), so their types are the JSON documents.
+  const api = createClient<paths, "application/json">({
+    baseUrl: `${baseUrl}/api/2/${login}`,
+    headers: { Authorization: `Basic ${btoa(`${login}:${password}`)}`, Accept: "application/json" },
+  });
+  const planning: NewSession = {
+    topic: "Planning",
+    start_time: "2030-09-10 16:00:00",
+    duration: 45,
+    auto_record: false,
+  };
+  const created = await api.PUT("/session", {
+    body: planning,
+    params: { header: { "Idempotency-Key": "typescript-first" } },
+  });
+  const id = created.data?.id;
+  if (id === undefined) throw new Error(created.error?.error ?? "no id");
+
+  for (const email of ["ana@example.com", "bea@example.com"]) {
+    const invitation: Invitation = { session_id: id, email, role: 2, send_email_invitation: true };
+    await api.PUT("/invitee", { body: invitation });
+  }
+  const invitees = await api.GET("/invitees", { params: { query: { id } } });
+  const participants: (string | undefined)[] = (invitees.data?.participants ?? []).map(
+    (person) => person.email,
+  );
+
+  const page = await api.GET("/sessions", {
+    params: { query: { count: 1, order: "desc", format: "json" } },
+  });
+  const total = Number(page.response.headers.get("X-Total-Count"));
+  const listed: (number | undefined)[] = (page.data?.sessions ?? []).map((s) => s.id);
+
+  const one = await api.GET("/session/id/{id}", {
+    params: { path: { id }, query: { format: "json" } },
+  });
+  const topic: string | undefined = one.data?.sessions[0]?.topic;
+
+  await api.POST("/session", { body: { id, topic: "Planning, moved", auto_record: true } });
+  const deleted = await api.DELETE("/session/id/{id}", { params: { path: { id } } });
+
+  // @ts-expect-error the duration is a number of minutes
+  const wrong: NewSession = { topic: "Wrong", start_time: "2030-09-10 16:00:00", duration: "45" };
+  // @ts-expect-error no such path
+  await api.GET("/meetings");
+
+  return { participants, total, listed, topic, deleted: deleted.data?.message, wrong };
+}
