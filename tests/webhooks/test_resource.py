@@ -8,8 +8,16 @@ import pytest
 
 from tests.conftest import MakeAccount
 from tests.support.api import error, ok, rest
+from tests.support.app import AppServer
+from tests.support.server import Server
 
 HOOK = {"url": "http://127.0.0.1:9/hooks", "events": "session.created;invitee.added"}
+
+
+@pytest.fixture(scope="module")
+def server(loopback_server: AppServer) -> Server:
+    """HOOK's URL is on loopback (where nothing listens), which this server allows."""
+    return loopback_server
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +37,8 @@ def other(make_account: MakeAccount) -> httpx.Client:
         ({"url": "not a url"}, "url"),
         ({"url": "http://[::1/x"}, "url"),
         ({"url": "http://example.com:99999/x"}, "url"),
+        ({"url": "http://user:secret@127.0.0.1:9/x"}, "user name"),
+        ({"url": "http://%31%32%37.0.0.1/x"}, "url"),
         ({"events": "session.created;session.exploded"}, "session.exploded"),
         ({"events": ";"}, "events"),
         ({"url": None}, "url"),
