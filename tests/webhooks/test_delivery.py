@@ -17,9 +17,9 @@ from onstream.storage.database import Connection
 from onstream.users import repository as accounts
 from tests.conftest import MakeAccount
 from tests.support.api import ok, rest
+from tests.support.app import AppServer
 from tests.support.clock import Clock
 from tests.support.receiver import Receiver, verify
-from tests.support.app import AppServer
 from tests.support.server import Server
 from tests.support.smtp import SmtpServer
 

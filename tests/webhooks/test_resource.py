@@ -95,7 +95,7 @@ def test_another_account_cannot_see_or_touch_a_webhook(
     mine = ok(owner.get(f"webhook_deliveries/webhook_id/{hook_id}/format/json"))
     delivery_id = mine["webhook_deliveries"][0]["id"]
     error(other.get(f"webhook/id/{hook_id}/format/json"), 404)
-    error(rest(other, "POST", "webhook", {"id": hook_id, "url": "https://evil.example/"}), 404)
+    error(rest(other, "POST", "webhook", {"id": hook_id, "url": "https://8.8.8.8/"}), 404)
     error(rest(other, "DELETE", "webhook", {"id": hook_id}), 404)
     error(other.get(f"webhook_deliveries/webhook_id/{hook_id}/format/json"), 404)
     error(other.post(f"webhook_delivery/id/{delivery_id}/redeliver/1/format/json"), 404)
