@@ -148,7 +148,7 @@ async def resolve(host: str, port: int) -> list[Address]:
     loop = asyncio.get_running_loop()
     try:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as exc:  # socket.gaierror is an OSError
+    except (OSError, ValueError) as exc:  # gaierror is an OSError, IDNA errors ValueErrors
         raise Unresolved(host) from exc
     found = [ip_address(str(info[4][0])) for info in infos]
     if not found:
