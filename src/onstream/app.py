@@ -80,7 +80,11 @@ def create_app(
         settings=settings,
         on_outcome=invitation_events.tell_webhooks,
     )
-    hooks = WebhookWorker(database=database, poll_seconds=settings.mail_poll_seconds)
+    hooks = WebhookWorker(
+        database=database,
+        poll_seconds=settings.mail_poll_seconds,
+        allowed_networks=settings.webhook_allowed_networks,
+    )
     rooms = rooms or JanusRooms(settings)
     relay = JanusRelay(rooms)
     sweeper = RoomSweeper(database=database, rooms=rooms, settings=settings)

@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 
@@ -36,6 +37,23 @@ def check_database_url(url: str, variable: str) -> str:
     raise SettingsError(
         f"{variable} must be sqlite:///PATH or postgresql://USER@HOST/DATABASE, not {scheme!r}"
     )
+
+
+def parse_networks(raw: str, variable: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """Comma-separated networks (`10.0.0.0/8`, `fd00::/8`, a single address), else
+    `SettingsError` naming `variable` and the entry it cannot read."""
+    networks = []
+    for entry in (part.strip() for part in raw.split(",")):
+        if not entry:
+            continue
+        try:
+            networks.append(ip_network(entry, strict=False))
+        except ValueError:
+            raise SettingsError(
+                f"{variable} must be comma-separated networks such as 10.0.0.0/8 or "
+                f"fd00::/8, not {entry!r}"
+            ) from None
+    return tuple(networks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +179,13 @@ class Settings:
     recordings_dir: str = "recordings"
     """Where Janus writes the rooms' recordings and the recording jobs read them (a folder
     both the Janus servers and the job workers see)."""
+    # Webhooks
+    webhook_allowed_networks: tuple[IPv4Network | IPv6Network, ...] = ()
+    """Private networks webhook receivers may be on (comma-separated CIDRs,
+    `10.1.0.0/16,fd00:1::/64`); every address that is not public and not in one of these
+    is refused, at registration and at delivery (SECURITY.md, "Webhook targets")."""
+    webhooks_per_account: int = 20
+    """Most webhooks one account may have; one more is refused (400)."""
 
     @property
     def public_base_url(self) -> str:
@@ -196,6 +221,7 @@ _INT_FIELDS = {
     "limit_concurrency",
     "room_opens_minutes",
     "room_grace_minutes",
+    "webhooks_per_account",
 }
 _FLOAT_FIELDS = {
     "header_timeout_seconds",
@@ -266,6 +292,8 @@ def _convert(name: str, raw: str) -> object:
         return raw.lower()
     if name == "database_url":
         return check_database_url(raw, variable)
+    if name == "webhook_allowed_networks":
+        return parse_networks(raw, variable)
     if name == "smtp_tls" and raw not in ("none", "starttls", "tls"):
         raise SettingsError(f"{variable} must be none, starttls or tls, not {raw!r}")
     return raw

@@ -133,6 +133,7 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
             "ONSTREAM_RECORDING_LEASE_SECONDS": "6",
             "ONSTREAM_RECORDING_POLL_SECONDS": "1",
             "ONSTREAM_BASE_URL": "http://127.0.0.1:{port}",
+            "ONSTREAM_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",  # the receiver's
         },
         port=free_port(),
     )

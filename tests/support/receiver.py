@@ -2,8 +2,10 @@
 
 It records every request it answered 2xx (headers and body) and counts every request it got.
 `failures` answers 500 that many times first; `hang_ups` closes the connection that many times
-without answering, as a receiver killed mid-delivery does; `delay` answers late. It can be
-created without listening (`start()` later), as a receiver that is down at first.
+without answering, as a receiver killed mid-delivery does; `delay` answers late; `redirect`
+answers every request 302 to that URL. With `tls` (a server-side SSL context) it speaks HTTPS
+and records the name each client asked for (SNI) in `server_names`. It can be created without
+listening (`start()` later), as a receiver that is down at first.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -26,6 +29,8 @@ class Received:
 
     signature: str
     body: bytes
+    host: str = ""
+    """The request's Host header."""
 
     @property
     def event(self) -> dict[str, Any]:
@@ -39,15 +44,20 @@ class Receiver:
     failures: int = 0
     hang_ups: int = 0
     delay: float = 0.0
+    redirect: str | None = None
+    tls: ssl.SSLContext | None = None
+    host: str = "127.0.0.1"
+    """The host name of `url` (the receiver listens on 127.0.0.1 whatever it is)."""
     port: int = field(default_factory=free_port)
     received: list[Received] = field(default_factory=list)
     requests: int = 0
+    server_names: list[str | None] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hook"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}/hook"
 
     def start(self) -> Receiver:
         receiver = self
@@ -66,17 +76,30 @@ class Receiver:
                     receiver.failures -= int(failing)
                 if receiver.delay:
                     time.sleep(receiver.delay)  # the receiver is slow, not the test
+                if receiver.redirect is not None:
+                    self.send_response(302)
+                    self.send_header("Location", receiver.redirect)
+                    self.end_headers()
+                    return
                 self.send_response(500 if failing else 204)
                 self.end_headers()
                 if not failing:
                     with receiver._lock:
                         signature = self.headers.get("Onstream-Signature", "")
-                        receiver.received.append(Received(signature, body))
+                        host = self.headers.get("Host", "")
+                        receiver.received.append(Received(signature, body, host))
 
             def log_message(self, format: str, *args: object) -> None:
                 return
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        if self.tls is not None:
+
+            def told(_sock: ssl.SSLObject, name: str | None, _context: ssl.SSLContext) -> None:
+                self.server_names.append(name)
+
+            self.tls.sni_callback = told
+            self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 

@@ -17,6 +17,7 @@ from onstream.storage.database import Connection
 from onstream.users import repository as accounts
 from tests.conftest import MakeAccount
 from tests.support.api import ok, rest
+from tests.support.app import AppServer
 from tests.support.clock import Clock
 from tests.support.receiver import Receiver, verify
 from tests.support.server import Server
@@ -24,6 +25,12 @@ from tests.support.smtp import SmtpServer
 
 SESSION = {"topic": "Hooked", "start_time": "2030-07-10 18:00", "duration": 30}
 SESSION_EVENTS = "session.created;session.updated;session.deleted"
+
+
+@pytest.fixture(scope="module")
+def server(loopback_server: AppServer) -> Server:
+    """This module's receivers listen on loopback, which its server allows."""
+    return loopback_server
 
 
 @pytest.fixture

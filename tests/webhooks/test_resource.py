@@ -8,8 +8,16 @@ import pytest
 
 from tests.conftest import MakeAccount
 from tests.support.api import error, ok, rest
+from tests.support.app import AppServer
+from tests.support.server import Server
 
 HOOK = {"url": "http://127.0.0.1:9/hooks", "events": "session.created;invitee.added"}
+
+
+@pytest.fixture(scope="module")
+def server(loopback_server: AppServer) -> Server:
+    """HOOK's URL is on loopback (where nothing listens), which this server allows."""
+    return loopback_server
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +37,8 @@ def other(make_account: MakeAccount) -> httpx.Client:
         ({"url": "not a url"}, "url"),
         ({"url": "http://[::1/x"}, "url"),
         ({"url": "http://example.com:99999/x"}, "url"),
+        ({"url": "http://user:secret@127.0.0.1:9/x"}, "user name"),
+        ({"url": "http://%31%32%37.0.0.1/x"}, "url"),
         ({"events": "session.created;session.exploded"}, "session.exploded"),
         ({"events": ";"}, "events"),
         ({"url": None}, "url"),
@@ -85,7 +95,7 @@ def test_another_account_cannot_see_or_touch_a_webhook(
     mine = ok(owner.get(f"webhook_deliveries/webhook_id/{hook_id}/format/json"))
     delivery_id = mine["webhook_deliveries"][0]["id"]
     error(other.get(f"webhook/id/{hook_id}/format/json"), 404)
-    error(rest(other, "POST", "webhook", {"id": hook_id, "url": "https://evil.example/"}), 404)
+    error(rest(other, "POST", "webhook", {"id": hook_id, "url": "https://8.8.8.8/"}), 404)
     error(rest(other, "DELETE", "webhook", {"id": hook_id}), 404)
     error(other.get(f"webhook_deliveries/webhook_id/{hook_id}/format/json"), 404)
     error(other.post(f"webhook_delivery/id/{delivery_id}/redeliver/1/format/json"), 404)

@@ -7,6 +7,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from ipaddress import ip_network
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,9 @@ from tests.support.clock import Clock
 from tests.support.receiver import Receiver, verify
 
 pytestmark = pytest.mark.anyio
+
+LOOPBACK = (ip_network("127.0.0.0/8"),)
+"""The receivers' network, which the workers must be allowed to reach."""
 
 
 @pytest.fixture
@@ -85,7 +89,10 @@ async def test_three_workers_deliver_each_event_once_in_order(
 ) -> None:
     owner, secret = await subscribed(database, receiver.url)
     await emit(database, owner, objects=12, each=5)
-    workers = [WebhookWorker(database=database, poll_seconds=0.05) for _ in range(3)]
+    workers = [
+        WebhookWorker(database=database, poll_seconds=0.05, allowed_networks=LOOPBACK)
+        for _ in range(3)
+    ]
     tasks = [asyncio.create_task(w.run()) for w in workers]
     try:
         await until(lambda: len(receiver.received) >= 60)
@@ -106,7 +113,7 @@ async def test_a_worker_killed_mid_delivery_loses_nothing(
     owner, _ = await subscribed(database, receiver.url)
     await emit(database, owner, objects=2, each=3)
     receiver.delay = 2.0
-    doomed = WebhookWorker(database=database, poll_seconds=0.05)
+    doomed = WebhookWorker(database=database, poll_seconds=0.05, allowed_networks=LOOPBACK)
     killed = asyncio.create_task(doomed.run())
     await until(lambda: receiver.requests >= 2)
     killed.cancel()  # the process dies while the receiver is still answering
@@ -114,7 +121,7 @@ async def test_a_worker_killed_mid_delivery_loses_nothing(
         await killed
     receiver.delay = 0.0
     clock.advance(3600)  # past the dead worker's lease
-    survivor = WebhookWorker(database=database, poll_seconds=0.05)
+    survivor = WebhookWorker(database=database, poll_seconds=0.05, allowed_networks=LOOPBACK)
     task = asyncio.create_task(survivor.run())
     try:
         await until(lambda: len({e["id"] for e in receiver.events()}) == 6)

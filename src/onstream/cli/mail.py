@@ -55,7 +55,11 @@ def run_worker(_args: argparse.Namespace) -> int:
             settings=settings,
             on_outcome=invitation_events.tell_webhooks,
         )
-        hooks = WebhookWorker(database=database, poll_seconds=settings.mail_poll_seconds)
+        hooks = WebhookWorker(
+            database=database,
+            poll_seconds=settings.mail_poll_seconds,
+            allowed_networks=settings.webhook_allowed_networks,
+        )
         loop = asyncio.get_running_loop()
 
         def stop() -> None:

@@ -18,6 +18,19 @@ async def add(conn: Connection, values: dict[str, Any]) -> int:
     return int(result.scalar_one())
 
 
+ACCOUNT_LOCK = 0x5748
+"""The first key of the PostgreSQL advisory lock that serializes an account's webhook
+creations (the second is the account's id)."""
+
+
+async def lock_account(conn: Connection, *, account_id: int) -> None:
+    """Hold, until the transaction ends, the lock on creating this account's webhooks, so
+    that counting them and adding one is atomic. On SQLite the write transaction already
+    holds the database's only writer lock."""
+    if conn.dialect_name == "postgresql":
+        await conn.execute(select(func.pg_advisory_xact_lock(ACCOUNT_LOCK, account_id)))
+
+
 async def by_id(conn: Connection, *, account_id: int, webhook_id: int) -> dict[str, Any] | None:
     """One webhook of this account, or None (another account's is None too)."""
     row = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from onstream.errors import Invalid
@@ -9,7 +10,7 @@ from onstream.protocol.describe import ID, PAGING, Operation, Param, described, 
 from onstream.protocol.document import Document
 from onstream.protocol.listing import Listed, paging
 from onstream.protocol.params import ID_MAX, Params
-from onstream.protocol.resources import Reply, message
+from onstream.protocol.resources import Intake, Reply, Staged, message
 from onstream.protocol.times import iso_utc
 from onstream.services import ApiCall
 from onstream.webhooks import repository, service
@@ -63,9 +64,17 @@ ADDED = {
         "message": {"type": "string"},
     },
 }
+REFUSALS = (
+    "400 when the url's host is or resolves to an address that is not public (loopback, "
+    "private, link-local, shared, multicast, reserved) unless the operator allows its network, "
+    "and when the account already has as many webhooks as the server allows (20 by default)."
+)
 URL = Param(
     "url",
-    description="Where events are POSTed: http(s)",
+    description=(
+        "Where events are POSTed: http(s), no user name or password, a host whose every "
+        "address is public (or in a network the operator allows); redirects are not followed"
+    ),
     max_length=2048,
     example="https://example.com/hooks/onstream",
 )
@@ -123,9 +132,53 @@ def _delivery_row(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@described(
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """PUT and POST webhook's fields, and why the URL is refused (None: it is not)."""
+
+    data: WebhookInput
+    refusal: Invalid | None
+
+
+async def _check(intake: Intake[Any]) -> _Checked:
+    """Resolve the URL's host before the write transaction: a DNS lookup may take seconds,
+    and on SQLite the transaction holds the database's one writer lock."""
+    data = _input(intake.params)
+    networks = intake.settings.webhook_allowed_networks
+    return _Checked(data, await service.check_url(data.url, networks=networks))
+
+
+async def _put(call: ApiCall, checked: _Checked) -> Reply:
+    """PUT webhook: 201 with its id and its secret."""
+    if checked.refusal is not None:
+        raise checked.refusal
+    limit = call.settings.webhooks_per_account
+    webhook_id, secret = await service.add(call.conn, call.account, checked.data, limit=limit)
+    return Reply(
+        message("Webhook added", id=webhook_id, secret=secret),
+        status=201,
+        location=f"webhook/id/{webhook_id}",
+    )
+
+
+async def _post(call: ApiCall, checked: _Checked) -> Reply:
+    """POST webhook: change the fields given (a refused URL once the webhook is found)."""
+    webhook_id = _id(call.params)
+    await service.get(call.conn, call.account, webhook_id)
+    if checked.refusal is not None:
+        raise checked.refusal
+    await service.update(call.conn, call.account, webhook_id, checked.data)
+    return Reply(message("Webhook updated", id=webhook_id))
+
+
+async def _nothing_to_undo(_intake: Intake[Any], _checked: _Checked) -> None:
+    """Checking wrote nothing."""
+
+
+put_webhook = described(
     Operation(
-        "Subscribe a URL to events; the answer carries the signing secret, shown only here",
+        "Subscribe a URL to events; the answer carries the signing secret, shown only here. "
+        f"{REFUSALS}",
         (
             Param(
                 URL.name,
@@ -145,15 +198,8 @@ def _delivery_row(row: dict[str, Any]) -> dict[str, Any]:
         ADDED,
         status=201,
     )
-)
-async def put_webhook(call: ApiCall) -> Reply:
-    """PUT webhook: 201 with its id and its secret."""
-    webhook_id, secret = await service.add(call.conn, call.account, _input(call.params))
-    return Reply(
-        message("Webhook added", id=webhook_id, secret=secret),
-        status=201,
-        location=f"webhook/id/{webhook_id}",
-    )
+)(Staged(prepare=_check, run=_put, undo=_nothing_to_undo))
+"""PUT webhook: 201 with its id and its secret."""
 
 
 @described(Operation("One webhook", (ID,), WEBHOOKS, by_id=True))
@@ -177,12 +223,10 @@ async def get_webhooks(call: ApiCall) -> Reply:
     return _webhooks(rows, Listed(total=total, page=page))
 
 
-@described(Operation("Change a webhook's url, events or active", (ID, URL, EVENTS_PARAM, ACTIVE)))
-async def post_webhook(call: ApiCall) -> Reply:
-    """POST webhook: change the fields given."""
-    webhook_id = _id(call.params)
-    await service.update(call.conn, call.account, webhook_id, _input(call.params))
-    return Reply(message("Webhook updated", id=webhook_id))
+post_webhook = described(
+    Operation("Change a webhook's url, events or active", (ID, URL, EVENTS_PARAM, ACTIVE))
+)(Staged(prepare=_check, run=_post, undo=_nothing_to_undo))
+"""POST webhook: change the fields given."""
 
 
 @described(Operation("Delete a webhook and its pending deliveries", (ID,), by_id=True))

@@ -1,24 +1,31 @@
-"""The rules of webhooks: a valid http(s) URL, known event names, a secret made here.
+"""The rules of webhooks: a URL that reaches a public address, known event names, a secret
+made here, at most so many per account.
 
 No HTTP: the routes turn these results into documents and domain errors into 400 and 404.
+Where a URL's host points is checked by `check_url` before the request's transaction (a DNS
+lookup may take seconds, which the database's write lock should not wait for); `add` and
+`update` check its syntax again, and every delivery checks its address again.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from onstream.accounts import Account
 from onstream.clock import utcnow
 from onstream.errors import Invalid, Missing
 from onstream.storage.database import Connection
-from onstream.webhooks import repository
+from onstream.webhooks import repository, targets
 from onstream.webhooks.events import EVENTS
 from onstream.webhooks.outbox import STATUSES
+from onstream.webhooks.targets import Network
 
-URL_MAX = 2048
+PER_ACCOUNT = 20
+"""The default of ONSTREAM_WEBHOOKS_PER_ACCOUNT: each webhook gets every event of its kinds,
+so an account with thousands would multiply every write's rows by thousands."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,20 +37,22 @@ class WebhookInput:
     active: bool | None = None
 
 
-def check_url(url: str) -> str:
-    """An absolute http(s) URL with a host."""
-    url = url.strip()
-    if len(url) > URL_MAX:
-        raise Invalid(f"url must be at most {URL_MAX} characters long")
+async def check_url(url: str | None, *, networks: Sequence[Network]) -> Invalid | None:
+    """Why this URL may not be a webhook's (its syntax, or a host that resolves to an
+    address that is neither public nor in `networks`), or None. Returned, not raised, so
+    that POST can first say that the webhook does not exist."""
+    if url is None:
+        return None
     try:
-        parts = urlsplit(url)
-        port = parts.port  # reading it checks it
-    except ValueError:
-        parts, port = None, None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise Invalid("url must be an absolute http:// or https:// URL")
-    if port == 0:
-        raise Invalid("url has no usable port")
+        await targets.check_url(url, networks)
+    except Invalid as refusal:
+        return refusal
+    return None
+
+
+def _url(url: str) -> str:
+    url = url.strip()
+    targets.target_of(url)
     return url
 
 
@@ -58,11 +67,20 @@ def check_events(text: str) -> str:
     return ";".join(names)
 
 
-async def add(conn: Connection, owner: Account, data: WebhookInput) -> tuple[int, str]:
-    """A new webhook; its id and its signing secret (shown to the caller this once)."""
+async def add(
+    conn: Connection, owner: Account, data: WebhookInput, *, limit: int = PER_ACCOUNT
+) -> tuple[int, str]:
+    """A new webhook; its id and its signing secret (shown to the caller this once). The
+    count and the insert are one transaction, the account locked (PostgreSQL) or the
+    database's writer lock held (SQLite), so creations in parallel cannot pass `limit`."""
     if data.url is None or data.events is None:
         raise Invalid("url and events are required")
-    url, events = check_url(data.url), check_events(data.events)
+    url, events = _url(data.url), check_events(data.events)
+    await repository.lock_account(conn, account_id=owner.id)
+    if await repository.total(conn, account_id=owner.id) >= limit:
+        raise Invalid(
+            f"An account may have at most {limit} webhooks; delete one before adding another"
+        )
     secret = "whsec_" + secrets.token_hex(24)
     now = utcnow()
     webhook_id = await repository.add(
@@ -94,7 +112,7 @@ async def update(conn: Connection, owner: Account, webhook_id: int, data: Webhoo
     await get(conn, owner, webhook_id)
     values: dict[str, Any] = {}
     if data.url is not None:
-        values["url"] = check_url(data.url)
+        values["url"] = _url(data.url)
     if data.events is not None:
         values["events"] = check_events(data.events)
     if data.active is not None:

@@ -3,10 +3,11 @@
 It runs inside `onstream serve` (with the mail worker, `ONSTREAM_MAIL_WORKER`) and in
 `onstream worker`; any number may share one database, the leases keep them from delivering
 one row twice at once. A 2xx answer marks the delivery delivered; anything else (a refused
-connection, a timeout, another status) is retried with exponential back-off and jitter,
-capped at an hour, for as long as it takes: a delivery is never dropped, and its webhook shows
-`failing` with the last error until a delivery succeeds again. Delivery is at least once: a
-worker that dies after the receiver answered leaves the row to be sent again after its lease.
+connection, a timeout, another status, an address that is not allowed: `transport.py`) is
+retried with exponential back-off and jitter, capped at an hour, for as long as it takes: a
+delivery is never dropped, and its webhook shows `failing` with the last error until a
+delivery succeeds again. Delivery is at least once: a worker that dies after the receiver
+answered leaves the row to be sent again after its lease.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import os
 import random
 import secrets
 import socket
+import ssl
+from collections.abc import Sequence
 from datetime import UTC, timedelta
 from typing import TYPE_CHECKING
 
@@ -25,11 +28,12 @@ from onstream.clock import utcnow
 from onstream.storage.database import Database, transaction
 from onstream.webhooks import outbox
 from onstream.webhooks.events import SIGNATURE_HEADER, signature
+from onstream.webhooks.targets import Network
 
 if TYPE_CHECKING:
     # Imported when the first delivery is due: the HTTP client costs every server process
     # 6 MB, and most servers have no webhook at all.
-    import httpx
+    from onstream.webhooks.transport import Poster
 
 log = logging.getLogger("onstream.webhooks")
 
@@ -59,15 +63,19 @@ class WebhookWorker:
         poll_seconds: float = 1.0,
         timeout_seconds: float = 10.0,
         lease_seconds: float = 60.0,
+        allowed_networks: Sequence[Network] = (),
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self._database = database
+        self._networks = tuple(allowed_networks)  # ONSTREAM_WEBHOOK_ALLOWED_NETWORKS
+        self._ssl_context = ssl_context
         self._poll = poll_seconds
         self._timeout = timeout_seconds
         self._lease = timedelta(seconds=max(lease_seconds, timeout_seconds * 2))
         self.name = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self._wakeup = asyncio.Event()
         self._stopping = False
-        self._http: httpx.AsyncClient | None = None
+        self._http: Poster | None = None
 
     def wake(self) -> None:
         """Look at the outbox now instead of at the next poll."""
@@ -105,15 +113,17 @@ class WebhookWorker:
             await asyncio.gather(*(self._deliver(client, item) for item in batch))
         return len(batch)
 
-    def _client(self) -> httpx.AsyncClient:
+    def _client(self) -> Poster:
         """The worker's HTTP client, made on the first delivery."""
         if self._http is None:
-            import httpx
+            from onstream.webhooks.transport import Poster
 
-            self._http = httpx.AsyncClient(timeout=self._timeout, follow_redirects=False)
+            self._http = Poster(
+                networks=self._networks, timeout=self._timeout, ssl_context=self._ssl_context
+            )
         return self._http
 
-    async def _deliver(self, client: httpx.AsyncClient, item: outbox.Claimed) -> None:
+    async def _deliver(self, client: Poster, item: outbox.Claimed) -> None:
         error = await self._post(client, item)
         try:
             async with transaction(self._database, write=True) as conn:
@@ -126,22 +136,13 @@ class WebhookWorker:
         except Exception:  # the row comes back after its lease; it is logged
             log.exception("recording webhook delivery %s failed", item.id)
 
-    async def _post(self, client: httpx.AsyncClient, item: outbox.Claimed) -> str | None:
-        """POST the event; None when the receiver answered 2xx, else what went wrong."""
+    async def _post(self, client: Poster, item: outbox.Claimed) -> str | None:
+        """POST the event; None when the receiver answered 2xx, else what went wrong (a
+        category: `transport.failure_category`)."""
         stamp = int(utcnow().replace(tzinfo=UTC).timestamp())
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "Onstream-Webhooks/1",
             SIGNATURE_HEADER: signature(item.secret, stamp, item.body),
         }
-        import httpx
-
-        try:
-            response = await client.post(item.url, content=item.body, headers=headers)
-        except httpx.TimeoutException:
-            return f"no answer within {self._timeout:g} s"
-        except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
-            return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        if 200 <= response.status_code < 300:
-            return None
-        return f"HTTP {response.status_code}"
+        return await client.post(item.url, headers=headers, body=item.body)
