@@ -84,6 +84,7 @@ def create_app(
         database=database,
         poll_seconds=settings.mail_poll_seconds,
         allowed_networks=settings.webhook_allowed_networks,
+        public_addresses=settings.webhook_public,
     )
     rooms = rooms or JanusRooms(settings)
     relay = JanusRelay(rooms)

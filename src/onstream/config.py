@@ -184,6 +184,10 @@ class Settings:
     """Private networks webhook receivers may be on (comma-separated CIDRs,
     `10.1.0.0/16,fd00:1::/64`); every address that is not public and not in one of these
     is refused, at registration and at delivery (SECURITY.md, "Webhook targets")."""
+    webhook_public: bool = True
+    """Whether webhooks may reach public internet addresses; off (`ONSTREAM_WEBHOOK_PUBLIC=0`)
+    for a server without Internet access, whose receivers are all in the allowed networks,
+    and for the test suite, which must send nothing off the machine."""
     webhooks_per_account: int = 20
     """Most webhooks one account may have; one more is refused (400)."""
 
@@ -244,7 +248,7 @@ _FLOAT_FIELDS = {
 }
 _POSITIVE_FIELDS = {"header_timeout_seconds", "body_timeout_seconds", "worker_timeout_seconds"}
 """Timers a zero would fire at once (every connection closed) and `inf` would disable."""
-_BOOL_FIELDS = {"mail_worker", "recording_worker"}
+_BOOL_FIELDS = {"mail_worker", "recording_worker", "webhook_public"}
 
 
 def load_settings(

@@ -90,6 +90,9 @@ class Server:
             # limits have tests of their own (tests/security), so here they stay out of the way.
             ONSTREAM_RATE_LIMIT_ADDRESS="100000/minute",
             ONSTREAM_RATE_LIMIT_TARGET="100000/minute",
+            # Tests send nothing off the machine: a webhook (schemathesis registers random
+            # URLs) reaches no public address; receivers are on loopback, allowed per test.
+            ONSTREAM_WEBHOOK_PUBLIC="0",
             PYTHONUNBUFFERED="1",
         )
         env.update(self.extra_env)

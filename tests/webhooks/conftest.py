@@ -33,3 +33,25 @@ def loopback_server(
     app.start()
     yield app
     app.close()
+
+
+@pytest.fixture(scope="module")
+def public_server(
+    tmp_path_factory: pytest.TempPathFactory, new_database: Callable[[Path], str]
+) -> Iterator[AppServer]:
+    """The application as an operator runs it, webhooks allowed to reach public addresses
+    (every other test server reaches none: nothing leaves the machine). Its tests register
+    public URLs only on inactive webhooks, and it has no mail or recording worker."""
+    workdir = tmp_path_factory.mktemp("public")
+    app = AppServer(
+        workdir=workdir,
+        database_url=new_database(workdir),
+        extra_env={
+            "ONSTREAM_WEBHOOK_PUBLIC": "1",
+            "ONSTREAM_MAIL_WORKER": "0",
+            "ONSTREAM_RECORDING_WORKER": "0",
+        },
+    )
+    app.start()
+    yield app
+    app.close()

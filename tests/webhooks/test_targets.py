@@ -18,6 +18,14 @@ from tests.support.server import Server
 
 EVENTS = "session.created"
 
+
+@pytest.fixture(scope="module")
+def server(public_server: AppServer) -> Server:
+    """The public-internet rule is what these tests are about: webhooks on this server may
+    reach public addresses, as on an operator's; the public URLs here are registered inactive."""
+    return public_server
+
+
 REFUSED = [
     "http://127.0.0.1/hook",
     "http://127.0.0.1:6379/",  # Redis
@@ -191,3 +199,28 @@ def test_public_addresses_are_accepted(make_account: MakeAccount) -> None:
         hook = {"url": url, "events": EVENTS, "active": 0}
         ok(rest(client, "PUT", "webhook", hook), 201)
     assert len(ok(client.get("webhooks/format/json"))["webhooks"]) == 3
+
+
+def test_a_server_without_internet_refuses_public_addresses_too(
+    tmp_path: Path,
+) -> None:
+    app = AppServer(
+        workdir=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'onstream.db'}",
+        extra_env={
+            "ONSTREAM_WEBHOOK_PUBLIC": "0",
+            "ONSTREAM_WEBHOOK_ALLOWED_NETWORKS": "10.20.0.0/16",
+            "ONSTREAM_MAIL_WORKER": "0",
+        },
+    )
+    app.start()
+    try:
+        app.add_account("lan", "lan-password-1")
+        with app.api_client("lan", "lan-password-1") as client:
+            ok(rest(client, "PUT", "webhook", {"url": "http://10.20.3.4/", "events": EVENTS}), 201)
+            refused = {"url": "http://8.8.8.8/hook", "events": EVENTS, "active": 0}
+            message = error(rest(client, "PUT", "webhook", refused), 400)
+            assert "reaches no public address" in message
+            assert len(ok(client.get("webhooks/format/json"))["webhooks"]) == 1
+    finally:
+        app.close()

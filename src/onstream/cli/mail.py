@@ -59,6 +59,7 @@ def run_worker(_args: argparse.Namespace) -> int:
             database=database,
             poll_seconds=settings.mail_poll_seconds,
             allowed_networks=settings.webhook_allowed_networks,
+            public_addresses=settings.webhook_public,
         )
         loop = asyncio.get_running_loop()
 

@@ -144,8 +144,11 @@ async def _check(intake: Intake[Any]) -> _Checked:
     """Resolve the URL's host before the write transaction: a DNS lookup may take seconds,
     and on SQLite the transaction holds the database's one writer lock."""
     data = _input(intake.params)
-    networks = intake.settings.webhook_allowed_networks
-    return _Checked(data, await service.check_url(data.url, networks=networks))
+    settings = intake.settings
+    refusal = await service.check_url(
+        data.url, networks=settings.webhook_allowed_networks, public=settings.webhook_public
+    )
+    return _Checked(data, refusal)
 
 
 async def _put(call: ApiCall, checked: _Checked) -> Reply:

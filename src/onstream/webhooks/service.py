@@ -37,14 +37,16 @@ class WebhookInput:
     active: bool | None = None
 
 
-async def check_url(url: str | None, *, networks: Sequence[Network]) -> Invalid | None:
+async def check_url(
+    url: str | None, *, networks: Sequence[Network], public: bool = True
+) -> Invalid | None:
     """Why this URL may not be a webhook's (its syntax, or a host that resolves to an
     address that is neither public nor in `networks`), or None. Returned, not raised, so
     that POST can first say that the webhook does not exist."""
     if url is None:
         return None
     try:
-        await targets.check_url(url, networks)
+        await targets.check_url(url, networks, public=public)
     except Invalid as refusal:
         return refusal
     return None

@@ -133,11 +133,12 @@ def _embedded_ipv4(address: IPv6Address) -> IPv4Address | None:
     return None
 
 
-def allowed(address: Address, networks: Sequence[Network]) -> bool:
-    """A public address, or one in a network the operator allows (an IPv4-mapped IPv6
+def allowed(address: Address, networks: Sequence[Network], *, public: bool = True) -> bool:
+    """A public address (unless `public` is off: ONSTREAM_WEBHOOK_PUBLIC=0, a server
+    without Internet access), or one in a network the operator allows (an IPv4-mapped IPv6
     address counts as its IPv4 address, which a dual-stack socket reaches)."""
     plain = address.ipv4_mapped if isinstance(address, IPv6Address) else None
-    return is_public(address) or any(
+    return (public and is_public(address)) or any(
         address in network or (plain is not None and plain in network) for network in networks
     )
 
@@ -156,7 +157,9 @@ async def resolve(host: str, port: int) -> list[Address]:
     return list(dict.fromkeys(found))
 
 
-async def checked(host: str, port: int, networks: Sequence[Network]) -> list[Address]:
+async def checked(
+    host: str, port: int, networks: Sequence[Network], *, public: bool = True
+) -> list[Address]:
     """The addresses to connect to for `host`: all of them allowed, else `Refused` (a name
     with one public and one private address could be made to reach the private one). An IP
     address is judged as written, scope and all."""
@@ -164,12 +167,12 @@ async def checked(host: str, port: int, networks: Sequence[Network]) -> list[Add
         addresses: list[Address] = [ip_address(host)]
     except ValueError:
         addresses = await resolve(host, port)
-    if not all(allowed(address, networks) for address in addresses):
+    if not all(allowed(address, networks, public=public) for address in addresses):
         raise Refused(host)
     return addresses
 
 
-async def check_url(url: str, networks: Sequence[Network]) -> str:
+async def check_url(url: str, networks: Sequence[Network], *, public: bool = True) -> str:
     """The URL as stored when a webhook may have it, else `Invalid`: its syntax
     (`target_of`) and where its host points now. A name that does not resolve now is
     accepted (it may be set up after its webhook); every delivery checks it again."""
@@ -177,10 +180,15 @@ async def check_url(url: str, networks: Sequence[Network]) -> str:
     target = target_of(url)
     try:
         async with asyncio.timeout(RESOLVE_SECONDS):
-            await checked(target.host, target.port, networks)
+            await checked(target.host, target.port, networks, public=public)
     except (Unresolved, TimeoutError):
         return url
     except Refused:
+        if not public:
+            raise Invalid(
+                "url must point to a network this server delivers webhooks to "
+                "(ONSTREAM_WEBHOOK_ALLOWED_NETWORKS); it reaches no public address"
+            ) from None
         raise Invalid(
             "url must point to a public internet address: loopback, private, link-local, "
             "multicast and reserved addresses are refused (an operator allows private "

@@ -44,8 +44,9 @@ text, which would tell an account how the server's network answers (a port scann
 class CheckedBackend(httpcore.AsyncNetworkBackend):
     """Opens TCP connections only to addresses `targets.checked` allows."""
 
-    def __init__(self, networks: Sequence[Network]) -> None:
+    def __init__(self, networks: Sequence[Network], *, public: bool = True) -> None:
         self._networks = tuple(networks)
+        self._public = public
         self._inner = httpcore.AnyIOBackend()
 
     async def connect_tcp(
@@ -57,7 +58,7 @@ class CheckedBackend(httpcore.AsyncNetworkBackend):
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         """Resolve `host` once, check every address, connect to the first that answers."""
-        addresses = await targets.checked(host, port, self._networks)
+        addresses = await targets.checked(host, port, self._networks, public=self._public)
         failure: Exception | None = None
         for address in addresses:
             try:
@@ -94,6 +95,7 @@ class Poster:
         self,
         *,
         networks: Sequence[Network],
+        public: bool = True,
         timeout: float,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
@@ -104,7 +106,7 @@ class Poster:
             ssl_context = httpx.create_ssl_context()
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=ssl_context,
-            network_backend=CheckedBackend(networks),
+            network_backend=CheckedBackend(networks, public=public),
             max_connections=100,
             max_keepalive_connections=20,
             keepalive_expiry=5.0,

@@ -64,10 +64,12 @@ class WebhookWorker:
         timeout_seconds: float = 10.0,
         lease_seconds: float = 60.0,
         allowed_networks: Sequence[Network] = (),
+        public_addresses: bool = True,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self._database = database
         self._networks = tuple(allowed_networks)  # ONSTREAM_WEBHOOK_ALLOWED_NETWORKS
+        self._public = public_addresses  # ONSTREAM_WEBHOOK_PUBLIC
         self._ssl_context = ssl_context
         self._poll = poll_seconds
         self._timeout = timeout_seconds
@@ -119,7 +121,10 @@ class WebhookWorker:
             from onstream.webhooks.transport import Poster
 
             self._http = Poster(
-                networks=self._networks, timeout=self._timeout, ssl_context=self._ssl_context
+                networks=self._networks,
+                public=self._public,
+                timeout=self._timeout,
+                ssl_context=self._ssl_context,
             )
         return self._http
 
