@@ -170,6 +170,34 @@ def test_count_and_until_together_are_refused(owner: httpx.Client) -> None:
     assert message == "recurrence must end by COUNT or by UNTIL, not both (RFC 5545)"
 
 
+def test_a_series_change_past_the_end_names_time_and_changes_nothing(owner: httpx.Client) -> None:
+    rule = "FREQ=DAILY;COUNT=2"
+    created = ok(put(owner, start_time="9998-12-30 10:00", timezone="UTC", recurrence=rule), 201)
+    shown = [utc_of(owner, i) for i in created["sessions"]]
+    change = {"id": created["series_id"], "time": "23:30"}
+    message = error(rest(owner, "POST", "series", change), 400)
+    assert message.startswith("time 23:30 for 9998-12-31 23:30: start_time must be between ")
+    longer = {"id": created["series_id"], "duration": 1440}
+    assert error(rest(owner, "POST", "series", longer), 400).startswith("duration 1440 would end")
+    assert [utc_of(owner, i) for i in created["sessions"]] == shown
+
+
+def test_the_account_centers_edit_form_says_so_beside_the_date(
+    server: Server, owner: httpx.Client
+) -> None:
+    created = ok(put(owner, start_time="2030-01-01 10:00", timezone="UM12"), 201)["id"]
+    shown = utc_of(owner, created)
+    path = f"/account/sessions/{created}/edit"
+    with signed_in(server, login_of(owner), f"{login_of(owner)}-password") as browser:
+        csrf = csrf_of(browser.get(path).text)
+        form = {"topic": "Range", "date": "0001-01-01", "time": "00:00", "duration": "60"}
+        response = browser.post(path, data={"csrf": csrf, **form, "timezone": "UM12"})
+    assert response.status_code == 400
+    assert 'id="start_time-error"' in response.text
+    assert "start_time must be between 1969-12-31 12:00:00 and" in html.unescape(response.text)
+    assert utc_of(owner, created) == shown
+
+
 def test_the_account_centers_form_says_so_beside_the_date(
     server: Server, owner: httpx.Client
 ) -> None:
