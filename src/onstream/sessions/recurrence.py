@@ -43,7 +43,7 @@ def expand(
 ) -> list[datetime]:
     """The UTC starts of every occurrence of `text` from `start_wall` (the first one), each
     of which, `duration` minutes long, lies within the dates the server keeps."""
-    first = rules.start_utc(start_wall, timezone=timezone, dst=dst, duration=duration)
+    rules.start_utc(start_wall, timezone=timezone, dst=dst, duration=duration)  # names start_time
     rule = _parse(_wall_until(check_rule(text), timezone=timezone, dst=dst), start_wall)
     walls = list(rule.xafter(start_wall, count=MAX_OCCURRENCES + 1, inc=True))
     if not walls:
@@ -52,10 +52,7 @@ def expand(
         raise Invalid(f"recurrence yields more than {MAX_OCCURRENCES} occurrences")
     if walls[-1] - walls[0] > MAX_SPAN:
         raise Invalid("recurrence must end within two years of start_time")
-    return [
-        first,
-        *(_utc(wall, timezone=timezone, dst=dst, duration=duration) for wall in walls[1:]),
-    ]
+    return [_utc(wall, timezone=timezone, dst=dst, duration=duration) for wall in walls]
 
 
 def _parse(rule_text: str, start_wall: datetime) -> rrule:
