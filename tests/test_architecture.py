@@ -18,7 +18,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "onstream"
 
 LAYERS: list[set[str]] = [
-    {"config", "clock", "errors", "timezones", "accounts", "metrics", "logs", "client"},
+    {"config", "clock", "errors", "timezones", "bidi", "accounts", "metrics", "logs", "client"},
     {"storage"},
     {"protocol", "mail", "media", "janus", "throttle"},
     {"services"},

@@ -233,12 +233,12 @@ def test_rest_data_given_as_bracketed_fields_is_refused() -> None:
 
 def test_invalid_rest_data_names_the_json_problem() -> None:
     message = bad_request('input_type=json&rest_data={"a":1 "b":2}')
-    assert message == "rest_data is not valid JSON: Expecting ',' delimiter at position 7"
+    assert message == "rest_data is not valid JSON: a ',' is missing at position 7"
 
 
 def test_raw_json_followed_by_junk_falls_back_to_the_form_value_and_fails() -> None:
     message = bad_request('input_type=json&rest_data={"a":1}xyz')
-    assert message == "rest_data is not valid JSON: Extra data at position 7"
+    assert message == "rest_data is not valid JSON: more text follows the value at position 7"
 
 
 @pytest.mark.parametrize("rest_data", ["5", '"text"', "[1]", "null", "[[{}]]"])
@@ -293,7 +293,7 @@ def test_json_body_with_byte_order_mark() -> None:
 
 def test_invalid_json_body_names_the_problem() -> None:
     message = bad_request('{"a": }', content_type="application/json")
-    assert message == "The request body is not valid JSON: Expecting value at position 6"
+    assert message == "The request body is not valid JSON: a value is missing at position 6"
 
 
 def test_json_body_that_is_not_an_object_is_refused() -> None:

@@ -29,7 +29,7 @@ def check_link(link: str) -> str:
         parts = urlsplit(link)
         host = parts.hostname
     except ValueError as exc:
-        raise Invalid(f"file_link is not a valid URL: {exc}") from exc
+        raise Invalid("file_link is not a valid URL like https://example.com/file.pdf") from exc
     if parts.scheme.lower() not in _SCHEMES or not host:
         raise Invalid("file_link must be an absolute http:// or https:// URL")
     return link

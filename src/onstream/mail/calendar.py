@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from onstream import bidi
+
 if TYPE_CHECKING:
     from icalendar import Event
 
@@ -64,7 +66,7 @@ def calendar_of(events: Iterable[EventData], *, stamp: datetime, name: str | Non
     cal.add("version", "2.0")
     cal.add("method", "PUBLISH")
     if name is not None:
-        cal.add("x-wr-calname", name)
+        cal.add("x-wr-calname", bidi.isolated(name))
     for data in events:
         cal.add_component(_event(data, method="PUBLISH", stamp=stamp))
     return bytes(cal.to_ical())
@@ -80,7 +82,7 @@ def _event(data: EventData, *, method: str, stamp: datetime) -> Event:
     event.add("dtstart", data.start_utc.replace(tzinfo=UTC))
     end = data.start_utc + timedelta(minutes=data.duration_minutes)
     event.add("dtend", end.replace(tzinfo=UTC))
-    event.add("summary", data.summary)
+    event.add("summary", bidi.isolated(data.summary))  # a topic shows as it reads
     event.add("description", data.description)
     event.add("url", data.url)
     event.add("location", vText(data.url))

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from onstream import timezones
+from onstream import bidi, timezones
 from onstream.mail.calendar import calendar_part, event_uid_at
 
 _QUOTED_PRINTABLE = Charset("utf-8")
@@ -62,6 +62,8 @@ _templates = Environment(
     undefined=StrictUndefined,
     keep_trailing_newline=True,
 )
+_templates.filters["bdi"] = bidi.bdi  # body.html: names and topics as they read
+_templates.filters["isolated"] = bidi.isolated  # subject.txt, body.txt
 
 
 @dataclass(frozen=True, slots=True)

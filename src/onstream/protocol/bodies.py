@@ -223,6 +223,20 @@ def _finite_float(text: str) -> float:
     return number
 
 
+_JSON_PROBLEMS = {
+    "Expecting value": "a value is missing",
+    "Expecting ',' delimiter": "a ',' is missing",
+    "Expecting ':' delimiter": "a ':' is missing",
+    "Expecting property name enclosed in double quotes": "a name in double quotes is missing",
+    "Unterminated string starting at": "a string is not closed",
+    "Invalid control character at": "a string holds a control character",
+    "Invalid \\escape": "a string holds an unknown escape",
+    "Invalid \\uXXXX escape": "a string holds an unknown escape",
+    "Extra data": "more text follows the value",
+}
+"""The json module's descriptions of a problem, in our words: an error names the problem
+and where it is, never the parser's own exception text."""
+
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
 
 
@@ -231,7 +245,8 @@ def parse_json(text: str, *, what: str) -> object:
     try:
         document = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
-        raise BadRequest(f"{what} is not valid JSON: {exc.msg} at position {exc.pos}") from None
+        reason = _JSON_PROBLEMS.get(exc.msg, "it cannot be read")
+        raise BadRequest(f"{what} is not valid JSON: {reason} at position {exc.pos}") from None
     except _NonFiniteNumber as exc:
         raise BadRequest(f"{what} is not valid JSON: {exc} is not a number JSON allows") from None
     except (ValueError, RecursionError):

@@ -51,7 +51,15 @@ async def update_series(
         if series.is_exception(occurrence):
             continue
         one = series.moved_input(occurrence, data, time=checked_time, dst=change.owner.dst)
-        updated = await service.update_session(change, occurrence.id, one, [], quiet=True)
+        try:
+            updated = await service.update_session(change, occurrence.id, one, [], quiet=True)
+        except rules.OutOfRange as exc:
+            if one.start_time is None:
+                raise
+            # the call has no start_time: say which of its fields moved the occurrence out
+            raise rules.OutOfRange(
+                f"time {checked_time} for {one.start_time}: {exc.message}"
+            ) from exc
         await series.mark_planned(change.conn, updated)
     if data.topic is not None or data.duration is not None or checked_time is not None:
         await series_mail.mail_series(change, series_id, kind="update")

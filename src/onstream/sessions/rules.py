@@ -10,7 +10,7 @@ import orjson
 
 from onstream import timezones
 from onstream.errors import Invalid
-from onstream.protocol.times import wall_text
+from onstream.protocol.times import iso_utc, wall_text
 
 TOPIC_MAX = 255
 DURATION_MIN, DURATION_MAX = 1, 1440
@@ -20,6 +20,20 @@ RESERVED_FRIENDLY_URLS = frozenset({"go", "play", "account", "host", "room"})
 CUSTOM_NAME = re.compile(r"custom([1-9][0-9]*)")
 CUSTOM_VALUE_MAX = 200
 WALL_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M")
+EARLIEST_UTC = datetime(1970, 1, 1)
+LATEST_UTC = datetime(9998, 12, 31, 23, 59, 59)
+"""A session starts and ends within these instants (docs/decisions.md, "Dates the server
+keeps"): a year's room below Python's last date, so that adding a duration or a day, or
+showing the time on any clock, never overflows; nothing before the Unix epoch, which the
+rooms' timers and JavaScript pages count from."""
+_WALL_MARGIN = timedelta(days=2)
+"""No clock is a day away from UTC (the codes span UTC-12 to UTC+14 with at most 2 h of DST;
+IANA zones stay within 16 h): a wall time further than this from the range is outside it on
+every clock, so it is refused before a conversion could overflow."""
+
+
+class OutOfRange(Invalid):
+    """A start or end outside EARLIEST_UTC..LATEST_UTC; the message names the field."""
 
 
 def check_topic(topic: str) -> str:
@@ -73,11 +87,56 @@ def parse_wall_time(text: str) -> datetime:
 
 
 def wall_to_utc(wall: datetime, *, timezone: str, dst: bool) -> datetime:
-    """The UTC instant of a wall time in the session's zone; 400 when the clock skips it."""
+    """The UTC instant of a wall time in the session's zone; 400 when the clock skips it or
+    it lies outside the dates the server keeps (`in_range` checks the instant exactly)."""
+    if not _near_range(wall):
+        raise OutOfRange(range_message(timezone=timezone, dst=dst, duration=0))
     try:
         return timezones.clock(timezone, dst=dst).to_utc(wall)
     except timezones.NonexistentTime as exc:
         raise Invalid(f"start_time {exc} ({timezone}); the clocks skip that hour") from exc
+
+
+def start_utc(wall: datetime, *, timezone: str, dst: bool, duration: int) -> datetime:
+    """The UTC start of a session that starts at this wall time and lasts `duration` minutes:
+    `wall_to_utc`, and 400 naming start_time unless start and end are both in range."""
+    if not _near_range(wall):
+        raise OutOfRange(range_message(timezone=timezone, dst=dst, duration=duration))
+    start = wall_to_utc(wall, timezone=timezone, dst=dst)
+    if not in_range(start, duration):
+        raise OutOfRange(range_message(timezone=timezone, dst=dst, duration=duration))
+    return start
+
+
+def _near_range(wall: datetime) -> bool:
+    return EARLIEST_UTC - _WALL_MARGIN <= wall <= LATEST_UTC + _WALL_MARGIN
+
+
+def in_range(start: datetime, duration: int) -> bool:
+    """Whether a session starting at this UTC instant starts and ends within the range."""
+    return start >= EARLIEST_UTC and start + timedelta(minutes=duration) <= LATEST_UTC
+
+
+def check_end(start: datetime, duration: int) -> None:
+    """A new duration of a session that keeps its start: 400 naming duration when it would
+    end after LATEST_UTC (a start kept from before the range existed is left alone)."""
+    if start + timedelta(minutes=duration) > LATEST_UTC:
+        raise OutOfRange(
+            f"duration {duration} would end the session after {iso_utc(LATEST_UTC)}, "
+            "the latest time the server keeps; make it shorter or start earlier"
+        )
+
+
+def range_message(*, timezone: str, dst: bool, duration: int) -> str:
+    """`start_time must be between ... and ... in ZONE ...`: the range on the session's own
+    clock (the latest start leaves room for the duration), and in UTC."""
+    clock = timezones.clock(timezone, dst)
+    first = wall_text(clock.from_utc(EARLIEST_UTC))
+    last = wall_text(clock.from_utc(LATEST_UTC - timedelta(minutes=duration)))
+    return (
+        f"start_time must be between {first} and {last} in {timezone}: a session starts and "
+        f"ends between {iso_utc(EARLIEST_UTC)} and {iso_utc(LATEST_UTC)}"
+    )
 
 
 def utc_to_wall(utc: datetime, *, timezone: str, dst: bool) -> datetime:
@@ -122,7 +181,9 @@ def _json_or_invalid(text: str) -> object:
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError as exc:
-        raise Invalid(f"custom_data is not valid JSON: {exc}") from exc
+        raise Invalid(
+            'custom_data is not valid JSON; send an object like {"custom1": "x"}'
+        ) from exc
 
 
 def _check_custom_fields(fields: dict[str, Any]) -> dict[str, str]:

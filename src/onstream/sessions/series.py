@@ -48,8 +48,11 @@ async def create(conn: Connection, owner: Account, data: SessionInput) -> tuple[
     if data.friendly_url:
         raise Invalid("friendly_url cannot be given with recurrence: each occurrence has a link")
     zone = rules.check_timezone(data.timezone) if data.timezone is not None else owner.timezone
+    duration = rules.check_duration(data.duration or 0)
     start_wall = rules.parse_wall_time(data.start_time or "")
-    starts = recurrence.expand(data.recurrence, start_wall=start_wall, timezone=zone, dst=owner.dst)
+    starts = recurrence.expand(
+        data.recurrence, start_wall=start_wall, timezone=zone, dst=owner.dst, duration=duration
+    )
     rule = recurrence.check_rule(data.recurrence)
     ids: list[int] = []
     series_id = 0

@@ -197,7 +197,10 @@ def _checked_values(
     if data.start_time is not None:
         wall = rules.parse_wall_time(data.start_time)
         zone = values.get("timezone") or (current.timezone if current else owner.timezone)
-        values["start_utc"] = rules.wall_to_utc(wall, timezone=zone, dst=owner.dst)
+        length = values.get("duration") or (current.duration if current else 0)
+        values["start_utc"] = rules.start_utc(wall, timezone=zone, dst=owner.dst, duration=length)
+    elif current is not None and "duration" in values:
+        rules.check_end(current.start_utc, values["duration"])
     return values
 
 

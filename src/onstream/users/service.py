@@ -55,7 +55,8 @@ def normalize_email(email: str, *, field: str = "email") -> str:
     try:
         return validate_email(email, check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        raise Invalid(f"{field} is not a valid e-mail address: {exc}") from exc
+        # the validator's own sentence would be its text, not ours; one fixed sentence
+        raise Invalid(f"{field} is not a valid e-mail address like name@example.com") from exc
 
 
 def check_timezone(name: str, *, field: str = "timezone") -> str:

@@ -18,6 +18,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
+from onstream import bidi
+
 TEMPLATES = Path(__file__).parent / "templates"
 
 _environment = Environment(
@@ -27,6 +29,10 @@ _environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+_environment.filters["bdi"] = bidi.bdi
+_environment.filters["isolated"] = bidi.isolated
+# names and topics shown as they read, whatever direction controls they carry (onstream.bidi)
 
 _CSS = (TEMPLATES / "style.css").read_text(encoding="utf-8")
 _STYLESHEET = Markup(_CSS)  # noqa: S704  # the package's own stylesheet, never user input

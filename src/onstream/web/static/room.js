@@ -41,6 +41,7 @@
       el.id = "tile-" + feedId;
       const caption = document.createElement("figcaption");
       caption.className = "label";
+      caption.dir = "auto"; // a name shown as it reads, apart from the page around it
       el.appendChild(caption);
       $("stage").appendChild(el);
     }
@@ -76,7 +77,7 @@
     for (const person of state.people.filter(inRoom)) {
       const item = document.createElement("li");
       item.dataset.participant = String(person.participant);
-      const name = document.createElement("span");
+      const name = document.createElement("bdi"); // a name's direction stays inside it
       name.textContent = person.name + (person.participant === state.myId ? " (you)" : "");
       const role = document.createElement("span");
       role.className = "role";
@@ -252,8 +253,12 @@
     state.messages.push({ from, text });
     const item = document.createElement("li");
     const who = document.createElement("strong");
-    who.textContent = from + ": ";
-    item.append(who, document.createTextNode(text));
+    const name = document.createElement("bdi"); // names and messages cannot reorder each other
+    name.textContent = from;
+    who.append(name, ": ");
+    const said = document.createElement("bdi");
+    said.textContent = text;
+    item.append(who, said);
     $("messages").appendChild(item);
     item.scrollIntoView({ block: "nearest" });
   }
