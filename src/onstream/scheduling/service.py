@@ -22,13 +22,13 @@ from onstream.invitees.participants import Entry
 from onstream.invitees.service import Context, InviteeInput
 from onstream.meetings import service as meetings
 from onstream.meetings.service import Ejection
-from onstream.protocol.resources import AfterCommit
 from onstream.scheduling import series_mail
 from onstream.services import Services
 from onstream.sessions import documents
 from onstream.sessions import service as sessions
 from onstream.sessions.models import Session, SessionInput
 from onstream.storage.database import Connection
+from onstream.storage.unit_of_work import AfterCommit
 from onstream.webhooks import outbox as webhooks
 
 

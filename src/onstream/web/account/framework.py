@@ -20,12 +20,12 @@ from onstream.accounts import Account
 from onstream.config import Settings
 from onstream.errors import DomainError
 from onstream.protocol.bodies import close_uploads, read_body_params
-from onstream.protocol.endpoint import MULTIPART_MARGIN_BYTES, run_after_commit
+from onstream.protocol.endpoint import MULTIPART_MARGIN_BYTES
 from onstream.protocol.errors import ApiError, BadRequest, PayloadTooLarge
-from onstream.protocol.resources import AfterCommit
 from onstream.scheduling.service import Change
 from onstream.services import Services
 from onstream.storage.database import Connection, Database, transaction
+from onstream.storage.unit_of_work import unit_of_work
 from onstream.users import sign_in
 from onstream.web.forms import read_form
 from onstream.web.rendering import render
@@ -104,10 +104,8 @@ class Visit:
     async def change(self) -> AsyncIterator[Change]:
         """One writing transaction as the scheduling service takes it; its after-commit work
         (mail, the meeting room) runs once it committed, as after an API call."""
-        hooks: list[AfterCommit] = []
-        async with transaction(self.database, write=True) as conn:
-            yield Change(conn, self.account, self.settings, self.services, hooks)
-        await run_after_commit(hooks)
+        async with unit_of_work(self.database, write=True) as work:
+            yield Change(work.conn, self.account, self.settings, self.services, work.actions)
 
     def render(
         self,
