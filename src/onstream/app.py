@@ -24,6 +24,7 @@ from onstream.mail.sender import Sender
 from onstream.mail.worker import DeliveryWorker
 from onstream.media.selection import store_for
 from onstream.media.store import MediaStore
+from onstream.meetings.changes import RoomChanges
 from onstream.meetings.engine import JanusRooms
 from onstream.meetings.recorder import RecordingWorker
 from onstream.meetings.sweeper import RoomSweeper
@@ -82,10 +83,11 @@ def create_app(
     )
     hooks = WebhookWorker(database=database, poll_seconds=settings.mail_poll_seconds)
     rooms = rooms or JanusRooms(settings)
+    changes = RoomChanges(rooms)
     relay = JanusRelay(rooms)
-    sweeper = RoomSweeper(database=database, rooms=rooms, settings=settings)
+    sweeper = RoomSweeper(database=database, rooms=rooms, settings=settings, changes=changes)
     services = Services(
-        media=media or store_for(settings), mail=worker, credentials=cache, rooms=rooms
+        media=media or store_for(settings), mail=worker, credentials=cache, rooms=changes
     )
     recorder = RecordingWorker(database=database, store=services.media, settings=settings)
     endpoint = ApiEndpoint(
@@ -133,7 +135,7 @@ def create_app(
         *asset_routes(),
         *account_routes(database),
         # last: `/{username}/...` catches the rest
-        *web_routes(database, settings, rooms, relay, throttle=throttle),
+        *web_routes(database, settings, rooms, relay, changes=changes, throttle=throttle),
     ]
     app = Starlette(
         routes=routes,

@@ -7,7 +7,7 @@ own implementations to `create_app` instead of reaching into its routes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol, TypeAlias
 
 from onstream.accounts import Account
@@ -38,14 +38,46 @@ class RoomHandle:
     secret: str
 
 
+@dataclass(frozen=True, slots=True)
+class Ejection:
+    """People out of a room and their tokens refused from now on, or the whole room closed
+    (everybody disconnected)."""
+
+    room: RoomHandle
+    close: bool = False
+    participants: list[int] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Recording:
+    """The room's publishers recorded from now on, or no longer."""
+
+    room: RoomHandle
+    on: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Mute:
+    """One stream of one publisher muted (or unmuted) for everybody."""
+
+    room: RoomHandle
+    participant: int
+    mid: str
+    """The stream's m-line: "0" audio, "1" video."""
+    mute: bool
+
+
+RoomChange: TypeAlias = Ejection | Recording | Mute
+"""What the media server must do about a change of a room, once the change committed."""
+
+
 class Rooms(Protocol):
-    """The media server's side of a room, told about changes once they committed."""
+    """The media server's side of the rooms (`meetings.changes.RoomChanges`)."""
 
-    async def close(self, room: RoomHandle) -> None:
-        """Destroy the room: everybody in it is disconnected."""
-
-    async def eject(self, room: RoomHandle, *, participants: list[int], tokens: list[str]) -> None:
-        """Remove these participants and refuse these tokens from now on."""
+    async def apply(self, change: RoomChange) -> bool:
+        """Make the media server match a committed change: True when it did; False when it
+        could not be reached (logged, and tried again by the room sweeper)."""
 
 
 @dataclass(frozen=True, slots=True)

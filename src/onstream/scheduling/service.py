@@ -21,9 +21,8 @@ from onstream.invitees import service as invitees
 from onstream.invitees.participants import Entry
 from onstream.invitees.service import Context, InviteeInput
 from onstream.meetings import service as meetings
-from onstream.meetings.service import Ejection
 from onstream.scheduling import series_mail
-from onstream.services import Services
+from onstream.services import Ejection, Services
 from onstream.sessions import documents
 from onstream.sessions import service as sessions
 from onstream.sessions.models import Session, SessionInput
@@ -162,18 +161,6 @@ async def tell_webhooks(change: Change, event: str, session: Session) -> None:
 
 
 def _tell_room(change: Change, ejection: Ejection | None) -> None:
-    """Tell the media server about a room change once the transaction committed."""
-    if ejection is None:
-        return
-    rooms = change.services.rooms
-    if ejection.close:
-        change.after_commit.append(partial(rooms.close, ejection.room))
-    else:
-        change.after_commit.append(
-            partial(
-                rooms.eject,
-                ejection.room,
-                participants=ejection.participants,
-                tokens=ejection.tokens,
-            )
-        )
+    """Apply a room change to the media server once the transaction committed."""
+    if ejection is not None:
+        change.after_commit.append(partial(change.services.rooms.apply, ejection))
