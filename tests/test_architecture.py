@@ -17,7 +17,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "onstream"
 
 LAYERS: list[set[str]] = [
-    {"config", "clock", "errors", "timezones", "accounts", "metrics", "logs"},
+    {"config", "clock", "errors", "timezones", "accounts", "metrics", "logs", "background"},
     {"storage"},
     {"protocol", "mail", "media", "janus", "throttle"},
     {"services"},
@@ -28,6 +28,7 @@ LAYERS: list[set[str]] = [
     {"recordings", "files"},
     {"meetings"},
     {"scheduling"},
+    {"workers"},
     {"web", "routes", "monitoring"},
     {"apidocs"},
     {"app", "schema"},

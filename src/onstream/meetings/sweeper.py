@@ -12,11 +12,10 @@ changes Janus did not take before.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from functools import partial
 
+from onstream.background import Worker
 from onstream.clock import utcnow, utcnow_exact
 from onstream.config import Settings
 from onstream.meetings import presence, repository, service
@@ -31,8 +30,10 @@ log = logging.getLogger("onstream.meetings")
 INTERVAL_SECONDS = 5.0
 
 
-class RoomSweeper:
+class RoomSweeper(Worker):
     """The periodic clean-up of rooms and tokens; `stop()` ends `run()`."""
+
+    label = "room sweep"
 
     def __init__(
         self,
@@ -43,26 +44,16 @@ class RoomSweeper:
         changes: RoomChanges | None = None,
         interval: float = INTERVAL_SECONDS,
     ) -> None:
+        super().__init__(poll_seconds=interval, log=log)
         self._database = database
         self._rooms = rooms
         self._changes = changes or RoomChanges(rooms)
         self._settings = settings
-        self._interval = interval
-        self._stopped = asyncio.Event()
 
-    def stop(self) -> None:
-        """Finish the current round and return from `run()`."""
-        self._stopped.set()
-
-    async def run(self) -> None:
-        """Sweep until stopped; a failed round is logged and the next one tries again."""
-        while not self._stopped.is_set():
-            try:
-                await self.sweep()
-            except Exception:  # the loop must outlive any one bad round
-                log.exception("room sweep failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopped.wait(), self._interval)
+    async def round(self) -> bool:
+        """One sweep; the next waits for the interval."""
+        await self.sweep()
+        return False
 
     async def sweep(self) -> None:
         """One round: retry what Janus did not take, close what is due, take back expired

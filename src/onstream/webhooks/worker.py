@@ -12,7 +12,6 @@ worker that dies after the receiver answered leaves the row to be sent again aft
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import random
@@ -21,6 +20,7 @@ import socket
 from datetime import UTC, timedelta
 from typing import TYPE_CHECKING
 
+from onstream.background import Worker
 from onstream.clock import utcnow
 from onstream.storage.database import Database, transaction
 from onstream.webhooks import outbox
@@ -49,8 +49,10 @@ def retry_delay(attempts: int) -> float:
     return float(ceiling * _jitter.uniform(0.5, 1.0))
 
 
-class WebhookWorker:
+class WebhookWorker(Worker):
     """Delivers webhook events until stopped."""
+
+    label = "webhook delivery"
 
     def __init__(
         self,
@@ -60,41 +62,22 @@ class WebhookWorker:
         timeout_seconds: float = 10.0,
         lease_seconds: float = 60.0,
     ) -> None:
+        super().__init__(poll_seconds=poll_seconds, log=log)
         self._database = database
-        self._poll = poll_seconds
         self._timeout = timeout_seconds
         self._lease = timedelta(seconds=max(lease_seconds, timeout_seconds * 2))
         self.name = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
-        self._wakeup = asyncio.Event()
-        self._stopping = False
         self._http: httpx.AsyncClient | None = None
 
-    def wake(self) -> None:
-        """Look at the outbox now instead of at the next poll."""
-        self._wakeup.set()
+    async def round(self) -> bool:
+        """One batch; more may be due at once when it was full."""
+        return await self.deliver_due() >= BATCH
 
-    def stop(self) -> None:
-        """Finish the deliveries in hand, then return from `run`."""
-        self._stopping = True
-        self._wakeup.set()
-
-    async def run(self) -> None:
-        """Deliver until `stop()`; a failed round is logged and the loop goes on."""
-        try:
-            while not self._stopping:
-                try:
-                    taken = await self.deliver_due()
-                except Exception:  # keep delivering after a database hiccup; it is logged
-                    log.exception("webhook delivery round failed")
-                    taken = 0
-                if taken < BATCH:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll)
-                    self._wakeup.clear()
-        finally:
-            if self._http is not None:
-                await self._http.aclose()
-                self._http = None
+    async def close(self) -> None:
+        """Close the HTTP client when the worker stops."""
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
 
     async def deliver_due(self) -> int:
         """Deliver one batch of due events, concurrently (one per object); how many."""
