@@ -82,7 +82,15 @@ def create_app(
         store=media if settings.recording_worker else None,
         rooms=(rooms, changes) if rooms.available else None,
     )
-    services = Services(media=media, mail=background.mail, credentials=cache, rooms=changes)
+    services = Services(
+        media=media,
+        mail=background.mail,
+        credentials=cache,
+        rooms=changes,
+        database=database,
+        settings=settings,
+        throttle=throttle,
+    )
     endpoint = ApiEndpoint(
         settings=settings,
         database=database,
@@ -113,22 +121,16 @@ def create_app(
         ),
         *download_routes(database=database, store=services.media),
         *asset_routes(),
-        *account_routes(database),
+        *account_routes(services),
         # last: `/{username}/...` catches the rest
         *web_routes(database, settings, rooms, relay, changes=changes, throttle=throttle),
     ]
-    app = Starlette(
+    return Starlette(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={ClientDisconnect: client_disconnected},
         middleware=[Middleware(RequestContext), Middleware(MetricsMiddleware)],
     )
-    app.state.settings = settings
-    app.state.database = database
-    app.state.services = services
-    app.state.throttle = throttle
-    app.state.digest_store = digest_store
-    return app
 
 
 def _authenticator(

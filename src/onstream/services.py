@@ -1,8 +1,10 @@
-"""The collaborators an API handler may use, as one typed object, and the handlers' call type.
+"""The application's collaborators, as one typed object, and the API handlers' call type.
 
-`create_app` builds one `Services` per process and the endpoint hands it to every handler in
-`Call.services`. Each field is an interface (a `Protocol`), so tests and the bench pass their
-own implementations to `create_app` instead of reaching into its routes.
+`create_app` builds one `Services` per process; the API endpoint hands it to every handler in
+`Call.services`, and the account center's pages get it when their routes are made
+(`web.account.routes`): the one way code reaches a collaborator, typed (never through
+Starlette's untyped application state). The fields are interfaces (a `Protocol`, an abstract class)
+where tests and the bench pass their own implementations to `create_app`.
 """
 
 from __future__ import annotations
@@ -11,8 +13,11 @@ from dataclasses import dataclass, field
 from typing import Protocol, TypeAlias
 
 from onstream.accounts import Account
+from onstream.config import Settings
 from onstream.media.store import MediaStore
 from onstream.protocol.resources import Call
+from onstream.storage.connection import Database
+from onstream.throttle import Throttle
 
 
 class MailWaker(Protocol):
@@ -82,12 +87,18 @@ class Rooms(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Services:
-    """What handlers use beyond their transaction: media, mail, credentials, meeting rooms."""
+    """What code uses beyond its transaction: media, mail, credentials, meeting rooms; and for
+    the pages, which own their transactions, the database, the settings and the throttle."""
 
     media: MediaStore
     mail: MailWaker
     credentials: CredentialForgetter
     rooms: Rooms
+    database: Database
+    """For whoever owns a transaction (a page); an API handler uses its call's `conn`."""
+    settings: Settings
+    throttle: Throttle
+    """Failed guesses counted per address and target (the sign-in form)."""
 
 
 ApiCall: TypeAlias = Call[Account, Services]
