@@ -18,7 +18,18 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "onstream"
 
 LAYERS: list[set[str]] = [
-    {"config", "clock", "errors", "timezones", "bidi", "accounts", "metrics", "logs", "client"},
+    {
+        "config",
+        "clock",
+        "errors",
+        "timezones",
+        "bidi",
+        "accounts",
+        "metrics",
+        "logs",
+        "client",
+        "background",
+    },
     {"storage"},
     {"protocol", "mail", "media", "janus", "throttle"},
     {"services"},
@@ -29,6 +40,7 @@ LAYERS: list[set[str]] = [
     {"recordings", "files"},
     {"meetings"},
     {"scheduling"},
+    {"workers"},
     {"web", "routes", "monitoring"},
     {"apidocs"},
     {"app", "schema"},

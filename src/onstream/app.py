@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,17 +20,14 @@ from onstream.config import Settings, load_settings
 from onstream.logs import RequestContext
 from onstream.mail.selection import sender_for
 from onstream.mail.sender import Sender
-from onstream.mail.worker import DeliveryWorker
 from onstream.media.selection import store_for
 from onstream.media.store import MediaStore
+from onstream.meetings.changes import RoomChanges
 from onstream.meetings.engine import JanusRooms
-from onstream.meetings.recorder import RecordingWorker
-from onstream.meetings.sweeper import RoomSweeper
 from onstream.metrics import MetricsMiddleware
 from onstream.monitoring.probes import probe_routes
 from onstream.protocol.endpoint import ApiEndpoint, Authenticate
 from onstream.routes import RESOURCES
-from onstream.scheduling import invitation_events
 from onstream.services import Services
 from onstream.storage.database import Database, open_database, transaction
 from onstream.throttle import Throttle
@@ -44,7 +40,7 @@ from onstream.web.downloads import download_routes
 from onstream.web.playback import playback_routes
 from onstream.web.relay import JanusRelay
 from onstream.web.routes import web_routes
-from onstream.webhooks.worker import WebhookWorker
+from onstream.workers import build_workers
 
 API_METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "PATCH", "OPTIONS"]
 
@@ -74,25 +70,27 @@ def create_app(
         database, redis_url=settings.redis_url, prefix=settings.rate_limit_prefix
     )
     authenticator = _authenticator(database, cache, throttle, digest_store)
-    worker = DeliveryWorker(
+    rooms = rooms or JanusRooms(settings)
+    changes = RoomChanges(rooms)
+    relay = JanusRelay(rooms)
+    media = media or store_for(settings)
+    background = build_workers(
+        settings,
         database=database,
         sender=sender or sender_for(settings),
-        settings=settings,
-        on_outcome=invitation_events.tell_webhooks,
+        mail=settings.mail_worker,
+        store=media if settings.recording_worker else None,
+        rooms=(rooms, changes) if rooms.available else None,
     )
-    hooks = WebhookWorker(
-        database=database,
-        poll_seconds=settings.mail_poll_seconds,
-        allowed_networks=settings.webhook_allowed_networks,
-        public_addresses=settings.webhook_public,
-    )
-    rooms = rooms or JanusRooms(settings)
-    relay = JanusRelay(rooms)
-    sweeper = RoomSweeper(database=database, rooms=rooms, settings=settings)
     services = Services(
-        media=media or store_for(settings), mail=worker, credentials=cache, rooms=rooms
+        media=media,
+        mail=background.mail,
+        credentials=cache,
+        rooms=changes,
+        database=database,
+        settings=settings,
+        throttle=throttle,
     )
-    recorder = RecordingWorker(database=database, store=services.media, settings=settings)
     endpoint = ApiEndpoint(
         settings=settings,
         database=database,
@@ -103,23 +101,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        task = asyncio.create_task(worker.run()) if settings.mail_worker else None
-        hooking = asyncio.create_task(hooks.run()) if settings.mail_worker else None
-        sweeping = asyncio.create_task(sweeper.run()) if rooms.available else None
-        recording = asyncio.create_task(recorder.run()) if settings.recording_worker else None
+        background.running.start()
         yield
-        recorder.stop()  # an encode in hand is killed and its job goes back to the queue
-        if recording is not None:
-            await recording
-        if task is not None:
-            worker.stop()
-            await task
-        if hooking is not None:
-            hooks.stop()
-            await hooking
-        if sweeping is not None:
-            sweeper.stop()
-            await sweeping
+        background.running.stop()  # an encode in hand is killed, its job goes back to the queue
+        await background.running.join()
         await relay.aclose()
         await rooms.aclose()
         authenticator.close()
@@ -136,23 +121,16 @@ def create_app(
         ),
         *download_routes(database=database, store=services.media),
         *asset_routes(),
-        *account_routes(database),
+        *account_routes(services),
         # last: `/{username}/...` catches the rest
-        *web_routes(database, settings, rooms, relay, throttle=throttle),
+        *web_routes(database, settings, rooms, relay, changes=changes, throttle=throttle),
     ]
-    app = Starlette(
+    return Starlette(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={ClientDisconnect: client_disconnected},
         middleware=[Middleware(RequestContext), Middleware(MetricsMiddleware)],
     )
-    app.state.settings = settings
-    app.state.database = database
-    app.state.services = services
-    app.state.webhooks = hooks
-    app.state.throttle = throttle
-    app.state.digest_store = digest_store
-    return app
 
 
 def _authenticator(

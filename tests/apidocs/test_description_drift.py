@@ -23,6 +23,7 @@ from onstream.protocol.describe import operation_of
 from onstream.protocol.mistakes import ENDPOINT_PARAMS
 from onstream.protocol.params import Params
 from onstream.routes import RESOURCES
+from onstream.storage.database import open_database
 
 LOGIN, PASSWORD = "drift", "drift-password-1"
 
@@ -101,13 +102,15 @@ async def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[
         assert result.returncode == 0, result.stderr
     env = {**server.env, "ONSTREAM_MEDIA_DIR": str(tmp_path / "media")}
     env |= {"ONSTREAM_MAIL_WORKER": "0", "ONSTREAM_RECORDING_WORKER": "0"}
-    app = create_app(load_settings(env, env_file=None))
+    settings = load_settings(env, env_file=None)
+    database = open_database(settings.database_url)
+    app = create_app(settings, database=database)
     monkeypatch.setattr(endpoint, "Params", RecordingParams)
     transport = httpx.ASGITransport(app=app)
     base = f"http://test/api/2/{LOGIN}/"
     async with httpx.AsyncClient(transport=transport, base_url=base, auth=(LOGIN, PASSWORD)) as c:
         yield c
-    await app.state.database.dispose()
+    await database.dispose()
 
 
 def _values(method: str, resource: str) -> dict[str, Any]:

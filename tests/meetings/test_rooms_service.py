@@ -12,9 +12,11 @@ import pytest
 
 from onstream.clock import utcnow
 from onstream.config import Settings
+from onstream.errors import Invalid
 from onstream.meetings import jobs, repository, rules, service
 from onstream.meetings.engine import JanusRooms, ice_servers
 from onstream.meetings.models import Phase
+from onstream.services import Ejection, Mute, Recording, RoomChange
 from onstream.sessions import service as sessions
 from onstream.sessions.models import SessionInput
 from onstream.storage.database import Database, open_database, transaction
@@ -105,6 +107,60 @@ async def test_ending_revokes_everybody_and_queues_the_recording(
     assert [job.source_dir for job in queued] == [str(service.recording_dir(tmp_path, room))]
     assert kept is not None
     assert kept.revoked
+
+
+async def test_a_moderators_actions_are_written_and_told_as_room_changes(
+    world: tuple[Database, int], tmp_path: Path
+) -> None:
+    database, session_id = world
+    now = utcnow()
+
+    async def moderate(action: str, **fields: object) -> RoomChange | None:
+        async with transaction(database, write=True) as conn:
+            return await service.moderate(
+                conn,
+                service.Moderation(action, **fields),  # type: ignore[arg-type]
+                session_id=session_id,
+                now=now,
+                recordings_root=tmp_path,
+            )
+
+    with pytest.raises(service.MeetingEnded):
+        await moderate("record", on=True)  # no room yet
+    async with transaction(database, write=True) as conn:
+        room = await service.open_room(
+            conn, session_id=session_id, server="http://j/janus", auto_record=False, now=now
+        )
+        secret = await service.admit(
+            conn, session_id=session_id, role=2, name="Pat", source="public", now=now
+        )
+        pat = await repository.admission_by_secret(conn, login="rita", secret=secret)
+    assert pat is not None
+    assert await moderate("record", on=True) == Recording(room.handle, on=True)
+    assert await moderate("mute", participant=pat.participant, kind="video") == Mute(
+        room.handle, pat.participant, mid="1", mute=True
+    )
+    with pytest.raises(Invalid, match="kind is audio or video"):
+        await moderate("unmute", participant=pat.participant, kind="screen")
+    with pytest.raises(Invalid, match="Say which participant"):
+        await moderate("remove")
+    removed = await moderate("remove", participant=pat.participant)
+    assert removed == Ejection(room.handle, participants=[pat.participant])
+    ended = await moderate("end")
+    assert ended == Ejection(room.handle, close=True)
+    assert await moderate("end") is None, "ending an ended meeting is fine"
+    with pytest.raises(service.MeetingEnded):
+        await moderate("mute", participant=pat.participant)
+    async with transaction(database, write=False) as conn:
+        after = await repository.room_of(conn, session_id)
+        queued = await jobs.list_jobs(conn)
+        gone = await repository.admission_by_secret(conn, login="rita", secret=secret)
+    assert after is not None
+    assert after.recorded
+    assert after.end_reason == "moderator"
+    assert len(queued) == 1, "the recorded meeting's recording is queued"
+    assert gone is not None
+    assert gone.revoked
 
 
 def test_the_room_opens_before_the_start_and_closes_after_the_grace() -> None:

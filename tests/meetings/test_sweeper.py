@@ -18,8 +18,10 @@ from onstream.clock import utcnow
 from onstream.config import Settings
 from onstream.janus import JanusAdmin, JanusProcess
 from onstream.meetings import jobs, repository, service
+from onstream.meetings.changes import RoomChanges
 from onstream.meetings.engine import JanusRooms
 from onstream.meetings.sweeper import RoomSweeper
+from onstream.services import Recording
 from onstream.sessions import service as sessions
 from onstream.sessions.models import SessionInput
 from onstream.storage.database import Database, open_database, transaction
@@ -202,5 +204,30 @@ async def test_who_janus_lists_in_a_room_is_told_as_joining_and_leaving(
     # her Janus session is gone, and she with it
     left = [*joined, ("participant.left", "Uma")]
     await sweeps_until(sweeper, lambda: told(database, session_id), left)
+    await rooms.close(room.handle)
+    await rooms.aclose()
+
+
+async def test_a_change_janus_did_not_take_is_applied_by_the_next_sweep(
+    settings: Settings, database: Database, janus: JanusProcess
+) -> None:
+    session_id = await a_session(database, started_minutes_ago=5)
+    rooms = JanusRooms(replace(settings, room_grace_minutes=30))
+    changes = RoomChanges(rooms)
+    sweeper = RoomSweeper(database=database, rooms=rooms, settings=settings, changes=changes)
+    async with transaction(database, write=True) as conn:
+        room = await service.open_room(
+            conn, session_id=session_id, server=janus.url, auto_record=False, now=utcnow()
+        )
+    # the moderator's "record" committed while Janus had lost the room (a restart)
+    assert not await changes.apply(Recording(room.handle, on=True))
+    assert changes.kept == [Recording(room.handle, on=True)]
+    rec_dir = service.recording_dir(settings.recordings_root, room)
+    await rooms.open(room.handle, record=False, rec_dir=rec_dir, description="Swept")
+    await sweeper.sweep()
+    async with JanusAdmin(janus.url, admin_key=janus.admin_key) as admin:
+        listed = {entry["room"]: entry for entry in await admin.list_rooms()}
+    assert listed[room.janus_room]["record"] is True
+    assert changes.kept == []
     await rooms.close(room.handle)
     await rooms.aclose()

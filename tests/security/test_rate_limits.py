@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -62,7 +63,7 @@ MakeSite = Callable[..., Awaitable[Site]]
 @pytest.fixture
 async def make_site(tmp_path: Path) -> AsyncIterator[MakeSite]:
     databases: list[Database] = []
-    sites: list[Site] = []
+    running = contextlib.AsyncExitStack()
 
     async def make(**overrides: Any) -> Site:
         settings = settings_for(tmp_path, **overrides)
@@ -75,15 +76,13 @@ async def make_site(tmp_path: Path) -> AsyncIterator[MakeSite]:
                     conn, login=LOGIN, email="carol@example.com", password=PASSWORD
                 )
         databases.append(database)
-        sites.append(Site(create_app(settings, database=database), database, settings))
-        return sites[-1]
+        app = create_app(settings, database=database)
+        # its shutdown closes the throttle's and digest store's connections and the database
+        await running.enter_async_context(app.router.lifespan_context(app))
+        return Site(app, database, settings)
 
-    yield make
-    for site in sites:
-        await site.app.state.throttle.aclose()
-        await site.app.state.digest_store.aclose()
-    for database in databases:
-        await database.dispose()
+    async with running:
+        yield make
 
 
 def basic(password: str, login: str = LOGIN) -> dict[str, str]:

@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from onstream.app import create_app
 from onstream.cli.main import main as cli_main
 from onstream.config import load_settings
-from onstream.storage.database import Database, transaction
+from onstream.storage.database import Database, open_database, transaction
 from tests.support.loop import LoopThread
 from tests.support.server import Server, T, Work
 
@@ -55,6 +55,8 @@ class AppServer(Server):
 
     loop: LoopThread = field(default_factory=LoopThread)
     app: Starlette | None = None
+    database: Database | None = None
+    """The running application's database (`create_app` is handed it)."""
     _lifespan: AbstractAsyncContextManager[Any] | None = None
 
     @property
@@ -72,19 +74,20 @@ class AppServer(Server):
             host="127.0.0.1", port=self.port
         )
 
-        async def startup() -> tuple[Starlette, AbstractAsyncContextManager[Any]]:
-            app = create_app(settings)
+        async def startup() -> tuple[Starlette, AbstractAsyncContextManager[Any], Database]:
+            database = open_database(settings.database_url)  # the lifespan disposes of it
+            app = create_app(settings, database=database)
             lifespan = app.router.lifespan_context(app)
             await lifespan.__aenter__()
-            return app, lifespan
+            return app, lifespan, database
 
-        self.app, self._lifespan = self.loop.run(startup())
+        self.app, self._lifespan, self.database = self.loop.run(startup())
         return self
 
     def stop(self) -> None:
         """Run the lifespan's shutdown: the mail worker stops, the database is closed."""
         if self._lifespan is not None:
-            lifespan, self._lifespan, self.app = self._lifespan, None, None
+            lifespan, self._lifespan, self.app, self.database = self._lifespan, None, None, None
             self.loop.run(lifespan.__aexit__(None, None, None))
 
     def close(self) -> None:
@@ -100,9 +103,9 @@ class AppServer(Server):
         """Run `work` in one transaction of the application's own database (or of a database
         opened for the purpose while the application is stopped)."""
         self.migrate()
-        if self.app is None:
+        database = self.database
+        if database is None:
             return super().run(work, write=write)
-        database: Database = self.app.state.database
 
         async def go() -> T:
             async with transaction(database, write=write) as conn:

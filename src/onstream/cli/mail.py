@@ -35,11 +35,9 @@ def add_parser(sub: Any) -> None:
 def run_worker(_args: argparse.Namespace) -> int:
     """Run one mail and one webhook delivery worker; several may share one database."""
     from onstream.mail.selection import sender_for
-    from onstream.mail.worker import DeliveryWorker
-    from onstream.scheduling import invitation_events
     from onstream.storage.database import open_database
     from onstream.storage.migrate import upgrade
-    from onstream.webhooks.worker import WebhookWorker
+    from onstream.workers import build_workers
 
     settings = load_settings()
     logs.configure(settings.log_level, settings.log_format)
@@ -49,29 +47,15 @@ def run_worker(_args: argparse.Namespace) -> int:
         import asyncio
 
         database = open_database(settings.database_url)
-        worker = DeliveryWorker(
-            database=database,
-            sender=sender_for(settings),
-            settings=settings,
-            on_outcome=invitation_events.tell_webhooks,
-        )
-        hooks = WebhookWorker(
-            database=database,
-            poll_seconds=settings.mail_poll_seconds,
-            allowed_networks=settings.webhook_allowed_networks,
-            public_addresses=settings.webhook_public,
+        background = build_workers(
+            settings, database=database, sender=sender_for(settings), mail=True
         )
         loop = asyncio.get_running_loop()
-
-        def stop() -> None:
-            worker.stop()
-            hooks.stop()
-
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop)
+            loop.add_signal_handler(sig, background.running.stop)
         log.info("%s", describe_worker(settings))  # once a stop signal is handled
         try:
-            await asyncio.gather(worker.run(), hooks.run())
+            await background.running.run()
         finally:
             await database.dispose()
         log.info("stopped")

@@ -12,7 +12,6 @@ the reason.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import secrets
@@ -22,6 +21,7 @@ from datetime import timedelta
 
 from sqlalchemy.exc import DBAPIError
 
+from onstream.background import Worker
 from onstream.clock import utcnow
 from onstream.config import Settings
 from onstream.mail import outbox
@@ -40,8 +40,10 @@ OutcomeHook = Callable[[Connection, outbox.Claimed, str | None], Awaitable[None]
 (the reason): the webhooks' `invitation.sent` and `invitation.failed` come from here."""
 
 
-class DeliveryWorker:
+class DeliveryWorker(Worker):
     """Sends queued mail until stopped; `wake()` makes it look at the outbox at once."""
+
+    label = "mail delivery"
 
     def __init__(
         self,
@@ -51,43 +53,23 @@ class DeliveryWorker:
         settings: Settings,
         on_outcome: OutcomeHook | None = None,
     ) -> None:
+        super().__init__(poll_seconds=settings.mail_poll_seconds, log=log)
         self._database = database
         self._on_outcome = on_outcome
         self._sender = sender
         self._settings = settings
         self.name = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
-        self._wakeup = asyncio.Event()
-        self._stopping = False
 
-    def wake(self) -> None:
-        """New mail was committed: deliver without waiting for the next poll."""
-        self._wakeup.set()
+    async def round(self) -> bool:
+        """One batch; more may be due at once when it was full."""
+        taken = await self.deliver_due()
+        if taken == 0:
+            await self._sender.close()  # idle: do not hold the SMTP connection open
+        return taken >= BATCH
 
-    def stop(self) -> None:
-        """Finish the message in hand, then return from `run`."""
-        self._stopping = True
-        self._wakeup.set()
-
-    async def run(self) -> None:
-        """Deliver until `stop()`; errors of one round are logged and the loop goes on."""
-        try:
-            while not self._stopping:
-                try:
-                    taken = await self.deliver_due()
-                except Exception:  # keep delivering after a database hiccup; it is logged
-                    log.exception("mail delivery round failed")
-                    taken = 0
-                if taken == 0:
-                    await self._sender.close()  # idle: do not hold the SMTP connection open
-                if taken < BATCH:
-                    await self._sleep(self._settings.mail_poll_seconds)
-        finally:
-            await self._sender.close()
-
-    async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wakeup.wait(), timeout=seconds)
-        self._wakeup.clear()
+    async def close(self) -> None:
+        """Close the SMTP connection when the worker stops."""
+        await self._sender.close()
 
     async def deliver_due(self) -> int:
         """Send one batch of due messages; how many were taken."""
@@ -95,7 +77,7 @@ class DeliveryWorker:
         async with transaction(self._database, write=True) as conn:
             batch = await outbox.claim(conn, worker=self.name, lease=lease, limit=BATCH)
         for item in batch:
-            if self._stopping:
+            if self.stopping:
                 break
             try:
                 await self._deliver(item)

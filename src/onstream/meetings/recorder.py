@@ -28,7 +28,6 @@ meeting take hundreds of megabytes.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import shutil
 from collections.abc import Callable, Coroutine
@@ -38,6 +37,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.exc import DBAPIError
 
+from onstream.background import Worker
 from onstream.clock import utcnow
 from onstream.config import Settings
 from onstream.errors import Deleted, Missing
@@ -72,8 +72,10 @@ class Stopped(Exception):
     """The worker is stopping: the job goes back to the queue."""
 
 
-class RecordingWorker:
+class RecordingWorker(Worker):
     """Processes recording jobs until stopped; `wake()` makes it look at the queue at once."""
+
+    label = "recording"
 
     def __init__(
         self,
@@ -84,6 +86,7 @@ class RecordingWorker:
         clock: Callable[[], datetime] = utcnow,
         layout: Layout | None = None,
     ) -> None:
+        super().__init__(poll_seconds=settings.recording_poll_seconds, log=log)
         self._database = database
         self._store = store
         self._settings = settings
@@ -91,36 +94,17 @@ class RecordingWorker:
         self._layout = layout or Layout()
         self._policy = jobs.RetryPolicy.from_settings(settings)
         self._lease = timedelta(seconds=settings.recording_lease_seconds)
-        self._wakeup = asyncio.Event()
-        self._stopping = False
         self._busy: asyncio.Task[Any] | None = None
-
-    def wake(self) -> None:
-        """A job was queued: look at the queue without waiting for the next poll."""
-        self._wakeup.set()
 
     def stop(self) -> None:
         """Kill the encode in hand, give its job back, then return from `run`."""
-        self._stopping = True
-        self._wakeup.set()
+        super().stop()
         if self._busy is not None:
             self._busy.cancel()
 
-    async def run(self) -> None:
-        """Process jobs until `stop()`; errors of one round are logged and the loop goes on."""
-        while not self._stopping:
-            try:
-                taken = await self.process_due()
-            except Exception:  # keep working after a database hiccup; it is logged
-                log.exception("recording round failed")
-                taken = 0
-            if not taken and not self._stopping:
-                await self._sleep(self._settings.recording_poll_seconds)
-
-    async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wakeup.wait(), timeout=seconds)
-        self._wakeup.clear()
+    async def round(self) -> bool:
+        """One job; the next may be due at once when there was one."""
+        return await self.process_due() > 0
 
     async def process_due(self) -> int:
         """Claim one due job and process it; how many were taken (0 or 1)."""
@@ -189,7 +173,7 @@ class RecordingWorker:
     async def _holding(self, job: jobs.Claimed, work: Coroutine[Any, Any, T]) -> T:
         """Run `work` while renewing the job's lease; cancelled when the lease is lost or the
         worker stops."""
-        if self._stopping:
+        if self.stopping:
             work.close()
             raise Stopped("the worker is stopping")
         task = asyncio.create_task(work)

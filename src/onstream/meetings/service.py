@@ -1,22 +1,25 @@
-"""The rules of the meeting room: who is let in, when the room opens and ends. No HTTP here.
+"""The rules of the meeting room: who is let in, when the room opens and ends, what a
+moderator may do. No HTTP here.
 
 Functions run inside the caller's transaction and never commit; what the media server must
-do about a change (destroy a room, drop tokens, remove people) is returned for the caller to
-do once the transaction committed, so a rolled-back change never reaches Janus.
+do about a change (destroy a room, drop tokens, remove people, record, mute) is returned as
+a `RoomChange` for the caller to apply once the transaction committed
+(`meetings.changes.RoomChanges.apply`), so a rolled-back change never reaches Janus.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from onstream.errors import DomainError, Invalid
 from onstream.meetings import jobs, presence, repository
 from onstream.meetings.models import Admission, Room
 from onstream.protocol.times import iso_utc
-from onstream.services import RoomHandle
+from onstream.services import Ejection, Mute, Recording, RoomChange
 from onstream.storage.database import Connection
 from onstream.webhooks import outbox as webhooks
 
@@ -24,14 +27,26 @@ JANUS_ID_LIMIT = 2**52
 """Janus room and participant ids are numbers JavaScript holds exactly (below 2**53)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Ejection:
-    """What the media server must do once a change committed: drop a room or some people."""
+MIDS = {"audio": "0", "video": "1"}
+"""The m-lines of a publisher of our room page: audio first, then video."""
 
-    room: RoomHandle
-    close: bool = False
-    participants: list[int] = field(default_factory=list)
-    tokens: list[str] = field(default_factory=list)
+
+class MeetingEnded(DomainError):
+    """The room is not open (never opened, or ended): there is nothing to act on."""
+
+
+@dataclass(frozen=True, slots=True)
+class Moderation:
+    """A moderator's action, as the room page sends it."""
+
+    action: str
+    """"mute", "unmute", "remove", "record" or "end"."""
+    participant: object = None
+    """The Janus id of the person to mute or remove."""
+    kind: object = "audio"
+    """Which of their streams to mute: "audio" or "video"."""
+    on: bool = False
+    """Whether "record" starts recording (or stops it)."""
 
 
 def server_for(session_id: int, servers: tuple[str, ...]) -> str:
@@ -168,6 +183,42 @@ async def set_recording(conn: Connection, room: Room, *, on: bool) -> None:
     if on:
         values["recorded"] = True
     await repository.update_room(conn, room.id, values)
+
+
+async def moderate(
+    conn: Connection,
+    moderation: Moderation,
+    *,
+    session_id: int,
+    now: datetime,
+    recordings_root: Path,
+) -> RoomChange | None:
+    """Write a moderator's action; what Janus must do about it, or None when nothing.
+    `MeetingEnded` when the room is not open (ending an ended meeting is fine), `Invalid`
+    for a participant or stream that is not named right."""
+    if moderation.action == "end":
+        return await end_room(
+            conn,
+            session_id=session_id,
+            reason="moderator",
+            now=now,
+            recordings_root=recordings_root,
+        )
+    room = await repository.room_of(conn, session_id)
+    if room is None or room.ended_at is not None:
+        raise MeetingEnded("This meeting has ended.")
+    if moderation.action == "record":
+        await set_recording(conn, room, on=moderation.on)
+        return Recording(room.handle, on=moderation.on)
+    participant = moderation.participant
+    if not isinstance(participant, int):
+        raise Invalid("Say which participant.")
+    if moderation.action == "remove":
+        return await eject(conn, session_id=session_id, now=now, participant=participant)
+    kind = moderation.kind
+    if not isinstance(kind, str) or kind not in MIDS:
+        raise Invalid("kind is audio or video.")
+    return Mute(room.handle, participant, mid=MIDS[kind], mute=moderation.action == "mute")
 
 
 async def _tell_webhooks(conn: Connection, event: str, room: Room) -> None:

@@ -5,28 +5,35 @@ closing a room and taking tokens are idempotent). Every `interval` seconds it en
 of deleted sessions and of sessions whose end plus the grace period passed (queuing their
 recording), removes expired tokens from the rooms' allowed lists, so a token minted for
 one join cannot be used for another later, and asks Janus who is in each open room, for
-`participant.joined` and `participant.left` (see `presence`).
+`participant.joined` and `participant.left` (see `presence`). Its changes reach Janus through
+`changes.RoomChanges`, as everybody's do, and each round first applies again the room
+changes Janus did not take before.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
+from functools import partial
 
+from onstream.background import Worker
 from onstream.clock import utcnow, utcnow_exact
 from onstream.config import Settings
 from onstream.meetings import presence, repository, service
+from onstream.meetings.changes import RoomChanges
 from onstream.meetings.engine import JanusRooms, MeetingUnavailable
+from onstream.services import Ejection
 from onstream.storage.database import Database, transaction
+from onstream.storage.unit_of_work import unit_of_work
 
 log = logging.getLogger("onstream.meetings")
 
 INTERVAL_SECONDS = 5.0
 
 
-class RoomSweeper:
+class RoomSweeper(Worker):
     """The periodic clean-up of rooms and tokens; `stop()` ends `run()`."""
+
+    label = "room sweep"
 
     def __init__(
         self,
@@ -34,36 +41,30 @@ class RoomSweeper:
         database: Database,
         rooms: JanusRooms,
         settings: Settings,
+        changes: RoomChanges | None = None,
         interval: float = INTERVAL_SECONDS,
     ) -> None:
+        super().__init__(poll_seconds=interval, log=log)
         self._database = database
         self._rooms = rooms
+        self._changes = changes or RoomChanges(rooms)
         self._settings = settings
-        self._interval = interval
-        self._stopped = asyncio.Event()
 
-    def stop(self) -> None:
-        """Finish the current round and return from `run()`."""
-        self._stopped.set()
-
-    async def run(self) -> None:
-        """Sweep until stopped; a failed round is logged and the next one tries again."""
-        while not self._stopped.is_set():
-            try:
-                await self.sweep()
-            except Exception:  # the loop must outlive any one bad round
-                log.exception("room sweep failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopped.wait(), self._interval)
+    async def round(self) -> bool:
+        """One sweep; the next waits for the interval."""
+        await self.sweep()
+        return False
 
     async def sweep(self) -> None:
-        """One round: close what is due, take back expired tokens, see who came and went."""
+        """One round: retry what Janus did not take, close what is due, take back expired
+        tokens, see who came and went."""
+        await self._changes.retry()
         now = utcnow()
-        async with transaction(self._database, write=True) as conn:
+        async with unit_of_work(self._database, write=True) as work:
+            conn = work.conn
             due = await repository.rooms_due_to_close(
                 conn, now=now, grace_minutes=self._settings.room_grace_minutes
             )
-            ejections = []
             for room in due:
                 ejection = await service.end_room(
                     conn,
@@ -73,21 +74,14 @@ class RoomSweeper:
                     recordings_root=self._rooms.recordings_root,
                 )
                 if ejection is not None:
-                    ejections.append(ejection)
+                    work.after_commit(partial(self._changes.apply, ejection))
             expired = await repository.take_tokens(conn, expired_by=now)
-            handles = {}
             for session_id in {s for s, _ in expired}:
                 found = await repository.room_of(conn, session_id)
                 if found is not None:
-                    handles[session_id] = found.handle
-        for ejection in ejections:
-            with contextlib.suppress(MeetingUnavailable):
-                await self._rooms.close(ejection.room)
-        for session_id, token in expired:
-            handle = handles.get(session_id)
-            if handle is not None:
-                with contextlib.suppress(MeetingUnavailable):
-                    await self._rooms.eject(handle, participants=[], tokens=[token])
+                    tokens = [token for s, token in expired if s == session_id]
+                    refused = Ejection(found.handle, tokens=tokens)
+                    work.after_commit(partial(self._changes.apply, refused))
         await self.check_presence()
 
     async def check_presence(self) -> None:

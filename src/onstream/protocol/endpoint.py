@@ -13,7 +13,6 @@ and the application's services object are handed to it.
 from __future__ import annotations
 
 import difflib
-import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -39,7 +38,6 @@ from onstream.protocol.mistakes import (
 )
 from onstream.protocol.params import Params, merge_params
 from onstream.protocol.resources import (
-    AfterCommit,
     Call,
     Handler,
     Intake,
@@ -51,6 +49,7 @@ from onstream.protocol.respond import DEFAULT_FORMAT, as_api_error, render, rend
 from onstream.protocol.urls import ApiPath, format_hint, parse_api_path
 from onstream.protocol.values import Value
 from onstream.storage.connection import Database, transaction
+from onstream.storage.unit_of_work import run_after_commit
 
 
 class Caller(Protocol):
@@ -226,6 +225,7 @@ class ApiEndpoint(Generic[A, S]):
             if error is exc:
                 raise
             raise error from exc
+        # here, outside `_call`: a staged handler's undo must never follow a commit
         await run_after_commit(call.after_commit)
         return response
 
@@ -282,18 +282,6 @@ class _Run(Generic[A]):
     keyed: idempotency.Keyed | None = None
     unread: list[str] = field(default_factory=list)
     respond: Callable[[Reply], Response] = field(default=lambda reply: _unset(reply))
-
-
-async def run_after_commit(hooks: list[AfterCommit]) -> None:
-    """Run a call's (or a form's) after-commit work; a failure there is logged, never
-    answered: the change committed, and the client must hear that it did."""
-    for hook in hooks:
-        try:
-            done = hook()
-            if inspect.isawaitable(done):
-                await done
-        except Exception:  # logged with its traceback for the operator
-            log.exception("after-commit work failed")
 
 
 def _respond(reply: Reply, fmt: Format, api_root: str, headers: dict[str, str]) -> Response:

@@ -15,14 +15,14 @@ from onstream.protocol.document import Document
 from onstream.protocol.listing import Listed
 from onstream.protocol.params import Params
 from onstream.storage.connection import Connection
+from onstream.storage.unit_of_work import AfterCommit
 
 A = TypeVar("A")
 """The authenticated account, as the application's `Authenticate` returns it."""
 S = TypeVar("S")
 """The application's collaborators (`onstream.services.Services`)."""
 
-AfterCommit = Callable[[], Awaitable[None] | None]
-"""Work that must happen only once the transaction committed (wake a worker, delete media)."""
+__all__ = ["AfterCommit", "Call", "Handler", "Intake", "Reply", "Resource", "Staged", "message"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,14 +21,13 @@ from onstream.invitees import service as invitees
 from onstream.invitees.models import Context, InviteeInput
 from onstream.invitees.participants import Entry
 from onstream.meetings import service as meetings
-from onstream.meetings.service import Ejection
-from onstream.protocol.resources import AfterCommit
 from onstream.scheduling import series_mail
-from onstream.services import Services
+from onstream.services import Ejection, Services
 from onstream.sessions import documents
 from onstream.sessions import service as sessions
 from onstream.sessions.models import Session, SessionInput
 from onstream.storage.database import Connection
+from onstream.storage.unit_of_work import AfterCommit
 from onstream.webhooks import outbox as webhooks
 
 
@@ -162,18 +161,6 @@ async def tell_webhooks(change: Change, event: str, session: Session) -> None:
 
 
 def _tell_room(change: Change, ejection: Ejection | None) -> None:
-    """Tell the media server about a room change once the transaction committed."""
-    if ejection is None:
-        return
-    rooms = change.services.rooms
-    if ejection.close:
-        change.after_commit.append(partial(rooms.close, ejection.room))
-    else:
-        change.after_commit.append(
-            partial(
-                rooms.eject,
-                ejection.room,
-                participants=ejection.participants,
-                tokens=ejection.tokens,
-            )
-        )
+    """Apply a room change to the media server once the transaction committed."""
+    if ejection is not None:
+        change.after_commit.append(partial(change.services.rooms.apply, ejection))

@@ -34,9 +34,11 @@ from onstream.invitees.models import ROLE_NAMES
 from onstream.mail.calendar import calendar_part, event_uid_at
 from onstream.meetings import repository as rooms_repository
 from onstream.meetings import rules, service
+from onstream.meetings.changes import RoomChanges
 from onstream.meetings.engine import JanusRooms, MeetingUnavailable
 from onstream.meetings.models import Admission, Phase, Room
 from onstream.storage.database import Connection, Database, transaction
+from onstream.storage.unit_of_work import unit_of_work
 from onstream.throttle import Throttle
 from onstream.web import gates, queries
 from onstream.web.forms import read_form
@@ -70,8 +72,7 @@ LOBBY_CSP = content_security_policy(
     extra={"script-src": "'self'", "media-src": "'self' blob: mediastream:"}
 )
 MODERATOR_ACTIONS = frozenset({"mute", "unmute", "remove", "end", "record"})
-MIDS = {"audio": "0", "video": "1"}
-"""The m-lines of a publisher of our room page: audio first, then video."""
+UNAVAILABLE = "The meeting service is not available right now."
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +89,8 @@ class Entry:
 
 
 class MeetingPages:
-    """The lobby, room and moderation handlers, sharing the database and the rooms."""
+    """The lobby, room and moderation handlers, sharing the database and the rooms; room
+    changes reach Janus through `changes`, as every other change of a room does."""
 
     def __init__(
         self,
@@ -96,11 +98,13 @@ class MeetingPages:
         database: Database,
         settings: Settings,
         rooms: JanusRooms,
+        changes: RoomChanges,
         throttle: Throttle | None = None,
     ) -> None:
         self.database = database
         self.settings = settings
         self.rooms = rooms
+        self.changes = changes
         self.throttle = throttle or Throttle(settings)
 
     # --- lobbies -------------------------------------------------------------------------
@@ -322,55 +326,33 @@ class MeetingPages:
         assert isinstance(body, dict)
         try:
             return await self._moderate(admission, action, body)
-        except MeetingUnavailable as exc:
-            return JSONResponse({"error": exc.message}, status_code=503)
+        except service.MeetingEnded as exc:
+            return JSONResponse({"error": exc.message}, status_code=410)
         except DomainError as exc:
             return JSONResponse({"error": exc.message}, status_code=400)
 
     async def _moderate(
         self, admission: Admission, action: str, body: dict[str, object]
     ) -> Response:
-        session_id = admission.session_id
-        now = utcnow()
-        if action == "end":
-            async with transaction(self.database, write=True) as conn:
-                ejection = await service.end_room(
-                    conn,
-                    session_id=session_id,
-                    reason="moderator",
-                    now=now,
-                    recordings_root=self.rooms.recordings_root,
-                )
-            if ejection is not None:
-                await self.rooms.close(ejection.room)
-            return JSONResponse({"ok": True})
-        room = await self._open_room(session_id)
-        if room is None:
-            return JSONResponse({"error": "This meeting has ended."}, status_code=410)
-        if action == "record":
-            on = body.get("on") is True
-            await self.rooms.set_recording(room.handle, on=on)
-            async with transaction(self.database, write=True) as conn:
-                await service.set_recording(conn, room, on=on)
-            return JSONResponse({"ok": True, "recording": on})
-        participant = body.get("participant")
-        if not isinstance(participant, int):
-            return JSONResponse({"error": "Say which participant."}, status_code=400)
-        if action == "remove":
-            async with transaction(self.database, write=True) as conn:
-                ejection = await service.eject(
-                    conn, session_id=session_id, now=now, participant=participant
-                )
-            if ejection is not None:
-                await self.rooms.eject(
-                    ejection.room, participants=ejection.participants, tokens=ejection.tokens
-                )
-            return JSONResponse({"ok": True})
-        kind = body.get("kind", "audio")
-        if kind not in MIDS:
-            return JSONResponse({"error": "kind is audio or video."}, status_code=400)
-        await self.rooms.mute(room.handle, participant, mid=MIDS[str(kind)], mute=action == "mute")
-        return JSONResponse({"ok": True})
+        """The action written first, then applied to Janus (`meetings.changes`)."""
+        on = body.get("on") is True
+        moderation = service.Moderation(
+            action=action,
+            participant=body.get("participant"),
+            kind=body.get("kind", "audio"),
+            on=on,
+        )
+        async with unit_of_work(self.database, write=True) as work:
+            change = await service.moderate(
+                work.conn,
+                moderation,
+                session_id=admission.session_id,
+                now=utcnow(),
+                recordings_root=self.rooms.recordings_root,
+            )
+        if change is not None and not await self.changes.apply(change):
+            return JSONResponse({"error": UNAVAILABLE}, status_code=503)
+        return JSONResponse({"ok": True, "recording": on} if action == "record" else {"ok": True})
 
     # --- shared ----------------------------------------------------------------------------
 
@@ -427,11 +409,6 @@ class MeetingPages:
         )
         await self.rooms.allow(room.handle, token)
         return room, token
-
-    async def _open_room(self, session_id: int) -> Room | None:
-        async with transaction(self.database, write=False) as conn:
-            room = await rooms_repository.room_of(conn, session_id)
-        return None if room is None or room.ended_at is not None else room
 
     async def _ended(self, session_id: int) -> bool:
         async with transaction(self.database, write=False) as conn:

@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Match, Route
 from starlette.types import Scope
 
 from onstream.config import Settings
+from onstream.meetings.changes import RoomChanges
 from onstream.meetings.engine import JanusRooms
 from onstream.storage.database import Database
 from onstream.throttle import Throttle
@@ -45,10 +46,13 @@ def web_routes(
     rooms: JanusRooms,
     relay: JanusRelay,
     *,
+    changes: RoomChanges,
     throttle: Throttle | None = None,
 ) -> list[BaseRoute]:
     """The pages' routes; `create_app` lists them after the API's and the other pages'."""
-    pages = MeetingPages(database=database, settings=settings, rooms=rooms, throttle=throttle)
+    pages = MeetingPages(
+        database=database, settings=settings, rooms=rooms, changes=changes, throttle=throttle
+    )
     feed = CalendarFeed(database=database, settings=settings)
     both = ["GET", "POST"]
     return [

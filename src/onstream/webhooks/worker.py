@@ -13,7 +13,6 @@ answered leaves the row to be sent again after its lease.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import random
@@ -24,6 +23,7 @@ from collections.abc import Sequence
 from datetime import UTC, timedelta
 from typing import TYPE_CHECKING
 
+from onstream.background import Worker
 from onstream.clock import utcnow
 from onstream.storage.database import Database, transaction
 from onstream.webhooks import outbox
@@ -53,8 +53,10 @@ def retry_delay(attempts: int) -> float:
     return float(ceiling * _jitter.uniform(0.5, 1.0))
 
 
-class WebhookWorker:
+class WebhookWorker(Worker):
     """Delivers webhook events until stopped."""
+
+    label = "webhook delivery"
 
     def __init__(
         self,
@@ -67,44 +69,25 @@ class WebhookWorker:
         public_addresses: bool = True,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
+        super().__init__(poll_seconds=poll_seconds, log=log)
         self._database = database
         self._networks = tuple(allowed_networks)  # ONSTREAM_WEBHOOK_ALLOWED_NETWORKS
         self._public = public_addresses  # ONSTREAM_WEBHOOK_PUBLIC
         self._ssl_context = ssl_context
-        self._poll = poll_seconds
         self._timeout = timeout_seconds
         self._lease = timedelta(seconds=max(lease_seconds, timeout_seconds * 2))
         self.name = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
-        self._wakeup = asyncio.Event()
-        self._stopping = False
         self._http: Poster | None = None
 
-    def wake(self) -> None:
-        """Look at the outbox now instead of at the next poll."""
-        self._wakeup.set()
+    async def round(self) -> bool:
+        """One batch; more may be due at once when it was full."""
+        return await self.deliver_due() >= BATCH
 
-    def stop(self) -> None:
-        """Finish the deliveries in hand, then return from `run`."""
-        self._stopping = True
-        self._wakeup.set()
-
-    async def run(self) -> None:
-        """Deliver until `stop()`; a failed round is logged and the loop goes on."""
-        try:
-            while not self._stopping:
-                try:
-                    taken = await self.deliver_due()
-                except Exception:  # keep delivering after a database hiccup; it is logged
-                    log.exception("webhook delivery round failed")
-                    taken = 0
-                if taken < BATCH:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll)
-                    self._wakeup.clear()
-        finally:
-            if self._http is not None:
-                await self._http.aclose()
-                self._http = None
+    async def close(self) -> None:
+        """Close the HTTP client when the worker stops."""
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
 
     async def deliver_due(self) -> int:
         """Deliver one batch of due events, concurrently (one per object); how many."""

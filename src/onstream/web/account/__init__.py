@@ -27,5 +27,7 @@ should use the same way (a form with a file uses `@upload_page` instead, see `fi
   macro (label, value, `aria-invalid`, the error below the field).
 - Anything of another account is the one 404 page (`web.pages.not_found`): services raise
   `Missing` for it, and a test must show it for every new URL with an id.
-- Register the page in `routes.account_routes`, before the catch-all 404 route.
+- Register the page in `routes.account_routes` with `page(path, handler, methods)`, before
+  the catch-all 404 route: that binds it to the application's `Services`, which
+  `visit.services` (and `visit.database`, `visit.settings`) then give the handler.
 """

@@ -22,7 +22,6 @@ from onstream.media.store import StoredMedia
 from onstream.protocol.errors import ApiError
 from onstream.protocol.params import ID_MAX, Params
 from onstream.protocol.resources import Intake
-from onstream.services import Services
 from onstream.sessions import service as sessions
 from onstream.web.account.framework import Visit, account_page, errors_for, upload_page
 from onstream.web.account.home import local_time
@@ -33,11 +32,6 @@ log = logging.getLogger("onstream")
 PAGE_SIZE = 50
 SESSIONS_OFFERED = 100
 """Upcoming sessions the share form offers (a file is shared before a session starts)."""
-
-
-def services_of(visit: Visit) -> Services:
-    services: Services = visit.request.app.state.services
-    return services
 
 
 def item_id(visit: Visit, name: str) -> int | None:
@@ -112,7 +106,7 @@ async def upload(visit: Visit) -> Response:
     if chosen is not None and not chosen.filename and not chosen.size:
         chosen = None  # a browser sends an empty part when no file was chosen
     values = {"is_url": "0"} | ({"file": chosen} if chosen is not None else {})
-    intake = Intake(params=Params(values), settings=visit.settings, services=services_of(visit))
+    intake = Intake(params=Params(values), settings=visit.settings, services=visit.services)
     try:
         staged: StoredMedia | None = await put_file.prepare(intake)
     except ApiError as exc:
@@ -245,6 +239,6 @@ async def drop_media(visit: Visit, key: str) -> None:
     """Remove a deleted record's bytes after the commit; a failure is logged, never shown:
     the delete committed, and the person must hear that it did (as the API does)."""
     try:
-        await services_of(visit).media.delete(key)
+        await visit.services.media.delete(key)
     except Exception:  # logged with its traceback for the operator
         log.exception("removing deleted media failed")

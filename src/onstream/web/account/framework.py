@@ -1,6 +1,9 @@
 """What every account-center page uses: the signed-in account, CSRF, flash messages, errors.
 
-See the package docstring (`web.account`) for how a page is written with these.
+See the package docstring (`web.account`) for how a page is written with these. A page is a
+`Page` (or a `GuestPage` for the sign-in form) that `routes.account_routes` binds to the
+application's `Services`: every collaborator a page needs (the database, the settings, the
+throttle, media, mail, the rooms) comes from there, typed.
 """
 
 from __future__ import annotations
@@ -20,12 +23,12 @@ from onstream.accounts import Account
 from onstream.config import Settings
 from onstream.errors import DomainError
 from onstream.protocol.bodies import close_uploads, read_body_params
-from onstream.protocol.endpoint import MULTIPART_MARGIN_BYTES, run_after_commit
+from onstream.protocol.endpoint import MULTIPART_MARGIN_BYTES
 from onstream.protocol.errors import ApiError, BadRequest, PayloadTooLarge
-from onstream.protocol.resources import AfterCommit
 from onstream.scheduling.service import Change
 from onstream.services import Services
 from onstream.storage.database import Connection, Database, transaction
+from onstream.storage.unit_of_work import unit_of_work
 from onstream.users import sign_in
 from onstream.web.forms import read_form
 from onstream.web.rendering import render
@@ -66,6 +69,8 @@ FORM_MAX_FIELDS = 200
 """A session's form has a few dozen fields (custom data, rows of invitees); still bounded."""
 
 Handler = Callable[["Visit"], Awaitable[Response]]
+GuestHandler = Callable[[Request, Services], Awaitable[Response]]
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 @dataclass
@@ -75,6 +80,8 @@ class Visit:
     request: Request
     account: Account
     secret: str
+    services: Services
+    """The application's collaborators; `database` and `settings` are two of them."""
     form: dict[str, str] = field(default_factory=dict)
     """The posted fields (CSRF already checked); empty for GET."""
     uploads: dict[str, UploadFile] = field(default_factory=dict)
@@ -85,16 +92,11 @@ class Visit:
 
     @property
     def database(self) -> Database:
-        return database_of(self.request)
+        return self.services.database
 
     @property
     def settings(self) -> Settings:
-        return settings_of(self.request)
-
-    @property
-    def services(self) -> Services:
-        services: Services = self.request.app.state.services
-        return services
+        return self.services.settings
 
     def transaction(self, *, write: bool) -> AbstractAsyncContextManager[Connection]:
         """One transaction on the server's database (write=True commits at the end)."""
@@ -104,10 +106,8 @@ class Visit:
     async def change(self) -> AsyncIterator[Change]:
         """One writing transaction as the scheduling service takes it; its after-commit work
         (mail, the meeting room) runs once it committed, as after an API call."""
-        hooks: list[AfterCommit] = []
-        async with transaction(self.database, write=True) as conn:
-            yield Change(conn, self.account, self.settings, self.services, hooks)
-        await run_after_commit(hooks)
+        async with unit_of_work(self.database, write=True) as work:
+            yield Change(work.conn, self.account, self.settings, self.services, work.actions)
 
     def render(
         self,
@@ -124,38 +124,72 @@ class Visit:
 
     def redirect(self, path: str, *, flash: str | None = None) -> Response:
         """303 to a page of the center, with a flash message (a key of `FLASHES`) for it."""
-        return see_other(self.request, path, flash=flash)
+        return see_other(self.settings, path, flash=flash)
 
 
-def account_page(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-    """Wrap a page handler: not signed in → 303 to sign-in with `?next=`; POST → the form
-    is read and its CSRF token checked (403 page otherwise); then `handler(visit)`."""
-    return _endpoint(handler, uploads=False)
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A signed-in page's handler; `bind` makes it a route's endpoint."""
+
+    handler: Handler
+    uploads: bool = False
+
+    def bind(self, services: Services) -> Endpoint:
+        """The endpoint of this page in an application with these services."""
+        return _endpoint(self.handler, services, uploads=self.uploads)
 
 
-def upload_page(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+@dataclass(frozen=True, slots=True)
+class GuestPage:
+    """A page for a browser that is not signed in (the sign-in form)."""
+
+    handler: GuestHandler
+
+    def bind(self, services: Services) -> Endpoint:
+        """The endpoint of this page in an application with these services."""
+        handler = self.handler
+
+        async def endpoint(request: Request) -> Response:
+            return await handler(request, services)
+
+        endpoint.__doc__ = handler.__doc__
+        return endpoint
+
+
+def account_page(handler: Handler) -> Page:
+    """A page handler: not signed in → 303 to sign-in with `?next=`; POST → the form is
+    read and its CSRF token checked (403 page otherwise); then `handler(visit)`."""
+    return Page(handler)
+
+
+def upload_page(handler: Handler) -> Page:
     """`account_page` for a form with a file (`multipart/form-data`): the body is read as
     the API reads an upload (the same size limit, files spooled to disk), text fields go to
     `visit.form`, files to `visit.uploads`. A body over the limit is not read at all: the
     handler gets `visit.body_error` and must only show the form again."""
-    return _endpoint(handler, uploads=True)
+    return Page(handler, uploads=True)
 
 
-def _endpoint(handler: Handler, *, uploads: bool) -> Callable[[Request], Awaitable[Response]]:
+def guest_page(handler: GuestHandler) -> GuestPage:
+    """A handler of a page that needs no sign-in: `handler(request, services)`."""
+    return GuestPage(handler)
+
+
+def _endpoint(handler: Handler, services: Services, *, uploads: bool) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         secret = request.cookies.get(COOKIE, "")
         found = None
         if secret:
-            async with transaction(database_of(request), write=False) as conn:
+            async with transaction(services.database, write=False) as conn:
                 found = await sign_in.session_account(conn, secret)
         if found is None:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"{PATH}/sign-in?next={quote(target, safe='/')}", 303)
         account, stale = found
         if stale:
-            async with transaction(database_of(request), write=True) as conn:
+            async with transaction(services.database, write=True) as conn:
                 await sign_in.touch(conn, secret)
-        visit = Visit(request, account, secret)
+        visit = Visit(request, account, secret, services)
         if request.method == "POST" and uploads:
             return await _with_uploads(request, visit, handler)
         if request.method == "POST":
@@ -171,7 +205,7 @@ def _endpoint(handler: Handler, *, uploads: bool) -> Callable[[Request], Awaitab
 
 async def _with_uploads(request: Request, visit: Visit, handler: Handler) -> Response:
     """Read a multipart form, check its CSRF token, run the handler, close the files."""
-    limit = settings_of(request).upload_max_bytes
+    limit = visit.settings.upload_max_bytes
     try:
         values = await read_body_params(request, max_body=limit + MULTIPART_MARGIN_BYTES)
     except ApiError as exc:
@@ -253,11 +287,11 @@ def page(
     return response
 
 
-def see_other(request: Request, path: str, *, flash: str | None = None) -> Response:
+def see_other(settings: Settings, path: str, *, flash: str | None = None) -> Response:
     """303 to `path`, carrying a flash message key."""
     response = RedirectResponse(path, status_code=303)
     if flash is not None:
-        set_cookie(request, response, FLASH_COOKIE, flash, max_age=60)
+        set_cookie(settings, response, FLASH_COOKIE, flash, max_age=60)
     return response
 
 
@@ -267,7 +301,7 @@ def forbidden(request: Request) -> Response:
 
 
 def set_cookie(
-    request: Request, response: Response, name: str, value: str, *, max_age: int | None
+    settings: Settings, response: Response, name: str, value: str, *, max_age: int | None
 ) -> None:
     """A cookie of the center: HttpOnly, SameSite=Lax, under /account, Secure on https."""
     response.set_cookie(
@@ -277,15 +311,5 @@ def set_cookie(
         path=PATH,
         httponly=True,
         samesite="lax",
-        secure=settings_of(request).public_base_url.startswith("https:"),
+        secure=settings.public_base_url.startswith("https:"),
     )
-
-
-def database_of(request: Request) -> Database:
-    database: Database = request.app.state.database
-    return database
-
-
-def settings_of(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings

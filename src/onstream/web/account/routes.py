@@ -6,8 +6,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from onstream.storage.database import Database
+from onstream.services import Services
 from onstream.web.account import files, recordings
+from onstream.web.account.framework import GuestPage, Page
 from onstream.web.account.home import home, session_detail
 from onstream.web.account.invitees import (
     add_invitee,
@@ -37,32 +38,37 @@ async def nowhere(_request: Request) -> Response:
     return render("account/missing.html", status=404)
 
 
-def account_routes(database: Database) -> list[BaseRoute]:
-    """Every page of `/account`, and `/` leading there; the page that confirms a new address
-    (`web.email_confirmation`) needs no sign-in, the link's token alone decides."""
+def account_routes(services: Services) -> list[BaseRoute]:
+    """Every page of `/account`, and `/` leading there, each bound to the application's
+    services; the page that confirms a new address (`web.email_confirmation`) needs no
+    sign-in, the link's token alone decides."""
+
+    def page(path: str, handler: Page | GuestPage, methods: list[str]) -> Route:
+        return Route(path, handler.bind(services), methods=methods)
+
     return [
         Route("/", front, methods=["GET"]),
-        Route("/account", home, methods=["GET"]),
-        Route("/account/sign-in", sign_in_page, methods=BOTH),
-        Route("/account/sign-out", sign_out, methods=["POST"]),
-        Route("/account/settings", settings_page, methods=BOTH),
-        Route("/account/sessions/new", new_session, methods=BOTH),
-        Route("/account/sessions/{session_id:int}", session_detail, methods=["GET"]),
-        Route(f"{SESSION}/edit", edit_session, methods=BOTH),
-        Route(f"{SESSION}/delete", delete_session, methods=BOTH),
-        Route(f"{SESSION}/invitees", add_invitee, methods=BOTH),
-        Route(f"{INVITEE}", change_invitee, methods=BOTH),
-        Route(f"{INVITEE}/resend", resend_invitation, methods=BOTH),
-        Route(f"{INVITEE}/remove", remove_invitee, methods=BOTH),
-        Route("/account/files", files.library, methods=["GET"]),
-        Route("/account/files", files.upload, methods=["POST"]),
-        Route("/account/files/{file_id:int}", files.file_page, methods=["GET"]),
-        Route("/account/files/{file_id:int}/share", files.share, methods=["POST"]),
-        Route("/account/files/{file_id:int}/unshare", files.unshare, methods=["POST"]),
-        Route("/account/files/{file_id:int}/delete", files.delete, methods=BOTH),
-        Route("/account/recordings", recordings.listing, methods=["GET"]),
-        Route("/account/recordings/{recording_id:int}", recordings.recording_page, methods=BOTH),
-        Route("/account/recordings/{recording_id:int}/delete", recordings.delete, methods=BOTH),
-        EmailConfirmationPage(database).route(),
+        page("/account", home, ["GET"]),
+        page("/account/sign-in", sign_in_page, BOTH),
+        page("/account/sign-out", sign_out, ["POST"]),
+        page("/account/settings", settings_page, BOTH),
+        page("/account/sessions/new", new_session, BOTH),
+        page("/account/sessions/{session_id:int}", session_detail, ["GET"]),
+        page(f"{SESSION}/edit", edit_session, BOTH),
+        page(f"{SESSION}/delete", delete_session, BOTH),
+        page(f"{SESSION}/invitees", add_invitee, BOTH),
+        page(f"{INVITEE}", change_invitee, BOTH),
+        page(f"{INVITEE}/resend", resend_invitation, BOTH),
+        page(f"{INVITEE}/remove", remove_invitee, BOTH),
+        page("/account/files", files.library, ["GET"]),
+        page("/account/files", files.upload, ["POST"]),
+        page("/account/files/{file_id:int}", files.file_page, ["GET"]),
+        page("/account/files/{file_id:int}/share", files.share, ["POST"]),
+        page("/account/files/{file_id:int}/unshare", files.unshare, ["POST"]),
+        page("/account/files/{file_id:int}/delete", files.delete, BOTH),
+        page("/account/recordings", recordings.listing, ["GET"]),
+        page("/account/recordings/{recording_id:int}", recordings.recording_page, BOTH),
+        page("/account/recordings/{recording_id:int}/delete", recordings.delete, BOTH),
+        EmailConfirmationPage(services.database).route(),
         Route("/account/{rest:path}", nowhere, methods=["GET", "POST"]),
     ]

@@ -67,7 +67,7 @@ async def settings_page(visit: Visit) -> Response:
             after = await people.get_profile(conn, visit.account, visit.account.id)
     except DomainError as exc:
         return await _page(visit, errors_for(exc, PROFILE_FIELDS), status=400)
-    visit.request.app.state.services.credentials.forget_account(visit.account.id)
+    visit.services.credentials.forget_account(visit.account.id)
     new_address = before.email.lower() != after.email.lower() and not after.email_verified
     flash = "address-to-confirm" if new_address else "settings-saved"
     return visit.redirect(f"{PATH}/settings", flash=flash)
@@ -99,9 +99,9 @@ async def _password(visit: Visit) -> Response:
             secret = await sign_in.open_session(conn, visit.account)
     except DomainError as exc:
         return await _page(visit, errors_for(exc, PASSWORD_FIELDS), status=400)
-    visit.request.app.state.services.credentials.forget_account(visit.account.id)
+    visit.services.credentials.forget_account(visit.account.id)
     response = visit.redirect(f"{PATH}/settings", flash="password-changed")
     set_cookie(
-        visit.request, response, COOKIE, secret, max_age=int(sign_in.ABSOLUTE.total_seconds())
+        visit.settings, response, COOKIE, secret, max_age=int(sign_in.ABSOLUTE.total_seconds())
     )
     return response
