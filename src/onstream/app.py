@@ -44,6 +44,7 @@ from onstream.web.downloads import download_routes
 from onstream.web.playback import playback_routes
 from onstream.web.relay import JanusRelay
 from onstream.web.routes import web_routes
+from onstream.web.slashes import SlashRedirect
 from onstream.webhooks.worker import WebhookWorker
 
 API_METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "PATCH", "OPTIONS"]
@@ -82,7 +83,7 @@ def create_app(
     )
     hooks = WebhookWorker(database=database, poll_seconds=settings.mail_poll_seconds)
     rooms = rooms or JanusRooms(settings)
-    relay = JanusRelay(rooms)
+    relay = JanusRelay(rooms, database=database)
     sweeper = RoomSweeper(database=database, rooms=rooms, settings=settings)
     services = Services(
         media=media or store_for(settings), mail=worker, credentials=cache, rooms=rooms
@@ -141,6 +142,7 @@ def create_app(
         exception_handlers={ClientDisconnect: client_disconnected},
         middleware=[Middleware(RequestContext), Middleware(MetricsMiddleware)],
     )
+    SlashRedirect.install(app.router, base_url=settings.public_base_url)
     app.state.settings = settings
     app.state.database = database
     app.state.services = services

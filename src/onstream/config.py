@@ -149,7 +149,8 @@ class Settings:
     meeting rooms; unset: no meeting service (the pages say so, the API works)."""
     janus_public_urls: str | None = None
     """What browsers use for each of `janus_urls`, in the same order; unset: this server
-    relays them at `/janus/{n}` (one origin, no CORS, Janus stays on a private address)."""
+    relays them under each room, at `.../room/{secret}/janus/{n}` (one origin, no CORS, Janus
+    stays on a private address)."""
     janus_public_url: str | None = None
     """`janus_public_urls` for a single Janus server."""
     janus_admin_key: str | None = None
