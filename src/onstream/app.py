@@ -40,6 +40,7 @@ from onstream.web.downloads import download_routes
 from onstream.web.playback import playback_routes
 from onstream.web.relay import JanusRelay
 from onstream.web.routes import web_routes
+from onstream.web.slashes import SlashRedirect
 from onstream.workers import build_workers
 
 API_METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "PATCH", "OPTIONS"]
@@ -72,7 +73,7 @@ def create_app(
     authenticator = _authenticator(database, cache, throttle, digest_store)
     rooms = rooms or JanusRooms(settings)
     changes = RoomChanges(rooms)
-    relay = JanusRelay(rooms)
+    relay = JanusRelay(rooms, database=database)
     media = media or store_for(settings)
     background = build_workers(
         settings,
@@ -125,12 +126,14 @@ def create_app(
         # last: `/{username}/...` catches the rest
         *web_routes(database, settings, rooms, relay, changes=changes, throttle=throttle),
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={ClientDisconnect: client_disconnected},
         middleware=[Middleware(RequestContext), Middleware(MetricsMiddleware)],
     )
+    SlashRedirect.install(app.router, base_url=settings.public_base_url)
+    return app
 
 
 def _authenticator(

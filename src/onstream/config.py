@@ -132,6 +132,11 @@ class Settings:
     """The slowest upload served, averaged over each `body_timeout_seconds` window."""
     limit_concurrency: int = 1000
     """Connections and requests in hand per process beyond which new ones get 503 at once."""
+    max_connections_per_address: int = 100
+    """Connections one client address may hold open in one process; more are closed at once.
+    A tenth of `limit_concurrency`: one address (a guesser, a broken client, an office behind
+    one NAT) can never take more than that share, and a browser opens about six, so a few
+    dozen people behind one address are still served (`onstream.server.connections`)."""
     auth_cache_seconds: float = 60.0
     auth_cache_entries: int = 10_000
     rate_limit_address: str = "20/minute"
@@ -162,7 +167,8 @@ class Settings:
     meeting rooms; unset: no meeting service (the pages say so, the API works)."""
     janus_public_urls: str | None = None
     """What browsers use for each of `janus_urls`, in the same order; unset: this server
-    relays them at `/janus/{n}` (one origin, no CORS, Janus stays on a private address)."""
+    relays them under each room, at `.../room/{secret}/janus/{n}` (one origin, no CORS, Janus
+    stays on a private address)."""
     janus_public_url: str | None = None
     """`janus_public_urls` for a single Janus server."""
     janus_admin_key: str | None = None
@@ -223,6 +229,7 @@ _INT_FIELDS = {
     "keep_alive_seconds",
     "body_min_bytes_per_second",
     "limit_concurrency",
+    "max_connections_per_address",
     "room_opens_minutes",
     "room_grace_minutes",
     "webhooks_per_account",
@@ -246,8 +253,14 @@ _FLOAT_FIELDS = {
     "room_token_seconds",
     "ready_outbox_max_age_seconds",
 }
-_POSITIVE_FIELDS = {"header_timeout_seconds", "body_timeout_seconds", "worker_timeout_seconds"}
-"""Timers a zero would fire at once (every connection closed) and `inf` would disable."""
+_POSITIVE_FIELDS = {
+    "header_timeout_seconds",
+    "body_timeout_seconds",
+    "worker_timeout_seconds",
+    "max_connections_per_address",
+}
+"""Timers a zero would fire at once (every connection closed) and `inf` would disable; a
+cap of zero would refuse every connection."""
 _BOOL_FIELDS = {"mail_worker", "recording_worker", "webhook_public"}
 
 
@@ -273,6 +286,8 @@ def _convert(name: str, raw: str) -> object:
     if name in _INT_FIELDS:
         if not raw.strip().isdigit():
             raise SettingsError(f"{variable} must be a whole number, not {raw!r}")
+        if name in _POSITIVE_FIELDS and int(raw) == 0:
+            raise SettingsError(f"{variable} must be at least 1, not {raw!r}")
         return int(raw)
     if name in _BOOL_FIELDS:
         if raw.lower() not in ("1", "0", "true", "false", "on", "off", "yes", "no"):

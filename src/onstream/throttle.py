@@ -54,14 +54,7 @@ class Throttle:
 
     def client_address(self, peer: str | None, forwarded_for: str | None) -> str:
         """The client's address: the peer, or behind trusted proxies the address they name."""
-        address = peer or "unknown"
-        if not forwarded_for or not self._trusted(address):
-            return address
-        for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
-            address = hop
-            if not self._trusted(hop):
-                break
-        return address
+        return forwarded_client(peer, forwarded_for, self._proxies)
 
     async def retry_after(self, kind: Kind, *, address: str, target: str) -> int | None:
         """Seconds until an attempt may be made, when the address or the target is over its
@@ -88,13 +81,6 @@ class Throttle:
             (self._per_target, (self._prefix, kind, "target", target)),
         ]
 
-    def _trusted(self, address: str) -> bool:
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:
-            return False
-        return any(ip in network for network in self._proxies)
-
     async def aclose(self) -> None:
         """Close the Redis client, if any (the application's shutdown)."""
         client = getattr(getattr(self._storage, "bridge", None), "storage", None)
@@ -104,6 +90,30 @@ class Throttle:
     async def reset(self) -> None:
         """Forget every counter of this storage (tests and the operator's unlock)."""
         await self._storage.reset()
+
+
+def forwarded_client(
+    peer: str | None, forwarded_for: str | None, proxies: Sequence[Network]
+) -> str:
+    """The client's address: the peer, or when the peer is one of `proxies`, the last
+    address of `X-Forwarded-For` that is not (the hops before it could be forged)."""
+    address = peer or "unknown"
+    if not forwarded_for or not is_trusted(address, proxies):
+        return address
+    for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
+        address = hop
+        if not is_trusted(hop, proxies):
+            break
+    return address
+
+
+def is_trusted(address: str, proxies: Sequence[Network]) -> bool:
+    """Whether `address` is one of `proxies` (never, when it is not an address at all)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in proxies)
 
 
 def trusted_networks(text: str | None) -> tuple[Network, ...]:

@@ -40,7 +40,7 @@ def test_every_worker_refuses_a_disabled_account(
         assert statuses(proc, 40) == {200}  # verified, and cached, by both processes
         assert proc.cli("user", "disable", LOGIN).returncode == 0
         deadline = time.monotonic() + 60
-        while statuses(proc, 40) != {403}:
+        while statuses(proc, 40) != {401}:  # refused as a wrong password is
             assert time.monotonic() < deadline, "a process kept accepting the disabled account"
         assert proc.cli("user", "enable", LOGIN).returncode == 0
         while statuses(proc, 40) != {200}:

@@ -261,3 +261,30 @@ def test_a_cache_entry_never_outlives_the_credentials_expiry(clock: MonotonicClo
     assert cache.get(key) is not None
     clock.now += 0.2
     assert cache.get(key) is None
+
+
+@pytest.mark.anyio
+async def test_a_disabled_accounts_hash_is_never_checked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from dataclasses import replace
+
+    stored = replace(account(hash_password("right-password")), disabled=True)
+    _, load = counting_loader(stored)
+    checked: list[str | None] = []
+    verify = auth_module.verify_password
+
+    def spy(password_hash: str | None, password: str) -> bool:
+        checked.append(password_hash)
+        return verify(password_hash, password)
+
+    monkeypatch.setattr(auth_module, "verify_password", spy)
+    auth = Authenticator(cache=CredentialCache(ttl=60, max_entries=10), load_account=load)  # type: ignore[arg-type]
+    messages = []
+    for password in ("right-password", "wrong-password"):
+        with pytest.raises(Unauthorized) as refused:
+            await auth.authenticate(basic(f"jdoe:{password}"), "jdoe")
+        messages.append((refused.value.status, refused.value.message))
+    assert messages[0] == messages[1] == (401, "Wrong login or password")
+    assert checked == [None, None]  # the unknown login's dummy hash, for the same time
+    auth.close()

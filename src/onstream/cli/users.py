@@ -37,7 +37,7 @@ def add_parser(sub: Any) -> None:
         run=run_list
     )
     for verb, helptext in (
-        ("disable", "refuse the account on the API and its meetings (its data stays)"),
+        ("disable", "refuse the account on the API and all its links (its data stays)"),
         ("enable", "let a disabled account in again"),
     ):
         parser = user_sub.add_parser(verb, help=helptext)

@@ -11,6 +11,7 @@ from onstream.files.models import LibraryFile, Share
 from onstream.files.tables import files, files_in_sessions
 from onstream.sessions.tables import sessions
 from onstream.storage.database import Connection
+from onstream.users.enabled import enabled
 
 
 async def by_id(conn: Connection, *, owner_id: int, file_id: int) -> LibraryFile | None:
@@ -21,8 +22,11 @@ async def by_id(conn: Connection, *, owner_id: int, file_id: int) -> LibraryFile
 
 
 async def by_media_key(conn: Connection, key: str) -> LibraryFile | None:
-    """The live uploaded file stored under this key, of any account (for its download link)."""
-    query = select(files).where(files.c.media_key == key, files.c.deleted_at.is_(None))
+    """The live uploaded file stored under this key, of any enabled account (for its
+    download link: a disabled account's files are not found)."""
+    query = select(files).where(
+        files.c.media_key == key, files.c.deleted_at.is_(None), enabled(files.c.owner_id)
+    )
     row = (await conn.execute(query)).first()
     return LibraryFile.from_row(row) if row else None
 

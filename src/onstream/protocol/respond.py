@@ -45,7 +45,7 @@ def render(
     return Response(
         fmt.render(document),
         status_code=status,
-        headers={**(headers or {}), "content-type": fmt.content_type},
+        headers={**(headers or {}), **dict(fmt.headers), "content-type": fmt.content_type},
     )
 
 

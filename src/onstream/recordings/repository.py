@@ -11,6 +11,7 @@ from onstream.recordings.models import Recording
 from onstream.recordings.tables import recordings
 from onstream.sessions.tables import sessions
 from onstream.storage.database import Connection
+from onstream.users.enabled import enabled
 
 
 def _select() -> Select[Any]:
@@ -27,6 +28,17 @@ async def by_id(
     query = _select().where(recordings.c.id == recording_id)
     if owner_id is not None:
         query = query.where(recordings.c.owner_id == owner_id)
+    row = (await conn.execute(query)).first()
+    return Recording.from_row(row) if row else None
+
+
+async def playable(conn: Connection, recording_id: int) -> Recording | None:
+    """The live recording with this id of an enabled account, for its public playback page."""
+    query = _select().where(
+        recordings.c.id == recording_id,
+        recordings.c.deleted_at.is_(None),
+        enabled(recordings.c.owner_id),
+    )
     row = (await conn.execute(query)).first()
     return Recording.from_row(row) if row else None
 

@@ -33,9 +33,9 @@ async def get(conn: Connection, owner: Account, recording_id: int) -> Recording:
 
 
 async def playable(conn: Connection, recording_id: int) -> Recording | None:
-    """A live recording of any account, for its public playback page; None otherwise."""
-    recording = await repository.by_id(conn, recording_id)
-    return recording if recording and recording.deleted_at is None else None
+    """A live recording of any enabled account, for its public playback page; None
+    otherwise (deleted, never made, or its account disabled: all look the same)."""
+    return await repository.playable(conn, recording_id)
 
 
 async def page(

@@ -29,7 +29,8 @@ worker):
   reading (uvicorn pauses reading while the application has 64 KiB unread) or had not yet
   answered `Expect: 100-continue`.
 
-Its writes go through `CoalescingTransport`, so a response leaves in one send.
+Its writes go through `CoalescingTransport`, so a response leaves in one send, and it
+keeps each client address within its share of connections (`onstream.server.connections`).
 """
 
 from __future__ import annotations
@@ -40,10 +41,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from uvicorn.protocols.http.flow_control import service_unavailable
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from onstream.config import Settings
 from onstream.server.coalesce import CoalescingTransport
+from onstream.server.connections import ConnectionLimit
 
 log = logging.getLogger(__name__)
 
@@ -86,13 +89,18 @@ class Deadlines:
         )
 
 
-def protocol_factory(deadlines: Deadlines, max_head_bytes: int) -> Any:
+def protocol_factory(
+    deadlines: Deadlines, max_head_bytes: int, connections: ConnectionLimit | None = None
+) -> Any:
     """What uvicorn's `http=` takes: called with uvicorn's keyword arguments per connection.
 
     A `functools.partial` of a module-level class, so it pickles into `--workers` processes.
     """
     return functools.partial(
-        LimitedHttpToolsProtocol, deadlines=deadlines, max_head_bytes=max_head_bytes
+        LimitedHttpToolsProtocol,
+        deadlines=deadlines,
+        max_head_bytes=max_head_bytes,
+        connections=connections or ConnectionLimit(per_address=1 << 31),
     )
 
 
@@ -101,9 +109,15 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     on the body, and one send per response."""
 
     def __init__(
-        self, *args: Any, deadlines: Deadlines, max_head_bytes: int, **kwargs: Any
+        self,
+        *args: Any,
+        deadlines: Deadlines,
+        max_head_bytes: int,
+        connections: ConnectionLimit,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.connection_limit = connections
         self.deadlines = deadlines
         self.max_head_bytes = max_head_bytes
         self.awaiting_head = True
@@ -123,6 +137,10 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self.tally = self.connection_limit.connection(self.client[0] if self.client else None)
+        if not self.tally.admitted:
+            transport.close()  # over its address's share: closed before it costs anything
+            return
         self.transport = CoalescingTransport(transport, self.loop)
         self.arm_head_timer()
 
@@ -160,7 +178,13 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self.head_started = False
         self.cancel_head_timer()
         self.in_body = True
-        super().on_headers_complete()
+        app = self.app
+        if not self.tally.request(self.scope["headers"]):
+            self.app = service_unavailable  # a forwarded client over its share: 503
+        try:
+            super().on_headers_complete()
+        finally:
+            self.app = app
 
     def on_body(self, body: bytes) -> None:
         self.body_bytes += len(body)
@@ -172,6 +196,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_complete()
 
     def on_response_complete(self) -> None:
+        self.tally.answered()
         super().on_response_complete()
         # A pipelined request may already be partly received: its head is then under way.
         if self.awaiting_head and self.head_started and self.head_timer is None:
@@ -180,6 +205,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.cancel_timers()
+        self.tally.closed()
         super().connection_lost(exc)
 
     # --- the timers

@@ -27,6 +27,7 @@ from uvicorn.config import STARTUP_FAILURE
 from onstream import logs
 from onstream.config import Settings, load_settings
 from onstream.server import listeners
+from onstream.server.connections import ConnectionLimit
 from onstream.server.deadlines import Deadlines, protocol_factory
 from onstream.server.heap import HeapSettler
 
@@ -83,10 +84,15 @@ def http_limits(settings: Settings) -> dict[str, Any]:
 
     uvicorn's own proxy-header handling is off: it would take `X-Forwarded-For` from any
     peer on 127.0.0.1 as the client's address. The application decides instead, believing
-    the header only from `ONSTREAM_TRUSTED_PROXIES` (`onstream.throttle`).
+    the header only from `ONSTREAM_TRUSTED_PROXIES` (`onstream.throttle`). No route is a
+    WebSocket, so no connection is handed over to one (and out of the per-address count).
     """
+    limits = ConnectionLimit.from_settings(settings)
     return {
-        "http": protocol_factory(Deadlines.from_settings(settings), settings.max_header_bytes),
+        "http": protocol_factory(
+            Deadlines.from_settings(settings), settings.max_header_bytes, limits
+        ),
+        "ws": "none",
         "proxy_headers": False,
         "timeout_keep_alive": settings.keep_alive_seconds,
         "limit_concurrency": settings.limit_concurrency,

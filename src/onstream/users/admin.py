@@ -2,8 +2,9 @@
 
 Disabling keeps every row: the account's data stays for an operator who changes their mind.
 It raises the credential epoch (as a password change does), so every server process drops
-the account's cached credentials within a second and refuses it from then on, and the
-meeting-page queries skip a disabled owner, so nobody is let into its lobbies or rooms.
+the account's cached credentials within a second and refuses it from then on as it refuses
+a wrong password, and every public link of the account (lobbies, rooms, recordings, files,
+calendar feed) is then not found (`users.enabled`).
 """
 
 from __future__ import annotations

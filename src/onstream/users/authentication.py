@@ -37,6 +37,14 @@ the URI must be this request's; each (nonce, nc) pair is accepted once, on any p
 (replay refused); a right response to an expired nonce is answered with `stale=true`. A
 wrong response counts as a failed login for the rate limits, exactly like a wrong Basic
 password. Digest results are not cached: each request's response is new.
+
+A disabled account is absent here, as everywhere a visitor could look (`users.enabled`): it
+is known to be disabled before its password is looked at, its credentials (password, token,
+Digest) are then checked against nothing (a password against the unknown login's dummy
+hash, so the time is that of any wrong password and its own hash is never used), and the
+answer is the one 401 of a wrong password, counted as a failure like one. A right password
+and a wrong one are then indistinguishable. Disabling raises the credential epoch, so what a
+process had cached for the account is dropped within a second.
 """
 
 from __future__ import annotations
@@ -62,7 +70,7 @@ from onstream.logs import LOGIN
 from onstream.metrics import AUTH_FAILURES
 from onstream.protocol import digest
 from onstream.protocol.basic import Credentials, parse_basic
-from onstream.protocol.errors import Busy, Forbidden, TooManyRequests, Unauthorized
+from onstream.protocol.errors import Busy, TooManyRequests, Unauthorized
 from onstream.throttle import Throttle
 from onstream.users.digest_store import DigestStore
 from onstream.users.passwords import verify_password
@@ -217,11 +225,6 @@ class Authenticator:
             offers = digest.challenges(await self._digest.key(), time.time(), stale=stale)
             raise Unauthorized(exc.message, digest=offers) from None
         LOGIN.set(account.login)  # the request's log lines name who made it
-        if account.disabled:
-            # Disabling raises the credential epoch, so cached entries made before it are
-            # dropped within a second and the account is read again, disabled.
-            AUTH_FAILURES.labels("disabled").inc()
-            raise Forbidden("This account is disabled")
         return account
 
     def _client_address(self, request: HTTPConnection) -> str | None:
@@ -274,7 +277,7 @@ class Authenticator:
         that token's digest; None when no token of the login does."""
         assert self._digest is not None
         account = await self._load_account(credentials.username)
-        if account is None:
+        if account is None or account.disabled:
             return None
         found = None
         for ha1, granted, token in await self._digest.candidates(account, credentials.algorithm):
@@ -356,11 +359,16 @@ class Authenticator:
     async def _verify(self, key: bytes, credentials: Credentials) -> Account | None:
         if self._load_token is not None and looks_like_token(credentials.password):
             found = await self._load_token(credentials.login, token_digest(credentials.password))
-            if found is not None:
+            if found is not None and not found[0].disabled:
                 token_account, expires_in = found
                 self.cache.put(key, token_account, valid_for=expires_in)
                 return token_account
         account = await self._load_account(credentials.login)
+        if account is not None and account.disabled:
+            # Absent, before its password is looked at: the check below runs against no
+            # hash (the unknown login's dummy), so a right and a wrong password of a
+            # disabled account cost the same and answer the same 401.
+            account = None
         stored = account.password_hash if account else None
         loop = asyncio.get_running_loop()
         ok = await loop.run_in_executor(self._hasher, verify_password, stored, credentials.password)

@@ -51,13 +51,15 @@ async def turn_off(conn: Connection, account_id: int) -> None:
 
 
 async def account_of(conn: Connection, token: str) -> Account | None:
-    """The account whose feed this token opens, or None (unknown, renewed or turned off)."""
+    """The account whose feed this token opens, or None (unknown, renewed or turned off, or
+    its account disabled)."""
     if not token or len(token) > 64:
         return None
     query = (
         select(users.c.login)
         .select_from(calendar_feeds.join(users, users.c.id == calendar_feeds.c.account_id))
-        .where(calendar_feeds.c.token == token)
+        # a disabled account's feed is not found (`users.enabled`)
+        .where(calendar_feeds.c.token == token, users.c.disabled_at.is_(None))
     )
     login = (await conn.execute(query)).scalar()
     return None if login is None else await account_by_login(conn, str(login))

@@ -182,7 +182,8 @@ class MeetingPages:
         return self._ics(request, meeting, attendee=None)
 
     def _ics(self, request: Request, meeting: queries.Meeting, *, attendee: str | None) -> Response:
-        link = str(request.url).removesuffix("/calendar.ics")
+        # the server's own origin, never the request's Host (which the client chose)
+        link = self.settings.public_base_url + request.url.path.removesuffix("/calendar.ics")
         body = calendar_part(
             method="PUBLISH",
             uid=event_uid_at(meeting.id, self.settings.public_base_url),
@@ -272,7 +273,7 @@ class MeetingPages:
             files = await queries.shared_files(conn, admission.session_id)
         config = {
             "janus": self.rooms.public_url(
-                room.server, f"/janus/{self.rooms.servers.index(room.server)}"
+                room.server, f"{base}/janus/{self.rooms.servers.index(room.server)}"
             ),
             "room": room.janus_room,
             "participant": admission.participant,

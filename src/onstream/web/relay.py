@@ -1,10 +1,15 @@
-"""`/janus/{n}/...`: browsers reach Janus server n through this server.
+"""`/{login}/room/{secret}/janus/{n}/...`: browsers reach Janus server n through this server.
 
 Janus keeps its API on a private address; the room page talks to this origin only (no CORS,
-one public port, the CSP's `connect-src 'self'`). janus.js long-polls `GET /janus/{session}`
+one public port, the CSP's `connect-src 'self'`). janus.js long-polls `GET .../{session}`
 and Janus answers within 30 s, so the relay waits up to 65 s, and gives up on a poll as soon
 as the browser is gone. Creating rooms needs Janus's `admin_key`, which only this server
 knows, so a browser can join the rooms it was let into and nothing more.
+
+The relay lives under the room's own address and serves only a live admission: a person
+removed from the room, or anybody in a room of a disabled account, gets 404 on their next
+call, exactly as for an address that never existed, and their Janus session lapses without
+its long poll.
 """
 
 from __future__ import annotations
@@ -15,7 +20,10 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.responses import Response
 
+from onstream.meetings import repository
 from onstream.meetings.engine import JanusRooms
+from onstream.storage.database import Database, transaction
+from onstream.web.queries import KEY_MAX
 
 if TYPE_CHECKING:
     import httpx  # imported on the first relayed call (see `onstream.janus.client`)
@@ -28,14 +36,15 @@ BODY_MAX_BYTES = 256 * 1024
 class JanusRelay:
     """Forwards the browser's Janus API calls to the server the path names."""
 
-    def __init__(self, rooms: JanusRooms) -> None:
+    def __init__(self, rooms: JanusRooms, *, database: Database) -> None:
         self.rooms = rooms
+        self.database = database
         self._http: httpx.AsyncClient | None = None
 
     async def handle(self, request: Request) -> Response:
         """Forward one request; 404 for a server that is not relayed, 502 when it is down."""
         target = self.rooms.relay_target(int(request.path_params["index"]))
-        if target is None:
+        if target is None or not await self._admitted(request):
             return Response(status_code=404)
         body = await request.body()
         if len(body) > BODY_MAX_BYTES:
@@ -65,6 +74,17 @@ class JanusRelay:
         return Response(
             answer.content, status_code=answer.status_code, media_type="application/json"
         )
+
+    async def _admitted(self, request: Request) -> bool:
+        """Whether the URL names a live admission (its account enabled, it not revoked)."""
+        secret = str(request.path_params["secret"])
+        if not secret or len(secret) > KEY_MAX:
+            return False
+        async with transaction(self.database, write=False) as conn:
+            admission = await repository.admission_by_secret(
+                conn, login=request.path_params["username"], secret=secret
+            )
+        return admission is not None and not admission.revoked
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
 from onstream import bidi
+from onstream.protocol import security_headers as html_headers
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -59,12 +60,9 @@ def content_security_policy(*, media: bool = False, extra: Mapping[str, str] | N
 
 
 def security_headers(csp: str) -> dict[str, str]:
-    """The headers of every page, with its policy."""
+    """The headers of every page, with its policy: those of every HTML answer, and no copies."""
     return {
-        "Content-Security-Policy": csp,
-        "X-Frame-Options": "DENY",
-        "Referrer-Policy": "no-referrer",
-        "X-Content-Type-Options": "nosniff",
+        **html_headers.security_headers(csp),
         # Pages show live state (a withdrawn link must stop working at once, a changed
         # password must close the player) and some carry a secret in the URL: no copies.
         "Cache-Control": "no-store",

@@ -1,7 +1,7 @@
 """The routes of the pages behind the links the API hands out (CONTRACT §5, §6, §9).
 
-Lobbies, the meeting room and its moderation live in `web.meeting`; the relay to Janus in
-`web.relay`.
+Lobbies, the meeting room and its moderation live in `web.meeting`; the relay to Janus, under
+each room's address, in `web.relay`.
 Every route whose first segment is a login is an `AccountRoute`, so the server's own first
 segments (`api`, `play`, `static`, `janus`, ...) are never taken for one.
 """
@@ -21,6 +21,9 @@ from onstream.users.service import RESERVED_LOGINS
 from onstream.web.calendar_feed import CalendarFeed
 from onstream.web.meeting import MeetingPages
 from onstream.web.relay import JanusRelay
+
+ROOM = "/{username}/room/{secret}"
+"""One admission's room; its people, moderation and Janus relay lie below it."""
 
 
 class AccountRoute(Route):
@@ -56,15 +59,15 @@ def web_routes(
     feed = CalendarFeed(database=database, settings=settings)
     both = ["GET", "POST"]
     return [
-        Route("/janus/{index:int}", relay.handle, methods=both),
         Route(f"{calendar_feed.PATH}/{{token}}{calendar_feed.SUFFIX}", feed.feed, methods=["GET"]),
-        Route("/janus/{index:int}/{path:path}", relay.handle, methods=both),
+        AccountRoute(f"{ROOM}/janus/{{index:int}}", relay.handle, methods=both),
+        AccountRoute(f"{ROOM}/janus/{{index:int}}/{{path:path}}", relay.handle, methods=both),
         AccountRoute("/{username}/go/{token}/calendar.ics", pages.calendar, methods=["GET"]),
         AccountRoute("/{username}/go/{token}", pages.personal, methods=both),
         AccountRoute("/{username}/host/{key}", pages.host, methods=both),
-        AccountRoute("/{username}/room/{secret}/people", pages.people, methods=["GET"]),
-        AccountRoute("/{username}/room/{secret}/moderate", pages.moderate, methods=["POST"]),
-        AccountRoute("/{username}/room/{secret}", pages.room, methods=["GET"]),
+        AccountRoute(f"{ROOM}/people", pages.people, methods=["GET"]),
+        AccountRoute(f"{ROOM}/moderate", pages.moderate, methods=["POST"]),
+        AccountRoute(ROOM, pages.room, methods=["GET"]),
         AccountRoute("/{username}/{key}/calendar.ics", pages.public_calendar, methods=["GET"]),
         AccountRoute("/{username}/{key}", pages.public, methods=both),
     ]

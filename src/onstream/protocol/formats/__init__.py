@@ -21,6 +21,7 @@ from onstream.protocol.formats import (
     xml_format,
 )
 from onstream.protocol.formats.accept import MEDIA_TYPES, format_from_accept
+from onstream.protocol.security_headers import API_HTML_POLICY, security_headers
 
 __all__ = [
     "FORMATS",
@@ -41,6 +42,8 @@ class Format:
     own: bool = False
     """Offered by some handlers only, which render it themselves (`Reply.body`): a
     calendar is not a rendering of any document. Elsewhere it is 400."""
+    headers: tuple[tuple[str, str], ...] = ()
+    """Sent with every answer in this format (the `html` format's security headers)."""
 
 
 FORMATS: dict[str, Format] = {
@@ -50,7 +53,12 @@ FORMATS: dict[str, Format] = {
         Format("json", "application/json; charset=utf-8", json_format.render),
         Format("serialize", "application/vnd.php.serialized", serialize_format.render),
         Format("php", "text/plain; charset=utf-8", php_format.render),
-        Format("html", "text/html; charset=utf-8", html_format.render),
+        Format(
+            "html",
+            "text/html; charset=utf-8",
+            html_format.render,
+            headers=tuple(security_headers(API_HTML_POLICY).items()),
+        ),
         Format("csv", "text/csv; charset=utf-8", csv_format.render),
         Format("ics", "text/calendar; charset=utf-8", lambda _: b"", own=True),
     )
