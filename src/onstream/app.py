@@ -38,6 +38,7 @@ from onstream.throttle import Throttle
 from onstream.users import repository, token_repository
 from onstream.users.authentication import Authenticator, CredentialCache
 from onstream.users.digest_store import DigestStore
+from onstream.users.password_checks import PasswordChecks
 from onstream.web.account.routes import account_routes
 from onstream.web.assets import asset_routes
 from onstream.web.downloads import download_routes
@@ -70,10 +71,11 @@ def create_app(
         ttl=settings.auth_cache_seconds, max_entries=settings.auth_cache_entries
     )
     throttle = Throttle(settings)
+    password_checks = PasswordChecks()
     digest_store = DigestStore(
         database, redis_url=settings.redis_url, prefix=settings.rate_limit_prefix
     )
-    authenticator = _authenticator(database, cache, throttle, digest_store)
+    authenticator = _authenticator(database, cache, throttle, digest_store, password_checks)
     worker = DeliveryWorker(
         database=database,
         sender=sender or sender_for(settings),
@@ -146,12 +148,17 @@ def create_app(
     app.state.services = services
     app.state.webhooks = hooks
     app.state.throttle = throttle
+    app.state.password_checks = password_checks
     app.state.digest_store = digest_store
     return app
 
 
 def _authenticator(
-    database: Database, cache: CredentialCache, throttle: Throttle, digest_store: DigestStore
+    database: Database,
+    cache: CredentialCache,
+    throttle: Throttle,
+    digest_store: DigestStore,
+    password_checks: PasswordChecks,
 ) -> Authenticator:
     """Basic credentials checked against the accounts in this database."""
 
@@ -185,6 +192,7 @@ def _authenticator(
         load_token=load_token,
         throttle=throttle,
         digest_store=digest_store,
+        password_checks=password_checks,
     )
 
 
