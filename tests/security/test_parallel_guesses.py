@@ -24,6 +24,7 @@ import pytest
 from onstream.config import Settings
 from onstream.recordings.rules import playback_path
 from onstream.throttle import Throttle
+from tests.support.api import ok, rest
 from tests.support.recordings import add_recording, new_session
 from tests.support.server import ServerProcess
 from tests.web.account_helpers import csrf_of, post_form
@@ -290,3 +291,21 @@ def test_a_right_password_gives_its_slot_back(
     assert basic(server, login, password, here) == 200
     assert basic(server, login, "guess-last", here) == 401
     assert basic(server, login, "guess-over", here) == 429
+
+
+def test_a_recording_password_of_its_own_has_its_own_counter(one_worker: ServerProcess) -> None:
+    login, password = new_account(one_worker)
+    with one_worker.api_client(login, password) as owner:
+        session_id = new_session(owner, friendly_url="retro", password="8080")
+        recording_id = add_recording(one_worker, owner, session_id, title="Retro")
+        ok(rest(owner, "POST", "recording", {"id": recording_id, "password": "own-secret"}))
+    join, play = f"/{login}/retro", playback_path(recording_id, "Retro")
+    with one_worker.client(headers=new_address()) as visitor:
+        for n in range(PER_ADDRESS):
+            wrong = visitor.post(join, data={"name": "Eve", "passcode": f"{n:04d}"})
+            assert wrong.status_code == 403
+        assert visitor.post(join, data={"name": "Eve", "passcode": "8080"}).status_code == 429
+        # another secret, another counter: the old passcode is just a wrong password here
+        assert visitor.post(play, data={"name": "Eve", "password": "8080"}).status_code == 403
+        right = visitor.post(play, data={"name": "Eve", "password": "own-secret"})
+        assert right.status_code == 303

@@ -186,8 +186,10 @@ class PlaybackPages:
     async def _guard(self, request: Request, recording: Recording) -> gates.Guard:
         """The rate limit of this recording's password: the session's passcode counter while
         the recording still has its session's passcode (one secret, one count), else its own."""
-        async with transaction(self.database, write=False) as conn:
-            inherited = await service.has_session_passcode(conn, recording)
+        inherited = False
+        if recording.password is not None:
+            async with transaction(self.database, write=False) as conn:
+                inherited = await service.has_session_passcode(conn, recording)
         if inherited:
             target = str(recording.session_id)
             return gates.Guard.of(self.throttle, request, kind="passcode", target=target)
