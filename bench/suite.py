@@ -21,11 +21,11 @@ from pathlib import Path
 
 import asyncpg  # type: ignore[import-untyped]
 
-from bench import figures, machine, report, wrk
+from bench import figures, flood, machine, report, wrk
 from bench.config import FULL, QUICK, REPO, RESULTS, Profile
 from bench.memory import MemorySampler
 from bench.report import Results
-from bench.seed import BIG, MAILER, WRITER, Seeded, seed
+from bench.seed import BIG, MAILER, WRITER, Account, Seeded, seed
 from bench.servers import (
     Server,
     base_env,
@@ -50,6 +50,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="PostgreSQL server to create the G5 database on (admin URL, no database)",
     )
     parser.add_argument("--no-postgres", action="store_true", help="skip G5")
+    parser.add_argument(
+        "--only",
+        choices=["sign-in-flood"],
+        help="run this one figure alone (on a small seeded database), not the suite",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     return parser.parse_args(argv)
@@ -159,6 +164,22 @@ class Run:
             r.g3_last = bench.wrk("G3 last page", figures.list_sessions(base, big, last))
             r.g4 = bench.wrk("G4 PUT session", figures.put_session(base, writer))
             r.g6 = figures.invitations(bench, self.sink, base, mailer, concurrency=p.workers)
+            r.sign_in_flood = self.flood_figure(base, big)
+
+    def flood_figure(self, base: str, account: Account) -> flood.SignInFlood:
+        print("  sign-in flood: /health and a cached login, timed", flush=True)
+        self.sampler.label = "sign-in flood"
+        figure = flood.measure(base, account, seconds=self.profile.runs * self.profile.duration)
+        self.bench.quiet()  # let the server finish the checks still in hand
+        return figure
+
+    def flood_only(self) -> None:
+        """The sign-in flood alone, on a database of a few sessions."""
+        url = f"sqlite:///{self.workdir / 'onstream.db'}"
+        data = self.seed(url, 1_000, 10)
+        env = base_env(url, self.sink.env())
+        with self.serving("onstream-sqlite", "onstream", env, watch=True) as server:
+            self.results.sign_in_flood = self.flood_figure(server.base_url, data.accounts[BIG])
 
     def postgres_figures(self) -> None:
         p, r, bench = self.profile, self.results, self.bench
@@ -183,9 +204,12 @@ class Run:
         self.sampler.start()
         self.sink.start()
         try:
-            self.sqlite_figures()
-            if not self.args.no_postgres:
-                self.postgres_figures()
+            if self.args.only == "sign-in-flood":
+                self.flood_only()
+            else:
+                self.sqlite_figures()
+                if not self.args.no_postgres:
+                    self.postgres_figures()
         except Exception:  # noqa: BLE001  # report what was measured, then the failure
             traceback.print_exc()
             ok = False

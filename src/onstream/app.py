@@ -34,6 +34,7 @@ from onstream.throttle import Throttle
 from onstream.users import repository, token_repository
 from onstream.users.authentication import Authenticator, CredentialCache
 from onstream.users.digest_store import DigestStore
+from onstream.users.password_checks import PasswordChecks
 from onstream.web.account.routes import account_routes
 from onstream.web.assets import asset_routes
 from onstream.web.downloads import download_routes
@@ -67,10 +68,11 @@ def create_app(
         ttl=settings.auth_cache_seconds, max_entries=settings.auth_cache_entries
     )
     throttle = Throttle(settings)
+    password_checks = PasswordChecks()
     digest_store = DigestStore(
         database, redis_url=settings.redis_url, prefix=settings.rate_limit_prefix
     )
-    authenticator = _authenticator(database, cache, throttle, digest_store)
+    authenticator = _authenticator(database, cache, throttle, digest_store, password_checks)
     rooms = rooms or JanusRooms(settings)
     changes = RoomChanges(rooms)
     relay = JanusRelay(rooms, database=database)
@@ -91,6 +93,7 @@ def create_app(
         database=database,
         settings=settings,
         throttle=throttle,
+        password_checks=password_checks,
     )
     endpoint = ApiEndpoint(
         settings=settings,
@@ -137,7 +140,11 @@ def create_app(
 
 
 def _authenticator(
-    database: Database, cache: CredentialCache, throttle: Throttle, digest_store: DigestStore
+    database: Database,
+    cache: CredentialCache,
+    throttle: Throttle,
+    digest_store: DigestStore,
+    password_checks: PasswordChecks,
 ) -> Authenticator:
     """Basic credentials checked against the accounts in this database."""
 
@@ -171,6 +178,7 @@ def _authenticator(
         load_token=load_token,
         throttle=throttle,
         digest_store=digest_store,
+        password_checks=password_checks,
     )
 
 

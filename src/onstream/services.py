@@ -77,6 +77,14 @@ RoomChange: TypeAlias = Ejection | Recording | Mute
 """What the media server must do about a change of a room, once the change committed."""
 
 
+class PasswordChecker(Protocol):
+    """Password checks run off the event loop, bounded (`users.password_checks`)."""
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        """Whether the password matches the hash; `Busy` when the pool is full."""
+        ...
+
+
 class Rooms(Protocol):
     """The media server's side of the rooms (`meetings.changes.RoomChanges`)."""
 
@@ -98,7 +106,9 @@ class Services:
     """For whoever owns a transaction (a page); an API handler uses its call's `conn`."""
     settings: Settings
     throttle: Throttle
-    """Failed guesses counted per address and target (the sign-in form)."""
+    """Guesses counted per address and target (the sign-in and settings forms)."""
+    password_checks: PasswordChecker
+    """The process's one bounded pool of password checks, shared with the API."""
 
 
 ApiCall: TypeAlias = Call[Account, Services]

@@ -1,21 +1,26 @@
-"""Rate limits on guessing: failed attempts counted per client address and per target.
+"""Rate limits on guessing: every attempt at a secret counted before it is checked.
 
-Four secrets can be guessed over HTTP: an account's API credentials, its password on the
-account center's sign-in page, a session's join-page passcode and a recording's playback
-password. For each kind this module counts failed
-attempts (never successes) under two keys, the client's address and the target (the login,
-the session, the recording), in moving windows (`limits`' moving-window strategy). Before
-checking a secret, the caller asks whether either key is over its limit; when one is, the
-attempt is refused with the seconds until it may be tried again (429 with Retry-After),
-without checking, so a locked-out guesser spends no argon2 and learns nothing.
+Three kinds of secret can be guessed over HTTP, each with one counter whatever the page or
+call it is tried at: an account's password (`password`: the API's Basic credentials and
+Digest responses, the account center's sign-in and the settings page's current password,
+all against the login), a session's passcode (`passcode`: the join page, and the playback
+page of a recording that still has its session's passcode, against the session), and a
+recording's own playback password (`playback`, against the recording). For each kind the
+attempts are counted under two keys, the client's address and the target, in moving
+windows (`limits`' moving-window strategy).
 
-Counting failures only means a client that knows the secret is never slowed down by its own
-successes, and a guesser at one address does not lock out the right owner elsewhere: the
-per-address limit (`ONSTREAM_RATE_LIMIT_ADDRESS`, 20 a minute) stops one address long
-before the per-target limit (`ONSTREAM_RATE_LIMIT_TARGET`, 100 an hour) is reached. Only
-guessing spread over many addresses reaches the latter, and then the target refuses new
-attempts from everybody for the rest of the window (credentials already verified and cached
-by a process keep working): that is the price of stopping a distributed guess.
+An attempt takes its slot in both counters before the secret is checked (`take`), with the
+counter's atomic hit (one Lua script in Redis, no await between test and add in memory), so
+N attempts sent at once check at most the limit: the rest are refused with the seconds
+until one may be tried again (429 with Retry-After), without checking, so a locked-out
+guesser spends no argon2 and learns nothing. A right answer gives its slot back
+(`give_back`): only failures stay counted, so a client that knows the secret is never slowed
+down by its own successes, and a guesser at one address does not lock out the right owner
+elsewhere: the per-address limit (`ONSTREAM_RATE_LIMIT_ADDRESS`, 20 a minute) stops one
+address long before the per-target limit (`ONSTREAM_RATE_LIMIT_TARGET`, 100 an hour) is
+reached. Only guessing spread over many addresses reaches the latter, and then the target
+refuses new attempts from everybody for the rest of the window (credentials already verified
+and cached by a process keep working): that is the price of stopping a distributed guess.
 
 The counters live in Redis when `ONSTREAM_REDIS_URL` is set, shared by every process and
 host, else in the process's memory (then each process counts on its own). The client's
@@ -28,8 +33,9 @@ from __future__ import annotations
 
 import ipaddress
 import time
-from collections.abc import Sequence
-from typing import Literal
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, cast
 
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
@@ -37,8 +43,36 @@ from limits.aio.strategies import MovingWindowRateLimiter
 
 from onstream.config import Settings, SettingsError
 
-Kind = Literal["api", "passcode", "playback", "sign-in"]
+if TYPE_CHECKING:
+    from limits.aio.storage.redis.redispy import RedispyBridge
+    from redis.asyncio import Redis
+
+Kind = Literal["password", "passcode", "playback"]
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Counter = tuple[RateLimitItem, tuple[str, ...]]
+"""One limit and the key it counts under."""
+
+
+class Limited(Exception):
+    """The address or the target is at its limit: `retry_after` seconds until the next
+    attempt may be counted."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry in {retry_after} seconds")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """The places one attempt took in the counters, to be given back if it was right."""
+
+    counters: tuple[Counter, ...]
+
+
+def login_target(login: str) -> str:
+    """The target a login's password is counted under, the same at every door (logins are
+    unique without regard to case)."""
+    return login.strip().lower()
 
 
 class Throttle:
@@ -56,29 +90,45 @@ class Throttle:
         """The client's address: the peer, or behind trusted proxies the address they name."""
         return forwarded_client(peer, forwarded_for, self._proxies)
 
-    async def retry_after(self, kind: Kind, *, address: str, target: str) -> int | None:
-        """Seconds until an attempt may be made, when the address or the target is over its
-        limit for this kind; None when the attempt may go ahead."""
-        waits = []
-        for items, key in self._keys(kind, address=address, target=target):
-            for item in items:
-                if not await self._limiter.test(item, *key):
-                    stats = await self._limiter.get_window_stats(item, *key)
-                    waits.append(max(1, int(stats.reset_time - time.time()) + 1))
-        return max(waits) if waits else None
+    async def take(self, kind: Kind, *, address: str, target: str) -> Slot:
+        """Count one attempt against the address and the target before its secret is
+        checked; `Limited` (and nothing counted) when either is at its limit."""
+        taken: list[Counter] = []
+        for item, key in self._counters(kind, address=address, target=target):
+            if not await self._limiter.hit(item, *key):
+                await self._release(taken)
+                raise Limited(await self._wait(item, key))
+            taken.append((item, key))
+        return Slot(tuple(taken))
 
-    async def failed(self, kind: Kind, *, address: str, target: str) -> None:
-        """Count one failed attempt against the address and the target."""
-        for items, key in self._keys(kind, address=address, target=target):
-            for item in items:
-                await self._limiter.hit(item, *key)
+    async def give_back(self, slot: Slot) -> None:
+        """Uncount an attempt that was right, or that was never checked (a busy server)."""
+        await self._release(slot.counters)
 
-    def _keys(
-        self, kind: Kind, *, address: str, target: str
-    ) -> list[tuple[Sequence[RateLimitItem], tuple[str, ...]]]:
+    async def _release(self, counters: Sequence[Counter]) -> None:
+        """Remove one entry from each counter's window: `limits` adds entries atomically but
+        has no call to take one back, so this does it on the two storages it is given."""
+        for item, key in counters:
+            name = item.key_for(*key)
+            if isinstance(self._storage, RedisStorage):
+                bridge = cast("RedispyBridge", self._storage.bridge)  # implementation="redispy"
+                client = cast("Redis", bridge.get_connection())
+                # The newest entry, pushed on the left; redis-py types lpop for both its
+                # clients, so the await is asserted to be the asynchronous one's.
+                await cast("Awaitable[object]", client.lpop(bridge.prefixed_key(name)))
+            elif isinstance(self._storage, MemoryStorage):
+                entries = self._storage.events.get(name)
+                if entries:
+                    del entries[0]  # the newest: entries are kept newest first
+
+    async def _wait(self, item: RateLimitItem, key: tuple[str, ...]) -> int:
+        stats = await self._limiter.get_window_stats(item, *key)
+        return max(1, int(stats.reset_time - time.time()) + 1)
+
+    def _counters(self, kind: Kind, *, address: str, target: str) -> list[Counter]:
         return [
-            (self._per_address, (self._prefix, kind, "address", address)),
-            (self._per_target, (self._prefix, kind, "target", target)),
+            *((item, (self._prefix, kind, "address", address)) for item in self._per_address),
+            *((item, (self._prefix, kind, "target", target)) for item in self._per_target),
         ]
 
     async def aclose(self) -> None:

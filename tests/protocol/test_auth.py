@@ -15,6 +15,7 @@ from onstream.protocol.errors import Busy, Unauthorized
 from onstream.protocol.respond import render_error
 from onstream.users import authentication as auth_module
 from onstream.users.authentication import Authenticator, CredentialCache
+from onstream.users.password_checks import PasswordChecks
 from onstream.users.passwords import hash_password
 
 
@@ -194,7 +195,7 @@ async def test_checks_beyond_the_bound_are_refused_with_503_and_retry_after() ->
     auth = Authenticator(
         cache=CredentialCache(ttl=60, max_entries=10),
         load_account=load,  # type: ignore[arg-type]
-        max_pending=2,
+        password_checks=PasswordChecks(capacity=2),
     )
     attempts = [auth.authenticate(basic(f"jdoe:guess-{n}"), "jdoe") for n in range(4)]
     outcomes = await asyncio.gather(*attempts, return_exceptions=True)
@@ -212,7 +213,7 @@ async def test_checks_beyond_the_bound_are_refused_with_503_and_retry_after() ->
 def test_password_checks_run_at_the_lowest_cpu_priority() -> None:
     auth = Authenticator(cache=CredentialCache(ttl=60, max_entries=10), load_account=None)  # type: ignore[arg-type]
     own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    checker = auth._hasher.submit(
+    checker = auth.password_checks._thread.submit(
         lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     )
     assert checker.result(timeout=5) == 19

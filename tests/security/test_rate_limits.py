@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -24,9 +25,11 @@ from onstream.recordings import service as recordings
 from onstream.recordings.models import NewRecording
 from onstream.storage.database import Connection, Database, open_database, transaction
 from onstream.storage.migrate import upgrade
-from onstream.throttle import Throttle
+from onstream.throttle import Limited, Throttle
 from onstream.users import repository
 from onstream.users import service as users
+from onstream.users.password_checks import PasswordChecks
+from onstream.users.passwords import hash_password
 from onstream.users.tokens import create_token
 from tests.support.digest import digest_header, nonce_of
 
@@ -273,3 +276,66 @@ async def test_a_digest_nonce_count_is_used_once_across_instances(
         assert (await first.get(AUTHVERIFY, headers=header)).status_code == 200
         assert (await second.get(AUTHVERIFY, headers=header)).status_code == 401
         assert (await first.get(AUTHVERIFY, headers=header)).status_code == 401
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("redis", [False, True], ids=["memory", "redis"])
+async def test_an_attempt_refused_by_the_target_leaves_the_address_uncounted(redis: bool) -> None:
+    prefix = f"onstream-test-{uuid.uuid4().hex}"
+    settings = Settings(
+        rate_limit_address="2/minute",
+        rate_limit_target="1/minute",
+        rate_limit_prefix=prefix,
+        redis_url=REDIS if redis else None,
+    )
+    throttle = Throttle(settings)
+    try:
+        await throttle.take("password", address="a", target="x")
+        with pytest.raises(Limited) as refused:
+            await throttle.take("password", address="a", target="x")
+        assert refused.value.retry_after > 0
+        # the address kept its second slot for another login, then is at its limit
+        await throttle.take("password", address="a", target="y")
+        with pytest.raises(Limited):
+            await throttle.take("password", address="a", target="z")
+    finally:
+        await throttle.reset()
+        await throttle.aclose()
+
+
+async def sign_in_status(site: Site, address: str, password: str) -> httpx.Response:
+    async with site.client(address) as browser:
+        page = await browser.get("/account/sign-in")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert csrf is not None
+        data = {"csrf": csrf.group(1), "login": LOGIN, "password": password}
+        return await browser.post("/account/sign-in", data=data)
+
+
+@pytest.mark.anyio
+async def test_a_full_pool_of_checks_refuses_a_sign_in_at_once_and_counts_nothing(
+    make_site: MakeSite,
+) -> None:
+    site = await make_site(rate_limit_address="1/minute")
+    pool = site.app.state.password_checks
+    site.app.state.password_checks = PasswordChecks(capacity=0)
+    for _ in range(3):
+        busy = await sign_in_status(site, "203.0.113.30", PASSWORD)
+        assert busy.status_code == 503
+        assert busy.headers["retry-after"] == "1"
+        assert "Too many sign-ins are being checked" in busy.text
+    site.app.state.password_checks = pool
+    assert (await sign_in_status(site, "203.0.113.30", PASSWORD)).status_code == 303
+
+
+@pytest.mark.anyio
+async def test_checks_beyond_the_pools_capacity_are_refused_at_once() -> None:
+    checks = PasswordChecks(capacity=2)
+    stored = hash_password("right")
+    outcomes = await asyncio.gather(
+        *(checks.verify(stored, f"guess-{n}") for n in range(4)), return_exceptions=True
+    )
+    assert sorted(type(o).__name__ for o in outcomes) == ["Busy", "Busy", "bool", "bool"]
+    assert checks.in_hand == 0
+    assert await checks.verify(stored, "right")
+    checks.close()

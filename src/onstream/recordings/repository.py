@@ -43,6 +43,12 @@ async def playable(conn: Connection, recording_id: int) -> Recording | None:
     return Recording.from_row(row) if row else None
 
 
+async def session_password(conn: Connection, session_id: int) -> str | None:
+    """The passcode the recording's session has now (None: none, or no such session)."""
+    query = select(sessions.c.password).where(sessions.c.id == session_id)
+    return (await conn.execute(query)).scalar()
+
+
 async def page(
     conn: Connection,
     *,

@@ -8,6 +8,7 @@ only after the commit, so no row ever refers to missing bytes.
 
 from __future__ import annotations
 
+import hmac
 from contextlib import suppress
 from typing import Any
 
@@ -36,6 +37,18 @@ async def playable(conn: Connection, recording_id: int) -> Recording | None:
     """A live recording of any enabled account, for its public playback page; None
     otherwise (deleted, never made, or its account disabled: all look the same)."""
     return await repository.playable(conn, recording_id)
+
+
+async def has_session_passcode(conn: Connection, recording: Recording) -> bool:
+    """Whether the recording's password is still its session's passcode, which it inherits
+    when made: then the two pages guard one secret (the playback page counts its guesses with
+    the join page's)."""
+    if recording.password is None:
+        return False
+    passcode = await repository.session_password(conn, recording.session_id)
+    return passcode is not None and hmac.compare_digest(
+        passcode.encode("utf-8"), recording.password.encode("utf-8")
+    )
 
 
 async def page(

@@ -14,13 +14,18 @@ cache when it moved, so an old password stops working everywhere within a second
 
 A miss costs one argon2 verification (about 25 ms of CPU with the parameters in
 users.passwords), and a burst of new or wrong logins must not slow the requests that hit the
-cache. So every check runs on one thread per process at the lowest CPU priority (nice 19):
-the event loop, at normal priority, takes the CPU whenever it has work, and the checks use
-what is left. Concurrent misses for the same credentials share one check (a client opening
-32 connections at once costs one hash, not 32); a wrong password is remembered as wrong
-like a right one is remembered as right, so a client retrying the same wrong password costs
-nothing; and beyond `max_pending` checks in flight a new one is refused at once with 503 and
-Retry-After rather than queued for longer than any client waits.
+cache. So every check runs in the process's one bounded, lowest-priority pool of password
+checks (`users.password_checks`, shared with the account center's pages), which refuses a
+check beyond its capacity at once with 503 and Retry-After. Concurrent misses for the same
+credentials share one check (a client opening 32 connections at once costs one hash, not
+32); a wrong password is remembered as wrong like a right one is remembered as right, so a
+client retrying the same wrong password costs no argon2.
+
+With a throttle, every attempt the cache does not answer takes its slot in the `password`
+counters of the client's address and the login before it is checked (`onstream.throttle`),
+and gives it back when it was right (or never checked, the pool being full): parallel
+guesses check at most the limit, and share it with the account center's sign-in and
+settings page.
 
 An API token (`users.tokens`) is accepted as the Basic password in place of the account's
 password. A password with the shape of a token is looked up by its SHA-256 first, which
@@ -36,7 +41,8 @@ such value, so they never work with Digest). The nonce must carry the server's s
 the URI must be this request's; each (nonce, nc) pair is accepted once, on any process
 (replay refused); a right response to an expired nonce is answered with `stale=true`. A
 wrong response counts as a failed login for the rate limits, exactly like a wrong Basic
-password. Digest results are not cached: each request's response is new.
+password (its slot is taken before the response is compared). Digest results are not cached:
+each request's response is new.
 
 A disabled account is absent here, as everywhere a visitor could look (`users.enabled`): it
 is known to be disabled before its password is looked at, its credentials (password, token,
@@ -50,17 +56,13 @@ process had cached for the account is dropped within a second.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import hashlib
 import hmac
-import os
 import secrets
-import threading
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 
 from starlette.requests import HTTPConnection
 from starlette.types import Scope
@@ -71,9 +73,9 @@ from onstream.metrics import AUTH_FAILURES
 from onstream.protocol import digest
 from onstream.protocol.basic import Credentials, parse_basic
 from onstream.protocol.errors import Busy, TooManyRequests, Unauthorized
-from onstream.throttle import Throttle
+from onstream.throttle import Limited, Slot, Throttle, login_target
 from onstream.users.digest_store import DigestStore
-from onstream.users.passwords import verify_password
+from onstream.users.password_checks import PasswordChecks
 from onstream.users.tokens import looks_like_token, token_digest
 
 AccountLoader = Callable[[str], Awaitable[Account | None]]
@@ -186,8 +188,8 @@ class Authenticator:
         load_token: TokenLoader | None = None,
         throttle: Throttle | None = None,
         digest_store: DigestStore | None = None,
+        password_checks: PasswordChecks | None = None,
         epoch_interval: float = 1.0,
-        max_pending: int = 64,
     ):
         self.cache = cache
         self._digest = digest_store
@@ -198,11 +200,8 @@ class Authenticator:
         self._epoch_interval = epoch_interval
         self._epoch: int | None = None
         self._next_epoch_check = 0.0
-        self._max_pending = max_pending
         self._pending: dict[bytes, asyncio.Task[Account | None]] = {}
-        self._hasher = ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix="password-check", initializer=_lowest_priority
-        )
+        self.password_checks = password_checks or PasswordChecks()
 
     async def authenticate_request(self, request: HTTPConnection, url_login: str) -> Account:
         """`authenticate` (Basic) or Digest with the request's `Authorization` header and
@@ -241,7 +240,7 @@ class Authenticator:
         credentials = digest.parse_digest(header)
         if credentials is None:
             raise Unauthorized("Malformed or unsupported Digest credentials")
-        await self._refuse_when_limited(credentials.username, address)
+        slot = await self._take(credentials.username, address)
         key = await self._digest.key()
         expiry = digest.nonce_expiry(key, credentials.nonce)
         target = request.scope.get("raw_path") or request.url.path.encode()
@@ -255,19 +254,20 @@ class Authenticator:
         ):
             found = await self._match_digest(credentials, request.scope["method"])
         if found is None or expiry is None:
-            await self._count_failure(credentials.username, address)
-            raise Unauthorized("Wrong login or token")
+            raise Unauthorized("Wrong login or token")  # the slot stays taken: a failure
         account, token_hash = found
         if expiry < time.time():
+            await self._give_back(slot)  # the right token, on an old nonce
             raise StaleNonce("The Digest nonce expired; retry with the new one")
         if not hmac.compare_digest(account.login.encode(), url_login.encode()):
+            await self._give_back(slot)
             raise Unauthorized("Wrong login or token")
         used = await self._digest.use(
             nonce=credentials.nonce, nc=credentials.nc, expiry=expiry, token_hash=token_hash
         )
-        if not used:
-            await self._count_failure(credentials.username, address)
+        if not used:  # a replay counts as a failure: its slot stays taken
             raise Unauthorized("This Digest nonce count was used already")
+        await self._give_back(slot)
         return account
 
     async def _match_digest(
@@ -291,9 +291,9 @@ class Authenticator:
     ) -> Account:
         """The account, or `Unauthorized` for missing, wrong or other-login credentials.
 
-        With a throttle, credentials not verified before are checked only while neither the
-        client's `address` nor the login is over its limit of failures (429 otherwise), and
-        every wrong pair counts as a failure of both."""
+        With a throttle, credentials not verified before are checked only once they took a
+        slot under the client's `address` and the login (429 when either is at its limit);
+        a right password gives its slot back, a wrong one leaves it taken."""
         if not header:
             raise Unauthorized()
         await self._follow_epoch()
@@ -304,30 +304,39 @@ class Authenticator:
             if credentials is None:
                 raise Unauthorized()
             client = address() if callable(address) else address
-            await self._refuse_when_limited(credentials.login, client)
-            if not self.cache.failed(key):
-                account = await self._check(key, credentials)
+            slot = await self._take(credentials.login, client)
+            try:
+                if not self.cache.failed(key):
+                    account = await self._check(key, credentials)
+            except Busy:
+                await self._give_back(slot)  # never checked
+                raise
             if account is None:
-                await self._count_failure(credentials.login, client)
                 raise Unauthorized("Wrong login or password")
+            await self._give_back(slot)
         # Valid credentials of another login are refused exactly like wrong ones (no account
         # enumeration through the URL).
         if not hmac.compare_digest(account.login.encode(), url_login.encode()):
             raise Unauthorized("Wrong login or password")
         return account
 
-    async def _refuse_when_limited(self, login: str, address: str | None) -> None:
+    async def _take(self, login: str, address: str | None) -> Slot | None:
+        """This attempt's slot in the login's password counters (None without a throttle)."""
         if self._throttle is None:
-            return
-        wait = await self._throttle.retry_after("api", address=address or "", target=login)
-        if wait is not None:
+            return None
+        try:
+            return await self._throttle.take(
+                "password", address=address or "", target=login_target(login)
+            )
+        except Limited as limited:
+            wait = limited.retry_after
             raise TooManyRequests(
                 f"Too many failed logins; retry in {wait} seconds", retry_after=wait
-            )
+            ) from None
 
-    async def _count_failure(self, login: str, address: str | None) -> None:
-        if self._throttle is not None:
-            await self._throttle.failed("api", address=address or "", target=login)
+    async def _give_back(self, slot: Slot | None) -> None:
+        if self._throttle is not None and slot is not None:
+            await self._throttle.give_back(slot)
 
     async def _follow_epoch(self) -> None:
         """Empty the cache when the credential epoch moved (checked at most once a second)."""
@@ -343,8 +352,6 @@ class Authenticator:
         """Verify, sharing a check already running for the same credentials."""
         task = self._pending.get(key)
         if task is None:
-            if len(self._pending) >= self._max_pending:
-                raise Busy("Too many logins are being checked; retry in a moment")
             task = asyncio.ensure_future(self._verify(key, credentials))
             self._pending[key] = task
             task.add_done_callback(lambda done: self._finished(key, done))
@@ -370,8 +377,7 @@ class Authenticator:
             # disabled account cost the same and answer the same 401.
             account = None
         stored = account.password_hash if account else None
-        loop = asyncio.get_running_loop()
-        ok = await loop.run_in_executor(self._hasher, verify_password, stored, credentials.password)
+        ok = await self.password_checks.verify(stored, credentials.password)
         if ok and account is not None:
             self.cache.put(key, account)
             return account
@@ -379,8 +385,8 @@ class Authenticator:
         return None
 
     def close(self) -> None:
-        """Stop the password-check thread (the application's shutdown)."""
-        self._hasher.shutdown(wait=False, cancel_futures=True)
+        """Stop the password checks' thread (the application's shutdown)."""
+        self.password_checks.close()
 
 
 class StaleNonce(Unauthorized):
@@ -389,12 +395,3 @@ class StaleNonce(Unauthorized):
 
 def _scheme(header: str | None) -> str:
     return (header or "").strip().partition(" ")[0].lower()
-
-
-def _lowest_priority() -> None:
-    """Run this thread at nice 19, so that password checks get only CPU the loop leaves.
-
-    On Linux, setpriority on a thread id sets that one thread's nice value; elsewhere it is
-    skipped (the checks then run at normal priority)."""
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)

@@ -10,12 +10,12 @@ Only the account's password hash is checked here: a token (`users.tokens`) is a 
 scripts and must not open the account's pages, and it never matches an argon2 hash.
 
 Functions take an open connection inside the caller's transaction and never commit; the
-argon2 check runs off the event loop (`verify`).
+argon2 check runs in the process's bounded pool of password checks (`verify`), the same as
+the API's, and is counted like the API's (`web.account.guessing`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -23,9 +23,9 @@ from datetime import datetime, timedelta
 from onstream.accounts import Account
 from onstream.clock import utcnow
 from onstream.errors import Invalid
+from onstream.services import PasswordChecker
 from onstream.storage.database import Connection
 from onstream.users import repository, service, sign_in_repository
-from onstream.users.passwords import verify_password
 
 IDLE = timedelta(days=14)
 ABSOLUTE = timedelta(days=30)
@@ -34,7 +34,6 @@ TOUCH_EVERY = timedelta(hours=1)
 
 WRONG = "Wrong login or password"
 """The API's words for a refused sign-in, whichever of the two was wrong."""
-DISABLED = "This account is disabled; the server's operator can enable it again"
 """Told only to whoever gave the right password: a disabled account signs in nowhere."""
 
 
@@ -43,10 +42,11 @@ def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-async def verify(account: Account | None, password: str) -> bool:
-    """Whether the password is the account's (an unknown account costs the same time)."""
+async def verify(checks: PasswordChecker, account: Account | None, password: str) -> bool:
+    """Whether the password is the account's (an unknown account costs the same time);
+    `Busy` when the pool of checks is full."""
     stored = account.password_hash if account else None
-    return await asyncio.to_thread(verify_password, stored, password)
+    return await checks.verify(stored, password)
 
 
 async def account_for(conn: Connection, login: str) -> Account | None:

@@ -5,9 +5,12 @@ recording's password and a screen name. Both answer the same way: a wrong or mis
 outranks a name problem (403 before 400), since without it the visitor may not enter at
 all, whatever name they give; the secret is compared in constant time.
 
-Guessing is rate-limited (`onstream.throttle`): while the visitor's address or the gate's
-target (the session, the recording) is over its limit of wrong secrets, the gate answers
-429 with Retry-After and checks nothing; every wrong secret given counts against both.
+Guessing is rate-limited (`onstream.throttle`): a secret given takes its slot in the
+counters of the visitor's address and of the gate's target (the session, the recording)
+before it is compared, and gives it back when it was right; while either is at its limit the
+gate answers 429 with Retry-After and checks nothing. A session's passcode is one secret on
+its join page and on the playback pages of its recordings that still have it, so they count
+under one target, the session.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
-from onstream.throttle import Kind, Throttle
+from onstream.throttle import Kind, Limited, Slot, Throttle
 
 NAME_MAX = 100
 """Longest name a visitor may give (the forms' `maxlength`)."""
@@ -62,7 +65,7 @@ def check(
     return status, errors
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Guard:
     """The rate limit of one gate: its kind of secret and its target, for one visitor."""
 
@@ -70,6 +73,7 @@ class Guard:
     kind: Kind
     target: str
     address: str
+    slot: Slot | None = None
 
     @classmethod
     def of(cls, throttle: Throttle, request: Request, *, kind: Kind, target: str) -> Guard:
@@ -78,13 +82,22 @@ class Guard:
         address = throttle.client_address(peer, request.headers.get("x-forwarded-for"))
         return cls(throttle, kind, target, address)
 
-    async def wait(self) -> int | None:
-        """Seconds before this visitor may answer again, or None when they may now."""
-        return await self.throttle.retry_after(self.kind, address=self.address, target=self.target)
+    async def take(self) -> int | None:
+        """Count the secret about to be compared: None, or the seconds before this visitor
+        may answer again (then nothing was counted and nothing may be compared)."""
+        try:
+            self.slot = await self.throttle.take(
+                self.kind, address=self.address, target=self.target
+            )
+        except Limited as limited:
+            return limited.retry_after
+        return None
 
-    async def wrong(self) -> None:
-        """Count a wrong secret."""
-        await self.throttle.failed(self.kind, address=self.address, target=self.target)
+    async def right(self) -> None:
+        """The secret was right: uncount it."""
+        if self.slot is not None:
+            await self.throttle.give_back(self.slot)
+            self.slot = None
 
 
 def too_many(seconds: int) -> str:

@@ -140,7 +140,8 @@ class MeetingPages:
         name = form.get("name", "").strip()
         entry = Entry(meeting, "public", rules.PARTICIPANT, name[: gates.NAME_MAX], "")
         guard = gates.Guard.of(self.throttle, request, kind="passcode", target=str(meeting.id))
-        wait = await guard.wait() if meeting.password is not None else None
+        guessing = meeting.password is not None and bool(form.get("passcode"))
+        wait = await guard.take() if guessing else None
         if wait is not None:
             page = await self._lobby(request, entry, errors=[gates.too_many(wait)], status=429)
             return gates.with_retry_after(page, wait)
@@ -151,8 +152,8 @@ class MeetingPages:
             name_required=True,
             wording=JOIN_WORDING,
         )
-        if status == 403 and form.get("passcode"):
-            await guard.wrong()
+        if status != 403:
+            await guard.right()
         if errors:
             return await self._lobby(request, entry, errors=errors, status=status)
         return await self._enter(request, entry)

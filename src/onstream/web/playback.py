@@ -148,8 +148,9 @@ class PlaybackPages:
     ) -> Response:
         form = await read_form(request) or {}
         name = form.get("name", "").strip()
-        guard = gates.Guard.of(self.throttle, request, kind="playback", target=str(recording.id))
-        wait = await guard.wait() if recording.password is not None else None
+        guard = await self._guard(request, recording)
+        guessing = recording.password is not None and bool(form.get("password"))
+        wait = await guard.take() if guessing else None
         if wait is not None:
             page = gate_page(
                 recording, name=name[: gates.NAME_MAX], errors=[gates.too_many(wait)], status=429
@@ -162,8 +163,8 @@ class PlaybackPages:
             name_required=not recording.allow_anonymous_playback,
             wording=GATE_WORDING,
         )
-        if status == 403 and form.get("password"):
-            await guard.wrong()
+        if status != 403:
+            await guard.right()
         if errors:
             return gate_page(recording, name=name[: gates.NAME_MAX], errors=errors, status=status)
         if recording.allow_anonymous_playback:
@@ -181,6 +182,18 @@ class PlaybackPages:
             samesite="lax",
         )
         return response
+
+    async def _guard(self, request: Request, recording: Recording) -> gates.Guard:
+        """The rate limit of this recording's password: the session's passcode counter while
+        the recording still has its session's passcode (one secret, one count), else its own."""
+        inherited = False
+        if recording.password is not None:
+            async with transaction(self.database, write=False) as conn:
+                inherited = await service.has_session_passcode(conn, recording)
+        if inherited:
+            target = str(recording.session_id)
+            return gates.Guard.of(self.throttle, request, kind="passcode", target=target)
+        return gates.Guard.of(self.throttle, request, kind="playback", target=str(recording.id))
 
     async def _pass_signer(self) -> PassSigner:
         """The signer, keyed by `ONSTREAM_SECRET_KEY` or else the database's generated key."""

@@ -13,6 +13,7 @@ from onstream.errors import DomainError
 from onstream.users import calendar_feed, people, sign_in
 from onstream.users.people import ProfileInput
 from onstream.web.account.framework import COOKIE, PATH, Visit, account_page, errors_for, set_cookie
+from onstream.web.account.guessing import Refused, password_is_right
 
 PROFILE_FIELDS = ("first_name", "last_name", "email", "timezone", "dst")
 PASSWORD_FIELDS = ("current_password", "password")
@@ -85,8 +86,24 @@ async def _calendar(visit: Visit) -> Response:
 
 
 async def _password(visit: Visit) -> Response:
+    """The current password is a guess at the login's password like a sign-in: counted and
+    checked the same way (`web.account.guessing`), so this form is no oracle."""
     current = visit.form.get("current_password", "")
-    ok = await sign_in.verify(visit.account, current) if current else False
+    ok = False
+    if current:
+        try:
+            ok = await password_is_right(
+                visit.request,
+                visit.services,
+                login=visit.account.login,
+                account=visit.account,
+                password=current,
+            )
+        except Refused as refused:
+            errors = {"current_password": refused.message}
+            response = await _page(visit, errors, status=refused.status)
+            response.headers["Retry-After"] = str(refused.retry_after)
+            return response
     try:
         async with visit.transaction(write=True) as conn:
             await sign_in.change_password(

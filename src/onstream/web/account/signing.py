@@ -26,13 +26,14 @@ from onstream.web.account.framework import (
     see_other,
     set_cookie,
 )
+from onstream.web.account.guessing import Refused, password_is_right
 
 PRE_SECONDS = 3600
 
 
 @guest_page
 async def sign_in_page(request: Request, services: Services) -> Response:
-    """GET: the form; POST: check the password (throttled like the API's) and sign in."""
+    """GET: the form; POST: check the password (counted like the API's) and sign in."""
     pre = request.cookies.get(PRE_COOKIE) or secrets.token_urlsafe(32)
     target = local_path(request.query_params.get("next"))
     if request.method == "GET":
@@ -41,27 +42,29 @@ async def sign_in_page(request: Request, services: Services) -> Response:
     if form is None:
         return forbidden(request)
     login, target = form.get("login", "").strip(), local_path(form.get("next"))
-    throttle = services.throttle
-    peer = request.client.host if request.client else None
-    address = throttle.client_address(peer, request.headers.get("x-forwarded-for"))
-    wait = await throttle.retry_after("sign-in", address=address, target=login.lower())
-    if wait is not None:
-        error = f"Too many failed sign-ins; try again in {wait} seconds"
-        response = _form(
-            request, services.settings, pre, target, login=login, error=error, status=429
-        )
-        response.headers["Retry-After"] = str(wait)
-        return response
     async with transaction(services.database, write=False) as conn:
         account = await sign_in.account_for(conn, login)
-    if not await sign_in.verify(account, form.get("password", "")) or account is None:
-        await throttle.failed("sign-in", address=address, target=login.lower())
+    if account is not None and account.disabled:
+        account = None  # absent, as on the API: a right password tells nothing either
+    try:
+        right = await password_is_right(
+            request, services, login=login, account=account, password=form.get("password", "")
+        )
+    except Refused as refused:
+        response = _form(
+            request,
+            services.settings,
+            pre,
+            target,
+            login=login,
+            error=refused.message,
+            status=refused.status,
+        )
+        response.headers["Retry-After"] = str(refused.retry_after)
+        return response
+    if not right or account is None:
         return _form(
             request, services.settings, pre, target, login=login, error=sign_in.WRONG, status=400
-        )
-    if account.disabled:
-        return _form(
-            request, services.settings, pre, target, login=login, error=sign_in.DISABLED, status=403
         )
     async with transaction(services.database, write=True) as conn:
         secret = await sign_in.open_session(conn, account)
