@@ -60,6 +60,7 @@ def web_routes(
         AccountRoute("/{username}/host/{key}", pages.host, methods=both),
         AccountRoute("/{username}/room/{secret}/people", pages.people, methods=["GET"]),
         AccountRoute("/{username}/room/{secret}/moderate", pages.moderate, methods=["POST"]),
+        AccountRoute("/{username}/room/{secret}/join", pages.join, methods=["GET"]),
         AccountRoute("/{username}/room/{secret}", pages.room, methods=["GET"]),
         AccountRoute("/{username}/{key}/calendar.ics", pages.public_calendar, methods=["GET"]),
         AccountRoute("/{username}/{key}", pages.public, methods=both),
