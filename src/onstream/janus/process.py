@@ -99,6 +99,11 @@ class JanusProcess:
         return self.directory / LOG_NAME
 
     @property
+    def pid(self) -> int | None:
+        """The child's process id while it was started and not stopped."""
+        return None if self._process is None else self._process.pid
+
+    @property
     def running(self) -> bool:
         """Whether the child process is alive."""
         return self._process is not None and self._process.poll() is None
