@@ -3,8 +3,10 @@
 One `JanusAdmin` per Janus server keeps a session with both plugins and reconnects when
 Janus restarts. A room exists in Janus exactly while people may be in it: created when the
 first person is let in (idempotently: a room that exists already is fine), destroyed when
-the meeting ends. Every call that fails to reach Janus raises `MeetingUnavailable`, which
-the pages turn into "the meeting service is unavailable"; the API never depends on Janus.
+the meeting ends; one lost with its Janus is created again at the next join
+(`meetings.placement`, using `exists` and `live_servers`). Every call that fails to reach
+Janus raises `MeetingUnavailable`, which the pages turn into "the meeting service is
+unavailable"; the API never depends on Janus.
 """
 
 from __future__ import annotations
