@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from tests.support.waiting import wait_until
 from onstream.clock import utcnow
 from onstream.janus import JanusAdmin, JanusProcess
 from onstream.meetings import repository as rooms_repository
+from onstream.meetings import service as meetings
 from onstream.sessions import service as sessions
 from onstream.sessions.models import SessionInput
 from onstream.storage.database import Connection
@@ -83,6 +85,25 @@ class Site:
         entered = client.post(self.meeting(), follow_redirects=False)
         assert entered.status_code == 303, entered.text
         return str(entered.headers["location"])
+
+    def admit_another(self, room_path: str) -> str:
+        """Let one more person into the same session; the secret of their room page."""
+
+        async def admit(conn: Connection) -> str:
+            host = await rooms_repository.admission_by_secret(
+                conn, login=LOGIN, secret=room_path.rsplit("/", 1)[1]
+            )
+            assert host is not None
+            return await meetings.admit(
+                conn,
+                session_id=host.session_id,
+                role=2,
+                name="Guest",
+                source="public",
+                now=utcnow(),
+            )
+
+        return self.app.run(admit)
 
     def room_secret(self, session_room: int) -> str:
         async def find(conn: Connection) -> str:
@@ -178,7 +199,7 @@ def test_a_restarted_janus_gets_the_room_again_with_its_recording(
         assert on_janus(janus, site.admin_key, lambda a: a.exists(first["room"]))
         listed = on_janus(janus, site.admin_key, lambda a: a.list_rooms())
         assert [r["record"] for r in listed if r["room"] == first["room"]] == [True]
-        assert site.room_secret(first["room"]) != secret_before
+        assert site.room_secret(first["room"]) == secret_before  # what Janus has again
         assert joins(janus, again["room"], again["token"])
         # The page's own join (the room page) works as well, and moderation uses the new secret.
         assert client.get(room_path).status_code == 200
@@ -195,6 +216,7 @@ def test_a_room_whose_janus_is_gone_moves_to_the_live_one(
         first = join_config(client, room_path)
         index = int(first["janus"].rsplit("/", 1)[1])
         gone, other = running[index], running[1 - index]
+        secret_before = site.room_secret(first["room"])
         gone.stop()
 
         moved = join_config(client, room_path)
@@ -202,6 +224,9 @@ def test_a_room_whose_janus_is_gone_moves_to_the_live_one(
         assert moved["room"] == first["room"]
         assert on_janus(other, site.admin_key, lambda a: a.exists(first["room"]))
         assert joins(other, moved["room"], moved["token"])
+        assert site.room_secret(first["room"]) != secret_before
+        record = client.post(f"{room_path}/moderate", json={"action": "record", "on": True})
+        assert record.status_code == 200, record.text  # the new secret is the one Janus has
         # Later joins stay there, even once the first Janus is back.
         gone.start()
         assert join_config(client, room_path)["janus"] == f"/janus/{1 - index}"
@@ -250,3 +275,28 @@ def test_the_join_config_refuses_unknown_and_ended_admissions(
         ended = client.get(f"{room_path}/join")
         assert ended.status_code in (404, 410)
         assert "traceback" not in ended.text.lower()
+
+
+@pytest.mark.parametrize("loss", ["restart", "stop"])
+def test_people_coming_back_at_once_get_one_room_with_one_secret(
+    loss: str, running: list[JanusProcess], site_on: Callable[[list[JanusProcess]], Site]
+) -> None:
+    site = site_on(running)
+    with site.app.client() as client:
+        room_path = site.enter(client)
+        others = [f"/{LOGIN}/room/{site.admit_another(room_path)}" for _ in range(5)]
+        first = join_config(client, room_path)
+        index = int(first["janus"].rsplit("/", 1)[1])
+        if loss == "restart":
+            running[index].restart()
+        else:
+            running[index].stop()
+
+        with ThreadPoolExecutor(len(others)) as pool:
+            configs = list(pool.map(lambda path: join_config(client, path), others))
+        assert {config["janus"] for config in configs} == {configs[0]["janus"]}
+        janus = running[int(configs[0]["janus"].rsplit("/", 1)[1])]
+        for config in configs:
+            assert joins(janus, config["room"], config["token"])
+        record = client.post(f"{room_path}/moderate", json={"action": "record", "on": True})
+        assert record.status_code == 200, record.text

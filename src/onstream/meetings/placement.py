@@ -3,15 +3,18 @@
 The database says which Janus holds a session's room, but Janus keeps rooms only in memory:
 a restarted Janus answers with no rooms at all, and a Janus that is gone answers nothing.
 So each join asks the room's Janus whether the room exists, and when it does not, creates it
-again under the same room number with a new secret (stored first, so every process acts on
-the room with the secret Janus has), the unexpired tokens of its people allowed, and
-recording on when it was recording. When the room's Janus does not answer, the room moves to
-the live server that rendezvous hashing picks among the others, so every process that sees
-the same servers alive moves it to the same place.
+again under the same room number and secret, with the unexpired tokens of its people allowed
+and recording on when it was recording. When the room's Janus does not answer, the room
+moves to the live server that rendezvous hashing picks among the others (every process that
+sees the same servers alive picks the same one), with a new secret stored first.
 
-Concurrent joins after a restart are safe: the secret changes only if it is still the one
-read (compare and set), a loser takes the winner's secret, and creating an existing room is
-no error.
+Concurrent joins after a restart are safe: a room created again on its own Janus keeps its
+secret, so every joiner creates the same room and creating an existing room is no error; a
+move changes server and secret only if the secret is still the one read (compare and set),
+and a loser creates the room where the winner put it, with the winner's secret. (A new secret
+on every re-creation would race: a joiner reading the row just after another's change could
+change it once more while the first creates the room, leaving Janus and the database with
+different secrets and every moderator's action refused.)
 """
 
 from __future__ import annotations
@@ -35,24 +38,26 @@ async def placed(database: Database, rooms: JanusRooms, room: Room, *, descripti
     """
     exists = await rooms.exists(room.handle)
     if exists:
-        return await _current(database, room)  # another process may have just re-placed it
-    server = room.server if exists is False else await _next_server(rooms, room)
-    moved = await _store(database, room, server=server)
-    await rooms.open(
-        moved.handle,
-        record=moved.recording,
-        rec_dir=service.recording_dir(rooms.recordings_root, moved),
-        description=description,
-        allowed=await _tokens(database, moved),
-    )
-    if moved.server != room.server:
+        return await _current(database, room)  # another process may have just moved it
+    if exists is False:  # its Janus answers without the room: new, or lost in a restart
+        target = await _current(database, room)
+    else:
+        target = await _store(database, room, server=await _next_server(rooms, room))
         log.warning(
-            "room of session %d moved from %s (no answer) to %s",
+            "room of session %d moves from %s (no answer) to %s",
             room.session_id,
             room.server,
-            moved.server,
+            target.server,
         )
-    return moved
+    await rooms.open(
+        target.handle,
+        record=target.recording,
+        rec_dir=service.recording_dir(rooms.recordings_root, target),
+        description=description,
+        allowed=await _tokens(database, target),
+    )
+    log.info("room of session %d created on %s", room.session_id, target.server)
+    return target
 
 
 async def _next_server(rooms: JanusRooms, room: Room) -> str:
@@ -64,7 +69,7 @@ async def _next_server(rooms: JanusRooms, room: Room) -> str:
 
 
 async def _store(database: Database, room: Room, *, server: str) -> Room:
-    """Give the room a new secret on `server`; the row as stored (a concurrent caller's
+    """Move the room to `server` with a new secret; the row as stored (a concurrent mover's
     placement when it came first)."""
     async with transaction(database, write=True) as conn:
         await repository.replace_placement(
