@@ -119,7 +119,7 @@ def create_app(
     routes = [
         *docs_routes(RESOURCES, base_url=settings.public_base_url),
         Route("/api/{rest:path}", endpoint.handle, methods=API_METHODS),
-        *probe_routes(database, settings),
+        *probe_routes(database, settings, rooms=rooms),
         *playback_routes(
             database=database, settings=settings, store=services.media, throttle=throttle
         ),

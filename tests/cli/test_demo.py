@@ -1,5 +1,7 @@
 """`onstream serve --demo` gives a working meeting room on a fresh machine: it starts a Janus
-child from a generated configuration, prints an open demo meeting, and stops Janus again."""
+child from a generated configuration, prints an open demo meeting, and stops Janus again; a
+Janus that dies comes back on the same port (kept in `./janus/port` for the next run too), and
+the rooms opened before come back with it."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import httpx
 from tests.support.server import free_port
+from tests.support.waiting import wait_until
 
 
 def janus_children(workdir: Path) -> list[str]:
@@ -26,6 +29,65 @@ def janus_children(workdir: Path) -> list[str]:
         if "janus" in cmdline and str(workdir / "janus") in cmdline:
             found.append(cmdline)
     return found
+
+
+def janus_pids(workdir: Path) -> list[int]:
+    """The process ids of `janus_children`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if f"-F {workdir / 'janus'} " in cmdline:
+            found.append(int(proc.name))
+    return found
+
+
+def start_demo(workdir: Path, port: int) -> tuple[subprocess.Popen[str], str]:
+    """`onstream serve --demo` in `workdir`, once it printed the demo meeting; its output."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONSTREAM_")}
+    env["ONSTREAM_DATABASE_URL"] = f"sqlite:///{workdir / 'demo.db'}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "onstream", "serve", "--demo", "--port", str(port)],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert server.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 60
+    while not any("/demo/demo-meeting" in line or "no demo account" in line for line in lines):
+        assert time.monotonic() < deadline, "".join(lines)
+        lines.append(server.stdout.readline())
+    return server, "".join(lines)
+
+
+def stop_demo(server: subprocess.Popen[str], workdir: Path) -> None:
+    """SIGTERM, as systemd and `kill` stop it; Janus ends with it."""
+    server.send_signal(signal.SIGTERM)
+    server.communicate(timeout=30)
+    wait_until(lambda: not janus_children(workdir), "Janus to end with the demo", seconds=15)
+
+
+def get_when_up(client: httpx.Client, url: str) -> httpx.Response:
+    """GET once the server listens."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return client.get(url)
+        except httpx.TransportError:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+
+
+def janus_answers(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/janus/info", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def test_demo_serves_an_open_meeting_room_with_its_own_janus(tmp_path: Path) -> None:
@@ -75,3 +137,41 @@ def test_demo_serves_an_open_meeting_room_with_its_own_janus(tmp_path: Path) -> 
     while janus_children(tmp_path):
         assert time.monotonic() < deadline, "Janus outlived the demo"
         time.sleep(0.1)
+
+
+def test_the_demo_janus_comes_back_on_its_port_and_the_room_with_it(tmp_path: Path) -> None:
+    port = free_port()
+    server, output = start_demo(tmp_path, port)
+    try:
+        host = re.search(r"(http://\S+/demo/host/\S+)", output)
+        assert host is not None, output
+        janus_port = int((tmp_path / "janus" / "port").read_text())
+        assert janus_answers(janus_port)
+        with httpx.Client(timeout=30) as client:
+            assert get_when_up(client, host.group(1)).status_code == 200
+            entered = client.post(host.group(1), follow_redirects=False)
+            room = f"http://127.0.0.1:{port}{entered.headers['location']}"
+            first = client.get(f"{room}/join").json()
+
+            [pid] = janus_pids(tmp_path)
+            os.kill(pid, signal.SIGKILL)
+            wait_until(
+                lambda: janus_pids(tmp_path) not in ([], [pid]) and janus_answers(janus_port),
+                "Janus restarted on its port",
+            )
+            again = client.get(f"{room}/join")
+            assert again.status_code == 200, again.text
+            assert again.json()["room"] == first["room"]
+    finally:
+        stop_demo(server, tmp_path)
+
+    second, _ = start_demo(tmp_path, port)
+    try:
+        assert int((tmp_path / "janus" / "port").read_text()) == janus_port
+        assert janus_answers(janus_port)
+        with httpx.Client(timeout=30) as client:
+            joined = get_when_up(client, f"{room}/join")
+            assert joined.status_code == 200, joined.text  # an earlier run's room works
+            assert joined.json()["room"] == first["room"]
+    finally:
+        stop_demo(second, tmp_path)

@@ -25,7 +25,7 @@ from onstream.config import Settings, load_settings
 from onstream.server.metrics import metrics_directory
 
 if TYPE_CHECKING:
-    from onstream.janus.process import JanusProcess
+    from onstream.janus.supervisor import JanusSupervisor
     from onstream.storage.database import Connection
 
 DEMO_LOGIN = "demo"
@@ -58,8 +58,9 @@ def run_serve(args: argparse.Namespace) -> int:
         password = prepare(settings, args.demo)
         print(password or "", flush=True)
         return 0
-    janus = start_demo_janus(settings) if args.demo and not settings.janus_servers else None
-    if janus is not None:
+    supervised = start_demo_janus(settings) if args.demo and not settings.janus_servers else None
+    if supervised is not None:
+        janus = supervised.janus
         settings = replace(settings, janus_urls=janus.url, janus_admin_key=janus.admin_key)
         os.environ["ONSTREAM_JANUS_URLS"] = janus.url
         os.environ["ONSTREAM_JANUS_ADMIN_KEY"] = janus.admin_key
@@ -68,18 +69,23 @@ def run_serve(args: argparse.Namespace) -> int:
         return _serve(args, settings)
     finally:
         cleanup()
-        if janus is not None:
-            janus.stop()
+        if supervised is not None:
+            supervised.stop()
 
 
-def start_demo_janus(settings: Settings) -> JanusProcess | None:
-    """A Janus child for the demo's meeting rooms, configured in `./janus`; None (with a
-    line saying why) when it cannot run, so the API is served all the same."""
+def start_demo_janus(settings: Settings) -> JanusSupervisor | None:
+    """A Janus child for the demo's meeting rooms, configured in `./janus` and restarted
+    when it dies, on the port stored in `./janus/port` (the same across restarts and runs,
+    so the rooms of an earlier run are created again on it); None (with a line saying why)
+    when it cannot run, so the API is served all the same."""
     from onstream.janus.process import JanusProcess, JanusUnavailable
+    from onstream.janus.supervisor import JanusSupervisor, remembered_port
 
-    janus = JanusProcess(Path("janus"), recordings_dir=settings.recordings_root)
+    folder = Path("janus")
+    port = remembered_port(folder / "port")
+    janus = JanusProcess(folder, http_port=port, recordings_dir=settings.recordings_root)
     try:
-        return janus.start()
+        return JanusSupervisor(janus).start()
     except JanusUnavailable as exc:
         print(f"Meeting rooms are unavailable: {exc}", flush=True)
         return None

@@ -7,6 +7,8 @@ An infrastructure layer: it knows Janus, not meetings. Errors:
      ├── JanusDidNotStart   exited or silent at start (message ends with its log's tail)
      └── JanusUnreachable   a request got no (JSON) answer
     JanusError              Janus refused a request: `code`, `reason`, `plugin` (None: core)
+
+`JanusSupervisor` keeps a Janus child running on one remembered port (`serve --demo`).
 """
 
 from onstream.janus.client import (
@@ -26,6 +28,7 @@ from onstream.janus.process import (
     JanusProcess,
     JanusUnavailable,
 )
+from onstream.janus.supervisor import JanusSupervisor, remembered_port
 
 __all__ = [
     "TEXTROOM",
@@ -36,9 +39,11 @@ __all__ = [
     "JanusError",
     "JanusNotInstalled",
     "JanusProcess",
+    "JanusSupervisor",
     "JanusUnavailable",
     "JanusUnreachable",
     "TextRoomAdmin",
     "VideoRoomAdmin",
+    "remembered_port",
     "write_janus_config",
 ]

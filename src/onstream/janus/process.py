@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import functools
 import http.client
 import secrets
 import shutil
@@ -99,6 +100,11 @@ class JanusProcess:
         return self.directory / LOG_NAME
 
     @property
+    def pid(self) -> int | None:
+        """The child's process id while it was started and not stopped."""
+        return None if self._process is None else self._process.pid
+
+    @property
     def running(self) -> bool:
         """Whether the child process is alive."""
         return self._process is not None and self._process.poll() is None
@@ -118,6 +124,7 @@ class JanusProcess:
                 "(scripts/system-deps does)"
             )
         self.write_config()
+        _libc()  # loaded here, not in the child (see `_die_with_parent`)
         self._log = self.log_path.open("ab")
         self._process = subprocess.Popen(  # noqa: S603  # our own argument list, no shell
             [program, "-F", str(self.directory), "--disable-colors"],
@@ -219,10 +226,19 @@ class JanusProcess:
 def _die_with_parent() -> None:
     """In the child, before `janus` runs: ask Linux to send it SIGTERM when the process that
     started it dies. uvicorn ends `onstream serve` on SIGTERM by raising that signal again
-    once it has shut down, which skips every `finally`; without this, Janus would live on."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    once it has shut down, which skips every `finally`; without this, Janus would live on.
+    Only the prctl call runs here: libc was loaded in the parent (`_libc`), since loading a
+    library between fork and exec can deadlock when other threads run (the supervisor's)."""
+    libc = _libc()
+    if libc is not None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    with contextlib.suppress(OSError, AttributeError):
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    return None
 
 
 PR_SET_PDEATHSIG = 1

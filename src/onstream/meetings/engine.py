@@ -3,8 +3,10 @@
 One `JanusAdmin` per Janus server keeps a session with both plugins and reconnects when
 Janus restarts. A room exists in Janus exactly while people may be in it: created when the
 first person is let in (idempotently: a room that exists already is fine), destroyed when
-the meeting ends. Every call that fails to reach Janus raises `MeetingUnavailable`, which
-the pages turn into "the meeting service is unavailable"; the API never depends on Janus.
+the meeting ends; one lost with its Janus is created again at the next join
+(`meetings.placement`, using `exists` and `live_servers`). Every call that fails to reach
+Janus raises `MeetingUnavailable`, which the pages turn into "the meeting service is
+unavailable"; the API never depends on Janus.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable
+import time
+from collections.abc import Awaitable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -28,6 +31,12 @@ log = logging.getLogger("onstream.meetings")
 T = TypeVar("T")
 PUBLISHERS = 16
 """Most publishers a room accepts (Janus refuses a join beyond it)."""
+ANSWER_SECONDS = 2.0
+"""A Janus that has not answered `/info` in this long counts as down (a live one answers in
+milliseconds; the bound keeps `/ready` and the lobby quick when one hangs)."""
+LIVE_CACHE_SECONDS = 1.5
+"""How long one answer about which servers are live is reused: a load balancer probing
+`/ready` every second and lobbies polling must not each send Janus a request."""
 
 
 class MeetingUnavailable(DomainError):
@@ -46,6 +55,8 @@ class JanusRooms:
         self._admins: dict[str, JanusAdmin] = {}
         self.recordings_root = settings.recordings_root
         self.ice_servers = ice_servers(settings.ice_servers)
+        self._live: tuple[float, tuple[str, ...]] | None = None
+        self._live_lock = asyncio.Lock()
 
     @property
     def available(self) -> bool:
@@ -63,23 +74,72 @@ class JanusRooms:
         return None
 
     async def open(
-        self, room: RoomHandle, *, record: bool, rec_dir: Path, description: str
+        self,
+        room: RoomHandle,
+        *,
+        record: bool,
+        rec_dir: Path,
+        description: str,
+        allowed: Sequence[str] = (),
     ) -> None:
-        """Create the room's VideoRoom and TextRoom unless they exist."""
+        """Create the room's VideoRoom and TextRoom unless they exist, letting in the
+        `allowed` tokens (those handed out already, when a room is created again)."""
         admin = self._admin(room.server)
         await asyncio.to_thread(rec_dir.mkdir, parents=True, exist_ok=True)
         await self._call(
             admin.create_room(
                 room.janus_room,
                 secret=room.secret,
-                allowed=[],
+                allowed=list(allowed),
                 publishers=PUBLISHERS,
                 record=record,
                 rec_dir=rec_dir,
                 description=description[:100],
             )
         )
-        await self._call(admin.create_textroom(room.janus_room, secret=room.secret, allowed=[]))
+        await self._call(
+            admin.create_textroom(room.janus_room, secret=room.secret, allowed=list(allowed))
+        )
+
+    # --- which servers answer ----------------------------------------------------------
+
+    async def exists(self, room: RoomHandle) -> bool | None:
+        """Whether the room's VideoRoom exists on its Janus; None when that Janus does not
+        answer or is no longer configured (a restarted Janus answers False: it knows no
+        rooms)."""
+        if room.server not in self.servers:
+            return None
+        try:
+            return await self._call(self._admin(room.server).exists(room.janus_room))
+        except MeetingUnavailable as exc:
+            if isinstance(exc.__cause__, JanusError):
+                raise
+            return None
+
+    async def live_servers(self) -> tuple[str, ...]:
+        """The configured servers that answer now, in their configured order; one answer
+        is reused for `LIVE_CACHE_SECONDS`, and concurrent callers share one round of asking."""
+        if (cached := self._fresh_live()) is not None:
+            return cached
+        async with self._live_lock:
+            if (cached := self._fresh_live()) is not None:
+                return cached
+            answers = await asyncio.gather(*(self._answers(s) for s in self.servers))
+            live = tuple(s for s, ok in zip(self.servers, answers, strict=True) if ok)
+            self._live = (time.monotonic(), live)
+            return live
+
+    def _fresh_live(self) -> tuple[str, ...] | None:
+        if self._live is None or time.monotonic() - self._live[0] > LIVE_CACHE_SECONDS:
+            return None
+        return self._live[1]
+
+    async def _answers(self, server: str) -> bool:
+        try:
+            await asyncio.wait_for(self._admin(server).info(), ANSWER_SECONDS)
+        except (TimeoutError, JanusError, JanusUnavailable, OSError):
+            return False
+        return True
 
     async def allow(self, room: RoomHandle, token: str) -> None:
         """Let one join with this token, in both the video and the chat room."""

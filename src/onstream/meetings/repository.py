@@ -270,3 +270,32 @@ async def admitted(conn: Connection, session_id: int) -> list[Admission]:
         admissions.c.session_id == session_id, admissions.c.revoked_at.is_(None)
     ).order_by(admissions.c.id)
     return [_admission(row) for row in (await conn.execute(query)).all()]
+
+
+async def replace_placement(
+    conn: Connection, room_id: int, *, old_secret: str, server: str, secret: str
+) -> bool:
+    """Put a room on `server` with a new `secret`, unless another process did so first (its
+    secret is no longer `old_secret`); whether this call changed it."""
+    query = (
+        update(rooms)
+        .where(rooms.c.id == room_id, rooms.c.secret == old_secret)
+        .values(server=server, secret=secret)
+    )
+    return bool((await conn.execute(query)).rowcount)
+
+
+async def live_tokens(conn: Connection, session_id: int, *, now: datetime) -> list[str]:
+    """The unexpired Janus tokens of the session's live admissions: those a room created
+    again must let in."""
+    query = (
+        select(room_tokens.c.token)
+        .join(admissions, admissions.c.id == room_tokens.c.admission_id)
+        .where(
+            admissions.c.session_id == session_id,
+            admissions.c.revoked_at.is_(None),
+            room_tokens.c.expires_at > now,
+        )
+        .order_by(room_tokens.c.id)
+    )
+    return [str(token) for token in (await conn.execute(query)).scalars()]

@@ -3,10 +3,12 @@
 `/health` says only that the process answers (no database: a load balancer must not take
 every node out because the database hiccuped). `/ready` says whether this node can do its
 work now: the database answers, its schema is the one this version expects, and the oldest
-undelivered e-mail is younger than `ONSTREAM_READY_OUTBOX_MAX_AGE_SECONDS`; otherwise 503
-with `{"ready": false, "reason": "..."}`. `/metrics` is Prometheus's text format, behind a
-bearer token (`ONSTREAM_METRICS_TOKEN`); without one it is off (404), so a server never
-publishes its figures by accident.
+undelivered e-mail is younger than `ONSTREAM_READY_OUTBOX_MAX_AGE_SECONDS`, and, when meeting
+rooms are configured (`ONSTREAM_JANUS_URLS`), at least one Janus answers within
+`engine.ANSWER_SECONDS` (the answer is reused for `engine.LIVE_CACHE_SECONDS`, so frequent
+probes do not reach Janus); otherwise 503 with `{"ready": false, "reason": "..."}`.
+`/metrics` is Prometheus's text format, behind a bearer token (`ONSTREAM_METRICS_TOKEN`);
+without one it is off (404), so a server never publishes its figures by accident.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from starlette.routing import Route
 from onstream.clock import utcnow
 from onstream.config import Settings
 from onstream.mail import outbox
+from onstream.meetings.engine import JanusRooms
 from onstream.metrics import exposition
 from onstream.storage.database import Database, transaction
 
@@ -41,12 +44,16 @@ class NotReady(Exception):
     """Why this node should get no traffic now (the message is the JSON `reason`)."""
 
 
-def probe_routes(database: Database, settings: Settings) -> list[Route]:
-    """The three routes, bound to this application's database and settings."""
+def probe_routes(
+    database: Database, settings: Settings, *, rooms: JanusRooms | None = None
+) -> list[Route]:
+    """The three routes, bound to this application's database, settings and rooms."""
 
     async def ready(_request: Request) -> Response:
         try:
             await asyncio.wait_for(check_ready(database, settings), PROBE_SECONDS)
+            if rooms is not None:
+                await check_rooms(rooms)
         except NotReady as exc:
             return JSONResponse({"ready": False, "reason": str(exc)}, status_code=503)
         except TimeoutError:
@@ -106,6 +113,14 @@ async def check_ready(database: Database, settings: Settings) -> None:
                 f"the oldest undelivered e-mail has waited {age:.0f} s "
                 f"(over {settings.ready_outbox_max_age_seconds:g} s)"
             )
+
+
+async def check_rooms(rooms: JanusRooms) -> None:
+    """Raise `NotReady` when meeting rooms are configured and no Janus answers: this node
+    would send everybody to "the meeting service is unavailable". Without rooms configured
+    the API alone is this node's work, so it stays ready."""
+    if rooms.available and not await rooms.live_servers():
+        raise NotReady(f"no meeting server answers ({len(rooms.servers)} configured)")
 
 
 async def _backlog(database: Database) -> outbox.Backlog | None:

@@ -32,8 +32,8 @@ from onstream.config import Settings
 from onstream.errors import DomainError
 from onstream.invitees.models import ROLE_NAMES
 from onstream.mail.calendar import calendar_part, event_uid_at
+from onstream.meetings import placement, rules, service
 from onstream.meetings import repository as rooms_repository
-from onstream.meetings import rules, service
 from onstream.meetings.changes import RoomChanges
 from onstream.meetings.engine import JanusRooms, MeetingUnavailable
 from onstream.meetings.models import Admission, Phase, Room
@@ -74,6 +74,16 @@ LOBBY_CSP = content_security_policy(
 MODERATOR_ACTIONS = frozenset({"mute", "unmute", "remove", "end", "record"})
 UNAVAILABLE = "The meeting service is not available right now."
 
+LEFT_REASONS = {
+    "removed": "You are not in this meeting.",
+    "ended": "This meeting has ended.",
+    "unavailable": "The meeting service is not reachable right now.",
+}
+"""What the join config's JSON says when there is no room to join (`left.html` for pages)."""
+NO_STORE = {"cache-control": "no-store"}
+MIDS = {"audio": "0", "video": "1"}
+"""The m-lines of a publisher of our room page: audio first, then video."""
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -86,6 +96,23 @@ class Entry:
     name: str
     email: str
     invitation_token: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """One join of an admission: the config its page joins Janus with, the shared files."""
+
+    admission: Admission
+    config: dict[str, object]
+    files: list[queries.SharedFile]
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """Why an admission has no room to join: a `LEFT_REASONS` key and the HTTP status."""
+
+    reason: str
+    status: int
 
 
 class MeetingPages:
@@ -222,6 +249,7 @@ class MeetingPages:
             "files": files,
             "calendar_link": f"{request.url.path}/calendar.ics" if entry.kind != "host" else None,
             "available": self.rooms.available,
+            "service": await self._service(phase),
             "opens_minutes": self.settings.room_opens_minutes,
         }
         return render("lobby.html", context, status=status, csp=LOBBY_CSP)
@@ -240,6 +268,8 @@ class MeetingPages:
             return await self._lobby(
                 request, entry, errors=["The meeting service is unavailable."], status=503
             )
+        if not await self.rooms.live_servers():  # the lobby says so and keeps trying
+            return await self._lobby(request, entry, status=503)
         async with transaction(self.database, write=True) as conn:
             secret = await service.admit(
                 conn,
@@ -257,22 +287,49 @@ class MeetingPages:
 
     async def room(self, request: Request) -> Response:
         """The room page of one admission, with a fresh Janus token for this join."""
+        joined = await self._joined(request)
+        if isinstance(joined, Refused):
+            return render("left.html", {"reason": joined.reason}, status=joined.status)
+        admission, config, files = joined.admission, joined.config, joined.files
+        context = {
+            "topic": admission.topic,
+            "name": admission.name,
+            "role": ROLE_NAMES[admission.role],
+            "moderator": admission.role == rules.MODERATOR,
+            "files": files,
+            "config": _script_json(config),
+        }
+        csp = content_security_policy(extra=_room_csp(config["janus"]))
+        return render("room.html", context, csp=csp)
+
+    async def join(self, request: Request) -> Response:
+        """The room page's join config as JSON, with a fresh token: what the page asks for
+        to join again without a reload (after losing Janus, the room is created again)."""
+        joined = await self._joined(request)
+        if isinstance(joined, Refused):
+            reason = joined.reason
+            body = {"error": LEFT_REASONS[reason], "reason": reason}
+            return JSONResponse(body, status_code=joined.status, headers=NO_STORE)
+        return JSONResponse(joined.config, headers=NO_STORE)
+
+    async def _joined(self, request: Request) -> Joined | Refused:
+        """The admission with a fresh join config, or why there is nothing to join."""
         admission = await self._admission(request)
         if admission is None:
-            return render("left.html", {"reason": "removed"}, status=404)
+            return Refused("removed", 404)
         if admission.session_deleted:
-            return render("left.html", {"reason": "ended"}, status=410)
+            return Refused("ended", 410)
         try:
             room, token = await self._join(admission)
         except MeetingUnavailable:
-            return render("left.html", {"reason": "unavailable"}, status=503)
+            return Refused("unavailable", 503)
         if room is None:
-            return render("left.html", {"reason": "ended"}, status=410)
+            return Refused("ended", 410)
         login = request.path_params["username"]
         base = f"/{login}/room/{admission.secret}"
         async with transaction(self.database, write=False) as conn:
             files = await queries.shared_files(conn, admission.session_id)
-        config = {
+        config: dict[str, object] = {
             "janus": self.rooms.public_url(
                 room.server, f"{base}/janus/{self.rooms.servers.index(room.server)}"
             ),
@@ -287,18 +344,10 @@ class MeetingPages:
             "iceServers": self.rooms.ice_servers,
             "people": f"{base}/people",
             "moderate": f"{base}/moderate",
+            "join": f"{base}/join",
             "autoOpen": [f.link for f in files if f.auto_open],
         }
-        context = {
-            "topic": admission.topic,
-            "name": admission.name,
-            "role": ROLE_NAMES[admission.role],
-            "moderator": admission.role == rules.MODERATOR,
-            "files": files,
-            "config": _script_json(config),
-        }
-        csp = content_security_policy(extra=_room_csp(config["janus"]))
-        return render("room.html", context, csp=csp)
+        return Joined(admission, config, files)
 
     async def people(self, request: Request) -> Response:
         """Who was let into the room (and not removed): Janus id, name, role."""
@@ -403,12 +452,7 @@ class MeetingPages:
             token = await service.mint_token(
                 conn, admission, lifetime_seconds=self.settings.room_token_seconds, now=utcnow()
             )
-        await self.rooms.open(
-            room.handle,
-            record=room.recording,
-            rec_dir=service.recording_dir(self.rooms.recordings_root, room),
-            description=admission.topic,
-        )
+        room = await placement.placed(self.database, self.rooms, room, description=admission.topic)
         await self.rooms.allow(room.handle, token)
         return room, token
 
@@ -416,6 +460,15 @@ class MeetingPages:
         async with transaction(self.database, write=False) as conn:
             room = await rooms_repository.room_of(conn, session_id)
         return room is not None and room.ended_at is not None
+
+    async def _service(self, phase: Phase) -> str:
+        """The meeting service as the lobby shows it: "none" (no Janus configured), "down"
+        (configured, none answers now: the lobby keeps asking) or "up"."""
+        if not self.rooms.available:
+            return "none"
+        if phase is Phase.ENDED:
+            return "up"  # nobody enters any more: no need to ask Janus
+        return "up" if await self.rooms.live_servers() else "down"
 
     def _phase(self, meeting: queries.Meeting, *, ended: bool) -> Phase:
         return rules.phase(

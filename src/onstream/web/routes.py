@@ -67,6 +67,7 @@ def web_routes(
         AccountRoute("/{username}/host/{key}", pages.host, methods=both),
         AccountRoute(f"{ROOM}/people", pages.people, methods=["GET"]),
         AccountRoute(f"{ROOM}/moderate", pages.moderate, methods=["POST"]),
+        AccountRoute(f"{ROOM}/join", pages.join, methods=["GET"]),
         AccountRoute(ROOM, pages.room, methods=["GET"]),
         AccountRoute("/{username}/{key}/calendar.ics", pages.public_calendar, methods=["GET"]),
         AccountRoute("/{username}/{key}", pages.public, methods=both),

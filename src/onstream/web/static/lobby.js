@@ -5,6 +5,7 @@
 
 (function () {
   const phase = document.getElementById("phase");
+  const UNREACHABLE = "The meeting service is not reachable right now; this page will keep trying.";
   const format = new Intl.DateTimeFormat(undefined, {
     weekday: "long", day: "numeric", month: "long", year: "numeric",
     hour: "2-digit", minute: "2-digit", timeZoneName: "short",
@@ -30,7 +31,7 @@
     const now = Date.now();
     if (now >= opens.getTime()) {
       phase.dataset.phase = "open";
-      phase.textContent = "The meeting room is open.";
+      phase.textContent = phase.dataset.service === "down" ? UNREACHABLE : "The meeting room is open.";
       return;
     }
     phase.textContent = "The meeting room opens in " + spell(opens - now) +
@@ -38,6 +39,25 @@
     setTimeout(tick, 1000);
   }
   tick();
+
+  // While no meeting server answers, ask the server again every few seconds (a GET of this
+  // same lobby) and show its state, so the page tells when the room can be entered.
+  function watchService() {
+    if (!phase || phase.dataset.service !== "down") return;
+    setTimeout(async () => {
+      try {
+        const answer = await fetch(location.href, { credentials: "same-origin", cache: "no-store" });
+        const fresh = new DOMParser().parseFromString(await answer.text(), "text/html")
+          .getElementById("phase");
+        if (fresh && fresh.dataset.service !== "down") {
+          phase.dataset.service = fresh.dataset.service;
+          if (phase.dataset.phase === "open") phase.textContent = fresh.textContent.trim();
+        }
+      } catch (e) { /* the server itself is unreachable: keep trying */ }
+      watchService();
+    }, 5000);
+  }
+  watchService();
 
   const check = document.getElementById("check");
   const status = document.getElementById("check-status");
