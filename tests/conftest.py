@@ -52,21 +52,21 @@ _left_to_sqlite: list[int] = []
 LONGEST_FIRST = (
     "tests/apidocs/test_schemathesis.py",
     "tests/apidocs/test_generated_clients.py",
-    "tests/e2e/test_tokens.py",
+    "tests/users/test_tokens.py",
     "tests/cli/test_logs.py",
-    "tests/e2e/test_operator.py",
+    "tests/cli/test_operator.py",
     "tests/media/test_media_copy.py",
     "tests/media/test_s3_serving.py",
     "tests/backup/test_backup.py",
     "tests/monitoring/test_metrics_workers.py",
     "tests/protocol/formats/test_properties.py",
     "tests/media/test_s3_recorder.py",
-    "tests/web/test_account_media_browser.py",
+    "tests/web/account/test_media_browser.py",
     "tests/test_packaging.py",
     "tests/cli/test_errors.py",
     "tests/cli/test_disable_workers.py",
-    "tests/e2e/test_mail.py",
-    "tests/e2e/test_playback.py",
+    "tests/mail/test_delivery.py",
+    "tests/web/test_playback.py",
 )
 """The test files that take longest (20-150 s each, measured with --durations), handed out
 first. pytest-xdist (`--dist loadfile`) gives each worker whole files; by default it sorts them

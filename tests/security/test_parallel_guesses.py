@@ -27,7 +27,7 @@ from onstream.throttle import Throttle
 from tests.support.api import ok, rest
 from tests.support.recordings import add_recording, new_session
 from tests.support.server import ServerProcess
-from tests.web.account_helpers import csrf_of, post_form
+from tests.web.account.helpers import csrf_of, post_form
 
 PER_ADDRESS = 5
 PER_TARGET = 8

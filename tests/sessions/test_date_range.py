@@ -19,7 +19,7 @@ from tests.conftest import MakeAccount
 from tests.support.api import error, ok, rest
 from tests.support.leaks import assert_no_python_text
 from tests.support.server import Server
-from tests.web.account_helpers import csrf_of, signed_in
+from tests.web.account.helpers import csrf_of, signed_in
 from tests.web.helpers import login_of
 
 from onstream import timezones

@@ -6,9 +6,9 @@ from __future__ import annotations
 import httpx
 import pytest
 from playwright.sync_api import Page
+from tests.support.server import ServerProcess
 
 from onstream.routes import RESOURCES
-from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.live  # talks to a real `onstream serve` over a socket
 

@@ -9,12 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
-
 from tests.conftest import MakeAccount
 from tests.support.api import error, ok, rest
 from tests.support.server import Server
 from tests.support.smtp import SmtpServer
-from tests.web.account_helpers import csrf_of, signed_in
+from tests.web.account.helpers import csrf_of, signed_in
 from tests.web.helpers import login_of, new_session
 from tests.web.test_pages import visible_text
 

@@ -9,17 +9,17 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select
-
-from onstream.users import service, tokens
-from onstream.users.tables import account_sessions
 from tests.conftest import MakeAccount
 from tests.support.api import rest
 from tests.support.app import AppServer
 from tests.support.clock import Clock
 from tests.support.server import Server
-from tests.web.account_helpers import csrf_of, post_form, sign_in_form, signed_in
+from tests.web.account.helpers import csrf_of, post_form, sign_in_form, signed_in
 from tests.web.helpers import login_of, new_session
 from tests.web.test_pages import assert_page_headers, visible_text
+
+from onstream.users import service, tokens
+from onstream.users.tables import account_sessions
 
 NOT_FOUND = "This link leads to no session"
 

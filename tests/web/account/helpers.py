@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
-
 from tests.support.server import Server
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')

@@ -11,15 +11,15 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import select
-
-from onstream.files.tables import files, files_in_sessions
 from tests.conftest import MakeAccount
 from tests.support.app import AppServer
 from tests.support.recordings import media_files
 from tests.support.server import Server
-from tests.web.account_helpers import csrf_of, signed_in
+from tests.web.account.helpers import csrf_of, signed_in
 from tests.web.helpers import login_of, new_session
 from tests.web.test_pages import assert_page_headers, visible_text
+
+from onstream.files.tables import files, files_in_sessions
 
 NOT_FOUND = "This link leads to no session"
 REFUSED = "This form was refused"

@@ -9,7 +9,6 @@ import re
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
-
 from tests.conftest import MakeAccount
 from tests.support.api import ok, rest
 from tests.support.server import Server

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
-
-from onstream.files.tables import files_in_sessions
 from tests.conftest import MakeAccount
 from tests.support.recordings import add_recording, wav_bytes
 from tests.support.server import Server
 from tests.web.helpers import login_of, new_session
+
+from onstream.files.tables import files_in_sessions
 
 pytestmark = pytest.mark.live  # Chromium talks to a real socket
 

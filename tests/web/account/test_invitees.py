@@ -7,14 +7,13 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-
 from tests.conftest import MakeAccount
 from tests.support.api import error, rest
 from tests.support.server import Server
 from tests.support.smtp import SmtpServer
-from tests.web.account_helpers import signed_in
+from tests.web.account.helpers import signed_in
+from tests.web.account.test_sessions import FORM, field_error, invitees_of, post, shown, token
 from tests.web.helpers import invite, login_of, new_session
-from tests.web.test_account_sessions import FORM, field_error, invitees_of, post, shown, token
 
 NOT_FOUND = "This link leads to no session"
 

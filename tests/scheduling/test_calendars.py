@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 from icalendar import Calendar
 from tests.conftest import MakeAccount
-from tests.e2e.test_mail import event_of, to
+from tests.mail.test_delivery import event_of, to
 from tests.support.api import error, ok, rest
 from tests.support.server import Server
 from tests.support.smtp import SmtpServer

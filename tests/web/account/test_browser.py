@@ -7,7 +7,6 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
-
 from tests.conftest import MakeAccount
 from tests.support.server import Server
 from tests.support.smtp import SmtpServer

@@ -6,11 +6,10 @@ import html
 import re
 
 from icalendar import Calendar
-
 from tests.conftest import MakeAccount
 from tests.support.api import ok, rest
 from tests.support.server import Server
-from tests.web.account_helpers import post_form, signed_in
+from tests.web.account.helpers import post_form, signed_in
 from tests.web.helpers import login_of
 
 FEED = re.compile(r'id="feed-url" type="text" readonly value="([^"]+)"')

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Response, expect, sync_playwright
+
 from tests.conftest import MakeAccount, new_account
 from tests.support.api import ok, rest
 from tests.support.recordings import add_recording, get_recording, new_session, wav_bytes

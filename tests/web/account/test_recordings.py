@@ -8,11 +8,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from tests.conftest import MakeAccount
 from tests.support.recordings import add_recording, get_recording, media_files, wav_bytes
 from tests.support.server import Server
-from tests.web.account_helpers import csrf_of, signed_in
+from tests.web.account.helpers import csrf_of, signed_in
 from tests.web.helpers import login_of, new_session
 from tests.web.test_pages import visible_text
 
