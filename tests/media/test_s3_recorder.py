@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import time
 from pathlib import Path
 
 import pytest
 from tests.support.s3 import S3Server
 from tests.support.server import database_url_for
+from tests.support.waiting import wait_until_async
 
 from onstream.accounts import Account
 from onstream.clock import utcnow
@@ -65,10 +65,9 @@ async def test_a_recorded_room_lands_in_the_bucket(
         )
         running = asyncio.create_task(worker.run())
         worker.wake()
-        deadline = time.monotonic() + WAIT_SECONDS
-        while not (recorded := await _recordings(database, owner)):
-            assert time.monotonic() < deadline, "no recording within the bound"
-            await asyncio.sleep(0.1)
+        recorded = await wait_until_async(
+            lambda: _recordings(database, owner), "a recording", WAIT_SECONDS
+        )
         worker.stop()
         await asyncio.wait_for(running, WAIT_SECONDS)
         [recording] = recorded

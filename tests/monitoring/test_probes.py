@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -21,6 +20,7 @@ from onstream.mail.tables import outbox
 from onstream.storage.connection import Connection
 from tests.support.app import AppServer
 from tests.support.server import free_port
+from tests.support.waiting import wait_until
 
 TOKEN = "metrics-token-1"
 LOGIN, PASSWORD = "watched", "watched-secret-1"
@@ -215,11 +215,12 @@ def test_failed_deliveries_are_counted(monitored: AppServer) -> None:
             },
         )
         assert created.status_code == 201, created.text
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        now = sample(scrape(monitored), "onstream_mail_delivery_failures_total", outcome="retry")
-        if now > before:
-            break
-        time.sleep(0.1)
-    assert now > before
+    wait_until(
+        lambda: (
+            sample(scrape(monitored), "onstream_mail_delivery_failures_total", outcome="retry")
+            > before
+        ),
+        "a retried delivery counted",
+        60,
+    )
     monitored.run(empty_outbox)

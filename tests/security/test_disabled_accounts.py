@@ -8,8 +8,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -21,6 +20,7 @@ from onstream.clock import utcnow
 from tests.support.api import ok, rest
 from tests.support.recordings import add_recording, new_session, wav_bytes
 from tests.support.server import ServerProcess, free_port
+from tests.support.waiting import wait_until
 
 WAIT_SECONDS = 30.0
 IGNORED_HEADERS = {"date", "x-request-id"}
@@ -165,13 +165,6 @@ def fetch(server: ServerProcess, path: str) -> httpx.Response:
     return server.get(server.base_url + path, follow_redirects=True)
 
 
-def wait_for(condition: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not condition():
-        assert time.monotonic() < deadline, "the condition never held"
-        time.sleep(0.05)
-
-
 def test_every_link_of_a_disabled_account_answers_as_absent_until_enabled(
     server: ServerProcess,
 ) -> None:
@@ -220,7 +213,7 @@ def test_a_disabled_accounts_right_and_wrong_passwords_are_answered_alike(
     with client, other, server.client() as anon:
         assert client.get("authverify").status_code == 200  # cached from now on
         assert server.cli("user", "disable", login).returncode == 0
-        wait_for(lambda: client.get("authverify").status_code == 401)
+        wait_until(lambda: client.get("authverify").status_code == 401)
         for fmt in ("", "/format/json", "/format/html"):
             url = f"/api/2/{login}/authverify{fmt}"
             right = anon.get(url, auth=(login, password))
@@ -230,5 +223,5 @@ def test_a_disabled_accounts_right_and_wrong_passwords_are_answered_alike(
             assert right.status_code == 401
         assert other.get("authverify").status_code == 200  # nobody else is touched
         assert server.cli("user", "enable", login).returncode == 0
-        wait_for(lambda: client.get("authverify").status_code == 200)
+        wait_until(lambda: client.get("authverify").status_code == 200)
         assert anon.get(f"/api/2/{login}/authverify", auth=(login, token)).status_code == 200

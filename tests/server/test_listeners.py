@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import os
 import socket
-import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from tests.support.server import ServerProcess
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.live
 
@@ -56,10 +56,11 @@ def test_each_worker_listens_and_gets_connections(
     proc = ServerProcess(workdir=tmp_path, database_url=new_database(tmp_path))
     proc.start("--workers", "2")
     try:
-        deadline = time.monotonic() + 60
-        while len(sockets_on(proc.port, LISTEN)) < 2:  # the second worker may still start
-            assert time.monotonic() < deadline, "the workers never listened on sockets of their own"
-            time.sleep(0.1)
+        wait_until(  # the second worker may still start
+            lambda: len(sockets_on(proc.port, LISTEN)) >= 2,
+            "the workers to listen on sockets of their own",
+            60,
+        )
         assert len(sockets_on(proc.port, LISTEN)) == 2
         opened = []
         try:

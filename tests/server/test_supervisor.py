@@ -20,6 +20,7 @@ import httpx
 import pytest
 from tests.server.test_listeners import LISTEN, sockets_on
 from tests.support.server import ServerProcess
+from tests.support.waiting import wait_until
 
 from onstream.server.supervisor import STARTUP_FAILURE, Supervisor
 
@@ -41,13 +42,6 @@ if behaviour == "die":
     sys.exit(1)
 time.sleep(3600)  # hang: alive, silent
 """
-
-
-def wait_for(condition: Callable[[], object], what: str) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def alive(pid: int) -> bool:
@@ -160,15 +154,15 @@ def test_serve_replaces_a_killed_worker_keeps_answering_and_stops_cleanly(
         return len(sockets_on(proc.port, LISTEN))
 
     try:
-        wait_for(lambda: listening() == 2, "both workers to listen")
+        wait_until(lambda: listening() == 2, "both workers to listen")
         first, second = children(supervisor)
         os.kill(first, signal.SIGKILL)
-        wait_for(lambda: first not in children(supervisor), "the dead worker to be reaped")
+        wait_until(lambda: first not in children(supervisor), "the dead worker to be reaped")
         for _ in range(10):  # meanwhile the other one answers every new connection
             with httpx.Client(base_url=proc.base_url) as client:
                 assert client.get("/health").status_code == 200
-        wait_for(lambda: len(children(supervisor)) == 2, "a new worker")
-        wait_for(lambda: listening() == 2, "the new worker to listen")
+        wait_until(lambda: len(children(supervisor)) == 2, "a new worker")
+        wait_until(lambda: listening() == 2, "the new worker to listen")
         assert second in children(supervisor)
         for _ in range(20):  # each new connection may land on either worker, the new one too
             with httpx.Client(base_url=proc.base_url) as client:
