@@ -167,8 +167,11 @@ def test_three_people_fill_the_stage_and_a_camera_off_tile_shows_the_name(rig: R
     ben.set_viewport_size(PHONE)
     own = tile(ben, my_id(ben))
     wait_until(lambda: "floating" in (own.get_attribute("class") or ""), what="picture in picture")
-    own_box = own.bounding_box()
-    assert own_box is not None and own_box["width"] <= 150
+    def small() -> bool:
+        box = own.bounding_box()
+        return box is not None and box["width"] <= 150
+
+    wait_until(small, what="one's own view small (it moves in 0.2 s)")
     ben.click("#tab-chat")
     assert ben.locator("#people").is_hidden()
     uncovered = """() => { const input = document.getElementById('chat-text');
