@@ -200,7 +200,7 @@ def test_mute_state_shows_for_everyone_and_follows_a_moderator(rig: Rig) -> None
     wait_until(lambda: row.locator('button[data-action="mute"]').count() == 1, what="Mute")
     assert row.locator('button[data-action="unmute"]').count() == 0  # one or the other
     ann.click("#mic")
-    assert ann.locator("#mic").inner_text() == "Unmute"
+    wait_until(lambda: ann.locator("#mic").inner_text() == "Unmute", what="Ann muted")
     badge = tile(host, ann_id).locator(".mic-off")
     wait_until(lambda: badge.is_visible(), what="the host sees Ann muted")
     wait_until(lambda: row.locator(".mic-state").inner_text() == "Muted", what="in the list")
@@ -219,7 +219,7 @@ def test_mute_state_shows_for_everyone_and_follows_a_moderator(rig: Rig) -> None
 def test_a_raised_hand_is_seen_by_the_moderator_who_lowers_it(rig: Rig) -> None:
     host, ann, ann_id = host_and_ann(rig)
     ann.click("#hand")
-    assert ann.locator("#hand").inner_text() == "Lower hand"
+    wait_until(lambda: ann.locator("#hand").inner_text() == "Lower hand", what="raised")
     row = host.locator(f'#people li[data-participant="{ann_id}"]')
     wait_until(lambda: row.locator(".hand").is_visible(), what="the host sees the hand")
     assert host.locator("#hands li").all_inner_texts() == ["Ann"]
