@@ -24,6 +24,7 @@ const state = window.onstreamRoom = {
 const local = state.local = { audio: null, video: null, screen: null, senders: {}, published: false };
 let janus = null, pub = null, sub = null, subJoining = false, pendingStreams = [];
 let chat = null, chatReady = false, subscribed = new Set(), everConnected = false;
+let deviceNote = "";  // what could not be used, said with the status
 
 function setStatus(status, text) {
   state.status = status;
@@ -390,7 +391,8 @@ async function publish() {
     await offer(tracks);
     local.published = true;
     findSenders();
-    if (note) setStatus(state.status, note + "The others can still " + (local.audio ? "hear" : "see") + " you.");
+    if (note) deviceNote = note + "The others can still " + (local.audio ? "hear" : "see") + " you.";
+    if (note) setStatus(state.status, deviceNote);
   } catch (e) {
     fail("Camera or microphone unavailable: " + (e && e.message || e));
   }
@@ -895,7 +897,7 @@ function connect() {
         onmessage: onMessage,
         webrtcState(up) {
           state.publishing = up;
-          if (up) setStatus("publishing", "You are in the meeting.");
+          if (up) setStatus("publishing", "You are in the meeting." + (deviceNote ? " " + deviceNote : ""));
         },
         iceState(ice) { watchIce("pub", ice); },
       });
