@@ -811,6 +811,8 @@ function end(status, text) {
   $("ended-title").textContent = ENDINGS[status];
   $("ended-recording").hidden = !(status === "ended" && config.owner && (state.recording || state.wasRecorded));
   $("ended").hidden = false;
+  $("recording").hidden = true;
+  $("status").hidden = true;
   document.body.classList.add("room-over");
 }
 
