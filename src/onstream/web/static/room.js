@@ -483,12 +483,22 @@ function moderated(id, mid, muted) {
   render();
 }
 
-async function republish() {
-  // after a reconnect: send again what was being sent, on a new connection
+/** Open again the devices that were in use (closing the old connection stopped them). */
+async function reviveTracks() {
   for (const kind of ["audio", "video"]) {
     const track = local[kind];
-    if (track && track.readyState === "ended") local[kind] = await openTrack(kind);
+    if (track && track.readyState === "ended") {
+      local[kind] = await openTrack(kind);
+      if (kind === "audio" && local.audio) local.audio.enabled = state.me.mic;
+    }
   }
+  if (local.screen && local.screen.readyState === "ended") { local.screen = null; state.me.screen = false; }
+  showSelf();
+}
+
+async function republish() {
+  // after a reconnect: send again what was being sent, on a new connection
+  await reviveTracks();
   const tracks = [];
   if (local.audio) tracks.push({ type: "audio", capture: local.audio, recv: false });
   const video = local.screen || local.video;
@@ -861,6 +871,7 @@ function connectionLost() {
   if (FINAL.includes(state.status) || state.status === "reconnecting") return;
   setStatus("reconnecting", "Reconnecting…");
   teardown();
+  if (config.publish) reviveTracks();
   scheduleRetry();
 }
 
