@@ -3,20 +3,22 @@ sharing a screen and stopping it, the stage and its grid, mute state, raising a 
 joining without a camera, the end screen and coming back after Janus restarts.
 
 Like `test_room.py` these run inside `scripts/in-netns` (`-m media`); each takes pictures at
-desktop (1280×800) and phone (390×844) size into `test-output/`.
+desktop (1280 by 800) and phone (390 by 844) size into `test-output/`.
 """
 
 from __future__ import annotations
 
 import shutil
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, ViewportSize
 from tests.meetings.test_room import (
     OUTPUT,
+    OWNER,
     Rig,
     close,
     invitees,
@@ -33,8 +35,8 @@ pytestmark = [pytest.mark.media, pytest.mark.timeout(300)]
 __all__ = ["rig"]  # the module's Janus, server and browser, shared by these tests
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 
 
 def rtp(page: Page) -> dict[str, Any]:
@@ -86,7 +88,7 @@ def three(rig: Rig) -> tuple[Page, Page, Page]:
         rig.enter(local(links[f"{n}@example.com"], rig.server)) for n in ("ann", "ben", "cal")
     )
     for page in pages:
-        wait_until(lambda page=page: receives(page, 2), what="everybody receives the two others")
+        wait_until(partial(receives, page, 2), what="everybody receives the two others")
     return pages  # type: ignore[return-value]
 
 
@@ -107,12 +109,14 @@ def test_stopping_a_screen_share_brings_the_camera_back_for_everyone(rig: Rig) -
     shared = tile(ben, ann_id)
     wait_until(lambda: "featured" in (shared.get_attribute("class") or ""), what="the stage")
     box = shared.bounding_box()
-    assert box is not None and box["width"] > 700, box
+    assert box is not None
+    assert box["width"] > 700, box
     fit = "() => getComputedStyle(document.querySelector('.tile.featured video')).objectFit"
     assert ben.evaluate(fit) == "contain"
     for other in (my_id(ben), my_id(cal)):
         small = tile(ben, other).bounding_box()
-        assert small is not None and small["y"] > box["y"] + box["height"] - 1, small
+        assert small is not None
+        assert small["y"] > box["y"] + box["height"] - 1, small
     keeps_growing(lambda: frames_from(ben, ann_id), "Ben receives Ann's screen")
     both_sizes(ben, "room-three-people-sharing")
     shutil.copyfile(OUTPUT / "room-three-people-sharing.png", DOCS / "room.png")
@@ -141,7 +145,8 @@ def test_three_people_fill_the_stage_and_a_camera_off_tile_shows_the_name(rig: R
     for page in (ann, ben, cal):
         for el in page.locator("#stage .tile").all():
             box = el.bounding_box()
-            assert box is not None and box["width"] >= 400, box
+            assert box is not None
+            assert box["width"] >= 400, box
     ann_id = my_id(ann)
     ann.click("#cam")
     wait_until(lambda: ann.locator("#cam").inner_text() == "Start video", what="camera off")
@@ -167,6 +172,7 @@ def test_three_people_fill_the_stage_and_a_camera_off_tile_shows_the_name(rig: R
     ben.set_viewport_size(PHONE)
     own = tile(ben, my_id(ben))
     wait_until(lambda: "floating" in (own.get_attribute("class") or ""), what="picture in picture")
+
     def small() -> bool:
         box = own.bounding_box()
         return box is not None and box["width"] <= 150
@@ -319,7 +325,7 @@ def test_join_now_pressed_early_enters_when_the_room_opens(rig: Rig) -> None:
     ok(rest(rig.owner, "PUT", "session", data), 201)
     context = rig.browser.new_context(viewport=PHONE, is_mobile=True)
     page = context.new_page()
-    page.goto(f"{rig.server.base_url}/{rig_login()}/soon")
+    page.goto(f"{rig.server.base_url}/{OWNER[0]}/soon")
     page.fill("#name", "Early")
     page.click("#enter")
     assert page.locator("#waiting").is_visible()
@@ -332,12 +338,6 @@ def test_join_now_pressed_early_enters_when_the_room_opens(rig: Rig) -> None:
     context.close()
 
 
-def rig_login() -> str:
-    from tests.meetings.test_room import OWNER
-
-    return OWNER[0]
-
-
 def test_the_end_screen_replaces_the_room_and_a_reload_says_it_ended(rig: Rig) -> None:
     session_id, links = rig.session(
         auto_record=1, invited_participants=invitees(("ivy@example.com", 2))
@@ -348,7 +348,7 @@ def test_the_end_screen_replaces_the_room_and_a_reload_says_it_ended(rig: Rig) -
     host.click("#end")
     host.click("#end")
     for page in (host, ivy):
-        wait_until(lambda page=page: page.locator("#ended").is_visible(), what="the end screen")
+        wait_until(page.locator("#ended").is_visible, what="the end screen")
         assert page.locator("#ended-title").inner_text() == "This meeting has ended"
         assert page.locator(".tile").count() == 0
         assert page.locator("#chat-text").count() == 0
@@ -359,7 +359,8 @@ def test_the_end_screen_replaces_the_room_and_a_reload_says_it_ended(rig: Rig) -
     assert ivy.locator("#ended-recording").is_hidden()
     both_sizes(host, "room-ended")
     answer = ivy.reload()
-    assert answer is not None and answer.status == 410
+    assert answer is not None
+    assert answer.status == 410
     assert "This meeting has ended" in ivy.content()
     assert "removed" not in ivy.content()
     close(host, ivy)
@@ -377,5 +378,5 @@ def test_the_room_comes_back_by_itself_after_janus_restarts(rig: Rig) -> None:
     assert kit.locator("#status").inner_text() == "Reconnecting…"
     screenshot(kit, "room-reconnecting")
     for page in (kit, lou):
-        wait_until(lambda page=page: receives(page, 1), seconds=120, what="media again, no click")
+        wait_until(partial(receives, page, 1), seconds=120, what="media again, no click")
     close(kit, lou)

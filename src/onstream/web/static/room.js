@@ -191,7 +191,7 @@ function renderPeople() {
       hand.title = "Hand raised";
       item.append(hand);
     }
-    if (id in state.feeds || isMe(id)) {
+    if (id in state.feeds || (isMe(id) && config.publish)) {
       const mic = document.createElement("span");
       mic.className = "mic-state";
       mic.textContent = status.mic === false ? "Muted" : "";
