@@ -307,6 +307,9 @@ def test_listening_only_then_turning_the_camera_on(rig: Rig) -> None:
     assert fay.locator("#mic").inner_text() == "Unmute"
     assert fay.locator("#cam").inner_text() == "Start video"
     assert rtp(fay)["outbound"] == {}
+    fay.click("#devices")  # the pickers of the room
+    wait_until(lambda: fay.locator("#pick-camera option").count() > 0, what="cameras listed")
+    assert fay.locator("#pick-microphone").is_visible()
     fay.click("#cam")
     wait_until(lambda: fay.locator("#cam").inner_text() == "Stop video", what="camera on")
     keeps_growing(lambda: sent(fay, "video", "frames"), "Fay sends video")

@@ -109,7 +109,9 @@ function renderTile(id) {
   el.classList.toggle("screen", !!p.screen);
   el.classList.toggle("speaking", state.activeSpeaker === id);
   el.classList.toggle("muted", p.mic === false);
-  el.querySelector(".pin").textContent = state.pinned === id ? "Unpin" : "Pin";
+  const pin = el.querySelector(".pin");
+  pin.textContent = state.pinned === id ? "Unpin" : "Pin";
+  pin.setAttribute("aria-label", `${pin.textContent} ${name}`);
 }
 
 function featuredTile() {
