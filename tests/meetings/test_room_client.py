@@ -186,6 +186,14 @@ def test_three_people_fill_the_stage_and_a_camera_off_tile_shows_the_name(rig: R
     wait_until(lambda: ben.evaluate(uncovered), what="the chat input is not covered")
     assert ben.evaluate("() => document.documentElement.scrollWidth") <= 390
     screenshot(ben, "room-phone-chat")
+    # a stage too small for three tiles of a readable size shows them in pages
+    ben.set_viewport_size({"width": 1000, "height": 380})
+    wait_until(lambda: ben.locator("#pager").is_visible(), what="pages of tiles")
+    first = ben.locator("#page-number").inner_text()
+    assert first.startswith("Page 1 of ")
+    ben.click("#page-next")
+    wait_until(lambda: ben.locator("#page-number").inner_text().startswith("Page 2"), what="next")
+    screenshot(ben, "room-pages")
     close(ann, ben, cal)
 
 
