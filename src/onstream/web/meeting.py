@@ -316,6 +316,8 @@ class MeetingPages:
         """The admission with a fresh join config, or why there is nothing to join."""
         admission = await self._admission(request)
         if admission is None:
+            if await self._revoked_by_end(request):
+                return Refused("ended", 410)
             return Refused("removed", 404)
         if admission.session_deleted:
             return Refused("ended", 410)
@@ -340,6 +342,7 @@ class MeetingPages:
             "role": ROLE_NAMES[admission.role],
             "publish": admission.role in rules.PUBLISHING_ROLES,
             "moderator": admission.role == rules.MODERATOR,
+            "owner": admission.source == "host",
             "recording": room.recording,
             "iceServers": self.rooms.ice_servers,
             "people": f"{base}/people",
@@ -424,6 +427,20 @@ class MeetingPages:
                 conn, login=request.path_params["username"], secret=secret
             )
         return None if admission is None or admission.revoked else admission
+
+    async def _revoked_by_end(self, request: Request) -> bool:
+        """Whether the URL names an admission that the meeting's end let out (not a removal):
+        a reload of an ended room then says the meeting ended."""
+        secret = request.path_params["secret"]
+        if not secret or len(secret) > queries.KEY_MAX:
+            return False
+        async with transaction(self.database, write=False) as conn:
+            admission = await rooms_repository.admission_by_secret(
+                conn, login=request.path_params["username"], secret=secret
+            )
+        if admission is None:
+            return False
+        return admission.session_deleted or await self._ended(admission.session_id)
 
     async def _join(self, admission: Admission) -> tuple[Room | None, str]:
         """Open the room (once) and mint this person's token; (None, "") when it ended."""

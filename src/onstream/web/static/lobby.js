@@ -1,9 +1,11 @@
 // The lobby: the start in the visitor's own time zone, a countdown to the room's opening,
-// and a camera and microphone check before entering. Works without it too: the server
-// renders the organiser's time and enables the button when the room is open.
-"use strict";
+// a camera and microphone check with a choice of devices (remembered for the room), and a
+// "Join now" that, pressed early, waits for the room and enters by itself when it opens.
+// Works without it too: the server renders the organiser's time and refuses early entry.
 
-(function () {
+import { choices, fillPickers, remember } from "./room-devices.js";
+
+function lobby() {
   const phase = document.getElementById("phase");
   const UNREACHABLE = "The meeting service is not reachable right now; this page will keep trying.";
   const format = new Intl.DateTimeFormat(undefined, {
@@ -32,12 +34,28 @@
     if (now >= opens.getTime()) {
       phase.dataset.phase = "open";
       phase.textContent = phase.dataset.service === "down" ? UNREACHABLE : "The meeting room is open.";
+      if (waiting) setTimeout(enter, 1500);  // a little later: the server's clock decides
       return;
     }
     phase.textContent = "The meeting room opens in " + spell(opens - now) +
       " (the meeting starts in " + spell(start - now) + ").";
     setTimeout(tick, 1000);
   }
+  let waiting = false;
+  const form = document.querySelector("form.enter");
+  function enter() {
+    waiting = false;
+    form.requestSubmit();
+  }
+  if (form) form.addEventListener("submit", (e) => {
+    if (!phase || phase.dataset.phase !== "early") return;
+    e.preventDefault();
+    waiting = true;
+    const button = document.getElementById("enter");
+    button.textContent = "Waiting for the room to open…";
+    button.disabled = true;
+    document.getElementById("waiting").hidden = false;
+  });
   tick();
 
   // While no meeting server answers, ask the server again every few seconds (a GET of this
@@ -59,6 +77,20 @@
   }
   watchService();
 
+  const pickers = {
+    camera: document.getElementById("pick-camera"),
+    microphone: document.getElementById("pick-microphone"),
+    speaker: document.getElementById("pick-speaker"),
+  };
+  for (const [id, key] of [["use-camera", "useCamera"], ["use-microphone", "useMicrophone"]]) {
+    const box = document.getElementById(id);
+    if (!box) continue;
+    box.checked = choices()[key] !== false;
+    box.addEventListener("change", () => remember({ [key]: box.checked }));
+  }
+  const restart = () => { if (stream) { check.click(); check.click(); } };
+  if (pickers.camera) fillPickers(pickers, restart).catch(() => {});
+
   const check = document.getElementById("check");
   const status = document.getElementById("check-status");
   if (!check) return;
@@ -77,18 +109,36 @@
       return;
     }
     try {
-      stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+      const wanted = choices();
+      const want = (id) => (id ? { deviceId: { ideal: id } } : true);
+      stream = new MediaStream();
+      for (const [kind, id] of [["audio", wanted.microphone], ["video", wanted.camera]]) {
+        try {
+          const got = await navigator.mediaDevices.getUserMedia({ [kind]: want(id) });
+          got.getTracks().forEach((t) => stream.addTrack(t));
+        } catch (e) { /* reported below */ }
+      }
     } catch (e) {
-      status.textContent = "No camera or microphone: " + (e && e.message ? e.message : e);
+      stream = null;
+    }
+    if (!stream || !stream.getTracks().length) {
+      stream = null;
+      status.textContent = "No camera or microphone is allowed. You can still join to watch and listen.";
       return;
     }
+    fillPickers(pickers, restart).catch(() => {});
     const preview = document.getElementById("preview");
     preview.srcObject = stream;
     preview.hidden = false;
     const meter = document.getElementById("level");
     meter.hidden = false;
-    status.textContent = "You should see yourself, and the bar should move when you speak.";
+    status.textContent = !stream.getVideoTracks().length
+      ? "No camera: the others will hear you. The bar should move when you speak."
+      : !stream.getAudioTracks().length
+        ? "No microphone: the others will see you, not hear you."
+        : "You should see yourself, and the bar should move when you speak.";
     check.textContent = "Stop the test";
+    if (!stream.getAudioTracks().length) return;
     const audio = new AudioContext();
     const analyser = audio.createAnalyser();
     audio.createMediaStreamSource(stream).connect(analyser);
@@ -102,4 +152,5 @@
       requestAnimationFrame(level);
     })();
   });
-})();
+}
+lobby();
