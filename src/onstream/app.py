@@ -31,7 +31,7 @@ from onstream.routes import RESOURCES
 from onstream.services import Services
 from onstream.storage.database import Database, open_database, transaction
 from onstream.throttle import Throttle
-from onstream.users import repository, token_repository
+from onstream.users import repository
 from onstream.users.authentication import Authenticator, CredentialCache
 from onstream.users.digest_store import DigestStore
 from onstream.users.password_checks import PasswordChecks
@@ -159,15 +159,13 @@ def _authenticator(
     async def load_token(login: str, digest: str) -> tuple[Account, float | None] | None:
         now = utcnow()
         async with transaction(database, write=False) as conn:
-            found = await token_repository.account_by_token(
-                conn, login=login, token_hash=digest, now=now
-            )
+            found = await repository.account_by_token(conn, login=login, token_hash=digest, now=now)
         if found is None:
             return None
         # Written once per verification, not per request (hits are answered by the cache),
         # so "last used" is exact to within ONSTREAM_AUTH_CACHE_SECONDS.
         async with transaction(database, write=True) as conn:
-            await token_repository.touch_token(conn, token_hash=digest, now=now)
+            await repository.touch_token(conn, token_hash=digest, now=now)
         account, expires_at = found
         return account, (expires_at - now).total_seconds() if expires_at else None
 

@@ -14,6 +14,7 @@ from onstream.protocol.basic import Credentials, parse_basic
 from onstream.protocol.errors import Busy, Unauthorized
 from onstream.protocol.respond import render_error
 from onstream.users import authentication as auth_module
+from onstream.users import password_checks as checks_module
 from onstream.users.authentication import Authenticator, CredentialCache
 from onstream.users.password_checks import PasswordChecks
 from onstream.users.passwords import hash_password
@@ -273,13 +274,13 @@ async def test_a_disabled_accounts_hash_is_never_checked(
     stored = replace(account(hash_password("right-password")), disabled=True)
     _, load = counting_loader(stored)
     checked: list[str | None] = []
-    verify = auth_module.verify_password
+    verify = checks_module.verify_password
 
     def spy(password_hash: str | None, password: str) -> bool:
         checked.append(password_hash)
         return verify(password_hash, password)
 
-    monkeypatch.setattr(auth_module, "verify_password", spy)
+    monkeypatch.setattr(checks_module, "verify_password", spy)
     auth = Authenticator(cache=CredentialCache(ttl=60, max_entries=10), load_account=load)  # type: ignore[arg-type]
     messages = []
     for password in ("right-password", "wrong-password"):

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from onstream.clock import utcnow
 from onstream.storage.database import open_database, transaction
 from onstream.storage.migrate import upgrade
-from onstream.users import service, token_repository, tokens
+from onstream.users import repository, service, tokens
 from onstream.users.tables import api_tokens
 
 
@@ -31,15 +31,13 @@ async def test_expired_tokens_are_refused_and_only_digests_are_stored(tmp_path: 
         async with transaction(database, write=False) as conn:
             stored = (await conn.execute(select(api_tokens))).one()
             now = utcnow()
-            found = await token_repository.account_by_token(
+            found = await repository.account_by_token(
                 conn, login="dana", token_hash=digest, now=now
             )
-            later = await token_repository.account_by_token(
+            later = await repository.account_by_token(
                 conn, login="dana", token_hash=digest, now=now + timedelta(days=1, seconds=1)
             )
-            other = await token_repository.account_by_token(
-                conn, login="eve", token_hash=digest, now=now
-            )
+            other = await repository.account_by_token(conn, login="eve", token_hash=digest, now=now)
         assert secret not in str(tuple(stored))
         assert stored.token_hash == digest
         assert found is not None

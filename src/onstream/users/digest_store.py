@@ -23,7 +23,7 @@ from onstream.accounts import Account
 from onstream.clock import utcnow
 from onstream.storage.connection import Database, transaction
 from onstream.storage.secrets import DIGEST_NONCE_KEY, read_secret
-from onstream.users import token_repository
+from onstream.users import repository
 
 if TYPE_CHECKING:
     # Imported only when Redis is configured: the client costs each process 4 MB.
@@ -58,11 +58,11 @@ class DigestStore:
 
     async def candidates(
         self, account: Account, algorithm: str
-    ) -> list[tuple[str, Account, token_repository.DigestToken]]:
+    ) -> list[tuple[str, Account, repository.DigestToken]]:
         """(H(login:realm:token), the account as that token grants it, the token) for each
         live token of the account that can do Digest with this algorithm."""
         async with transaction(self._database, write=False) as conn:
-            tokens = await token_repository.digest_tokens(
+            tokens = await repository.digest_tokens(
                 conn, account_id=account.id, algorithm=algorithm, now=utcnow()
             )
         return [(t.secret_hash, replace(account, read_only=t.read_only), t) for t in tokens]
@@ -79,7 +79,7 @@ class DigestStore:
         else:
             try:
                 async with transaction(self._database, write=True) as conn:
-                    await token_repository.use_nonce_count(
+                    await repository.use_nonce_count(
                         conn, nonce=nonce, nc=nc, expires_at=expires_at
                     )
             except IntegrityError:
@@ -89,10 +89,10 @@ class DigestStore:
         if touch or purge:
             async with transaction(self._database, write=True) as conn:
                 if touch:
-                    await token_repository.touch_token(conn, token_hash=token_hash, now=utcnow())
+                    await repository.touch_token(conn, token_hash=token_hash, now=utcnow())
                 if purge:
                     self._next_purge = time.monotonic() + PURGE_INTERVAL
-                    await token_repository.purge_nonce_counts(conn, now=utcnow())
+                    await repository.purge_nonce_counts(conn, now=utcnow())
         return True
 
     async def aclose(self) -> None:

@@ -25,7 +25,7 @@ from onstream.clock import utcnow
 from onstream.config import Settings
 from onstream.mail import messages, outbox
 from onstream.storage.database import Connection
-from onstream.users import confirmation_repository as repository
+from onstream.users import repository
 
 LIFETIME = timedelta(hours=72)
 """Longer than the outbox keeps retrying (two days), so a late delivery still works."""
@@ -74,7 +74,7 @@ async def request(
     now = utcnow()
     token = secrets.token_urlsafe(32)
     expires_at = now + LIFETIME
-    await repository.void_unused(conn, account_id=account_id)
+    await repository.void_unused_confirmations(conn, account_id=account_id)
     await repository.insert_confirmation(
         conn,
         account_id=account_id,
@@ -113,17 +113,17 @@ def _link(row: Any) -> Link:
 
 async def look(conn: Connection, token: str) -> Link:
     """What the link can do, changing nothing (the page's GET)."""
-    return _link(await repository.by_token_hash(conn, token_hash(token)))
+    return _link(await repository.confirmation_by_token_hash(conn, token_hash(token)))
 
 
 async def confirm(conn: Connection, token: str) -> Link:
     """Use the link: verify its address if it still can (the page's POST, one write)."""
-    row = await repository.by_token_hash(conn, token_hash(token))
+    row = await repository.confirmation_by_token_hash(conn, token_hash(token))
     found = _link(row)
     if found.state is not LinkState.VALID:
         return found
     now = utcnow()
-    if not await repository.mark_used(conn, confirmation_id=row.id, now=now):
+    if not await repository.mark_confirmation_used(conn, confirmation_id=row.id, now=now):
         return Link(LinkState.USED, row.email, row.login)
     await repository.mark_verified(conn, account_id=row.account_id, email=row.email, now=now)
     return Link(LinkState.CONFIRMED, row.email, row.login)

@@ -16,7 +16,7 @@ from onstream.clock import utcnow
 from onstream.config import Settings
 from onstream.errors import Invalid, Missing, Taken
 from onstream.storage.database import Connection
-from onstream.users import email_confirmation, repository, token_repository
+from onstream.users import email_confirmation, repository
 from onstream.users.service import check_login, check_timezone, normalize_email
 
 NAME_MAX = 100
@@ -184,7 +184,7 @@ async def update_account(
     except IntegrityError as exc:
         raise Taken(f"login '{new_login}' is already taken") from exc
     if new_login is not None:
-        await token_repository.forget_digest_hashes(conn, account_id=account.id)
+        await repository.forget_digest_hashes(conn, account_id=account.id)
     if new_email:
         await _confirm_address(conn, account.id, settings=settings)
     if new_login is not None or "timezone" in values or "dst" in values:

@@ -1,8 +1,11 @@
-"""Queries on the `users` table. Functions take a connection and never commit."""
+"""Queries on the tables of `users/`: accounts and the people they invite (`users`), their
+signed-in browsers (`account_sessions`), e-mail confirmations, API tokens and the Digest
+nonce counts. Functions take a connection and never commit."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +15,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from onstream.accounts import Account
 from onstream.storage.database import Connection
 from onstream.storage.upsert import insert_or_ignore
-from onstream.users.tables import account_sessions, credential_epoch, users
+from onstream.users.tables import (
+    account_sessions,
+    api_tokens,
+    credential_epoch,
+    digest_nonce_counts,
+    email_confirmations,
+    users,
+)
 
 _ACCOUNT_COLUMNS = (
     users.c.id,
@@ -198,3 +208,255 @@ async def insert_person_unless_present(conn: Connection, values: dict[str, Any])
 async def update_user(conn: Connection, user_id: int, values: dict[str, Any]) -> None:
     """Set these columns of one user row."""
     await conn.execute(update(users).where(users.c.id == user_id).values(**values))
+
+
+# --- signed-in browsers (account_sessions) ------------------------------------------------
+
+
+async def insert_session(
+    conn: Connection, *, secret_hash: str, account_id: int, now: datetime
+) -> None:
+    """Record a new signed-in browser."""
+    await conn.execute(
+        insert(account_sessions).values(
+            secret_hash=secret_hash, account_id=account_id, created_at=now, last_seen_at=now
+        )
+    )
+
+
+async def session_by_hash(
+    conn: Connection, secret_hash: str
+) -> tuple[int, datetime, datetime] | None:
+    """(account id, created, last seen) of the session with this secret hash, or None."""
+    query = select(
+        account_sessions.c.account_id,
+        account_sessions.c.created_at,
+        account_sessions.c.last_seen_at,
+    ).where(account_sessions.c.secret_hash == secret_hash)
+    row = (await conn.execute(query)).first()
+    return None if row is None else (row.account_id, row.created_at, row.last_seen_at)
+
+
+async def touch_session(conn: Connection, *, secret_hash: str, now: datetime) -> None:
+    """Note that the browser was seen now (the idle expiry starts again)."""
+    await conn.execute(
+        update(account_sessions)
+        .where(account_sessions.c.secret_hash == secret_hash)
+        .values(last_seen_at=now)
+    )
+
+
+async def delete_session(conn: Connection, secret_hash: str) -> None:
+    """Forget one signed-in browser."""
+    await conn.execute(
+        delete(account_sessions).where(account_sessions.c.secret_hash == secret_hash)
+    )
+
+
+async def delete_expired_sessions(
+    conn: Connection, *, idle_before: datetime, created_before: datetime
+) -> None:
+    """Forget every session idle since `idle_before` or opened before `created_before`."""
+    await conn.execute(
+        delete(account_sessions).where(
+            (account_sessions.c.last_seen_at < idle_before)
+            | (account_sessions.c.created_at < created_before)
+        )
+    )
+
+
+# --- e-mail confirmations ----------------------------------------------------------------
+
+
+async def insert_confirmation(
+    conn: Connection,
+    *,
+    account_id: int,
+    email: str,
+    token_hash: str,
+    now: datetime,
+    expires_at: datetime,
+) -> int:
+    """Record a mailed link; returns its row id."""
+    result = await conn.execute(
+        insert(email_confirmations)
+        .values(
+            account_id=account_id,
+            email=email,
+            token_hash=token_hash,
+            created_at=now,
+            expires_at=expires_at,
+        )
+        .returning(email_confirmations.c.id)
+    )
+    return int(result.scalar_one())
+
+
+async def void_unused_confirmations(conn: Connection, *, account_id: int) -> None:
+    """Forget the account's links that were not used: a newer address replaces them."""
+    await conn.execute(
+        delete(email_confirmations).where(
+            email_confirmations.c.account_id == account_id,
+            email_confirmations.c.used_at.is_(None),
+        )
+    )
+
+
+async def confirmation_by_token_hash(conn: Connection, token_hash: str) -> Any:
+    """The link with this token digest and its account's login and current address, or None."""
+    query = (
+        select(
+            email_confirmations.c.id,
+            email_confirmations.c.account_id,
+            email_confirmations.c.email,
+            email_confirmations.c.expires_at,
+            email_confirmations.c.used_at,
+            users.c.login,
+            users.c.email.label("current_email"),
+        )
+        .join(users, users.c.id == email_confirmations.c.account_id)
+        .where(email_confirmations.c.token_hash == token_hash)
+    )
+    return (await conn.execute(query)).first()
+
+
+async def mark_confirmation_used(conn: Connection, *, confirmation_id: int, now: datetime) -> bool:
+    """Use a link once; False when another request used it first."""
+    result = await conn.execute(
+        update(email_confirmations)
+        .where(email_confirmations.c.id == confirmation_id, email_confirmations.c.used_at.is_(None))
+        .values(used_at=now)
+    )
+    return result.rowcount == 1
+
+
+async def mark_verified(conn: Connection, *, account_id: int, email: str, now: datetime) -> bool:
+    """Mark the account's address verified if it still is `email`; whether it was."""
+    result = await conn.execute(
+        update(users)
+        .where(users.c.id == account_id, users.c.owner_id.is_(None), users.c.email == email)
+        .values(email_verified=True, updated_at=now)
+    )
+    return result.rowcount == 1
+
+
+# --- API tokens and Digest nonce counts --------------------------------------------------
+
+
+async def insert_token(
+    conn: Connection,
+    *,
+    account_id: int,
+    name: str,
+    token_hash: str,
+    digest_sha256: str,
+    digest_md5: str,
+    read_only: bool,
+    created_at: datetime,
+    expires_at: datetime | None,
+) -> None:
+    """Store a token's digests; `IntegrityError` when the account has the name already."""
+    await conn.execute(
+        insert(api_tokens).values(
+            account_id=account_id,
+            name=name,
+            token_hash=token_hash,
+            digest_sha256=digest_sha256,
+            digest_md5=digest_md5,
+            read_only=read_only,
+            created_at=created_at,
+            expires_at=expires_at,
+        )
+    )
+
+
+async def tokens_of(conn: Connection, account_id: int) -> list[Any]:
+    """The account's token rows, oldest first."""
+    query = select(api_tokens).where(api_tokens.c.account_id == account_id)
+    return list((await conn.execute(query.order_by(api_tokens.c.id))).all())
+
+
+async def delete_token(conn: Connection, *, account_id: int, name: str) -> bool:
+    """Delete the account's token of this name; whether there was one."""
+    result = await conn.execute(
+        delete(api_tokens).where(api_tokens.c.account_id == account_id, api_tokens.c.name == name)
+    )
+    return bool(result.rowcount)
+
+
+async def account_by_token(
+    conn: Connection, *, login: str, token_hash: str, now: datetime
+) -> tuple[Account, datetime | None] | None:
+    """The account (read-only when the token is) and the token's expiry, when the token with
+    this digest belongs to this login and has not expired; else None."""
+    row = (
+        await conn.execute(
+            select(api_tokens.c.account_id, api_tokens.c.read_only, api_tokens.c.expires_at).where(
+                api_tokens.c.token_hash == token_hash
+            )
+        )
+    ).first()
+    if row is None or (row.expires_at is not None and row.expires_at <= now):
+        return None
+    account = await account_by_login(conn, login)
+    if account is None or account.id != row.account_id:
+        return None
+    return replace(account, read_only=bool(row.read_only)), row.expires_at
+
+
+async def touch_token(conn: Connection, *, token_hash: str, now: datetime) -> None:
+    """Record that the token was used now."""
+    await conn.execute(
+        update(api_tokens).where(api_tokens.c.token_hash == token_hash).values(last_used_at=now)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DigestToken:
+    """What checking a Digest response needs of one live token."""
+
+    token_hash: str
+    secret_hash: str
+    """H(login:realm:token) in the algorithm asked for."""
+    read_only: bool
+    expires_at: datetime | None
+
+
+async def digest_tokens(
+    conn: Connection, *, account_id: int, algorithm: str, now: datetime
+) -> list[DigestToken]:
+    """The account's unexpired tokens that have a Digest hash of this algorithm."""
+    column = api_tokens.c.digest_sha256 if algorithm == "SHA-256" else api_tokens.c.digest_md5
+    rows = await conn.execute(
+        select(
+            api_tokens.c.token_hash, column, api_tokens.c.read_only, api_tokens.c.expires_at
+        ).where(api_tokens.c.account_id == account_id, column.is_not(None))
+    )
+    return [
+        DigestToken(row[0], row[1], bool(row[2]), row[3])
+        for row in rows
+        if row[3] is None or row[3] > now
+    ]
+
+
+async def use_nonce_count(conn: Connection, *, nonce: str, nc: str, expires_at: datetime) -> None:
+    """Record that a Digest request used this (nonce, nc); `IntegrityError` when one already
+    had (the transaction is then unusable: run this in a transaction of its own)."""
+    await conn.execute(
+        insert(digest_nonce_counts).values(nonce=nonce, nc=nc, expires_at=expires_at)
+    )
+
+
+async def purge_nonce_counts(conn: Connection, *, now: datetime) -> None:
+    """Forget the pairs of expired nonces (a replay of those is refused as stale anyway)."""
+    await conn.execute(delete(digest_nonce_counts).where(digest_nonce_counts.c.expires_at < now))
+
+
+async def forget_digest_hashes(conn: Connection, *, account_id: int) -> None:
+    """Drop the account's tokens' Digest hashes (its login changed: they name the old one,
+    and without the tokens they cannot be recomputed). The tokens keep working with Basic."""
+    await conn.execute(
+        update(api_tokens)
+        .where(api_tokens.c.account_id == account_id)
+        .values(digest_sha256=None, digest_md5=None)
+    )

@@ -25,7 +25,7 @@ from onstream.clock import utcnow
 from onstream.errors import Invalid
 from onstream.services import PasswordChecker
 from onstream.storage.database import Connection
-from onstream.users import repository, service, sign_in_repository
+from onstream.users import repository, service
 
 IDLE = timedelta(days=14)
 ABSOLUTE = timedelta(days=30)
@@ -58,10 +58,10 @@ async def open_session(conn: Connection, account: Account) -> str:
     """Sign a browser in; returns the secret its cookie carries."""
     secret = secrets.token_urlsafe(32)
     now = utcnow()
-    await sign_in_repository.delete_expired(
+    await repository.delete_expired_sessions(
         conn, idle_before=now - IDLE, created_before=now - ABSOLUTE
     )
-    await sign_in_repository.insert_session(
+    await repository.insert_session(
         conn, secret_hash=secret_hash(secret), account_id=account.id, now=now
     )
     return secret
@@ -75,7 +75,7 @@ def alive(created: datetime, last_seen: datetime, now: datetime) -> bool:
 async def session_account(conn: Connection, secret: str) -> tuple[Account, bool] | None:
     """The account a live session's secret signs in, and whether its last-seen time should
     be written (`touch`); None for an unknown, expired or signed-out secret."""
-    found = await sign_in_repository.session_by_hash(conn, secret_hash(secret))
+    found = await repository.session_by_hash(conn, secret_hash(secret))
     if found is None:
         return None
     account_id, created, last_seen = found
@@ -91,12 +91,12 @@ async def session_account(conn: Connection, secret: str) -> tuple[Account, bool]
 
 async def touch(conn: Connection, secret: str) -> None:
     """Restart a session's idle expiry."""
-    await sign_in_repository.touch_session(conn, secret_hash=secret_hash(secret), now=utcnow())
+    await repository.touch_session(conn, secret_hash=secret_hash(secret), now=utcnow())
 
 
 async def close_session(conn: Connection, secret: str) -> None:
     """Sign one browser out."""
-    await sign_in_repository.delete_session(conn, secret_hash(secret))
+    await repository.delete_session(conn, secret_hash(secret))
 
 
 async def change_password(

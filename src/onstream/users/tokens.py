@@ -41,7 +41,7 @@ from onstream.clock import utcnow
 from onstream.errors import Invalid, Missing, Taken
 from onstream.protocol.digest import secret_hash
 from onstream.storage.database import Connection
-from onstream.users import repository, token_repository
+from onstream.users import repository
 
 PREFIX = "ost_"
 TOKEN_PATTERN = re.compile(r"ost_[A-Za-z0-9_-]{43}")
@@ -107,7 +107,7 @@ async def create_token(
     now = utcnow()
     token = generate_token()
     try:
-        await token_repository.insert_token(
+        await repository.insert_token(
             conn,
             account_id=account_id,
             name=name,
@@ -125,7 +125,7 @@ async def create_token(
 
 async def list_tokens(conn: Connection, *, login: str) -> list[TokenInfo]:
     """The account's tokens, oldest first, without their secrets."""
-    rows = await token_repository.tokens_of(conn, await _account_id(conn, login))
+    rows = await repository.tokens_of(conn, await _account_id(conn, login))
     return [
         TokenInfo(
             name=row.name,
@@ -142,7 +142,7 @@ async def list_tokens(conn: Connection, *, login: str) -> list[TokenInfo]:
 async def revoke_token(conn: Connection, *, login: str, name: str) -> None:
     """Delete the token and make every server process forget it within a second."""
     account_id = await _account_id(conn, login)
-    if not await token_repository.delete_token(conn, account_id=account_id, name=name):
+    if not await repository.delete_token(conn, account_id=account_id, name=name):
         raise Missing(f"account '{login}' has no token named '{name}'")
     await repository.bump_credential_epoch(conn)
 
