@@ -117,7 +117,7 @@ class Settings:
     its first migration is used, so every process and host shares it."""
     max_header_bytes: int = 64 * 1024
     """Largest request head (request line and headers) accepted; beyond it the connection
-    gets 400 and is closed, having cost at most this much memory."""
+    gets 431 and is closed, having cost at most this much memory."""
     keep_alive_seconds: int = 20
     """An idle keep-alive connection is closed after this many seconds."""
     header_timeout_seconds: float = 20.0
@@ -140,12 +140,15 @@ class Settings:
     auth_cache_seconds: float = 60.0
     auth_cache_entries: int = 10_000
     rate_limit_address: str = "20/minute"
-    """Failed attempts allowed from one client address, per kind (API credentials, a join
-    page's passcode, a playback password), in the `limits` notation; `;` joins several
-    (`20/minute;200/day`). Beyond it: 429 with Retry-After. Successes are never counted."""
+    """Attempts at a secret allowed from one client address, per kind (a login's password on
+    the API, sign-in and settings pages; a session's passcode; a recording's password), in
+    the `limits` notation; `;` joins several (`20/minute;200/day`). Each attempt is counted
+    before it is checked and a right one gives its slot back; beyond it: 429 with
+    Retry-After."""
     rate_limit_target: str = "100/hour"
-    """Failed attempts allowed on one login, one session's passcode or one recording's
-    password, from every address together (guessing spread over many addresses)."""
+    """Attempts allowed on one login, one session's passcode or one recording's password,
+    from every address together (guessing spread over many addresses); failures stay
+    counted, a right one gives its slot back."""
     rate_limit_prefix: str = "onstream"
     """Prefix of the counters' keys (several installations may share one Redis)."""
     redis_url: str | None = None
