@@ -57,18 +57,20 @@ def create_app(
     media: MediaStore | None = None,
     sender: Sender | None = None,
     rooms: JanusRooms | None = None,
+    password_checks: PasswordChecks | None = None,
 ) -> Starlette:
     """Build the application for these settings; the schema must already be migrated.
 
     Every collaborator has a default made from the settings; tests and the bench pass their
-    own (a trusting `authenticate`, a mail `sender` that records, another media store).
+    own (a trusting `authenticate`, a mail `sender` that records, another media store, a
+    pool of password checks they can fill).
     """
     database = database or open_database(settings.database_url)
     cache = CredentialCache(
         ttl=settings.auth_cache_seconds, max_entries=settings.auth_cache_entries
     )
     throttle = Throttle(settings)
-    password_checks = PasswordChecks()
+    password_checks = password_checks or PasswordChecks()
     digest_store = DigestStore(
         database, redis_url=settings.redis_url, prefix=settings.rate_limit_prefix
     )

@@ -21,6 +21,7 @@ from starlette.applications import Starlette
 
 from onstream.app import create_app
 from onstream.config import Settings
+from onstream.protocol.errors import Busy
 from onstream.recordings import service as recordings
 from onstream.recordings.models import NewRecording
 from onstream.storage.database import Connection, Database, open_database, transaction
@@ -68,7 +69,7 @@ async def make_site(tmp_path: Path) -> AsyncIterator[MakeSite]:
     databases: list[Database] = []
     running = contextlib.AsyncExitStack()
 
-    async def make(**overrides: Any) -> Site:
+    async def make(password_checks: PasswordChecks | None = None, **overrides: Any) -> Site:
         settings = settings_for(tmp_path, **overrides)
         if not databases:
             await asyncio.to_thread(upgrade, settings.database_url)
@@ -79,7 +80,7 @@ async def make_site(tmp_path: Path) -> AsyncIterator[MakeSite]:
                     conn, login=LOGIN, email="carol@example.com", password=PASSWORD
                 )
         databases.append(database)
-        app = create_app(settings, database=database)
+        app = create_app(settings, database=database, password_checks=password_checks)
         # its shutdown closes the throttle's and digest store's connections and the database
         await running.enter_async_context(app.router.lifespan_context(app))
         return Site(app, database, settings)
@@ -312,19 +313,30 @@ async def sign_in_status(site: Site, address: str, password: str) -> httpx.Respo
         return await browser.post("/account/sign-in", data=data)
 
 
+class FillablePool(PasswordChecks):
+    """The process's pool of checks, which the test can declare full."""
+
+    full = False
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        if self.full:
+            raise Busy("all checks are in hand")
+        return await super().verify(password_hash, password)
+
+
 @pytest.mark.anyio
 async def test_a_full_pool_of_checks_refuses_a_sign_in_at_once_and_counts_nothing(
     make_site: MakeSite,
 ) -> None:
-    site = await make_site(rate_limit_address="1/minute")
-    pool = site.app.state.password_checks
-    site.app.state.password_checks = PasswordChecks(capacity=0)
+    pool = FillablePool()
+    site = await make_site(rate_limit_address="1/minute", password_checks=pool)
+    pool.full = True
     for _ in range(3):
         busy = await sign_in_status(site, "203.0.113.30", PASSWORD)
         assert busy.status_code == 503
         assert busy.headers["retry-after"] == "1"
         assert "Too many sign-ins are being checked" in busy.text
-    site.app.state.password_checks = pool
+    pool.full = False
     assert (await sign_in_status(site, "203.0.113.30", PASSWORD)).status_code == 303
 
 

@@ -26,7 +26,11 @@ def test_anything_but_one_rule_is_refused(text: str) -> None:
 
 def test_a_weekly_rule_keeps_the_wall_time_across_a_dst_change() -> None:
     starts = recurrence.expand(
-        "FREQ=WEEKLY;COUNT=30", start_wall=MONDAY_NINE, timezone="Europe/Berlin", dst=True
+        "FREQ=WEEKLY;COUNT=30",
+        start_wall=MONDAY_NINE,
+        timezone="Europe/Berlin",
+        dst=True,
+        duration=60,
     )
     assert len(starts) == 30
     hours = {start.hour for start in starts}
@@ -35,7 +39,7 @@ def test_a_weekly_rule_keeps_the_wall_time_across_a_dst_change() -> None:
 
 def test_a_fixed_offset_code_keeps_one_utc_hour() -> None:
     starts = recurrence.expand(
-        "FREQ=DAILY;COUNT=5", start_wall=MONDAY_NINE, timezone="UP1", dst=False
+        "FREQ=DAILY;COUNT=5", start_wall=MONDAY_NINE, timezone="UP1", dst=False, duration=60
     )
     assert [start.day for start in starts] == [7, 8, 9, 10, 11]
     assert {start.hour for start in starts} == {8}
@@ -47,13 +51,14 @@ def test_until_in_utc_is_read_on_the_sessions_clock() -> None:
         start_wall=MONDAY_NINE,
         timezone="UP1",
         dst=False,
+        duration=60,
     )
     assert len(starts) == 3  # the 9th at 09:00 UP1 is 08:00 UTC: included
 
 
 def test_until_as_a_date_means_the_end_of_that_day() -> None:
     starts = recurrence.expand(
-        "FREQ=DAILY;UNTIL=20300109", start_wall=MONDAY_NINE, timezone="UTC", dst=False
+        "FREQ=DAILY;UNTIL=20300109", start_wall=MONDAY_NINE, timezone="UTC", dst=False, duration=60
     )
     assert len(starts) == 3
 
@@ -72,7 +77,7 @@ def test_until_as_a_date_means_the_end_of_that_day() -> None:
 )
 def test_rules_beyond_the_limits_are_refused(rule: str, why: str) -> None:
     with pytest.raises(Invalid, match=why):
-        recurrence.expand(rule, start_wall=MONDAY_NINE, timezone="UTC", dst=False)
+        recurrence.expand(rule, start_wall=MONDAY_NINE, timezone="UTC", dst=False, duration=60)
 
 
 def test_an_occurrence_the_clocks_skip_is_refused() -> None:
@@ -82,4 +87,5 @@ def test_an_occurrence_the_clocks_skip_is_refused() -> None:
             start_wall=datetime(2030, 1, 6, 2, 30),
             timezone="Europe/Berlin",
             dst=True,
+            duration=60,
         )
