@@ -99,8 +99,10 @@ class Server:
         return env
 
     def client(self, path: str = "", **options: Any) -> httpx.Client:
-        """An HTTP client rooted at `base_url + path` (options as for httpx.Client)."""
-        options.setdefault("timeout", 10)
+        """An HTTP client rooted at `base_url + path` (options as for httpx.Client). The
+        bound is generous: a first login's argon2 check runs at the lowest CPU priority, and
+        the suite keeps both cores busy."""
+        options.setdefault("timeout", 30)
         return httpx.Client(base_url=self.base_url + path, **options)
 
     def get(self, url: str, **options: Any) -> httpx.Response:
