@@ -98,7 +98,9 @@ def test_user_add_prompts_for_the_password(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     proc.start()
     try:
-        ok = httpx.get(f"{proc.base_url}/api/2/dave/authverify", auth=("dave", "typed-pass-1"))
+        ok = httpx.get(
+            f"{proc.base_url}/api/2/dave/authverify", auth=("dave", "typed-pass-1"), timeout=30
+        )
         assert ok.status_code == 200
     finally:
         proc.stop()
@@ -165,14 +167,14 @@ def test_changed_password_stops_working_within_seconds(own_server: ServerProcess
     assert own_server.cli(*args).returncode == 0
     own_server.start()
     url = f"{own_server.base_url}/api/2/hank/authverify"
-    assert httpx.get(url, auth=("hank", "first-pass")).status_code == 200  # now cached
+    assert httpx.get(url, auth=("hank", "first-pass"), timeout=30).status_code == 200  # now cached
     assert own_server.cli("user", "passwd", "hank", "--password", "second-pass").returncode == 0
     wait_until(
-        lambda: httpx.get(url, auth=("hank", "first-pass")).status_code != 200,
+        lambda: httpx.get(url, auth=("hank", "first-pass"), timeout=30).status_code != 200,
         "the old password refused",
         3,
     )
-    assert httpx.get(url, auth=("hank", "second-pass")).status_code == 200
+    assert httpx.get(url, auth=("hank", "second-pass"), timeout=30).status_code == 200
 
 
 def test_internal_errors_reveal_no_sql_or_traceback(own_server: ServerProcess) -> None:
