@@ -26,6 +26,7 @@ from onstream.users import repository as users
 from onstream.users.service import add_account
 from onstream.webhooks import repository as deliveries
 from onstream.webhooks import service as webhooks
+from onstream.webhooks.models import WebhookInput
 
 pytestmark = pytest.mark.anyio
 
@@ -57,7 +58,7 @@ async def an_account(database: Database, login: str) -> tuple[Account, int, int]
         await add_account(conn, login=login, email=f"{login}@example.com", password="pass-word-1")
         owner = await users.account_by_login(conn, login)
         assert owner is not None
-        hook = webhooks.WebhookInput(url="http://127.0.0.1:9/", events=EVENTS)
+        hook = WebhookInput(url="http://127.0.0.1:9/", events=EVENTS)
         hook_id, _ = await webhooks.add(conn, owner, hook)
         data = SessionInput(topic="Present", duration=30, start_time="2030-01-15 10:00:00")
         session_id = await sessions.create(conn, owner, data)

@@ -30,6 +30,7 @@ from onstream.users import repository as users
 from onstream.users.service import add_account
 from onstream.webhooks import repository as deliveries
 from onstream.webhooks import service as webhooks
+from onstream.webhooks.models import WebhookInput
 
 pytestmark = pytest.mark.anyio
 
@@ -176,9 +177,7 @@ async def test_who_janus_lists_in_a_room_is_told_as_joining_and_leaving(
     async with transaction(database, write=True) as conn:
         owner = await users.account_by_login(conn, "sam")
         assert owner is not None
-        hook = webhooks.WebhookInput(
-            url="http://127.0.0.1:9/", events="participant.joined;participant.left"
-        )
+        hook = WebhookInput(url="http://127.0.0.1:9/", events="participant.joined;participant.left")
         await webhooks.add(conn, owner, hook)
         room = await service.open_room(
             conn, session_id=session_id, server=janus.url, auto_record=False, now=now

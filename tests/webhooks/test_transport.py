@@ -25,6 +25,7 @@ from onstream.storage.migrate import upgrade
 from onstream.users import repository as accounts
 from onstream.users.service import add_account
 from onstream.webhooks import outbox, repository, service, transport
+from onstream.webhooks.models import WebhookInput
 from onstream.webhooks.targets import Network, Refused, Unresolved
 from onstream.webhooks.worker import WebhookWorker
 from tests.conftest import MakeAccount
@@ -77,7 +78,7 @@ async def stored(database: Database, url: str) -> tuple[int, int]:
         await add_account(conn, login=login, email=f"{login}@example.com", password="pass-word-1")
         owner = await accounts.account_by_login(conn, login)
         assert owner is not None
-        hook = service.WebhookInput(url=url, events="session.updated")
+        hook = WebhookInput(url=url, events="session.updated")
         hook_id, _ = await service.add(conn, owner, hook)
         await outbox.emit(conn, owner, "session.updated", "session:1", {"id": 1})
     return owner.id, hook_id
@@ -286,7 +287,7 @@ def test_a_webhook_stored_before_the_rule_is_not_delivered_by_the_server(
     async def store(conn: Connection) -> int:
         owner = await accounts.account_by_login(conn, login)
         assert owner is not None
-        hook = service.WebhookInput(url=receiver.url, events="session.created")
+        hook = WebhookInput(url=receiver.url, events="session.created")
         return (await service.add(conn, owner, hook))[0]
 
     hook_id = server.run(store)

@@ -22,6 +22,7 @@ from onstream.storage.migrate import upgrade
 from onstream.users import repository as accounts
 from onstream.users.service import add_account
 from onstream.webhooks import outbox, repository, service
+from onstream.webhooks.models import WebhookInput
 from onstream.webhooks.worker import WebhookWorker
 from tests.support.clock import Clock
 from tests.support.receiver import Receiver, verify
@@ -58,7 +59,7 @@ async def subscribed(database: Database, url: str) -> tuple[Account, str]:
         await add_account(conn, login="hooks", email="h@example.com", password="hooks-pass-1")
         owner = await accounts.account_by_login(conn, "hooks")
         assert owner is not None
-        hook = service.WebhookInput(url=url, events="session.updated")
+        hook = WebhookInput(url=url, events="session.updated")
         _, secret = await service.add(conn, owner, hook)
     return owner, secret
 
@@ -142,9 +143,7 @@ async def test_a_meeting_starts_once_and_ends(database: Database, tmp_path: Path
         await add_account(conn, login="hoster", email="host@example.com", password="host-pass-1")
         owner = await accounts.account_by_login(conn, "hoster")
         assert owner is not None
-        hook = service.WebhookInput(
-            url="http://127.0.0.1:9/", events="meeting.started;meeting.ended"
-        )
+        hook = WebhookInput(url="http://127.0.0.1:9/", events="meeting.started;meeting.ended")
         hook_id, _ = await service.add(conn, owner, hook)
         data = SessionInput(topic="Met", duration=30, start_time="2030-01-01 10:00")
         session_id = await sessions.create(conn, owner, data)

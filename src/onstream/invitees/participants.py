@@ -29,8 +29,8 @@ from onstream.invitees.service import change
 from onstream.sessions.models import Session
 from onstream.users import people
 from onstream.users import repository as users
-from onstream.users.people import ProfileInput, check_name
-from onstream.users.service import normalize_email
+from onstream.users.models import ProfileInput
+from onstream.users.rules import check_name, normalize_email
 from onstream.webhooks import outbox as webhooks
 
 

@@ -23,8 +23,8 @@ from onstream.invitees.rules import check_role
 from onstream.sessions.models import Session
 from onstream.storage.database import Connection
 from onstream.users import people
-from onstream.users.people import ProfileInput
-from onstream.users.service import normalize_email
+from onstream.users.models import ProfileInput
+from onstream.users.rules import normalize_email
 from onstream.webhooks import outbox as webhooks
 
 

@@ -6,7 +6,6 @@ person, whatever sessions they are invited to.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -17,44 +16,8 @@ from onstream.config import Settings
 from onstream.errors import Invalid, Missing, Taken
 from onstream.storage.database import Connection
 from onstream.users import email_confirmation, repository
-from onstream.users.service import check_login, check_timezone, normalize_email
-
-NAME_MAX = 100
-
-
-@dataclass(frozen=True, slots=True)
-class Profile:
-    """A user row as the API shows it."""
-
-    id: int
-    login: str | None
-    email: str
-    first_name: str
-    last_name: str
-    timezone: str | None
-    dst: bool | None
-    email_verified: bool | None
-    """Accounts only: the address is the operator's or was confirmed (CONTRACT §6a)."""
-
-
-@dataclass(frozen=True, slots=True)
-class ProfileInput:
-    """Fields a POST or PUT user may set; None means "not given"."""
-
-    email: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    timezone: str | None = None
-    dst: bool | None = None
-    login: str | None = None
-
-
-def check_name(value: str, field: str) -> str:
-    """A first or last name of at most 100 characters."""
-    value = value.strip()
-    if len(value) > NAME_MAX:
-        raise Invalid(f"{field} must be at most {NAME_MAX} characters long")
-    return value
+from onstream.users.models import Profile, ProfileInput
+from onstream.users.rules import check_login, check_name, check_timezone, normalize_email
 
 
 def _profile(row: Any) -> Profile:

@@ -7,8 +7,8 @@ from onstream.protocol.document import Document
 from onstream.protocol.params import ID_MAX, Params
 from onstream.protocol.resources import Reply, message
 from onstream.services import ApiCall
-from onstream.users import calendar_feed, people
-from onstream.users.people import Profile, ProfileInput
+from onstream.users import calendar_feed, documents, people
+from onstream.users.models import ProfileInput
 
 AUTHORIZED = Document({"authenticated": True, "message": "You are authorized to use the API"})
 
@@ -26,19 +26,6 @@ AUTHVERIFY = {
 async def authverify(call: ApiCall) -> Reply:
     """Answer that the credentials are valid; reaching this handler proves it."""
     return Reply(AUTHORIZED)
-
-
-USER_FIELDS = (
-    "id",
-    "login",
-    "email",
-    "first_name",
-    "last_name",
-    "timezone",
-    "dst",
-    "email_verified",
-)
-"""The documented fields, then `email_verified` last, so columns by position keep their place."""
 
 
 PROFILE_PARAMS = (
@@ -88,11 +75,6 @@ def _profile_input(params: Params) -> ProfileInput:
     )
 
 
-def _users_document(profile: Profile) -> Document:
-    row = {name: getattr(profile, name) for name in USER_FIELDS}
-    return Document({"users": [row]}, root="root", item_names={"users": "user"})
-
-
 def _forget_cached(call: ApiCall) -> None:
     """The cached account carries the profile; drop it so the next request sees the change."""
     call.services.credentials.forget_account(call.account.id)
@@ -102,7 +84,8 @@ def _forget_cached(call: ApiCall) -> None:
 async def get_user(call: ApiCall) -> Reply:
     """GET user: the account; GET user/id/N: the account or one of its people."""
     user_id = call.params.integer("id", min=1, max=ID_MAX) or call.account.id
-    return Reply(_users_document(await people.get_profile(call.conn, call.account, user_id)))
+    profile = await people.get_profile(call.conn, call.account, user_id)
+    return Reply(documents.users_document(profile))
 
 
 @described(Operation("Add a person to the account", PROFILE_PARAMS, status=201))
@@ -144,27 +127,24 @@ CALENDAR_FEED = {
 }
 
 
-def _feed_document(call: ApiCall, token: str | None, text: str | None = None) -> Document:
-    url = "" if token is None else calendar_feed.feed_url(call.settings.public_base_url, token)
-    values: dict[str, object] = {"enabled": token is not None, "url": url}
-    return Document({**values, "message": text} if text else values)
-
-
 @described(Operation("The account's private calendar feed", (), CALENDAR_FEED))
 async def get_calendar_feed(call: ApiCall) -> Reply:
     """GET calendar_feed: the feed's address, or enabled false."""
-    return Reply(_feed_document(call, await calendar_feed.current(call.conn, call.account.id)))
+    token = await calendar_feed.current(call.conn, call.account.id)
+    return Reply(documents.feed_document(call.settings.public_base_url, token))
 
 
 @described(Operation("Turn the calendar feed on with a new address", (), CALENDAR_FEED))
 async def post_calendar_feed(call: ApiCall) -> Reply:
     """POST calendar_feed: a new address; the previous one stops working."""
     token = await calendar_feed.renew(call.conn, call.account.id)
-    return Reply(_feed_document(call, token, "Calendar feed address created"))
+    text = "Calendar feed address created"
+    return Reply(documents.feed_document(call.settings.public_base_url, token, text))
 
 
 @described(Operation("Turn the calendar feed off", (), CALENDAR_FEED))
 async def delete_calendar_feed(call: ApiCall) -> Reply:
     """DELETE calendar_feed: the address answers 404 from now on."""
     await calendar_feed.turn_off(call.conn, call.account.id)
-    return Reply(_feed_document(call, None, "Calendar feed turned off"))
+    text = "Calendar feed turned off"
+    return Reply(documents.feed_document(call.settings.public_base_url, None, text))

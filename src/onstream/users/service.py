@@ -1,76 +1,18 @@
-"""Rules for accounts: what a login, an e-mail and a password must be.
+"""Creating accounts and giving them new passwords, every field checked by `rules` first.
 
 Functions take an open connection inside the caller's transaction and never commit.
 """
 
 from __future__ import annotations
 
-import re
-
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.exc import IntegrityError
 
-from onstream import timezones
 from onstream.clock import utcnow
-from onstream.errors import Invalid, Missing, Taken
+from onstream.errors import Missing, Taken
 from onstream.storage.database import Connection
 from onstream.users import repository
 from onstream.users.passwords import hash_password
-
-LOGIN_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-
-RESERVED_LOGINS = frozenset(
-    {
-        "api",
-        "play",
-        "go",
-        "account",
-        "static",
-        "health",
-        "janus",
-        "host",
-        "room",
-        "docs",
-        "calendar",
-    }
-)
-"""First path segments the web pages use; an account with such a login would shadow them."""
-
-MIN_PASSWORD_LENGTH = 8
-
-
-def check_login(login: str) -> str:
-    """The login if it is usable in URLs and not reserved, else `Invalid`."""
-    if not LOGIN_PATTERN.fullmatch(login):
-        raise Invalid(
-            "login must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
-        )
-    if login.lower() in RESERVED_LOGINS:
-        raise Invalid(f"login '{login}' is reserved for the server's own pages; choose another")
-    return login
-
-
-def normalize_email(email: str, *, field: str = "email") -> str:
-    """The e-mail address in normalized form, or `Invalid` naming the field."""
-    try:
-        return validate_email(email, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        # the validator's own sentence would be its text, not ours; one fixed sentence
-        raise Invalid(f"{field} is not a valid e-mail address like name@example.com") from exc
-
-
-def check_timezone(name: str, *, field: str = "timezone") -> str:
-    """The time zone if known, else `Invalid` naming the field."""
-    if not timezones.is_timezone(name):
-        raise Invalid(f"{field} '{name}' is not {timezones.describe()}")
-    return name
-
-
-def check_password(password: str) -> str:
-    """The password if it is long enough, else `Invalid`."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(f"password must be at least {MIN_PASSWORD_LENGTH} characters long")
-    return password
+from onstream.users.rules import check_login, check_password, check_timezone, normalize_email
 
 
 async def add_account(

@@ -17,7 +17,7 @@ from onstream.meetings.engine import JanusRooms
 from onstream.storage.database import Database
 from onstream.throttle import Throttle
 from onstream.users import calendar_feed
-from onstream.users.service import RESERVED_LOGINS
+from onstream.users.rules import RESERVED_LOGINS
 from onstream.web.calendar_feed import CalendarFeed
 from onstream.web.meeting import MeetingPages
 from onstream.web.relay import JanusRelay

@@ -7,16 +7,14 @@ from typing import Any
 
 from onstream.errors import Invalid
 from onstream.protocol.describe import ID, PAGING, Operation, Param, described, list_of
-from onstream.protocol.document import Document
 from onstream.protocol.listing import Listed, paging
 from onstream.protocol.params import ID_MAX, Params
 from onstream.protocol.resources import Intake, Reply, Staged, message
-from onstream.protocol.times import iso_utc
 from onstream.services import ApiCall
-from onstream.webhooks import repository, service
+from onstream.webhooks import documents, repository, rules, service
 from onstream.webhooks.events import EVENTS
+from onstream.webhooks.models import WebhookInput
 from onstream.webhooks.outbox import STATUSES
-from onstream.webhooks.service import WebhookInput
 
 WEBHOOKS = list_of(
     "webhooks",
@@ -96,40 +94,8 @@ def _input(params: Params) -> WebhookInput:
     )
 
 
-def _webhook_row(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "url": row["url"],
-        "events": row["events"],
-        "active": bool(row["active"]),
-        "status": row["status"],
-        "last_error": row["last_error"],
-        "created_at": iso_utc(row["created_at"]),
-        "updated_at": iso_utc(row["updated_at"]),
-    }
-
-
 def _webhooks(rows: list[dict[str, Any]], listed: Listed | None = None) -> Reply:
-    document = Document(
-        {"webhooks": [_webhook_row(r) for r in rows]}, item_names={"webhooks": "webhook"}
-    )
-    return Reply(document, listed=listed)
-
-
-def _delivery_row(row: dict[str, Any]) -> dict[str, Any]:
-    pending = row["status"] == "pending"
-    return {
-        "id": row["id"],
-        "webhook_id": row["webhook_id"],
-        "event_id": row["event_id"],
-        "type": row["type"],
-        "status": row["status"],
-        "attempts": row["attempts"],
-        "last_error": row["last_error"],
-        "next_attempt_at": iso_utc(row["next_attempt_at"]) if pending else None,
-        "created_at": iso_utc(row["created_at"]),
-        "delivered_at": None if row["delivered_at"] is None else iso_utc(row["delivered_at"]),
-    }
+    return Reply(documents.webhooks_document(rows), listed=listed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +227,7 @@ async def delete_webhook(call: ApiCall) -> Reply:
 async def get_webhook_deliveries(call: ApiCall) -> Reply:
     """GET webhook_deliveries: status, attempts, last error and next attempt of each."""
     webhook_id = call.params.integer("webhook_id", min=1, max=ID_MAX)
-    status = service.check_status(call.params.text("status"))
+    status = rules.check_status(call.params.text("status"))
     page = paging(call.params)
     if webhook_id is not None:
         await service.get(call.conn, call.account, webhook_id)
@@ -278,11 +244,7 @@ async def get_webhook_deliveries(call: ApiCall) -> Reply:
     total = await repository.deliveries_total(
         call.conn, account_id=account_id, webhook_id=webhook_id, status=status
     )
-    document = Document(
-        {"webhook_deliveries": [_delivery_row(r) for r in rows]},
-        item_names={"webhook_deliveries": "webhook_delivery"},
-    )
-    return Reply(document, listed=Listed(total=total, page=page))
+    return Reply(documents.deliveries_document(rows), listed=Listed(total=total, page=page))
 
 
 @described(

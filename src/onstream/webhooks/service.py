@@ -1,5 +1,5 @@
-"""The rules of webhooks: a URL that reaches a public address, known event names, a secret
-made here, at most so many per account.
+"""Adding, changing, reading and deleting webhooks: a URL that reaches a public address, a
+secret made here, at most so many per account; each field checked by `rules`.
 
 No HTTP: the routes turn these results into documents and domain errors into 400 and 404.
 Where a URL's host points is checked by `check_url` before the request's transaction (a DNS
@@ -11,30 +11,19 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from onstream.accounts import Account
 from onstream.clock import utcnow
 from onstream.errors import Invalid, Missing
 from onstream.storage.database import Connection
-from onstream.webhooks import repository, targets
-from onstream.webhooks.events import EVENTS
-from onstream.webhooks.outbox import STATUSES
+from onstream.webhooks import repository, rules, targets
+from onstream.webhooks.models import WebhookInput
 from onstream.webhooks.targets import Network
 
 PER_ACCOUNT = 20
 """The default of ONSTREAM_WEBHOOKS_PER_ACCOUNT: each webhook gets every event of its kinds,
 so an account with thousands would multiply every write's rows by thousands."""
-
-
-@dataclass(frozen=True, slots=True)
-class WebhookInput:
-    """What PUT and POST webhook may set; None leaves a field as it is (POST)."""
-
-    url: str | None = None
-    events: str | None = None
-    active: bool | None = None
 
 
 async def check_url(
@@ -52,23 +41,6 @@ async def check_url(
     return None
 
 
-def _url(url: str) -> str:
-    url = url.strip()
-    targets.target_of(url)
-    return url
-
-
-def check_events(text: str) -> str:
-    """Known event names, `;`-separated, each once; in the stored form."""
-    names = list(dict.fromkeys(n.strip() for n in text.split(";") if n.strip()))
-    if not names:
-        raise Invalid(f"events must name at least one event of: {', '.join(EVENTS)}")
-    unknown = [n for n in names if n not in EVENTS]
-    if unknown:
-        raise Invalid(f"Unknown event '{unknown[0]}' in events; available: {', '.join(EVENTS)}")
-    return ";".join(names)
-
-
 async def add(
     conn: Connection, owner: Account, data: WebhookInput, *, limit: int = PER_ACCOUNT
 ) -> tuple[int, str]:
@@ -77,7 +49,7 @@ async def add(
     database's writer lock held (SQLite), so creations in parallel cannot pass `limit`."""
     if data.url is None or data.events is None:
         raise Invalid("url and events are required")
-    url, events = _url(data.url), check_events(data.events)
+    url, events = rules.check_url_syntax(data.url), rules.check_events(data.events)
     await repository.lock_account(conn, account_id=owner.id)
     if await repository.total(conn, account_id=owner.id) >= limit:
         raise Invalid(
@@ -114,9 +86,9 @@ async def update(conn: Connection, owner: Account, webhook_id: int, data: Webhoo
     await get(conn, owner, webhook_id)
     values: dict[str, Any] = {}
     if data.url is not None:
-        values["url"] = _url(data.url)
+        values["url"] = rules.check_url_syntax(data.url)
     if data.events is not None:
-        values["events"] = check_events(data.events)
+        values["events"] = rules.check_events(data.events)
     if data.active is not None:
         values["active"] = data.active
     values["updated_at"] = utcnow()
@@ -127,13 +99,6 @@ async def delete(conn: Connection, owner: Account, webhook_id: int) -> None:
     """Delete a webhook and its deliveries, pending ones included."""
     await get(conn, owner, webhook_id)
     await repository.remove(conn, webhook_id=webhook_id)
-
-
-def check_status(status: str | None) -> str | None:
-    """A delivery status to filter by, or None for all."""
-    if status is not None and status not in STATUSES:
-        raise Invalid(f"status must be one of: {', '.join(STATUSES)}")
-    return status
 
 
 async def redeliver(conn: Connection, owner: Account, delivery_id: int) -> None:

@@ -20,7 +20,7 @@ from onstream.protocol.values import Value
 from onstream.scheduling import service
 from onstream.sessions import service as sessions
 from onstream.users import people
-from onstream.users.people import ProfileInput
+from onstream.users.models import ProfileInput
 from onstream.web.account.framework import PATH, Visit, account_page, errors_for
 from onstream.web.account.home import show_session
 from onstream.web.pages import not_found

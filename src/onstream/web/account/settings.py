@@ -11,7 +11,7 @@ from starlette.responses import Response
 from onstream import timezones
 from onstream.errors import DomainError
 from onstream.users import calendar_feed, people, sign_in
-from onstream.users.people import ProfileInput
+from onstream.users.models import ProfileInput
 from onstream.web.account.framework import COOKIE, PATH, Visit, account_page, errors_for, set_cookie
 from onstream.web.account.guessing import Refused, password_is_right
 
