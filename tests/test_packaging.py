@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import time
 import venv
 import zipfile
 from pathlib import Path
@@ -17,6 +16,7 @@ import httpx
 import pytest
 
 from tests.support.server import free_port
+from tests.support.waiting import wait_until
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGED = (
@@ -127,15 +127,15 @@ def test_the_installed_server_serves(installed: Path, tmp_path: Path) -> None:
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 120
-        while True:
+
+        def answer() -> httpx.Response | None:
             assert server.poll() is None, (tmp_path / "server.log").read_text()
-            assert time.monotonic() < deadline, "the installed server never answered"
             try:
-                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
-                break
+                return httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
             except httpx.TransportError:
-                time.sleep(0.1)
+                return None
+
+        health = wait_until(answer, "the installed server to answer", 120)
         assert (health.status_code, health.text) == (200, "ok")
         ready = httpx.get(f"http://127.0.0.1:{port}/ready", timeout=10)
         assert (ready.status_code, ready.json()) == (200, {"ready": True})

@@ -74,13 +74,14 @@ def stop_demo(server: subprocess.Popen[str], workdir: Path) -> None:
 
 def get_when_up(client: httpx.Client, url: str) -> httpx.Response:
     """GET once the server listens."""
-    deadline = time.monotonic() + 30
-    while True:
+
+    def answer() -> httpx.Response | None:
         try:
             return client.get(url)
         except httpx.TransportError:
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
+            return None
+
+    return wait_until(answer, f"the server to answer {url}", seconds=30)
 
 
 def janus_answers(port: int) -> bool:
@@ -115,14 +116,7 @@ def test_demo_serves_an_open_meeting_room_with_its_own_janus(tmp_path: Path) -> 
         assert f"http://127.0.0.1:{port}/demo/demo-meeting" in output
         assert janus_children(tmp_path), "Janus runs beside the demo"
         with httpx.Client(timeout=30) as client:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    lobby = client.get(host.group(1))
-                    break
-                except httpx.TransportError:
-                    assert time.monotonic() < deadline
-                    time.sleep(0.1)
+            lobby = get_when_up(client, host.group(1))
             assert lobby.status_code == 200
             assert "The meeting room is open." in lobby.text
             entered = client.post(host.group(1), follow_redirects=False)
@@ -133,10 +127,7 @@ def test_demo_serves_an_open_meeting_room_with_its_own_janus(tmp_path: Path) -> 
     finally:
         server.send_signal(signal.SIGTERM)  # as systemd and `kill` stop it
         server.communicate(timeout=30)
-    deadline = time.monotonic() + 15
-    while janus_children(tmp_path):
-        assert time.monotonic() < deadline, "Janus outlived the demo"
-        time.sleep(0.1)
+    wait_until(lambda: not janus_children(tmp_path), "Janus to end with the demo", seconds=15)
 
 
 def test_the_demo_janus_comes_back_on_its_port_and_the_room_with_it(tmp_path: Path) -> None:

@@ -6,13 +6,13 @@ test sets 2 s, so "soon after" is seconds of waiting instead of a minute."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 from tests.support.server import ServerProcess
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.live
 
@@ -39,11 +39,12 @@ def test_every_worker_refuses_a_disabled_account(
     try:
         assert statuses(proc, 40) == {200}  # verified, and cached, by both processes
         assert proc.cli("user", "disable", LOGIN).returncode == 0
-        deadline = time.monotonic() + 60
-        while statuses(proc, 40) != {401}:  # refused as a wrong password is
-            assert time.monotonic() < deadline, "a process kept accepting the disabled account"
+        wait_until(  # refused as a wrong password is
+            lambda: statuses(proc, 40) == {401}, "every process to refuse the disabled account", 60
+        )
         assert proc.cli("user", "enable", LOGIN).returncode == 0
-        while statuses(proc, 40) != {200}:
-            assert time.monotonic() < deadline, "a process kept refusing the enabled account"
+        wait_until(
+            lambda: statuses(proc, 40) == {200}, "every process to accept the enabled account", 60
+        )
     finally:
         proc.stop()

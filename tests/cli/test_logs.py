@@ -13,13 +13,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from base64 import b64encode
 from pathlib import Path
 
 import httpx
 import pytest
 from tests.support.server import ServerProcess
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.live
 
@@ -38,10 +38,10 @@ def server(tmp_path: Path, **env: str) -> ServerProcess:
 
 
 def wait_for_log(proc: ServerProcess, needle: str) -> str:
-    deadline = time.monotonic() + 60
-    while needle not in proc.log():
-        assert time.monotonic() < deadline, f"{needle!r} never logged:\n{proc.log()}"
-        time.sleep(0.05)
+    try:
+        wait_until(lambda: needle in proc.log(), f"{needle!r} to be logged", 60)
+    except AssertionError as timeout:
+        raise AssertionError(f"{timeout}:\n{proc.log()}") from None
     return proc.log()
 
 

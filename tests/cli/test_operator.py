@@ -6,7 +6,6 @@ import re
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -206,15 +205,15 @@ def test_serve_listens_where_told(tmp_path: Path) -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
+
+        def health() -> httpx.Response | None:
             try:
-                answer = httpx.get(f"http://127.0.0.1:{port}/health")
-                assert answer.text == "ok", (answer.status_code, answer.headers, answer.content)
-                break
+                return httpx.get(f"http://127.0.0.1:{port}/health")
             except httpx.TransportError:
-                assert time.monotonic() < deadline
-                time.sleep(0.05)
+                return None
+
+        answer = wait_until(health, f"the server to listen on port {port}", 30)
+        assert answer.text == "ok", (answer.status_code, answer.headers, answer.content)
     finally:
         proc.terminate()
         proc.wait(timeout=10)

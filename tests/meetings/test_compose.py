@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.waiting import wait_until
 
 from onstream.meetings.compose import (
     CompositionFailed,
@@ -154,12 +155,10 @@ async def test_a_failing_tool_reports_its_last_lines() -> None:
 
 
 def started_pid(pid_file: Path) -> int:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if pid_file.exists() and pid_file.read_text().strip():
-            return int(pid_file.read_text())
-        time.sleep(0.02)
-    raise AssertionError("the child did not start")
+    def written() -> str:
+        return pid_file.read_text().strip() if pid_file.exists() else ""
+
+    return int(wait_until(written, "the child to start", WAIT_SECONDS))
 
 
 def is_gone(pid: int) -> bool:

@@ -3,9 +3,7 @@ their recording is queued, and expired join tokens leave the room's allowed list
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -13,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from tests.janus.peer import Peer
+from tests.support.waiting import wait_until_async
 
 from onstream.clock import utcnow
 from onstream.config import Settings
@@ -158,13 +157,18 @@ async def sweeps_until(
     bound: float = 30,
 ) -> None:
     """Sweep, as the server does every few seconds, until `found()` is `expected`."""
-    deadline = time.monotonic() + bound
-    while True:
+    now: list[tuple[str, str]] = []
+
+    async def swept() -> bool:
+        nonlocal now
         await sweeper.sweep()
-        if (now := await found()) == expected:
-            return
-        assert time.monotonic() < deadline, f"still {now} after {bound} s of sweeps"
-        await asyncio.sleep(0.1)
+        now = await found()
+        return now == expected
+
+    try:
+        await wait_until_async(swept, f"the sweeps to find {expected}", bound)
+    except AssertionError as timeout:
+        raise AssertionError(f"{timeout}; still {now}") from None
 
 
 async def test_who_janus_lists_in_a_room_is_told_as_joining_and_leaving(

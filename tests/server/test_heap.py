@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import uvicorn
+from tests.support.waiting import wait_until_async
 
 from onstream.server import process
 from onstream.server.heap import HeapSettler
@@ -89,10 +90,13 @@ def test_a_warm_process_freezes_no_more() -> None:
 
 
 async def until(condition: Callable[[], bool]) -> None:
-    """Wait, within a generous bound, until the condition holds."""
-    async with asyncio.timeout(10):
-        while not condition():  # noqa: ASYNC110  # the collector's state, no event to wait on
-            await asyncio.sleep(0.01)
+    """Wait, within a generous bound, until the condition holds; the collector's state, no
+    event to wait on, so it is polled without stopping the server's loop."""
+
+    async def holds() -> bool:
+        return condition()
+
+    await wait_until_async(holds, "the heap to be frozen", 10)
 
 
 def test_the_server_beat_freezes_the_heap_and_tells_the_supervisor() -> None:

@@ -80,13 +80,13 @@ class Rig:
 
         def operator() -> None:
             for condition, signum in steps:
-                deadline = time.monotonic() + WAIT_SECONDS
-                while not condition():
-                    if time.monotonic() > deadline:
-                        missed.append(f"the step before {signal.Signals(signum).name}")
-                        os.kill(os.getpid(), signal.SIGTERM)
-                        return
-                    time.sleep(0.05)
+                step = f"the step before {signal.Signals(signum).name}"
+                try:
+                    wait_until(condition, step, WAIT_SECONDS)
+                except AssertionError:
+                    missed.append(step)
+                    os.kill(os.getpid(), signal.SIGTERM)
+                    return
                 os.kill(os.getpid(), signum)
 
         thread = threading.Thread(target=operator, daemon=True)

@@ -13,7 +13,6 @@ import itertools
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ import httpx
 import pytest
 
 from tests.support.server import free_port
+from tests.support.waiting import wait_until
 
 AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing-key",
@@ -58,16 +58,22 @@ class S3Server:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"moto_server exited:\n{self.log_path.read_text()}")
-            try:
-                httpx.get(f"{self.endpoint}/moto-api/", timeout=1)
-                return self
-            except httpx.TransportError:
-                time.sleep(0.05)
-        raise RuntimeError(f"moto_server did not start within {STARTUP_SECONDS}s")
+        try:
+            wait_until(self.answers, "moto_server to answer", STARTUP_SECONDS)
+        except AssertionError:
+            raise RuntimeError(f"moto_server did not start within {STARTUP_SECONDS}s") from None
+        return self
+
+    def answers(self) -> bool:
+        """Whether the server answers at all; one that exited never will."""
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise RuntimeError(f"moto_server exited:\n{self.log_path.read_text()}")
+        try:
+            httpx.get(f"{self.endpoint}/moto-api/", timeout=1)
+        except httpx.TransportError:
+            return False
+        return True
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

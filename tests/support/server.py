@@ -13,7 +13,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from onstream.storage.database import Connection, open_database, transaction
 from onstream.storage.migrate import upgrade
 from tests.support import postgres
 from tests.support.loop import LoopThread
+from tests.support.waiting import wait_until
 
 STARTUP_SECONDS = 120.0
 """Generous: on a loaded machine a server with coverage can take tens of seconds to start."""
@@ -210,17 +210,21 @@ class ServerProcess(Server):
         return self
 
     def wait_healthy(self) -> None:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{self.log()}")
-            try:
-                if httpx.get(f"{self.base_url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.05)
-        raise RuntimeError(f"server did not start within {STARTUP_SECONDS}s:\n{self.log()}")
+        try:
+            wait_until(self.healthy, "the server to answer /health", STARTUP_SECONDS)
+        except AssertionError:
+            message = f"server did not start within {STARTUP_SECONDS}s:\n{self.log()}"
+            raise RuntimeError(message) from None
+
+    def healthy(self) -> bool:
+        """Whether /health answers 200; a server that exited will never answer."""
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{self.log()}")
+        try:
+            return httpx.get(f"{self.base_url}/health", timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False
 
     def log(self) -> str:
         path = self.workdir / "server.log"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from tests.conftest import MakeAccount, new_account
 from tests.support.api import ok, rest
 from tests.support.recordings import add_recording, get_recording, new_session, wav_bytes
 from tests.support.server import Server, ServerProcess
+from tests.support.waiting import wait_until
 
 DATA = wav_bytes(490 / 8000)  # 1024 bytes: a real WAV (44-byte header, 490 frames)
 assert len(DATA) == 1024
@@ -398,10 +398,11 @@ def test_a_browser_enters_password_and_name_and_plays(
             expect(page.locator(".viewer")).to_have_text("Watching as Grace Hopper")
             # Polled with evaluate: wait_for_function compiles its predicate in the page,
             # which the page's strict Content-Security-Policy (no eval) forbids.
-            deadline = time.monotonic() + 10
-            while page.evaluate("document.querySelector('#player').readyState") < 1:
-                assert time.monotonic() < deadline, "the player never loaded its media"
-                page.wait_for_timeout(100)
+            wait_until(
+                lambda: page.evaluate("document.querySelector('#player').readyState") >= 1,
+                "the player to load its media",
+                10,
+            )
             duration = page.evaluate("document.querySelector('#player').duration")
             assert 0.9 < duration < 1.1
             assert page.evaluate("document.querySelector('#player').currentSrc").endswith(

@@ -12,11 +12,11 @@ import asyncio
 import itertools
 import ssl
 import subprocess
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from ipaddress import ip_network
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,6 +32,7 @@ from tests.conftest import MakeAccount
 from tests.support.api import ok, rest
 from tests.support.receiver import Receiver
 from tests.support.server import Server
+from tests.support.waiting import wait_until, wait_until_async
 
 pytestmark = pytest.mark.anyio
 
@@ -122,14 +123,13 @@ async def attempt(
         ssl_context=ssl_context,
     )
     task = asyncio.create_task(worker.run())
-    bound = time.monotonic() + 60
+
+    async def tried() -> Outcome | None:
+        seen = await outcome(database, account_id, hook_id)
+        return seen if seen.status == "failing" or seen.deliveries[0][0] == "delivered" else None
+
     try:
-        while True:
-            seen = await outcome(database, account_id, hook_id)
-            if seen.status == "failing" or seen.deliveries[0][0] == "delivered":
-                return seen
-            assert time.monotonic() < bound, "the delivery was not tried in time"
-            await asyncio.sleep(0.05)
+        return await wait_until_async(tried, "the delivery to be tried", 60)
     finally:
         worker.stop()
         await task
@@ -294,10 +294,12 @@ def test_a_webhook_stored_before_the_rule_is_not_delivered_by_the_server(
     session = {"topic": "Inside", "start_time": "2030-07-10 18:00", "duration": 30}
     ok(rest(client, "PUT", "session", session), 201)
     path = f"webhook/id/{hook_id}/format/json"
-    deadline = time.monotonic() + 60
-    while (shown := ok(client.get(path))["webhooks"][0])["status"] != "failing":
-        assert time.monotonic() < deadline, "the delivery was not tried in time"
-        time.sleep(0.05)
+
+    def failing() -> dict[str, Any] | None:
+        shown: dict[str, Any] = ok(client.get(path))["webhooks"][0]
+        return shown if shown["status"] == "failing" else None
+
+    shown = wait_until(failing, "the delivery to be tried", 60)
     assert shown["last_error"] == "address not allowed"
     (delivery,) = ok(client.get(f"webhook_deliveries/webhook_id/{hook_id}/format/json"))[
         "webhook_deliveries"

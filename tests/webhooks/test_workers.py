@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from ipaddress import ip_network
 from pathlib import Path
@@ -26,6 +25,7 @@ from onstream.webhooks.models import WebhookInput
 from onstream.webhooks.worker import WebhookWorker
 from tests.support.clock import Clock
 from tests.support.receiver import Receiver, verify
+from tests.support.waiting import wait_until_async
 
 pytestmark = pytest.mark.anyio
 
@@ -73,10 +73,12 @@ async def emit(database: Database, owner: Account, objects: int, each: int) -> N
 
 
 async def until(condition: Callable[[], bool], bound: float = 60) -> None:
-    deadline = time.monotonic() + bound
-    while not condition():
-        assert time.monotonic() < deadline, "the condition did not come true in time"
-        await asyncio.sleep(0.05)
+    """Wait for `condition` while the workers run on this event loop."""
+
+    async def holds() -> bool:
+        return condition()
+
+    await wait_until_async(holds, "the condition to come true", bound)
 
 
 def in_order(receiver: Receiver, objects: int, each: int) -> None:
