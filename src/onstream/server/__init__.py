@@ -8,6 +8,8 @@ is parsed.
 - `coalesce`: the writes of one event-loop turn sent together;
 - `heap`: the heap freezes that keep the collector's full passes short;
 - `metrics`: the one metrics folder all server processes write to;
+- `preparation`: `serve --workers N`'s migration and demo account, done in a child;
+- `demo`: `serve --demo`'s Janus, beside the API;
 - `delivery`: `onstream worker`, the delivery workers alone until SIGTERM or SIGINT.
 
 `onstream.cli` parses commands and calls into this package; nothing here parses a command
