@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import logging
-import signal
 from typing import TYPE_CHECKING, Any
 
 from onstream import logs
-from onstream.cli.common import in_transaction, read_only, run_async
-from onstream.config import Settings, load_settings
+from onstream.cli.common import in_transaction, read_only
+from onstream.config import load_settings
 from onstream.mail.statuses import DONE, PENDING, STATUSES
 
 if TYPE_CHECKING:
     from onstream.storage.database import Connection
-
-log = logging.getLogger("onstream.worker")
 
 
 def add_parser(sub: Any) -> None:
@@ -33,52 +29,13 @@ def add_parser(sub: Any) -> None:
 
 
 def run_worker(_args: argparse.Namespace) -> int:
-    """Run one mail and one webhook delivery worker; several may share one database."""
-    from onstream.mail.selection import sender_for
-    from onstream.storage.database import open_database
-    from onstream.storage.migrate import upgrade
-    from onstream.workers import build_workers
+    """Deliver queued mail and webhooks until SIGTERM or SIGINT (`server.delivery`)."""
+    from onstream.server.delivery import deliver_until_stopped
 
     settings = load_settings()
     logs.configure(settings.log_level, settings.log_format)
-    upgrade(settings.database_url)
-
-    async def work() -> None:
-        import asyncio
-
-        database = open_database(settings.database_url)
-        background = build_workers(
-            settings, database=database, sender=sender_for(settings), mail=True
-        )
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, background.running.stop)
-        log.info("%s", describe_worker(settings))  # once a stop signal is handled
-        try:
-            await background.running.run()
-        finally:
-            await database.dispose()
-        log.info("stopped")
-
-    run_async(work())
+    deliver_until_stopped(settings)
     return 0
-
-
-def describe_worker(settings: Settings) -> str:
-    """What this worker is about to do, in one line (the password of neither the database
-    nor the relay)."""
-    from sqlalchemy.engine import make_url
-
-    database = make_url(settings.database_url).render_as_string(hide_password=True)
-    if settings.smtp_host:
-        tls = "" if settings.smtp_tls == "none" else f" ({settings.smtp_tls})"
-        target = f"through SMTP {settings.smtp_host}:{settings.smtp_port}{tls}"
-    else:
-        target = "to this log (no ONSTREAM_SMTP_HOST: nothing is sent)"
-    return (
-        f"delivering queued e-mail of {database} {target}, checking every "
-        f"{settings.mail_poll_seconds:g} s; stop with Ctrl-C or SIGTERM"
-    )
 
 
 def run_outbox(args: argparse.Namespace) -> int:

@@ -1,11 +1,12 @@
-"""`onstream serve`: migrate the database, optionally create the demo account, then serve
-(`onstream.server`).
+"""`onstream serve`: migrate the database, optionally create the demo account
+(`scheduling.demo`) and its Janus (`server.demo`), then serve (`onstream.server`).
 
 With `--workers N` (N > 1) this process only supervises (`onstream.server.supervisor`): it
 starts N worker processes that each build the application, restarts them, and never loads
 the application, uvicorn or a database driver itself. The storage check, the migration and
-the demo account are done in a short-lived child process (`serve --prepare`) for the same
-reason: what they import would stay in the supervisor for the server's whole life.
+the demo account are done in a short-lived child process (`serve --prepare`, started by
+`server.preparation`) for the same reason: what they import would stay in the supervisor
+for the server's whole life.
 """
 
 from __future__ import annotations
@@ -13,23 +14,15 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
-import subprocess
-import sys
 from dataclasses import replace
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from onstream import logs
 from onstream.cli.common import in_transaction, run_async
 from onstream.config import Settings, load_settings
+from onstream.scheduling.demo import DEMO_LOGIN, DEMO_MEETING
+from onstream.server.demo import start_demo_janus
 from onstream.server.metrics import metrics_directory
-
-if TYPE_CHECKING:
-    from onstream.janus.supervisor import JanusSupervisor
-    from onstream.storage.database import Connection
-
-DEMO_LOGIN = "demo"
-DEMO_MEETING = "demo-meeting"
 
 
 def add_parser(sub: Any) -> None:
@@ -73,26 +66,10 @@ def run_serve(args: argparse.Namespace) -> int:
             supervised.stop()
 
 
-def start_demo_janus(settings: Settings) -> JanusSupervisor | None:
-    """A Janus child for the demo's meeting rooms, configured in `./janus` and restarted
-    when it dies, on the port stored in `./janus/port` (the same across restarts and runs,
-    so the rooms of an earlier run are created again on it); None (with a line saying why)
-    when it cannot run, so the API is served all the same."""
-    from onstream.janus.process import JanusProcess, JanusUnavailable
-    from onstream.janus.supervisor import JanusSupervisor, remembered_port
-
-    folder = Path("janus")
-    port = remembered_port(folder / "port")
-    janus = JanusProcess(folder, http_port=port, recordings_dir=settings.recordings_root)
-    try:
-        return JanusSupervisor(janus).start()
-    except JanusUnavailable as exc:
-        print(f"Meeting rooms are unavailable: {exc}", flush=True)
-        return None
-
-
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.workers > 1:
+        from onstream.server.preparation import prepare_in_child
+
         password = prepare_in_child(args.demo)
         if args.demo:
             print_demo(settings, password)
@@ -118,62 +95,18 @@ def prepare(settings: Settings, demo: bool) -> str | None:
     return prepare_database(settings.database_url, demo)
 
 
-def prepare_in_child(demo: bool) -> str | None:
-    """`prepare` in a child process (`serve --prepare`, with this environment); its errors
-    reach the terminal from the child, one line each, and end `serve` with its exit code."""
-    command = [sys.executable, "-m", "onstream", "serve", "--prepare"]
-    if demo:
-        command.append("--demo")
-    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)  # noqa: S603
-    if done.returncode != 0:
-        raise SystemExit(done.returncode)
-    *said, password = done.stdout.splitlines() or [""]
-    if said:
-        print("\n".join(said), flush=True)
-    return password or None
-
-
 def prepare_database(database_url: str, demo: bool) -> str | None:
-    """Migrate; with `demo`, create the demo account if there is no account yet and return
-    its password."""
+    """Migrate; with `demo`, create the demo account and meeting if there is no account yet
+    and return their password and host key, space-separated: it crosses a process boundary
+    as text (`server.preparation`)."""
+    from onstream.scheduling.demo import create_demo_account
     from onstream.users import repository
 
     if demo:
-        return in_transaction(database_url, create_demo_account)
+        created = in_transaction(database_url, create_demo_account)
+        return None if created is None else f"{created.password} {created.host_key}"
     in_transaction(database_url, repository.count_accounts)
     return None
-
-
-async def create_demo_account(conn: Connection) -> str | None:
-    """Create the demo account and meeting when the database has no account; their password
-    and host key (space-separated: it crosses a process boundary as text), else None."""
-    from onstream.users import repository, service
-    from onstream.users.passwords import generate_password
-
-    if await repository.count_accounts(conn) > 0:
-        return None
-    password = generate_password()
-    await service.add_account(conn, login=DEMO_LOGIN, email="demo@example.com", password=password)
-    host_key = await create_demo_meeting(conn)
-    return f"{password} {host_key}"
-
-
-async def create_demo_meeting(conn: Connection) -> str:
-    """A session of the demo account that starts now, so its room is open at once."""
-    from onstream.clock import utcnow
-    from onstream.sessions import service as sessions
-    from onstream.sessions.models import SessionInput
-    from onstream.users import repository
-
-    owner = await repository.account_by_login(conn, DEMO_LOGIN)
-    assert owner is not None  # created just before, in this transaction
-    start = f"{utcnow():%Y-%m-%d %H:%M:%S}"
-    topic = "Demo meeting"
-    data = SessionInput(
-        topic=topic, start_time=start, duration=120, timezone="UTC", friendly_url=DEMO_MEETING
-    )
-    session = await sessions.get(conn, owner, await sessions.create(conn, owner, data))
-    return session.host_key
 
 
 def print_demo(settings: Settings, password: str | None) -> None:

@@ -63,6 +63,10 @@ _REST_DATA = re.compile(r"(?:^|&)rest_data=")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _ENVELOPE = ("input_type", "rest_data")
 
+MULTIPART_MARGIN_BYTES = 1024 * 1024
+"""Room for a multipart body's framing and text fields beside its largest upload: a
+multipart body may be this much larger than the upload limit."""
+
 
 # --- reading the body ----------------------------------------------------------------------
 

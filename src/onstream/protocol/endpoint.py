@@ -25,7 +25,7 @@ from starlette.responses import Response
 from onstream.clock import utcnow
 from onstream.config import Settings
 from onstream.protocol import idempotency
-from onstream.protocol.bodies import close_uploads, read_body_params
+from onstream.protocol.bodies import MULTIPART_MARGIN_BYTES, close_uploads, read_body_params
 from onstream.protocol.errors import Forbidden, MethodNotAllowed, NotFound, UnknownFormat
 from onstream.protocol.formats import FORMATS, Format, format_from_accept, get_format
 from onstream.protocol.listing import list_headers
@@ -75,8 +75,6 @@ header, so that it can tell clients apart by address."""
 
 FORMAT_NAMES = frozenset(FORMATS)
 READ_METHODS = frozenset({"GET", "HEAD"})
-MULTIPART_MARGIN_BYTES = 1024 * 1024
-"""Room for a multipart body's framing and text fields beside its largest upload."""
 
 
 class ApiEndpoint(Generic[A, S]):

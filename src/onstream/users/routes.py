@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from onstream.protocol.describe import Operation, Param, described, list_of
 from onstream.protocol.document import Document
 from onstream.protocol.params import ID_MAX, Params
@@ -76,8 +78,10 @@ def _profile_input(params: Params) -> ProfileInput:
 
 
 def _forget_cached(call: ApiCall) -> None:
-    """The cached account carries the profile; drop it so the next request sees the change."""
-    call.services.credentials.forget_account(call.account.id)
+    """The cached account carries the profile; drop it once the change committed, so the
+    next request sees the change. Dropped before the commit, a request running meanwhile
+    could read the old profile and cache it again."""
+    call.after_commit.append(partial(call.services.credentials.forget_account, call.account.id))
 
 
 @described(Operation("The account, or one of its people", (USER_ID,), USERS))

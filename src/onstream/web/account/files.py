@@ -8,7 +8,7 @@ behind. A deleted file's bytes leave the store after the commit, as DELETE file 
 
 from __future__ import annotations
 
-import logging
+from functools import partial
 
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
@@ -23,11 +23,10 @@ from onstream.protocol.errors import ApiError
 from onstream.protocol.params import ID_MAX, Params
 from onstream.protocol.resources import Intake
 from onstream.sessions import service as sessions
+from onstream.storage.unit_of_work import unit_of_work
 from onstream.web.account.framework import Visit, account_page, errors_for, upload_page
 from onstream.web.account.home import local_time
 from onstream.web.pages import not_found
-
-log = logging.getLogger("onstream")
 
 PAGE_SIZE = 50
 SESSIONS_OFFERED = 100
@@ -226,19 +225,10 @@ async def delete(visit: Visit) -> Response:
     if visit.request.method == "GET":
         return visit.render("account/file_delete.html", {"file": shown(item)})
     try:
-        async with visit.transaction(write=True) as conn:
-            media_key = await service.delete(conn, visit.account, item.id)
+        async with unit_of_work(visit.database, write=True) as work:
+            media_key = await service.delete(work.conn, visit.account, item.id)
+            if media_key is not None:
+                work.after_commit(partial(visit.services.media.delete, media_key))
     except (Missing, Deleted):
         return not_found()
-    if media_key is not None:
-        await drop_media(visit, media_key)
     return visit.redirect("/account/files", flash="file-deleted")
-
-
-async def drop_media(visit: Visit, key: str) -> None:
-    """Remove a deleted record's bytes after the commit; a failure is logged, never shown:
-    the delete committed, and the person must hear that it did (as the API does)."""
-    try:
-        await visit.services.media.delete(key)
-    except Exception:  # logged with its traceback for the operator
-        log.exception("removing deleted media failed")

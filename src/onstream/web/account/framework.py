@@ -22,8 +22,7 @@ from starlette.responses import RedirectResponse, Response
 from onstream.accounts import Account
 from onstream.config import Settings
 from onstream.errors import DomainError
-from onstream.protocol.bodies import close_uploads, read_body_params
-from onstream.protocol.endpoint import MULTIPART_MARGIN_BYTES
+from onstream.protocol.bodies import MULTIPART_MARGIN_BYTES, close_uploads, read_body_params
 from onstream.protocol.errors import ApiError, BadRequest, PayloadTooLarge
 from onstream.scheduling.service import Change
 from onstream.services import Services

@@ -8,12 +8,15 @@ a viewer sees, password question included.
 
 from __future__ import annotations
 
+from functools import partial
+
 from starlette.responses import Response
 
 from onstream.errors import Deleted, DomainError, Missing
 from onstream.recordings import rules, service
 from onstream.recordings.models import Recording, RecordingInput
-from onstream.web.account.files import drop_media, item_id
+from onstream.storage.unit_of_work import unit_of_work
+from onstream.web.account.files import item_id
 from onstream.web.account.framework import Visit, account_page, errors_for
 from onstream.web.pages import not_found
 from onstream.web.playback import length
@@ -113,12 +116,12 @@ async def delete(visit: Visit) -> Response:
     if visit.request.method == "GET":
         return visit.render("account/recording_delete.html", {"recording": shown(recording)})
     try:
-        async with visit.transaction(write=True) as conn:
+        async with unit_of_work(visit.database, write=True) as work:
             media_key = await service.delete(
-                conn, visit.account, recording.id, base_url=visit.settings.public_base_url
+                work.conn, visit.account, recording.id, base_url=visit.settings.public_base_url
             )
+            if media_key is not None:
+                work.after_commit(partial(visit.services.media.delete, media_key))
     except (Missing, Deleted):
         return not_found()
-    if media_key is not None:
-        await drop_media(visit, media_key)
     return visit.redirect("/account/recordings", flash="recording-deleted")
