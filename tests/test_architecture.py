@@ -28,7 +28,7 @@ LAYERS: list[set[str]] = [
     {"invitees"},
     {"recordings", "files"},
     {"meetings"},
-    {"scheduling"},
+    {"scheduling", "phone"},
     {"web", "routes", "monitoring"},
     {"apidocs"},
     {"app", "schema"},

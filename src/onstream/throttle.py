@@ -37,7 +37,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 
 from onstream.config import Settings, SettingsError
 
-Kind = Literal["api", "passcode", "playback", "sign-in"]
+Kind = Literal["api", "passcode", "playback", "sign-in", "dial-in"]
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
