@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
-from tests.phone.callers import HOST, Baresip, dominant_hz, sipp_call
+from tests.phone.callers import HOST, Baresip, dominant_hz
 from tests.support.api import ok, rest
 from tests.support.server import ServerProcess, free_port
 from tests.support.waiting import wait_until
@@ -110,9 +110,11 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
         assert result.returncode == 0, result.stderr
     server.start()
     with (work / "phone.log").open("ab") as log:
+        # the bridge counts wrong codes for real: 7 a minute from one number
+        env = {**server.env, "ONSTREAM_RATE_LIMIT_ADDRESS": "7/minute"}
         bridge = subprocess.Popen(
             [sys.executable, "-m", "onstream", "phone"],
-            cwd=work, env=server.env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
     wait_until(
         lambda: (
@@ -221,3 +223,122 @@ def _phone_hears(phone: Baresip, hz: float) -> bool:
         return False
     peak, share = dominant_hz(heard)
     return abs(peak - hz) < 20 and share > 0.3
+
+
+def people(page: Page) -> list[dict[str, Any]]:
+    """The room's people list as the page gets it (name, role, Janus id)."""
+    found: list[dict[str, Any]] = page.evaluate(
+        "async () => (await (await fetch(location.pathname + '/people')).json()).people"
+    )
+    return found
+
+
+def moderate(page: Page, **action: Any) -> None:
+    """A moderator's action, as the room page sends it."""
+    status = page.evaluate(
+        """async (body) => (await fetch(location.pathname + '/moderate', {method: 'POST',
+             headers: {'content-type': 'application/json'}, body: JSON.stringify(body)})).status""",
+        action,
+    )
+    assert status == 200, status
+
+
+def caller_in(page: Page, label: str) -> dict[str, Any] | None:
+    return next((p for p in people(page) if p["name"] == label), None)
+
+
+def call_in(
+    rig: Rig, session: dict[str, Any], name: str, number: str, *, direct: bool = False
+) -> Baresip:
+    """A baresip phone that dials the bridge and enters the code (or dials the code)."""
+    phone = Baresip.start(rig.work / name, number=number, tone_hz=CALLER_HZ)
+    target = session["code"] if direct else "bridge"
+    phone.command("dial", f"sip:{target}@{HOST}:{rig.sip_port}")
+    if not direct:
+        wait_until(lambda: "audio: Set audio encoder" in phone.log(), what="the bridge answers")
+        phone.command("sndcode", f"{session['code']}#")
+    return phone
+
+
+def refusals(rig: Rig, number: str) -> list[str]:
+    return [
+        line.rsplit("refused: ", 1)[1].strip()
+        for line in rig.bridge_log().splitlines()
+        if f"from {number} refused" in line
+    ]
+
+
+def keypad_call(
+    rig: Rig, name: str, number: str, entries: list[str], *, to: str = "bridge"
+) -> list[str]:
+    """Call, type each entry (waiting for the bridge to refuse it), and wait for the
+    bridge to hang up; the refusals of this number the call added."""
+    before = len(refusals(rig, number))
+    phone = Baresip.start(rig.work / name, number=number, tone_hz=CALLER_HZ)
+    try:
+        phone.command("dial", f"sip:{to}@{HOST}:{rig.sip_port}")
+        for typed, entry in enumerate(entries, start=1):
+            wait_until(lambda: "audio: Set audio encoder" in phone.log(), what="answered")
+            if "terminated" in phone.log():
+                break
+            phone.command("sndcode", entry)
+            wait_until(
+                lambda n=typed: (
+                    len(refusals(rig, number)) >= before + n  # type: ignore[misc]
+                    or "terminated" in phone.log()
+                ),
+                what="the bridge's answer",
+            )
+        wait_until(lambda: "terminated" in phone.log(), what="the bridge hangs up")
+    finally:
+        phone.stop()
+    return refusals(rig, number)[before:]
+
+
+def test_a_wrong_code_three_times_is_told_goodbye(rig: Rig) -> None:
+    session = rig.session()
+    wrong = f"{(int(session['code']) + 1) % 10**9:09d}#"
+    told = keypad_call(rig, "phone-wrong", "+4930555500001", [wrong] * 3)
+    assert told == ["wrong"] * 3
+
+
+def test_a_burst_of_wrong_codes_from_one_number_is_refused(rig: Rig) -> None:
+    session = rig.session()
+    number = "+4930555500002"
+    wrong = f"{(int(session['code']) + 7) % 10**9:09d}#"
+    for attempt in range(3):
+        keypad_call(rig, f"phone-burst-{attempt}", number, [wrong] * 3)
+        if "too-many" in refusals(rig, number):
+            break
+    assert "too-many" in refusals(rig, number)
+    # even the right code is refused now, before it is checked
+    told = keypad_call(rig, "phone-burst-right", number, [f"{session['code']}#"])
+    assert told == ["too-many"]
+
+
+def test_a_direct_call_joins_and_the_moderator_mutes_and_removes_the_caller(rig: Rig) -> None:
+    session = rig.session()
+    host = rig.enter_as_host(session)
+    phone = call_in(rig, session, "phone-direct", "+4930555505678", direct=True)
+    try:
+        caller = wait_until(lambda: caller_in(host, "Phone ··· 5678"), what="the caller listed")
+        assert caller["role"] == "participant"
+        wait_until(lambda: page_hears(host, CALLER_HZ), what="the page hears the caller")
+        moderate(host, action="mute", participant=caller["participant"], kind="audio")
+        wait_until(lambda: not page_hears(host, CALLER_HZ), what="the caller muted")
+        moderate(host, action="remove", participant=caller["participant"])
+        wait_until(lambda: "terminated" in phone.log(), what="the bridge hangs up")
+        assert caller_in(host, "Phone ··· 5678") is None
+    finally:
+        phone.stop()
+    host.context.close()
+
+
+def test_the_code_of_an_ended_meeting_is_refused(rig: Rig) -> None:
+    session = rig.session()
+    host = rig.enter_as_host(session)
+    moderate(host, action="end")
+    host.context.close()
+    number = "+4930555500003"
+    assert keypad_call(rig, "phone-ended", number, [f"{session['code']}#"]) == ["ended"]
+    assert keypad_call(rig, "phone-ended-direct", number, [], to=str(session["code"])) == ["ended"]

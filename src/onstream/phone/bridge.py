@@ -136,6 +136,7 @@ class Bridge:
             verdict = await self.doorkeeper.check(direct, number=number)
             return await self._verdict(link, verdict, last=True)
         if await self.doorkeeper.blocked(number):
+            log.info("call %s from %s refused: too-many", link.call_id, number)
             await self._say(link, "too-many")
             return None
         await self._say(link, "welcome", interruptible=True)
@@ -152,7 +153,14 @@ class Bridge:
         self, link: CallLink, verdict: Meeting | Refusal, *, last: bool
     ) -> Meeting | None:
         if isinstance(verdict, Meeting):
+            log.info("call %s: code accepted, session %s", link.call_id, verdict.session_id)
             return verdict
+        log.info(
+            "call %s from %s refused: %s",
+            link.call_id,
+            caller_number(link.remote_uri),
+            verdict.value,
+        )
         if verdict is Refusal.WRONG:
             await self._say(link, "wrong-goodbye" if last else "wrong", interruptible=not last)
         else:
