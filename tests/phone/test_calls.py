@@ -19,12 +19,13 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
-from tests.phone.callers import HOST, Baresip, dominant_hz
-from tests.support.api import ok, rest
-from tests.support.server import ServerProcess, free_port
-from tests.support.waiting import wait_until
 
 from onstream.janus.process import JanusProcess
+from tests.phone.callers import HOST, Baresip, dominant_hz
+from tests.support.api import ok, rest
+from tests.support.receiver import Receiver
+from tests.support.server import ServerProcess, free_port
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.media, pytest.mark.timeout(300)]
 
@@ -104,9 +105,9 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
         },
         port=free_port(),
     )
-    for (login, password), bridge in ((OWNER, True), (PLAIN, False)):
+    for (login, password), has_bridge in ((OWNER, True), (PLAIN, False)):
         args = ["user", "add", login, "--email", f"{login}@example.com", "--password", password]
-        result = server.cli(*args, *(["--phone-bridge"] if bridge else []))
+        result = server.cli(*args, *(["--phone-bridge"] if has_bridge else []))
         assert result.returncode == 0, result.stderr
     server.start()
     with (work / "phone.log").open("ab") as log:
@@ -243,8 +244,9 @@ def moderate(page: Page, **action: Any) -> None:
     assert status == 200, status
 
 
-def caller_in(page: Page, label: str) -> dict[str, Any] | None:
-    return next((p for p in people(page) if p["name"] == label), None)
+def caller_in(page: Page, label: str) -> dict[str, Any]:
+    """The caller's entry in the people list; empty when not listed."""
+    return next((p for p in people(page) if p["name"] == label), {})
 
 
 def call_in(
@@ -328,7 +330,7 @@ def test_a_direct_call_joins_and_the_moderator_mutes_and_removes_the_caller(rig:
         wait_until(lambda: not page_hears(host, CALLER_HZ), what="the caller muted")
         moderate(host, action="remove", participant=caller["participant"])
         wait_until(lambda: "terminated" in phone.log(), what="the bridge hangs up")
-        assert caller_in(host, "Phone ··· 5678") is None
+        assert not caller_in(host, "Phone ··· 5678")
     finally:
         phone.stop()
     host.context.close()
@@ -342,3 +344,74 @@ def test_the_code_of_an_ended_meeting_is_refused(rig: Rig) -> None:
     number = "+4930555500003"
     assert keypad_call(rig, "phone-ended", number, [f"{session['code']}#"]) == ["ended"]
     assert keypad_call(rig, "phone-ended-direct", number, [], to=str(session["code"])) == ["ended"]
+
+
+def test_webhooks_and_the_recording_include_the_caller(rig: Rig) -> None:
+    receiver = Receiver().start()
+    events = "participant.joined;participant.left"
+    hook = ok(rest(rig.owner, "PUT", "webhook", {"url": receiver.url, "events": events}), 201)
+    try:
+        session = rig.session(auto_record=1)
+        host = rig.enter_as_host(session)
+        phone = call_in(rig, session, "phone-recorded", "+4930555509876")
+        try:
+            caller = wait_until(lambda: caller_in(host, "Phone ··· 9876"), what="listed")
+            wait_until(lambda: page_hears(host, CALLER_HZ), what="the page hears the caller")
+
+            def recorded() -> int:
+                tracks = (rig.work / "recordings").rglob(f"*{caller['participant']}*audio*")
+                return sum(p.stat().st_size for p in tracks)
+
+            wait_until(lambda: recorded() > 40_000, what="seconds of the caller recorded")
+            phone.command("hangup")
+            wait_until(lambda: "terminated" in phone.log(), what="the call ends")
+        finally:
+            phone.stop()
+
+        def told() -> list[tuple[str, str]]:
+            return [
+                (r.event["type"], r.event["data"]["name"])
+                for r in receiver.received
+                if r.event["data"]["session_id"] == session["id"]
+                and r.event["data"]["name"] == "Phone ··· 9876"
+            ]
+
+        wait_until(lambda: len(told()) == 2, seconds=60, what="the caller's joined and left")
+        assert told() == [
+            ("participant.joined", "Phone ··· 9876"),
+            ("participant.left", "Phone ··· 9876"),
+        ]
+        moderate(host, action="end")
+        host.context.close()
+    finally:
+        rest(rig.owner, "DELETE", "webhook", {"id": hook["id"]})
+        receiver.stop()
+    found = wait_until(
+        lambda: ok(rig.owner.get(f"recordings/session/{session['id']}/format/json"))["recordings"],
+        seconds=180,
+        what="the recording",
+    )
+    media = rig.server.get(found[0]["recording_link"])
+    assert media.status_code == 200
+    assert _recording_has_tone(rig, found[0], CALLER_HZ)
+
+
+def _recording_has_tone(rig: Rig, recording: dict[str, Any], hz: float) -> bool:
+    """Whether the recording's audio (decoded with ffmpeg) carries the tone: its spectrum
+    has a peak at `hz` at least 20 dB above the median."""
+    import numpy as np
+
+    files = sorted(
+        p for p in (rig.work / "media").rglob("*") if p.is_file() and p.stat().st_size > 1000
+    )
+    assert files, "the recording's media file"
+    decoded = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(files[-1]), "-ac", "1", "-ar", "8000",
+         "-f", "s16le", "-"],
+        capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    samples = np.frombuffer(decoded, dtype="<i2").astype(float)
+    spectrum = np.abs(np.fft.rfft(samples * np.hanning(samples.size)))
+    freqs = np.fft.rfftfreq(samples.size, 1 / 8000)
+    near = spectrum[(freqs > hz - 5) & (freqs < hz + 5)].max()
+    return bool(20 * np.log10(near / np.median(spectrum)) > 20)

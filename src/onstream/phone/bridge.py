@@ -17,6 +17,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable
 from pathlib import Path
+from typing import TypeVar
 
 from onstream.config import Settings
 from onstream.meetings.engine import JanusRooms, MeetingUnavailable
@@ -36,6 +37,7 @@ from onstream.storage.database import Database
 from onstream.throttle import Throttle
 
 log = logging.getLogger("onstream.phone")
+T = TypeVar("T")
 TRIES = 3
 """Wrong codes one call may enter before it is told goodbye."""
 DIGIT_TIMEOUT = 20.0
@@ -118,7 +120,7 @@ class Bridge:
     async def converse(self, link: CallLink) -> None:
         """The whole conversation with one caller; always ends with a hang-up."""
         try:
-            await self._until_ended(link, link.media_ready.wait(), timeout=10.0)
+            await self._until_ended(link, link.media_ready.wait(), limit=10.0)
             meeting = await self._ask_code(link)
             if meeting is not None:
                 await self._in_meeting(link, meeting)
@@ -171,7 +173,7 @@ class Bridge:
         """Keys until '#'; what was typed when the keypad stays silent too long."""
         while True:
             try:
-                digit = await self._until_ended(link, link.digits.get(), timeout=DIGIT_TIMEOUT)
+                digit = await self._until_ended(link, link.digits.get(), limit=DIGIT_TIMEOUT)
             except TimeoutError:
                 return entry.key("#") or ""
             typed = entry.key(digit)
@@ -262,11 +264,13 @@ class Bridge:
         if link.ended.is_set():
             raise CallEnded
 
-    async def _until_ended(self, link: CallLink, waited: Awaitable[object], *, timeout: float):  # type: ignore[no-untyped-def]
+    async def _until_ended(self, link: CallLink, waited: Awaitable[T], *, limit: float) -> T:
+        """`waited`'s result; raises CallEnded when the caller hangs up first, TimeoutError
+        after `limit` seconds."""
         task = asyncio.ensure_future(waited)
         ended = asyncio.ensure_future(link.ended.wait())
         done, _ = await asyncio.wait(
-            {task, ended}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            {task, ended}, timeout=limit, return_when=asyncio.FIRST_COMPLETED
         )
         ended.cancel()
         if task in done:
@@ -279,5 +283,5 @@ class Bridge:
 
 async def _key_waiting(link: CallLink) -> None:
     """Done once a key is queued (without taking it)."""
-    while link.digits.empty():
+    while link.digits.empty():  # noqa: ASYNC110 - an asyncio.Queue has no "not empty" event
         await asyncio.sleep(0.05)

@@ -51,7 +51,7 @@ def ensure_prompts(folder: Path) -> dict[str, Path]:
             )
         for name in missing:
             partial = paths[name].with_suffix(".tmp")
-            subprocess.run(
+            subprocess.run(  # noqa: S603 - our own program and texts
                 [espeak, "-v", VOICE, "-s", str(SPEED), "-w", str(partial), PROMPTS[name]],
                 check=True,
                 capture_output=True,

@@ -66,11 +66,11 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
         self.heard = heard
         self.spoken = spoken
 
-    def onFrameReceived(self, frame: pj.MediaFrame) -> None:  # noqa: N802 - pjsua2's name
+    def onFrameReceived(self, frame: pj.MediaFrame) -> None:
         if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size:
             self.heard(bytes(frame.buf))
 
-    def onFrameRequested(self, frame: pj.MediaFrame) -> None:  # noqa: N802
+    def onFrameRequested(self, frame: pj.MediaFrame) -> None:
         data = self.spoken()
         frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
         frame.buf = pj.ByteVector(data if len(data) == FRAME_BYTES else SILENCE)
@@ -82,7 +82,7 @@ class _Player(pj.AudioMediaPlayer):  # type: ignore[misc]
         super().__init__()
         self.done = done
 
-    def onEof2(self) -> None:  # noqa: N802
+    def onEof2(self) -> None:
         self.done()
 
 
@@ -95,12 +95,12 @@ class _Call(pj.Call):  # type: ignore[misc]
         self.player: _Player | None = None
         self.port: BridgePort | None = None
 
-    def onCallState(self, prm: pj.OnCallStateParam) -> None:  # noqa: N802
+    def onCallState(self, prm: pj.OnCallStateParam) -> None:
         info = self.getInfo()
         if info.state == pj.PJSIP_INV_STATE_DISCONNECTED:
             self.endpoint.call_ended(self)
 
-    def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:  # noqa: N802
+    def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:
         info = self.getInfo()
         for index, media in enumerate(info.media):
             if (
@@ -112,7 +112,7 @@ class _Call(pj.Call):  # type: ignore[misc]
                 if self.link is not None:
                     self.endpoint.tell(self.link.media_ready.set)
 
-    def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:  # noqa: N802
+    def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:
         if self.link is not None:
             self.endpoint.tell(self.link.digits.put_nowait, str(prm.digit))
 
@@ -122,10 +122,10 @@ class _Account(pj.Account):  # type: ignore[misc]
         super().__init__()
         self.endpoint = endpoint
 
-    def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:  # noqa: N802
+    def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:
         self.endpoint.incoming(_Call(self.endpoint, self, prm.callId))
 
-    def onRegState(self, prm: pj.OnRegStateParam) -> None:  # noqa: N802
+    def onRegState(self, prm: pj.OnRegStateParam) -> None:
         log.info("trunk registration: %s %s", prm.code, prm.reason)
 
 
@@ -247,10 +247,8 @@ class SipEndpoint:
 
     def _stop_player(self, call: _Call) -> None:
         if call.player is not None and call.media is not None:
-            try:
+            with contextlib.suppress(pj.Error):
                 call.player.stopTransmit(call.media)
-            except pj.Error:
-                pass
         call.player = None
 
     def _release(self, call: _Call) -> None:
@@ -282,7 +280,7 @@ class SipEndpoint:
             endpoint.audDevManager().setNullDev()
             account = _Account(self)
             account.create(self._account_config())
-        except BaseException as exc:  # reported to start(), which raises it
+        except Exception as exc:  # noqa: BLE001 - reported to start(), which raises it
             self._failure = RuntimeError(f"the SIP endpoint did not start: {exc}")
             self._ready.set()
             return
