@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable
 from pathlib import Path
 from typing import TypeVar
@@ -215,7 +216,14 @@ class Bridge:
                 loop.call_soon_threadsafe(track.push, pcm)
 
             self.sip.connect(link, heard, publisher.mix.take)
+            cpu, wall = time.process_time(), time.monotonic()
             ending = await self._stay(link, entry, publisher)
+            log.info(
+                "call %s in the meeting %.1f s, bridge process CPU %.1f %% of a core meanwhile",
+                link.call_id,
+                time.monotonic() - wall,
+                100 * (time.process_time() - cpu) / max(time.monotonic() - wall, 1e-3),
+            )
             if ending:
                 await self._say(link, ending)
         finally:
