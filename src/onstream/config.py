@@ -194,6 +194,11 @@ class Settings:
         return Path(self.recordings_dir).absolute()
 
     @property
+    def dial_in_list(self) -> tuple[str, ...]:
+        """`dial_in_numbers` as a tuple (empty: no numbers are shown)."""
+        return tuple(n.strip() for n in (self.dial_in_numbers or "").split(",") if n.strip())
+
+    @property
     def janus_servers(self) -> tuple[str, ...]:
         """`janus_urls` as a tuple (empty: no meeting service)."""
         return tuple(u.strip().rstrip("/") for u in (self.janus_urls or "").split(",") if u.strip())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -159,3 +160,43 @@ def test_settings_and_prompts(tmp_path: Path) -> None:
     assert all(path.read_bytes()[:4] == b"RIFF" for path in made.values())
     first = made["welcome"].stat().st_mtime_ns
     assert ensure_prompts(tmp_path)["welcome"].stat().st_mtime_ns == first  # made once
+
+
+def test_invitations_show_the_dial_in_numbers_with_the_code() -> None:
+    from email import message_from_bytes, policy
+
+    from onstream.mail.messages import Invitation, build
+
+    settings = load_settings(
+        {"ONSTREAM_DIAL_IN_NUMBERS": "+49 30 1234567, +1 555 0100"}, env_file=None
+    )
+    assert settings.dial_in_list == ("+49 30 1234567", "+1 555 0100")
+    invite = Invitation(
+        kind="invitation",
+        session_id=1,
+        sequence=0,
+        topic="Call",
+        start_utc=datetime(2030, 1, 1, 12, 0),
+        duration=30,
+        passcode=None,
+        access_code=123456789,
+        link="https://example.com/x/go/t",
+        recipient_email="ann@example.com",
+        recipient_name="Ann",
+        host_name="Rita",
+        host_email="rita@example.com",
+        zone="UTC",
+        dst=False,
+        dial_in=settings.dial_in_list,
+    )
+    message = message_from_bytes(
+        build(invite, sender="noreply@example.com", now=datetime(2029, 1, 1)).data,
+        policy=policy.default,
+    )
+    text = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    assert "call +49 30 1234567 or +1 555 0100, enter 123456789 and #" in text
+    html = message.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
+    assert "call +49 30 1234567 or +1 555 0100, enter 123456789 and #" in html
+    without = build(replace(invite, dial_in=()), sender="x@example.com", now=datetime(2029, 1, 1))
+    assert b"By phone" not in without.data
+    assert b"123456789" in without.data
