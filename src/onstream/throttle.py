@@ -2,7 +2,8 @@
 
 Four secrets can be guessed over HTTP: an account's API credentials, its password on the
 account center's sign-in page, a session's join-page passcode and a recording's playback
-password. For each kind this module counts failed
+password; a fifth by telephone, a session's access code at the phone bridge (`dial-in`:
+the "address" is the caller's number, the target the whole bridge). For each kind this module counts failed
 attempts (never successes) under two keys, the client's address and the target (the login,
 the session, the recording), in moving windows (`limits`' moving-window strategy). Before
 checking a secret, the caller asks whether either key is over its limit; when one is, the
