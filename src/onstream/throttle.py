@@ -2,13 +2,13 @@
 
 Four secrets can be guessed over HTTP: an account's API credentials, its password on the
 account center's sign-in page, a session's join-page passcode and a recording's playback
-password; a fifth by telephone, a session's access code at the phone bridge (`dial-in`:
-the "address" is the caller's number, the target the whole bridge). For each kind this
-module counts failed attempts (never successes) under two keys, the client's address and
-the target (the login, the session, the recording), in moving windows (`limits`' moving-window strategy). Before
-checking a secret, the caller asks whether either key is over its limit; when one is, the
-attempt is refused with the seconds until it may be tried again (429 with Retry-After),
-without checking, so a locked-out guesser spends no argon2 and learns nothing.
+password; a fifth by telephone, a session's access code at the phone bridge (`dial-in`: the
+"address" is the caller's number, the target the whole bridge). For each kind this module
+counts failed attempts (never successes) under two keys, the client's address and the target
+(the login, the session, the recording), in moving windows (`limits`' moving-window
+strategy). Before checking a secret, the caller asks whether either key is over its limit;
+when one is, the attempt is refused with the seconds until it may be tried again (429 with
+Retry-After), without checking, so a locked-out guesser spends no argon2 and learns nothing.
 
 Counting failures only means a client that knows the secret is never slowed down by its own
 successes, and a guesser at one address does not lock out the right owner elsewhere: the
