@@ -1,8 +1,7 @@
-"""A real SIP caller for the phone bridge's tests: baresip, with a sine tone as its microphone,
+"""Real SIP callers for the phone bridge's tests. baresip, with a sine tone as its microphone,
 what it hears dumped to WAV, RFC 4733 digits sent over its control socket.
 
-(SIPp 3.6.1 was tried for keypad-only calls: it does not exit at the end of a scenario
-without a terminal, so the tests use baresip for every call.)"""
+SIPp (Debian's sip-tester) types with SIP INFO, which baresip 1.0 cannot send."""
 
 from __future__ import annotations
 
@@ -125,3 +124,96 @@ def dominant_hz(path: Path, *, last_seconds: float = 1.0) -> tuple[float, float]
     peak = int(np.argmax(spectrum[1:]) + 1)
     band = spectrum[max(1, peak - 5) : peak + 6].sum()
     return float(freqs[peak]), float(band / max(spectrum[1:].sum(), 1e-9))
+
+
+def sip_info_scenario(number: str, entries: list[str]) -> str:
+    """A SIPp caller that types with SIP INFO (`application/dtmf-relay`) instead of RFC 4733,
+    then waits for the bridge's BYE and answers it."""
+    sends, cseq = [], 2
+    for entry in entries:
+        for key in entry:
+            sends.append(
+                "<send><![CDATA[\n\nINFO [next_url] SIP/2.0\n"
+                "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]\n"
+                f"From: <sip:{number}@[local_ip]>;tag=[pid]SIPpTag00[call_number]\n"
+                "To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]\n"
+                f"Call-ID: [call_id]\nCSeq: {cseq} INFO\nMax-Forwards: 70\n"
+                "Content-Type: application/dtmf-relay\nContent-Length: [len]\n\n"
+                f"Signal={key}\nDuration=160\n]]></send>"
+                '<recv response="200"/><pause milliseconds="150"/>'
+            )
+            cseq += 1
+        sends.append('<pause milliseconds="1500"/>')
+    head = f"""<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="SIP INFO caller">
+<send retrans="500"><![CDATA[
+
+INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:{number}@[local_ip]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: 1 INVITE
+Contact: <sip:caller@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=caller 1 1 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0
+a=rtpmap:0 PCMU/8000
+
+]]></send>
+<recv response="100" optional="true"/>
+<recv response="180" optional="true"/>
+<recv response="200" rrs="true"/>
+<send><![CDATA[
+
+ACK [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:{number}@[local_ip]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+<pause milliseconds="1000"/>
+"""
+    tail = """<recv request="BYE" timeout="60000"/>
+<send><![CDATA[
+
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+</scenario>
+"""
+    return head + "\n".join(sends) + "\n" + tail
+
+
+def sipp_info_call(
+    folder: Path, bridge_port: int, *, number: str, entries: list[str]
+) -> subprocess.CompletedProcess[str]:
+    """Run one SIP INFO call with SIPp (Debian's sip-tester); exit code 0 once the bridge
+    hung up on it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    scenario = folder / "info.xml"
+    scenario.write_text(sip_info_scenario(number, entries))
+    return subprocess.run(
+        ["sipp", f"{HOST}:{bridge_port}", "-sf", str(scenario), "-s", "bridge", "-m", "1",
+         "-i", HOST, "-p", str(free_port()), "-mi", HOST, "-mp", str(free_port() & ~1),
+         "-nostdin", "-nd", "-trace_err"],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, check=False,
+        cwd=folder,
+    )  # fmt: skip

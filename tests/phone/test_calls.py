@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from onstream.janus.process import JanusProcess
-from tests.phone.callers import HOST, Baresip, dominant_hz
+from tests.phone.callers import HOST, Baresip, dominant_hz, sipp_info_call
 from tests.support.api import ok, rest
 from tests.support.receiver import Receiver
 from tests.support.server import ServerProcess, free_port
@@ -302,6 +302,17 @@ def test_a_wrong_code_three_times_is_told_goodbye(rig: Rig) -> None:
     wrong = f"{(int(session['code']) + 1) % 10**9:09d}#"
     told = keypad_call(rig, "phone-wrong", "+4930555500001", [wrong] * 3)
     assert told == ["wrong"] * 3
+
+
+def test_codes_typed_with_sip_info_count_too(rig: Rig) -> None:
+    session = rig.session()
+    wrong = f"{(int(session['code']) + 3) % 10**9:09d}#"
+    number = "+4930555500004"
+    result = sipp_info_call(
+        rig.work / "sipp-info", rig.sip_port, number=number, entries=[wrong] * 3
+    )
+    assert result.returncode == 0, result.stdout[-1500:] + result.stderr[-1500:]
+    assert refusals(rig, number) == ["wrong"] * 3
 
 
 def test_a_burst_of_wrong_codes_from_one_number_is_refused(rig: Rig) -> None:
