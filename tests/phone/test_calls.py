@@ -208,6 +208,10 @@ def test_caller_enters_the_code_joins_and_both_sides_hear_each_other(rig: Rig) -
         wait_until(
             lambda: _phone_hears(phone, PAGE_HZ), what="the phone hears the page", seconds=60
         )
+        phone.command("sndcode", "*6")  # the caller mutes themselves ...
+        wait_until(lambda: not page_hears(host, CALLER_HZ), what="the caller silent")
+        phone.command("sndcode", "*6")  # ... and speaks again
+        wait_until(lambda: page_hears(host, CALLER_HZ), what="the caller heard again")
     finally:
         phone.command("hangup")
         phone.stop()
