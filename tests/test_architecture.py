@@ -39,7 +39,7 @@ LAYERS: list[set[str]] = [
     {"invitees"},
     {"recordings", "files"},
     {"meetings"},
-    {"scheduling"},
+    {"scheduling", "phone"},
     {"workers"},
     {"web", "routes", "monitoring"},
     {"apidocs"},

@@ -185,6 +185,25 @@ class Settings:
     """How long after the scheduled end the room stays open (meetings run late)."""
     room_token_seconds: float = 120.0
     """How long a Janus token minted for one join stays in the room's allowed list."""
+    sip_address: str | None = None
+    """`host:port` the phone bridge (`onstream phone`) listens on for SIP over UDP; unset:
+    no phone bridge."""
+    sip_public_address: str | None = None
+    """`host[:port]` put into SDP and Contact when the bridge is behind NAT."""
+    sip_trunk_uri: str | None = None
+    """The operator's SIP trunk registrar (`sip:sip.provider.example`); unset: no
+    registration, calls come straight to `sip_address`."""
+    sip_trunk_user: str | None = None
+    """The trunk account's user name (also the bridge's SIP user there)."""
+    sip_trunk_password: str | None = None
+    """The trunk account's password (digest authentication)."""
+    dial_in_numbers: str | None = None
+    """The phone numbers that reach the bridge, comma-separated (`+49 30 1234567,...`):
+    shown with `session_access_code` in invitations, the lobby and GET session."""
+    phone_prompts_dir: str = "phone-prompts"
+    """Where the bridge keeps its spoken prompts (WAV files written once by espeak-ng)."""
+    phone_media_host: str = "127.0.0.1"
+    """The bridge's address as Janus reaches it: Janus forwards the room's audio there."""
     recordings_dir: str = "recordings"
     """Where Janus writes the rooms' recordings and the recording jobs read them (a folder
     both the Janus servers and the job workers see)."""
@@ -211,6 +230,11 @@ class Settings:
     def recordings_root(self) -> Path:
         """`recordings_dir` as an absolute path (relative: to the working directory)."""
         return Path(self.recordings_dir).absolute()
+
+    @property
+    def dial_in_list(self) -> tuple[str, ...]:
+        """`dial_in_numbers` as a tuple (empty: no numbers are shown)."""
+        return tuple(n.strip() for n in (self.dial_in_numbers or "").split(",") if n.strip())
 
     @property
     def janus_servers(self) -> tuple[str, ...]:

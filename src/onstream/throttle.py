@@ -5,7 +5,9 @@ call it is tried at: an account's password (`password`: the API's Basic credenti
 Digest responses, the account center's sign-in and the settings page's current password,
 all against the login), a session's passcode (`passcode`: the join page, and the playback
 page of a recording that still has its session's passcode, against the session), and a
-recording's own playback password (`playback`, against the recording). For each kind the
+recording's own playback password (`playback`, against the recording); and by telephone a
+session's access code at the phone bridge (`dial-in`: the "address" is the caller's number,
+the target the whole bridge). For each kind the
 attempts are counted under two keys, the client's address and the target, in moving
 windows (`limits`' moving-window strategy).
 
@@ -47,7 +49,7 @@ if TYPE_CHECKING:
     from limits.aio.storage.redis.redispy import RedispyBridge
     from redis.asyncio import Redis
 
-Kind = Literal["password", "passcode", "playback"]
+Kind = Literal["password", "passcode", "playback", "dial-in"]
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Counter = tuple[RateLimitItem, tuple[str, ...]]
 """One limit and the key it counts under."""
@@ -100,6 +102,14 @@ class Throttle:
                 raise Limited(await self._wait(item, key))
             taken.append((item, key))
         return Slot(tuple(taken))
+
+    async def refused_for(self, kind: Kind, *, address: str, target: str) -> int | None:
+        """Seconds until an attempt may be counted again when the address or the target is at
+        its limit, else None; counts nothing (a caller is told before being asked a code)."""
+        for item, key in self._counters(kind, address=address, target=target):
+            if not await self._limiter.test(item, *key):
+                return await self._wait(item, key)
+        return None
 
     async def give_back(self, slot: Slot) -> None:
         """Uncount an attempt that was right, or that was never checked (a busy server)."""

@@ -12,7 +12,18 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from onstream.cli import api, backup, database, mail, media, recordings, serve, tokens, users
+from onstream.cli import (
+    api,
+    backup,
+    database,
+    mail,
+    media,
+    phone,
+    recordings,
+    serve,
+    tokens,
+    users,
+)
 from onstream.cli.common import database_problem
 from onstream.config import SettingsError, load_settings
 from onstream.errors import DomainError
@@ -36,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     media.add_parser(sub)
     backup.add_parser(sub)
     api.add_parser(sub)
+    phone.add_parser(sub)
     return parser
 
 

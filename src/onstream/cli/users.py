@@ -1,4 +1,5 @@
-"""`onstream user add|passwd|list|disable|enable|delete`: accounts managed by the operator."""
+"""`onstream user add|passwd|list|disable|enable|delete|phone-bridge`: accounts managed by
+the operator."""
 
 from __future__ import annotations
 
@@ -43,6 +44,17 @@ def add_parser(sub: Any) -> None:
         parser = user_sub.add_parser(verb, help=helptext)
         parser.add_argument("login")
         parser.set_defaults(run=run_disable if verb == "disable" else run_enable)
+    bridge = user_sub.add_parser(
+        "phone-bridge",
+        help="turn an account's phone bridge on or off (dial-in codes of its sessions)",
+        description=(
+            "on: the account's sessions get a session_access_code (existing live sessions "
+            "at once); off: every code of the account is taken back and stops working."
+        ),
+    )
+    bridge.add_argument("login")
+    bridge.add_argument("state", choices=("on", "off"))
+    bridge.set_defaults(run=run_phone_bridge)
     remove = user_sub.add_parser(
         "delete", help="delete the account with its sessions, people, e-mail and media"
     )
@@ -155,6 +167,21 @@ def _set_disabled(login: str, *, disabled: bool) -> int:
     changed = in_transaction(load_settings().database_url, change)
     state = "disabled" if disabled else "enabled"
     print(f"account '{login}' {state}" if changed else f"account '{login}' was already {state}")
+    return 0
+
+
+def run_phone_bridge(args: argparse.Namespace) -> int:
+    """Turn the flag on or off and say how many sessions' codes changed."""
+    from onstream.sessions.service import set_phone_bridge
+
+    on = args.state == "on"
+
+    async def change(conn: Connection) -> int:
+        return await set_phone_bridge(conn, login=args.login, on=on)
+
+    changed = in_transaction(load_settings().database_url, change)
+    verb = "got a code" if on else "lost their code"
+    print(f"phone bridge of '{args.login}' {args.state}; {changed} sessions {verb}")
     return 0
 
 

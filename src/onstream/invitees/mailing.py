@@ -85,6 +85,7 @@ async def queue_many(
             host_email=owner.email,
             zone=timezone,
             dst=dst,
+            dial_in=settings.dial_in_list,
         )
         composed.append(messages.build(invite, sender=settings.mail_from, now=now))
     await outbox.enqueue_many(conn, kind=kind, session_id=session.id, messages=composed)

@@ -86,6 +86,8 @@ class Invitation:
     zone: str
     """The time zone the times are shown in (the invitee's own, or the session's)."""
     dst: bool
+    dial_in: tuple[str, ...] = ()
+    """The phone numbers of the bridge (`ONSTREAM_DIAL_IN_NUMBERS`), shown with the code."""
 
 
 def format_when(start_utc: datetime, *, zone: str, dst: bool) -> str:
@@ -121,6 +123,7 @@ def build(invite: Invitation, *, sender: str, now: datetime, ics: bytes | None =
         "duration": invite.duration,
         "passcode": invite.passcode,
         "access_code": invite.access_code,
+        "dial_in": invite.dial_in,
         "link": invite.link,
         "name": invite.recipient_name or invite.recipient_email,
         "host": invite.host_name,

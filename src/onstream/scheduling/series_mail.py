@@ -92,6 +92,7 @@ async def _queue(change: Change, found: Series, recipient: mailing.Recipient, *,
         host_email=owner.email,
         zone=first.timezone,
         dst=owner.dst,
+        dial_in=settings.dial_in_list,
     )
     last = found.occurrences[-1].occurrence or found.occurrences[-1].start_utc
     data = SeriesData(

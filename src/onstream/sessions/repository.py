@@ -26,6 +26,7 @@ from onstream.sessions.models import Session
 from onstream.sessions.tables import BLOCK_BITS, series, session_blocks, sessions
 from onstream.storage.database import Connection
 from onstream.storage.prepared import Prepared, Row
+from onstream.users.tables import users
 
 DIRECT_OFFSET = 2 << BLOCK_BITS
 """Offsets below this are skipped by SQL OFFSET on the live-sessions index (cheap); deeper
@@ -254,6 +255,45 @@ async def count_in_block(conn: Connection, *, owner_id: int, session_id: int, de
         "b_delta": delta,
     }
     conn.defer(_BLOCK_UPSERT[conn.dialect_name], params)
+
+
+async def has_phone_bridge(conn: Connection, owner_id: int) -> bool:
+    """Whether the account has the phone bridge now (sessions get dial-in codes)."""
+    flag = await conn.scalar(select(users.c.phone_bridge).where(users.c.id == owner_id))
+    return bool(flag)
+
+
+async def set_phone_bridge_flag(conn: Connection, *, login: str, on: bool) -> int | None:
+    """Set the account's phone bridge flag; its id, None when there is no such login."""
+    owner = await conn.scalar(select(users.c.id).where(users.c.login == login))
+    if owner is not None:
+        await conn.execute(update(users).where(users.c.id == owner).values(phone_bridge=on))
+    return None if owner is None else int(owner)
+
+
+def _live_of(owner_id: int) -> Any:
+    return (sessions.c.owner_id == owner_id) & sessions.c.deleted_at.is_(None)
+
+
+async def clear_access_codes(conn: Connection, *, owner_id: int) -> int:
+    """Take back the dial-in codes of the account's live sessions; how many there were."""
+    result = await conn.execute(
+        update(sessions)
+        .where(_live_of(owner_id), sessions.c.access_code.is_not(None))
+        .values(access_code=None)
+    )
+    return int(result.rowcount or 0)
+
+
+async def sessions_without_code(conn: Connection, *, owner_id: int) -> list[int]:
+    """The account's live sessions that have no dial-in code."""
+    query = select(sessions.c.id).where(_live_of(owner_id), sessions.c.access_code.is_(None))
+    return [int(row.id) for row in (await conn.execute(query)).all()]
+
+
+async def set_access_code(conn: Connection, *, session_id: int, code: int) -> None:
+    """Give one session its dial-in code."""
+    await conn.execute(update(sessions).where(sessions.c.id == session_id).values(access_code=code))
 
 
 async def access_code_in_use(conn: Connection, code: int) -> bool:

@@ -60,8 +60,11 @@ def new_values(owner: Account, data: SessionInput) -> dict[str, Any]:
 
 async def insert(conn: Connection, owner: Account, values: dict[str, Any]) -> Session:
     """Write a session made by `new_values` (with a dial-in code when the account has a
-    phone bridge) and return it as a read would, without reading it back."""
-    values = {**values, "access_code": await _new_access_code(conn) if owner.phone_bridge else None}
+    phone bridge) and return it as a read would, without reading it back. The bridge flag is
+    read in this transaction, not from the (cached) account: `onstream user phone-bridge`
+    takes effect at once."""
+    bridged = await repository.has_phone_bridge(conn, owner.id)
+    values = {**values, "access_code": await _new_access_code(conn) if bridged else None}
     session_id = await _write(values, repository.insert_session(conn, values))
     return Session(
         id=session_id,
@@ -223,3 +226,19 @@ async def _new_access_code(conn: Connection) -> int:
         if not await repository.access_code_in_use(conn, code):
             return code
     raise RuntimeError("could not find a free session access code")
+
+
+async def set_phone_bridge(conn: Connection, *, login: str, on: bool) -> int:
+    """Turn an account's phone bridge on or off; the number of its sessions whose code
+    changed. On: every live session without a code gets one. Off: every code is taken
+    back, so GET session shows none and a caller dialling it hears "wrong code"."""
+    owner = await repository.set_phone_bridge_flag(conn, login=login, on=on)
+    if owner is None:
+        raise Missing(f"no account '{login}'")
+    if not on:
+        return await repository.clear_access_codes(conn, owner_id=owner)
+    missing = await repository.sessions_without_code(conn, owner_id=owner)
+    for session_id in missing:
+        code = await _new_access_code(conn)
+        await repository.set_access_code(conn, session_id=session_id, code=code)
+    return len(missing)

@@ -1,0 +1,219 @@
+"""Real SIP callers for the phone bridge's tests. baresip, with a sine tone as its microphone,
+what it hears dumped to WAV, RFC 4733 digits sent over its control socket.
+
+SIPp (Debian's sip-tester) types with SIP INFO, which baresip 1.0 cannot send."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.support.server import free_port
+from tests.support.waiting import wait_until
+
+HOST = "10.99.0.1"
+
+
+@dataclass
+class Baresip:
+    """A baresip phone: a sine tone as its microphone, what it hears dumped to WAV, driven
+    over its ctrl_tcp socket."""
+
+    folder: Path
+    process: subprocess.Popen[bytes]
+    control: int
+
+    @classmethod
+    def start(cls, folder: Path, *, number: str, tone_hz: int) -> Baresip:
+        folder.mkdir(parents=True, exist_ok=True)
+        control = free_port()
+        (folder / "config").write_text(
+            "\n".join(
+                [
+                    "poll_method epoll",
+                    f"sip_listen {HOST}:{free_port()}",
+                    "module_path /usr/lib/baresip/modules",
+                    "module g711.so",
+                    "module ausine.so",
+                    "module aubridge.so",
+                    "module sndfile.so",
+                    "module ctrl_tcp.so",
+                    "module_app account.so",
+                    "module_app menu.so",
+                    f"ctrl_tcp_listen 127.0.0.1:{control}",
+                    f"audio_source ausine,{tone_hz}",
+                    "audio_player aubridge,nowhere",
+                    "ausrc_srate 48000",
+                    "auplay_srate 48000",
+                    "ausrc_channels 2",
+                    "auplay_channels 1",
+                    f"snd_path {folder}",
+                    "audio_buffer 20-160",
+                    "rtp_ports 30000-30999",
+                    "",
+                ]
+            )
+        )
+        (folder / "accounts").write_text(
+            f"<sip:{number}@{HOST}>;regint=0;audio_codecs=PCMU;answermode=manual\n"
+        )
+        (folder / "contacts").write_text("")
+        with (folder / "baresip.log").open("wb") as log:
+            process = subprocess.Popen(
+                [shutil.which("baresip") or "baresip", "-f", str(folder)],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        phone = cls(folder=folder, process=process, control=control)
+        wait_until(phone._listening, what="baresip's control socket")
+        return phone
+
+    def _listening(self) -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", self.control), timeout=1).close()
+        except OSError:
+            return False
+        return True
+
+    def command(self, command: str, params: str = "") -> None:
+        body = json.dumps({"command": command, "params": params, "token": "t"}).encode()
+        with socket.create_connection(("127.0.0.1", self.control), timeout=5) as conn:
+            conn.sendall(str(len(body)).encode() + b":" + body + b",")
+            conn.recv(4096)
+
+    def log(self) -> str:
+        return (self.folder / "baresip.log").read_text(errors="replace")
+
+    def heard(self) -> Path | None:
+        """The WAV of what the phone received (sndfile's `-dec` dump), once written."""
+        found = sorted(self.folder.glob("dump-*-dec.wav"))
+        return found[-1] if found else None
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def dominant_hz(path: Path, *, last_seconds: float = 1.0) -> tuple[float, float]:
+    """The strongest frequency in the last seconds of a mono 16-bit WAV that may still be
+    written (its header's sizes not yet filled in), and its share of the signal's energy."""
+    import numpy as np
+
+    raw = path.read_bytes()
+    fmt, data = raw.find(b"fmt "), raw.find(b"data")
+    if fmt < 0 or data < 0:
+        return 0.0, 0.0
+    channels = int.from_bytes(raw[fmt + 10 : fmt + 12], "little")
+    rate = int.from_bytes(raw[fmt + 12 : fmt + 16], "little")
+    body = raw[data + 8 :]
+    samples = np.frombuffer(body[: len(body) // 2 * 2], dtype="<i2").astype(float)
+    if channels > 1:
+        samples = samples[: samples.size // channels * channels].reshape(-1, channels)[:, 0]
+    samples = samples[-int(last_seconds * rate) :]
+    if samples.size < rate // 4 or not samples.any():
+        return 0.0, 0.0
+    spectrum = np.abs(np.fft.rfft(samples * np.hanning(samples.size))) ** 2
+    freqs = np.fft.rfftfreq(samples.size, 1 / rate)
+    peak = int(np.argmax(spectrum[1:]) + 1)
+    band = spectrum[max(1, peak - 5) : peak + 6].sum()
+    return float(freqs[peak]), float(band / max(spectrum[1:].sum(), 1e-9))
+
+
+def sip_info_scenario(number: str, entries: list[str]) -> str:
+    """A SIPp caller that types with SIP INFO (`application/dtmf-relay`) instead of RFC 4733,
+    then waits for the bridge's BYE and answers it."""
+    sends, cseq = [], 2
+    for entry in entries:
+        for key in entry:
+            sends.append(
+                "<send><![CDATA[\n\nINFO [next_url] SIP/2.0\n"
+                "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]\n"
+                f"From: <sip:{number}@[local_ip]>;tag=[pid]SIPpTag00[call_number]\n"
+                "To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]\n"
+                f"Call-ID: [call_id]\nCSeq: {cseq} INFO\nMax-Forwards: 70\n"
+                "Content-Type: application/dtmf-relay\nContent-Length: [len]\n\n"
+                f"Signal={key}\nDuration=160\n]]></send>"
+                '<recv response="200"/><pause milliseconds="150"/>'
+            )
+            cseq += 1
+        sends.append('<pause milliseconds="1500"/>')
+    head = f"""<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="SIP INFO caller">
+<send retrans="500"><![CDATA[
+
+INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:{number}@[local_ip]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: 1 INVITE
+Contact: <sip:caller@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=caller 1 1 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0
+a=rtpmap:0 PCMU/8000
+
+]]></send>
+<recv response="100" optional="true"/>
+<recv response="180" optional="true"/>
+<recv response="200" rrs="true"/>
+<send><![CDATA[
+
+ACK [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:{number}@[local_ip]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+<pause milliseconds="1000"/>
+"""
+    tail = """<recv request="BYE" timeout="60000"/>
+<send><![CDATA[
+
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+</scenario>
+"""
+    return head + "\n".join(sends) + "\n" + tail
+
+
+def sipp_info_call(
+    folder: Path, bridge_port: int, *, number: str, entries: list[str]
+) -> subprocess.CompletedProcess[str]:
+    """Run one SIP INFO call with SIPp (Debian's sip-tester); exit code 0 once the bridge
+    hung up on it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    scenario = folder / "info.xml"
+    scenario.write_text(sip_info_scenario(number, entries))
+    return subprocess.run(
+        ["sipp", f"{HOST}:{bridge_port}", "-sf", str(scenario), "-s", "bridge", "-m", "1",
+         "-i", HOST, "-p", str(free_port()), "-mi", HOST, "-mp", str(free_port() & ~1),
+         "-nostdin", "-nd", "-trace_err"],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, check=False,
+        cwd=folder,
+    )  # fmt: skip

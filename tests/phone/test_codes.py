@@ -1,0 +1,202 @@
+"""The bridge's rules without a telephone: access codes to meetings, guess limits, the
+operator's switch, and the keypad. A real server process and database; no SIP, no Janus."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from onstream.config import load_settings
+from onstream.meetings.engine import JanusRooms
+from onstream.phone.admission import Doorkeeper, Meeting, Refusal
+from onstream.phone.bridge import parse_address, sip_settings
+from onstream.phone.dialog import (
+    CodeEntry,
+    InMeetingKeys,
+    caller_label,
+    caller_number,
+    dialled_code,
+    parse_code,
+)
+from onstream.phone.prompts import PROMPTS, ensure_prompts
+from onstream.storage.database import open_database
+from onstream.throttle import Throttle
+from tests.support.api import ok, rest
+from tests.support.server import ServerProcess
+
+pytestmark = pytest.mark.live
+OWNER = ("rita", "rita-password-1")
+
+
+@pytest.fixture
+def server(tmp_path: Path, new_database: Callable[[Path], str]) -> Any:
+    proc = ServerProcess(workdir=tmp_path, database_url=new_database(tmp_path))
+    proc.add_account(*OWNER, phone_bridge=True)
+    proc.start()
+    yield proc
+    proc.stop()
+
+
+def new_session(proc: ServerProcess, *, minutes_from_now: int) -> dict[str, Any]:
+    start = datetime.now(UTC) + timedelta(minutes=minutes_from_now)
+    data = {"topic": "Call", "duration": 30, "timezone": "UTC"}
+    data["start_time"] = f"{start:%Y-%m-%d %H:%M:%S}"
+    with proc.api_client(*OWNER) as client:
+        session_id = ok(rest(client, "PUT", "session", data), 201)["id"]
+        return dict(
+            ok(client.get(f"session/id/{session_id}/format/json"))["sessions"][0], id=session_id
+        )
+
+
+def test_codes_lead_to_open_meetings_and_wrong_ones_count(server: ServerProcess) -> None:
+    open_now = new_session(server, minutes_from_now=-1)
+    later = new_session(server, minutes_from_now=600)
+    over = new_session(server, minutes_from_now=-600)
+    assert len(str(open_now["session_access_code"])) == 9
+    settings = load_settings(
+        {
+            "ONSTREAM_DATABASE_URL": server.database_url,
+            "ONSTREAM_RATE_LIMIT_ADDRESS": "3/minute",
+            "ONSTREAM_RATE_LIMIT_TARGET": "5/minute",
+        },
+        env_file=None,
+    )
+
+    async def check() -> None:
+        database = open_database(server.database_url)
+        door = Doorkeeper(settings, database, JanusRooms(settings), Throttle(settings))
+        try:
+            found = await door.check(int(open_now["session_access_code"]), number="+1")
+            assert isinstance(found, Meeting)
+            assert found.session_id == open_now["id"]
+            assert await door.check(int(later["session_access_code"]), number="+1") is Refusal.EARLY
+            assert await door.check(int(over["session_access_code"]), number="+1") is Refusal.ENDED
+            wrong = (int(open_now["session_access_code"]) + 1) % 10**9
+            assert [await door.check(wrong, number="+2") for _ in range(3)] == [Refusal.WRONG] * 3
+            # the number is locked out, even with the right code; another number is not
+            assert await door.check(int(open_now["session_access_code"]), number="+2") is (
+                Refusal.TOO_MANY
+            )
+            assert await door.check(None, number="+3") is Refusal.WRONG
+            assert await door.check(None, number="+4") is Refusal.WRONG
+            # five failures at the bridge: everybody waits
+            assert await door.check(int(open_now["session_access_code"]), number="+5") is (
+                Refusal.TOO_MANY
+            )
+        finally:
+            await database.dispose()
+
+    asyncio.run(check())
+
+
+def test_the_operator_turns_the_bridge_off_and_on(server: ServerProcess) -> None:
+    session = new_session(server, minutes_from_now=30)
+    assert session["session_access_code"] is not None
+    off = server.cli("user", "phone-bridge", OWNER[0], "off")
+    assert off.returncode == 0, off.stderr
+    assert "1 sessions lost their code" in off.stdout
+    with server.api_client(*OWNER) as client:
+        shown = ok(client.get(f"session/id/{session['id']}/format/json"))["sessions"][0]
+        assert shown["session_access_code"] is None
+        unbridged = new_session(server, minutes_from_now=30)
+        assert unbridged["session_access_code"] is None
+        on = server.cli("user", "phone-bridge", OWNER[0], "on")
+        assert on.returncode == 0, on.stderr
+        assert "2 sessions got a code" in on.stdout
+        shown = ok(client.get(f"session/id/{session['id']}/format/json"))["sessions"][0]
+        assert len(str(shown["session_access_code"])) == 9
+    missing = server.cli("user", "phone-bridge", "nobody", "on")
+    assert missing.returncode == 1
+    assert "no account 'nobody'" in missing.stderr
+
+
+def test_the_keypad_and_the_names_of_callers() -> None:
+    entry = CodeEntry()
+    assert [entry.key(k) for k in "12*98"] == [None] * 5
+    assert entry.key("#") == "98"
+    assert entry.key("#") == ""
+    assert parse_code("123456789") == 123456789
+    assert parse_code("12345678") is None
+    keys = InMeetingKeys()
+    assert [keys.key(k) for k in "*6"] == [False, True]
+    assert keys.muted
+    assert [keys.key(k) for k in "6*5*6"] == [False, False, False, False, True]
+    assert not keys.muted
+    assert caller_label('"Ann" <sip:+4930123451234@trunk.example>') == "Phone ··· 1234"
+    assert caller_label("<sip:anonymous@anonymous.invalid>") == "Phone"
+    assert caller_label("<sip:bob@example.com>") == "Phone"
+    assert caller_number("<sip:+4930123;user=phone@x>") == "+4930123"
+    assert caller_number("garbage") == "withheld"
+    assert dialled_code("<sip:123456789@bridge.example:5060>") == 123456789
+    assert dialled_code("<sip:bridge@bridge.example>") is None
+
+
+def test_settings_and_prompts(tmp_path: Path) -> None:
+    assert parse_address("10.0.0.5:5070", "X") == ("10.0.0.5", 5070)
+    assert parse_address("sip.example.com", "X") == ("sip.example.com", 5060)
+    with pytest.raises(ValueError, match="X must be host:port"):
+        parse_address("host:port", "X")
+    settings = load_settings(
+        {"ONSTREAM_SIP_ADDRESS": "10.0.0.5:5070", "ONSTREAM_SIP_PUBLIC_ADDRESS": "203.0.113.9"},
+        env_file=None,
+    )
+    sip = sip_settings(settings)
+    assert (sip.host, sip.port, sip.public_host, sip.public_port) == (
+        "10.0.0.5",
+        5070,
+        "203.0.113.9",
+        5060,
+    )
+    with pytest.raises(ValueError, match="ONSTREAM_SIP_ADDRESS is not set"):
+        sip_settings(load_settings({}, env_file=None))
+    made = ensure_prompts(tmp_path)
+    assert set(made) == set(PROMPTS)
+    assert all(path.read_bytes()[:4] == b"RIFF" for path in made.values())
+    first = made["welcome"].stat().st_mtime_ns
+    assert ensure_prompts(tmp_path)["welcome"].stat().st_mtime_ns == first  # made once
+
+
+def test_invitations_show_the_dial_in_numbers_with_the_code() -> None:
+    from email import message_from_bytes, policy
+
+    from onstream.mail.messages import Invitation, build
+
+    settings = load_settings(
+        {"ONSTREAM_DIAL_IN_NUMBERS": "+49 30 1234567, +1 555 0100"}, env_file=None
+    )
+    assert settings.dial_in_list == ("+49 30 1234567", "+1 555 0100")
+    invite = Invitation(
+        kind="invitation",
+        session_id=1,
+        sequence=0,
+        topic="Call",
+        start_utc=datetime(2030, 1, 1, 12, 0),
+        duration=30,
+        passcode=None,
+        access_code=123456789,
+        link="https://example.com/x/go/t",
+        recipient_email="ann@example.com",
+        recipient_name="Ann",
+        host_name="Rita",
+        host_email="rita@example.com",
+        zone="UTC",
+        dst=False,
+        dial_in=settings.dial_in_list,
+    )
+    message = message_from_bytes(
+        build(invite, sender="noreply@example.com", now=datetime(2029, 1, 1)).data,
+        policy=policy.default,
+    )
+    text = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    assert "call +49 30 1234567 or +1 555 0100, enter 123456789 and #" in text
+    html = message.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
+    assert "call +49 30 1234567 or +1 555 0100, enter 123456789 and #" in html
+    without = build(replace(invite, dial_in=()), sender="x@example.com", now=datetime(2029, 1, 1))
+    assert b"By phone" not in without.data
+    assert b"123456789" in without.data
