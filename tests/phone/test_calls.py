@@ -102,6 +102,7 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
             "ONSTREAM_SIP_ADDRESS": f"{HOST}:{sip_port}",
             "ONSTREAM_PHONE_PROMPTS_DIR": str(work / "prompts"),
             "ONSTREAM_LOG_LEVEL": "info",
+            "ONSTREAM_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",  # the webhook receiver
         },
         port=free_port(),
     )

@@ -14,7 +14,7 @@ from tests.web.helpers import invite, login_of, new_session
 
 pytestmark = pytest.mark.live  # Chromium talks to a real socket
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "test-output" / "account.png"
+SCREENSHOT = Path(__file__).resolve().parents[3] / "test-output" / "account.png"
 """Where the home page's picture goes on each run (docs/account.png, shown in
 docs/account-center.md, is a copy)."""
 

@@ -49,6 +49,8 @@ function lobby() {
   }
   if (form) form.addEventListener("submit", (e) => {
     if (!phase || phase.dataset.phase !== "early") return;
+    // A passcode is checked by the server at once, so a wrong one is said now, not at the start.
+    if (form.querySelector("#passcode")) return;
     e.preventDefault();
     waiting = true;
     const button = document.getElementById("enter");
