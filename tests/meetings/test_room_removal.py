@@ -148,6 +148,14 @@ def test_only_a_moderator_lets_a_removed_person_back_in(site: Site) -> None:
         answer = moderate(cat, cat_room, action="readmit", participant=bob_id)
         assert answer.status_code == 403
         assert "removed" not in cat.get(f"{cat_room}/people").json()  # only moderators see it
+        # the moderator of another meeting cannot let him back into this one
+        other_lobby, _ = site.meeting()
+        with site.app.client() as other:
+            other_room = enter(other, other_lobby)
+            participant(other, other_room)
+            answer = moderate(other, other_room, action="readmit", participant=bob_id)
+            assert answer.status_code == 400
+            assert other.get(f"{other_room}/people").json()["removed"] == []
         assert bob.post(links["bob@example.com"], follow_redirects=False).status_code == 403
 
 
