@@ -220,7 +220,7 @@ function renderPeople() {
   // moderators see who was removed, and may let them back in through their own link
   for (const p of config.moderator ? state.removed : []) {
     const item = document.createElement("li");
-    item.className = "removed";
+    item.className = "sent-out";
     item.dataset.removed = String(p.participant);
     const name = document.createElement("bdi");
     name.className = "person-name";
