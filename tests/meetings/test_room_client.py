@@ -252,6 +252,7 @@ def test_a_removed_person_is_let_back_in_by_a_moderator(rig: Rig) -> None:
     link = local(links["ann@example.com"], rig.server)
     ann = rig.enter(link)
     ann_id = my_id(ann)
+    wait_until(lambda: receives(host, 1), what="the host receives Ann")
     row = host.locator(f'#people li[data-participant="{ann_id}"]')
     wait_until(lambda: row.locator('button[data-action="remove"]').count() == 1, what="Remove")
     row.locator('button[data-action="remove"]').click()

@@ -328,37 +328,59 @@ async function subscribeTo(publishers) {
       if (jsep) {
         sub.createAnswer({
           jsep, tracks: [{ type: "data" }],
-          success(answer) { sub.send({ message: { request: "start", room: config.room }, jsep: answer }); },
+          success(answer) {
+            sub.send({ message: { request: "start", room: config.room }, jsep: answer });
+            showReusedTracks();
+          },
           error(e) { fail("Could not receive the others: " + e); },
         });
       }
     },
     onremotetrack(track, mid, on) {
-      const info = state.mids[mid] || {};
       if (!on) { if (state.remote[mid]) state.remote[mid].live = false; return; }
-      const known = state.remote[mid];
-      if (known && known.track === track) { known.live = true; return; }
-      if (known && known.el) known.el.remove();
-      const el = document.createElement(track.kind === "video" ? "video" : "audio");
-      el.autoplay = true;
-      el.playsInline = true;
-      if (track.kind === "video") el.muted = true;
-      el.srcObject = new MediaStream([track]);
-      if (track.kind === "video") {
-        const t = tile(info.feed);
-        t.classList.remove("no-video");
-        t.prepend(el);
-      } else {
-        $("audio").appendChild(el);
-        const speaker = choices().speaker;
-        if (speaker && el.setSinkId) el.setSinkId(speaker).catch(() => {});
-      }
-      el.play().catch(() => {});
-      state.remote[mid] = { kind: track.kind, feed: info.feed, el, live: true, track };
-      render();
+      showTrack(track, mid);
     },
     iceState(ice) { watchIce("sub", ice); },
   });
+}
+
+// A mid that Janus gives to a new publisher after the last one on it left keeps its
+// receiver's track object, and janus.js does not report it again: show such tracks
+// ourselves once the new offer is answered (`showTrack` ignores a track already shown).
+function showReusedTracks() {
+  const pc = sub && sub.webrtcStuff && sub.webrtcStuff.pc;
+  if (!pc) return;
+  for (const t of pc.getTransceivers()) {
+    const info = state.mids[t.mid];
+    const track = t.receiver && t.receiver.track;
+    if (!info || !(info.feed in state.feeds) || !track || track.readyState !== "live") continue;
+    const known = state.remote[t.mid];
+    if (!known || known.feed !== info.feed) showTrack(track, t.mid);
+  }
+}
+
+function showTrack(track, mid) {
+  const info = state.mids[mid] || {};
+  const known = state.remote[mid];
+  if (known && known.track === track && known.feed === info.feed) { known.live = true; return; }
+  if (known && known.el) known.el.remove();
+  const el = document.createElement(track.kind === "video" ? "video" : "audio");
+  el.autoplay = true;
+  el.playsInline = true;
+  if (track.kind === "video") el.muted = true;
+  el.srcObject = new MediaStream([track]);
+  if (track.kind === "video") {
+    const t = tile(info.feed);
+    t.classList.remove("no-video");
+    t.prepend(el);
+  } else {
+    $("audio").appendChild(el);
+    const speaker = choices().speaker;
+    if (speaker && el.setSinkId) el.setSinkId(speaker).catch(() => {});
+  }
+  el.play().catch(() => {});
+  state.remote[mid] = { kind: track.kind, feed: info.feed, el, live: true, track };
+  render();
 }
 
 function removeFeed(id) {
