@@ -230,6 +230,49 @@ def test_mute_state_shows_for_everyone_and_follows_a_moderator(rig: Rig) -> None
     close(host, ann)
 
 
+def test_everybody_sees_when_a_moderator_records(rig: Rig) -> None:
+    host, ann, _ = host_and_ann(rig)
+    banner = ann.locator("#recording-banner")
+    assert banner.is_hidden()
+    host.click("#record")
+    wait_until(lambda: banner.is_visible(), what="Ann sees the meeting is being recorded")
+    assert banner.inner_text() == "This meeting is being recorded"
+    assert ann.locator("#recording").inner_text() == "● Recording"
+    assert ann.locator("#recording").is_visible()
+    both_sizes(ann, "room-recorded")
+    host.click("#record")
+    wait_until(lambda: banner.is_hidden(), what="and that it stopped")
+    assert ann.locator("#recording").is_hidden()
+    close(host, ann)
+
+
+def test_a_removed_person_is_let_back_in_by_a_moderator(rig: Rig) -> None:
+    session_id, links = rig.session(invited_participants=invitees(("ann@example.com", 2)))
+    host = rig.enter(local(rig.host_link(session_id), rig.server))
+    link = local(links["ann@example.com"], rig.server)
+    ann = rig.enter(link)
+    ann_id = my_id(ann)
+    wait_until(lambda: receives(host, 1), what="the host receives Ann")
+    row = host.locator(f'#people li[data-participant="{ann_id}"]')
+    wait_until(lambda: row.locator('button[data-action="remove"]').count() == 1, what="Remove")
+    row.locator('button[data-action="remove"]').click()
+    wait_until(lambda: room_state(ann)["status"] == "removed", what="Ann removed")
+    ann.goto(link)  # her personal link says so and offers no way in
+    assert "You were removed from this meeting" in ann.locator("#removed").inner_text()
+    assert ann.locator("#enter").count() == 0
+    back = host.locator(f'#people li[data-removed="{ann_id}"] button[data-action="readmit"]')
+    wait_until(lambda: back.count() == 1, what="the host sees Ann removed")
+    assert back.inner_text() == "Let back in"
+    screenshot(host, "room-removed")
+    back.click()
+    wait_until(lambda: back.count() == 0, what="Ann is let back in")
+    ann.goto(link)
+    ann.click("#enter")
+    ann.wait_for_url("**/room/**")
+    wait_until(lambda: receives(host, 1), what="the host receives Ann again")
+    close(host, ann)
+
+
 def test_a_raised_hand_is_seen_by_the_moderator_who_lowers_it(rig: Rig) -> None:
     host, ann, ann_id = host_and_ann(rig)
     ann.click("#hand")

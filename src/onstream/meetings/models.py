@@ -62,3 +62,5 @@ class Admission:
     dst: bool
     auto_record: bool
     session_deleted: bool
+    removed: bool = False
+    """A moderator removed this person: their link is refused until they are let back in."""

@@ -176,6 +176,8 @@ _ADMISSION_QUERY = (
         admissions.c.name,
         admissions.c.source,
         admissions.c.revoked_at,
+        admissions.c.removed_at,
+        admissions.c.invitation_token,
         users.c.login,
         sessions.c.topic,
         sessions.c.start_utc,
@@ -208,6 +210,7 @@ def _admission(row: Any) -> Admission:
         dst=bool(row.dst),
         auto_record=bool(row.auto_record),
         session_deleted=row.deleted_at is not None,
+        removed=row.removed_at is not None,
     )
 
 
@@ -235,6 +238,71 @@ async def revoke(conn: Connection, *, now: datetime, **where: Any) -> list[tuple
             .values(revoked_at=now)
         )
     return found
+
+
+async def mark_removed(
+    conn: Connection, *, session_id: int, participant: int, now: datetime
+) -> None:
+    """Remember that a moderator removed the person of this live admission."""
+    await conn.execute(
+        update(admissions)
+        .where(
+            admissions.c.session_id == session_id,
+            admissions.c.participant == participant,
+            admissions.c.revoked_at.is_(None),
+        )
+        .values(removed_at=now)
+    )
+
+
+async def removed(conn: Connection, session_id: int) -> list[Admission]:
+    """The session's admissions whose person was removed and not let back in, latest first;
+    one per invitation (a person who came through their link twice shows once)."""
+    query = _ADMISSION_QUERY.where(
+        admissions.c.session_id == session_id, admissions.c.removed_at.is_not(None)
+    ).order_by(admissions.c.removed_at.desc(), admissions.c.id.desc())
+    found: list[Admission] = []
+    seen: set[str] = set()
+    for row in (await conn.execute(query)).all():
+        token = row.invitation_token
+        if token is not None and token in seen:
+            continue
+        if token is not None:
+            seen.add(token)
+        found.append(_admission(row))
+    return found
+
+
+async def is_removed(conn: Connection, session_id: int, **where: Any) -> bool:
+    """Whether an admission of the session matching `where` (invitation_token=T or
+    secret=S) was removed and not let back in."""
+    conditions = [admissions.c[name] == value for name, value in where.items()]
+    query = select(admissions.c.id).where(
+        admissions.c.session_id == session_id, admissions.c.removed_at.is_not(None), *conditions
+    )
+    return (await conn.execute(query.limit(1))).first() is not None
+
+
+async def readmit(conn: Connection, *, session_id: int, participant: int) -> bool:
+    """Forget the removal of the person with this Janus id (and of every other admission of
+    the same invitation); whether there was one."""
+    query = select(admissions.c.id, admissions.c.invitation_token).where(
+        admissions.c.session_id == session_id,
+        admissions.c.participant == participant,
+        admissions.c.removed_at.is_not(None),
+    )
+    row = (await conn.execute(query)).first()
+    if row is None:
+        return False
+    same = admissions.c.id == row.id
+    if row.invitation_token is not None:
+        same = same | (admissions.c.invitation_token == row.invitation_token)
+    await conn.execute(
+        update(admissions)
+        .where(admissions.c.session_id == session_id, same)
+        .values(removed_at=None)
+    )
+    return True
 
 
 async def insert_token(

@@ -40,9 +40,9 @@ class Moderation:
     """A moderator's action, as the room page sends it."""
 
     action: str
-    """"mute", "unmute", "remove", "record" or "end"."""
+    """"mute", "unmute", "remove", "readmit", "record" or "end"."""
     participant: object = None
-    """The Janus id of the person to mute or remove."""
+    """The Janus id of the person to mute, remove or let back in."""
     kind: object = "audio"
     """Which of their streams to mute: "audio" or "video"."""
     on: bool = False
@@ -118,6 +118,24 @@ async def admit(
         },
     )
     return secret
+
+
+async def removed_from(
+    conn: Connection,
+    session_id: int,
+    *,
+    invitation_token: str | None = None,
+    admission_secret: str | None = None,
+) -> bool:
+    """Whether a moderator removed the person of this invitation (or of the guest admission
+    this browser last had) from the session's meeting and nobody let them back in."""
+    if invitation_token is not None and await repository.is_removed(
+        conn, session_id, invitation_token=invitation_token
+    ):
+        return True
+    return admission_secret is not None and await repository.is_removed(
+        conn, session_id, secret=admission_secret
+    )
 
 
 async def mint_token(
@@ -214,7 +232,13 @@ async def moderate(
     if not isinstance(participant, int):
         raise Invalid("Say which participant.")
     if moderation.action == "remove":
+        # remembered, so their link does not simply bring them back (`removed_from`)
+        await repository.mark_removed(conn, session_id=session_id, participant=participant, now=now)
         return await eject(conn, session_id=session_id, now=now, participant=participant)
+    if moderation.action == "readmit":
+        if not await repository.readmit(conn, session_id=session_id, participant=participant):
+            raise Invalid("That person was not removed.")
+        return None  # they come back through their own link: nothing for Janus to do
     kind = moderation.kind
     if not isinstance(kind, str) or kind not in MIDS:
         raise Invalid("kind is audio or video.")

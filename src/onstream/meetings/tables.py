@@ -6,7 +6,9 @@ Janus's own create is idempotent. `secret` is the Janus room secret: it never le
 server. An admission is one person let in (by a personal link, the public page or the
 owner's host link); its `secret` is the key of that person's room page. Each render of the
 page mints a short-lived Janus token for exactly one join (`room_tokens`), which Janus
-checks against the room's allowed list.
+checks against the room's allowed list. `removed_at` marks an admission whose person a
+moderator removed: their link (the invitation, or the guest's browser) stays refused for
+that session until a moderator lets them back in, which clears it.
 
 `room_presence` is who was seen in a room, from when until when (one row per stay, `left_at`
 null while they are in); `rooms.presence_listed_at` is when Janus's list of the room's
@@ -62,6 +64,7 @@ admissions = Table(
     Column("invitation_token", String(64), nullable=True),
     Column("created_at", DateTime, nullable=False),
     Column("revoked_at", DateTime, nullable=True),
+    Column("removed_at", DateTime, nullable=True),
     UniqueConstraint("secret"),
     UniqueConstraint("session_id", "participant"),
 )

@@ -8,11 +8,15 @@
   lets them in as moderator.
 - `/{username}/room/{secret}`: the room of one admission. Each render mints a short-lived
   Janus token for this one person and joins Janus with it; Janus itself refuses anybody
-  else. `.../people` lists who was let in (names and roles), `.../moderate` takes a
-  moderator's mute, remove, record and end.
+  else. `.../people` lists who was let in (names and roles; for moderators also who was
+  removed) and whether the room records, `.../moderate` takes a moderator's mute, remove,
+  readmit, record and end.
 
 Letting in happens only while the room is open; before, the lobby counts down, after, it
 says the meeting ended. A POST admits and redirects (303), so a reload never admits twice.
+A person a moderator removed is refused by their lobby ("You were removed from this
+meeting") until a moderator lets them back in: an invitee by their invitation, a guest of
+the public page by the cookie that page set when it let them in.
 """
 
 from __future__ import annotations
@@ -71,7 +75,12 @@ ROOM_CSP_EXTRA = {
 LOBBY_CSP = content_security_policy(
     extra={"script-src": "'self'", "media-src": "'self' blob: mediastream:"}
 )
-MODERATOR_ACTIONS = frozenset({"mute", "unmute", "remove", "end", "record"})
+MODERATOR_ACTIONS = frozenset({"mute", "unmute", "remove", "readmit", "end", "record"})
+REMOVED = "You were removed from this meeting."
+GUEST_COOKIE = "onstream_guest_{session_id}"
+"""The public page's cookie naming the guest admission it made in this browser, so a guest
+a moderator removed is known when they come back (`service.removed_from`)."""
+GUEST_COOKIE_SECONDS = 7 * 24 * 3600
 UNAVAILABLE = "The meeting service is not available right now."
 
 LEFT_REASONS = {
@@ -235,6 +244,8 @@ class MeetingPages:
         phase = self._phase(meeting, ended=await self._ended(meeting.id))
         async with transaction(self.database, write=False) as conn:
             files = await queries.shared_files(conn, meeting.id)
+            room = await rooms_repository.room_of(conn, meeting.id)
+        recorded = meeting.auto_record or (room is not None and room.recording)
         opens = rules.opens_at(meeting.start_utc, opens_minutes=self.settings.room_opens_minutes)
         context = {
             **meeting_context(meeting),
@@ -251,6 +262,8 @@ class MeetingPages:
             "available": self.rooms.available,
             "service": await self._service(phase),
             "opens_minutes": self.settings.room_opens_minutes,
+            "removed": await self._removed(request, entry),
+            "recorded": recorded,
         }
         return render("lobby.html", context, status=status, csp=LOBBY_CSP)
 
@@ -264,6 +277,8 @@ class MeetingPages:
                 else "This meeting has ended."
             )
             return await self._lobby(request, entry, errors=[message], status=409)
+        if await self._removed(request, entry):
+            return await self._lobby(request, entry, status=403)
         if not self.rooms.available:
             return await self._lobby(
                 request, entry, errors=["The meeting service is unavailable."], status=503
@@ -281,7 +296,35 @@ class MeetingPages:
                 now=utcnow(),
             )
         login = request.path_params["username"]
-        return RedirectResponse(f"/{login}/room/{secret}", status_code=303)
+        response = RedirectResponse(f"/{login}/room/{secret}", status_code=303)
+        if entry.kind == "public":
+            response.set_cookie(
+                GUEST_COOKIE.format(session_id=meeting.id),
+                secret,
+                max_age=GUEST_COOKIE_SECONDS,
+                path=f"/{login}/",
+                httponly=True,
+                samesite="lax",
+                secure=self.settings.public_base_url.startswith("https://"),
+            )
+        return response
+
+    async def _removed(self, request: Request, entry: Entry) -> bool:
+        """Whether a moderator removed this visitor from the meeting (and did not let them
+        back in): an invitee by their invitation, a guest by this browser's cookie. The
+        owner's host link is never refused."""
+        if entry.kind == "host":
+            return False
+        cookie = request.cookies.get(GUEST_COOKIE.format(session_id=entry.meeting.id))
+        if cookie is not None and len(cookie) > queries.KEY_MAX:
+            cookie = None
+        async with transaction(self.database, write=False) as conn:
+            return await service.removed_from(
+                conn,
+                entry.meeting.id,
+                invitation_token=entry.invitation_token,
+                admission_secret=cookie if entry.kind == "public" else None,
+            )
 
     # --- the room ------------------------------------------------------------------------
 
@@ -353,20 +396,30 @@ class MeetingPages:
         return Joined(admission, config, files)
 
     async def people(self, request: Request) -> Response:
-        """Who was let into the room (and not removed): Janus id, name, role."""
+        """Who was let into the room (and not removed): Janus id, name, role; whether the
+        room records now (the database's word, so everybody learns it within a poll); and,
+        for moderators, who was removed and may be let back in."""
         admission = await self._admission(request)
         if admission is None:
             return JSONResponse({"error": "You are not in this meeting."}, status_code=404)
+        moderator = admission.role == rules.MODERATOR
         async with transaction(self.database, write=False) as conn:
             admitted = await rooms_repository.admitted(conn, admission.session_id)
-        people = [
-            {"participant": a.participant, "name": a.name, "role": ROLE_NAMES[a.role]}
-            for a in admitted
-        ]
-        return JSONResponse({"people": people}, headers={"cache-control": "no-store"})
+            room = await rooms_repository.room_of(conn, admission.session_id)
+            removed = []
+            if moderator:
+                removed = await rooms_repository.removed(conn, admission.session_id)
+        body: dict[str, object] = {
+            "people": [_person(a) for a in admitted],
+            "recording": room is not None and room.recording,
+        }
+        if moderator:
+            body["removed"] = [_person(a) for a in removed]
+        return JSONResponse(body, headers={"cache-control": "no-store"})
 
     async def moderate(self, request: Request) -> Response:
-        """A moderator's action: mute/unmute a stream, remove a person, record, end."""
+        """A moderator's action: mute/unmute a stream, remove a person or let them back in,
+        record, end."""
         admission = await self._admission(request)
         if admission is None or admission.role != rules.MODERATOR:
             return JSONResponse({"error": "Only a moderator may do that."}, status_code=403)
@@ -496,6 +549,15 @@ class MeetingPages:
             grace_minutes=self.settings.room_grace_minutes,
             ended=ended,
         )
+
+
+def _person(admission: Admission) -> dict[str, object]:
+    """One person as the room page's list shows them."""
+    return {
+        "participant": admission.participant,
+        "name": admission.name,
+        "role": ROLE_NAMES[admission.role],
+    }
 
 
 def _room_csp(janus_url: object) -> dict[str, str]:

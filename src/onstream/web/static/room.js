@@ -16,7 +16,7 @@ const REACTIONS = ["👍", "👏", "😂", "❤️", "🎉"];
 const FINAL = ["left", "removed", "ended"];
 const state = window.onstreamRoom = {
   status: "connecting", myId: config.participant, privateId: null, error: null,
-  feeds: {}, mids: {}, remote: {}, people: [], messages: [], mutedByModerator: {},
+  feeds: {}, mids: {}, remote: {}, people: [], removed: [], messages: [], mutedByModerator: {},
   publishing: false, peers: {}, hands: [], pinned: null, speakerView: false,
   activeSpeaker: null, page: 0, recording: config.recording, reconnects: 0,
   me: { mic: false, cam: false, screen: false, hand: 0 },
@@ -155,7 +155,13 @@ function render() {
 async function loadPeople() {
   try {
     const answer = await fetch(config.people, { credentials: "same-origin" });
-    if (answer.ok) state.people = (await answer.json()).people;
+    if (answer.ok) {
+      const body = await answer.json();
+      state.people = body.people;
+      state.removed = body.removed || [];
+      // the database's word: whoever starts or stops recording, everybody sees it
+      if (typeof body.recording === "boolean" && !FINAL.includes(state.status)) showRecording(body.recording);
+    }
   } catch (e) { /* the next round tries again */ }
   render();
 }
@@ -171,7 +177,7 @@ function renderPeople() {
   const hands = state.hands.filter((id) => peer(id).hand);
   // rebuilt only when something shown changed, so a button is never swapped under a click
   const shown = JSON.stringify([state.people.filter(inRoom), hands, Object.keys(state.feeds),
-    state.people.map((p) => peer(p.participant)), state.mutedByModerator]);
+    state.people.map((p) => peer(p.participant)), state.mutedByModerator, state.removed]);
   if (shown === peopleShown) return;
   peopleShown = shown;
   list.replaceChildren();
@@ -211,6 +217,20 @@ function renderPeople() {
     }
     list.appendChild(item);
   }
+  // moderators see who was removed, and may let them back in through their own link
+  for (const p of config.moderator ? state.removed : []) {
+    const item = document.createElement("li");
+    item.className = "sent-out";
+    item.dataset.removed = String(p.participant);
+    const name = document.createElement("bdi");
+    name.className = "person-name";
+    name.textContent = p.name;
+    const note = document.createElement("span");
+    note.className = "role";
+    note.textContent = "removed";
+    item.append(name, note, actionButton("Let back in", { action: "readmit", participant: p.participant }));
+    list.appendChild(item);
+  }
   const queue = $("hands");
   queue.replaceChildren();
   for (const id of hands) {
@@ -236,6 +256,7 @@ function actionButton(text, body) {
       if (body.action === "mute") peer(body.participant).mic = false;
       render();
     }
+    if (result.ok && (body.action === "remove" || body.action === "readmit")) loadPeople();
   });
   return button;
 }
@@ -307,37 +328,59 @@ async function subscribeTo(publishers) {
       if (jsep) {
         sub.createAnswer({
           jsep, tracks: [{ type: "data" }],
-          success(answer) { sub.send({ message: { request: "start", room: config.room }, jsep: answer }); },
+          success(answer) {
+            sub.send({ message: { request: "start", room: config.room }, jsep: answer });
+            showReusedTracks();
+          },
           error(e) { fail("Could not receive the others: " + e); },
         });
       }
     },
     onremotetrack(track, mid, on) {
-      const info = state.mids[mid] || {};
       if (!on) { if (state.remote[mid]) state.remote[mid].live = false; return; }
-      const known = state.remote[mid];
-      if (known && known.track === track) { known.live = true; return; }
-      if (known && known.el) known.el.remove();
-      const el = document.createElement(track.kind === "video" ? "video" : "audio");
-      el.autoplay = true;
-      el.playsInline = true;
-      if (track.kind === "video") el.muted = true;
-      el.srcObject = new MediaStream([track]);
-      if (track.kind === "video") {
-        const t = tile(info.feed);
-        t.classList.remove("no-video");
-        t.prepend(el);
-      } else {
-        $("audio").appendChild(el);
-        const speaker = choices().speaker;
-        if (speaker && el.setSinkId) el.setSinkId(speaker).catch(() => {});
-      }
-      el.play().catch(() => {});
-      state.remote[mid] = { kind: track.kind, feed: info.feed, el, live: true, track };
-      render();
+      showTrack(track, mid);
     },
     iceState(ice) { watchIce("sub", ice); },
   });
+}
+
+// A mid that Janus gives to a new publisher after the last one on it left keeps its
+// receiver's track object, and janus.js does not report it again: show such tracks
+// ourselves once the new offer is answered (`showTrack` ignores a track already shown).
+function showReusedTracks() {
+  const pc = sub && sub.webrtcStuff && sub.webrtcStuff.pc;
+  if (!pc) return;
+  for (const t of pc.getTransceivers()) {
+    const info = state.mids[t.mid];
+    const track = t.receiver && t.receiver.track;
+    if (!info || !(info.feed in state.feeds) || !track || track.readyState !== "live") continue;
+    const known = state.remote[t.mid];
+    if (!known || known.feed !== info.feed) showTrack(track, t.mid);
+  }
+}
+
+function showTrack(track, mid) {
+  const info = state.mids[mid] || {};
+  const known = state.remote[mid];
+  if (known && known.track === track && known.feed === info.feed) { known.live = true; return; }
+  if (known && known.el) known.el.remove();
+  const el = document.createElement(track.kind === "video" ? "video" : "audio");
+  el.autoplay = true;
+  el.playsInline = true;
+  if (track.kind === "video") el.muted = true;
+  el.srcObject = new MediaStream([track]);
+  if (track.kind === "video") {
+    const t = tile(info.feed);
+    t.classList.remove("no-video");
+    t.prepend(el);
+  } else {
+    $("audio").appendChild(el);
+    const speaker = choices().speaker;
+    if (speaker && el.setSinkId) el.setSinkId(speaker).catch(() => {});
+  }
+  el.play().catch(() => {});
+  state.remote[mid] = { kind: track.kind, feed: info.feed, el, live: true, track };
+  render();
 }
 
 function removeFeed(id) {
@@ -788,18 +831,22 @@ function setUpControls() {
     if (result.ok) end("ended", "This meeting has ended.");
   });
   const record = $("record");
-  const show = (on) => {
-    state.recording = on;
-    if (record) record.textContent = on ? "Stop recording" : "Start recording";
-    $("recording").hidden = !on;
-    if (on) state.wasRecorded = true;
-  };
-  show(config.recording);
+  showRecording(config.recording);
   if (record) record.addEventListener("click", async () => {
     const result = await moderate({ action: "record", on: !state.recording });
-    if (result.ok) show(result.recording);
+    if (result.ok) showRecording(result.recording);
   });
   window.addEventListener("resize", render);
+}
+
+// The "● Recording" indicator and the banner, for everybody; the record button for moderators.
+function showRecording(on) {
+  state.recording = on;
+  const record = $("record");
+  if (record) record.textContent = on ? "Stop recording" : "Start recording";
+  $("recording").hidden = !on;
+  $("recording-banner").hidden = !on;
+  if (on) state.wasRecorded = true;
 }
 
 function autoOpen() {
@@ -831,6 +878,7 @@ function end(status, text) {
   $("ended-recording").hidden = !(status === "ended" && config.owner && (state.recording || state.wasRecorded));
   $("ended").hidden = false;
   $("recording").hidden = true;
+  $("recording-banner").hidden = true;
   $("status").hidden = true;
   document.body.classList.add("room-over");
 }
