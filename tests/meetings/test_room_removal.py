@@ -1,6 +1,6 @@
 """A person a moderator removed stays out of that meeting until a moderator lets them back
-in, and the lobby of a recorded meeting says so before anybody enters. A real Janus, the
-application in this process, the pages over HTTP."""
+in, and the lobby of a recorded meeting says so before anybody enters; the owner appears by
+the account's name. A real Janus, the application in this process, the pages over HTTP."""
 
 from __future__ import annotations
 
@@ -98,6 +98,22 @@ def participant(client: httpx.Client, room: str) -> int:
 
 def moderate(client: httpx.Client, room: str, **body: Any) -> httpx.Response:
     return client.post(f"{room}/moderate", json=body)
+
+
+def test_the_owner_appears_by_the_accounts_name_or_else_its_login(site: Site) -> None:
+    host_lobby, _ = site.meeting()
+    with site.app.client() as host:
+        unnamed = host.get(host_lobby)
+        assert unnamed.status_code == 200
+        assert f"<dt>Host</dt>\n  <dd>{LOGIN} <span" in unnamed.text
+        body = {"first_name": "Rita", "last_name": "Moreno"}
+        assert ok(rest(site.api, "POST", "user", body))["message"] == "User updated"
+        assert "<dd>Rita Moreno <span" in host.get(host_lobby).text
+        host_room = enter(host, host_lobby)
+        assert '"Rita Moreno"' in host.get(host_room).text  # the room's own config
+        participant(host, host_room)
+        people = host.get(f"{host_room}/people").json()["people"]
+        assert [p["name"] for p in people] == ["Rita Moreno"]
 
 
 def test_a_removed_invitee_stays_out_until_a_moderator_lets_them_back_in(site: Site) -> None:

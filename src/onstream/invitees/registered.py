@@ -33,6 +33,8 @@ class SessionOwner:
     dst: bool
     email: str = ""
     """The organizer of the session's calendar event."""
+    name: str = ""
+    """How the owner is shown to the invitee: `First Last`, or the login when unnamed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +67,12 @@ class InvitedSession:
 def _invited(row: Any) -> InvitedSession:
     return InvitedSession(
         session=Session(*row[:_SESSION_WIDTH]),
-        owner=SessionOwner(login=row.owner_login, dst=bool(row.owner_dst), email=row.owner_email),
+        owner=SessionOwner(
+            login=row.owner_login,
+            dst=bool(row.owner_dst),
+            email=row.owner_email,
+            name=f"{row.owner_first_name} {row.owner_last_name}".strip() or row.owner_login,
+        ),
         invitation_id=row.invitation_id,
         role=row.role,
         token=row.token,

@@ -150,6 +150,8 @@ REGISTERED_COLUMNS = (
     _owner.c.login.label("owner_login"),
     _owner.c.dst.label("owner_dst"),
     _owner.c.email.label("owner_email"),
+    _owner.c.first_name.label("owner_first_name"),
+    _owner.c.last_name.label("owner_last_name"),
 )
 """A session's columns in `Session` order, then its invitation and its owner."""
 

@@ -19,7 +19,8 @@ nor backed off.
 
 Failures are retried with exponential back-off until `recording_give_up_seconds` after the
 job was queued; then the job is failed with the reason in `last_error`. The operator's
-`onstream recording retry-job` queues it for one more attempt now.
+`onstream recording retry-job` queues it for one more attempt now, and so does the session's
+owner from the account center, which lists the account's own jobs (`jobs_of_account`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, select, update
+from sqlalchemy import ColumnElement, Select, and_, or_, select, update
 
 from onstream.config import Settings
 from onstream.errors import Invalid, Missing
@@ -42,6 +43,10 @@ PENDING, DONE, FAILED = "pending", "done", "failed"
 STATUSES = (PENDING, DONE, FAILED)
 ERROR_CHARS = 4000
 """`last_error` keeps the tool's last lines; a few thousand characters hold a dozen of them."""
+OWNER_REASONS = ("no audio or video was recorded", "the recorded tracks hold no playable media")
+"""The failures written for people (`compose.NothingRecorded`); any other `last_error` is a
+tool's or Python's text, which stays with the operator."""
+OTHER_REASON = "the recording could not be made; the operator has the details"
 
 _jobs = recording_jobs.c
 
@@ -114,6 +119,20 @@ class SessionOwner:
     login: str
     topic: str
     deleted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OwnJob:
+    """A recording job as its session's owner sees it in the account center."""
+
+    job: Job
+    topic: str
+
+    @property
+    def reason(self) -> str:
+        """Why the job failed, in words fit for the owner (never a tool's or Python's text)."""
+        error = self.job.last_error or ""
+        return next((r for r in OWNER_REASONS if error.startswith(r)), OTHER_REASON)
 
 
 async def enqueue(conn: Connection, *, session_id: int, source_dir: str, now: datetime) -> None:
@@ -304,6 +323,37 @@ async def list_jobs(conn: Connection, *, status: str | None = None, limit: int =
     if status is not None:
         query = query.where(_jobs.status == status)
     return [Job(**row._mapping) for row in await conn.execute(query)]
+
+
+async def jobs_of_account(conn: Connection, account_id: int, *, limit: int = 50) -> list[OwnJob]:
+    """The account's jobs worth its attention, newest first: pending and failed ones, and done
+    ones that left tracks out; of its live sessions only."""
+    query = (
+        _JOB_QUERY.add_columns(sessions.c.topic)
+        .join(sessions, sessions.c.id == _jobs.session_id)
+        .where(
+            sessions.c.owner_id == account_id,
+            sessions.c.deleted_at.is_(None),
+            or_(_jobs.status != DONE, and_(_jobs.skipped.is_not(None), _jobs.skipped != "")),
+        )
+        .order_by(_jobs.id.desc())
+        .limit(limit)
+    )
+    return [
+        OwnJob(Job(**{name: row._mapping[name] for name in Job.__slots__}), row.topic)
+        for row in await conn.execute(query)
+    ]
+
+
+async def job_of_account(conn: Connection, account_id: int, job_id: int) -> Job | None:
+    """The job when it belongs to a live session of the account, else None (whoever's it is)."""
+    query = _JOB_QUERY.join(sessions, sessions.c.id == _jobs.session_id).where(
+        _jobs.id == job_id,
+        sessions.c.owner_id == account_id,
+        sessions.c.deleted_at.is_(None),
+    )
+    row = (await conn.execute(query)).first()
+    return None if row is None else Job(**row._mapping)
 
 
 async def session_owner(conn: Connection, session_id: int) -> SessionOwner | None:

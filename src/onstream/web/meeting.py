@@ -199,7 +199,7 @@ class MeetingPages:
         meeting = await self._read(queries.meeting_by_host_key, request, "key")
         if meeting is None:
             return not_found()
-        entry = Entry(meeting, "host", rules.MODERATOR, "Host", meeting.owner_email)
+        entry = Entry(meeting, "host", rules.MODERATOR, meeting.owner_name, meeting.owner_email)
         if request.method == "POST":
             return await self._enter(request, entry)
         return await self._lobby(request, entry)

@@ -40,6 +40,8 @@ class Meeting:
     auto_record: bool
     sequence: int
     owner_email: str
+    owner_name: str
+    """How the owner appears in the room: the account's `First Last`, or its login."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,7 @@ def _meeting(row: Any) -> Meeting:
         auto_record=bool(row.auto_record),
         sequence=int(row.sequence),
         owner_email=row.owner_email,
+        owner_name=f"{row.owner_first_name} {row.owner_last_name}".strip() or row.owner_login,
     )
 
 
@@ -101,6 +104,9 @@ async def invitation_by_token(conn: Connection, *, username: str, key: str) -> I
             *_MEETING_COLUMNS,
             owner.c.dst,
             owner.c.email.label("owner_email"),
+            owner.c.first_name.label("owner_first_name"),
+            owner.c.last_name.label("owner_last_name"),
+            owner.c.login.label("owner_login"),
             invitations.c.role,
             invitee.c.first_name,
             invitee.c.last_name,
@@ -134,7 +140,14 @@ async def invitation_by_token(conn: Connection, *, username: str, key: str) -> I
 def _live_session_of(username: str) -> Select[Any]:
     """The live sessions of the account `username`, with what a `Meeting` needs."""
     return (
-        select(*_MEETING_COLUMNS, users.c.dst, users.c.email.label("owner_email"))
+        select(
+            *_MEETING_COLUMNS,
+            users.c.dst,
+            users.c.email.label("owner_email"),
+            users.c.first_name.label("owner_first_name"),
+            users.c.last_name.label("owner_last_name"),
+            users.c.login.label("owner_login"),
+        )
         .select_from(sessions)
         .join(users, users.c.id == sessions.c.owner_id)
         .where(

@@ -1,10 +1,12 @@
 """The account center's recordings pages in-process: list, rename, password, delete, play;
-errors with kept values, CSRF, isolation."""
+the recordings being prepared or failed, with "Try again"; errors with kept values, CSRF,
+isolation."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -14,6 +16,11 @@ from tests.support.server import Server
 from tests.web.account.helpers import csrf_of, signed_in
 from tests.web.helpers import login_of, new_session
 from tests.web.test_pages import visible_text
+
+from onstream.clock import utcnow
+from onstream.meetings import jobs
+from onstream.meetings.tables import recording_jobs
+from onstream.storage.database import Connection
 
 NOT_FOUND = "This link leads to no session"
 REFUSED = "This form was refused"
@@ -159,3 +166,99 @@ def test_recording_forms_without_the_csrf_token_are_refused(
     found = get_recording(account, recording_id)
     assert found["title"] == "Untouched"
     assert found["password"] in (None, "")
+
+
+def add_job(server: Server, session_id: int, **values: Any) -> int:
+    """A recording job of the session as the end of its room queues it, then with `values`
+    (a worker's outcome); its id."""
+    source = f"/recordings/{session_id}"
+
+    async def work(conn: Connection) -> int:
+        await jobs.enqueue(conn, session_id=session_id, source_dir=source, now=utcnow())
+        if values:
+            query = recording_jobs.update().where(recording_jobs.c.source_dir == source)
+            await conn.execute(query.values(**values))
+        found = recording_jobs.select().where(recording_jobs.c.source_dir == source)
+        return int((await conn.execute(found)).one().id)
+
+    return server.run(work)
+
+
+def job_status(server: Server, job_id: int) -> str:
+    async def work(conn: Connection) -> str:
+        return (await jobs.get(conn, job_id)).status
+
+    return server.run(work, write=False)
+
+
+def test_the_accounts_failed_job_shows_why_and_try_again_queues_it(
+    server: Server, account: httpx.Client, browser: httpx.Client
+) -> None:
+    failed = add_job(
+        server,
+        new_session(account, topic="Silent call").id,
+        status=jobs.FAILED,
+        last_error="no audio or video was recorded",
+        finished_at=utcnow(),
+    )
+    add_job(server, new_session(account, topic="Still going").id)
+    add_job(
+        server,
+        new_session(account, topic="Crashed").id,
+        status=jobs.FAILED,
+        last_error="Traceback (most recent call last): KeyError: 'x'",
+    )
+    add_job(
+        server,
+        new_session(account, topic="Partly there").id,
+        status=jobs.DONE,
+        skipped="video-7.mjr: no playable media",
+    )
+    page = visible_text(browser.get("/account/recordings").text)
+    assert "Silent call since" in page
+    assert "failed: no audio or video was recorded" in page
+    assert "Still going since" in page
+    assert "being prepared" in page
+    assert "failed: the recording could not be made; the operator has the details" in page
+    assert "Traceback" not in page
+    assert "KeyError" not in page
+    assert "Left out: video-7.mjr: no playable media" in page
+    assert "Try again Silent call" in page
+
+    path = f"/account/recordings/jobs/{failed}/retry"
+    assert browser.post(path, data={}).status_code == 403  # no CSRF token: refused
+    assert job_status(server, failed) == jobs.FAILED
+    response = browser.post(path, data={"csrf": token(browser)})
+    assert response.status_code == 303
+    assert job_status(server, failed) == jobs.PENDING
+    page = visible_text(browser.get("/account/recordings").text)
+    assert "The recording is being prepared again." in page
+    response = browser.post(path, data={"csrf": token(browser)})  # no longer failed
+    assert response.status_code == 303
+    assert "That recording is being prepared already or is ready." in visible_text(
+        browser.get("/account/recordings").text
+    )
+    assert job_status(server, failed) == jobs.PENDING
+
+
+def test_another_accounts_job_is_not_shown_and_its_retry_is_404(
+    server: Server, make_account: MakeAccount, browser: httpx.Client
+) -> None:
+    stranger = make_account()
+    theirs = add_job(
+        server,
+        new_session(stranger, topic="Their meeting").id,
+        status=jobs.FAILED,
+        last_error="no audio or video was recorded",
+    )
+    assert "Their meeting" not in browser.get("/account/recordings").text
+    response = browser.post(
+        f"/account/recordings/jobs/{theirs}/retry", data={"csrf": token(browser)}
+    )
+    assert response.status_code == 404
+    assert NOT_FOUND in response.text
+    assert job_status(server, theirs) == jobs.FAILED
+    missing = browser.post(
+        "/account/recordings/jobs/999999999/retry", data={"csrf": token(browser)}
+    )
+    assert missing.status_code == 404

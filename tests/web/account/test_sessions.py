@@ -317,3 +317,17 @@ def test_delete_asks_first_then_cancels(
     )
     assert browser.get(path).status_code == 404
     assert post(browser, f"/account/sessions/{created.id}/edit", **FORM).status_code == 404
+
+
+def test_an_invited_session_names_its_owner_by_name_or_else_login(
+    make_account: MakeAccount, account: httpx.Client, browser: httpx.Client
+) -> None:
+    owner = make_account()
+    (me,) = ok(account.get("user/format/json"))["users"]
+    created = new_session(owner, topic="Named owner")
+    body = {"session_id": created.id, "email": me["email"], "send_email_invitation": False}
+    ok(rest(owner, "PUT", "invitee", body), 201)
+    assert f"invited by {login_of(owner)} as participant" in shown(browser.get("/account"))
+    names = {"first_name": "Olga", "last_name": "Owner"}
+    assert ok(rest(owner, "POST", "user", names))["message"] == "User updated"
+    assert "invited by Olga Owner as participant" in shown(browser.get("/account"))

@@ -61,6 +61,8 @@ FLASHES = {
     "file-deleted": "The file is deleted.",
     "recording-saved": "The recording is saved.",
     "recording-deleted": "The recording is deleted.",
+    "recording-job-retried": "The recording is being prepared again.",
+    "recording-job-busy": "That recording is being prepared already or is ready.",
 }
 """Messages shown once on the next page; the cookie carries only the key, never the text."""
 

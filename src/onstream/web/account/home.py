@@ -56,7 +56,7 @@ def invited_summary(visit: Visit, invited: registered.InvitedSession) -> dict[st
         "topic": session.topic,
         "when": local_time(session, visit.account),
         "duration": duration(session.duration),
-        "owner": invited.owner.login,
+        "owner": invited.owner.name,
         "role": ROLE_NAMES.get(invited.role, ""),
         "link": invited.personal_session_link(visit.settings.public_base_url),
     }

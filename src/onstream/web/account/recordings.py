@@ -1,4 +1,5 @@
-"""`/account/recordings`: the account's recordings: rename, protect with a password, delete.
+"""`/account/recordings`: the account's recordings: rename, protect with a password, delete;
+and the recordings still being made or that failed, with "Try again" for a failed one.
 
 Playing is the playback page's job (`web.playback`, the `recording_link` every viewer gets):
 the page links there rather than embedding a player of its own, so one route decides who
@@ -12,7 +13,9 @@ from functools import partial
 
 from starlette.responses import Response
 
-from onstream.errors import Deleted, DomainError, Missing
+from onstream.clock import utcnow
+from onstream.errors import Deleted, DomainError, Invalid, Missing
+from onstream.meetings import jobs
 from onstream.recordings import rules, service
 from onstream.recordings.models import Recording, RecordingInput
 from onstream.storage.unit_of_work import unit_of_work
@@ -40,6 +43,25 @@ def shown(recording: Recording) -> dict[str, object]:
     }
 
 
+def shown_job(own: jobs.OwnJob) -> dict[str, object]:
+    """What the list shows of a recording job: its session, since when, and its state in
+    words, with the tracks a finished one left out."""
+    job = own.job
+    failed = job.status == jobs.FAILED
+    return {
+        "id": job.id,
+        "topic": own.topic,
+        "session_id": job.session_id,
+        "since": f"{job.created_at:%Y-%m-%d %H:%M} UTC",
+        "state": f"failed: {own.reason}" if failed else _STATES.get(job.status, job.status),
+        "failed": failed,
+        "skipped": (job.skipped or "").splitlines() if job.status == jobs.DONE else [],
+    }
+
+
+_STATES = {jobs.PENDING: "being prepared", jobs.DONE: "ready, with some tracks left out"}
+
+
 @account_page
 async def listing(visit: Visit) -> Response:
     """The account's recordings, newest first."""
@@ -54,7 +76,9 @@ async def listing(visit: Visit) -> Response:
             offset=offset,
             descending=True,
         )
+        own_jobs = await jobs.jobs_of_account(conn, visit.account.id) if not offset else []
     context = {
+        "jobs": [shown_job(j) for j in own_jobs],
         "recordings": [shown(r) for r in found[:PAGE_SIZE]],
         "previous": max(0, offset - PAGE_SIZE) if offset else None,
         "next": offset + PAGE_SIZE if len(found) > PAGE_SIZE else None,
@@ -125,3 +149,23 @@ async def delete(visit: Visit) -> Response:
     except (Missing, Deleted):
         return not_found()
     return visit.redirect("/account/recordings", flash="recording-deleted")
+
+
+@account_page
+async def retry_job(visit: Visit) -> Response:
+    """POST: queue a failed recording job of the account's own session for one more attempt
+    now, as the operator's `retry-job` does; anyone else's job is the 404 page."""
+    job_id = item_id(visit, "job_id")
+    if job_id is None:
+        return not_found()
+    async with visit.transaction(write=True) as conn:
+        job = await jobs.job_of_account(conn, visit.account.id, job_id)
+        if job is None:
+            return not_found()
+        if job.status != jobs.FAILED:  # pending (perhaps running) or done: nothing to retry
+            return visit.redirect("/account/recordings", flash="recording-job-busy")
+        try:
+            await jobs.retry(conn, job.id, now=utcnow())
+        except (Missing, Invalid):  # taken up or finished meanwhile
+            return visit.redirect("/account/recordings", flash="recording-job-busy")
+    return visit.redirect("/account/recordings", flash="recording-job-retried")

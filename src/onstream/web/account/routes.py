@@ -69,6 +69,7 @@ def account_routes(services: Services) -> list[BaseRoute]:
         page("/account/recordings", recordings.listing, ["GET"]),
         page("/account/recordings/{recording_id:int}", recordings.recording_page, BOTH),
         page("/account/recordings/{recording_id:int}/delete", recordings.delete, BOTH),
+        page("/account/recordings/jobs/{job_id:int}/retry", recordings.retry_job, ["POST"]),
         EmailConfirmationPage(services.database).route(),
         Route("/account/{rest:path}", nowhere, methods=["GET", "POST"]),
     ]
