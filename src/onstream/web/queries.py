@@ -40,6 +40,8 @@ class Meeting:
     auto_record: bool
     sequence: int
     owner_email: str
+    access_code: int | None = None
+    """The session's dial-in code (the owner's account has the phone bridge), else None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,7 @@ _MEETING_COLUMNS = (
     sessions.c.password,
     sessions.c.auto_record,
     sessions.c.sequence,
+    sessions.c.access_code,
 )
 
 
@@ -83,6 +86,7 @@ def _meeting(row: Any) -> Meeting:
         auto_record=bool(row.auto_record),
         sequence=int(row.sequence),
         owner_email=row.owner_email,
+        access_code=None if row.access_code is None else int(row.access_code),
     )
 
 
