@@ -200,3 +200,84 @@ def test_invitations_show_the_dial_in_numbers_with_the_code() -> None:
     without = build(replace(invite, dial_in=()), sender="x@example.com", now=datetime(2029, 1, 1))
     assert b"By phone" not in without.data
     assert b"123456789" in without.data
+
+
+NUMBERS = "+49 30 1234567, +1 555 0100"
+PLAIN = ("bert", "bert-password-1")
+
+
+@pytest.fixture
+def numbered(tmp_path: Path, new_database: Callable[[Path], str]) -> Any:
+    """A server with dial-in numbers, a bridged account (OWNER) and one without (PLAIN)."""
+    proc = ServerProcess(
+        workdir=tmp_path,
+        database_url=new_database(tmp_path),
+        extra_env={"ONSTREAM_DIAL_IN_NUMBERS": NUMBERS},
+    )
+    proc.add_account(*OWNER, phone_bridge=True)
+    proc.add_account(*PLAIN)
+    proc.start()
+    yield proc
+    proc.stop()
+
+
+def _plain_session(proc: ServerProcess) -> dict[str, Any]:
+    start = datetime.now(UTC) + timedelta(minutes=30)
+    data = {"topic": "Call", "duration": 30, "timezone": "UTC"}
+    data["start_time"] = f"{start:%Y-%m-%d %H:%M:%S}"
+    with proc.api_client(*PLAIN) as client:
+        session_id = ok(rest(client, "PUT", "session", data), 201)["id"]
+        return dict(
+            ok(client.get(f"session/id/{session_id}/format/json"))["sessions"][0], id=session_id
+        )
+
+
+def test_the_lobby_shows_the_numbers_with_the_code(numbered: ServerProcess) -> None:
+    bridged = new_session(numbered, minutes_from_now=30)
+    code = str(bridged["session_access_code"])
+    page = numbered.get(bridged["session_link"])
+    assert page.status_code == 200
+    assert 'id="dial-in"' in page.text
+    assert "+49 30 1234567" in page.text
+    assert "+1 555 0100" in page.text
+    assert f'enter <span class="access-code">{code}</span> and #' in page.text
+    plain = _plain_session(numbered)
+    assert plain["session_access_code"] is None
+    other = numbered.get(plain["session_link"])
+    assert other.status_code == 200
+    assert 'id="dial-in"' not in other.text
+    assert "+49 30 1234567" not in other.text
+
+
+def test_the_lobby_shows_no_numbers_when_the_server_has_none(server: ServerProcess) -> None:
+    bridged = new_session(server, minutes_from_now=30)
+    page = server.get(bridged["session_link"])
+    assert page.status_code == 200
+    assert 'id="dial-in"' not in page.text
+
+
+def test_get_session_returns_the_numbers_only_when_asked(numbered: ServerProcess) -> None:
+    bridged = new_session(numbered, minutes_from_now=30)
+    assert "session_dial_in_numbers" not in bridged
+    asked = "return/id;session_access_code;session_dial_in_numbers"
+    with numbered.api_client(*OWNER) as client:
+        one = ok(client.get(f"session/id/{bridged['id']}/{asked}/format/json"))["sessions"][0]
+        assert one == {
+            "id": bridged["id"],
+            "session_access_code": bridged["session_access_code"],
+            "session_dial_in_numbers": ["+49 30 1234567", "+1 555 0100"],
+        }
+        listed = ok(client.get(f"sessions/{asked}/format/json"))["sessions"]
+        assert listed == [one]
+        xml = client.get(f"session/id/{bridged['id']}/{asked}/format/xml")
+        assert xml.status_code == 200
+        assert "<number>+49 30 1234567</number>" in xml.text
+    plain = _plain_session(numbered)
+    with numbered.api_client(*PLAIN) as client:
+        shown = ok(client.get(f"session/id/{plain['id']}/{asked}/format/json"))["sessions"][0]
+        assert shown["session_dial_in_numbers"] is None
+        assert (
+            "session_dial_in_numbers" not in ok(client.get("sessions/format/json"))["sessions"][0]
+        )
+        # Another account's session stays out of reach, numbers or not.
+        assert client.get(f"session/id/{bridged['id']}/{asked}/format/json").status_code == 404

@@ -57,6 +57,7 @@ def _invited_reply(
         dst=call.account.dst,
         base_url=base_url,
         fields=[name for name in fields if name not in documents.INVITEE_EXTRAS],
+        dial_in=call.settings.dial_in_list,
     )
     return Reply(document, listed=listed)
 

@@ -154,6 +154,7 @@ async def tell_webhooks(change: Change, event: str, session: Session) -> None:
             owner=change.owner,
             base_url=change.settings.public_base_url,
             fields=documents.FIELDS,
+            dial_in=change.settings.dial_in_list,
         )
         return [(f"session:{session.id}", document.data["sessions"][0])]
 

@@ -34,6 +34,7 @@ FIELDS = (
     "auto_record",
     "host_link",
     "series_id",
+    "session_dial_in_numbers",
 )
 DEFAULT_FIELDS = (
     "id",
@@ -84,7 +85,7 @@ def _session_link(base_url: str, owner: Owner, friendly_url: str | None, session
     return f"{base_url}/{owner.login}/{friendly_url or session_key}"
 
 
-_Getter = Callable[[Session, Owner, str], Any]
+_Getter = Callable[[Session, Owner, str, tuple[str, ...]], Any]
 
 _EXPRESSIONS: dict[str, str] = {
     "id": "s.id",
@@ -105,8 +106,10 @@ _EXPRESSIONS: dict[str, str] = {
     "auto_record": "bool(s.auto_record)",
     "host_link": "host_link(b, o, s.host_key)",
     "series_id": "s.series_id",
+    "session_dial_in_numbers": "(list(d) if d and s.access_code is not None else None)",
 }
-"""Each field as an expression of the session `s`, its owner `o` and the base URL `b`. A
+"""Each field as an expression of the session `s`, its owner `o`, the base URL `b` and the
+bridge's phone numbers `d` (`ONSTREAM_DIAL_IN_NUMBERS`, the same for every account). A
 session's values appear only as `s.<field of Session>`, so that the same expression also
 serves a row of only some columns (`s[i]`, see `columns_for`)."""
 assert tuple(_EXPRESSIONS) == FIELDS
@@ -128,7 +131,7 @@ def _function(source: str) -> Any:
 
 
 _GETTERS: dict[str, _Getter] = {
-    name: _function(f"lambda s, o, b: {expression}") for name, expression in _EXPRESSIONS.items()
+    name: _function(f"lambda s, o, b, d: {expression}") for name, expression in _EXPRESSIONS.items()
 }
 
 
@@ -144,7 +147,7 @@ def columns_for(fields: tuple[str, ...]) -> tuple[str, ...]:
 @lru_cache(maxsize=64)
 def _row_builder(
     fields: tuple[str, ...], columns: tuple[str, ...] | None = None
-) -> Callable[[Any, Owner, str], dict[str, Any]]:
+) -> Callable[[Any, Owner, str, tuple[str, ...]], dict[str, Any]]:
     """A function that builds one row's dict for these fields in a single expression, from
     a Session, or with `columns` from a row of those columns (`s.topic` becomes `s[1]`).
 
@@ -155,29 +158,45 @@ def _row_builder(
     items = ", ".join(f"{name!r}: {_EXPRESSIONS[name]}" for name in fields)
     if columns is not None:
         items = _ATTRIBUTE.sub(lambda m: f"s[{columns.index(m.group(1))}]", items)
-    builder: Callable[[Any, Owner, str], dict[str, Any]] = _function(f"lambda s, o, b: {{{items}}}")
+    builder: Callable[[Any, Owner, str, tuple[str, ...]], dict[str, Any]] = _function(
+        f"lambda s, o, b, d: {{{items}}}"
+    )
     return builder
 
 
 def sessions_document(
-    items: Sequence[Session], *, owner: Owner, base_url: str, fields: Sequence[str]
+    items: Sequence[Session],
+    *,
+    owner: Owner,
+    base_url: str,
+    fields: Sequence[str],
+    dial_in: tuple[str, ...] = (),
 ) -> Document:
     """`{"sessions": [...]}` with the selected fields, XML `<root><sessions><session>`."""
     row = _row_builder(tuple(fields))
-    return _sessions([row(s, owner, base_url) for s in items])
+    return _sessions([row(s, owner, base_url, dial_in) for s in items])
 
 
 def page_document(
-    rows: Sequence[Row], *, owner: Owner, base_url: str, fields: Sequence[str]
+    rows: Sequence[Row],
+    *,
+    owner: Owner,
+    base_url: str,
+    fields: Sequence[str],
+    dial_in: tuple[str, ...] = (),
 ) -> Document:
     """`sessions_document` for rows of the columns `columns_for(fields)` names."""
     fields = tuple(fields)
     row = _row_builder(fields, columns_for(fields))
-    return _sessions([row(r, owner, base_url) for r in rows])
+    return _sessions([row(r, owner, base_url, dial_in) for r in rows])
 
 
 def _sessions(rows: list[dict[str, Any]]) -> Document:
-    return Document({"sessions": rows}, root="root", item_names={"sessions": "session"})
+    return Document(
+        {"sessions": rows},
+        root="root",
+        item_names={"sessions": "session", "session_dial_in_numbers": "number"},
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +217,7 @@ def invited_sessions_document(
     dst: bool,
     base_url: str,
     fields: Sequence[str],
+    dial_in: tuple[str, ...] = (),
 ) -> Document:
     """`{"sessions": [...]}` for a registered invitee: times in the invitee's own `timezone`
     and `dst`, the passcode for moderators only, never the owner's host link, and always
@@ -212,7 +232,9 @@ def invited_sessions_document(
             "host_link": None,
         }
         row = {
-            name: overrides[name] if name in overrides else _GETTERS[name](session, owner, base_url)
+            name: overrides[name]
+            if name in overrides
+            else _GETTERS[name](session, owner, base_url, dial_in)
             for name in fields
         }
         row.update(role=view.role, personal_session_link=view.personal_session_link)

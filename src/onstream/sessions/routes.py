@@ -69,6 +69,12 @@ SESSION_ITEM: dict[str, Any] = {
         "created_at": {"type": "string"},
         "updated_at": {"type": "string"},
         "series_id": {"type": ["integer", "null"]},
+        "session_dial_in_numbers": {
+            "type": ["array", "null"],
+            "items": {"type": "string"},
+            "description": "Only with `return`: the bridge's phone numbers to call with "
+            "`session_access_code`; null when the session has no code or the server no numbers",
+        },
     },
 }
 SESSIONS = list_of("sessions", SESSION_ITEM)
@@ -104,7 +110,11 @@ def _fields(call: ApiCall) -> tuple[str, ...]:
 def _document(call: ApiCall, items: list[Session]) -> Reply:
     return Reply(
         documents.sessions_document(
-            items, owner=call.account, base_url=call.settings.public_base_url, fields=_fields(call)
+            items,
+            owner=call.account,
+            base_url=call.settings.public_base_url,
+            fields=_fields(call),
+            dial_in=call.settings.dial_in_list,
         )
     )
 
@@ -131,6 +141,10 @@ async def get_sessions(call: ApiCall) -> Reply:
         total=total,
     )
     document = documents.page_document(
-        rows, owner=call.account, base_url=call.settings.public_base_url, fields=fields
+        rows,
+        owner=call.account,
+        base_url=call.settings.public_base_url,
+        fields=fields,
+        dial_in=call.settings.dial_in_list,
     )
     return Reply(document, listed=Listed(total=total, page=page))

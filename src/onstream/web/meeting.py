@@ -264,8 +264,17 @@ class MeetingPages:
             "opens_minutes": self.settings.room_opens_minutes,
             "removed": await self._removed(request, entry),
             "recorded": recorded,
+            **self._dial_in(meeting),
         }
         return render("lobby.html", context, status=status, csp=LOBBY_CSP)
+
+    def _dial_in(self, meeting: queries.Meeting) -> dict[str, object]:
+        """The bridge's numbers and the session's code, for a session that has a code and a
+        server that has numbers to call (`ONSTREAM_DIAL_IN_NUMBERS`); else nothing."""
+        numbers = self.settings.dial_in_list
+        if meeting.access_code is None or not numbers:
+            return {"dial_in": (), "access_code": None}
+        return {"dial_in": numbers, "access_code": meeting.access_code}
 
     async def _enter(self, request: Request, entry: Entry) -> Response:
         meeting = entry.meeting

@@ -42,6 +42,8 @@ class Meeting:
     owner_email: str
     owner_name: str
     """How the owner appears in the room: the account's `First Last`, or its login."""
+    access_code: int | None = None
+    """The session's dial-in code (the owner's account has the phone bridge), else None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,7 @@ _MEETING_COLUMNS = (
     sessions.c.password,
     sessions.c.auto_record,
     sessions.c.sequence,
+    sessions.c.access_code,
 )
 
 
@@ -86,6 +89,7 @@ def _meeting(row: Any) -> Meeting:
         sequence=int(row.sequence),
         owner_email=row.owner_email,
         owner_name=f"{row.owner_first_name} {row.owner_last_name}".strip() or row.owner_login,
+        access_code=None if row.access_code is None else int(row.access_code),
     )
 
 
