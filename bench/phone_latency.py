@@ -26,8 +26,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.phone.callers import HOST
-from tests.phone.test_calls import CHROMIUM, OWNER, Rig
+from tests.phone.callers import HOST, sipp_call_opening
+from tests.phone.test_calls import OWNER, Rig
+from tests.support.browser import CHROMIUM
 from tests.support.server import ServerProcess, free_port
 from tests.support.waiting import wait_until
 
@@ -97,46 +98,10 @@ def stream_file(folder: Path, bursts: int) -> Path:
 def scenario(folder: Path, raw: Path, seconds: float) -> Path:
     """A SIPp caller that dials the code directly, streams `raw` and hangs up after it."""
     times = folder / "sent.txt"
-    text = f"""<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="latency caller">
-<send retrans="500"><![CDATA[
-
-INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:+4930555509999@[local_ip]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:[service]@[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: 1 INVITE
-Contact: <sip:caller@[local_ip]:[local_port]>
-Max-Forwards: 70
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=caller 1 1 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0
-a=rtpmap:0 PCMU/8000
-
-]]></send>
-<recv response="100" optional="true"/>
-<recv response="180" optional="true"/>
-<recv response="200" rrs="true"/>
-<send><![CDATA[
-
-ACK [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:+4930555509999@[local_ip]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-Call-ID: [call_id]
-CSeq: 1 ACK
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-<nop><action><exec command="date +%s.%N > {times}"/><exec rtp_stream="{raw},1,0"/></action></nop>
+    text = (
+        sipp_call_opening("+4930555509999", "latency caller")
+        + f"""<nop><action><exec command="date +%s.%N > {times}"/>
+<exec rtp_stream="{raw},1,0"/></action></nop>
 <pause milliseconds="{int(seconds * 1000) + 1000}"/>
 <send><![CDATA[
 
@@ -153,6 +118,7 @@ Content-Length: 0
 <recv response="200"/>
 </scenario>
 """
+    )
     path = folder / "latency.xml"
     path.write_text(text)
     return path

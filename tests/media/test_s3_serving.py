@@ -13,6 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import Response, expect, sync_playwright
 from tests.support.api import ok, rest
+from tests.support.browser import CHROMIUM
 from tests.support.recordings import add_recording, get_recording, new_session, wav_bytes
 from tests.support.s3 import S3Server
 from tests.support.server import ServerProcess
@@ -142,7 +143,6 @@ def test_serve_with_a_missing_bucket_says_so_in_one_line(
     ]
 
 
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 
 

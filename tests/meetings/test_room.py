@@ -22,6 +22,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from tests.support.api import ok, rest
+from tests.support.browser import CHROMIUM
 from tests.support.receiver import Receiver, verify
 from tests.support.server import ServerProcess, free_port
 from tests.support.waiting import wait_until
@@ -30,7 +31,6 @@ from onstream.janus.process import JanusProcess
 
 pytestmark = [pytest.mark.media, pytest.mark.timeout(300)]
 
-CHROMIUM = "/usr/bin/chromium"
 MEDIA_ARGS = [
     "--use-fake-device-for-media-stream",
     "--use-fake-ui-for-media-stream",

@@ -126,26 +126,11 @@ def dominant_hz(path: Path, *, last_seconds: float = 1.0) -> tuple[float, float]
     return float(freqs[peak]), float(band / max(spectrum[1:].sum(), 1e-9))
 
 
-def sip_info_scenario(number: str, entries: list[str]) -> str:
-    """A SIPp caller that types with SIP INFO (`application/dtmf-relay`) instead of RFC 4733,
-    then waits for the bridge's BYE and answers it."""
-    sends, cseq = [], 2
-    for entry in entries:
-        for key in entry:
-            sends.append(
-                "<send><![CDATA[\n\nINFO [next_url] SIP/2.0\n"
-                "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]\n"
-                f"From: <sip:{number}@[local_ip]>;tag=[pid]SIPpTag00[call_number]\n"
-                "To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]\n"
-                f"Call-ID: [call_id]\nCSeq: {cseq} INFO\nMax-Forwards: 70\n"
-                "Content-Type: application/dtmf-relay\nContent-Length: [len]\n\n"
-                f"Signal={key}\nDuration=160\n]]></send>"
-                '<recv response="200"/><pause milliseconds="150"/>'
-            )
-            cseq += 1
-        sends.append('<pause milliseconds="1500"/>')
-    head = f"""<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="SIP INFO caller">
+def sipp_call_opening(number: str, name: str) -> str:
+    """The opening of a SIPp scenario of one call from `number` to the bridge: the INVITE
+    offering PCMU, the answers awaited, the ACK. A scenario goes on from there."""
+    return f"""<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="{name}">
 <send retrans="500"><![CDATA[
 
 INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
@@ -183,8 +168,28 @@ Max-Forwards: 70
 Content-Length: 0
 
 ]]></send>
-<pause milliseconds="1000"/>
 """
+
+
+def sip_info_scenario(number: str, entries: list[str]) -> str:
+    """A SIPp caller that types with SIP INFO (`application/dtmf-relay`) instead of RFC 4733,
+    then waits for the bridge's BYE and answers it."""
+    sends, cseq = [], 2
+    for entry in entries:
+        for key in entry:
+            sends.append(
+                "<send><![CDATA[\n\nINFO [next_url] SIP/2.0\n"
+                "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]\n"
+                f"From: <sip:{number}@[local_ip]>;tag=[pid]SIPpTag00[call_number]\n"
+                "To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]\n"
+                f"Call-ID: [call_id]\nCSeq: {cseq} INFO\nMax-Forwards: 70\n"
+                "Content-Type: application/dtmf-relay\nContent-Length: [len]\n\n"
+                f"Signal={key}\nDuration=160\n]]></send>"
+                '<recv response="200"/><pause milliseconds="150"/>'
+            )
+            cseq += 1
+        sends.append('<pause milliseconds="1500"/>')
+    head = sipp_call_opening(number, "SIP INFO caller") + '<pause milliseconds="1000"/>\n'
     tail = """<recv request="BYE" timeout="60000"/>
 <send><![CDATA[
 

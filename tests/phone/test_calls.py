@@ -23,13 +23,13 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from onstream.janus.process import JanusProcess
 from tests.phone.callers import HOST, Baresip, dominant_hz, sipp_info_call
 from tests.support.api import ok, rest
+from tests.support.browser import CHROMIUM
 from tests.support.receiver import Receiver
 from tests.support.server import ServerProcess, free_port
 from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.media, pytest.mark.timeout(300)]
 
-CHROMIUM = "/usr/bin/chromium"
 OWNER = ("paula", "paula-password-1")
 PLAIN = ("quinn", "quinn-password-1")
 CALLER_HZ = 440

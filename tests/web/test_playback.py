@@ -13,6 +13,7 @@ from playwright.sync_api import Response, expect, sync_playwright
 
 from tests.conftest import MakeAccount, new_account
 from tests.support.api import ok, rest
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.recordings import add_recording, get_recording, new_session, wav_bytes
 from tests.support.server import Server, ServerProcess
 from tests.support.waiting import wait_until
@@ -339,17 +340,6 @@ def test_the_link_in_the_api_leads_to_the_page(
 
 
 # --- in a real browser ----------------------------------------------------------------------
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
