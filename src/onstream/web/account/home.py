@@ -126,7 +126,9 @@ async def show_session(
             session.start_utc, timezone=session.timezone, dst=visit.account.dst
         ),
         "zone": session.timezone,
-        "has_passcode": session.password is not None,
+        "passcode": session.password,
+        "auto_record": session.auto_record,
+        "series_id": session.series_id,
         "groups": groups,
         "files": files,
         "recordings": [
