@@ -104,6 +104,10 @@ def test_add_change_and_delete_a_webhook(account: httpx.Client, browser: httpx.C
     assert "The webhook is saved." in browser.get(path).text
     (hook,) = webhooks_of(account)
     assert (hook["url"], hook["events"]) == (PUBLIC + "/v2", "session.updated;meeting.ended")
+    asked = browser.get(f"{path}/delete")
+    assert asked.status_code == 200
+    assert "Delete the webhook to" in asked.text
+    assert len(webhooks_of(account)) == 1  # asking deletes nothing
     deleted = post(browser, f"{path}/delete")
     assert deleted.status_code == 303
     assert webhooks_of(account) == []
@@ -120,9 +124,10 @@ def test_another_account_gets_404_on_every_webhook_page(
     with signed_in(server, login_of(stranger), f"{login_of(stranger)}-password") as other:
         assert PUBLIC not in other.get("/account/webhooks").text
         path = f"/account/webhooks/{webhook_id}"
-        page = other.get(path)
-        assert page.status_code == 404
-        assert NOT_FOUND in page.text
+        for page_path in (path, f"{path}/delete"):
+            page = other.get(page_path)
+            assert page.status_code == 404
+            assert NOT_FOUND in page.text
         for action in (path, f"{path}/delete", f"{path}/deliveries/1/redeliver"):
             response = post(other, action, url=PUBLIC + "/stolen", **{"event-file.added": "1"})
             assert response.status_code == 404, action

@@ -75,7 +75,7 @@ def account_routes(services: Services) -> list[BaseRoute]:
         page("/account/tokens/revoke", tokens.revoke, ["POST"]),
         page("/account/webhooks", webhooks.webhook_list, BOTH),
         page("/account/webhooks/{webhook_id:int}", webhooks.webhook_page, BOTH),
-        page("/account/webhooks/{webhook_id:int}/delete", webhooks.delete, ["POST"]),
+        page("/account/webhooks/{webhook_id:int}/delete", webhooks.delete, BOTH),
         page(f"{WEBHOOK}/deliveries/{{delivery_id:int}}/redeliver", webhooks.redeliver, ["POST"]),
         page("/account/series", series.series_list, ["GET"]),
         page("/account/series/{series_id:int}", series.series_page, ["GET"]),

@@ -59,6 +59,7 @@ async def _page(
             "last_used": on_clock(t.last_used_at, visit.account) or "never",
             "read_only": t.read_only,
             "expires": on_clock(t.expires_at, visit.account) or "never",
+            "digest": t.digest,
         }
         for t in found
     ]

@@ -193,11 +193,15 @@ async def webhook_page(visit: Visit) -> Response:
 
 @account_page
 async def delete(visit: Visit) -> Response:
-    """POST: delete the webhook and its deliveries, pending ones included."""
+    """GET: ask to confirm; POST: delete the webhook and its deliveries, pending ones too."""
     webhook_id = _path_id(visit, "webhook_id")
     try:
         if webhook_id is None:
             raise Missing("no such webhook")
+        if visit.request.method == "GET":
+            async with visit.transaction(write=False) as conn:
+                row = await service.get(conn, visit.account, webhook_id)
+            return visit.render("account/webhook_delete.html", {"webhook": shown(visit, row)})
         async with visit.transaction(write=True) as conn:
             await service.delete(conn, visit.account, webhook_id)
     except Missing:
