@@ -91,6 +91,41 @@ def test_a_daily_series_and_refused_repeats_make_nothing(
     assert len(sessions_of(account)) == 2
 
 
+def test_change_every_upcoming_session_of_a_series(
+    account: httpx.Client, browser: httpx.Client
+) -> None:
+    series_path = create(browser, repeat="DAILY", occurrences="3").headers["location"]
+    series_id = int(series_path.rsplit("/", 1)[1])
+    page = browser.get(series_path)
+    assert 'name="time" type="time" value="09:30"' in page.text
+    csrf = csrf_of(page.text)
+    form = {"topic": "Standup", "duration": "15", "password": "", "time": "09:30"}
+
+    def starts() -> list[str]:
+        found = ok(account.get(f"series/id/{series_id}/format/json"))["series"][0]
+        return [o["start_time_utc"] for o in found["occurrences"]]
+
+    before = starts()
+    for field, value, message in (
+        ("time", "25:00", "time '25:00' is not a time of day"),
+        ("duration", "0", "duration"),
+        ("topic", "", "topic"),
+    ):
+        refused = browser.post(series_path, data={"csrf": csrf, **form, field: value})
+        assert refused.status_code == 400, field
+        assert f'id="{field}-error"' in refused.text, field
+        assert message in html.unescape(refused.text), field
+        assert f'value="{value}"' in refused.text, field  # what was typed stays
+    assert starts() == before
+    assert {s["topic"] for s in sessions_of(account)} == {"Standup"}
+    changed = {**form, "topic": "Daily sync", "time": "10:00", "password": "pass-1"}
+    saved = browser.post(series_path, data={"csrf": csrf, **changed})
+    assert saved.status_code == 303
+    assert starts() == ["2030-07-01T08:00:00Z", "2030-07-02T08:00:00Z", "2030-07-03T08:00:00Z"]
+    assert {(s["topic"], s["password"]) for s in sessions_of(account)} == {("Daily sync", "pass-1")}
+    assert "Every upcoming session of the series is changed" in browser.get(series_path).text
+
+
 def test_another_account_gets_404_on_series_pages(
     server: Server, make_account: MakeAccount, account: httpx.Client, browser: httpx.Client
 ) -> None:
@@ -101,7 +136,10 @@ def test_another_account_gets_404_on_series_pages(
         assert other.get(series_path).status_code == 404
         csrf = csrf_of(other.get("/account").text)
         assert other.post(f"{series_path}/cancel", data={"csrf": csrf}).status_code == 404
+        stolen = {"csrf": csrf, "topic": "Taken over"}
+        assert other.post(series_path, data=stolen).status_code == 404
     assert len(sessions_of(account)) == 2
+    assert {s["topic"] for s in sessions_of(account)} == {"Standup"}
 
 
 def test_the_session_page_shows_its_passcode_and_recording_to_its_owner(

@@ -68,6 +68,8 @@ FLASHES = {
     "webhook-deleted": "The webhook and its deliveries are deleted.",
     "webhook-redelivered": "The delivery is queued again and goes out now.",
     "series-created": "The series is created: one session for each occurrence.",
+    "series-saved": "Every upcoming session of the series is changed. Invitees who were "
+    "e-mailed hear of a new title, time or length.",
     "series-cancelled": "Every upcoming session of the series is deleted. Invitees who were "
     "e-mailed get a cancellation.",
 }

@@ -78,7 +78,7 @@ def account_routes(services: Services) -> list[BaseRoute]:
         page("/account/webhooks/{webhook_id:int}/delete", webhooks.delete, BOTH),
         page(f"{WEBHOOK}/deliveries/{{delivery_id:int}}/redeliver", webhooks.redeliver, ["POST"]),
         page("/account/series", series.series_list, ["GET"]),
-        page("/account/series/{series_id:int}", series.series_page, ["GET"]),
+        page("/account/series/{series_id:int}", series.series_page, BOTH),
         page("/account/series/{series_id:int}/cancel", series.cancel, ["POST"]),
         EmailConfirmationPage(services.database).route(),
         Route("/account/{rest:path}", nowhere, methods=["GET", "POST"]),

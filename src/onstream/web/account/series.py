@@ -14,16 +14,22 @@ from dataclasses import replace
 
 from starlette.responses import Response
 
-from onstream.errors import Deleted, Invalid, Missing
+from onstream.clock import utcnow
+from onstream.errors import Deleted, DomainError, Invalid, Missing
+from onstream.protocol.errors import BadRequest
+from onstream.protocol.params import Params
 from onstream.scheduling import series as recurring
-from onstream.sessions import recurrence, repository
+from onstream.sessions import recurrence, repository, rules
 from onstream.sessions import series as series_rows
 from onstream.sessions.models import SessionInput
-from onstream.web.account.framework import PATH, Visit, account_page
+from onstream.sessions.series import Series
+from onstream.web.account.framework import PATH, Visit, account_page, errors_for
 from onstream.web.account.home import local_time
 from onstream.web.account.tokens import on_clock
 from onstream.web.pages import not_found
 
+CHANGE_FIELDS = ("topic", "duration", "password", "time")
+"""What "Change every upcoming session" sets, as POST series takes them."""
 REPEATS = [("", "Does not repeat"), ("DAILY", "Every day"), ("WEEKLY", "Every week")]
 LISTED = 100
 FIELDS = {"recurrence": "occurrences", "occurrences": "occurrences"}
@@ -84,12 +90,41 @@ def _series_id(visit: Visit) -> int:
     return int(visit.request.path_params["series_id"])
 
 
-@account_page
-async def series_page(visit: Visit) -> Response:
-    """GET: one series: its rule and every occurrence (cancelled and moved ones marked)."""
+def current(found: Series, visit: Visit) -> dict[str, str]:
+    """The change form's values: those of the next upcoming occurrence (its time of day on
+    its own zone's clock), or empty when none is left."""
+    upcoming = found.upcoming(utcnow())
+    if not upcoming:
+        return dict.fromkeys(CHANGE_FIELDS, "")
+    first = upcoming[0]
+    wall = rules.utc_to_wall(first.start_utc, timezone=first.timezone, dst=visit.account.dst)
+    return {
+        "topic": first.topic,
+        "duration": str(first.duration),
+        "password": first.password or "",
+        "time": f"{wall:%H:%M}",
+    }
+
+
+def change_of(form: dict[str, str], before: dict[str, str]) -> tuple[SessionInput, str | None]:
+    """What POST series would be sent: the fields that differ from `before`, read by the
+    API's parameter reader (an emptied passcode removes it)."""
+    raw = {name: form.get(name, "") for name in CHANGE_FIELDS if form.get(name, "") != before[name]}
+    params = Params(raw)
+    data = SessionInput(
+        topic=params.text("topic", strip=False),
+        duration=params.integer("duration"),
+        password=params.text("password", strip=False),
+    )
+    return data, params.text("time")
+
+
+async def _series(
+    visit: Visit, series_id: int, *, errors: dict[str, str] | None = None, status: int = 200
+) -> Response:
     try:
         async with visit.transaction(write=False) as conn:
-            found = await series_rows.get(conn, visit.account, _series_id(visit))
+            found = await series_rows.get(conn, visit.account, series_id)
     except Missing:
         return not_found()
     occurrences = [
@@ -102,8 +137,34 @@ async def series_page(visit: Visit) -> Response:
         }
         for s in found.occurrences
     ]
-    context = {"series": {"id": found.id, "rule": described(found.rule)}, "items": occurrences}
-    return visit.render("account/series.html", context)
+    context = {
+        "series": {"id": found.id, "rule": described(found.rule)},
+        "items": occurrences,
+        "values": visit.form or current(found, visit),
+        "upcoming": bool(found.upcoming(utcnow())),
+    }
+    return visit.render("account/series.html", context, errors=errors, status=status)
+
+
+@account_page
+async def series_page(visit: Visit) -> Response:
+    """GET: one series: its rule, every occurrence (cancelled and moved ones marked), and the
+    form that changes every upcoming one; POST: that change, as POST series does."""
+    series_id = _series_id(visit)
+    if visit.request.method == "GET":
+        return await _series(visit, series_id)
+    try:
+        async with visit.transaction(write=False) as conn:
+            before = current(await series_rows.get(conn, visit.account, series_id), visit)
+        data, time = change_of(visit.form, before)
+        async with visit.change() as change:
+            await recurring.update_series(change, series_id, data, time=time)
+    except (Missing, Deleted):
+        return not_found()
+    except (DomainError, BadRequest) as exc:
+        errors = errors_for(exc, CHANGE_FIELDS)
+        return await _series(visit, series_id, errors=errors, status=400)
+    return visit.redirect(f"{PATH}/series/{series_id}", flash="series-saved")
 
 
 @account_page
