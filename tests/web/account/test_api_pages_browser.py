@@ -2,7 +2,9 @@
 against a real `onstream serve` whose webhooks may reach loopback receivers: a token made on
 the page works on the API over HTTP, a read-only one cannot write, a revoked one stops; a
 webhook made on the page gets a delivery, shows a failure with its error, and "Deliver again"
-sends it. Screenshots of both pages at desktop and phone width go to test-output/."""
+sends it. Screenshots of both pages at desktop and phone width go to test-output/
+(docs/account-tokens.png, shown in docs/account-center.md, is a copy of the desktop tokens
+page)."""
 
 from __future__ import annotations
 
