@@ -3,6 +3,8 @@
 Messages go into the outbox inside the caller's transaction, so they exist exactly when the
 change they describe committed. Times are shown in the invitee's own zone when the invitee
 has an account of their own (found by e-mail), else in the session's zone (CONTRACT §7).
+Such a registered invitee is told the passcode only as a moderator, as their GET session and
+their account center show it (CONTRACT §6a); everyone else's invitation carries it (§9).
 """
 
 from __future__ import annotations
@@ -28,6 +30,18 @@ class Recipient:
     first_name: str
     last_name: str
     token: str
+    role: int
+    """Their role in the session: a registered invitee learns the passcode as a moderator."""
+
+
+MODERATOR = 1
+
+
+def passcode_for(session: Session, *, role: int, registered: bool) -> str | None:
+    """The passcode an invitee is told: every invitee without an account of their own, as
+    the invitation always did; a registered invitee only as a moderator, the one rule their
+    mail, their GET session and their account center share (docs/decisions.md)."""
+    return session.password if role == MODERATOR or not registered else None
 
 
 def personal_link(settings: Settings, owner: Account, token: str) -> str:
@@ -76,7 +90,9 @@ async def queue_many(
             topic=session.topic,
             start_utc=session.start_utc,
             duration=session.duration,
-            passcode=session.password,
+            passcode=passcode_for(
+                session, role=recipient.role, registered=recipient.email.lower() in zones
+            ),
             access_code=session.access_code,
             link=personal_link(settings, owner, recipient.token),
             recipient_email=recipient.email,
@@ -110,5 +126,9 @@ async def tell_everyone_mailed(
 def recipient_of(row: Any) -> Recipient:
     """The recipient described by an `invitees_of` row."""
     return Recipient(
-        email=row.email, first_name=row.first_name, last_name=row.last_name, token=row.token
+        email=row.email,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        token=row.token,
+        role=row.role,
     )

@@ -193,6 +193,7 @@ async def _add_all(ctx: Context, session: Session, added: dict[int, Entry]) -> N
                 first_name=names[row["user_id"]].first_name,
                 last_name=names[row["user_id"]].last_name,
                 token=row["token"],
+                role=row["role"],
             )
             for row in rows
             if row["mailed"]

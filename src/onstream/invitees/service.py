@@ -55,7 +55,7 @@ async def _add(ctx: Context, session: Session, user_id: int, *, role: int, send:
     except IntegrityError as exc:  # a concurrent request invited the same person first
         raise Taken(f"User {user_id} is already invited to session {session.id}") from exc
     if send:
-        await _mail(ctx, "invitation", session, user_id, values["token"])
+        await _mail(ctx, "invitation", session, user_id, values["token"], role=role)
     await _tell_webhooks(ctx, "invitee.added", session, await _shown(ctx, session, user_id))
 
 
@@ -71,7 +71,8 @@ async def change(
         values["mailed"] = True
     await repository.update_invitation(ctx.conn, row.id, values)
     if send:
-        await _mail(ctx, "invitation", session, user_id, row.token)
+        now_role = values.get("role", row.role)
+        await _mail(ctx, "invitation", session, user_id, row.token, role=now_role)
     await _tell_webhooks(ctx, "invitee.updated", session, await _shown(ctx, session, user_id))
 
 
@@ -142,10 +143,16 @@ async def _invitation(ctx: Context, session: Session, user_id: int) -> Any:
     return row
 
 
-async def _mail(ctx: Context, kind: str, session: Session, user_id: int, token: str) -> None:
+async def _mail(
+    ctx: Context, kind: str, session: Session, user_id: int, token: str, *, role: int
+) -> None:
     person = await people.get_profile(ctx.conn, ctx.owner, user_id)
     recipient = mailing.Recipient(
-        email=person.email, first_name=person.first_name, last_name=person.last_name, token=token
+        email=person.email,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        token=token,
+        role=role,
     )
     await mailing.queue(
         ctx.conn,

@@ -76,6 +76,7 @@ async def _queue(change: Change, found: Series, recipient: mailing.Recipient, *,
     planned_first = found.occurrences[0].occurrence or first.start_utc
     link = mailing.personal_link(settings, owner, recipient.token)
     sequence = sum(s.sequence for s in found.occurrences)
+    registered = bool(await invitations.account_zones(change.conn, [recipient.email]))
     invite = messages.Invitation(
         kind=kind,
         session_id=first.id,
@@ -83,7 +84,7 @@ async def _queue(change: Change, found: Series, recipient: mailing.Recipient, *,
         topic=first.topic,
         start_utc=first.start_utc,
         duration=first.duration,
-        passcode=first.password,
+        passcode=mailing.passcode_for(first, role=recipient.role, registered=registered),
         access_code=first.access_code,
         link=link,
         recipient_email=recipient.email,

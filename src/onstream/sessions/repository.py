@@ -386,6 +386,28 @@ async def series_rule(conn: Connection, *, owner_id: int, series_id: int) -> str
     return None if rule is None else str(rule)
 
 
+async def series_summaries(conn: Connection, *, owner_id: int, count: int) -> list[Any]:
+    """The account's latest series, newest first: id, rule, and of their live occurrences
+    the number (`live`), the first and last start (`first`, `last`) and a topic."""
+    live = (sessions.c.series_id == series.c.id) & sessions.c.deleted_at.is_(None)
+    query = (
+        select(
+            series.c.id,
+            series.c.rule,
+            func.count(sessions.c.id).label("live"),
+            func.min(sessions.c.start_utc).label("first"),
+            func.max(sessions.c.start_utc).label("last"),
+            func.min(sessions.c.topic).label("topic"),
+        )
+        .select_from(series.outerjoin(sessions, live))
+        .where(series.c.owner_id == owner_id)
+        .group_by(series.c.id, series.c.rule)
+        .order_by(series.c.id.desc())
+        .limit(count)
+    )
+    return list((await conn.execute(query)).all())
+
+
 async def link_occurrence(
     conn: Connection, session_id: int, *, series_id: int, occurrence: datetime
 ) -> None:

@@ -20,9 +20,9 @@ after a login rename they would no longer match (and cannot be recomputed withou
 token), so the rename drops them and that account's existing tokens then work with Basic
 only; tokens made before Digest existed have none either. `token list` tells which can.
 
-Tokens are for the API only. The server has no page sign-in yet; when it gets one, it must
-check the account password and never accept a token there (a leaked integration token must
-not open the account's pages).
+Tokens are for the API only: the account center's sign-in checks the account password and
+never accepts a token (a leaked integration token must not open the account's pages). The
+account center's tokens page (`web.account.tokens`) and `onstream token` both call these.
 
 Functions take an open connection inside the caller's transaction and never commit.
 """

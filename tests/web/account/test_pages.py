@@ -231,7 +231,7 @@ def test_session_page_shows_links_and_invitees(
     assert created.session_link in text
     assert "Ann Lee &lt;ann@example.com&gt; · moderator" in text
     assert "Start as moderator" in text
-    assert "s3cret" not in text
+    assert "Passcode s3cret" in text  # its owner reads it here, as GET session gives it
 
 
 def test_another_accounts_session_is_not_found(

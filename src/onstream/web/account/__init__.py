@@ -2,7 +2,8 @@
 
 Sign-in (`signing`), the sessions (`home`), the session forms (`sessions`, with
 `session_form`), the invitee forms (`invitees`), the settings (`settings`), the media library
-(`files`) and the recordings (`recordings`) are built on `framework`, which every new page
+(`files`), the recordings (`recordings`), recurring series (`series`), API tokens
+(`tokens`) and webhooks (`webhooks`) are built on `framework`, which every new page
 should use the same way (a form with a file uses `@upload_page` instead, see `files`):
 
     @account_page                          # not signed in: 303 to /account/sign-in?next=...

@@ -63,6 +63,15 @@ FLASHES = {
     "recording-deleted": "The recording is deleted.",
     "recording-job-retried": "The recording is being prepared again.",
     "recording-job-busy": "That recording is being prepared already or is ready.",
+    "token-revoked": "The token is revoked; it no longer works.",
+    "webhook-saved": "The webhook is saved.",
+    "webhook-deleted": "The webhook and its deliveries are deleted.",
+    "webhook-redelivered": "The delivery is queued again and goes out now.",
+    "series-created": "The series is created: one session for each occurrence.",
+    "series-saved": "Every upcoming session of the series is changed. Invitees who were "
+    "e-mailed hear of a new title, time or length.",
+    "series-cancelled": "Every upcoming session of the series is deleted. Invitees who were "
+    "e-mailed get a cancellation.",
 }
 """Messages shown once on the next page; the cookie carries only the key, never the text."""
 

@@ -6,7 +6,7 @@ from starlette.responses import Response
 
 from onstream.accounts import Account
 from onstream.errors import Deleted, Missing
-from onstream.invitees import registered
+from onstream.invitees import mailing, registered
 from onstream.invitees import service as invitees
 from onstream.invitees.models import ROLE_NAMES
 from onstream.recordings import service as recordings
@@ -49,7 +49,8 @@ def _offset(visit: Visit, name: str) -> int:
 
 def invited_summary(visit: Visit, invited: registered.InvitedSession) -> dict[str, object]:
     """What the lists show of a session the account is invited to: on the reader's own
-    clock, with the reader's own link and role (CONTRACT §6a), never the owner's links."""
+    clock, with the reader's own link and role (CONTRACT §6a), never the owner's links; the
+    passcode as the reader's mail and GET session give it (a moderator's only)."""
     session = invited.session
     return {
         "id": session.id,
@@ -59,6 +60,7 @@ def invited_summary(visit: Visit, invited: registered.InvitedSession) -> dict[st
         "owner": invited.owner.name,
         "role": ROLE_NAMES.get(invited.role, ""),
         "link": invited.personal_session_link(visit.settings.public_base_url),
+        "passcode": mailing.passcode_for(session, role=invited.role, registered=True),
     }
 
 
@@ -126,7 +128,9 @@ async def show_session(
             session.start_utc, timezone=session.timezone, dst=visit.account.dst
         ),
         "zone": session.timezone,
-        "has_passcode": session.password is not None,
+        "passcode": session.password,
+        "auto_record": session.auto_record,
+        "series_id": session.series_id,
         "groups": groups,
         "files": files,
         "recordings": [

@@ -7,7 +7,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from onstream.services import Services
-from onstream.web.account import files, recordings
+from onstream.web.account import files, recordings, series, tokens, webhooks
 from onstream.web.account.framework import GuestPage, Page
 from onstream.web.account.home import home, session_detail
 from onstream.web.account.invitees import (
@@ -25,6 +25,7 @@ from onstream.web.rendering import render
 BOTH = ["GET", "POST"]
 SESSION = "/account/sessions/{session_id:int}"
 INVITEE = SESSION + "/invitees/{user_id:int}"
+WEBHOOK = "/account/webhooks/{webhook_id:int}"
 
 
 async def front(_request: Request) -> Response:
@@ -70,6 +71,15 @@ def account_routes(services: Services) -> list[BaseRoute]:
         page("/account/recordings/{recording_id:int}", recordings.recording_page, BOTH),
         page("/account/recordings/{recording_id:int}/delete", recordings.delete, BOTH),
         page("/account/recordings/jobs/{job_id:int}/retry", recordings.retry_job, ["POST"]),
+        page("/account/tokens", tokens.token_list, BOTH),
+        page("/account/tokens/revoke", tokens.revoke, ["POST"]),
+        page("/account/webhooks", webhooks.webhook_list, BOTH),
+        page("/account/webhooks/{webhook_id:int}", webhooks.webhook_page, BOTH),
+        page("/account/webhooks/{webhook_id:int}/delete", webhooks.delete, BOTH),
+        page(f"{WEBHOOK}/deliveries/{{delivery_id:int}}/redeliver", webhooks.redeliver, ["POST"]),
+        page("/account/series", series.series_list, ["GET"]),
+        page("/account/series/{series_id:int}", series.series_page, BOTH),
+        page("/account/series/{series_id:int}/cancel", series.cancel, ["POST"]),
         EmailConfirmationPage(services.database).route(),
         Route("/account/{rest:path}", nowhere, methods=["GET", "POST"]),
     ]

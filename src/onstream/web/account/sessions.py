@@ -10,9 +10,10 @@ from starlette.responses import Response
 
 from onstream.errors import Deleted, DomainError, Missing, Taken
 from onstream.protocol.errors import BadRequest
+from onstream.scheduling import series as recurring
 from onstream.scheduling import service
 from onstream.sessions import service as sessions
-from onstream.web.account import session_form
+from onstream.web.account import series, session_form
 from onstream.web.account.framework import PATH, Visit, account_page, errors_for
 from onstream.web.account.home import local_time
 from onstream.web.account.session_form import Values
@@ -35,6 +36,7 @@ def _form(
         "zones": session_form.zones(values["timezone"]),
         "custom_rows": session_form.custom_rows(values),
         "roles": session_form.ROLES,
+        "repeats": series.REPEATS,
     }
     return visit.render(TEMPLATE, context, errors=errors, status=status)
 
@@ -52,11 +54,18 @@ async def new_session(visit: Visit) -> Response:
     fields = session_form.field_names(values)
     try:
         data, entries = session_form.to_input(values)
+        rule = series.repeat_rule(visit.form)
         async with visit.change() as change:
-            session_id = await service.create_session(change, data, entries)
+            if rule is not None:
+                repeating = series.with_rule(data, rule)
+                made, _ = await recurring.create_series(change, repeating, entries)
+            else:
+                session_id = await service.create_session(change, data, entries)
     except (DomainError, BadRequest) as exc:
-        errors, status = _refused(exc, fields)
+        errors, status = _refused(exc, {**fields, **series.FIELDS})
         return _form(visit, values, session_id=None, errors=errors, status=status)
+    if rule is not None:
+        return visit.redirect(f"{PATH}/series/{made}", flash="series-created")
     return visit.redirect(f"{PATH}/sessions/{session_id}", flash="session-created")
 
 
