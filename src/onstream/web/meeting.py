@@ -268,6 +268,7 @@ class MeetingPages:
             "opens_minutes": self.settings.room_opens_minutes,
             "removed": await self._removed(request, entry),
             "recorded": recorded,
+            "knocks": entry.kind == "public" and meeting.waiting_room,
             **self._dial_in(meeting),
         }
         return render("lobby.html", context, status=status, csp=LOBBY_CSP)
