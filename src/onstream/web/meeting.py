@@ -269,15 +269,16 @@ class MeetingPages:
             "removed": await self._removed(request, entry),
             "recorded": recorded,
             "knocks": entry.kind == "public" and meeting.waiting_room,
-            **self._dial_in(meeting),
+            # a waiting room's public lobby shows no code to dial round it
+            **self._dial_in(meeting, hidden=entry.kind == "public" and meeting.waiting_room),
         }
         return render("lobby.html", context, status=status, csp=LOBBY_CSP)
 
-    def _dial_in(self, meeting: queries.Meeting) -> dict[str, object]:
+    def _dial_in(self, meeting: queries.Meeting, *, hidden: bool = False) -> dict[str, object]:
         """The bridge's numbers and the session's code, for a session that has a code and a
         server that has numbers to call (`ONSTREAM_DIAL_IN_NUMBERS`); else nothing."""
         numbers = self.settings.dial_in_list
-        if meeting.access_code is None or not numbers:
+        if meeting.access_code is None or not numbers or hidden:
             return {"dial_in": (), "access_code": None}
         return {"dial_in": numbers, "access_code": meeting.access_code}
 
