@@ -75,6 +75,14 @@ class Site:
         )
 
 
+def janus_env(janus: JanusProcess, workdir: Path) -> dict[str, str]:
+    return {
+        "ONSTREAM_JANUS_URLS": janus.url,
+        "ONSTREAM_JANUS_ADMIN_KEY": janus.admin_key,
+        "ONSTREAM_RECORDINGS_DIR": str(workdir / "recordings"),
+    }
+
+
 @pytest.fixture
 def site(
     tmp_path: Path, new_database: Callable[[Path], str], janus: JanusProcess
@@ -82,11 +90,7 @@ def site(
     app = AppServer(
         workdir=tmp_path,
         database_url=new_database(tmp_path),
-        extra_env={
-            "ONSTREAM_JANUS_URLS": janus.url,
-            "ONSTREAM_JANUS_ADMIN_KEY": janus.admin_key,
-            "ONSTREAM_RECORDINGS_DIR": str(tmp_path / "recordings"),
-        },
+        extra_env=janus_env(janus, tmp_path),
     )
     app.start()
     app.add_account(LOGIN, PASSWORD)
@@ -255,3 +259,30 @@ def test_without_a_waiting_room_guests_enter_directly(site: Site) -> None:
     meeting = site.meeting()
     with site.app.client() as guest:
         joined(guest, knock(guest, meeting, "Jo"))
+
+
+def test_knocks_and_answers_reach_every_server_of_one_database(
+    site: Site, janus: JanusProcess, tmp_path: Path
+) -> None:
+    """A second application on the same database (another process, another host) knows
+    the knocks the first one took, and its moderator's answers hold there."""
+    workdir = tmp_path / "second"
+    workdir.mkdir()
+    env = janus_env(janus, tmp_path)
+    second = AppServer(workdir=workdir, database_url=site.app.database_url, extra_env=env)
+    second.start()
+    try:
+        meeting = site.meeting(waiting_room=1)
+        with second.client() as host, site.app.client() as guest, site.app.client() as late:
+            host_room = enter(host, meeting.host)
+            joined(host, host_room)
+            guest_room = knock(guest, meeting, "Kim")
+            late_room = knock(late, meeting, "Lou")
+            assert [p["name"] for p in waiting(host, host_room)] == ["Kim", "Lou"]
+            kim, lou = (p["participant"] for p in waiting(host, host_room))
+            assert moderate(host, host_room, action="admit", participant=kim).status_code == 200
+            assert moderate(host, host_room, action="deny", participant=lou).status_code == 200
+            assert joined(guest, guest_room)["participant"] == kim
+            assert late.get(f"{late_room}/join").json()["reason"] == "denied"
+    finally:
+        second.close()

@@ -371,15 +371,20 @@ async def let_in(conn: Connection, *, session_id: int, participant: int) -> bool
     return bool((await conn.execute(query)).rowcount)
 
 
-async def is_waiting(conn: Connection, *, session_id: int, participant: int) -> bool:
-    """Whether the live admission with this Janus id is a guest still waiting."""
-    query = select(admissions.c.id).where(
-        admissions.c.session_id == session_id,
-        admissions.c.participant == participant,
-        admissions.c.revoked_at.is_(None),
-        admissions.c.waiting.is_(True),
+async def turn_away(conn: Connection, *, session_id: int, participant: int, now: datetime) -> bool:
+    """Deny the waiting guest with this Janus id: removed and revoked in one statement, so a
+    concurrent admission and denial never both take effect; whether there was one."""
+    query = (
+        update(admissions)
+        .where(
+            admissions.c.session_id == session_id,
+            admissions.c.participant == participant,
+            admissions.c.revoked_at.is_(None),
+            admissions.c.waiting.is_(True),
+        )
+        .values(removed_at=now, revoked_at=now)
     )
-    return (await conn.execute(query.limit(1))).first() is not None
+    return bool((await conn.execute(query)).rowcount)
 
 
 async def replace_placement(

@@ -284,13 +284,13 @@ async def answer_knock(
     a moderator lets them back in). Nothing for Janus either way: a waiting guest never had
     a token. `Invalid` when nobody with this id waits (admitted or denied already)."""
     if admit:
-        if not await repository.let_in(conn, session_id=session_id, participant=participant):
-            raise Invalid("That person is not waiting.")
-        return
-    if not await repository.is_waiting(conn, session_id=session_id, participant=participant):
+        answered = await repository.let_in(conn, session_id=session_id, participant=participant)
+    else:
+        answered = await repository.turn_away(
+            conn, session_id=session_id, participant=participant, now=now
+        )
+    if not answered:
         raise Invalid("That person is not waiting.")
-    await repository.mark_removed(conn, session_id=session_id, participant=participant, now=now)
-    await repository.revoke(conn, now=now, session_id=session_id, participant=participant)
 
 
 async def _tell_webhooks(conn: Connection, event: str, room: Room) -> None:
