@@ -75,6 +75,12 @@ def test_a_guest_knocks_and_a_moderator_lets_them_in(rig: Rig) -> None:
     assert knocks(host) == ["Gus"]
     assert host.locator("#knock-count").inner_text() == "1"
     both_sizes(host, "waiting-room-moderator")
+    host.set_viewport_size(PHONE)  # on a phone the notice leads from the chat to the list
+    host.click("#tab-chat")
+    assert not host.locator("#knocking").is_visible()
+    notice.click()
+    assert host.locator("#knocking").is_visible()
+    host.set_viewport_size(DESKTOP)
 
     host.locator('#knocking li button[data-action="admit"]').click()
     wait_until(lambda: room_state(guest)["status"] == "publishing", what="Gus enters")
