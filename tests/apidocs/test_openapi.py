@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 from openapi_spec_validator import validate
@@ -82,6 +84,18 @@ def test_yes_no_parameters_are_booleans_that_say_1_and_0_work_too() -> None:
     assert auto_record["type"] == "boolean"
     assert "enum" not in auto_record
     assert "(or 1, 0)" in auto_record["description"]
+
+
+def test_the_waiting_room_is_described_for_writes_and_reads() -> None:
+    for method in ("put", "post"):
+        operation = SPEC["paths"]["/session"][method]
+        body = operation["requestBody"]["content"]["application/json"]
+        field = body["schema"]["properties"]["waiting_room"]
+        assert field["type"] == "boolean"
+        assert "moderator admits them" in field["description"]
+    answer = SPEC["paths"]["/session"]["get"]["responses"]["200"]["content"]
+    listed = json.dumps(answer)
+    assert '"waiting_room"' in listed
 
 
 def test_an_operation_without_a_name_is_refused() -> None:

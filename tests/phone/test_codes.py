@@ -249,6 +249,19 @@ def test_the_lobby_shows_the_numbers_with_the_code(numbered: ServerProcess) -> N
     assert "+49 30 1234567" not in other.text
 
 
+def test_a_waiting_rooms_public_lobby_shows_no_code_to_dial_round_it(
+    numbered: ServerProcess,
+) -> None:
+    bridged = new_session(numbered, minutes_from_now=30)
+    with numbered.api_client(*OWNER) as client:
+        ok(rest(client, "POST", "session", {"id": bridged["id"], "waiting_room": 1}))
+    page = numbered.get(bridged["session_link"])
+    assert page.status_code == 200
+    assert "a moderator lets you in" in page.text
+    assert 'id="dial-in"' not in page.text
+    assert str(bridged["session_access_code"]) not in page.text
+
+
 def test_the_lobby_shows_no_numbers_when_the_server_has_none(server: ServerProcess) -> None:
     bridged = new_session(server, minutes_from_now=30)
     page = server.get(bridged["session_link"])

@@ -64,3 +64,14 @@ class Admission:
     session_deleted: bool
     removed: bool = False
     """A moderator removed this person: their link is refused until they are let back in."""
+    waiting: bool = False
+    """A guest who knocked on the session's waiting room and was not admitted yet: no Janus
+    token, no people list, until a moderator admits them (`knocking`)."""
+    waiting_room: bool = False
+    """The session's `waiting_room` as it is now."""
+
+    @property
+    def knocking(self) -> bool:
+        """Waiting to be admitted: knocked, and the session still has its waiting room
+        (turning it off lets in everybody who waits)."""
+        return self.waiting and self.waiting_room

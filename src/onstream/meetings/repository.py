@@ -186,6 +186,8 @@ _ADMISSION_QUERY = (
         users.c.dst,
         sessions.c.auto_record,
         sessions.c.deleted_at,
+        admissions.c.waiting,
+        sessions.c.waiting_room,
     )
     .join(sessions, sessions.c.id == admissions.c.session_id)
     .join(users, users.c.id == sessions.c.owner_id)
@@ -211,6 +213,8 @@ def _admission(row: Any) -> Admission:
         auto_record=bool(row.auto_record),
         session_deleted=row.deleted_at is not None,
         removed=row.removed_at is not None,
+        waiting=bool(row.waiting),
+        waiting_room=bool(row.waiting_room),
     )
 
 
@@ -332,12 +336,55 @@ async def take_tokens(
     return [(int(r.session_id), r.token) for r in rows]
 
 
+_KNOCKING = admissions.c.waiting & sessions.c.waiting_room
+"""A guest who knocked and waits (see `Admission.knocking`)."""
+
+
 async def admitted(conn: Connection, session_id: int) -> list[Admission]:
-    """The session's live admissions, first let in first."""
+    """The session's live admissions, first let in first (not those still waiting)."""
     query = _ADMISSION_QUERY.where(
-        admissions.c.session_id == session_id, admissions.c.revoked_at.is_(None)
+        admissions.c.session_id == session_id, admissions.c.revoked_at.is_(None), ~_KNOCKING
     ).order_by(admissions.c.id)
     return [_admission(row) for row in (await conn.execute(query)).all()]
+
+
+async def knocking(conn: Connection, session_id: int) -> list[Admission]:
+    """The session's guests waiting to be admitted, first come first."""
+    query = _ADMISSION_QUERY.where(
+        admissions.c.session_id == session_id, admissions.c.revoked_at.is_(None), _KNOCKING
+    ).order_by(admissions.c.id)
+    return [_admission(row) for row in (await conn.execute(query)).all()]
+
+
+async def let_in(conn: Connection, *, session_id: int, participant: int) -> bool:
+    """Admit the waiting guest with this Janus id; whether there was one."""
+    query = (
+        update(admissions)
+        .where(
+            admissions.c.session_id == session_id,
+            admissions.c.participant == participant,
+            admissions.c.revoked_at.is_(None),
+            admissions.c.waiting.is_(True),
+        )
+        .values(waiting=False)
+    )
+    return bool((await conn.execute(query)).rowcount)
+
+
+async def turn_away(conn: Connection, *, session_id: int, participant: int, now: datetime) -> bool:
+    """Deny the waiting guest with this Janus id: removed and revoked in one statement, so a
+    concurrent admission and denial never both take effect; whether there was one."""
+    query = (
+        update(admissions)
+        .where(
+            admissions.c.session_id == session_id,
+            admissions.c.participant == participant,
+            admissions.c.revoked_at.is_(None),
+            admissions.c.waiting.is_(True),
+        )
+        .values(removed_at=now, revoked_at=now)
+    )
+    return bool((await conn.execute(query)).rowcount)
 
 
 async def replace_placement(

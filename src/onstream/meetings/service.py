@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from onstream.errors import DomainError, Invalid
-from onstream.meetings import jobs, presence, repository
+from onstream.meetings import jobs, presence, repository, rules
 from onstream.meetings.models import Admission, Room
 from onstream.protocol.times import iso_utc
 from onstream.services import Ejection, Mute, Recording, RoomChange
@@ -40,7 +40,7 @@ class Moderation:
     """A moderator's action, as the room page sends it."""
 
     action: str
-    """"mute", "unmute", "remove", "readmit", "record" or "end"."""
+    """"mute", "unmute", "remove", "readmit", "admit", "deny", "record" or "end"."""
     participant: object = None
     """The Janus id of the person to mute, remove or let back in."""
     kind: object = "audio"
@@ -100,9 +100,11 @@ async def admit(
     name: str,
     source: str,
     invitation_token: str | None = None,
+    waiting: bool = False,
     now: datetime,
 ) -> str:
-    """Let one person in; returns the secret of their room page."""
+    """Let one person in (or, `waiting`, let a guest knock on the waiting room); returns
+    the secret of their room page."""
     secret = secrets.token_urlsafe(24)
     await repository.insert_admission(
         conn,
@@ -115,9 +117,29 @@ async def admit(
             "source": source,
             "invitation_token": invitation_token,
             "created_at": now,
+            "waiting": waiting,
         },
     )
     return secret
+
+
+async def knock(
+    conn: Connection, *, session_id: int, name: str, replaces: str | None, now: datetime
+) -> str:
+    """Let a guest of the public link knock on the session's waiting room; returns the secret
+    of their room page, which waits until a moderator admits them. The knock this browser
+    made before (`replaces`, still waiting) is withdrawn: one knock per browser."""
+    if replaces is not None:
+        await repository.revoke(conn, now=now, session_id=session_id, secret=replaces, waiting=True)
+    return await admit(
+        conn,
+        session_id=session_id,
+        role=rules.PARTICIPANT,
+        name=name,
+        source="public",
+        waiting=True,
+        now=now,
+    )
 
 
 async def removed_from(
@@ -235,6 +257,15 @@ async def moderate(
         # remembered, so their link does not simply bring them back (`removed_from`)
         await repository.mark_removed(conn, session_id=session_id, participant=participant, now=now)
         return await eject(conn, session_id=session_id, now=now, participant=participant)
+    if moderation.action in ("admit", "deny"):
+        await answer_knock(
+            conn,
+            session_id=session_id,
+            participant=participant,
+            admit=moderation.action == "admit",
+            now=now,
+        )
+        return None  # a waiting guest never had a token: nothing for Janus to do
     if moderation.action == "readmit":
         if not await repository.readmit(conn, session_id=session_id, participant=participant):
             raise Invalid("That person was not removed.")
@@ -243,6 +274,23 @@ async def moderate(
     if not isinstance(kind, str) or kind not in MIDS:
         raise Invalid("kind is audio or video.")
     return Mute(room.handle, participant, mid=MIDS[kind], mute=moderation.action == "mute")
+
+
+async def answer_knock(
+    conn: Connection, *, session_id: int, participant: int, admit: bool, now: datetime
+) -> None:
+    """Admit a guest waiting in the session's waiting room, or deny them: a denied guest is
+    removed as a moderator's "remove" does (their browser is refused for this meeting until
+    a moderator lets them back in). Nothing for Janus either way: a waiting guest never had
+    a token. `Invalid` when nobody with this id waits (admitted or denied already)."""
+    if admit:
+        answered = await repository.let_in(conn, session_id=session_id, participant=participant)
+    else:
+        answered = await repository.turn_away(
+            conn, session_id=session_id, participant=participant, now=now
+        )
+    if not answered:
+        raise Invalid("That person is not waiting.")
 
 
 async def _tell_webhooks(conn: Connection, event: str, room: Room) -> None:

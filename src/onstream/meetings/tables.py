@@ -8,7 +8,10 @@ owner's host link); its `secret` is the key of that person's room page. Each ren
 page mints a short-lived Janus token for exactly one join (`room_tokens`), which Janus
 checks against the room's allowed list. `removed_at` marks an admission whose person a
 moderator removed: their link (the invitation, or the guest's browser) stays refused for
-that session until a moderator lets them back in, which clears it.
+that session until a moderator lets them back in, which clears it. `waiting` marks a guest
+of the public link who knocked on the session's waiting room (`sessions.waiting_room`): no
+token is minted for them until a moderator admits them (clears it); denying them removes
+them as above.
 
 `room_presence` is who was seen in a room, from when until when (one row per stay, `left_at`
 null while they are in); `rooms.presence_listed_at` is when Janus's list of the room's
@@ -65,6 +68,7 @@ admissions = Table(
     Column("created_at", DateTime, nullable=False),
     Column("revoked_at", DateTime, nullable=True),
     Column("removed_at", DateTime, nullable=True),
+    Column("waiting", Boolean, nullable=False, server_default=text("false")),
     UniqueConstraint("secret"),
     UniqueConstraint("session_id", "participant"),
 )

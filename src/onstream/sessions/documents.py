@@ -35,6 +35,7 @@ FIELDS = (
     "host_link",
     "series_id",
     "session_dial_in_numbers",
+    "waiting_room",
 )
 DEFAULT_FIELDS = (
     "id",
@@ -107,6 +108,7 @@ _EXPRESSIONS: dict[str, str] = {
     "host_link": "host_link(b, o, s.host_key)",
     "series_id": "s.series_id",
     "session_dial_in_numbers": "(list(d) if d and s.access_code is not None else None)",
+    "waiting_room": "bool(s.waiting_room)",
 }
 """Each field as an expression of the session `s`, its owner `o`, the base URL `b` and the
 bridge's phone numbers `d` (`ONSTREAM_DIAL_IN_NUMBERS`, the same for every account). A

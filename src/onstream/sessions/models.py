@@ -49,6 +49,8 @@ class Session:
     """The recurring series this session is an occurrence of, if any."""
     occurrence: datetime | None = None
     """The start (UTC) the series gave this occurrence."""
+    waiting_room: bool = False
+    """Guests of the public link wait until a moderator admits them."""
 
 
 FIELDS: tuple[str, ...] = tuple(field.name for field in fields(Session))
@@ -68,5 +70,6 @@ class SessionInput:
     custom_data: object = None
     """Raw `custom_data` input (list or object); None when not given."""
     auto_record: bool | None = None
+    waiting_room: bool | None = None
     recurrence: str | None = None
     """An RRULE (PUT session only): the session becomes the first of a series."""

@@ -38,6 +38,12 @@ SESSION_PARAMS = (
     Param("custom_data", "object", "{custom1: ..., custom2: ...}", example={"custom1": "x"}),
     Param("auto_record", "boolean", "Record the meeting by itself", example=False),
     Param(
+        "waiting_room",
+        "boolean",
+        "Guests of the public link wait until a moderator admits them",
+        example=False,
+    ),
+    Param(
         "recurrence",
         max_length=500,
         description=(
@@ -69,6 +75,12 @@ SESSION_ITEM: dict[str, Any] = {
         "created_at": {"type": "string"},
         "updated_at": {"type": "string"},
         "series_id": {"type": ["integer", "null"]},
+        "auto_record": {"type": "boolean"},
+        "waiting_room": {
+            "type": "boolean",
+            "description": "Only with `return`: guests of the public link knock and wait "
+            "until a moderator admits them",
+        },
         "session_dial_in_numbers": {
             "type": ["array", "null"],
             "items": {"type": "string"},
@@ -92,6 +104,7 @@ def session_input(params: Params) -> SessionInput:
         friendly_url=params.text("friendly_url"),
         custom_data=params.raw("custom_data"),
         auto_record=params.boolean("auto_record"),
+        waiting_room=params.boolean("waiting_room"),
         recurrence=params.text("recurrence"),
     )
 

@@ -84,6 +84,7 @@ async def insert(conn: Connection, owner: Account, values: dict[str, Any]) -> Se
         deleted_at=None,
         auto_record=bool(values.get("auto_record", False)),
         host_key=values["host_key"],
+        waiting_room=bool(values.get("waiting_room", False)),
     )
 
 
@@ -193,6 +194,8 @@ def _checked_values(
         values["custom_data"] = rules.parse_custom_data(data.custom_data)
     if data.auto_record is not None:
         values["auto_record"] = data.auto_record
+    if data.waiting_room is not None:
+        values["waiting_room"] = data.waiting_room
     if data.timezone is not None:
         values["timezone"] = rules.check_timezone(data.timezone)
     elif current is None:

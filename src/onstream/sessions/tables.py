@@ -55,6 +55,8 @@ sessions = Table(
     # placed it: an occurrence moved on its own (an exception) no longer starts there.
     Column("series_id", Integer, ForeignKey("series.id", ondelete="CASCADE"), nullable=True),
     Column("occurrence", DateTime, nullable=True),
+    # Guests of the public link knock and wait for a moderator (`admissions.waiting`).
+    Column("waiting_room", Boolean, nullable=False, server_default=text("false")),
     UniqueConstraint("owner_id", "friendly_url"),
     UniqueConstraint("session_key"),
     UniqueConstraint("access_code"),

@@ -75,7 +75,9 @@ ROOM_CSP_EXTRA = {
 LOBBY_CSP = content_security_policy(
     extra={"script-src": "'self'", "media-src": "'self' blob: mediastream:"}
 )
-MODERATOR_ACTIONS = frozenset({"mute", "unmute", "remove", "readmit", "end", "record"})
+MODERATOR_ACTIONS = frozenset(
+    {"mute", "unmute", "remove", "readmit", "admit", "deny", "end", "record"}
+)
 REMOVED = "You were removed from this meeting."
 GUEST_COOKIE = "onstream_guest_{session_id}"
 """The public page's cookie naming the guest admission it made in this browser, so a guest
@@ -87,6 +89,8 @@ LEFT_REASONS = {
     "removed": "You are not in this meeting.",
     "ended": "This meeting has ended.",
     "unavailable": "The meeting service is not reachable right now.",
+    "waiting": "You are waiting for a moderator to let you in.",
+    "denied": "A moderator did not let you into this meeting.",
 }
 """What the join config's JSON says when there is no room to join (`left.html` for pages)."""
 NO_STORE = {"cache-control": "no-store"}
@@ -264,15 +268,17 @@ class MeetingPages:
             "opens_minutes": self.settings.room_opens_minutes,
             "removed": await self._removed(request, entry),
             "recorded": recorded,
-            **self._dial_in(meeting),
+            "knocks": entry.kind == "public" and meeting.waiting_room,
+            # a waiting room's public lobby shows no code to dial round it
+            **self._dial_in(meeting, hidden=entry.kind == "public" and meeting.waiting_room),
         }
         return render("lobby.html", context, status=status, csp=LOBBY_CSP)
 
-    def _dial_in(self, meeting: queries.Meeting) -> dict[str, object]:
+    def _dial_in(self, meeting: queries.Meeting, *, hidden: bool = False) -> dict[str, object]:
         """The bridge's numbers and the session's code, for a session that has a code and a
         server that has numbers to call (`ONSTREAM_DIAL_IN_NUMBERS`); else nothing."""
         numbers = self.settings.dial_in_list
-        if meeting.access_code is None or not numbers:
+        if meeting.access_code is None or not numbers or hidden:
             return {"dial_in": (), "access_code": None}
         return {"dial_in": numbers, "access_code": meeting.access_code}
 
@@ -295,15 +301,24 @@ class MeetingPages:
         if not await self.rooms.live_servers():  # the lobby says so and keeps trying
             return await self._lobby(request, entry, status=503)
         async with transaction(self.database, write=True) as conn:
-            secret = await service.admit(
-                conn,
-                session_id=meeting.id,
-                role=entry.role,
-                name=entry.name,
-                source=entry.kind,
-                invitation_token=entry.invitation_token,
-                now=utcnow(),
-            )
+            if entry.kind == "public" and meeting.waiting_room:
+                secret = await service.knock(
+                    conn,
+                    session_id=meeting.id,
+                    name=entry.name,
+                    replaces=self._guest_cookie(request, meeting.id),
+                    now=utcnow(),
+                )
+            else:
+                secret = await service.admit(
+                    conn,
+                    session_id=meeting.id,
+                    role=entry.role,
+                    name=entry.name,
+                    source=entry.kind,
+                    invitation_token=entry.invitation_token,
+                    now=utcnow(),
+                )
         login = request.path_params["username"]
         response = RedirectResponse(f"/{login}/room/{secret}", status_code=303)
         if entry.kind == "public":
@@ -324,9 +339,7 @@ class MeetingPages:
         owner's host link is never refused."""
         if entry.kind == "host":
             return False
-        cookie = request.cookies.get(GUEST_COOKIE.format(session_id=entry.meeting.id))
-        if cookie is not None and len(cookie) > queries.KEY_MAX:
-            cookie = None
+        cookie = self._guest_cookie(request, entry.meeting.id)
         async with transaction(self.database, write=False) as conn:
             return await service.removed_from(
                 conn,
@@ -335,11 +348,19 @@ class MeetingPages:
                 admission_secret=cookie if entry.kind == "public" else None,
             )
 
+    @staticmethod
+    def _guest_cookie(request: Request, session_id: int) -> str | None:
+        """The secret of the guest admission the public page last made in this browser."""
+        cookie = request.cookies.get(GUEST_COOKIE.format(session_id=session_id))
+        return None if cookie is None or len(cookie) > queries.KEY_MAX else cookie
+
     # --- the room ------------------------------------------------------------------------
 
     async def room(self, request: Request) -> Response:
         """The room page of one admission, with a fresh Janus token for this join."""
         joined = await self._joined(request)
+        if isinstance(joined, Refused) and joined.reason == "waiting":
+            joined = await self._waiting(request)
         if isinstance(joined, Refused):
             return render("left.html", {"reason": joined.reason}, status=joined.status)
         admission, config, files = joined.admission, joined.config, joined.files
@@ -368,11 +389,11 @@ class MeetingPages:
         """The admission with a fresh join config, or why there is nothing to join."""
         admission = await self._admission(request)
         if admission is None:
-            if await self._revoked_by_end(request):
-                return Refused("ended", 410)
-            return Refused("removed", 404)
+            return await self._refusal(request)
         if admission.session_deleted:
             return Refused("ended", 410)
+        if admission.knocking:  # no token, nor even the room's number, until admitted
+            return Refused("waiting", 403)
         try:
             room, token = await self._join(admission)
         except MeetingUnavailable:
@@ -404,6 +425,35 @@ class MeetingPages:
         }
         return Joined(admission, config, files)
 
+    async def _waiting(self, request: Request) -> Joined | Refused:
+        """The room page of a guest who knocked: no Janus room, no token; the page asks
+        `join` until a moderator admits them (then it joins without a reload) or denies
+        them. The Janus address serves only the page's Content-Security-Policy."""
+        admission = await self._admission(request)
+        if admission is None or not admission.knocking:  # answered meanwhile: ask again
+            return await self._joined(request)
+        if not self.rooms.available:
+            return Refused("unavailable", 503)
+        base = f"/{request.path_params['username']}/room/{admission.secret}"
+        async with transaction(self.database, write=False) as conn:
+            files = await queries.shared_files(conn, admission.session_id)
+            room = await rooms_repository.room_of(conn, admission.session_id)
+        servers = self.rooms.servers
+        server = room.server if room else service.server_for(admission.session_id, servers)
+        config: dict[str, object] = {
+            "waiting": True,
+            "janus": self.rooms.public_url(server, f"{base}/janus/{servers.index(server)}"),
+            "participant": admission.participant,
+            "name": admission.name,
+            "role": ROLE_NAMES[admission.role],
+            "publish": admission.role in rules.PUBLISHING_ROLES,
+            "moderator": False,
+            "owner": False,
+            "recording": False,
+            "join": f"{base}/join",
+        }
+        return Joined(admission, config, files)
+
     async def people(self, request: Request) -> Response:
         """Who was let into the room (and not removed): Janus id, name, role; whether the
         room records now (the database's word, so everybody learns it within a poll); and,
@@ -411,19 +461,24 @@ class MeetingPages:
         admission = await self._admission(request)
         if admission is None:
             return JSONResponse({"error": "You are not in this meeting."}, status_code=404)
+        if admission.knocking:
+            refusal = {"error": LEFT_REASONS["waiting"], "reason": "waiting"}
+            return JSONResponse(refusal, status_code=403, headers=NO_STORE)
         moderator = admission.role == rules.MODERATOR
         async with transaction(self.database, write=False) as conn:
             admitted = await rooms_repository.admitted(conn, admission.session_id)
             room = await rooms_repository.room_of(conn, admission.session_id)
-            removed = []
+            removed, waiting = [], []
             if moderator:
                 removed = await rooms_repository.removed(conn, admission.session_id)
+                waiting = await rooms_repository.knocking(conn, admission.session_id)
         body: dict[str, object] = {
             "people": [_person(a) for a in admitted],
             "recording": room is not None and room.recording,
         }
         if moderator:
             body["removed"] = [_person(a) for a in removed]
+            body["waiting"] = [_person(a) for a in waiting]
         return JSONResponse(body, headers={"cache-control": "no-store"})
 
     async def moderate(self, request: Request) -> Response:
@@ -490,19 +545,24 @@ class MeetingPages:
             )
         return None if admission is None or admission.revoked else admission
 
-    async def _revoked_by_end(self, request: Request) -> bool:
-        """Whether the URL names an admission that the meeting's end let out (not a removal):
-        a reload of an ended room then says the meeting ended."""
+    async def _refusal(self, request: Request) -> Refused:
+        """Why the URL names no live admission: the meeting's end let it out (a reload of an
+        ended room says the meeting ended), a moderator denied this knock, or it was
+        removed (or never was)."""
         secret = request.path_params["secret"]
         if not secret or len(secret) > queries.KEY_MAX:
-            return False
+            return Refused("removed", 404)
         async with transaction(self.database, write=False) as conn:
             admission = await rooms_repository.admission_by_secret(
                 conn, login=request.path_params["username"], secret=secret
             )
         if admission is None:
-            return False
-        return admission.session_deleted or await self._ended(admission.session_id)
+            return Refused("removed", 404)
+        if admission.session_deleted or await self._ended(admission.session_id):
+            return Refused("ended", 410)
+        if admission.waiting and admission.removed:
+            return Refused("denied", 403)
+        return Refused("removed", 404)
 
     async def _join(self, admission: Admission) -> tuple[Room | None, str]:
         """Open the room (once) and mint this person's token; (None, "") when it ended."""

@@ -44,6 +44,8 @@ class Meeting:
     """How the owner appears in the room: the account's `First Last`, or its login."""
     access_code: int | None = None
     """The session's dial-in code (the owner's account has the phone bridge), else None."""
+    waiting_room: bool = False
+    """Guests of the public link knock and wait until a moderator admits them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,7 @@ _MEETING_COLUMNS = (
     sessions.c.auto_record,
     sessions.c.sequence,
     sessions.c.access_code,
+    sessions.c.waiting_room,
 )
 
 
@@ -90,6 +93,7 @@ def _meeting(row: Any) -> Meeting:
         owner_email=row.owner_email,
         owner_name=f"{row.owner_first_name} {row.owner_last_name}".strip() or row.owner_login,
         access_code=None if row.access_code is None else int(row.access_code),
+        waiting_room=bool(row.waiting_room),
     )
 
 

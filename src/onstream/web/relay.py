@@ -76,7 +76,8 @@ class JanusRelay:
         )
 
     async def _admitted(self, request: Request) -> bool:
-        """Whether the URL names a live admission (its account enabled, it not revoked)."""
+        """Whether the URL names a live admission (its account enabled, it not revoked, not
+        a guest still waiting to be admitted)."""
         secret = str(request.path_params["secret"])
         if not secret or len(secret) > KEY_MAX:
             return False
@@ -84,7 +85,7 @@ class JanusRelay:
             admission = await repository.admission_by_secret(
                 conn, login=request.path_params["username"], secret=secret
             )
-        return admission is not None and not admission.revoked
+        return admission is not None and not admission.revoked and not admission.knocking
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:

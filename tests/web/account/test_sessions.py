@@ -291,6 +291,32 @@ def test_a_refused_edit_changes_nothing_and_keeps_the_values(
     assert session_of(account, created.id) == before
 
 
+def waiting_room_of(client: httpx.Client, session_id: int) -> bool:
+    doc = ok(client.get(f"session/id/{session_id}/return/waiting_room/format/json"))
+    return bool(doc["sessions"][0]["waiting_room"])
+
+
+def test_the_waiting_room_checkbox_sets_and_clears_the_field(
+    account: httpx.Client, browser: httpx.Client, make_account: MakeAccount, server: Server
+) -> None:
+    blank = browser.get("/account/sessions/new").text
+    assert re.search(r'<input type="checkbox" name="waiting_room" value="1">\s*Waiting room', blank)
+    created = post(browser, "/account/sessions/new", **FORM, waiting_room="1")
+    assert created.status_code == 303
+    session_id = int(created.headers["location"].rsplit("/", 1)[1])
+    assert waiting_room_of(account, session_id) is True
+    path = f"/account/sessions/{session_id}/edit"
+    assert 'name="waiting_room" value="1" checked' in browser.get(path).text
+    assert post(browser, path, **FORM).status_code == 303  # the box left unticked
+    assert waiting_room_of(account, session_id) is False
+    # another account's browser can neither see the form nor turn the waiting room on
+    other = make_account()
+    with signed_in(server, login_of(other), f"{login_of(other)}-password") as intruder:
+        assert intruder.get(path).status_code == 404
+        assert post(intruder, path, **FORM, waiting_room="1").status_code == 404
+    assert waiting_room_of(account, session_id) is False
+
+
 # --- delete --------------------------------------------------------------------------------
 
 

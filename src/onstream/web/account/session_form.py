@@ -43,6 +43,7 @@ def blank(account: Account) -> Values:
         "duration": str(DEFAULT_DURATION),
         "timezone": account.timezone,
         "auto_record": False,
+        "waiting_room": False,
         "custom": {},
         "invitees": rows,
     }
@@ -61,6 +62,7 @@ def of_session(session: Session, account: Account) -> Values:
         "password": session.password or "",
         "friendly_url": session.friendly_url or "",
         "auto_record": session.auto_record,
+        "waiting_room": session.waiting_room,
         "custom": dict(session.custom_data or {}),
         "invitees": [],
     }
@@ -70,6 +72,7 @@ def typed(form: Mapping[str, str], *, with_invitees: bool) -> Values:
     """What a posted form holds, shaped as `blank` and `of_session` are."""
     values: Values = {name: form.get(name, "") for name in TEXT_FIELDS}
     values["auto_record"] = form.get("auto_record") == "1"
+    values["waiting_room"] = form.get("waiting_room") == "1"
     values["custom"] = {
         name: text for name, text in form.items() if CUSTOM.fullmatch(name) and text.strip()
     }
@@ -132,8 +135,9 @@ def to_input(
         raw["start_time"] = start
     if changed("timezone") and values["timezone"]:
         raw["timezone"] = values["timezone"]
-    if changed("auto_record"):
-        raw["auto_record"] = values["auto_record"]
+    for flag in ("auto_record", "waiting_room"):
+        if changed(flag):
+            raw[flag] = values[flag]
     if changed("custom") and (before is not None or values["custom"]):
         raw["custom_data"] = values["custom"]
     entries = _entries(values["invitees"])[0]

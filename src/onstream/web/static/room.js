@@ -5,6 +5,8 @@
 // reactions). Janus stamps each TextRoom message with its sender, so nobody can speak for
 // another. Moderators' actions go to Onstream (which holds the room secret), never to Janus.
 // When Janus goes away the page reconnects by itself with a fresh token from the server.
+// A guest who knocked on a waiting room gets this page without a room or a token: it asks
+// the server until a moderator admits them (then joins, no reload) or denies them.
 // `window.onstreamRoom` exposes the state for people debugging and for the browser tests.
 
 import { arrange } from "./room-layout.js";
@@ -13,10 +15,10 @@ import { choices, fillPickers, openTrack } from "./room-devices.js";
 let config = JSON.parse(document.getElementById("room-config").textContent);
 const $ = (id) => document.getElementById(id);
 const REACTIONS = ["👍", "👏", "😂", "❤️", "🎉"];
-const FINAL = ["left", "removed", "ended"];
+const FINAL = ["left", "removed", "ended", "denied"];
 const state = window.onstreamRoom = {
   status: "connecting", myId: config.participant, privateId: null, error: null,
-  feeds: {}, mids: {}, remote: {}, people: [], removed: [], messages: [], mutedByModerator: {},
+  feeds: {}, mids: {}, remote: {}, people: [], removed: [], waiting: [], messages: [], mutedByModerator: {},
   publishing: false, peers: {}, hands: [], pinned: null, speakerView: false,
   activeSpeaker: null, page: 0, recording: config.recording, reconnects: 0,
   me: { mic: false, cam: false, screen: false, hand: 0 },
@@ -159,6 +161,7 @@ async function loadPeople() {
       const body = await answer.json();
       state.people = body.people;
       state.removed = body.removed || [];
+      state.waiting = body.waiting || [];
       // the database's word: whoever starts or stops recording, everybody sees it
       if (typeof body.recording === "boolean" && !FINAL.includes(state.status)) showRecording(body.recording);
     }
@@ -177,7 +180,7 @@ function renderPeople() {
   const hands = state.hands.filter((id) => peer(id).hand);
   // rebuilt only when something shown changed, so a button is never swapped under a click
   const shown = JSON.stringify([state.people.filter(inRoom), hands, Object.keys(state.feeds),
-    state.people.map((p) => peer(p.participant)), state.mutedByModerator, state.removed]);
+    state.people.map((p) => peer(p.participant)), state.mutedByModerator, state.removed, state.waiting]);
   if (shown === peopleShown) return;
   peopleShown = shown;
   list.replaceChildren();
@@ -231,6 +234,7 @@ function renderPeople() {
     item.append(name, note, actionButton("Let back in", { action: "readmit", participant: p.participant }));
     list.appendChild(item);
   }
+  renderKnocks();
   const queue = $("hands");
   queue.replaceChildren();
   for (const id of hands) {
@@ -241,6 +245,44 @@ function renderPeople() {
     queue.appendChild(item);
   }
   $("hands-section").hidden = !hands.length;
+}
+
+// moderators see who knocked on the waiting room: a notice above the room, and a list with
+// a count in the people panel, each with Admit and Deny
+function renderKnocks() {
+  const notice = $("knock-notice");
+  if (!notice) return;
+  const knocks = state.waiting;
+  const list = $("knocking");
+  list.replaceChildren();
+  for (const p of knocks) {
+    const item = document.createElement("li");
+    item.dataset.waiting = String(p.participant);
+    const name = document.createElement("bdi");
+    name.className = "person-name";
+    name.textContent = p.name;
+    const admit = actionButton("Admit", { action: "admit", participant: p.participant });
+    admit.classList.remove("secondary");  // the one the moderator most likely wants
+    item.append(name, admit, actionButton("Deny", { action: "deny", participant: p.participant }));
+    list.appendChild(item);
+  }
+  $("knocks").hidden = !knocks.length;
+  $("knock-count").textContent = String(knocks.length);
+  notice.hidden = !knocks.length;
+  if (knocks.length === 1) {
+    const name = document.createElement("bdi");
+    name.textContent = knocks[0].name;
+    notice.replaceChildren(name, " is waiting to join. Admit or deny in People.");
+  } else {
+    notice.textContent = `${knocks.length} people are waiting to join. Admit or deny in People.`;
+  }
+  $("tab-people").classList.toggle("unread", knocks.length > 0 && document.body.dataset.tab !== "people");
+}
+
+function showKnocks() {
+  $("tab-people").click();
+  const first = document.querySelector("#knocking button");
+  if (first) first.focus();
 }
 
 function actionButton(text, body) {
@@ -256,7 +298,7 @@ function actionButton(text, body) {
       if (body.action === "mute") peer(body.participant).mic = false;
       render();
     }
-    if (result.ok && (body.action === "remove" || body.action === "readmit")) loadPeople();
+    if (result.ok && ["remove", "readmit", "admit", "deny"].includes(body.action)) loadPeople();
   });
   return button;
 }
@@ -861,6 +903,7 @@ const ENDINGS = {
   ended: "This meeting has ended",
   left: "You left the meeting",
   removed: "A moderator removed you from the meeting",
+  denied: "A moderator did not let you in",
 };
 
 function end(status, text) {
@@ -871,6 +914,8 @@ function end(status, text) {
   janus = null;
   clearTimeout(retryTimer);
   // no black tiles or live chat box stay behind: the page becomes a plain notice
+  $("waiting-room").hidden = true;
+  document.body.classList.remove("room-waiting");
   $("room").remove();
   $("controls").remove();
   $("audio").remove();
@@ -988,29 +1033,67 @@ function scheduleRetryQuietly() {
   scheduleRetry();
 }
 
+// --- the waiting room ---------------------------------------------------------------
+const WAITING_POLL_MS = 2000;
+
+/** Ask the server whether a moderator answered this knock: the join config once admitted. */
+async function waitForModerator() {
+  let answer = null, body = {};
+  try {
+    answer = await fetch(config.join, { credentials: "same-origin", cache: "no-store" });
+    body = await answer.json();
+  } catch (e) { answer = null; }
+  if (answer && answer.ok && body.token) {
+    config = body;
+    state.myId = config.participant;
+    $("waiting-room").hidden = true;
+    document.body.classList.remove("room-waiting");
+    setStatus("connecting", "Connecting…");
+    showRecording(config.recording);
+    start();
+    return;
+  }
+  if (answer && body.reason === "denied") { end("denied", body.error); return; }
+  if (answer && answer.status === 410) { end("ended", "This meeting has ended."); return; }
+  if (answer && answer.status === 404) { end("removed", "You are not in this meeting any more."); return; }
+  setTimeout(waitForModerator, WAITING_POLL_MS);  // still waiting, or the server was not reached
+}
+
 // --- start --------------------------------------------------------------------------
 document.body.dataset.tab = "people";
 setUpControls();
-autoOpen();
+if ($("knock-notice")) $("knock-notice").addEventListener("click", showKnocks);
 render();
 setInterval(() => { if (janus) loadPeople(); }, 4000);
 setInterval(measureSpeakers, 400);
 window.addEventListener("pagehide", () => { if (janus) janus.destroy({ unload: true, notifyDestroyed: false }); });
-Janus.init({
-  debug: ["warn", "error"],
-  callback() {
-    if (!Janus.isWebrtcSupported()) { fail("This browser cannot join video meetings."); return; }
-    // A restarted Janus answers the old session's long poll with "no such session" (458),
-    // which janus.js only logs: that too means the connection is lost.
-    const logError = Janus.error;
-    Janus.error = (...args) => {
-      if (janus && /Ooops: 458\b/.test(String(args[0]))) connectionLost();
-      logError(...args);
-    };
-    setInterval(() => { if (janus && !janus.isConnected()) connectionLost(); }, 3000);
-    connect();
-  },
-});
+if (config.waiting) {
+  document.body.classList.add("room-waiting");
+  $("waiting-room").hidden = false;
+  setStatus("waiting", "Waiting for a moderator to let you in.");
+  setTimeout(waitForModerator, WAITING_POLL_MS);
+} else {
+  start();
+}
+
+function start() {
+  autoOpen();
+  Janus.init({
+    debug: ["warn", "error"],
+    callback() {
+      if (!Janus.isWebrtcSupported()) { fail("This browser cannot join video meetings."); return; }
+      // A restarted Janus answers the old session's long poll with "no such session" (458),
+      // which janus.js only logs: that too means the connection is lost.
+      const logError = Janus.error;
+      Janus.error = (...args) => {
+        if (janus && /Ooops: 458\b/.test(String(args[0]))) connectionLost();
+        logError(...args);
+      };
+      setInterval(() => { if (janus && !janus.isConnected()) connectionLost(); }, 3000);
+      connect();
+    },
+  });
+}
 
 window.onstreamRoomStats = function () {
   return Object.entries(state.remote).map(([mid, r]) => ({
