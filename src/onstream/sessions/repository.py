@@ -354,21 +354,25 @@ async def by_start(
     count: int,
     offset: int,
 ) -> list[Session]:
-    """Live sessions starting at or after `since` (earliest first) or before `before`
-    (latest first), for the account center's upcoming and past lists."""
+    """Live sessions starting at or after `since` and before `before`: earliest first when
+    `since` is given, else latest first; for the account center's lists."""
     query = select(*SESSION_COLUMNS).where(
         sessions.c.owner_id == owner_id, sessions.c.deleted_at.is_(None)
     )
-    if since is not None:
-        query = query.where(sessions.c.start_utc >= since).order_by(
-            sessions.c.start_utc, sessions.c.id
-        )
-    if before is not None:
-        query = query.where(sessions.c.start_utc < before).order_by(
-            sessions.c.start_utc.desc(), sessions.c.id.desc()
-        )
+    query = between(query, since, before)
     rows = await conn.execute(query.limit(count).offset(offset))
     return [Session(*row) for row in rows.all()]
+
+
+def between(query: Select[Any], since: datetime | None, before: datetime | None) -> Select[Any]:
+    """Sessions starting in [since, before): earliest first with `since`, else latest first."""
+    if since is not None:
+        query = query.where(sessions.c.start_utc >= since)
+    if before is not None:
+        query = query.where(sessions.c.start_utc < before)
+    if since is not None:
+        return query.order_by(sessions.c.start_utc, sessions.c.id)
+    return query.order_by(sessions.c.start_utc.desc(), sessions.c.id.desc())
 
 
 async def insert_series(conn: Connection, *, owner_id: int, rule: str, now: datetime) -> int:

@@ -164,6 +164,24 @@ async def timeline(
     return kept, len(found) == count
 
 
+async def starting(
+    conn: Connection,
+    owner: Account,
+    *,
+    since: datetime | None,
+    before: datetime | None,
+    count: int,
+    offset: int,
+) -> tuple[list[Session], bool]:
+    """One page of the account's live sessions starting in [since, before) (earliest first
+    when `since` is given, else latest first), and whether more may follow: the account
+    center sorts them into its lists by the meeting room's hours."""
+    found = await repository.by_start(
+        conn, owner_id=owner.id, since=since, before=before, count=count, offset=offset
+    )
+    return found, len(found) == count
+
+
 def timeline_bounds(*, upcoming: bool, now: datetime) -> tuple[datetime | None, datetime | None]:
     """(since, before) of the starts an upcoming or past list selects: upcoming from a day
     (the longest duration) ago, so a session in progress is among them; past before now."""

@@ -1,25 +1,37 @@
-"""`/account` (the account's sessions, upcoming and past) and `/account/sessions/{id}`."""
+"""`/account` (the account's sessions: now, upcoming and past) and `/account/sessions/{id}`."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from starlette.responses import Response
 
 from onstream.accounts import Account
+from onstream.clock import utcnow
 from onstream.errors import Deleted, Missing
 from onstream.invitees import registered
 from onstream.invitees import service as invitees
 from onstream.invitees.models import ROLE_NAMES
+from onstream.meetings import repository as room_repository
+from onstream.meetings import rules as room_rules
+from onstream.meetings.models import Phase
 from onstream.recordings import service as recordings
 from onstream.recordings.documents import recording_link
 from onstream.sessions import documents, rules
 from onstream.sessions import service as sessions
 from onstream.sessions.models import Session
+from onstream.storage.database import Connection
 from onstream.web.account.framework import Visit, account_page
 from onstream.web.pages import duration, not_found
 from onstream.web.queries import shared_files
 
 PAGE_SIZE = 20
+NOW_MAX = 50
+"""Meetings listed under Now at most (the account's own, then those it is invited to)."""
 RECORDINGS_SHOWN = 100
+RECORDINGS_LISTED = 5
+"""Recordings a past session shows in the list (all of them are on the session's page)."""
 
 
 def local_time(session: Session, account: Account) -> str:
@@ -71,24 +83,101 @@ def _page(items: list[dict[str, object]], offset: int, more: bool) -> dict[str, 
     }
 
 
+@dataclass(frozen=True, slots=True)
+class Hours:
+    """The meeting room's hours, as the lobbies keep them (`meetings.rules`)."""
+
+    now: datetime
+    opens_minutes: int
+    grace_minutes: int
+
+    def phase(self, session: Session, ended: set[int]) -> Phase:
+        """Where the session's meeting stands: EARLY (Upcoming), OPEN (Now), ENDED (Past)."""
+        return room_rules.phase(
+            self.now,
+            start_utc=session.start_utc,
+            duration=session.duration,
+            opens_minutes=self.opens_minutes,
+            grace_minutes=self.grace_minutes,
+            ended=session.id in ended,
+        )
+
+    def range_of(self, phase: Phase) -> tuple[datetime | None, datetime | None]:
+        """(since, before) of the starts that may be in this phase; the few near its edges
+        that are not are left out in Python (`phase`), so a page may hold fewer."""
+        opens = self.now + timedelta(minutes=self.opens_minutes)
+        if phase is Phase.EARLY:
+            return opens, None
+        if phase is Phase.ENDED:
+            return None, opens + timedelta(seconds=1)
+        longest = timedelta(minutes=rules.DURATION_MAX + self.grace_minutes)
+        return self.now - longest, opens + timedelta(seconds=1)
+
+
+def hours_of(visit: Visit) -> Hours:
+    """The room's hours now, from the server's settings."""
+    settings = visit.settings
+    return Hours(utcnow(), settings.room_opens_minutes, settings.room_grace_minutes)
+
+
+async def _recordings_of(
+    visit: Visit, conn: Connection, session: Session
+) -> list[dict[str, object]]:
+    found = await recordings.page(
+        conn,
+        visit.account,
+        session_id=session.id,
+        count=RECORDINGS_LISTED,
+        offset=0,
+        descending=True,
+    )
+    base = visit.settings.public_base_url
+    return [{"id": r.id, "title": r.title, "link": recording_link(base, r)} for r in found]
+
+
 @account_page
 async def home(visit: Visit) -> Response:
-    """The account's upcoming sessions (earliest first) and past ones (latest first), and
-    those of other accounts it is a registered invitee of, each list paged on its own."""
-    lists = {}
+    """The account's sessions in three lists by the meeting room's hours: Now (the room is
+    open: from `room_opens_minutes` before the start until it ends), Upcoming (earliest
+    first) and Past (latest first, with their recordings); beside them the sessions of other
+    accounts it is a registered invitee of. Upcoming and Past are paged on their own; Now
+    shows up to `NOW_MAX`."""
+    hours = hours_of(visit)
+    lists: dict[str, dict[str, object]] = {}
+    now_items: list[dict[str, object]] = []
     async with visit.transaction(write=False) as conn:
-        for name, upcoming in (("upcoming", True), ("past", False)):
-            offset = _offset(visit, name)
-            found, more = await sessions.timeline(
-                conn, visit.account, upcoming=upcoming, count=PAGE_SIZE, offset=offset
+        for name, phase in (("now", Phase.OPEN), ("upcoming", Phase.EARLY), ("past", Phase.ENDED)):
+            since, before = hours.range_of(phase)
+            paged = phase is not Phase.OPEN
+            offset = _offset(visit, name) if paged else 0
+            count = PAGE_SIZE if paged else NOW_MAX
+            found, more = await sessions.starting(
+                conn, visit.account, since=since, before=before, count=count, offset=offset
             )
-            lists[name] = _page([summary(visit, s) for s in found], offset, more)
+            ended = await room_repository.ended_among(conn, [s.id for s in found])
+            items = []
+            for session in found:
+                if hours.phase(session, ended) is not phase:
+                    continue
+                item = summary(visit, session)
+                if phase is Phase.ENDED:
+                    item["recordings"] = await _recordings_of(visit, conn, session)
+                items.append(item)
             key = f"invited_{name}"
-            offset = _offset(visit, key)
-            invited, more = await registered.invited_timeline(
-                conn, visit.account, upcoming=upcoming, count=PAGE_SIZE, offset=offset
+            offset = _offset(visit, key) if paged else 0
+            invited, more_invited = await registered.invited_starting(
+                conn, visit.account, since=since, before=before, count=count, offset=offset
             )
-            lists[key] = _page([invited_summary(visit, i) for i in invited], offset, more)
+            ended = await room_repository.ended_among(conn, [i.session.id for i in invited])
+            others = [
+                invited_summary(visit, i) for i in invited if hours.phase(i.session, ended) is phase
+            ]
+            if paged:
+                lists[name] = _page(items, _offset(visit, name), more)
+                lists[key] = _page(others, offset, more_invited)
+            else:
+                now_items = items + others
+    lists["now"] = _page(now_items, 0, False)
     return visit.render("account/home.html", {"lists": lists, "page_size": PAGE_SIZE})
 
 
@@ -111,6 +200,7 @@ async def show_session(
             return not_found()
         groups = await invitees.grouped(conn, visit.settings, visit.account, session, "all")
         files = await shared_files(conn, session.id)
+        ended = await room_repository.ended_among(conn, [session.id])
         found = await recordings.page(
             conn,
             visit.account,
@@ -127,6 +217,7 @@ async def show_session(
         ),
         "zone": session.timezone,
         "has_passcode": session.password is not None,
+        "phase": hours_of(visit).phase(session, ended).value,
         "groups": groups,
         "files": files,
         "recordings": [
