@@ -164,6 +164,14 @@ async def timeline(
     return kept, len(found) == count
 
 
+def planned_end(owner: Account, data: SessionInput, current: Session) -> datetime:
+    """When `current` would end after the change `data` asks for, checked as the write
+    checks it (`Invalid` on a bad field); nothing written."""
+    values = _checked_values(owner, data, current=current)
+    start = values.get("start_utc", current.start_utc)
+    return rules.end_utc(start, values.get("duration", current.duration))
+
+
 async def starting(
     conn: Connection,
     owner: Account,
