@@ -53,6 +53,15 @@ async def ended_among(conn: Connection, session_ids: Collection[int]) -> set[int
     return {int(row[0]) for row in (await conn.execute(query)).all()}
 
 
+async def delete_ended_room(conn: Connection, session_id: int) -> bool:
+    """Forget the session's room if it ended, so its next join opens a new one; whether
+    there was one."""
+    result = await conn.execute(
+        delete(rooms).where(rooms.c.session_id == session_id, rooms.c.ended_at.is_not(None))
+    )
+    return bool(result.rowcount)
+
+
 async def open_rooms(conn: Connection) -> list[Room]:
     """Every room not ended yet."""
     query = select(*_ROOM_COLUMNS).where(rooms.c.ended_at.is_(None)).order_by(rooms.c.id)

@@ -275,6 +275,17 @@ def _live_of(owner_id: int) -> Any:
     return (sessions.c.owner_id == owner_id) & sessions.c.deleted_at.is_(None)
 
 
+async def live_by_friendly_url(
+    conn: Connection, *, owner_id: int, friendly_url: str
+) -> Session | None:
+    """The account's live session with this friendly URL, if any."""
+    query = select(*SESSION_COLUMNS).where(
+        _live_of(owner_id), sessions.c.friendly_url == friendly_url
+    )
+    row = (await conn.execute(query.limit(1))).first()
+    return None if row is None else Session(*row)
+
+
 async def clear_access_codes(conn: Connection, *, owner_id: int) -> int:
     """Take back the dial-in codes of the account's live sessions; how many there were."""
     result = await conn.execute(
