@@ -218,6 +218,7 @@ async def show_session(
         "zone": session.timezone,
         "has_passcode": session.password is not None,
         "phase": hours_of(visit).phase(session, ended).value,
+        "in_past": rules.end_utc(session.start_utc, session.duration) <= utcnow(),
         "groups": groups,
         "files": files,
         "recordings": [
