@@ -29,6 +29,8 @@ from onstream.web.queries import shared_files
 PAGE_SIZE = 20
 NOW_MAX = 50
 """Meetings listed under Now at most (the account's own, then those it is invited to)."""
+NOW_SCAN = 100
+"""Sessions read at a time while looking for those whose room is open."""
 RECORDINGS_SHOWN = 100
 RECORDINGS_LISTED = 5
 """Recordings a past session shows in the list (all of them are on the session's page)."""
@@ -135,49 +137,69 @@ async def _recordings_of(
     return [{"id": r.id, "title": r.title, "link": recording_link(base, r)} for r in found]
 
 
+async def _own(
+    visit: Visit, conn: Connection, hours: Hours, phase: Phase, *, count: int, offset: int
+) -> tuple[list[dict[str, object]], bool]:
+    """One page of the account's sessions in this phase (past ones with their recordings),
+    and whether more may follow."""
+    since, before = hours.range_of(phase)
+    found, more = await sessions.starting(
+        conn, visit.account, since=since, before=before, count=count, offset=offset
+    )
+    ended = await room_repository.ended_among(conn, [s.id for s in found])
+    items = []
+    for session in found:
+        if hours.phase(session, ended) is phase:
+            item = summary(visit, session)
+            if phase is Phase.ENDED:
+                item["recordings"] = await _recordings_of(visit, conn, session)
+            items.append(item)
+    return items, more
+
+
+async def _invited(
+    visit: Visit, conn: Connection, hours: Hours, phase: Phase, *, count: int, offset: int
+) -> tuple[list[dict[str, object]], bool]:
+    """One page of the sessions the account is invited to in this phase, and whether more
+    may follow."""
+    since, before = hours.range_of(phase)
+    found, more = await registered.invited_starting(
+        conn, visit.account, since=since, before=before, count=count, offset=offset
+    )
+    ended = await room_repository.ended_among(conn, [i.session.id for i in found])
+    items = [invited_summary(visit, i) for i in found if hours.phase(i.session, ended) is phase]
+    return items, more
+
+
+async def _open_now(visit: Visit, conn: Connection, hours: Hours) -> list[dict[str, object]]:
+    """The meetings whose room is open, the account's own first, up to `NOW_MAX`: every
+    session that started within the longest meeting plus the grace period is looked at."""
+    found: list[dict[str, object]] = []
+    for read in (_own, _invited):
+        offset, more = 0, True
+        while more and len(found) < NOW_MAX:
+            items, more = await read(visit, conn, hours, Phase.OPEN, count=NOW_SCAN, offset=offset)
+            found += items
+            offset += NOW_SCAN
+    return found[:NOW_MAX]
+
+
 @account_page
 async def home(visit: Visit) -> Response:
     """The account's sessions in three lists by the meeting room's hours: Now (the room is
-    open: from `room_opens_minutes` before the start until it ends), Upcoming (earliest
+    open: from `room_opens_minutes` before the start until it closes), Upcoming (earliest
     first) and Past (latest first, with their recordings); beside them the sessions of other
     accounts it is a registered invitee of. Upcoming and Past are paged on their own; Now
-    shows up to `NOW_MAX`."""
+    shows up to `NOW_MAX`, the account's own first."""
     hours = hours_of(visit)
     lists: dict[str, dict[str, object]] = {}
-    now_items: list[dict[str, object]] = []
     async with visit.transaction(write=False) as conn:
-        for name, phase in (("now", Phase.OPEN), ("upcoming", Phase.EARLY), ("past", Phase.ENDED)):
-            since, before = hours.range_of(phase)
-            paged = phase is not Phase.OPEN
-            offset = _offset(visit, name) if paged else 0
-            count = PAGE_SIZE if paged else NOW_MAX
-            found, more = await sessions.starting(
-                conn, visit.account, since=since, before=before, count=count, offset=offset
-            )
-            ended = await room_repository.ended_among(conn, [s.id for s in found])
-            items = []
-            for session in found:
-                if hours.phase(session, ended) is not phase:
-                    continue
-                item = summary(visit, session)
-                if phase is Phase.ENDED:
-                    item["recordings"] = await _recordings_of(visit, conn, session)
-                items.append(item)
-            key = f"invited_{name}"
-            offset = _offset(visit, key) if paged else 0
-            invited, more_invited = await registered.invited_starting(
-                conn, visit.account, since=since, before=before, count=count, offset=offset
-            )
-            ended = await room_repository.ended_among(conn, [i.session.id for i in invited])
-            others = [
-                invited_summary(visit, i) for i in invited if hours.phase(i.session, ended) is phase
-            ]
-            if paged:
-                lists[name] = _page(items, _offset(visit, name), more)
-                lists[key] = _page(others, offset, more_invited)
-            else:
-                now_items = items + others
-    lists["now"] = _page(now_items, 0, False)
+        lists["now"] = _page(await _open_now(visit, conn, hours), 0, False)
+        for name, phase in (("upcoming", Phase.EARLY), ("past", Phase.ENDED)):
+            for key, read in ((name, _own), (f"invited_{name}", _invited)):
+                offset = _offset(visit, key)
+                items, more = await read(visit, conn, hours, phase, count=PAGE_SIZE, offset=offset)
+                lists[key] = _page(items, offset, more)
     return visit.render("account/home.html", {"lists": lists, "page_size": PAGE_SIZE})
 
 
