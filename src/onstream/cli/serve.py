@@ -37,7 +37,10 @@ def add_parser(sub: Any) -> None:
     serve.add_argument(
         "--demo",
         action="store_true",
-        help="when the database has no account yet, create one and print its credentials",
+        help=(
+            "print the demo meeting's links, reopened when it ended; when the database has"
+            " no account yet, create the demo account first and print its password"
+        ),
     )
     serve.add_argument("--access-log", action="store_true", help="log every request")
     # The child that `serve --workers N` runs first (see the module docstring): it checks the
