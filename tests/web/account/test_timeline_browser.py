@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 from tests.conftest import MakeAccount
 from tests.support.api import ok, rest
@@ -119,9 +119,18 @@ def outbox_to(site: AppServer, address: str) -> list[dict[str, object]]:
     return site.query(select(outbox.c.subject).where(outbox.c.recipient == address))
 
 
+@pytest.fixture
+def page_without_scripts(browser: Browser) -> Iterator[Page]:
+    """A page of a browser with JavaScript turned off."""
+    context = browser.new_context(java_script_enabled=False)
+    yield context.new_page()
+    context.close()
+
+
 def test_a_session_in_the_past_is_asked_about_and_mails_nobody_unless_ticked(
-    site: AppServer, make_account: MakeAccount, page: Page, smtp: SmtpServer
+    site: AppServer, make_account: MakeAccount, page_without_scripts: Page, smtp: SmtpServer
 ) -> None:
+    page = page_without_scripts  # the question needs no script
     account = make_account(timezone="UTC")
     sign_in(page, site, login_of(account))
     yesterday = utcnow() - timedelta(days=1)
