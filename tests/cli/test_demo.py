@@ -45,7 +45,7 @@ def janus_pids(workdir: Path) -> list[int]:
 
 
 def start_demo(workdir: Path, port: int) -> tuple[subprocess.Popen[str], str]:
-    """`onstream serve --demo` in `workdir`, once it printed the demo meeting; its output."""
+    """`onstream serve --demo` in `workdir`, once it printed its links; its output."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONSTREAM_")}
     env["ONSTREAM_DATABASE_URL"] = f"sqlite:///{workdir / 'demo.db'}"
     server = subprocess.Popen(
@@ -59,7 +59,7 @@ def start_demo(workdir: Path, port: int) -> tuple[subprocess.Popen[str], str]:
     assert server.stdout is not None
     lines: list[str] = []
     deadline = time.monotonic() + 60
-    while not any("/demo/demo-meeting" in line or "no demo account" in line for line in lines):
+    while not any("user passwd demo" in line or "no demo account" in line for line in lines):
         assert time.monotonic() < deadline, "".join(lines)
         lines.append(server.stdout.readline())
     return server, "".join(lines)
@@ -164,5 +164,50 @@ def test_the_demo_janus_comes_back_on_its_port_and_the_room_with_it(tmp_path: Pa
             joined = get_when_up(client, f"{room}/join")
             assert joined.status_code == 200, joined.text  # an earlier run's room works
             assert joined.json()["room"] == first["room"]
+    finally:
+        stop_demo(second, tmp_path)
+
+
+def test_every_start_prints_the_links_and_reopens_the_ended_demo_meeting(tmp_path: Path) -> None:
+    port = free_port()
+    root = f"http://127.0.0.1:{port}"
+    first, output = start_demo(tmp_path, port)
+    try:
+        password = re.search(r"password: (\S+)", output)
+        host = re.search(r"(http://\S+/demo/host/\S+)", output)
+        assert password is not None, output
+        assert host is not None, output
+        with httpx.Client(timeout=30) as client:
+            assert "The meeting room is open." in get_when_up(client, host.group(1)).text
+            entered = client.post(host.group(1), follow_redirects=False)
+            room = f"{root}{entered.headers['location']}"
+            assert client.get(f"{room}/join").status_code == 200  # the first join opens it
+            assert client.post(f"{room}/moderate", json={"action": "end"}).status_code == 200
+            assert "This meeting has ended" in client.get(host.group(1)).text
+    finally:
+        stop_demo(first, tmp_path)
+
+    second, again = start_demo(tmp_path, port)
+    try:
+        for line in (
+            f"  {host.group(1)}\n",
+            f"  {root}/demo/demo-meeting\n",
+            f"  {root}/account\n",
+            f"  {root}/docs\n",
+            f"  {root}/docs/guide\n",
+            "  onstream user passwd demo\n",
+        ):
+            assert line in again, again
+        assert password.group(1) not in again  # printed once, when it was made
+        with httpx.Client(timeout=30) as client:
+            lobby = get_when_up(client, host.group(1))
+            assert "The meeting room is open." in lobby.text  # the same link, open again
+            entered = client.post(host.group(1), follow_redirects=False)
+            assert entered.status_code == 303
+            assert client.get(f"{root}{entered.headers['location']}").status_code == 200
+            listed = client.get(
+                f"{root}/api/2/demo/sessions/format/json", auth=("demo", password.group(1))
+            )
+            assert [s["topic"] for s in listed.json()["sessions"]] == ["Demo meeting"]
     finally:
         stop_demo(second, tmp_path)

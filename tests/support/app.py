@@ -4,6 +4,7 @@ transport. The same application `onstream serve` hands to uvicorn, without the s
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import os
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import uvicorn
 from starlette.applications import Starlette
 
 from onstream.app import create_app
@@ -22,6 +24,7 @@ from onstream.config import load_settings
 from onstream.storage.database import Database, open_database, transaction
 from tests.support.loop import LoopThread
 from tests.support.server import Server, T, Work
+from tests.support.waiting import wait_until
 
 
 class AppTransport(httpx.BaseTransport):
@@ -94,6 +97,26 @@ class AppServer(Server):
         """Stop, and end the event loop's thread."""
         self.stop()
         self.loop.close()
+
+    @contextlib.contextmanager
+    def listening(self) -> Iterator[str]:
+        """The running application on a real socket at `base_url` (uvicorn on this server's
+        own loop), for a browser: the server's clock is still this process's, so a test
+        moves it (`tests.support.clock`) for Chromium's pages too."""
+        assert self.app is not None, "start the application first"
+        config = uvicorn.Config(
+            self.app, host="127.0.0.1", port=self.port, lifespan="off", log_level="warning"
+        )
+        server = uvicorn.Server(config)
+        serving = asyncio.run_coroutine_threadsafe(server.serve(), self.loop.loop)
+        wait_until(lambda: server.started or serving.done(), "uvicorn to listen", 30)
+        if serving.done():
+            serving.result()  # it failed: raise its error
+        try:
+            yield self.base_url
+        finally:
+            server.should_exit = True
+            serving.result(30)
 
     def client(self, path: str = "", **options: Any) -> httpx.Client:
         options.setdefault("timeout", 10)

@@ -1,6 +1,7 @@
-"""`/docs/guide`: a quick start, then every call with its parameters and the same request in
-PHP (in the style of the published documentation's snippets: cURL, `input_type=json`),
-curl and the Python client. Made from the route table and the handlers' descriptions, with
+"""`/docs/guide`: a quick start and an index, then one page per resource
+(`/docs/guide/sessions`, ...) with every call, its parameters and the same request in PHP
+(in the style of the published documentation's snippets: cURL, `input_type=json`), curl
+and the Python client. Made from the route table and the handlers' descriptions, with
 each parameter's example value, so a call added or changed shows here without an edit."""
 
 from __future__ import annotations
@@ -8,8 +9,10 @@ from __future__ import annotations
 import json
 import shlex
 from collections.abc import Mapping
+from dataclasses import dataclass
 from html import escape
 
+from onstream.apidocs.operations import OPERATIONS, TAGS
 from onstream.protocol.describe import Operation, Param, operation_of
 from onstream.protocol.resources import Resource
 
@@ -49,30 +52,118 @@ and a <code>Link</code> to the next page. Errors are one document,
 """
 
 
-def guide_html(resources: Mapping[str, Resource], *, base_url: str) -> str:
-    """The whole page."""
-    calls = [
-        (resource.name, method, operation)
-        for resource in resources.values()
-        for method in resource.allowed
-        if (operation := operation_of(resource.methods[method])) is not None
+@dataclass(frozen=True, slots=True)
+class GuidePage:
+    """One page of the guide: the calls of one resource (an OpenAPI tag)."""
+
+    slug: str
+    """`/docs/guide/{slug}`."""
+    title: str
+    calls: list[tuple[str, str, Operation]]
+    """(resource name, method, operation), in the route table's order."""
+
+    @property
+    def path(self) -> str:
+        return f"/docs/guide/{self.slug}"
+
+
+PAGE_SLUGS = {"account": "users"}
+"""A tag's page under another name (the account's calls are those of `user`)."""
+PAGE_TITLES = {
+    "account": "Users: the credentials, the account and its people, the calendar feed",
+}
+OTHER = "other"
+
+
+def anchor(name: str, method: str) -> str:
+    """A call's anchor, the same on its page and on the index (`#get-session`)."""
+    return f"{method.lower()}-{name}"
+
+
+def guide_pages(resources: Mapping[str, Resource]) -> list[GuidePage]:
+    """One page per resource (the OpenAPI description's tags, in their order), each with
+    its calls; a call without a tag goes to a last page of other calls."""
+    calls: dict[str, list[tuple[str, str, Operation]]] = {}
+    for resource in resources.values():
+        for method in resource.allowed:
+            operation = operation_of(resource.methods[method])
+            if operation is None:
+                continue
+            named = OPERATIONS.get((method, resource.name))
+            tag = named[1] if named is not None else OTHER
+            calls.setdefault(tag, []).append((resource.name, method, operation))
+    titles = {**TAGS, **PAGE_TITLES, OTHER: "Other calls"}
+    return [
+        GuidePage(PAGE_SLUGS.get(tag, tag), titles[tag], calls[tag])
+        for tag in [*TAGS, OTHER]
+        if tag in calls
     ]
-    links = " ".join(
-        f'<a href="#{method.lower()}-{name}">{method}&nbsp;{name}</a>' for name, method, _ in calls
-    )
-    sections = "".join(_section(name, method, op, base_url) for name, method, op in calls)
-    quick = QUICK_START.format(base=escape(base_url), login=LOGIN, password=PASSWORD)
+
+
+def _document(title: str, body: str, *, script: bool = False) -> str:
+    tail = '<script src="/docs/static/guide.js"></script>' if script else ""
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        "<title>Onstream API guide</title>"
+        f"<title>{escape(title)}</title>"
         '<link rel="stylesheet" href="/docs/static/guide.css"><link rel="icon" href="data:,">'
-        "</head><body><h1>Onstream API guide</h1>"
-        '<nav><a href="/docs">Reference (Swagger UI)</a>'
+        "</head><body>"
+        '<nav><a href="/docs/guide">Guide</a><a href="/docs">Reference (Swagger UI)</a>'
         '<a href="/api/2/openapi.json">openapi.json</a>'
         '<a href="/account">Your account</a></nav>'
-        f"{quick}<h2>Calls</h2><p>{links}</p>{sections}</body></html>"
+        f"{body}{tail}</body></html>"
     )
+
+
+def guide_html(resources: Mapping[str, Resource], *, base_url: str) -> str:
+    """The guide's index, `/docs/guide`: the quick start, then each resource's page with its
+    calls. Each call's item keeps the anchor the one-page guide had (`#get-session`) and
+    links to the call on its page; a small script follows such an old link there."""
+    parts = []
+    for page in guide_pages(resources):
+        items = "".join(
+            f'<li id="{anchor(name, method)}"><a href="{page.path}#{anchor(name, method)}">'
+            f"{method}&nbsp;{name}</a></li>"
+            for name, method, _ in page.calls
+        )
+        parts.append(
+            f'<section aria-labelledby="page-{page.slug}">'
+            f'<h3 id="page-{page.slug}"><a href="{page.path}">{escape(page.title)}</a></h3>'
+            f'<ul class="calls">{items}</ul></section>'
+        )
+    quick = QUICK_START.format(base=escape(base_url), login=LOGIN, password=PASSWORD)
+    body = (
+        "<h1>Onstream API guide</h1>"
+        f'{quick}<h2 id="calls">Calls, one page per resource</h2>'
+        "<p>Each page shows every call of one resource with its parameters and the same "
+        "request in PHP, curl and Python.</p>"
+        f"{''.join(parts)}"
+    )
+    return _document("Onstream API guide", body, script=True)
+
+
+def guide_page_html(page: GuidePage, *, base_url: str, pages: list[GuidePage]) -> str:
+    """One resource's page: its contents, then each call with its parameters and the same
+    request in PHP, curl and Python, and at the end the guide's other pages."""
+    contents = "".join(
+        f'<li><a href="#{anchor(name, method)}">{method}&nbsp;{name}</a>'
+        f" · {escape(operation.summary)}</li>"
+        for name, method, operation in page.calls
+    )
+    sections = "".join(_section(name, method, op, base_url) for name, method, op in page.calls)
+    body = (
+        f"<h1>{escape(page.title)}</h1>"
+        '<nav aria-label="Contents" class="contents"><h2 id="contents">Contents</h2>'
+        f"<ol>{contents}</ol></nav>{sections}"
+        '<nav aria-label="The guide\'s pages"><h2>More of the guide</h2><ul>'
+        + "".join(
+            f'<li><a href="{other.path}">{escape(other.title)}</a></li>'
+            for other in pages
+            if other.slug != page.slug
+        )
+        + "</ul></nav>"
+    )
+    return _document(f"{page.title} · Onstream API guide", body)
 
 
 def _section(name: str, method: str, operation: Operation, base_url: str) -> str:
@@ -97,8 +188,10 @@ def _section(name: str, method: str, operation: Operation, base_url: str) -> str
         for lang, text in snippets
     )
     return (
-        f'<h3 id="{method.lower()}-{name}">{method} {name}</h3>'
+        f'<section aria-labelledby="{anchor(name, method)}">'
+        f'<h2 id="{anchor(name, method)}">{method} {name}</h2>'
         f"<p>{escape(operation.summary)}.</p>{table}{code}"
+        '<p class="top"><a href="#contents">Contents</a></p></section>'
     )
 
 

@@ -1,4 +1,5 @@
-"""`/api/2/openapi.json`, `/docs`, `/docs/guide` and their assets."""
+"""`/api/2/openapi.json`, `/docs`, `/docs/guide` (the index), `/docs/guide/{resource}` and
+their assets."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from onstream.apidocs.guide import guide_html
+from onstream.apidocs.guide import guide_html, guide_page_html, guide_pages
 from onstream.apidocs.operations import NAMING
 from onstream.protocol.openapi import openapi
 from onstream.protocol.resources import Resource
@@ -20,6 +21,7 @@ ASSETS = {
     "swagger-ui.css": "text/css; charset=utf-8",
     "docs.js": "text/javascript; charset=utf-8",
     "guide.css": "text/css; charset=utf-8",
+    "guide.js": "text/javascript; charset=utf-8",
     "SWAGGER-UI-LICENSE.txt": "text/plain; charset=utf-8",
 }
 CSP = (
@@ -54,6 +56,13 @@ def docs_routes(resources: Mapping[str, Resource], *, base_url: str) -> list[Bas
     description = JSONResponse(openapi(resources, version="2", naming=NAMING))
     guide = HTMLResponse(guide_html(resources, base_url=base_url), headers=PAGE_HEADERS)
     viewer = HTMLResponse(VIEWER, headers=PAGE_HEADERS)
+    every = guide_pages(resources)
+    pages = {
+        page.slug: HTMLResponse(
+            guide_page_html(page, base_url=base_url, pages=every), headers=PAGE_HEADERS
+        )
+        for page in every
+    }
 
     async def openapi_json(_request: Request) -> Response:
         return description
@@ -61,13 +70,20 @@ def docs_routes(resources: Mapping[str, Resource], *, base_url: str) -> list[Bas
     async def docs(_request: Request) -> Response:
         return viewer
 
-    async def guide_page(_request: Request) -> Response:
+    async def guide_index(_request: Request) -> Response:
         return guide
+
+    async def guide_page(request: Request) -> Response:
+        found = pages.get(request.path_params["page"])
+        if found is None:
+            return Response("Not found", status_code=404, media_type="text/plain")
+        return found
 
     return [
         Route("/api/2/openapi.json", openapi_json, methods=["GET", "HEAD"]),
         Route("/docs", docs, methods=["GET", "HEAD"]),
-        Route("/docs/guide", guide_page, methods=["GET", "HEAD"]),
+        Route("/docs/guide", guide_index, methods=["GET", "HEAD"]),
+        Route("/docs/guide/{page}", guide_page, methods=["GET", "HEAD"]),
         Route("/docs/static/{name}", asset, methods=["GET", "HEAD"]),
     ]
 

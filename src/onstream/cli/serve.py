@@ -15,7 +15,7 @@ import argparse
 import os
 import shlex
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from onstream import logs
 from onstream.cli.common import in_transaction, run_async
@@ -23,6 +23,9 @@ from onstream.config import Settings, load_settings
 from onstream.scheduling.demo import DEMO_LOGIN, DEMO_MEETING
 from onstream.server.demo import start_demo_janus
 from onstream.server.metrics import metrics_directory
+
+if TYPE_CHECKING:
+    from onstream.storage.database import Connection
 
 
 def add_parser(sub: Any) -> None:
@@ -34,7 +37,10 @@ def add_parser(sub: Any) -> None:
     serve.add_argument(
         "--demo",
         action="store_true",
-        help="when the database has no account yet, create one and print its credentials",
+        help=(
+            "print the demo meeting's links, reopened when it ended; when the database has"
+            " no account yet, create the demo account first and print its password"
+        ),
     )
     serve.add_argument("--access-log", action="store_true", help="log every request")
     # The child that `serve --workers N` runs first (see the module docstring): it checks the
@@ -92,46 +98,83 @@ def prepare(settings: Settings, demo: bool) -> str | None:
 
     # A missing bucket or refused credentials is one line now, not a failing request later.
     run_async(store_for(settings).check())
-    return prepare_database(settings.database_url, demo)
+    return prepare_database(settings, demo)
 
 
-def prepare_database(database_url: str, demo: bool) -> str | None:
-    """Migrate; with `demo`, create the demo account and meeting if there is no account yet
-    and return their password and host key, space-separated: it crosses a process boundary
-    as text (`server.preparation`)."""
-    from onstream.scheduling.demo import create_demo_account
+def prepare_database(settings: Settings, demo: bool) -> str | None:
+    """Migrate; with `demo`, create the demo account and meeting if there is no account yet,
+    or open the demo account's meeting again, and return the password (empty when the
+    account was there already) and the meeting's host key, space-separated: they cross a
+    process boundary as text (`server.preparation`). None without a demo account."""
+    from onstream.scheduling.demo import create_demo_account, open_demo_meeting
     from onstream.users import repository
 
-    if demo:
-        created = in_transaction(database_url, create_demo_account)
-        return None if created is None else f"{created.password} {created.host_key}"
-    in_transaction(database_url, repository.count_accounts)
-    return None
+    if not demo:
+        in_transaction(settings.database_url, repository.count_accounts)
+        return None
+    created = in_transaction(settings.database_url, create_demo_account)
+    if created is not None:
+        return f"{created.password} {created.host_key}"
+
+    async def reopen(conn: Connection) -> str | None:
+        return await open_demo_meeting(
+            conn,
+            opens_minutes=settings.room_opens_minutes,
+            grace_minutes=settings.room_grace_minutes,
+        )
+
+    host_key = in_transaction(settings.database_url, reopen)
+    return None if host_key is None else f" {host_key}"
 
 
-def print_demo(settings: Settings, password: str | None) -> None:
-    """Tell the person at the terminal how to call the API."""
-    if password is None:
+def print_demo(settings: Settings, prepared: str | None) -> None:
+    """Tell the person at the terminal where everything is, at every start: the password
+    when the demo account was just created (else how to set a new one), the demo meeting's
+    host and guest links, the account center, the API's docs and guide."""
+    root = settings.public_base_url
+    again = (
+        f"  onstream user passwd {DEMO_LOGIN}\n"
+        "  (./scripts/demo installs the command as .venv/bin/onstream)\n"
+    )
+    places = (
+        "Sign in to the account center:\n"
+        f"  {root}/account\n"
+        'The API: every call with a "Try it out" button, and a guide in PHP, curl and Python:\n'
+        f"  {root}/docs\n"
+        f"  {root}/docs/guide\n"
+    )
+    if prepared is None:
         print(
-            "The database already has accounts, so no demo account was created.\n"
-            f"Set a new password for the demo account with: onstream user passwd {DEMO_LOGIN}"
+            "\nThe database already has accounts and none is called "
+            f"{DEMO_LOGIN!r}, so no demo account was created.\n\n{places}",
+            flush=True,
         )
         return
-    password, _, host_key = password.partition(" ")
-    url = f"{settings.public_base_url}/api/2/{DEMO_LOGIN}/authverify"
-    credentials = shlex.quote(f"{DEMO_LOGIN}:{password}")
-    base = f"{settings.public_base_url}/{DEMO_LOGIN}"
+    password, _, host_key = prepared.partition(" ")
+    base = f"{root}/{DEMO_LOGIN}"
+    if password:
+        url = f"{root}/api/2/{DEMO_LOGIN}/authverify"
+        credentials = shlex.quote(f"{DEMO_LOGIN}:{password}")
+        account = (
+            "\nDemo account created\n"
+            f"  login:    {DEMO_LOGIN}\n"
+            f"  password: {password}\n\n"
+            "Try it:\n"
+            f"  curl -u {credentials} {url}\n\n"
+        )
+        forgot = f"Lost the password? Set a new one with\n{again}"
+    else:
+        account = (
+            f"\nDemo account: login {DEMO_LOGIN} (its password was printed when it was created)\n\n"
+        )
+        forgot = f"Set a new password for it with\n{again}"
     print(
-        "\nDemo account created\n"
-        f"  login:    {DEMO_LOGIN}\n"
-        f"  password: {password}\n\n"
-        "Try it:\n"
-        f"  curl -u {credentials} {url}\n\n"
+        f"{account}"
         "A demo meeting is open now. Enter it as its host:\n"
         f"  {base}/host/{host_key}\n"
         "and let others join at\n"
         f"  {base}/{DEMO_MEETING}\n\n"
-        "Sign in to the account center with the login and password above:\n"
-        f"  {settings.public_base_url}/account\n",
+        f"{places}\n"
+        f"{forgot}",
         flush=True,
     )

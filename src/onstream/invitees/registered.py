@@ -11,6 +11,7 @@ looked up on every call, nothing is copied.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from onstream.accounts import Account
@@ -122,3 +123,20 @@ async def invited_timeline(
     found = [_invited(row) for row in rows]
     kept = [i for i in found if on_timeline(i.session, upcoming=upcoming, now=now)]
     return kept, len(found) == count
+
+
+async def invited_starting(
+    conn: Connection,
+    account: Account,
+    *,
+    since: datetime | None,
+    before: datetime | None,
+    count: int,
+    offset: int,
+) -> tuple[list[InvitedSession], bool]:
+    """One page of the sessions `account` is invited to that start in [since, before), as
+    `sessions.service.starting` pages the account's own, and whether more may follow."""
+    rows = await repository.registered_by_start(
+        conn, account_id=account.id, since=since, before=before, count=count, offset=offset
+    )
+    return [_invited(row) for row in rows], len(rows) == count

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, and_, delete, func, insert, select, update
 
 from onstream.invitees.tables import invitations
-from onstream.sessions.repository import SESSION_COLUMNS
+from onstream.sessions.repository import SESSION_COLUMNS, between
 from onstream.sessions.tables import sessions
 from onstream.storage.database import Connection
 from onstream.users.tables import users
@@ -181,17 +181,10 @@ async def registered_by_start(
     count: int,
     offset: int,
 ) -> list[Any]:
-    """Sessions the account is a registered invitee of, starting at or after `since`
-    (earliest first) or before `before` (latest first): the account center's lists."""
-    query = _registered(account_id, *REGISTERED_COLUMNS)
-    if since is not None:
-        query = query.where(sessions.c.start_utc >= since).order_by(
-            sessions.c.start_utc, sessions.c.id
-        )
-    if before is not None:
-        query = query.where(sessions.c.start_utc < before).order_by(
-            sessions.c.start_utc.desc(), sessions.c.id.desc()
-        )
+    """Sessions the account is a registered invitee of, starting at or after `since` and
+    before `before` (earliest first when `since` is given, else latest first): the account
+    center's lists."""
+    query = between(_registered(account_id, *REGISTERED_COLUMNS), since, before)
     return list(await conn.execute(query.limit(count).offset(offset)))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,6 +40,26 @@ async def lock_room(conn: Connection, session_id: int) -> tuple[Room, datetime |
     if row is None:
         return None
     return Room(*row[: len(_ROOM_COLUMNS)]), row.presence_listed_at
+
+
+async def ended_among(conn: Connection, session_ids: Collection[int]) -> set[int]:
+    """Which of these sessions have a room that ended (a moderator ended it, its time ran
+    out, the session was deleted)."""
+    if not session_ids:
+        return set()
+    query = select(rooms.c.session_id).where(
+        rooms.c.session_id.in_(list(session_ids)), rooms.c.ended_at.is_not(None)
+    )
+    return {int(row[0]) for row in (await conn.execute(query)).all()}
+
+
+async def delete_ended_room(conn: Connection, session_id: int) -> bool:
+    """Forget the session's room if it ended, so its next join opens a new one; whether
+    there was one."""
+    result = await conn.execute(
+        delete(rooms).where(rooms.c.session_id == session_id, rooms.c.ended_at.is_not(None))
+    )
+    return bool(result.rowcount)
 
 
 async def open_rooms(conn: Connection) -> list[Room]:

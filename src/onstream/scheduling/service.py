@@ -83,10 +83,12 @@ async def update_session(
     entries: list[InviteeInput],
     *,
     quiet: bool = False,
+    notify: bool = True,
 ) -> Session:
     """Change the fields given. A new passcode lets out whoever entered with the old one;
-    invitees already mailed hear of a new topic, time or length; `entries` add or update
-    invitees (none is removed)."""
+    invitees already mailed hear of a new topic, time or length (unless `notify` is false:
+    the account center's "no e-mail" for a session moved into the past); `entries` add or
+    update invitees (none is removed)."""
     ctx = change.invitees()
     before = await sessions.get(change.conn, change.owner, session_id)
     session, moved = await sessions.update(change.conn, change.owner, session_id, data)
@@ -95,7 +97,7 @@ async def update_session(
             change.conn, session_id=session_id, now=utcnow(), source="public"
         )
         _tell_room(change, ejection)
-    if moved:
+    if moved and notify:
         await mailing.tell_everyone_mailed(
             change.conn,
             kind="update",
@@ -105,7 +107,7 @@ async def update_session(
         )
     await tell_webhooks(change, "session.updated", session)
     await participants.apply(ctx, session, participants.checked(entries))
-    if moved and session.series_id is not None and not quiet:
+    if moved and notify and session.series_id is not None and not quiet:
         # An occurrence of a series moved on its own: the series' calendar overrides it.
         await series_mail.mail_series(change, session.series_id, kind="update")
     return session

@@ -275,6 +275,17 @@ def _live_of(owner_id: int) -> Any:
     return (sessions.c.owner_id == owner_id) & sessions.c.deleted_at.is_(None)
 
 
+async def live_by_friendly_url(
+    conn: Connection, *, owner_id: int, friendly_url: str
+) -> Session | None:
+    """The account's live session with this friendly URL, if any."""
+    query = select(*SESSION_COLUMNS).where(
+        _live_of(owner_id), sessions.c.friendly_url == friendly_url
+    )
+    row = (await conn.execute(query.limit(1))).first()
+    return None if row is None else Session(*row)
+
+
 async def clear_access_codes(conn: Connection, *, owner_id: int) -> int:
     """Take back the dial-in codes of the account's live sessions; how many there were."""
     result = await conn.execute(
@@ -354,21 +365,25 @@ async def by_start(
     count: int,
     offset: int,
 ) -> list[Session]:
-    """Live sessions starting at or after `since` (earliest first) or before `before`
-    (latest first), for the account center's upcoming and past lists."""
+    """Live sessions starting at or after `since` and before `before`: earliest first when
+    `since` is given, else latest first; for the account center's lists."""
     query = select(*SESSION_COLUMNS).where(
         sessions.c.owner_id == owner_id, sessions.c.deleted_at.is_(None)
     )
-    if since is not None:
-        query = query.where(sessions.c.start_utc >= since).order_by(
-            sessions.c.start_utc, sessions.c.id
-        )
-    if before is not None:
-        query = query.where(sessions.c.start_utc < before).order_by(
-            sessions.c.start_utc.desc(), sessions.c.id.desc()
-        )
+    query = between(query, since, before)
     rows = await conn.execute(query.limit(count).offset(offset))
     return [Session(*row) for row in rows.all()]
+
+
+def between(query: Select[Any], since: datetime | None, before: datetime | None) -> Select[Any]:
+    """Sessions starting in [since, before): earliest first with `since`, else latest first."""
+    if since is not None:
+        query = query.where(sessions.c.start_utc >= since)
+    if before is not None:
+        query = query.where(sessions.c.start_utc < before)
+    if since is not None:
+        return query.order_by(sessions.c.start_utc, sessions.c.id)
+    return query.order_by(sessions.c.start_utc.desc(), sessions.c.id.desc())
 
 
 async def insert_series(conn: Connection, *, owner_id: int, rule: str, now: datetime) -> int:

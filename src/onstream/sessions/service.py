@@ -165,6 +165,32 @@ async def timeline(
     return kept, len(found) == count
 
 
+def planned_end(owner: Account, data: SessionInput, current: Session) -> datetime:
+    """When `current` would end after the change `data` asks for, checked as the write
+    checks it (`Invalid` on a bad field); nothing written."""
+    values = _checked_values(owner, data, current=current)
+    start = values.get("start_utc", current.start_utc)
+    return rules.end_utc(start, values.get("duration", current.duration))
+
+
+async def starting(
+    conn: Connection,
+    owner: Account,
+    *,
+    since: datetime | None,
+    before: datetime | None,
+    count: int,
+    offset: int,
+) -> tuple[list[Session], bool]:
+    """One page of the account's live sessions starting in [since, before) (earliest first
+    when `since` is given, else latest first), and whether more may follow: the account
+    center sorts them into its lists by the meeting room's hours."""
+    found = await repository.by_start(
+        conn, owner_id=owner.id, since=since, before=before, count=count, offset=offset
+    )
+    return found, len(found) == count
+
+
 def timeline_bounds(*, upcoming: bool, now: datetime) -> tuple[datetime | None, datetime | None]:
     """(since, before) of the starts an upcoming or past list selects: upcoming from a day
     (the longest duration) ago, so a session in progress is among them; past before now."""

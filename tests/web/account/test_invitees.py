@@ -53,6 +53,18 @@ def test_invite_someone_from_the_session_page(
     assert str(mail["Subject"]).startswith("Invitation: Open house")
 
 
+def test_a_past_sessions_invite_form_mails_nobody_unless_ticked(
+    account: httpx.Client, browser: httpx.Client
+) -> None:
+    past = new_session(account, topic="Last year", start_time="2025-03-01 10:00:00")
+    page = browser.get(f"/account/sessions/{past.id}").text
+    assert "This meeting is in the past: nobody is e-mailed unless you tick the box." in page
+    assert 'name="send" value="1">' in page  # not ticked
+    future = browser.get(f"/account/sessions/{new_session(account).id}").text
+    assert 'name="send" value="1" checked>' in future
+    assert "This meeting is in the past" not in future
+
+
 def test_a_refused_invitee_keeps_what_was_typed(
     account: httpx.Client, browser: httpx.Client
 ) -> None:

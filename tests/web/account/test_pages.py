@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 from tests.conftest import MakeAccount
-from tests.support.api import rest
+from tests.support.api import ok, rest
 from tests.support.app import AppServer
 from tests.support.clock import Clock
 from tests.support.server import Server
@@ -18,6 +19,7 @@ from tests.web.account.helpers import csrf_of, post_form, sign_in_form, signed_i
 from tests.web.helpers import login_of, new_session
 from tests.web.test_pages import assert_page_headers, visible_text
 
+from onstream.clock import utcnow
 from onstream.users import service, tokens
 from onstream.users.tables import account_sessions
 
@@ -214,6 +216,26 @@ def test_home_lists_sessions_on_the_accounts_clock(
     html = browser.get("/account").text
     assert f'href="/account/sessions/{created.id}"' in html
     assert f"/{created.login}/host/" in html  # Start: the owner's host link
+
+
+def test_an_invitation_whose_room_is_open_is_under_now_with_join(
+    server: Server, make_account: MakeAccount
+) -> None:
+    owner = make_account(timezone="UTC")
+    reader = make_account(timezone="UTC")
+    start = f"{utcnow() - timedelta(minutes=5):%Y-%m-%d %H:%M:%S}"
+    live = new_session(owner, topic="Stand-up now", start_time=start, duration=30)
+    address = ok(reader.get("user/format/json"))["users"][0]["email"]
+    body = {"session_id": live.id, "email": address, "send_email_invitation": False}
+    ok(rest(owner, "PUT", "invitee", body), 201)
+    with signed_in(server, login_of(reader), password_of(reader)) as client:
+        page = client.get("/account").text
+    text = visible_text(page)
+    now, rest_of_page = text.split("Upcoming sessions", 1)
+    assert "Stand-up now" in now
+    assert "Join Stand-up now" in now
+    assert "Stand-up now" not in rest_of_page
+    assert f"/{login_of(owner)}/go/" in page
 
 
 def test_session_page_shows_links_and_invitees(

@@ -1,25 +1,39 @@
-"""`/account` (the account's sessions, upcoming and past) and `/account/sessions/{id}`."""
+"""`/account` (the account's sessions: now, upcoming and past) and `/account/sessions/{id}`."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from starlette.responses import Response
 
 from onstream.accounts import Account
+from onstream.clock import utcnow
 from onstream.errors import Deleted, Missing
 from onstream.invitees import mailing, registered
 from onstream.invitees import service as invitees
 from onstream.invitees.models import ROLE_NAMES
+from onstream.meetings import repository as room_repository
+from onstream.meetings import rules as room_rules
+from onstream.meetings.models import Phase
 from onstream.recordings import service as recordings
 from onstream.recordings.documents import recording_link
 from onstream.sessions import documents, rules
 from onstream.sessions import service as sessions
 from onstream.sessions.models import Session
+from onstream.storage.database import Connection
 from onstream.web.account.framework import Visit, account_page
 from onstream.web.pages import duration, not_found
 from onstream.web.queries import shared_files
 
 PAGE_SIZE = 20
+NOW_MAX = 50
+"""Meetings listed under Now at most (the account's own, then those it is invited to)."""
+NOW_SCAN = 100
+"""Sessions read at a time while looking for those whose room is open."""
 RECORDINGS_SHOWN = 100
+RECORDINGS_LISTED = 5
+"""Recordings a past session shows in the list (all of them are on the session's page)."""
 
 
 def local_time(session: Session, account: Account) -> str:
@@ -73,24 +87,121 @@ def _page(items: list[dict[str, object]], offset: int, more: bool) -> dict[str, 
     }
 
 
+@dataclass(frozen=True, slots=True)
+class Hours:
+    """The meeting room's hours, as the lobbies keep them (`meetings.rules`)."""
+
+    now: datetime
+    opens_minutes: int
+    grace_minutes: int
+
+    def phase(self, session: Session, ended: set[int]) -> Phase:
+        """Where the session's meeting stands: EARLY (Upcoming), OPEN (Now), ENDED (Past)."""
+        return room_rules.phase(
+            self.now,
+            start_utc=session.start_utc,
+            duration=session.duration,
+            opens_minutes=self.opens_minutes,
+            grace_minutes=self.grace_minutes,
+            ended=session.id in ended,
+        )
+
+    def range_of(self, phase: Phase) -> tuple[datetime | None, datetime | None]:
+        """(since, before) of the starts that may be in this phase; the few near its edges
+        that are not are left out in Python (`phase`), so a page may hold fewer."""
+        opens = self.now + timedelta(minutes=self.opens_minutes)
+        if phase is Phase.EARLY:
+            return opens, None
+        if phase is Phase.ENDED:
+            return None, opens + timedelta(seconds=1)
+        longest = timedelta(minutes=rules.DURATION_MAX + self.grace_minutes)
+        return self.now - longest, opens + timedelta(seconds=1)
+
+
+def hours_of(visit: Visit) -> Hours:
+    """The room's hours now, from the server's settings."""
+    settings = visit.settings
+    return Hours(utcnow(), settings.room_opens_minutes, settings.room_grace_minutes)
+
+
+async def _recordings_of(
+    visit: Visit, conn: Connection, session: Session
+) -> list[dict[str, object]]:
+    found = await recordings.page(
+        conn,
+        visit.account,
+        session_id=session.id,
+        count=RECORDINGS_LISTED,
+        offset=0,
+        descending=True,
+    )
+    base = visit.settings.public_base_url
+    return [{"id": r.id, "title": r.title, "link": recording_link(base, r)} for r in found]
+
+
+async def _own(
+    visit: Visit, conn: Connection, hours: Hours, phase: Phase, *, count: int, offset: int
+) -> tuple[list[dict[str, object]], bool]:
+    """One page of the account's sessions in this phase (past ones with their recordings),
+    and whether more may follow."""
+    since, before = hours.range_of(phase)
+    found, more = await sessions.starting(
+        conn, visit.account, since=since, before=before, count=count, offset=offset
+    )
+    ended = await room_repository.ended_among(conn, [s.id for s in found])
+    items = []
+    for session in found:
+        if hours.phase(session, ended) is phase:
+            item = summary(visit, session)
+            if phase is Phase.ENDED:
+                item["recordings"] = await _recordings_of(visit, conn, session)
+            items.append(item)
+    return items, more
+
+
+async def _invited(
+    visit: Visit, conn: Connection, hours: Hours, phase: Phase, *, count: int, offset: int
+) -> tuple[list[dict[str, object]], bool]:
+    """One page of the sessions the account is invited to in this phase, and whether more
+    may follow."""
+    since, before = hours.range_of(phase)
+    found, more = await registered.invited_starting(
+        conn, visit.account, since=since, before=before, count=count, offset=offset
+    )
+    ended = await room_repository.ended_among(conn, [i.session.id for i in found])
+    items = [invited_summary(visit, i) for i in found if hours.phase(i.session, ended) is phase]
+    return items, more
+
+
+async def _open_now(visit: Visit, conn: Connection, hours: Hours) -> list[dict[str, object]]:
+    """The meetings whose room is open, the account's own first, up to `NOW_MAX`: every
+    session that started within the longest meeting plus the grace period is looked at."""
+    found: list[dict[str, object]] = []
+    for read in (_own, _invited):
+        offset, more = 0, True
+        while more and len(found) < NOW_MAX:
+            items, more = await read(visit, conn, hours, Phase.OPEN, count=NOW_SCAN, offset=offset)
+            found += items
+            offset += NOW_SCAN
+    return found[:NOW_MAX]
+
+
 @account_page
 async def home(visit: Visit) -> Response:
-    """The account's upcoming sessions (earliest first) and past ones (latest first), and
-    those of other accounts it is a registered invitee of, each list paged on its own."""
-    lists = {}
+    """The account's sessions in three lists by the meeting room's hours: Now (the room is
+    open: from `room_opens_minutes` before the start until it closes), Upcoming (earliest
+    first) and Past (latest first, with their recordings); beside them the sessions of other
+    accounts it is a registered invitee of. Upcoming and Past are paged on their own; Now
+    shows up to `NOW_MAX`, the account's own first."""
+    hours = hours_of(visit)
+    lists: dict[str, dict[str, object]] = {}
     async with visit.transaction(write=False) as conn:
-        for name, upcoming in (("upcoming", True), ("past", False)):
-            offset = _offset(visit, name)
-            found, more = await sessions.timeline(
-                conn, visit.account, upcoming=upcoming, count=PAGE_SIZE, offset=offset
-            )
-            lists[name] = _page([summary(visit, s) for s in found], offset, more)
-            key = f"invited_{name}"
-            offset = _offset(visit, key)
-            invited, more = await registered.invited_timeline(
-                conn, visit.account, upcoming=upcoming, count=PAGE_SIZE, offset=offset
-            )
-            lists[key] = _page([invited_summary(visit, i) for i in invited], offset, more)
+        lists["now"] = _page(await _open_now(visit, conn, hours), 0, False)
+        for name, phase in (("upcoming", Phase.EARLY), ("past", Phase.ENDED)):
+            for key, read in ((name, _own), (f"invited_{name}", _invited)):
+                offset = _offset(visit, key)
+                items, more = await read(visit, conn, hours, phase, count=PAGE_SIZE, offset=offset)
+                lists[key] = _page(items, offset, more)
     return visit.render("account/home.html", {"lists": lists, "page_size": PAGE_SIZE})
 
 
@@ -113,6 +224,7 @@ async def show_session(
             return not_found()
         groups = await invitees.grouped(conn, visit.settings, visit.account, session, "all")
         files = await shared_files(conn, session.id)
+        ended = await room_repository.ended_among(conn, [session.id])
         found = await recordings.page(
             conn,
             visit.account,
@@ -131,6 +243,8 @@ async def show_session(
         "passcode": session.password,
         "auto_record": session.auto_record,
         "series_id": session.series_id,
+        "phase": hours_of(visit).phase(session, ended).value,
+        "in_past": rules.end_utc(session.start_utc, session.duration) <= utcnow(),
         "groups": groups,
         "files": files,
         "recordings": [
