@@ -1042,3 +1042,14 @@ window.onstreamRoomRtp = async function () {
   }
   return result;
 };
+
+/** Each connection's ICE state and the credentials (ufrags) it uses now, and the restarts. */
+window.onstreamRoomIce = function () {
+  const ufrag = (description) => description && (/a=ice-ufrag:(\S+)/.exec(description.sdp) || [])[1];
+  const describe = (handle) => {
+    const pc = handle && handle.webrtcStuff && handle.webrtcStuff.pc;
+    if (!pc) return null;
+    return { state: pc.iceConnectionState, local: ufrag(pc.localDescription), remote: ufrag(pc.remoteDescription) };
+  };
+  return { pub: describe(pub), sub: describe(sub), restarts: state.iceRestarts || 0 };
+};
