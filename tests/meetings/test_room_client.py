@@ -230,6 +230,32 @@ def test_mute_state_shows_for_everyone_and_follows_a_moderator(rig: Rig) -> None
     close(host, ann)
 
 
+def test_a_camera_only_joiner_has_nothing_to_mute_until_the_microphone_is_on(rig: Rig) -> None:
+    session_id, links = rig.session(invited_participants=invitees(("mia@example.com", 2)))
+    host = rig.enter(local(rig.host_link(session_id), rig.server))
+    mia = rig.browser.new_context(viewport=DESKTOP).new_page()
+    mia.goto(local(links["mia@example.com"], rig.server))
+    mia.uncheck("#use-microphone")
+    mia.click("#enter")
+    mia.wait_for_url("**/room/**")
+    mia_id = my_id(mia)
+    wait_until(lambda: receives_video_from(host, mia_id), what="the host sees Mia")
+    row = host.locator(f'#people li[data-participant="{mia_id}"]')
+    wait_until(lambda: row.locator(".mic-state").inner_text() == "No microphone", what="said")
+    assert row.locator('button[data-action="mute"]').count() == 0  # her stream "0" is video
+    assert tile(host, mia_id).locator(".mic-off").inner_text().endswith("No microphone")
+    both_sizes(host, "room-camera-only")
+    # her microphone comes on as her second stream, and the moderator's mute reaches it
+    mia.click("#mic")
+    wait_until(lambda: mia.locator("#mic").inner_text() == "Mute", what="Mia speaks")
+    wait_until(lambda: row.locator('button[data-action="mute"]').count() == 1, what="Mute")
+    row.locator('button[data-action="mute"]').click()
+    wait_until(lambda: mia.locator("#mic").inner_text() == "Unmute", what="Mia is muted")
+    assert "A moderator muted you" in mia.locator("#status").inner_text()
+    keeps_growing(lambda: frames_from(host, mia_id), "the host still sees Mia's camera")
+    close(host, mia)
+
+
 def test_everybody_sees_when_a_moderator_records(rig: Rig) -> None:
     host, ann, _ = host_and_ann(rig)
     banner = ann.locator("#recording-banner")

@@ -51,6 +51,20 @@ function initials(name) {
   return (words.length > 1 ? words[0][0] + words[words.length - 1][0] : (words[0] || "?").slice(0, 2)).toUpperCase();
 }
 
+// --- moderator mute: the real audio stream (a camera-only joiner's video is "0") -------
+/** The m-line of someone's microphone as Janus announced it; undefined without one. */
+function audioMid(id) {
+  if (isMe(id)) {
+    const pc = pub && pub.webrtcStuff && pub.webrtcStuff.pc;
+    const sending = (t) => t.direction === "sendonly" || t.direction === "sendrecv";
+    const found = pc && pc.getTransceivers().find((t) => sending(t) && t.receiver.track && t.receiver.track.kind === "audio");
+    return found ? found.mid : undefined;
+  }
+  const stream = ((state.feeds[id] || {}).streams || []).find((s) => s.type === "audio" && !s.disabled);
+  return stream ? String(stream.mid) : undefined;
+}
+// --- end of moderator mute ------------------------------------------------------------
+
 function peer(id) {
   if (isMe(id)) return state.me;
   return state.peers[id] || (state.peers[id] = { mic: true, cam: true, screen: false, hand: 0 });
@@ -71,7 +85,7 @@ function tile(id) {
     const caption = document.createElement("figcaption");
     caption.className = "label";
     // a name's direction stays inside it (<bdi>): it cannot reorder what is around it
-    caption.innerHTML = '<span class="mic-off" hidden>Muted</span><bdi class="name"></bdi>';
+    caption.innerHTML = '<span class="mic-off" hidden><span class="mic-off-text">Muted</span></span><bdi class="name"></bdi>';
     const hand = document.createElement("span");
     hand.className = "hand-badge";
     hand.hidden = true;
@@ -105,6 +119,7 @@ function renderTile(id) {
   el.querySelector(".initials").textContent = initials(name);
   el.querySelector(".avatar-name").textContent = name;
   el.querySelector(".mic-off").hidden = p.mic !== false;
+  el.querySelector(".mic-off-text").textContent = !isMe(id) && audioMid(id) === undefined ? "No microphone" : "Muted";
   el.querySelector(".hand-badge").hidden = !p.hand;
   el.classList.toggle("camera-off", !p.cam && !p.screen);
   el.classList.toggle("screen", !!p.screen);
@@ -176,7 +191,7 @@ function renderPeople() {
   const list = $("people");
   const hands = state.hands.filter((id) => peer(id).hand);
   // rebuilt only when something shown changed, so a button is never swapped under a click
-  const shown = JSON.stringify([state.people.filter(inRoom), hands, Object.keys(state.feeds),
+  const shown = JSON.stringify([state.people.filter(inRoom), hands, Object.keys(state.feeds).map((id) => [id, audioMid(Number(id))]),
     state.people.map((p) => peer(p.participant)), state.mutedByModerator, state.removed]);
   if (shown === peopleShown) return;
   peopleShown = shown;
@@ -203,14 +218,16 @@ function renderPeople() {
     if (id in state.feeds || (isMe(id) && config.publish)) {
       const mic = document.createElement("span");
       mic.className = "mic-state";
-      mic.textContent = status.mic === false ? "Muted" : "";
+      const noMic = !isMe(id) && audioMid(id) === undefined;  // nothing to mute: said, no button
+      mic.textContent = noMic ? "No microphone" : status.mic === false ? "Muted" : "";
       item.append(mic);
     }
     if (config.moderator && !isMe(id)) {
-      if (id in state.feeds) {
+      const mid = audioMid(id);
+      if (id in state.feeds && mid !== undefined) {
         const muted = status.mic === false || state.mutedByModerator[id];
         item.append(actionButton(muted ? "Unmute" : "Mute",
-          { action: muted ? "unmute" : "mute", participant: id, kind: "audio" }));
+          { action: muted ? "unmute" : "mute", participant: id, kind: "audio", mid }));
       }
       if (status.hand) item.append(signalButton("Lower hand", { type: "lower", who: id }));
       item.append(actionButton("Remove", { action: "remove", participant: id }));
@@ -517,15 +534,16 @@ function onMessage(msg, jsep) {
 }
 
 function moderated(id, mid, muted) {
+  const audio = String(mid) === audioMid(id);
   if (isMe(id)) {
     state.mutedByModerator[mid] = muted;
-    if (muted && mid === "0" && local.audio) {
+    if (muted && audio && local.audio) {
       local.audio.enabled = false;
       state.me.mic = false;
       broadcastState();
     }
     setStatus(state.status, muted ? "A moderator muted you." : "A moderator lets you speak again: press Unmute.");
-  } else {
+  } else if (audio) {
     state.mutedByModerator[id] = muted;
   }
   render();
@@ -697,7 +715,7 @@ async function toggleMic() {
   if (state.me.mic) {
     if (local.audio) local.audio.enabled = false;
     state.me.mic = false;
-  } else if (state.mutedByModerator["0"]) {
+  } else if (state.mutedByModerator[audioMid(state.myId)]) {
     setStatus(state.status, "A moderator muted you; they can let you speak again.");
     return;
   } else {
