@@ -453,10 +453,26 @@ def test_the_room_comes_back_by_itself_after_janus_restarts(rig: Rig) -> None:
     kit = rig.enter(local(links["kit@example.com"], rig.server))
     lou = rig.enter(local(links["lou@example.com"], rig.server))
     wait_until(lambda: receives(kit, 1) and receives(lou, 1), what="both receive")
+    lou_tile = tile(kit, my_id(lou))
+    lou.set_viewport_size(PHONE)
     rig.janus.restart()
     wait_until(lambda: room_state(kit)["status"] == "reconnecting", seconds=60, what="told")
-    assert kit.locator("#status").inner_text() == "Reconnecting…"
     screenshot(kit, "room-reconnecting")
+    if room_state(lou)["status"] == "reconnecting":  # a picture only: it may be back already
+        screenshot(lou, "room-reconnecting-phone")
+    assert kit.locator("#status").inner_text() == "Reconnecting…"
+    # a banner over the stage says so, with the next try; Lou's tile keeps his name
+    banner = kit.locator("#reconnecting")
+    assert banner.is_visible()
+    assert "Reconnecting to the meeting…" in banner.inner_text()
+    assert "Trying again" in banner.inner_text()
+    assert lou_tile.is_visible()
+    assert lou_tile.locator(".avatar-name").inner_text() == "Lou"
+    assert lou_tile.locator(".initials").inner_text() == "LO"
+    assert kit.locator("#stage .tile").count() == 2
     for page in (kit, lou):
         wait_until(partial(receives, page, 1), seconds=120, what="media again, no click")
+    assert banner.is_hidden()
+    assert "stale" not in (lou_tile.get_attribute("class") or "")
+    assert kit.locator("#stage .tile").count() == 2
     close(kit, lou)

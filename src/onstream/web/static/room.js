@@ -309,7 +309,7 @@ async function subscribeTo(publishers) {
   for (const p of publishers) {
     if (isMe(p.id) || !admitted(p.id)) continue;
     state.feeds[p.id] = { display: p.display, streams: p.streams || [] };
-    tile(p.id);
+    tile(p.id).classList.remove("stale");
     for (const s of p.streams || []) {
       const key = p.id + ":" + s.mid;
       if (s.disabled || s.type === "data" || subscribed.has(key)) continue;
@@ -505,6 +505,7 @@ function onMessage(msg, jsep) {
     return;
   }
   if (event === "joined") {
+    if (state.status === "reconnecting") rejoined();
     everConnected = true;
     state.reconnects = 0;
     state.privateId = msg.private_id;
@@ -888,6 +889,7 @@ function end(status, text) {
   if (janus) janus.destroy({ notifyDestroyed: false, cleanupHandles: true });
   janus = null;
   clearTimeout(retryTimer);
+  showReconnecting(false);
   // no black tiles or live chat box stay behind: the page becomes a plain notice
   $("room").remove();
   $("controls").remove();
@@ -900,6 +902,39 @@ function end(status, text) {
   $("status").hidden = true;
   document.body.classList.add("room-over");
 }
+
+// --- reconnecting: a banner over the stage, and everybody's tile kept until the rejoin ---
+let countdownTimer = null, staleTimer = null;
+const STALE_MS = 30000;  // a kept tile whose person is not back this long after the rejoin goes
+
+function showReconnecting(on) {
+  const banner = $("reconnecting");
+  clearInterval(countdownTimer);
+  if (!banner) return;
+  banner.hidden = !on;
+  if (on) { countdownTimer = setInterval(showCountdown, 500); showCountdown(); }
+}
+
+function showCountdown() {
+  const left = Math.ceil(((state.retryAt || 0) - Date.now()) / 1000);
+  $("reconnect-countdown").textContent = left > 0 ? `Trying again in ${left} s` : "Trying again now…";
+}
+
+/** While reconnecting a tile keeps its person's name and initials; only the media goes. */
+function keepTile(id) {
+  for (const r of Object.values(state.remote)) if (r.feed === id && r.el) r.el.remove();
+  const el = $("tile-" + id);
+  if (el) el.classList.add("no-video", "stale");
+}
+
+function rejoined() {
+  showReconnecting(false);
+  clearTimeout(staleTimer);
+  staleTimer = setTimeout(() => {
+    for (const el of document.querySelectorAll("#stage .tile.stale")) removeFeed(Number(el.dataset.participant));
+  }, STALE_MS);
+}
+// --- end of reconnecting --------------------------------------------------------------
 
 // --- connecting, and reconnecting when Janus goes away ------------------------------
 let retryTimer = null, iceTimers = {};
@@ -937,7 +972,7 @@ function teardown() {
   local.senders = {};
   $("chat-text").disabled = true;
   document.querySelector("#chat-form button").disabled = true;
-  for (const id of Object.keys(state.feeds).map(Number)) removeFeed(id);
+  for (const id of Object.keys(state.feeds).map(Number)) keepTile(id);
   state.remote = {}; state.mids = {};
   if (old) { try { old.destroy({ notifyDestroyed: false, cleanupHandles: true }); } catch (e) { /* gone */ } }
 }
@@ -945,6 +980,7 @@ function teardown() {
 function connectionLost() {
   if (FINAL.includes(state.status) || state.status === "reconnecting") return;
   setStatus("reconnecting", "Reconnecting…");
+  showReconnecting(true);
   teardown();
   if (config.publish) reviveTracks();
   scheduleRetry();
@@ -953,8 +989,10 @@ function connectionLost() {
 function scheduleRetry() {
   const delay = Math.min(15000, 1000 * 2 ** Math.min(state.reconnects, 4));
   state.reconnects += 1;
+  state.retryAt = Date.now() + delay;
   clearTimeout(retryTimer);
   retryTimer = setTimeout(async () => {
+    state.retryAt = 0;
     let fresh = null;
     try { fresh = await freshConfig(); } catch (e) { fresh = null; }
     if (fresh === "removed") { end("removed", "You are not in this meeting any more."); return; }
