@@ -307,6 +307,10 @@ def test_a_raised_hand_is_seen_by_the_moderator_who_lowers_it(rig: Rig) -> None:
     wait_until(lambda: row.locator(".hand").is_visible(), what="the host sees the hand")
     assert host.locator("#hands li").all_inner_texts() == ["Ann"]
     assert tile(host, ann_id).locator(".hand-badge").is_visible()
+    # marks are drawn (no emoji font needed) and said in words
+    assert tile(host, ann_id).locator(".hand-badge svg").count() == 1
+    assert tile(host, ann_id).locator(".hand-badge").inner_text() == "Hand raised"
+    assert row.locator(".hand").inner_text() == "Hand 1"
     ann.click("#react")
     ann.click("#reactions button >> text=🎉")
     reaction = tile(host, ann_id).locator(".reaction")

@@ -13,6 +13,9 @@ import { choices, fillPickers, openTrack } from "./room-devices.js";
 let config = JSON.parse(document.getElementById("room-config").textContent);
 const $ = (id) => document.getElementById(id);
 const REACTIONS = ["👍", "👏", "😂", "❤️", "🎉"];
+// Marks drawn inline rather than emoji, which need a colour-emoji font the browser may lack
+const MIC_OFF_ICON = '<svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" d="M12 2.5a3.2 3.2 0 0 0-3.2 3.2v5.6a3.2 3.2 0 0 0 6.4 0V5.7A3.2 3.2 0 0 0 12 2.5z"/><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" d="M5.5 11a6.5 6.5 0 0 0 13 0M12 17.5V21"/><path stroke="currentColor" stroke-width="2.4" stroke-linecap="round" d="M4 3.5l16 17"/></svg>';
+const HAND_ICON = '<svg class="icon" viewBox="0 0 24 24" aria-hidden="true" fill="currentColor"><rect x="6.2" y="4.5" width="2.7" height="10" rx="1.35"/><rect x="9.6" y="2.5" width="2.7" height="11" rx="1.35"/><rect x="13" y="3.2" width="2.7" height="10.5" rx="1.35"/><rect x="16.4" y="5.5" width="2.7" height="9" rx="1.35"/><path d="M6.2 11h12.9v3.5a7 7 0 0 1-7 7h-.6a5.3 5.3 0 0 1-5.3-5.3z"/><rect x="2.6" y="10.5" width="2.7" height="7.5" rx="1.35" transform="rotate(-38 3.95 14.25)"/></svg>';
 const FINAL = ["left", "removed", "ended"];
 const state = window.onstreamRoom = {
   status: "connecting", myId: config.participant, privateId: null, error: null,
@@ -85,11 +88,11 @@ function tile(id) {
     const caption = document.createElement("figcaption");
     caption.className = "label";
     // a name's direction stays inside it (<bdi>): it cannot reorder what is around it
-    caption.innerHTML = '<span class="mic-off" hidden><span class="mic-off-text">Muted</span></span><bdi class="name"></bdi>';
+    caption.innerHTML = `<span class="mic-off" hidden>${MIC_OFF_ICON}<span class="mic-off-text">Muted</span></span><bdi class="name"></bdi>`;
     const hand = document.createElement("span");
     hand.className = "hand-badge";
     hand.hidden = true;
-    hand.textContent = "✋ Hand raised";
+    hand.innerHTML = HAND_ICON + "Hand raised";
     const reaction = document.createElement("span");
     reaction.className = "reaction";
     reaction.setAttribute("aria-live", "polite");
@@ -211,7 +214,8 @@ function renderPeople() {
     if (status.hand) {
       const hand = document.createElement("span");
       hand.className = "hand";
-      hand.textContent = `✋ ${hands.indexOf(id) + 1}`;
+      hand.innerHTML = HAND_ICON;
+      hand.append(`Hand ${hands.indexOf(id) + 1}`);
       hand.title = "Hand raised";
       item.append(hand);
     }
