@@ -80,9 +80,10 @@ def tile(page: Page, participant: int) -> Any:
 
 def three(rig: Rig) -> tuple[Page, Page, Page]:
     _, links = rig.session(
+        topic="Product review",
         invited_participants=invitees(
             ("ann@example.com", 2), ("ben@example.com", 2), ("cal@example.com", 2)
-        )
+        ),
     )
     pages = tuple(
         rig.enter(local(links[f"{n}@example.com"], rig.server)) for n in ("ann", "ben", "cal")
@@ -118,6 +119,15 @@ def test_stopping_a_screen_share_brings_the_camera_back_for_everyone(rig: Rig) -
         assert small is not None
         assert small["y"] > box["y"] + box["height"] - 1, small
     keeps_growing(lambda: frames_from(ben, ann_id), "Ben receives Ann's screen")
+    # for the README's picture: a hand up, a muted microphone, a word in the chat
+    cal_tile = tile(ben, my_id(cal))
+    cal.click("#hand")
+    cal.click("#mic")
+    ann.fill("#chat-text", "This is the plan for May")
+    ann.press("#chat-text", "Enter")
+    wait_until(lambda: cal_tile.locator(".hand-badge").is_visible(), what="Cal's hand")
+    wait_until(lambda: cal_tile.locator(".mic-off").is_visible(), what="Cal muted")
+    wait_until(lambda: "plan for May" in ben.locator("#messages").inner_text(), what="chat")
     both_sizes(ben, "room-three-people-sharing")
     shutil.copyfile(OUTPUT / "room-three-people-sharing.png", DOCS / "room.png")
 

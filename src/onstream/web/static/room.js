@@ -88,11 +88,11 @@ function tile(id) {
     const caption = document.createElement("figcaption");
     caption.className = "label";
     // a name's direction stays inside it (<bdi>): it cannot reorder what is around it
-    caption.innerHTML = `<span class="mic-off" hidden>${MIC_OFF_ICON}<span class="mic-off-text">Muted</span></span><bdi class="name"></bdi>`;
+    caption.innerHTML = `<span class="mic-off" hidden>${MIC_OFF_ICON}<span class="mic-off-text badge-text">Muted</span></span><bdi class="name"></bdi>`;
     const hand = document.createElement("span");
     hand.className = "hand-badge";
     hand.hidden = true;
-    hand.innerHTML = HAND_ICON + "Hand raised";
+    hand.innerHTML = HAND_ICON + '<span class="badge-text">Hand raised</span>';
     const reaction = document.createElement("span");
     reaction.className = "reaction";
     reaction.setAttribute("aria-live", "polite");
