@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from onstream.files import routes as files
 from onstream.invitees import routes as invitees
+from onstream.meetings import job_routes as recording_jobs
 from onstream.protocol.resources import Resource
 from onstream.recordings import routes as recordings
 from onstream.scheduling import reading
@@ -57,6 +58,7 @@ RESOURCES: dict[str, Resource] = {
             },
         ),
         Resource("recordings", {"GET": recordings.get_recordings}),
+        Resource("recording_jobs", {"GET": recording_jobs.get_recording_jobs}),
         Resource(
             "file", {"GET": files.get_file, "PUT": files.put_file, "DELETE": files.delete_file}
         ),

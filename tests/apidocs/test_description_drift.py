@@ -47,6 +47,7 @@ CALLS = [
     ("GET", "invitees"),
     ("GET", "recording"),
     ("GET", "recordings"),
+    ("GET", "recording_jobs"),
     ("GET", "file"),
     ("GET", "files"),
     ("GET", "webhook"),

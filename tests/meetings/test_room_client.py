@@ -80,9 +80,10 @@ def tile(page: Page, participant: int) -> Any:
 
 def three(rig: Rig) -> tuple[Page, Page, Page]:
     _, links = rig.session(
+        topic="Product review",
         invited_participants=invitees(
             ("ann@example.com", 2), ("ben@example.com", 2), ("cal@example.com", 2)
-        )
+        ),
     )
     pages = tuple(
         rig.enter(local(links[f"{n}@example.com"], rig.server)) for n in ("ann", "ben", "cal")
@@ -118,6 +119,15 @@ def test_stopping_a_screen_share_brings_the_camera_back_for_everyone(rig: Rig) -
         assert small is not None
         assert small["y"] > box["y"] + box["height"] - 1, small
     keeps_growing(lambda: frames_from(ben, ann_id), "Ben receives Ann's screen")
+    # for the README's picture: a hand up, a muted microphone, a word in the chat
+    cal_tile = tile(ben, my_id(cal))
+    cal.click("#hand")
+    cal.click("#mic")
+    ann.fill("#chat-text", "This is the plan for May")
+    ann.press("#chat-text", "Enter")
+    wait_until(lambda: cal_tile.locator(".hand-badge").is_visible(), what="Cal's hand")
+    wait_until(lambda: cal_tile.locator(".mic-off").is_visible(), what="Cal muted")
+    wait_until(lambda: "plan for May" in ben.locator("#messages").inner_text(), what="chat")
     both_sizes(ben, "room-three-people-sharing")
     shutil.copyfile(OUTPUT / "room-three-people-sharing.png", DOCS / "room.png")
 
@@ -230,6 +240,32 @@ def test_mute_state_shows_for_everyone_and_follows_a_moderator(rig: Rig) -> None
     close(host, ann)
 
 
+def test_a_camera_only_joiner_has_nothing_to_mute_until_the_microphone_is_on(rig: Rig) -> None:
+    session_id, links = rig.session(invited_participants=invitees(("mia@example.com", 2)))
+    host = rig.enter(local(rig.host_link(session_id), rig.server))
+    mia = rig.browser.new_context(viewport=DESKTOP).new_page()
+    mia.goto(local(links["mia@example.com"], rig.server))
+    mia.uncheck("#use-microphone")
+    mia.click("#enter")
+    mia.wait_for_url("**/room/**")
+    mia_id = my_id(mia)
+    wait_until(lambda: receives_video_from(host, mia_id), what="the host sees Mia")
+    row = host.locator(f'#people li[data-participant="{mia_id}"]')
+    wait_until(lambda: row.locator(".mic-state").inner_text() == "No microphone", what="said")
+    assert row.locator('button[data-action="mute"]').count() == 0  # her stream "0" is video
+    assert tile(host, mia_id).locator(".mic-off").inner_text().endswith("No microphone")
+    both_sizes(host, "room-camera-only")
+    # her microphone comes on as her second stream, and the moderator's mute reaches it
+    mia.click("#mic")
+    wait_until(lambda: mia.locator("#mic").inner_text() == "Mute", what="Mia speaks")
+    wait_until(lambda: row.locator('button[data-action="mute"]').count() == 1, what="Mute")
+    row.locator('button[data-action="mute"]').click()
+    wait_until(lambda: mia.locator("#mic").inner_text() == "Unmute", what="Mia is muted")
+    assert "A moderator muted you" in mia.locator("#status").inner_text()
+    keeps_growing(lambda: frames_from(host, mia_id), "the host still sees Mia's camera")
+    close(host, mia)
+
+
 def test_everybody_sees_when_a_moderator_records(rig: Rig) -> None:
     host, ann, _ = host_and_ann(rig)
     banner = ann.locator("#recording-banner")
@@ -281,6 +317,10 @@ def test_a_raised_hand_is_seen_by_the_moderator_who_lowers_it(rig: Rig) -> None:
     wait_until(lambda: row.locator(".hand").is_visible(), what="the host sees the hand")
     assert host.locator("#hands li").all_inner_texts() == ["Ann"]
     assert tile(host, ann_id).locator(".hand-badge").is_visible()
+    # marks are drawn (no emoji font needed) and said in words
+    assert tile(host, ann_id).locator(".hand-badge svg").count() == 1
+    assert tile(host, ann_id).locator(".hand-badge").inner_text() == "Hand raised"
+    assert row.locator(".hand").inner_text() == "Hand 1"
     ann.click("#react")
     ann.click("#reactions button >> text=🎉")
     reaction = tile(host, ann_id).locator(".reaction")
@@ -420,6 +460,20 @@ def test_the_end_screen_replaces_the_room_and_a_reload_says_it_ended(rig: Rig) -
     close(host, ivy)
 
 
+WHILE_RECONNECTING = """() => {
+  if (onstreamRoom.status !== "reconnecting") return null;
+  const banner = document.getElementById("reconnecting");
+  const shown = (el) => el.getBoundingClientRect().width > 0;
+  const tiles = {};
+  for (const t of document.querySelectorAll("#stage .tile")) {
+    if (shown(t)) tiles[t.dataset.participant] = [t.querySelector(".avatar-name").textContent,
+      t.querySelector(".initials").textContent];
+  }
+  return { status: document.getElementById("status").textContent, tiles,
+    banner: shown(banner) ? banner.innerText : null };
+}"""
+
+
 def test_the_room_comes_back_by_itself_after_janus_restarts(rig: Rig) -> None:
     _, links = rig.session(
         invited_participants=invitees(("kit@example.com", 2), ("lou@example.com", 2))
@@ -427,10 +481,25 @@ def test_the_room_comes_back_by_itself_after_janus_restarts(rig: Rig) -> None:
     kit = rig.enter(local(links["kit@example.com"], rig.server))
     lou = rig.enter(local(links["lou@example.com"], rig.server))
     wait_until(lambda: receives(kit, 1) and receives(lou, 1), what="both receive")
+    lou_id = my_id(lou)
+    lou.set_viewport_size(PHONE)
     rig.janus.restart()
-    wait_until(lambda: room_state(kit)["status"] == "reconnecting", seconds=60, what="told")
-    assert kit.locator("#status").inner_text() == "Reconnecting…"
-    screenshot(kit, "room-reconnecting")
+    # what the page shows while it reconnects, read at once (the rejoin can take a second)
+    seen = wait_until(lambda: kit.evaluate(WHILE_RECONNECTING), seconds=60, what="told")
+    assert seen["status"] == "Reconnecting…"
+    # a banner over the stage says so, with the next try; Lou's tile keeps his name
+    assert seen["banner"] is not None
+    assert "Reconnecting to the meeting…" in seen["banner"]
+    assert "Trying again" in seen["banner"]
+    assert seen["tiles"] == {str(my_id(kit)): ["Kit", "KI"], str(lou_id): ["Lou", "LO"]}
+    for page, name in ((kit, "room-reconnecting"), (lou, "room-reconnecting-phone")):
+        if room_state(page)["status"] == "reconnecting":  # a picture only: it may be back
+            screenshot(page, name)
     for page in (kit, lou):
         wait_until(partial(receives, page, 1), seconds=120, what="media again, no click")
+    assert kit.locator("#reconnecting").is_hidden()
+    lou_tile = tile(kit, lou_id)
+    assert lou_tile.is_visible()
+    assert "stale" not in (lou_tile.get_attribute("class") or "")
+    assert kit.locator("#stage .tile").count() == 2
     close(kit, lou)

@@ -142,6 +142,13 @@ async def test_a_moderators_actions_are_written_and_told_as_room_changes(
     )
     with pytest.raises(Invalid, match="kind is audio or video"):
         await moderate("unmute", participant=pat.participant, kind="screen")
+    # the page names the real audio stream: "1" for who joined with the camera only
+    assert await moderate("mute", participant=pat.participant, mid="1") == Mute(
+        room.handle, pat.participant, mid="1", mute=True
+    )
+    for wrong in ("", "a", "-1", "1234", 1):
+        with pytest.raises(Invalid, match="mid is the number"):
+            await moderate("mute", participant=pat.participant, mid=wrong)
     with pytest.raises(Invalid, match="Say which participant"):
         await moderate("remove")
     removed = await moderate("remove", participant=pat.participant)

@@ -47,6 +47,7 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "recording"): ("update_recording", "recordings"),
     ("DELETE", "recording"): ("delete_recording", "recordings"),
     ("GET", "recordings"): ("list_recordings", "recordings"),
+    ("GET", "recording_jobs"): ("list_recording_jobs", "recordings"),
     ("GET", "file"): ("get_file", "files"),
     ("PUT", "file"): ("add_file", "files"),
     ("DELETE", "file"): ("delete_file", "files"),

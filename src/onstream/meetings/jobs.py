@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 
 from onstream.config import Settings
 from onstream.errors import Invalid, Missing
@@ -329,16 +329,53 @@ async def jobs_of_account(conn: Connection, account_id: int, *, limit: int = 50)
     """The account's jobs worth its attention, newest first: pending and failed ones, and done
     ones that left tracks out; of its live sessions only."""
     query = (
-        _JOB_QUERY.add_columns(sessions.c.topic)
-        .join(sessions, sessions.c.id == _jobs.session_id)
-        .where(
-            sessions.c.owner_id == account_id,
-            sessions.c.deleted_at.is_(None),
-            or_(_jobs.status != DONE, and_(_jobs.skipped.is_not(None), _jobs.skipped != "")),
-        )
+        _account_query(account_id)
+        .where(or_(_jobs.status != DONE, and_(_jobs.skipped.is_not(None), _jobs.skipped != "")))
         .order_by(_jobs.id.desc())
         .limit(limit)
     )
+    return await _own_jobs(conn, query)
+
+
+async def page_of_account(
+    conn: Connection,
+    account_id: int,
+    *,
+    session_id: int | None,
+    status: str | None,
+    count: int,
+    offset: int,
+    descending: bool,
+) -> list[OwnJob]:
+    """A page of the account's jobs (of its live sessions), by id, optionally of one session
+    and one status: the API's `recording_jobs`."""
+    query = _account_query(account_id).where(*_filters(session_id, status))
+    order = _jobs.id.desc() if descending else _jobs.id
+    return await _own_jobs(conn, query.order_by(order).limit(count).offset(offset))
+
+
+async def total_of_account(
+    conn: Connection, account_id: int, *, session_id: int | None, status: str | None
+) -> int:
+    """How many jobs `page_of_account` pages through."""
+    inner = _account_query(account_id).where(*_filters(session_id, status)).subquery()
+    return int((await conn.execute(select(func.count()).select_from(inner))).scalar_one())
+
+
+def _account_query(account_id: int) -> Select[Any]:
+    return (
+        _JOB_QUERY.add_columns(sessions.c.topic)
+        .join(sessions, sessions.c.id == _jobs.session_id)
+        .where(sessions.c.owner_id == account_id, sessions.c.deleted_at.is_(None))
+    )
+
+
+def _filters(session_id: int | None, status: str | None) -> list[ColumnElement[bool]]:
+    found = [] if session_id is None else [_jobs.session_id == session_id]
+    return found if status is None else [*found, _jobs.status == status]
+
+
+async def _own_jobs(conn: Connection, query: Select[Any]) -> list[OwnJob]:
     return [
         OwnJob(Job(**{name: row._mapping[name] for name in Job.__slots__}), row.topic)
         for row in await conn.execute(query)

@@ -10,6 +10,7 @@ a `RoomChange` for the caller to apply once the transaction committed
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -45,6 +46,10 @@ class Moderation:
     """The Janus id of the person to mute, remove or let back in."""
     kind: object = "audio"
     """Which of their streams to mute: "audio" or "video"."""
+    mid: object = None
+    """Which of their streams to mute, by its m-line as Janus announced it ("0", "1", ...):
+    the page sends the real audio stream's, which is not "0" for someone who joined with the
+    camera only and turned the microphone on later. Without it, `kind` names the stream."""
     on: bool = False
     """Whether "record" starts recording (or stops it)."""
 
@@ -270,10 +275,19 @@ async def moderate(
         if not await repository.readmit(conn, session_id=session_id, participant=participant):
             raise Invalid("That person was not removed.")
         return None  # they come back through their own link: nothing for Janus to do
-    kind = moderation.kind
+    return Mute(room.handle, participant, mid=_mid(moderation), mute=moderation.action == "mute")
+
+
+def _mid(moderation: Moderation) -> str:
+    """The m-line a mute acts on: the one named, else the one of `kind` on our page."""
+    mid, kind = moderation.mid, moderation.kind
+    if mid is not None:
+        if not isinstance(mid, str) or re.fullmatch(r"[0-9]{1,3}", mid) is None:
+            raise Invalid("mid is the number of one of their streams.")
+        return mid
     if not isinstance(kind, str) or kind not in MIDS:
         raise Invalid("kind is audio or video.")
-    return Mute(room.handle, participant, mid=MIDS[kind], mute=moderation.action == "mute")
+    return MIDS[kind]
 
 
 async def answer_knock(

@@ -511,6 +511,7 @@ class MeetingPages:
             action=action,
             participant=body.get("participant"),
             kind=body.get("kind", "audio"),
+            mid=body.get("mid"),
             on=on,
         )
         async with unit_of_work(self.database, write=True) as work:

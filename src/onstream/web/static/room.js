@@ -15,6 +15,9 @@ import { choices, fillPickers, openTrack } from "./room-devices.js";
 let config = JSON.parse(document.getElementById("room-config").textContent);
 const $ = (id) => document.getElementById(id);
 const REACTIONS = ["👍", "👏", "😂", "❤️", "🎉"];
+// Marks drawn inline rather than emoji, which need a colour-emoji font the browser may lack
+const MIC_OFF_ICON = '<svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" d="M12 2.5a3.2 3.2 0 0 0-3.2 3.2v5.6a3.2 3.2 0 0 0 6.4 0V5.7A3.2 3.2 0 0 0 12 2.5z"/><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" d="M5.5 11a6.5 6.5 0 0 0 13 0M12 17.5V21"/><path stroke="currentColor" stroke-width="2.4" stroke-linecap="round" d="M4 3.5l16 17"/></svg>';
+const HAND_ICON = '<svg class="icon" viewBox="0 0 24 24" aria-hidden="true" fill="currentColor"><rect x="6.2" y="4.5" width="2.7" height="10" rx="1.35"/><rect x="9.6" y="2.5" width="2.7" height="11" rx="1.35"/><rect x="13" y="3.2" width="2.7" height="10.5" rx="1.35"/><rect x="16.4" y="5.5" width="2.7" height="9" rx="1.35"/><path d="M6.2 11h12.9v3.5a7 7 0 0 1-7 7h-.6a5.3 5.3 0 0 1-5.3-5.3z"/><rect x="2.6" y="10.5" width="2.7" height="7.5" rx="1.35" transform="rotate(-38 3.95 14.25)"/></svg>';
 const FINAL = ["left", "removed", "ended", "denied"];
 const state = window.onstreamRoom = {
   status: "connecting", myId: config.participant, privateId: null, error: null,
@@ -53,6 +56,20 @@ function initials(name) {
   return (words.length > 1 ? words[0][0] + words[words.length - 1][0] : (words[0] || "?").slice(0, 2)).toUpperCase();
 }
 
+// --- moderator mute: the real audio stream (a camera-only joiner's video is "0") -------
+/** The m-line of someone's microphone as Janus announced it; undefined without one. */
+function audioMid(id) {
+  if (isMe(id)) {
+    const pc = pub && pub.webrtcStuff && pub.webrtcStuff.pc;
+    const sending = (t) => t.direction === "sendonly" || t.direction === "sendrecv";
+    const found = pc && pc.getTransceivers().find((t) => sending(t) && t.receiver.track && t.receiver.track.kind === "audio");
+    return found ? found.mid : undefined;
+  }
+  const stream = ((state.feeds[id] || {}).streams || []).find((s) => s.type === "audio" && !s.disabled);
+  return stream ? String(stream.mid) : undefined;
+}
+// --- end of moderator mute ------------------------------------------------------------
+
 function peer(id) {
   if (isMe(id)) return state.me;
   return state.peers[id] || (state.peers[id] = { mic: true, cam: true, screen: false, hand: 0 });
@@ -73,11 +90,11 @@ function tile(id) {
     const caption = document.createElement("figcaption");
     caption.className = "label";
     // a name's direction stays inside it (<bdi>): it cannot reorder what is around it
-    caption.innerHTML = '<span class="mic-off" hidden>Muted</span><bdi class="name"></bdi>';
+    caption.innerHTML = `<span class="mic-off" hidden>${MIC_OFF_ICON}<span class="mic-off-text badge-text">Muted</span></span><bdi class="name"></bdi>`;
     const hand = document.createElement("span");
     hand.className = "hand-badge";
     hand.hidden = true;
-    hand.textContent = "✋ Hand raised";
+    hand.innerHTML = HAND_ICON + '<span class="badge-text">Hand raised</span>';
     const reaction = document.createElement("span");
     reaction.className = "reaction";
     reaction.setAttribute("aria-live", "polite");
@@ -107,6 +124,7 @@ function renderTile(id) {
   el.querySelector(".initials").textContent = initials(name);
   el.querySelector(".avatar-name").textContent = name;
   el.querySelector(".mic-off").hidden = p.mic !== false;
+  el.querySelector(".mic-off-text").textContent = !isMe(id) && audioMid(id) === undefined ? "No microphone" : "Muted";
   el.querySelector(".hand-badge").hidden = !p.hand;
   el.classList.toggle("camera-off", !p.cam && !p.screen);
   el.classList.toggle("screen", !!p.screen);
@@ -179,7 +197,7 @@ function renderPeople() {
   const list = $("people");
   const hands = state.hands.filter((id) => peer(id).hand);
   // rebuilt only when something shown changed, so a button is never swapped under a click
-  const shown = JSON.stringify([state.people.filter(inRoom), hands, Object.keys(state.feeds),
+  const shown = JSON.stringify([state.people.filter(inRoom), hands, Object.keys(state.feeds).map((id) => [id, audioMid(Number(id))]),
     state.people.map((p) => peer(p.participant)), state.mutedByModerator, state.removed, state.waiting]);
   if (shown === peopleShown) return;
   peopleShown = shown;
@@ -199,21 +217,24 @@ function renderPeople() {
     if (status.hand) {
       const hand = document.createElement("span");
       hand.className = "hand";
-      hand.textContent = `✋ ${hands.indexOf(id) + 1}`;
+      hand.innerHTML = HAND_ICON;
+      hand.append(`Hand ${hands.indexOf(id) + 1}`);
       hand.title = "Hand raised";
       item.append(hand);
     }
     if (id in state.feeds || (isMe(id) && config.publish)) {
       const mic = document.createElement("span");
       mic.className = "mic-state";
-      mic.textContent = status.mic === false ? "Muted" : "";
+      const noMic = !isMe(id) && audioMid(id) === undefined;  // nothing to mute: said, no button
+      mic.textContent = noMic ? "No microphone" : status.mic === false ? "Muted" : "";
       item.append(mic);
     }
     if (config.moderator && !isMe(id)) {
-      if (id in state.feeds) {
+      const mid = audioMid(id);
+      if (id in state.feeds && mid !== undefined) {
         const muted = status.mic === false || state.mutedByModerator[id];
         item.append(actionButton(muted ? "Unmute" : "Mute",
-          { action: muted ? "unmute" : "mute", participant: id, kind: "audio" }));
+          { action: muted ? "unmute" : "mute", participant: id, kind: "audio", mid }));
       }
       if (status.hand) item.append(signalButton("Lower hand", { type: "lower", who: id }));
       item.append(actionButton("Remove", { action: "remove", participant: id }));
@@ -334,7 +355,7 @@ async function subscribeTo(publishers) {
   for (const p of publishers) {
     if (isMe(p.id) || !admitted(p.id)) continue;
     state.feeds[p.id] = { display: p.display, streams: p.streams || [] };
-    tile(p.id);
+    tile(p.id).classList.remove("stale");
     for (const s of p.streams || []) {
       const key = p.id + ":" + s.mid;
       if (s.disabled || s.type === "data" || subscribed.has(key)) continue;
@@ -530,6 +551,7 @@ function onMessage(msg, jsep) {
     return;
   }
   if (event === "joined") {
+    if (state.status === "reconnecting") rejoined();
     everConnected = true;
     state.reconnects = 0;
     state.privateId = msg.private_id;
@@ -559,15 +581,16 @@ function onMessage(msg, jsep) {
 }
 
 function moderated(id, mid, muted) {
+  const audio = String(mid) === audioMid(id);
   if (isMe(id)) {
     state.mutedByModerator[mid] = muted;
-    if (muted && mid === "0" && local.audio) {
+    if (muted && audio && local.audio) {
       local.audio.enabled = false;
       state.me.mic = false;
       broadcastState();
     }
     setStatus(state.status, muted ? "A moderator muted you." : "A moderator lets you speak again: press Unmute.");
-  } else {
+  } else if (audio) {
     state.mutedByModerator[id] = muted;
   }
   render();
@@ -739,7 +762,7 @@ async function toggleMic() {
   if (state.me.mic) {
     if (local.audio) local.audio.enabled = false;
     state.me.mic = false;
-  } else if (state.mutedByModerator["0"]) {
+  } else if (state.mutedByModerator[audioMid(state.myId)]) {
     setStatus(state.status, "A moderator muted you; they can let you speak again.");
     return;
   } else {
@@ -913,6 +936,7 @@ function end(status, text) {
   if (janus) janus.destroy({ notifyDestroyed: false, cleanupHandles: true });
   janus = null;
   clearTimeout(retryTimer);
+  showReconnecting(false);
   // no black tiles or live chat box stay behind: the page becomes a plain notice
   $("waiting-room").hidden = true;
   document.body.classList.remove("room-waiting");
@@ -927,6 +951,39 @@ function end(status, text) {
   $("status").hidden = true;
   document.body.classList.add("room-over");
 }
+
+// --- reconnecting: a banner over the stage, and everybody's tile kept until the rejoin ---
+let countdownTimer = null, staleTimer = null;
+const STALE_MS = 30000;  // a kept tile whose person is not back this long after the rejoin goes
+
+function showReconnecting(on) {
+  const banner = $("reconnecting");
+  clearInterval(countdownTimer);
+  if (!banner) return;
+  banner.hidden = !on;
+  if (on) { countdownTimer = setInterval(showCountdown, 500); showCountdown(); }
+}
+
+function showCountdown() {
+  const left = Math.ceil(((state.retryAt || 0) - Date.now()) / 1000);
+  $("reconnect-countdown").textContent = left > 0 ? `Trying again in ${left} s` : "Trying again now…";
+}
+
+/** While reconnecting a tile keeps its person's name and initials; only the media goes. */
+function keepTile(id) {
+  for (const r of Object.values(state.remote)) if (r.feed === id && r.el) r.el.remove();
+  const el = $("tile-" + id);
+  if (el) el.classList.add("no-video", "stale");
+}
+
+function rejoined() {
+  showReconnecting(false);
+  clearTimeout(staleTimer);
+  staleTimer = setTimeout(() => {
+    for (const el of document.querySelectorAll("#stage .tile.stale")) removeFeed(Number(el.dataset.participant));
+  }, STALE_MS);
+}
+// --- end of reconnecting --------------------------------------------------------------
 
 // --- connecting, and reconnecting when Janus goes away ------------------------------
 let retryTimer = null, iceTimers = {};
@@ -964,7 +1021,7 @@ function teardown() {
   local.senders = {};
   $("chat-text").disabled = true;
   document.querySelector("#chat-form button").disabled = true;
-  for (const id of Object.keys(state.feeds).map(Number)) removeFeed(id);
+  for (const id of Object.keys(state.feeds).map(Number)) keepTile(id);
   state.remote = {}; state.mids = {};
   if (old) { try { old.destroy({ notifyDestroyed: false, cleanupHandles: true }); } catch (e) { /* gone */ } }
 }
@@ -972,6 +1029,7 @@ function teardown() {
 function connectionLost() {
   if (FINAL.includes(state.status) || state.status === "reconnecting") return;
   setStatus("reconnecting", "Reconnecting…");
+  showReconnecting(true);
   teardown();
   if (config.publish) reviveTracks();
   scheduleRetry();
@@ -980,8 +1038,10 @@ function connectionLost() {
 function scheduleRetry() {
   const delay = Math.min(15000, 1000 * 2 ** Math.min(state.reconnects, 4));
   state.reconnects += 1;
+  state.retryAt = Date.now() + delay;
   clearTimeout(retryTimer);
   retryTimer = setTimeout(async () => {
+    state.retryAt = 0;
     let fresh = null;
     try { fresh = await freshConfig(); } catch (e) { fresh = null; }
     if (fresh === "removed") { end("removed", "You are not in this meeting any more."); return; }
@@ -1124,4 +1184,15 @@ window.onstreamRoomRtp = async function () {
     });
   }
   return result;
+};
+
+/** Each connection's ICE state and the credentials (ufrags) it uses now, and the restarts. */
+window.onstreamRoomIce = function () {
+  const ufrag = (description) => description && (/a=ice-ufrag:(\S+)/.exec(description.sdp) || [])[1];
+  const describe = (handle) => {
+    const pc = handle && handle.webrtcStuff && handle.webrtcStuff.pc;
+    if (!pc) return null;
+    return { state: pc.iceConnectionState, local: ufrag(pc.localDescription), remote: ufrag(pc.remoteDescription) };
+  };
+  return { pub: describe(pub), sub: describe(sub), restarts: state.iceRestarts || 0 };
 };
