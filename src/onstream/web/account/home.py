@@ -14,6 +14,7 @@ from onstream.recordings.documents import recording_link
 from onstream.sessions import documents, rules
 from onstream.sessions import service as sessions
 from onstream.sessions.models import Session
+from onstream.web.account import deliveries
 from onstream.web.account.framework import Visit, account_page
 from onstream.web.pages import duration, not_found
 from onstream.web.queries import shared_files
@@ -111,6 +112,8 @@ async def show_session(
             return not_found()
         groups = await invitees.grouped(conn, visit.settings, visit.account, session, "all")
         files = await shared_files(conn, session.id)
+        addresses = [p["email"] for members in groups.values() for p in members]
+        mail, mail_others = await deliveries.by_address(conn, session.id, visit.account, addresses)
         found = await recordings.page(
             conn,
             visit.account,
@@ -128,6 +131,8 @@ async def show_session(
         "zone": session.timezone,
         "has_passcode": session.password is not None,
         "groups": groups,
+        "mail": mail,
+        "mail_others": mail_others,
         "files": files,
         "recordings": [
             {"id": r.id, "title": r.title, "link": recording_link(base, r)} for r in found
