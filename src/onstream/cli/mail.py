@@ -57,7 +57,9 @@ def run_outbox(args: argparse.Namespace) -> int:
         line = f"#{row['id']} {row['status']:<7} {row['kind']:<10} {row['recipient']}"
         line += f"  {row['subject']}"
         detail = f"attempts {row['attempts']}"
-        if row["status"] in DONE:
+        if row["status"] == LOGGED:
+            detail += f", kept unsent {row['sent_at']:%Y-%m-%d %H:%M:%S}Z (no SMTP relay)"
+        elif row["status"] in DONE:
             detail += f", sent {row['sent_at']:%Y-%m-%d %H:%M:%S}Z"
         elif row["status"] == PENDING:
             detail += f", next try {row['next_attempt_at']:%Y-%m-%d %H:%M:%S}Z"
@@ -90,7 +92,7 @@ def run_show(args: argparse.Namespace) -> int:
     row = read_only(load_settings().database_url, fetch)
     print(f"#{row['id']} {row['status']} {row['kind']}, attempts {row['attempts']}")
     if row["status"] == LOGGED:
-        print("    kept here, not sent: no ONSTREAM_SMTP_HOST was set when it was delivered")
+        print("    kept in the outbox, not sent: no ONSTREAM_SMTP_HOST was set when it went out")
     if row["last_error"]:
         print(f"    last error: {row['last_error']}")
     data = str(row["message"]).encode("utf-8", "surrogateescape")
