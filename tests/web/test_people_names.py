@@ -1,0 +1,55 @@
+"""People by name: the owner by their account's name (never the login) in the lobby and the
+invitation, an invitee by the names they were invited with, else their own account's name."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.conftest import MakeAccount
+from tests.mail.test_delivery import text_of, to
+from tests.support.api import ok, rest
+from tests.support.server import Server
+from tests.support.smtp import SmtpServer
+from tests.web.helpers import invite, login_of, new_session
+from tests.web.test_pages import visible_text
+
+
+def named(client: httpx.Client, first: str, last: str) -> httpx.Client:
+    ok(rest(client, "POST", "user", {"first_name": first, "last_name": last}))
+    return client
+
+
+def test_lobbies_name_the_owner_by_their_account_name(
+    server: Server, make_account: MakeAccount
+) -> None:
+    owner = named(make_account(), "Dana", "Reyes")
+    created = new_session(owner, topic="Named lobby")
+    _, link = invite(owner, created.id, first_name="Gia", last_name="Guest")
+    personal = visible_text(server.get(link).text)
+    assert "Invited Gia Guest moderator Invited by Dana Reyes" in personal
+    assert login_of(owner) not in personal
+    public = visible_text(server.get(created.session_link).text)
+    assert "Host Dana Reyes" in public
+    assert login_of(owner) not in public.replace(created.session_link, "")
+
+
+def test_an_invitee_without_names_is_shown_by_their_own_accounts_name(
+    server: Server, make_account: MakeAccount, smtp: SmtpServer
+) -> None:
+    owner = named(make_account(), "Dana", "Reyes")
+    guest = named(make_account(), "Sam", "Lee")
+    address = f"{login_of(guest)}@example.com"  # verified: set by the operator
+    created = new_session(owner, topic="Names from accounts")
+    _, link = invite(owner, created.id, email=address, first_name="", last_name="",
+                     send_email_invitation=1)  # fmt: skip
+    assert "Invited Sam Lee moderator Invited by Dana Reyes" in visible_text(server.get(link).text)
+    (mail,) = smtp.sink.wait_for(to(address))
+    assert str(mail["To"]) == f"Sam Lee <{address}>"
+    plain = text_of(mail)
+    assert "Hello Sam Lee," in plain
+    assert "You are invited by Dana Reyes to a web conference." in plain
+    # Names given when inviting win over the account's own.
+    other = new_session(owner, topic="Names as invited")
+    stranger = f"nobody-{login_of(guest)}@example.com"
+    _, plain_link = invite(owner, other.id, email=stranger, first_name="", last_name="")
+    assert f"Invited {stranger} moderator" in visible_text(server.get(plain_link).text)
