@@ -13,6 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 from tests.conftest import MakeAccount
+from tests.mail.test_delivery import event_of
 from tests.support.app import AppServer
 from tests.support.server import Server
 from tests.support.smtp import SmtpServer
@@ -123,7 +124,10 @@ def test_a_retrying_message_says_why_and_a_withdrawn_invitee_keeps_their_history
     wait_until(status_is(server, created.id, "later@example.com", SENT))
     removed = post(browser, f"/account/sessions/{created.id}/invitees/{user_id}/remove")
     assert removed.status_code == 303
-    smtp.sink.wait_for(lambda m: "later@example.com" in str(m["To"]), count=2)
+    invitation, cancel = smtp.sink.wait_for(lambda m: "later@example.com" in str(m["To"]), count=2)
+    calendar, cancelled = event_of(cancel)
+    assert str(calendar["METHOD"]) == "CANCEL"
+    assert cancelled["UID"] == event_of(invitation)[1]["UID"]
     page = f"/account/sessions/{created.id}"
     wait_until(lambda: "Cancellation (invitation withdrawn) Sent" in shown(browser.get(page)))
     text = shown(browser.get(page))
