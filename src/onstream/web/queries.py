@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, case, or_, select
 
 from onstream.files.documents import download_path
 from onstream.files.tables import files, files_in_sessions
@@ -56,14 +56,11 @@ class Invitation:
     email: str
     role: int
     token: str
-    account_name: str = ""
-    """The name of the account whose verified address this is, if any."""
 
     @property
     def name(self) -> str:
-        """`First Last` as invited, else the name of the person's own account, else the
-        e-mail address."""
-        return f"{self.first_name} {self.last_name}".strip() or self.account_name or self.email
+        """`First Last`, or the e-mail address when the owner gave no names."""
+        return f"{self.first_name} {self.last_name}".strip() or self.email
 
 
 _MEETING_COLUMNS = (
@@ -106,24 +103,9 @@ async def invitation_by_token(conn: Connection, *, username: str, key: str) -> I
         return None
     owner = users.alias("owner")
     invitee = users.alias("invitee")
-    registered = users.alias("registered")
-    # The name of the account whose verified address was invited (the lowest id wins):
-    # shown when the owner invited the address without names.
-    account_name = (
-        select(func.trim(registered.c.first_name + " " + registered.c.last_name))
-        .where(
-            registered.c.owner_id.is_(None),
-            registered.c.email_key == invitee.c.email_key,
-            registered.c.email_verified.is_(True),
-        )
-        .order_by(registered.c.id)
-        .limit(1)
-        .scalar_subquery()
-    )
     query = (
         select(
             *_MEETING_COLUMNS,
-            account_name.label("account_name"),
             owner.c.dst,
             owner.c.email.label("owner_email"),
             owner.c.first_name.label("owner_first_name"),
@@ -156,7 +138,6 @@ async def invitation_by_token(conn: Connection, *, username: str, key: str) -> I
         email=row.email,
         role=int(row.role),
         token=key,
-        account_name=row.account_name or "",
     )
 
 
