@@ -11,6 +11,7 @@ from tests.mail.test_delivery import text_of, to
 from tests.support.api import ok, rest
 from tests.support.server import Server
 from tests.support.smtp import SmtpServer
+from tests.web.account.helpers import signed_in
 from tests.web.helpers import invite, login_of, new_session
 from tests.web.test_pages import visible_text
 
@@ -54,6 +55,14 @@ def test_an_invitee_without_names_is_greeted_by_their_own_accounts_name(
     plain = text_of(mail)
     assert "Hello Sam Lee," in plain
     assert "You are invited by Dana Reyes to a web conference." in plain
+    # Withdrawn, the person's mail is listed on the owner's session page by address alone.
+    user_id = ok(owner.get(f"invitees/id/{created.id}/format/json"))["moderators"][0]["id"]
+    ok(rest(owner, "DELETE", "invitee", {"session_id": created.id, "user_id": user_id}))
+    smtp.sink.wait_for(to(address), count=2)
+    with signed_in(server, login_of(owner), f"{login_of(owner)}-password") as browser:
+        page = visible_text(browser.get(f"/account/sessions/{created.id}").text)
+    assert f"{address} Cancellation (invitation withdrawn)" in page
+    assert "Sam Lee" not in page
     # Names given when inviting win over the account's own.
     other = new_session(owner, topic="Names as invited")
     stranger = f"nobody-{login_of(guest)}@example.com"

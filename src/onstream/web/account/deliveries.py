@@ -74,7 +74,9 @@ def shown(delivery: outbox.Delivery, account: Account) -> dict[str, Any]:
         "queued": _clock(delivery.created_at, account),
         "when": _clock(when, account),
         "again": delivery.status == FAILED or (delivery.status == PENDING and retrying),
-        "recipient": delivery.recipient,
+        # The address alone: the To header may carry the name of the account behind it,
+        # which the owner is not told (see `invitees.mailing`).
+        "recipient": delivery.address,
     }
 
 
