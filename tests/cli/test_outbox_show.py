@@ -3,6 +3,9 @@ read it (headers decoded, the text part, every link with the personal one, the c
 
 from __future__ import annotations
 
+import logging
+
+import pytest
 from sqlalchemy import select
 from tests.cli.test_accounts import account, quiet, status_of
 from tests.support.api import ok, rest
@@ -15,13 +18,18 @@ from onstream.mail.tables import outbox
 __all__ = ["quiet"]  # the module's server without a relay, shared with the account tests
 
 
-def test_outbox_show_prints_a_logged_message_as_sent(quiet: AppServer) -> None:
+def test_outbox_show_prints_a_logged_message_as_sent(
+    quiet: AppServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="onstream.mail")
     _, _, client = account(quiet)
     ok(rest(client, "POST", "user", {"first_name": "Dana", "last_name": "Reyes"}))
     guest = {"email": "zoe@example.com", "first_name": "Zoë", "last_name": "Guest"}
     session_id = new_session(client, topic="Plans für 2031", invited_participants=[guest])
     [row] = quiet.query(select(outbox.c.id).where(outbox.c.session_id == session_id))
     wait_until(lambda: status_of(quiet, row["id"]) == "logged")
+    # The worker's log line says where the message is and how to read it.
+    assert f"kept, read it with `onstream outbox show {row['id']}`" in caplog.text
     groups = ok(client.get(f"invitees/id/{session_id}/format/json"))
     link = groups["participants"][0]["personal_session_link"]
 
