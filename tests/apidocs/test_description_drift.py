@@ -80,6 +80,8 @@ CONDITIONAL = {
     ("PUT", "file"): {"file"},  # read only for an upload (is_url 0)
     ("PUT", "invitee"): {"send_email_invitations"},  # the older spelling, when the other is absent
     ("POST", "invitee"): {"send_email_invitations"},
+    ("DELETE", "invitee"): {"send_email_invitations"},
+    ("DELETE", "session"): {"send_email_invitations"},
 }
 
 

@@ -1,4 +1,5 @@
-"""`onstream worker` (deliver queued mail) and `onstream outbox` (what is queued, sent, failed)."""
+"""`onstream worker` (deliver queued mail) and `onstream outbox` (what is queued, sent, failed;
+one message as sent)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from onstream import logs
 from onstream.cli.common import in_transaction, read_only
 from onstream.config import load_settings
-from onstream.mail.statuses import DONE, PENDING, STATUSES
+from onstream.mail.statuses import DONE, LOGGED, PENDING, STATUSES
 
 if TYPE_CHECKING:
     from onstream.storage.database import Connection
@@ -26,6 +27,9 @@ def add_parser(sub: Any) -> None:
     again = box_sub.add_parser("retry", help="send a failed or waiting message again now")
     again.add_argument("message_id", type=int, metavar="ID")
     again.set_defaults(run=run_retry)
+    show = box_sub.add_parser("show", help="print one message as it was (or would be) sent")
+    show.add_argument("message_id", type=int, metavar="ID")
+    show.set_defaults(run=run_show)
 
 
 def run_worker(_args: argparse.Namespace) -> int:
@@ -53,7 +57,9 @@ def run_outbox(args: argparse.Namespace) -> int:
         line = f"#{row['id']} {row['status']:<7} {row['kind']:<10} {row['recipient']}"
         line += f"  {row['subject']}"
         detail = f"attempts {row['attempts']}"
-        if row["status"] in DONE:
+        if row["status"] == LOGGED:
+            detail += f", kept unsent {row['sent_at']:%Y-%m-%d %H:%M:%S}Z (no SMTP relay)"
+        elif row["status"] in DONE:
             detail += f", sent {row['sent_at']:%Y-%m-%d %H:%M:%S}Z"
         elif row["status"] == PENDING:
             detail += f", next try {row['next_attempt_at']:%Y-%m-%d %H:%M:%S}Z"
@@ -73,4 +79,23 @@ def run_retry(args: argparse.Namespace) -> int:
 
     in_transaction(load_settings().database_url, retry)
     print(f"message #{args.message_id} is queued for delivery now")
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    """Print one message: its state, then its headers, text part, links and calendar."""
+    from onstream.mail import outbox, reading
+
+    async def fetch(conn: Connection) -> dict[str, object]:
+        return await outbox.message(conn, args.message_id)
+
+    row = read_only(load_settings().database_url, fetch)
+    print(f"#{row['id']} {row['status']} {row['kind']}, attempts {row['attempts']}")
+    if row["status"] == LOGGED:
+        print("    kept in the outbox, not sent: no ONSTREAM_SMTP_HOST was set when it went out")
+    if row["last_error"]:
+        print(f"    last error: {row['last_error']}")
+    data = str(row["message"]).encode("utf-8", "surrogateescape")
+    print()
+    print(reading.render(reading.read(data)))
     return 0

@@ -178,3 +178,14 @@ def print_demo(settings: Settings, prepared: str | None) -> None:
         f"{forgot}",
         flush=True,
     )
+    print(mail_note(settings), flush=True)
+
+
+def mail_note(settings: Settings) -> str:
+    """Where the demo's e-mail goes: without a relay it stays in the outbox, readable."""
+    if settings.smtp_host:
+        return f"E-mail goes out through {settings.smtp_host}:{settings.smtp_port}.\n"
+    return (
+        "E-mail is not sent (no ONSTREAM_SMTP_HOST): it stays in the outbox, listed by\n"
+        "  onstream outbox\nand shown as it would arrive by\n  onstream outbox show ID\n"
+    )

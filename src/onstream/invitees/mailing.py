@@ -82,7 +82,14 @@ async def queue_many(
     now = utcnow()
     composed = []
     for recipient in recipients:
-        timezone, dst = zones.get(recipient.email.lower(), (session.timezone, owner.dst))
+        account = zones.get(recipient.email.lower())
+        timezone, dst = (session.timezone, owner.dst)
+        if account is not None:
+            timezone, dst = account.timezone, account.dst
+        # The names the person was invited with, else their own account's name.
+        name = f"{recipient.first_name} {recipient.last_name}".strip()
+        if not name and account is not None:
+            name = account.name
         invite = messages.Invitation(
             kind=kind,
             session_id=session.id,
@@ -96,7 +103,7 @@ async def queue_many(
             access_code=session.access_code,
             link=personal_link(settings, owner, recipient.token),
             recipient_email=recipient.email,
-            recipient_name=f"{recipient.first_name} {recipient.last_name}".strip(),
+            recipient_name=name,
             host_name=host_name,
             host_email=owner.email,
             zone=timezone,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -85,15 +86,27 @@ async def invitees_of(conn: Connection, session_id: int, *, mailed_only: bool = 
     return list(await conn.execute(query))
 
 
-async def account_zones(conn: Connection, emails: Collection[str]) -> dict[str, tuple[str, bool]]:
-    """The time zone and dst flag of the registered account of each address, in one query,
-    by lower-cased address. Only a verified address counts (an unconfirmed one may belong
-    to somebody else): an address with no verified account is absent."""
+@dataclass(frozen=True, slots=True)
+class AccountOfAddress:
+    """The registered account behind an invitee's address: its clock and its name."""
+
+    timezone: str
+    dst: bool
+    name: str
+    """`First Last` of the account, or empty when it has no names."""
+
+
+async def account_zones(conn: Connection, emails: Collection[str]) -> dict[str, AccountOfAddress]:
+    """The time zone, dst flag and name of the registered account of each address, in one
+    query, by lower-cased address. Only a verified address counts (an unconfirmed one may
+    belong to somebody else): an address with no verified account is absent."""
     keys = {email.lower() for email in emails}
     if not keys:
         return {}
     query = (
-        select(users.c.email_key, users.c.timezone, users.c.dst)
+        select(
+            users.c.email_key, users.c.timezone, users.c.dst, users.c.first_name, users.c.last_name
+        )
         .where(
             users.c.owner_id.is_(None),
             users.c.email_key.in_(list(keys)),
@@ -102,7 +115,12 @@ async def account_zones(conn: Connection, emails: Collection[str]) -> dict[str, 
         .order_by(users.c.id.desc())
     )
     # Descending ids, so the lowest id of an address is written last and wins.
-    return {row.email_key: (row.timezone, bool(row.dst)) for row in await conn.execute(query)}
+    return {
+        row.email_key: AccountOfAddress(
+            row.timezone, bool(row.dst), f"{row.first_name} {row.last_name}".strip()
+        )
+        for row in await conn.execute(query)
+    }
 
 
 async def display_name(conn: Connection, user_id: int) -> str:

@@ -66,7 +66,7 @@ def invitee_input(params: Params) -> InviteeInput:
         first_name=params.text("first_name"),
         last_name=params.text("last_name"),
         role=params.integer("role"),
-        send=_send_flag(params),
+        send=send_flag(params),
         user_id=params.integer("id", min=1, max=ID_MAX),
     )
 
@@ -76,7 +76,8 @@ def participants(params: Params) -> list[InviteeInput]:
     return [invitee_input(entry) for entry in params.nested("invited_participants")]
 
 
-def _send_flag(params: Params) -> bool | None:
+def send_flag(params: Params) -> bool | None:
+    """`send_email_invitation` (or its plural spelling); None when not given."""
     # The documentation spells it both ways; the singular is the documented parameter.
     if params.has("send_email_invitation"):
         return params.boolean("send_email_invitation")
@@ -125,7 +126,7 @@ async def post_invitee(call: ApiCall) -> Reply:
     session_id = call.params.integer("session_id", required=True, min=1, max=ID_MAX)
     user_id = call.params.integer("user_id", required=True, min=1, max=ID_MAX)
     role = call.params.integer("role")
-    send = _send_flag(call.params)
+    send = send_flag(call.params)
     session = await sessions.get(call.conn, call.account, session_id)
     await service.change(context(call), session, user_id=user_id, role=role, send=send is not False)
     return Reply(message("Invitation was updated", id=user_id))

@@ -20,6 +20,7 @@ from onstream.invitees import mailing, repository
 from onstream.invitees.documents import invitee_document
 from onstream.invitees.models import ROLES, Context, InviteeInput
 from onstream.invitees.rules import check_role
+from onstream.sessions import service as sessions
 from onstream.sessions.models import Session
 from onstream.storage.database import Connection
 from onstream.users import people
@@ -76,11 +77,16 @@ async def change(
     await _tell_webhooks(ctx, "invitee.updated", session, await _shown(ctx, session, user_id))
 
 
-async def remove(ctx: Context, session: Session, *, user_id: int) -> str:
-    """Withdraw an invitation; its personal link stops working. Returns the link's token,
-    so whoever entered the meeting room through it can be let out too."""
+async def remove(ctx: Context, session: Session, *, user_id: int, send: bool = True) -> str:
+    """Withdraw an invitation; its personal link stops working. A person who was mailed the
+    invitation gets a cancellation of their calendar entry (same UID, higher SEQUENCE)
+    unless `send` is false. Returns the link's token, so whoever entered the meeting room
+    through it can be let out too."""
     row = await _invitation(ctx, session, user_id)
     shown = await _shown(ctx, session, user_id)
+    if send and row.mailed:
+        raised = await sessions.raise_sequence(ctx.conn, session)
+        await _mail(ctx, "withdrawn", raised, user_id, row.token, role=row.role)
     await repository.delete_invitation(ctx.conn, row.id)
     await _tell_webhooks(ctx, "invitee.deleted", session, shown)
     return str(row.token)

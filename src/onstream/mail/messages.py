@@ -66,6 +66,10 @@ _templates.filters["bdi"] = bidi.bdi  # body.html: names and topics as they read
 _templates.filters["isolated"] = bidi.isolated  # subject.txt, body.txt
 
 
+CANCELLING = frozenset({"cancel", "withdrawn"})
+"""The kinds whose calendar part is METHOD:CANCEL: a deleted session, a withdrawn invitation."""
+
+
 @dataclass(frozen=True, slots=True)
 class Invitation:
     """Everything one message says about one session to one invitee."""
@@ -136,7 +140,7 @@ def build(invite: Invitation, *, sender: str, now: datetime, ics: bytes | None =
         sender=sender,
         now=now,
     )
-    method = "CANCEL" if invite.kind == "cancel" else "REQUEST"
+    method = "CANCEL" if invite.kind in CANCELLING else "REQUEST"
     ics = ics or calendar_part(
         method=method,
         uid=event_uid_at(invite.session_id, invite.link),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import getaddresses
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
@@ -219,10 +220,78 @@ async def recent(conn: Connection, *, status: str | None, limit: int) -> list[di
     return [dict(row._mapping) for row in await conn.execute(query)]
 
 
-async def retry(conn: Connection, message_id: int, *, now: datetime) -> None:
-    """Queue a failed or waiting message for delivery now (`onstream outbox retry`); a
-    delivered one is refused, so nobody is mailed twice by mistake."""
-    status = await conn.scalar(select(outbox.c.status).where(outbox.c.id == message_id))
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One message about a session as its organiser sees it: to whom, what, where it is."""
+
+    id: int
+    kind: str
+    recipient: str
+    """The To header (`Name <address>`, RFC 2047 encoded where not ASCII)."""
+    address: str
+    """The recipient's address, lower-cased: what the message is matched to invitees by."""
+    status: str
+    attempts: int
+    created_at: datetime
+    sent_at: datetime | None
+    next_attempt_at: datetime
+    last_error: str | None
+
+
+async def of_session(conn: Connection, session_id: int, *, limit: int = 500) -> list[Delivery]:
+    """The messages about one session, oldest first (at most `limit`, the newest kept)."""
+    query = (
+        select(
+            outbox.c.id,
+            outbox.c.kind,
+            outbox.c.recipient,
+            outbox.c.status,
+            outbox.c.attempts,
+            outbox.c.created_at,
+            outbox.c.sent_at,
+            outbox.c.next_attempt_at,
+            outbox.c.last_error,
+        )
+        .where(outbox.c.session_id == session_id)
+        .order_by(outbox.c.id.desc())
+        .limit(limit)
+    )
+    rows = list(await conn.execute(query))
+    return [
+        Delivery(
+            id=row.id,
+            kind=row.kind,
+            recipient=row.recipient,
+            address=getaddresses([row.recipient])[0][1].lower(),
+            status=row.status,
+            attempts=row.attempts,
+            created_at=row.created_at,
+            sent_at=row.sent_at,
+            next_attempt_at=row.next_attempt_at,
+            last_error=row.last_error,
+        )
+        for row in reversed(rows)
+    ]
+
+
+async def message(conn: Connection, message_id: int) -> dict[str, object]:
+    """One message with everything stored about it (`onstream outbox show`)."""
+    row = (await conn.execute(select(outbox).where(outbox.c.id == message_id))).first()
+    if row is None:
+        raise Missing(f"there is no message #{message_id}")
+    return dict(row._mapping)
+
+
+async def retry(
+    conn: Connection, message_id: int, *, now: datetime, session_id: int | None = None
+) -> None:
+    """Queue a failed or waiting message for delivery now (`onstream outbox retry`, and
+    "Send again" for a message about `session_id`: one about another session is `Missing`);
+    a delivered one is refused, so nobody is mailed twice by mistake."""
+    query = select(outbox.c.status).where(outbox.c.id == message_id)
+    if session_id is not None:
+        query = query.where(outbox.c.session_id == session_id)
+    status = await conn.scalar(query)
     if status is None:
         raise Missing(f"there is no message #{message_id}")
     if status in DONE:

@@ -64,10 +64,13 @@ class ConsoleSender:
     without it delivers, and its messages are `sent`)."""
 
     async def send(self, mail: Outgoing) -> None:
+        number = getattr(mail, "id", None)  # the outbox row, when the worker hands one over
         log.info(
-            "mail to %s: %s (console sender; set ONSTREAM_SMTP_HOST to deliver)",
+            "mail to %s: %s (not sent: no ONSTREAM_SMTP_HOST; kept, read it with "
+            "`onstream outbox show %s`)",
             mail.recipient,
             mail.subject,
+            number if number is not None else "ID",
         )
 
     async def close(self) -> None:

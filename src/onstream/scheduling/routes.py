@@ -14,8 +14,8 @@ from typing import Any
 
 from onstream.errors import Invalid
 from onstream.invitees.models import InviteeInput
-from onstream.invitees.routes import PARTICIPANTS, SESSION_ID, USER_ID, participants
-from onstream.protocol.describe import ID, Operation, described
+from onstream.invitees.routes import PARTICIPANTS, SESSION_ID, USER_ID, participants, send_flag
+from onstream.protocol.describe import ID, Operation, Param, described
 from onstream.protocol.params import ID_MAX
 from onstream.protocol.resources import Intake, Reply, Staged, message
 from onstream.scheduling import series as recurring
@@ -104,19 +104,41 @@ async def post_session(call: ApiCall) -> Reply:
     return Reply(message("Session updated", id=session_id))
 
 
-@described(Operation("Delete a session; invitees get a cancellation", (ID,), by_id=True))
+CANCEL = Param(
+    "send_email_invitation",
+    "boolean",
+    "Mail a cancellation to those who were mailed the invitation (default 1)",
+    example=True,
+)
+CANCEL_PLURAL = Param("send_email_invitations", "boolean", "Older spelling of the above")
+
+
+@described(
+    Operation(
+        "Delete a session; invitees get a cancellation", (ID, CANCEL, CANCEL_PLURAL), by_id=True
+    )
+)
 async def delete_session(call: ApiCall) -> Reply:
     """DELETE session: by `id` in the body or the URL; invitees who were mailed get a
-    cancellation."""
+    cancellation unless `send_email_invitation` is false."""
     session_id = sessions.session_id(call.params)
-    await service.delete_session(change_of(call), session_id)
+    send = send_flag(call.params) is not False
+    await service.delete_session(change_of(call), session_id, send=send)
     return Reply(message("Session was deleted", id=session_id))
 
 
-@described(Operation("Withdraw an invitation", (SESSION_ID, USER_ID)))
+@described(
+    Operation(
+        "Withdraw an invitation; a mailed invitee gets a cancellation",
+        (SESSION_ID, USER_ID, CANCEL, CANCEL_PLURAL),
+    )
+)
 async def delete_invitee(call: ApiCall) -> Reply:
-    """DELETE invitee: withdraw the invitation; who entered the room through it leaves."""
+    """DELETE invitee: withdraw the invitation; who entered the room through it leaves; a
+    person who was mailed the invitation gets a cancellation unless
+    `send_email_invitation` is false."""
     session_id = call.params.integer("session_id", required=True, min=1, max=ID_MAX)
     user_id = call.params.integer("user_id", required=True, min=1, max=ID_MAX)
-    await service.withdraw_invitee(change_of(call), session_id, user_id)
+    send = send_flag(call.params) is not False
+    await service.withdraw_invitee(change_of(call), session_id, user_id, send=send)
     return Reply(message("Invitee deleted", id=user_id))

@@ -113,8 +113,11 @@ async def update_session(
     return session
 
 
-async def delete_session(change: Change, session_id: int, *, quiet: bool = False) -> Session:
-    """Delete a session: its room closes, invitees who were mailed get a cancellation."""
+async def delete_session(
+    change: Change, session_id: int, *, quiet: bool = False, send: bool = True
+) -> Session:
+    """Delete a session: its room closes, invitees who were mailed get a cancellation
+    (unless `send` is false: the caller tells them itself)."""
     change.invitees()
     session = await sessions.delete(change.conn, change.owner, session_id)
     ejection = await meetings.end_room(
@@ -125,20 +128,28 @@ async def delete_session(change: Change, session_id: int, *, quiet: bool = False
         recordings_root=change.settings.recordings_root,
     )
     _tell_room(change, ejection)
-    await mailing.tell_everyone_mailed(
-        change.conn, kind="cancel", settings=change.settings, owner=change.owner, session=session
-    )
+    if send:
+        await mailing.tell_everyone_mailed(
+            change.conn,
+            kind="cancel",
+            settings=change.settings,
+            owner=change.owner,
+            session=session,
+        )
     await tell_webhooks(change, "session.deleted", session)
-    if session.series_id is not None and not quiet:
+    if session.series_id is not None and not quiet and send:
         # One occurrence of a series cancelled: the series' calendar excludes it (EXDATE).
         await series_mail.mail_series(change, session.series_id, kind="update")
     return session
 
 
-async def withdraw_invitee(change: Change, session_id: int, user_id: int) -> None:
-    """Withdraw an invitation; whoever entered the room through its link leaves."""
+async def withdraw_invitee(
+    change: Change, session_id: int, user_id: int, *, send: bool = True
+) -> None:
+    """Withdraw an invitation; whoever entered the room through its link leaves, and a
+    person who was mailed the invitation gets a cancellation unless `send` is false."""
     session = await sessions.get(change.conn, change.owner, session_id)
-    token = await invitees.remove(change.invitees(), session, user_id=user_id)
+    token = await invitees.remove(change.invitees(), session, user_id=user_id, send=send)
     ejection = await meetings.eject(
         change.conn, session_id=session_id, now=utcnow(), invitation_token=token
     )

@@ -338,6 +338,18 @@ async def update_session(conn: Connection, session_id: int, values: dict[str, An
     await conn.execute(update(sessions).where(sessions.c.id == session_id).values(**values))
 
 
+async def raise_sequence(conn: Connection, session_id: int) -> int:
+    """Raise a session's calendar SEQUENCE by one and return it: a message about the
+    session's event to one person (a withdrawn invitation) outranks what they were sent."""
+    result = await conn.execute(
+        update(sessions)
+        .where(sessions.c.id == session_id)
+        .values(sequence=sessions.c.sequence + 1)
+        .returning(sessions.c.sequence)
+    )
+    return int(result.scalar_one())
+
+
 async def mark_deleted(
     conn: Connection, session_id: int, *, owner_id: int, now: datetime, sequence: int
 ) -> None:

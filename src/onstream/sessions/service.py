@@ -118,6 +118,12 @@ async def delete(conn: Connection, owner: Account, session_id: int) -> Session:
     return replace(session, sequence=session.sequence + 1)
 
 
+async def raise_sequence(conn: Connection, session: Session) -> Session:
+    """The session with its calendar SEQUENCE raised (stored): for a cancellation sent to
+    one invitee, so it outranks their invitation and any later message outranks it."""
+    return replace(session, sequence=await repository.raise_sequence(conn, session.id))
+
+
 async def page(
     conn: Connection,
     owner: Account,

@@ -41,4 +41,5 @@ def meeting_context(meeting: Meeting) -> dict[str, object]:
         "topic": meeting.topic,
         "when": when(meeting),
         "duration": duration(meeting.duration),
+        "owner_name": meeting.owner_name,
     }

@@ -53,8 +53,11 @@ FLASHES = {
     "session-deleted": "The session is deleted. Invitees who were e-mailed get a cancellation.",
     "invitee-added": "The invitee is added.",
     "invitee-saved": "The invitee is saved.",
-    "invitee-removed": "The invitation is withdrawn; its personal link no longer works.",
+    "invitee-removed": "The invitation is withdrawn; its personal link no longer works. "
+    "If they were e-mailed the invitation, they get a cancellation.",
     "invitation-sent": "The invitation is on its way again.",
+    "mail-sent-again": "The message is queued to be sent again now.",
+    "mail-delivered": "That message was delivered meanwhile; it is not sent twice.",
     "file-added": "The file is uploaded.",
     "file-shared": "The file is shared in the session.",
     "file-unshared": "The file is no longer shared in that session.",

@@ -22,6 +22,7 @@ from onstream.sessions import documents, rules
 from onstream.sessions import service as sessions
 from onstream.sessions.models import Session
 from onstream.storage.database import Connection
+from onstream.web.account import deliveries
 from onstream.web.account.framework import Visit, account_page
 from onstream.web.pages import duration, not_found
 from onstream.web.queries import shared_files
@@ -225,6 +226,8 @@ async def show_session(
         groups = await invitees.grouped(conn, visit.settings, visit.account, session, "all")
         files = await shared_files(conn, session.id)
         ended = await room_repository.ended_among(conn, [session.id])
+        addresses = [p["email"] for members in groups.values() for p in members]
+        mail, mail_others = await deliveries.by_address(conn, session.id, visit.account, addresses)
         found = await recordings.page(
             conn,
             visit.account,
@@ -246,6 +249,8 @@ async def show_session(
         "phase": hours_of(visit).phase(session, ended).value,
         "in_past": rules.end_utc(session.start_utc, session.duration) <= utcnow(),
         "groups": groups,
+        "mail": mail,
+        "mail_others": mail_others,
         "files": files,
         "recordings": [
             {"id": r.id, "title": r.title, "link": recording_link(base, r)} for r in found

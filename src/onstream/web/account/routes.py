@@ -7,7 +7,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from onstream.services import Services
-from onstream.web.account import files, recordings, series, tokens, webhooks
+from onstream.web.account import deliveries, files, recordings, series, tokens, webhooks
 from onstream.web.account.framework import GuestPage, Page
 from onstream.web.account.home import home, session_detail
 from onstream.web.account.invitees import (
@@ -61,6 +61,7 @@ def account_routes(services: Services) -> list[BaseRoute]:
         page(f"{INVITEE}", change_invitee, BOTH),
         page(f"{INVITEE}/resend", resend_invitation, BOTH),
         page(f"{INVITEE}/remove", remove_invitee, BOTH),
+        page(f"{SESSION}/mail/{{message_id:int}}/send-again", deliveries.send_again, BOTH),
         page("/account/files", files.library, ["GET"]),
         page("/account/files", files.upload, ["POST"]),
         page("/account/files/{file_id:int}", files.file_page, ["GET"]),
