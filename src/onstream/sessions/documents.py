@@ -90,9 +90,9 @@ _Getter = Callable[[Session, Owner, str, tuple[str, ...]], Any]
 _EXPRESSIONS: dict[str, str] = {
     "id": "s.id",
     "topic": "s.topic",
-    "start_time": "wall_time_text(s.start_utc, s.timezone, o.dst)",
+    "start_time": "api_wall_text(s.start_utc, s.timezone, o.dst)",
     "duration": "s.duration",
-    "timezone": "s.timezone",
+    "timezone": "api_code(s.timezone, s.start_utc, o.dst)",
     "password": "s.password",
     "friendly_url": "s.friendly_url",
     "session_key": "s.session_key",
@@ -121,7 +121,8 @@ _NAMESPACE = {
     "host_link": _host_link,
     "iso_utc": iso_utc,
     "session_link": _session_link,
-    "wall_time_text": rules.wall_time_text,
+    "api_code": rules.api_code,
+    "api_wall_text": rules.api_wall_text,
 }
 
 
@@ -226,8 +227,8 @@ def invited_sessions_document(
     for view in views:
         session, owner = view.session, view.owner
         overrides: dict[str, Any] = {
-            "start_time": rules.wall_time_text(session.start_utc, timezone, dst),
-            "timezone": timezone,
+            "start_time": rules.api_wall_text(session.start_utc, timezone, dst),
+            "timezone": rules.api_code(timezone, session.start_utc, dst),
             "password": session.password if view.role == MODERATOR else None,
             "host_link": None,
         }

@@ -86,6 +86,18 @@ def parse_wall_time(text: str) -> datetime:
     raise Invalid(f"start_time '{text}' is not a date and time like 2010-08-31 14:00:00")
 
 
+def api_code(zone: str, start_utc: datetime, dst: bool) -> str:
+    """The code the API shows for a session in `zone` (a code is itself; an IANA name is the
+    code whose clock, read with the account's `dst`, shows its wall time at the start)."""
+    return zone if zone in timezones.CODES else timezones.code_at(zone, start_utc, dst)
+
+
+def api_wall_text(start_utc: datetime, zone: str, dst: bool) -> str:
+    """`start_time` as the API shows it: the wall time on the clock of `api_code`, so that
+    the code, `dst` and `start_time` give back `start_time_utc`."""
+    return wall_time_text(start_utc, api_code(zone, start_utc, dst), dst)
+
+
 def wall_to_utc(wall: datetime, *, timezone: str, dst: bool) -> datetime:
     """The UTC instant of a wall time in the session's zone; 400 when the clock skips it or
     it lies outside the dates the server keeps (`in_range` checks the instant exactly)."""

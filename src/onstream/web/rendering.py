@@ -13,12 +13,13 @@ import base64
 import hashlib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
-from onstream import bidi
+from onstream import bidi, timezones
 from onstream.protocol import security_headers as html_headers
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -31,8 +32,15 @@ _environment = Environment(
     lstrip_blocks=True,
 )
 
+
+def _place(account: Any) -> str:
+    """An account's clock as a person reads it: its IANA zone, or its code's place."""
+    return timezones.place_of(account.timezone, account.dst) or str(account.timezone)
+
+
 _environment.filters["bdi"] = bidi.bdi
 _environment.filters["isolated"] = bidi.isolated
+_environment.filters["place"] = _place
 # names and topics shown as they read, whatever direction controls they carry (onstream.bidi)
 
 _CSS = (TEMPLATES / "style.css").read_text(encoding="utf-8")
@@ -70,6 +78,8 @@ def security_headers(csp: str) -> dict[str, str]:
 
 
 DEFAULT_CSP = content_security_policy()
+SCRIPT_CSP = content_security_policy(extra={"script-src": "'self'"})
+"""A page with this server's own scripts (`/static/`), such as the zone fields' `zone.js`."""
 
 
 def render(

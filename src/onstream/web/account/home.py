@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from onstream import timezones
 from onstream.accounts import Account
 from onstream.errors import Deleted, Missing
 from onstream.invitees import registered
@@ -11,7 +12,7 @@ from onstream.invitees import service as invitees
 from onstream.invitees.models import ROLE_NAMES
 from onstream.recordings import service as recordings
 from onstream.recordings.documents import recording_link
-from onstream.sessions import documents, rules
+from onstream.sessions import documents
 from onstream.sessions import service as sessions
 from onstream.sessions.models import Session
 from onstream.web.account.framework import Visit, account_page
@@ -23,10 +24,9 @@ RECORDINGS_SHOWN = 100
 
 
 def local_time(session: Session, account: Account) -> str:
-    """`Wednesday, 10 July 2030, 18:00 (UP1)`: the start on the account's clock (its zone and
-    DST flag), converted by the same rule the API's `start_time` uses."""
-    wall = rules.utc_to_wall(session.start_utc, timezone=account.timezone, dst=account.dst)
-    return f"{wall:%A}, {wall.day} {wall:%B %Y, %H:%M} ({account.timezone})"
+    """`Wednesday, 10 July 2030, Europe/Berlin · 18:00 CEST`: the start on the account's
+    clock (its zone and DST flag), named by its place (`timezones.local_time`)."""
+    return timezones.local_time(session.start_utc, account.timezone, account.dst).long_text
 
 
 def summary(visit: Visit, session: Session) -> dict[str, object]:
@@ -122,9 +122,9 @@ async def show_session(
     base = visit.settings.public_base_url
     context = {
         "session": summary(visit, session),
-        "zone_time": rules.utc_to_wall(
-            session.start_utc, timezone=session.timezone, dst=visit.account.dst
-        ),
+        "zone_time": timezones.local_time(
+            session.start_utc, session.timezone, visit.account.dst
+        ).long_text,
         "zone": session.timezone,
         "has_passcode": session.password is not None,
         "groups": groups,

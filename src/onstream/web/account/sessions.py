@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from onstream import timezones
 from onstream.errors import Deleted, DomainError, Missing, Taken
 from onstream.protocol.errors import BadRequest
 from onstream.scheduling import service
@@ -17,6 +18,7 @@ from onstream.web.account.framework import PATH, Visit, account_page, errors_for
 from onstream.web.account.home import local_time
 from onstream.web.account.session_form import Values
 from onstream.web.pages import duration, not_found
+from onstream.web.rendering import SCRIPT_CSP
 
 TEMPLATE = "account/session_form.html"
 
@@ -32,11 +34,11 @@ def _form(
     context = {
         "values": values,
         "session_id": session_id,
-        "zones": session_form.zones(values["timezone"]),
+        "zone_names": timezones.iana_names(),
         "custom_rows": session_form.custom_rows(values),
         "roles": session_form.ROLES,
     }
-    return visit.render(TEMPLATE, context, errors=errors, status=status)
+    return visit.render(TEMPLATE, context, errors=errors, status=status, csp=SCRIPT_CSP)
 
 
 def _refused(exc: DomainError | BadRequest, fields: dict[str, str]) -> tuple[dict[str, str], int]:
