@@ -241,22 +241,24 @@ def iana_names() -> tuple[str, ...]:
 
 def _same_offsets(zone: ZoneInfo, code: Code) -> bool:
     """Whether `zone` and the code with `dst` on agree over the follow window: compared once
-    a day, and every quarter hour of a day on which either changes its offset."""
+    a week, once a day in a week in which either changes its offset, and every quarter hour
+    of such a day (offsets change on the quarter hour at the finest)."""
     tz = clock(code.name, True)
-    day = timedelta(days=1)
-    start = _FOLLOW_FROM
-    for _ in range(_FOLLOW_DAYS):
-        end = start + day
-        if _zone_offset(zone, start) != tz.offset_at(start):
-            return False
-        if _zone_offset(zone, end) != _zone_offset(zone, start) or tz.offset_at(
-            end
-        ) != tz.offset_at(start):
-            quarters = (start + timedelta(minutes=15 * i) for i in range(96))
-            if any(_zone_offset(zone, q) != tz.offset_at(q) for q in quarters):
+
+    def agree(start: datetime, step: timedelta, steps: int, finer: timedelta | None) -> bool:
+        for n in range(steps):
+            at, end = start + n * step, start + (n + 1) * step
+            here, there = _zone_offset(zone, at), tz.offset_at(at)
+            if here != there:
                 return False
-        start = end
-    return True
+            moves = _zone_offset(zone, end) != here or tz.offset_at(end) != there
+            if moves and finer is not None:
+                smaller = timedelta(minutes=15) if finer == timedelta(days=1) else None
+                if not agree(at, finer, step // finer, smaller):
+                    return False
+        return True
+
+    return agree(_FOLLOW_FROM, timedelta(days=7), _FOLLOW_DAYS // 7 + 1, timedelta(days=1))
 
 
 @lru_cache(maxsize=1024)
