@@ -227,18 +227,6 @@ def is_iana(name: str) -> bool:
     return name not in CODES and is_timezone(name)
 
 
-_AREAS: tuple[str, ...] = ("Africa", "America", "Antarctica", "Asia", "Atlantic")
-_AREAS += ("Australia", "Europe", "Indian", "Pacific")
-
-
-@lru_cache(maxsize=1)
-def iana_names() -> tuple[str, ...]:
-    """The IANA zones a person picks from: areas and places (`Europe/Berlin`) and `UTC`,
-    sorted; old aliases (`US/Eastern`, `EST5EDT`, `Etc/GMT+1`) are accepted, not offered."""
-    areas = tuple(f"{area}/" for area in _AREAS)
-    return tuple(sorted(n for n in _iana_names() if n.startswith(areas) or n == "UTC"))
-
-
 def _same_offsets(zone: ZoneInfo, code: Code) -> bool:
     """Whether `zone` and the code with `dst` on agree over the follow window: compared once
     a week, once a day in a week in which either changes its offset, and every quarter hour

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from onstream import timezones
+from onstream import timezones, zone_names
 from onstream.errors import Invalid
 from onstream.protocol.times import iso_utc, wall_text
 
@@ -70,10 +70,10 @@ def check_friendly_url(value: str) -> str | None:
 
 
 def check_timezone(name: str) -> str:
-    """A code of the documentation's table or an IANA name."""
+    """A code of the documentation's table or an IANA name (an old one as today's)."""
     if not timezones.is_timezone(name):
         raise Invalid(f"timezone '{name}' is not {timezones.describe()}")
-    return name
+    return zone_names.canonical(name)
 
 
 def parse_wall_time(text: str) -> datetime:

@@ -29,7 +29,7 @@ async def add_account(
     """Create an account after checking every field; `Taken` when the login exists."""
     check_login(login)
     email = normalize_email(email)
-    check_timezone(timezone)
+    timezone = check_timezone(timezone)
     dst = timezones.account_dst(timezone, dst)
     check_password(password)
     if await repository.login_taken(conn, login):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
-from onstream import bidi, timezones
+from onstream import bidi, timezones, zone_names
 from onstream.protocol import security_headers as html_headers
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -79,6 +80,8 @@ def security_headers(csp: str) -> dict[str, str]:
 
 DEFAULT_CSP = content_security_policy()
 SCRIPT_CSP = content_security_policy(extra={"script-src": "'self'"})
+ZONE_ALIASES = json.dumps(zone_names.browser_aliases(), separators=(",", ":"), sort_keys=True)
+"""The old zone names a browser may report and today's, for `zone.js` (a data attribute)."""
 """A page with this server's own scripts (`/static/`), such as the zone fields' `zone.js`."""
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from onstream import timezones
+from onstream import zone_names
 from onstream.errors import Deleted, DomainError, Missing, Taken
 from onstream.protocol.errors import BadRequest
 from onstream.scheduling import service
@@ -18,7 +18,7 @@ from onstream.web.account.framework import PATH, Visit, account_page, errors_for
 from onstream.web.account.home import local_time
 from onstream.web.account.session_form import Values
 from onstream.web.pages import duration, not_found
-from onstream.web.rendering import SCRIPT_CSP
+from onstream.web.rendering import SCRIPT_CSP, ZONE_ALIASES
 
 TEMPLATE = "account/session_form.html"
 
@@ -34,7 +34,8 @@ def _form(
     context = {
         "values": values,
         "session_id": session_id,
-        "zone_names": timezones.iana_names(),
+        "zone_names": zone_names.offered(),
+        "zone_aliases": ZONE_ALIASES,
         "custom_rows": session_form.custom_rows(values),
         "roles": session_form.ROLES,
     }

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from onstream import timezones
+from onstream import timezones, zone_names
 from onstream.clock import utcnow
 from onstream.errors import DomainError
 from onstream.users import calendar_feed, people, sign_in
 from onstream.users.models import ProfileInput
 from onstream.web.account.framework import COOKIE, PATH, Visit, account_page, errors_for, set_cookie
 from onstream.web.account.guessing import Refused, password_is_right
-from onstream.web.rendering import SCRIPT_CSP
+from onstream.web.rendering import SCRIPT_CSP, ZONE_ALIASES
 
 PROFILE_FIELDS = ("first_name", "last_name", "email", "timezone", "dst")
 
@@ -41,7 +41,8 @@ async def _page(visit: Visit, errors: dict[str, str] | None = None, status: int 
     now = timezones.local_time(utcnow(), visit.account.timezone, visit.account.dst)
     context = {
         "values": values,
-        "zone_names": timezones.iana_names(),
+        "zone_names": zone_names.offered(),
+        "zone_aliases": ZONE_ALIASES,
         "now": now.text,
         "address": profile.email,
         "confirmed": bool(profile.email_verified),

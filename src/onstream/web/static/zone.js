@@ -10,6 +10,9 @@
     return;
   }
   for (const box of document.querySelectorAll("[data-zone-for]")) {
+    // Chromium reports some places by their old names (Asia/Calcutta): today's, please.
+    const aliases = JSON.parse(box.getAttribute("data-zone-aliases") || "{}");
+    zone = aliases[zone] || zone;
     const input = document.getElementById(box.getAttribute("data-zone-for"));
     if (!input || !zone || input.value === zone) continue;
     box.querySelector("[data-zone-name]").textContent = zone;
