@@ -237,6 +237,20 @@ def test_session_page_shows_links_and_invitees(
     assert "s3cret" not in text
 
 
+def test_a_session_in_another_place_shows_its_own_wall_time_too(
+    owner: httpx.Client, browser: httpx.Client
+) -> None:
+    tokyo = new_session(owner, topic="Tokyo sync", timezone="Asia/Tokyo")
+    text = visible_text(browser.get(f"/account/sessions/{tokyo.id}").text)
+    # 18:00 in Tokyo is 11:00 in Berlin (summer time), the owner's clock (UP1 with DST)
+    assert "Starts Wednesday, 10 July 2030, Europe/Berlin · 11:00 CEST" in text
+    assert "In the session's zone Wednesday, 10 July 2030, Asia/Tokyo · 18:00 JST" in text
+    berlin = new_session(owner, topic="Berlin sync", timezone="Europe/Berlin")
+    text = visible_text(browser.get(f"/account/sessions/{berlin.id}").text)
+    assert "Starts Wednesday, 10 July 2030, Europe/Berlin · 18:00 CEST" in text
+    assert "In the session's zone" not in text  # the owner's own clock: said once
+
+
 def test_another_accounts_session_is_not_found(
     server: Server, make_account: MakeAccount, browser: httpx.Client
 ) -> None:

@@ -125,7 +125,8 @@ async def show_session(
         "zone_time": timezones.local_time(
             session.start_utc, session.timezone, visit.account.dst
         ).long_text,
-        "zone": session.timezone,
+        "own_clock": timezones.shown_zone(session.timezone, visit.account.dst)
+        == timezones.shown_zone(visit.account.timezone, visit.account.dst),
         "has_passcode": session.password is not None,
         "groups": groups,
         "files": files,
