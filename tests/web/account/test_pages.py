@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 from tests.conftest import MakeAccount
-from tests.support.api import rest
+from tests.support.api import ok, rest
 from tests.support.app import AppServer
 from tests.support.clock import Clock
 from tests.support.server import Server
@@ -314,6 +314,32 @@ def test_settings_move_the_times(server: Server, make_account: MakeAccount) -> N
     profile = account.get("user/format/json").json()["users"][0]
     # the API answers Berlin as its code, UP1, with DST on (docs/decisions.md)
     assert (profile["first_name"], profile["timezone"], profile["dst"]) == ("Ana", "UP1", True)
+
+
+def test_settings_pick_a_place_without_scripts(server: Server, make_account: MakeAccount) -> None:
+    account = make_account(timezone="UP1", dst=True)
+    with signed_in(server, login_of(account), password_of(account)) as client:
+        page = client.get("/account/settings")
+        assert (
+            'name="timezone" type="text" list="timezone-names" value="Europe/Berlin"' in page.text
+        )
+        assert '<option value="Asia/Kolkata">' in page.text
+        assert '<option value="US/Eastern">' not in page.text  # old aliases are not offered
+        assert "script-src 'self'" in page.headers["content-security-policy"]
+        assert "Your clock now: Europe/Berlin · " in visible_text(page.text)
+        # Saved unchanged, the field keeps the account's code (UP1 with DST), not the place.
+        kept = post_form(client, "/account/settings", section="profile", first_name="Kept",
+                         last_name="", timezone="Europe/Berlin")  # fmt: skip
+        assert kept.status_code == 303
+        assert ok(account.get("user/format/json"))["users"][0]["timezone"] == "UP1"
+        moved = post_form(client, "/account/settings", section="profile", first_name="Kept",
+                          last_name="", timezone="Asia/Calcutta")  # fmt: skip
+        assert moved.status_code == 303
+        page = client.get("/account/settings")
+        assert 'list="timezone-names" value="Asia/Kolkata"' in page.text  # today's name
+        assert "Your clock now: Asia/Kolkata · " in visible_text(page.text)
+    user = ok(account.get("user/format/json"))["users"][0]
+    assert (user["timezone"], user["dst"]) == ("UP55", False)
 
 
 def test_settings_errors_are_the_apis_and_keep_what_was_typed(

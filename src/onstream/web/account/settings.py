@@ -22,7 +22,6 @@ from onstream.web.account.guessing import Refused, password_is_right
 from onstream.web.rendering import SCRIPT_CSP, ZONE_ALIASES
 
 PROFILE_FIELDS = ("first_name", "last_name", "email", "timezone", "dst")
-
 PASSWORD_FIELDS = ("current_password", "password")
 
 
