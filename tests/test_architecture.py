@@ -23,6 +23,7 @@ LAYERS: list[set[str]] = [
         "clock",
         "errors",
         "timezones",
+        "zone_names",
         "bidi",
         "accounts",
         "metrics",

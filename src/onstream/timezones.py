@@ -171,3 +171,198 @@ def clock(name: str, dst: bool) -> Clock:
         raise KeyError(name)
     zone = ZoneInfo(name)
     return Clock(standard=_zone_offset(zone, datetime(2000, 1, 1)), region=None, zone=zone)
+
+
+# --- the API's codes for IANA zones, and places for codes ---------------------------------
+
+PLACES: dict[str, str] = {
+    "UM11": "Pacific/Pago_Pago",
+    "UM10": "Pacific/Honolulu",
+    "UM95": "Pacific/Marquesas",
+    "UM9": "Pacific/Gambier",
+    "UM8": "Pacific/Pitcairn",
+    "UM7": "America/Phoenix",
+    "UM6": "America/Regina",
+    "UM5": "America/Panama",
+    "UM4": "America/Puerto_Rico",
+    "UM3": "America/Argentina/Buenos_Aires",
+    "UM2": "America/Noronha",
+    "UM1": "Atlantic/Cape_Verde",
+    "UTC": "UTC",
+    "UP1": "Africa/Lagos",
+    "UP2": "Africa/Johannesburg",
+    "UP3": "Asia/Riyadh",
+    "UP35": "Asia/Tehran",
+    "UP4": "Asia/Dubai",
+    "UP45": "Asia/Kabul",
+    "UP5": "Asia/Karachi",
+    "UP55": "Asia/Kolkata",
+    "UP575": "Asia/Kathmandu",
+    "UP6": "Asia/Dhaka",
+    "UP65": "Asia/Yangon",
+    "UP7": "Asia/Bangkok",
+    "UP8": "Asia/Shanghai",
+    "UP875": "Australia/Eucla",
+    "UP9": "Asia/Tokyo",
+    "UP95": "Australia/Darwin",
+    "UP10": "Australia/Brisbane",
+    "UP11": "Pacific/Noumea",
+    "UP12": "Pacific/Tarawa",
+    "UP13": "Pacific/Tongatapu",
+    "UP14": "Pacific/Kiritimati",
+}
+"""A place that keeps each code's standard offset all year (the code with `dst` off), shown
+to people whose account holds only a code. With `dst` on, a code with a region shows its
+region. `UM12`, `UM45`, `UM35`, `UP105`, `UP115` and `UP1275` off DST have no such place
+today; they are shown as the code and its offset."""
+
+_FOLLOW_FROM = datetime(2025, 1, 1)
+_FOLLOW_DAYS = 6 * 365
+"""A zone follows a code's region when their offsets agree at every minute of these six
+years (2025-2030): the rules of today and of the meetings being booked."""
+
+
+def is_iana(name: str) -> bool:
+    """Whether `name` is an IANA zone name (not one of the table's codes)."""
+    return name not in CODES and is_timezone(name)
+
+
+def _same_offsets(zone: ZoneInfo, code: Code) -> bool:
+    """Whether `zone` and the code with `dst` on agree over the follow window: compared once
+    a week, once a day in a week in which either changes its offset, and every quarter hour
+    of such a day (offsets change on the quarter hour at the finest)."""
+    tz = clock(code.name, True)
+
+    def agree(start: datetime, step: timedelta, steps: int, finer: timedelta | None) -> bool:
+        for n in range(steps):
+            at, end = start + n * step, start + (n + 1) * step
+            here, there = _zone_offset(zone, at), tz.offset_at(at)
+            if here != there:
+                return False
+            moves = _zone_offset(zone, end) != here or tz.offset_at(end) != there
+            if moves and finer is not None:
+                smaller = timedelta(minutes=15) if finer == timedelta(days=1) else None
+                if not agree(at, finer, step // finer, smaller):
+                    return False
+        return True
+
+    return agree(_FOLLOW_FROM, timedelta(days=7), _FOLLOW_DAYS // 7 + 1, timedelta(days=1))
+
+
+@lru_cache(maxsize=1024)
+def followed_code(name: str) -> str | None:
+    """The code whose region an IANA zone keeps the same clock as (with `dst` on), if any:
+    `Europe/Berlin` and `Europe/Paris` give `UP1`, `Europe/Lisbon` `UTC`, `America/Toronto`
+    `UM5`; `Asia/Kolkata`, `America/Phoenix` or `America/Santiago` none."""
+    zone = ZoneInfo(name)
+    january = _zone_offset(zone, _FOLLOW_FROM)
+    candidates = [c for c in CODES.values() if c.region is not None]
+    candidates.sort(key=lambda c: (c.region != name, c.minutes != january / timedelta(minutes=1)))
+    return next((c.name for c in candidates if _same_offsets(zone, c)), None)
+
+
+def account_dst(zone: str, dst: bool) -> bool:
+    """The `dst` flag the API shows for an account: its own with a code; with an IANA name,
+    whether the zone follows a code's region (`Europe/Berlin` 1, `Asia/Kolkata` 0)."""
+    if zone in CODES:
+        return dst
+    return followed_code(zone) is not None
+
+
+def code_at(zone: str, utc: datetime, dst: bool) -> str:
+    """The code the API shows for `zone` at the naive-UTC instant `utc`, read with the
+    account's `dst` flag (`account_dst`): a code is itself; an IANA name is the code whose
+    clock shows the zone's wall time then. In order: the code whose region the zone follows,
+    a code of that fixed offset, any code whose region's saving makes up the offset; when
+    none does (a rare zone, or a past date), the code of the nearest offset."""
+    if zone in CODES:
+        return zone
+    return _code_at(zone, utc, dst)
+
+
+@lru_cache(maxsize=4096)
+def _code_at(zone: str, utc: datetime, dst: bool) -> str:
+    target = _zone_offset(ZoneInfo(zone), utc)
+    followed = followed_code(zone) if dst else None
+
+    def rank(code: Code) -> tuple[bool, bool, bool, timedelta]:
+        offset = clock(code.name, dst).offset_at(utc)
+        exact = offset == target
+        regionless = code.region is None or not dst
+        return (not exact, code.name != followed, not regionless, abs(offset - target))
+
+    return min(CODES.values(), key=rank).name
+
+
+def api_zone(zone: str, utc: datetime, *, owner_zone: str, owner_dst: bool) -> tuple[str, bool]:
+    """The code and `dst` flag a session in `zone` starting at `utc` shows in the API, for
+    an owner (or a registered invitee) whose account holds `owner_zone` and `owner_dst`."""
+    dst = account_dst(owner_zone, owner_dst)
+    return code_at(zone, utc, dst), dst
+
+
+# --- zones for people: a place and its usual abbreviation --------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LocalTime:
+    """A moment as a person reads it: the wall time, the place, and its abbreviation."""
+
+    wall: datetime
+    place: str
+    """An IANA name (`Europe/Berlin`), or for a code with no place, the code (`UM45`)."""
+    abbreviation: str
+    """`CET`, `CEST`, `EST`; `UTC+3` where the zone has no letters; `UTC\u22124:30` for a code."""
+
+    @property
+    def text(self) -> str:
+        """`Europe/Berlin · 13:34 CET`."""
+        return f"{self.place} · {self.wall:%H:%M} {self.abbreviation}"
+
+    @property
+    def long_text(self) -> str:
+        """`Wednesday, 10 July 2030, Europe/Berlin · 18:00 CEST`."""
+        return f"{self.wall:%A}, {self.wall.day} {self.wall:%B %Y}, {self.text}"
+
+
+def place_of(zone: str, dst: bool) -> str | None:
+    """The IANA zone a person sees for a zone: itself, or for a code, its region with `dst`
+    on, else its place of that fixed offset (`PLACES`); None for a code with neither."""
+    code = CODES.get(zone)
+    if code is None:
+        return zone
+    if dst and code.region is not None:
+        return code.region
+    return PLACES.get(zone)
+
+
+def shown_zone(zone: str, dst: bool) -> str:
+    """What a zone field shows for a zone: an IANA name as it is; a code as its place
+    (`place_of`), or the code itself when it has none (`UM45`)."""
+    return place_of(zone, dst) or zone
+
+
+def _offset_text(offset: timedelta) -> str:
+    minutes = int(offset / timedelta(minutes=1))
+    if minutes == 0:
+        return "UTC"
+    sign = "+" if minutes >= 0 else "\u2212"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def local_time(utc: datetime, zone: str, dst: bool) -> LocalTime:
+    """The naive-UTC instant `utc` on the clock of `zone` (a code read with `dst`, or an IANA
+    name), named by a place. The wall time is always the zone's clock (the API's rule); the
+    place is shown only where its offset then is the same."""
+    tz = clock(zone, dst)
+    offset = tz.offset_at(utc)
+    place = place_of(zone, dst)
+    if place is not None:
+        aware = utc.replace(tzinfo=_UTC).astimezone(ZoneInfo(place))
+        if aware.utcoffset() == offset:
+            name = aware.tzname() or ""
+            letters = name[:1].isalpha()
+            abbreviation = name if letters else _offset_text(offset)
+            return LocalTime(wall=utc + offset, place=place, abbreviation=abbreviation)
+    return LocalTime(wall=utc + offset, place=zone, abbreviation=_offset_text(offset))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import warnings
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,43 @@ def test_existing_accounts_are_verified_and_people_are_not(database_url: str) ->
     upgrade(database_url)
     rows = asyncio.run(run(["SELECT id, email_verified FROM users ORDER BY id"]))
     assert [(row[0], bool(row[1])) for row in rows] == [(1, True), (2, False)]  # type: ignore[index]
+
+
+ADD_ACCOUNT = text(
+    "INSERT INTO users (id, login, email, email_key, password_hash, timezone, dst, created_at, "
+    "updated_at) VALUES (:id, :login, :email, :email, 'x', :zone, :dst, :at, :at)"
+)
+
+
+def test_accounts_in_an_iana_zone_get_the_dst_flag_the_api_shows(database_url: str) -> None:
+    """Accounts that held an IANA name before 0020 answer the flag their zone has (UP1 with
+    DST for Berlin, no DST for Kolkata); accounts on a code keep theirs."""
+    upgrade(database_url, "0019")
+    at = datetime(2026, 12, 1, 10)
+    rows = [
+        {"id": 1, "login": "berlin", "zone": "Europe/Berlin", "dst": False},
+        {"id": 2, "login": "kolkata", "zone": "Asia/Kolkata", "dst": True},
+        {"id": 3, "login": "coded", "zone": "UP1", "dst": False},
+    ]
+
+    async def add() -> None:
+        engine = create_async_engine_for(database_url)
+        try:
+            async with engine.begin() as conn:
+                params = [{**row, "email": f"{row['login']}@example.com", "at": at} for row in rows]
+                await conn.execute(ADD_ACCOUNT, params)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(add())
+    upgrade(database_url)
+
+    def flags(conn: Connection) -> list[tuple[str, bool]]:
+        found = conn.execute(text("SELECT login, dst FROM users ORDER BY id"))
+        return [(row[0], bool(row[1])) for row in found]
+
+    assert inspect_sync(database_url, flags) == [
+        ("berlin", True),
+        ("kolkata", False),
+        ("coded", False),
+    ]

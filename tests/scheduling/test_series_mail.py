@@ -54,6 +54,8 @@ def test_one_invitation_for_the_series_then_an_exdate_for_a_cancelled_one(
     uid = str(event["UID"])
     assert uid.startswith(f"series-{created['series_id']}@")
     assert "EXDATE" not in event
+    first = "First: Monday, 18 March 2030, Europe/Berlin · 09:00 CET (UTC+01:00)\nJoin: "
+    assert str(event["DESCRIPTION"]).startswith(first)
 
     ok(owner.delete(f"session/id/{ids[2]}/format/json"))
     assert owner.get(f"session/id/{ids[2]}/format/json").status_code == 410

@@ -103,7 +103,9 @@ def test_invitation_mail_follows_the_zone_once_verified(
     (invitation,) = smtp.sink.wait_for(
         lambda m: address in str(m["To"]) and "Zones" in str(m["Subject"])
     )
-    assert "Wednesday, 10 July 2030, 12:00 (UM5, UTC-04:00)" in body_of(invitation, "plain")
+    assert "Wednesday, 10 July 2030, America/New_York · 12:00 EDT (UTC-04:00)" in body_of(
+        invitation, "plain"
+    )
 
 
 def test_an_expired_link_is_refused(

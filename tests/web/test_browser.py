@@ -19,7 +19,9 @@ def test_personal_link_one_click(owner: httpx.Client, page: Page) -> None:
     page.set_viewport_size({"width": 800, "height": 600})
     page.goto(link)
     expect(page.get_by_role("heading", level=1)).to_have_text("Season review")
-    expect(page.locator("main")).to_contain_text("Wednesday, 10 July 2030, 18:00 (UP1)")
+    expect(page.locator("main")).to_contain_text(
+        "Wednesday, 10 July 2030, Europe/Berlin · 18:00 CEST"
+    )
     page.screenshot(path=SCREENSHOT, full_page=True)
     expect(page.get_by_role("status").first).to_contain_text("The meeting room opens in")
     expect(page.locator("time.local-time")).to_contain_text("Your time:")

@@ -27,7 +27,9 @@ def add_parser(sub: Any) -> None:
     add.add_argument("--email", required=True)
     _password_options(add)
     add.add_argument("--timezone", default="UTC", help="a code such as UP1, or an IANA name")
-    add.add_argument("--dst", type=int, choices=(0, 1), default=0)
+    add.add_argument(
+        "--dst", type=int, choices=(0, 1), default=0, help="for a code; an IANA name has its own"
+    )
     add.add_argument("--phone-bridge", action="store_true", help="give sessions dial-in codes")
     add.set_defaults(run=run_add)
     passwd = user_sub.add_parser("passwd", help="set an account's password")

@@ -95,14 +95,13 @@ class Invitation:
 
 
 def format_when(start_utc: datetime, *, zone: str, dst: bool) -> str:
-    """`Friday, 10 September 2010, 12:00 (UP1, UTC+01:00)`: wall time with its zone."""
-    clock = timezones.clock(zone, dst=dst)
-    offset = clock.offset_at(start_utc)
-    minutes = int(offset.total_seconds() // 60)
+    """`Friday, 10 September 2010, Europe/Berlin · 12:00 CEST (UTC+02:00)`: the wall time
+    named by its place and abbreviation (`timezones.local_time`), then its UTC offset."""
+    local = timezones.local_time(start_utc, zone, dst)
+    minutes = int((local.wall - start_utc).total_seconds() // 60)
     sign = "+" if minutes >= 0 else "-"
     hours, mins = divmod(abs(minutes), 60)
-    wall = clock.from_utc(start_utc)
-    return f"{wall:%A, %d %B %Y, %H:%M} ({zone}, UTC{sign}{hours:02d}:{mins:02d})"
+    return f"{local.long_text} (UTC{sign}{hours:02d}:{mins:02d})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +148,7 @@ def build(invite: Invitation, *, sender: str, now: datetime, ics: bytes | None =
         start_utc=invite.start_utc,
         duration_minutes=invite.duration,
         url=invite.link,
-        description=f"Join: {invite.link}",
+        description=f"Starts: {when}\nJoin: {invite.link}",
         organizer_email=invite.host_email,
         attendee_email=invite.recipient_email,
         stamp=now,

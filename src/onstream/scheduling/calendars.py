@@ -9,6 +9,7 @@ their personal link and is the event's attendee, as in their invitation e-mail.
 
 from __future__ import annotations
 
+from onstream import timezones
 from onstream.accounts import Account
 from onstream.clock import utcnow
 from onstream.invitees import registered
@@ -28,13 +29,19 @@ and the latest past ones, so that a calendar keeps recent history."""
 def owned_event(session: Session, owner: Account, base_url: str) -> EventData:
     """The owner's view: their host link, no attendee."""
     link = host_link(base_url, owner, session)
-    return _event(session, link=link, organizer=owner.email, attendee=None)
+    return _event(session, link=link, organizer=owner.email, attendee=None, reader=owner)
 
 
 def invited_event(invited: InvitedSession, reader: Account, base_url: str) -> EventData:
     """A registered invitee's view: their personal link, themselves as the attendee."""
     link = invited.personal_session_link(base_url)
-    return _event(invited.session, link=link, organizer=invited.owner.email, attendee=reader.email)
+    return _event(
+        invited.session,
+        link=link,
+        organizer=invited.owner.email,
+        attendee=reader.email,
+        reader=reader,
+    )
 
 
 def one_session(event: EventData) -> bytes:
@@ -58,7 +65,11 @@ async def feed(conn: Connection, account: Account, base_url: str) -> bytes:
     return calendar_of([event for _, event in events], stamp=utcnow(), name=name)
 
 
-def _event(session: Session, *, link: str, organizer: str, attendee: str | None) -> EventData:
+def _event(
+    session: Session, *, link: str, organizer: str, attendee: str | None, reader: Account
+) -> EventData:
+    """The event, its description giving the start on the reader's clock by its place."""
+    when = timezones.local_time(session.start_utc, reader.timezone, reader.dst).long_text
     return EventData(
         uid=event_uid_at(session.id, link),
         sequence=session.sequence,
@@ -66,7 +77,7 @@ def _event(session: Session, *, link: str, organizer: str, attendee: str | None)
         start_utc=session.start_utc,
         duration_minutes=session.duration,
         url=link,
-        description=f"Join: {link}",
+        description=f"Starts: {when}\nJoin: {link}",
         organizer_email=organizer,
         attendee_email=attendee,
     )

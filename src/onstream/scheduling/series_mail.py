@@ -96,6 +96,7 @@ async def _queue(change: Change, found: Series, recipient: mailing.Recipient, *,
         dial_in=settings.dial_in_list,
     )
     last = found.occurrences[-1].occurrence or found.occurrences[-1].start_utc
+    first_when = messages.format_when(invite.start_utc, zone=invite.zone, dst=invite.dst)
     data = SeriesData(
         event=EventData(
             uid=series_uid(found.id, urlsplit(link).hostname or "onstream"),
@@ -104,7 +105,7 @@ async def _queue(change: Change, found: Series, recipient: mailing.Recipient, *,
             start_utc=planned_first,
             duration_minutes=first.duration,
             url=link,
-            description=f"Join: {link}",
+            description=f"First: {first_when}\nJoin: {link}",
             organizer_email=owner.email,
             attendee_email=recipient.email,
         ),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
+from onstream import timezones
 from onstream.protocol.document import Document
 from onstream.protocol.times import iso_utc
 from onstream.sessions import rules
@@ -91,9 +92,10 @@ _Getter = Callable[[Session, Owner, str, tuple[str, ...]], Any]
 _EXPRESSIONS: dict[str, str] = {
     "id": "s.id",
     "topic": "s.topic",
-    "start_time": "wall_time_text(s.start_utc, s.timezone, o.dst)",
+    "start_time": "(wall_time_text(s.start_utc, s.timezone, o.dst) if s.timezone in CODES"
+    " else api_wall_text(s.start_utc, s.timezone, o.dst))",
     "duration": "s.duration",
-    "timezone": "s.timezone",
+    "timezone": "(s.timezone if s.timezone in CODES else api_code(s.timezone, s.start_utc, o.dst))",
     "password": "s.password",
     "friendly_url": "s.friendly_url",
     "session_key": "s.session_key",
@@ -113,7 +115,8 @@ _EXPRESSIONS: dict[str, str] = {
 """Each field as an expression of the session `s`, its owner `o`, the base URL `b` and the
 bridge's phone numbers `d` (`ONSTREAM_DIAL_IN_NUMBERS`, the same for every account). A
 session's values appear only as `s.<field of Session>`, so that the same expression also
-serves a row of only some columns (`s[i]`, see `columns_for`)."""
+serves a row of only some columns (`s[i]`, see `columns_for`). A zone held as an IANA name
+is shown as a code (`rules.api_code`); a code, the usual case, costs one dict lookup more."""
 assert tuple(_EXPRESSIONS) == FIELDS
 
 _ATTRIBUTE = re.compile(r"\bs\.([a-z_]+)")
@@ -123,6 +126,9 @@ _NAMESPACE = {
     "host_link": _host_link,
     "iso_utc": iso_utc,
     "session_link": _session_link,
+    "CODES": timezones.CODES,
+    "api_code": rules.api_code,
+    "api_wall_text": rules.api_wall_text,
     "wall_time_text": rules.wall_time_text,
 }
 
@@ -228,8 +234,8 @@ def invited_sessions_document(
     for view in views:
         session, owner = view.session, view.owner
         overrides: dict[str, Any] = {
-            "start_time": rules.wall_time_text(session.start_utc, timezone, dst),
-            "timezone": timezone,
+            "start_time": rules.api_wall_text(session.start_utc, timezone, dst),
+            "timezone": rules.api_code(timezone, session.start_utc, dst),
             "password": session.password if view.role == MODERATOR else None,
             "host_link": None,
         }

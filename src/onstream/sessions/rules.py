@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from onstream import timezones
+from onstream import timezones, zone_names
 from onstream.errors import Invalid
 from onstream.protocol.times import iso_utc, wall_text
 
@@ -70,10 +70,10 @@ def check_friendly_url(value: str) -> str | None:
 
 
 def check_timezone(name: str) -> str:
-    """A code of the documentation's table or an IANA name."""
+    """A code of the documentation's table or an IANA name (an old one as today's)."""
     if not timezones.is_timezone(name):
         raise Invalid(f"timezone '{name}' is not {timezones.describe()}")
-    return name
+    return zone_names.canonical(name)
 
 
 def parse_wall_time(text: str) -> datetime:
@@ -84,6 +84,18 @@ def parse_wall_time(text: str) -> datetime:
         except ValueError:
             continue
     raise Invalid(f"start_time '{text}' is not a date and time like 2010-08-31 14:00:00")
+
+
+def api_code(zone: str, start_utc: datetime, dst: bool) -> str:
+    """The code the API shows for a session in `zone` (a code is itself; an IANA name is the
+    code whose clock, read with the account's `dst`, shows its wall time at the start)."""
+    return zone if zone in timezones.CODES else timezones.code_at(zone, start_utc, dst)
+
+
+def api_wall_text(start_utc: datetime, zone: str, dst: bool) -> str:
+    """`start_time` as the API shows it: the wall time on the clock of `api_code`, so that
+    the code, `dst` and `start_time` give back `start_time_utc`."""
+    return wall_time_text(start_utc, api_code(zone, start_utc, dst), dst)
 
 
 def wall_to_utc(wall: datetime, *, timezone: str, dst: bool) -> datetime:

@@ -6,6 +6,9 @@ client that reads columns by position finds them where the documentation puts th
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from onstream import timezones
 from onstream.protocol.document import Document
 from onstream.users import calendar_feed
 from onstream.users.models import Profile
@@ -23,9 +26,12 @@ USER_FIELDS = (
 """The documented fields, then `email_verified` last, so columns by position keep their place."""
 
 
-def users_document(profile: Profile) -> Document:
-    """`{"users": [...]}` with one user, XML `<root><users><user>`."""
+def users_document(profile: Profile, *, now: datetime) -> Document:
+    """`{"users": [...]}` with one user, XML `<root><users><user>`. An account holding an
+    IANA name shows the code it has `now` (`timezones.code_at`) and its `dst` flag."""
     row = {name: getattr(profile, name) for name in USER_FIELDS}
+    if profile.timezone is not None:
+        row["timezone"] = timezones.code_at(profile.timezone, now, bool(profile.dst))
     return Document({"users": [row]}, root="root", item_names={"users": "user"})
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from onstream import timezones
 from onstream.accounts import Account
 from onstream.clock import utcnow
 from onstream.config import Settings
@@ -129,10 +130,7 @@ async def update_account(
     new_email = "email_key" in values and values["email_key"] != current.email_key
     if new_email:
         values["email_verified"] = False
-    if data.timezone is not None:
-        values["timezone"] = check_timezone(data.timezone)
-    if data.dst is not None:
-        values["dst"] = data.dst
+    values.update(_zone_values(data, current))
     new_login = None
     if data.login is not None and data.login != account.login:
         new_login = check_login(data.login)
@@ -153,6 +151,24 @@ async def update_account(
     if new_login is not None or "timezone" in values or "dst" in values:
         await repository.bump_credential_epoch(conn)
     return new_login
+
+
+def _zone_values(data: ProfileInput, current: Any) -> dict[str, Any]:
+    """`timezone` and `dst` to store. An IANA name keeps its own rules, so its `dst` is the
+    one the API shows for it (`timezones.account_dst`), whatever was sent; `dst` alone on an
+    account that holds an IANA name is refused unless it is that same flag."""
+    zone = check_timezone(data.timezone) if data.timezone is not None else None
+    if zone is not None and timezones.is_iana(zone):
+        return {"timezone": zone, "dst": timezones.account_dst(zone, False)}
+    if zone is None and data.dst is not None and timezones.is_iana(current.timezone):
+        if data.dst != timezones.account_dst(current.timezone, False):
+            raise Invalid(
+                f"dst: the account's zone {current.timezone} keeps its own daylight saving "
+                "time; send a timezone code (such as UP1) with dst to set it"
+            )
+        return {}
+    values: dict[str, Any] = {} if zone is None else {"timezone": zone}
+    return values if data.dst is None else {**values, "dst": data.dst}
 
 
 async def _confirm_address(conn: Connection, account_id: int, *, settings: Settings) -> None:

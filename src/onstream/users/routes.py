@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from onstream.clock import utcnow
 from onstream.protocol.describe import Operation, Param, described, list_of
 from onstream.protocol.document import Document
 from onstream.protocol.params import ID_MAX, Params
@@ -89,7 +90,7 @@ async def get_user(call: ApiCall) -> Reply:
     """GET user: the account; GET user/id/N: the account or one of its people."""
     user_id = call.params.integer("id", min=1, max=ID_MAX) or call.account.id
     profile = await people.get_profile(call.conn, call.account, user_id)
-    return Reply(documents.users_document(profile))
+    return Reply(documents.users_document(profile, now=utcnow()))
 
 
 @described(Operation("Add a person to the account", PROFILE_PARAMS, status=201))

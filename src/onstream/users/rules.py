@@ -11,7 +11,7 @@ import re
 
 from email_validator import EmailNotValidError, validate_email
 
-from onstream import timezones
+from onstream import timezones, zone_names
 from onstream.errors import Invalid
 
 LOGIN_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -58,10 +58,11 @@ def normalize_email(email: str, *, field: str = "email") -> str:
 
 
 def check_timezone(name: str, *, field: str = "timezone") -> str:
-    """The time zone if known, else `Invalid` naming the field."""
+    """The time zone if known (an old IANA name as today's: `Asia/Calcutta` is kept as
+    `Asia/Kolkata`), else `Invalid` naming the field."""
     if not timezones.is_timezone(name):
         raise Invalid(f"{field} '{name}' is not {timezones.describe()}")
-    return name
+    return zone_names.canonical(name)
 
 
 def check_password(password: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
 
+from onstream import timezones
 from onstream.clock import utcnow
 from onstream.errors import Missing, Taken
 from onstream.storage.database import Connection
@@ -28,7 +29,8 @@ async def add_account(
     """Create an account after checking every field; `Taken` when the login exists."""
     check_login(login)
     email = normalize_email(email)
-    check_timezone(timezone)
+    timezone = check_timezone(timezone)
+    dst = timezones.account_dst(timezone, dst)
     check_password(password)
     if await repository.login_taken(conn, login):
         raise Taken(f"login '{login}' is already taken")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from starlette.responses import HTMLResponse
 
-from onstream.sessions import rules
+from onstream import timezones
 from onstream.web.queries import Meeting
 from onstream.web.rendering import render
 
@@ -17,11 +15,9 @@ def not_found() -> HTMLResponse:
 
 
 def when(meeting: Meeting) -> str:
-    """`Wednesday, 10 July 2030, 18:00 (UP1)`: the start in the session's own zone."""
-    wall: datetime = rules.utc_to_wall(
-        meeting.start_utc, timezone=meeting.timezone, dst=meeting.dst
-    )
-    return f"{wall:%A}, {wall.day} {wall:%B %Y, %H:%M} ({meeting.timezone})"
+    """`Wednesday, 10 July 2030, Europe/Berlin · 18:00 CEST`: the start in the session's own
+    zone, named by its place (`timezones.local_time`)."""
+    return timezones.local_time(meeting.start_utc, meeting.timezone, meeting.dst).long_text
 
 
 def duration(minutes: int) -> str:

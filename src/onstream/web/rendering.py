@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
-from onstream import bidi
+from onstream import bidi, timezones, zone_names
 from onstream.protocol import security_headers as html_headers
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -31,8 +33,15 @@ _environment = Environment(
     lstrip_blocks=True,
 )
 
+
+def _place(account: Any) -> str:
+    """An account's clock as a person reads it: its IANA zone, or its code's place."""
+    return timezones.place_of(account.timezone, account.dst) or str(account.timezone)
+
+
 _environment.filters["bdi"] = bidi.bdi
 _environment.filters["isolated"] = bidi.isolated
+_environment.filters["place"] = _place
 # names and topics shown as they read, whatever direction controls they carry (onstream.bidi)
 
 _CSS = (TEMPLATES / "style.css").read_text(encoding="utf-8")
@@ -70,6 +79,10 @@ def security_headers(csp: str) -> dict[str, str]:
 
 
 DEFAULT_CSP = content_security_policy()
+SCRIPT_CSP = content_security_policy(extra={"script-src": "'self'"})
+ZONE_ALIASES = json.dumps(zone_names.browser_aliases(), separators=(",", ":"), sort_keys=True)
+"""The old zone names a browser may report and today's, for `zone.js` (a data attribute)."""
+"""A page with this server's own scripts (`/static/`), such as the zone fields' `zone.js`."""
 
 
 def render(

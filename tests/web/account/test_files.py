@@ -169,7 +169,7 @@ def test_share_with_auto_open_then_unshare(
     file_id = uploaded(browser)
     session = new_session(account, topic="Board meeting")
     page = browser.get(f"/account/files/{file_id}")
-    assert "Board meeting, Wednesday, 10 July 2030, 18:00 (UP1)" in page.text
+    assert "Board meeting, Wednesday, 10 July 2030, Europe/Berlin · 18:00 CEST" in page.text
     response = browser.post(
         f"/account/files/{file_id}/share",
         data={"csrf": csrf_of(page.text), "session_id": str(session.id), "is_auto_opening": "1"},

@@ -210,8 +210,11 @@ def test_home_lists_sessions_on_the_accounts_clock(
     new_session(owner, topic="Old retro", start_time="2020-01-15 09:00:00")
     text = visible_text(browser.get("/account").text)
     upcoming, past = text.split("Past sessions", 1)
-    assert "Summer planning Wednesday, 10 July 2030, 18:00 (UP1) · 45 minutes" in upcoming
-    assert "Old retro Wednesday, 15 January 2020, 09:00 (UP1)" in past
+    assert (
+        "Summer planning Wednesday, 10 July 2030, Europe/Berlin · 18:00 CEST · 45 minutes"
+        in upcoming
+    )
+    assert "Old retro Wednesday, 15 January 2020, Europe/Berlin · 09:00 CET" in past
     assert "Summer planning" not in past
     html = browser.get("/account").text
     assert f'href="/account/sessions/{created.id}"' in html
@@ -249,11 +252,25 @@ def test_session_page_shows_links_and_invitees(
     assert response.status_code == 200
     text = visible_text(response.text)
     assert "Kick-off" in text
-    assert "Wednesday, 10 July 2030, 18:00 (UP1)" in text
+    assert "Wednesday, 10 July 2030, Europe/Berlin · 18:00 CEST" in text
     assert created.session_link in text
     assert "Ann Lee &lt;ann@example.com&gt; · moderator" in text
     assert "Start as moderator" in text
     assert "Passcode s3cret" in text  # its owner reads it here, as GET session gives it
+
+
+def test_a_session_in_another_place_shows_its_own_wall_time_too(
+    owner: httpx.Client, browser: httpx.Client
+) -> None:
+    tokyo = new_session(owner, topic="Tokyo sync", timezone="Asia/Tokyo")
+    text = visible_text(browser.get(f"/account/sessions/{tokyo.id}").text)
+    # 18:00 in Tokyo is 11:00 in Berlin (summer time), the owner's clock (UP1 with DST)
+    assert "Starts Wednesday, 10 July 2030, Europe/Berlin · 11:00 CEST" in text
+    assert "In the session's zone Wednesday, 10 July 2030, Asia/Tokyo · 18:00 JST" in text
+    berlin = new_session(owner, topic="Berlin sync", timezone="Europe/Berlin")
+    text = visible_text(browser.get(f"/account/sessions/{berlin.id}").text)
+    assert "Starts Wednesday, 10 July 2030, Europe/Berlin · 18:00 CEST" in text
+    assert "In the session's zone" not in text  # the owner's own clock: said once
 
 
 def test_another_accounts_session_is_not_found(
@@ -305,16 +322,46 @@ def test_settings_move_the_times(server: Server, make_account: MakeAccount) -> N
     account = make_account(timezone="UTC")
     new_session(account, topic="Moving", start_time="2030-07-10 18:00:00")
     with signed_in(server, login_of(account), password_of(account)) as client:
-        assert "Wednesday, 10 July 2030, 18:00 (UTC)" in visible_text(client.get("/account").text)
+        assert "Wednesday, 10 July 2030, UTC · 18:00 UTC" in visible_text(
+            client.get("/account").text
+        )
         response = post_form(
             client, "/account/settings", section="profile", first_name="Ana",
-            last_name="Lima", timezone="UP1", dst="1",
+            last_name="Lima", timezone="Europe/Berlin",
         )  # fmt: skip
         assert response.status_code == 303
         assert "Your settings are saved." in client.get("/account/settings").text
-        assert "Wednesday, 10 July 2030, 20:00 (UP1)" in visible_text(client.get("/account").text)
+        home = visible_text(client.get("/account").text)
+        assert "Wednesday, 10 July 2030, Europe/Berlin · 20:00 CEST" in home
     profile = account.get("user/format/json").json()["users"][0]
+    # the API answers Berlin as its code, UP1, with DST on (docs/decisions.md)
     assert (profile["first_name"], profile["timezone"], profile["dst"]) == ("Ana", "UP1", True)
+
+
+def test_settings_pick_a_place_without_scripts(server: Server, make_account: MakeAccount) -> None:
+    account = make_account(timezone="UP1", dst=True)
+    with signed_in(server, login_of(account), password_of(account)) as client:
+        page = client.get("/account/settings")
+        assert (
+            'name="timezone" type="text" list="timezone-names" value="Europe/Berlin"' in page.text
+        )
+        assert '<option value="Asia/Kolkata">' in page.text
+        assert '<option value="US/Eastern">' not in page.text  # old aliases are not offered
+        assert "script-src 'self'" in page.headers["content-security-policy"]
+        assert "Your clock now: Europe/Berlin · " in visible_text(page.text)
+        # Saved unchanged, the field keeps the account's code (UP1 with DST), not the place.
+        kept = post_form(client, "/account/settings", section="profile", first_name="Kept",
+                         last_name="", timezone="Europe/Berlin")  # fmt: skip
+        assert kept.status_code == 303
+        assert ok(account.get("user/format/json"))["users"][0]["timezone"] == "UP1"
+        moved = post_form(client, "/account/settings", section="profile", first_name="Kept",
+                          last_name="", timezone="Asia/Calcutta")  # fmt: skip
+        assert moved.status_code == 303
+        page = client.get("/account/settings")
+        assert 'list="timezone-names" value="Asia/Kolkata"' in page.text  # today's name
+        assert "Your clock now: Asia/Kolkata · " in visible_text(page.text)
+    user = ok(account.get("user/format/json"))["users"][0]
+    assert (user["timezone"], user["dst"]) == ("UP55", False)
 
 
 def test_settings_errors_are_the_apis_and_keep_what_was_typed(

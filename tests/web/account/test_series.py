@@ -56,7 +56,7 @@ def test_a_weekly_series_from_the_new_session_form_listed_then_cancelled(
     assert starts == ["2030-07-01T07:30:00Z", "2030-07-08T07:30:00Z", "2030-07-15T07:30:00Z"]
     page = html.unescape(visible_text(browser.get(series_path).text))
     assert "Repeats every week, 3 times" in page
-    assert "Monday, 8 July 2030, 09:30 (UP1)" in page
+    assert "Monday, 8 July 2030, Europe/Berlin · 09:30 CEST" in page
     listing = visible_text(browser.get("/account/series").text)
     assert "Standup" in listing
     assert "3 sessions" in listing

@@ -30,7 +30,7 @@ from onstream.storage.database import Connection, Database, transaction
 from onstream.storage.unit_of_work import unit_of_work
 from onstream.users import sign_in
 from onstream.web.forms import read_form
-from onstream.web.rendering import render
+from onstream.web.rendering import DEFAULT_CSP, render
 
 COOKIE = "onstream_account"
 """The signed-in browser's secret (see `users.sign_in`)."""
@@ -129,11 +129,13 @@ class Visit:
         *,
         errors: Mapping[str, str] | None = None,
         status: int = 200,
+        csp: str = DEFAULT_CSP,
     ) -> Response:
         """The template with the account, CSRF token, flash message, the errors and what
-        was typed (`form`, so a refused form keeps its values)."""
+        was typed (`form`, so a refused form keeps its values); `csp` for a page with
+        scripts (`SCRIPT_CSP`)."""
         base = {"account": self.account, "csrf": csrf_token(self.secret), "form": self.form}
-        return page(self.request, template, {**base, **(context or {})}, errors, status)
+        return page(self.request, template, {**base, **(context or {})}, errors, status, csp)
 
     def redirect(self, path: str, *, flash: str | None = None) -> Response:
         """303 to a page of the center, with a flash message (a key of `FLASHES`) for it."""
@@ -289,12 +291,13 @@ def page(
     context: Mapping[str, object],
     errors: Mapping[str, str] | None = None,
     status: int = 200,
+    csp: str = DEFAULT_CSP,
 ) -> Response:
     """Render an account-center template with the flash message and errors; the flash
     cookie is spent."""
     flash = FLASHES.get(request.cookies.get(FLASH_COOKIE, ""))
     full = {"flash": flash, "errors": dict(errors or {}), "form": {}, **context}
-    response = render(template, full, status=status)
+    response = render(template, full, status=status, csp=csp)
     if request.cookies.get(FLASH_COOKIE):
         response.delete_cookie(FLASH_COOKIE, path=PATH)
     return response

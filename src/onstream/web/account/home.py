@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from starlette.responses import Response
 
+from onstream import timezones
 from onstream.accounts import Account
 from onstream.clock import utcnow
 from onstream.errors import Deleted, Missing
@@ -38,10 +39,9 @@ RECORDINGS_LISTED = 5
 
 
 def local_time(session: Session, account: Account) -> str:
-    """`Wednesday, 10 July 2030, 18:00 (UP1)`: the start on the account's clock (its zone and
-    DST flag), converted by the same rule the API's `start_time` uses."""
-    wall = rules.utc_to_wall(session.start_utc, timezone=account.timezone, dst=account.dst)
-    return f"{wall:%A}, {wall.day} {wall:%B %Y, %H:%M} ({account.timezone})"
+    """`Wednesday, 10 July 2030, Europe/Berlin · 18:00 CEST`: the start on the account's
+    clock (its zone and DST flag), named by its place (`timezones.local_time`)."""
+    return timezones.local_time(session.start_utc, account.timezone, account.dst).long_text
 
 
 def summary(visit: Visit, session: Session) -> dict[str, object]:
@@ -239,10 +239,11 @@ async def show_session(
     base = visit.settings.public_base_url
     context = {
         "session": summary(visit, session),
-        "zone_time": rules.utc_to_wall(
-            session.start_utc, timezone=session.timezone, dst=visit.account.dst
-        ),
-        "zone": session.timezone,
+        "zone_time": timezones.local_time(
+            session.start_utc, session.timezone, visit.account.dst
+        ).long_text,
+        "own_clock": timezones.shown_zone(session.timezone, visit.account.dst)
+        == timezones.shown_zone(visit.account.timezone, visit.account.dst),
         "passcode": session.password,
         "auto_record": session.auto_record,
         "series_id": session.series_id,

@@ -41,7 +41,7 @@ def blank(account: Account) -> Values:
     return {
         **dict.fromkeys(TEXT_FIELDS, ""),
         "duration": str(DEFAULT_DURATION),
-        "timezone": account.timezone,
+        "timezone": timezones.shown_zone(account.timezone, account.dst),
         "auto_record": False,
         "waiting_room": False,
         "custom": {},
@@ -58,7 +58,7 @@ def of_session(session: Session, account: Account) -> Values:
         "date": f"{wall:%Y-%m-%d}",
         "time": f"{wall:%H:%M:%S}" if wall.second else f"{wall:%H:%M}",
         "duration": str(session.duration),
-        "timezone": session.timezone,
+        "timezone": timezones.shown_zone(session.timezone, account.dst),
         "password": session.password or "",
         "friendly_url": session.friendly_url or "",
         "auto_record": session.auto_record,
@@ -95,12 +95,6 @@ def custom_rows(values: Values) -> list[tuple[str, str]]:
     return [
         (f"custom{n}", str(values["custom"].get(f"custom{n}", ""))) for n in range(1, count + 1)
     ]
-
-
-def zones(current: str) -> list[tuple[str, str]]:
-    """The zone choices; a zone given by IANA name through the API is kept as a choice."""
-    found = [(code.name, f"{code.name}: {code.label}") for code in timezones.CODES.values()]
-    return found if current in timezones.CODES else [(current, current), *found]
 
 
 def field_names(values: Values) -> dict[str, str]:

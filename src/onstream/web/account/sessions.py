@@ -10,6 +10,7 @@ from datetime import datetime
 
 from starlette.responses import Response
 
+from onstream import timezones, zone_names
 from onstream.clock import utcnow
 from onstream.errors import Deleted, DomainError, Missing, Taken
 from onstream.protocol.errors import BadRequest
@@ -22,6 +23,7 @@ from onstream.web.account.framework import PATH, Visit, account_page, errors_for
 from onstream.web.account.home import local_time
 from onstream.web.account.session_form import Values
 from onstream.web.pages import duration, not_found
+from onstream.web.rendering import SCRIPT_CSP, ZONE_ALIASES
 
 TEMPLATE = "account/session_form.html"
 CONFIRM_FIELDS = frozenset({"csrf", "past", "past_send"})
@@ -39,12 +41,13 @@ def _form(
     context = {
         "values": values,
         "session_id": session_id,
-        "zones": session_form.zones(values["timezone"]),
+        "zone_names": zone_names.offered(),
+        "zone_aliases": ZONE_ALIASES,
         "custom_rows": session_form.custom_rows(values),
         "roles": session_form.ROLES,
         "repeats": series.REPEATS,
     }
-    return visit.render(TEMPLATE, context, errors=errors, status=status)
+    return visit.render(TEMPLATE, context, errors=errors, status=status, csp=SCRIPT_CSP)
 
 
 def _refused(exc: DomainError | BadRequest, fields: dict[str, str]) -> tuple[dict[str, str], int]:
@@ -55,11 +58,11 @@ def _ask_past(visit: Visit, *, action: str, editing: bool, end: datetime) -> Res
     """The confirm step before a session in the past is written: the form's fields ride
     along hidden, "anyway" writes it (mailing nobody unless the box is ticked), "change"
     shows the form again. Plain forms: it works without JavaScript."""
-    wall = rules.utc_to_wall(end, timezone=visit.account.timezone, dst=visit.account.dst)
+    local = timezones.local_time(end, visit.account.timezone, visit.account.dst)
     context = {
         "action": action,
         "editing": editing,
-        "ended": f"{wall:%A}, {wall.day} {wall:%B %Y, %H:%M} ({visit.account.timezone})",
+        "ended": local.long_text,
         "hidden": [(k, v) for k, v in visit.form.items() if k not in CONFIRM_FIELDS],
     }
     return visit.render("account/past_question.html", context)

@@ -1,5 +1,9 @@
-"""`/account/settings`: names, e-mail address, time zone and DST, the password, and the
-private calendar feed (`users.calendar_feed`: a new address, or off).
+"""`/account/settings`: names, e-mail address, time zone, the password, and the private
+calendar feed (`users.calendar_feed`: a new address, or off).
+
+The zone is a place (`Europe/Berlin`), picked from the IANA zones; an account that holds a
+code (`UP1` with DST) is shown its place (`timezones.shown_zone`) and keeps the code until
+another zone is picked.
 
 A new address is saved unconfirmed and a link is mailed to it (`users.people.update_account`,
 as for `POST user`); until it is opened the address matches no invitation (CONTRACT §6a)."""
@@ -8,12 +12,14 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from onstream import timezones
+from onstream import timezones, zone_names
+from onstream.clock import utcnow
 from onstream.errors import DomainError
 from onstream.users import calendar_feed, people, sign_in
 from onstream.users.models import ProfileInput
 from onstream.web.account.framework import COOKIE, PATH, Visit, account_page, errors_for, set_cookie
 from onstream.web.account.guessing import Refused, password_is_right
+from onstream.web.rendering import SCRIPT_CSP, ZONE_ALIASES
 
 PROFILE_FIELDS = ("first_name", "last_name", "email", "timezone", "dst")
 PASSWORD_FIELDS = ("current_password", "password")
@@ -29,20 +35,32 @@ async def _page(visit: Visit, errors: dict[str, str] | None = None, status: int 
         "first_name": typed.get("first_name", profile.first_name),
         "last_name": typed.get("last_name", profile.last_name),
         "email": typed.get("email", profile.email),
-        "timezone": typed.get("timezone", profile.timezone or "UTC"),
-        "dst": typed.get("dst") == "1" if typed else bool(profile.dst),
+        "timezone": typed.get("timezone", _shown(visit)),
     }
-    zones = [(code.name, code.label) for code in timezones.CODES.values()]
-    if values["timezone"] not in timezones.CODES:
-        zones.insert(0, (str(values["timezone"]), str(values["timezone"])))
+    now = timezones.local_time(utcnow(), visit.account.timezone, visit.account.dst)
     context = {
         "values": values,
-        "zones": zones,
+        "zone_names": zone_names.offered(),
+        "zone_aliases": ZONE_ALIASES,
+        "now": now.text,
         "address": profile.email,
         "confirmed": bool(profile.email_verified),
         "feed_url": None if token is None else calendar_feed.feed_url(base_url, token),
     }
-    return visit.render("account/settings.html", context, errors=errors, status=status)
+    return visit.render(
+        "account/settings.html", context, errors=errors, status=status, csp=SCRIPT_CSP
+    )
+
+
+def _shown(visit: Visit) -> str:
+    return timezones.shown_zone(visit.account.timezone, visit.account.dst)
+
+
+def _zone(visit: Visit) -> str | None:
+    """The zone to store: None (keep the account's, code or name) when the field still shows
+    it; else what was typed, checked as `POST user` checks `timezone`."""
+    typed = visit.form.get("timezone", "").strip()
+    return None if typed == _shown(visit) else typed
 
 
 @account_page
@@ -58,8 +76,7 @@ async def settings_page(visit: Visit) -> Response:
         first_name=visit.form.get("first_name", ""),
         last_name=visit.form.get("last_name", ""),
         email=visit.form.get("email"),
-        timezone=visit.form.get("timezone", ""),
-        dst=visit.form.get("dst") == "1",
+        timezone=_zone(visit),
     )
     try:
         async with visit.transaction(write=True) as conn:

@@ -12,9 +12,9 @@ from datetime import datetime
 
 from starlette.responses import Response
 
+from onstream import timezones
 from onstream.accounts import Account
 from onstream.errors import DomainError, Invalid, Missing, Taken
-from onstream.sessions import rules
 from onstream.users import tokens
 from onstream.web.account.framework import PATH, Visit, account_page, errors_for
 from onstream.web.pages import not_found
@@ -26,11 +26,11 @@ FIELDS = {"token name": "name", "expiry": "expires_days", "account": "name"}
 
 
 def on_clock(moment: datetime | None, account: Account) -> str:
-    """`2030-07-10 18:00 (UP1)`: a stored UTC time on the account's clock; "" for none."""
+    """`2030-07-10 18:00 CEST`: a stored UTC time on the account's clock; "" for none."""
     if moment is None:
         return ""
-    wall = rules.utc_to_wall(moment, timezone=account.timezone, dst=account.dst)
-    return f"{wall:%Y-%m-%d %H:%M} ({account.timezone})"
+    local = timezones.local_time(moment, account.timezone, account.dst)
+    return f"{local.wall:%Y-%m-%d %H:%M} {local.abbreviation}"
 
 
 def expiry_days(text: str) -> int | None:
