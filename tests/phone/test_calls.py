@@ -362,6 +362,15 @@ def test_the_code_of_an_ended_meeting_is_refused(rig: Rig) -> None:
     assert keypad_call(rig, "phone-ended-direct", number, [], to=str(session["code"])) == ["ended"]
 
 
+def test_a_meeting_not_open_yet_is_told_with_its_opening_time(rig: Rig) -> None:
+    start = (datetime.now(UTC) + timedelta(days=1)).replace(hour=10, minute=30)
+    session = rig.session(start_time=f"{start:%Y-%m-%d %H:%M:%S}")
+    number = "+4930555500005"
+    assert keypad_call(rig, "phone-early", number, [], to=str(session["code"])) == ["early"]
+    said = [line for line in rig.bridge_log().splitlines() if "said: " in line]
+    assert "It opens tomorrow at 10 15." in said[-1]
+
+
 def test_webhooks_and_the_recording_include_the_caller(rig: Rig) -> None:
     receiver = Receiver().start()
     events = "participant.joined;participant.left"
