@@ -21,7 +21,13 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from onstream.janus.process import JanusProcess
-from tests.phone.callers import HOST, Baresip, dominant_hz, sipp_info_call
+from tests.phone.callers import (
+    HOST,
+    Baresip,
+    dominant_hz,
+    sipp_info_call,
+    trunk_scenario,
+)
 from tests.support.api import ok, rest
 from tests.support.browser import CHROMIUM
 from tests.support.receiver import Receiver
@@ -440,3 +446,51 @@ def _recording_has_tone(rig: Rig, recording: dict[str, Any], hz: float) -> bool:
     freqs = np.fft.rfftfreq(samples.size, 1 / 8000)
     near = spectrum[(freqs > hz - 5) & (freqs < hz + 5)].max()
     return bool(20 * np.log10(near / np.median(spectrum)) > 20)
+
+
+def test_the_bridge_registers_at_its_trunk_and_answers_the_calls_it_routes(rig: Rig) -> None:
+    """A SIPp registrar plays the operator's trunk: it challenges the REGISTER, accepts
+    only the one signed with the trunk account, then routes a call to the registered
+    Contact, which types a meeting's code with SIP INFO."""
+    session = rig.session()
+    folder = rig.work / "trunk"
+    folder.mkdir()
+    (folder / "trunk.xml").write_text(
+        trunk_scenario("onstream-trunk", "trunk-secret-1", str(session["code"]))
+    )
+    trunk_port = free_port()
+    trunk = subprocess.Popen(
+        ["sipp", "-sf", str(folder / "trunk.xml"), "-m", "1", "-i", HOST,
+         "-p", str(trunk_port), "-mi", HOST, "-mp", str(free_port() & ~1),
+         "-nostdin", "-nd", "-trace_err", "-timeout", "90"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=folder,
+    )  # fmt: skip
+    env = {
+        **rig.server.env,
+        "ONSTREAM_SIP_ADDRESS": f"{HOST}:{free_port()}",
+        "ONSTREAM_SIP_TRUNK_URI": f"sip:{HOST}:{trunk_port}",
+        "ONSTREAM_SIP_TRUNK_USER": "onstream-trunk",
+        "ONSTREAM_SIP_TRUNK_PASSWORD": "trunk-secret-1",
+    }
+    log_path = folder / "bridge.log"
+    with log_path.open("ab") as log:
+        bridge = subprocess.Popen(
+            [sys.executable, "-m", "onstream", "phone"],
+            cwd=rig.work, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        out, _ = trunk.communicate(timeout=120)
+        told = log_path.read_text(errors="replace")
+        assert trunk.returncode == 0, out.decode(errors="replace")[-2000:] + told[-2000:]
+        assert "trunk registration: 200" in told
+        wait_until(
+            lambda: f"code accepted, session {session['id']}" in log_path.read_text(),
+            what="the trunk's caller let into the meeting",
+        )
+    finally:
+        if trunk.poll() is None:
+            trunk.kill()
+            trunk.wait()
+        bridge.terminate()
+        bridge.wait(20)
