@@ -139,7 +139,7 @@ From: <sip:{number}@[local_ip]>;tag=[pid]SIPpTag00[call_number]
 To: <sip:[service]@[remote_ip]:[remote_port]>
 Call-ID: [call_id]
 CSeq: 1 INVITE
-Contact: <sip:caller@[local_ip]:[local_port]>
+Contact: <sip:caller@[local_ip]:[local_port];transport=[transport]>
 Max-Forwards: 70
 Content-Type: application/sdp
 Content-Length: [len]
@@ -208,15 +208,24 @@ Content-Length: 0
 
 
 def sipp_info_call(
-    folder: Path, bridge_port: int, *, number: str, entries: list[str]
+    folder: Path,
+    bridge_port: int,
+    *,
+    number: str,
+    entries: list[str],
+    to: str = "bridge",
+    transport: str = "u1",
+    calls: int = 1,
 ) -> subprocess.CompletedProcess[str]:
-    """Run one SIP INFO call with SIPp (Debian's sip-tester); exit code 0 once the bridge
-    hung up on it."""
+    """Run SIP INFO calls to `sip:<to>@bridge` with SIPp (Debian's sip-tester), over UDP
+    (`u1`) or TCP (`t1`), `calls` of them at once; exit code 0 once the bridge hung up on
+    every one."""
     folder.mkdir(parents=True, exist_ok=True)
     scenario = folder / "info.xml"
     scenario.write_text(sip_info_scenario(number, entries))
     return subprocess.run(
-        ["sipp", f"{HOST}:{bridge_port}", "-sf", str(scenario), "-s", "bridge", "-m", "1",
+        ["sipp", f"{HOST}:{bridge_port}", "-sf", str(scenario), "-s", to,
+         "-m", str(calls), "-l", str(calls), "-r", str(calls), "-t", transport,
          "-i", HOST, "-p", str(free_port()), "-mi", HOST, "-mp", str(free_port() & ~1),
          "-nostdin", "-nd", "-trace_err"],
         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, check=False,

@@ -377,6 +377,32 @@ def test_a_meeting_not_open_yet_is_told_with_its_opening_time(rig: Rig) -> None:
     assert "It opens tomorrow at 10 15." in said[-1]
 
 
+def test_a_caller_over_tcp_is_answered_told_and_hung_up_on(rig: Rig) -> None:
+    start = (datetime.now(UTC) + timedelta(days=1)).replace(hour=16, minute=0)
+    session = rig.session(start_time=f"{start:%Y-%m-%d %H:%M:%S}")
+    number = "+4930555500006"
+    result = sipp_info_call(
+        rig.work / "sipp-tcp", rig.sip_port, number=number, entries=[],
+        to=str(session["code"]), transport="t1",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-1500:] + result.stderr[-1500:]
+    assert refusals(rig, number) == ["early"]
+    said = [line for line in rig.bridge_log().splitlines() if "said: " in line]
+    assert "It opens tomorrow at 15 45." in said[-1]
+
+
+def test_more_callers_than_pjsips_default_four_are_answered_at_once(rig: Rig) -> None:
+    start = (datetime.now(UTC) + timedelta(days=1)).replace(hour=16, minute=0)
+    session = rig.session(start_time=f"{start:%Y-%m-%d %H:%M:%S}")
+    number = "+4930555500007"
+    result = sipp_info_call(
+        rig.work / "sipp-six", rig.sip_port, number=number, entries=[],
+        to=str(session["code"]), calls=6,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-1500:] + result.stderr[-1500:]
+    assert refusals(rig, number) == ["early"] * 6
+
+
 def test_webhooks_and_the_recording_include_the_caller(rig: Rig) -> None:
     receiver = Receiver().start()
     events = "participant.joined;participant.left"

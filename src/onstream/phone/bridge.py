@@ -223,10 +223,15 @@ class Bridge:
             cpu, wall = time.process_time(), time.monotonic()
             ending = await self._stay(link, entry, publisher)
             log.info(
-                "call %s in the meeting %.1f s, bridge process CPU %.1f %% of a core meanwhile",
+                "call %s in the meeting %.1f s, bridge process CPU %.1f %% of a core meanwhile;"
+                " to the caller %d voice frames, %d short; from the caller %d frames, %d dropped",
                 link.call_id,
                 time.monotonic() - wall,
                 100 * (time.process_time() - cpu) / max(time.monotonic() - wall, 1e-3),
+                publisher.mix.voiced,
+                publisher.mix.short,
+                publisher.track.frames,
+                publisher.track.dropped,
             )
             if ending:
                 await self._say(link, ending)
