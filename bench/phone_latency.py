@@ -30,6 +30,7 @@ they arrive), and the output device (the page's analyser sees the audio as it is
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import socket
 import statistics
@@ -38,7 +39,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from subprocess import Popen
 from typing import Any
 
 from tests.phone.callers import HOST, sipp_call_opening
@@ -343,91 +346,101 @@ def sipp_run(
         raise SystemExit(f"sipp failed ({sipp.returncode}): {sipp.stdout}{sipp.stderr}")
 
 
+@contextlib.contextmanager
+def running(work: Path) -> Iterator[tuple[Path, JanusProcess, ServerProcess, Popen[bytes], int]]:
+    """Janus, `onstream serve` and `onstream phone` in `work`, the owner's account made
+    (`OWNER`, with the bridge); yields them and the bridge's SIP port, stops them after."""
+    janus = JanusProcess(work / "janus", recordings_dir=work / "recordings").start()
+    sip_port = free_port()
+    server = ServerProcess(
+        workdir=work,
+        database_url=f"sqlite:///{work / 'onstream.db'}",
+        extra_env={
+            "ONSTREAM_JANUS_URLS": janus.url,
+            "ONSTREAM_JANUS_ADMIN_KEY": janus.admin_key,
+            "ONSTREAM_SIP_ADDRESS": f"{HOST}:{sip_port}",
+            "ONSTREAM_PHONE_PROMPTS_DIR": str(work / "prompts"),
+        },
+        port=free_port(),
+    )
+    login, password = OWNER
+    added = server.cli("user", "add", login, "--email", "p@example.com",
+                       "--password", password, "--phone-bridge")  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    server.start()
+    with (work / "phone.log").open("ab") as log:
+        bridge = subprocess.Popen(  # our own command line
+            [sys.executable, "-m", "onstream", "phone"],
+            cwd=work, env=server.env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        wait_until(
+            lambda: "listening" in (work / "phone.log").read_text(errors="replace"),
+            what="the bridge listening",
+        )
+        yield work, janus, server, bridge, sip_port
+    finally:
+        bridge.terminate()
+        bridge.wait(20)
+        server.stop()
+        janus.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--bursts", type=int, default=10)
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    with tempfile.TemporaryDirectory(prefix="phone-latency-") as name:
-        work = Path(name)
-        janus = JanusProcess(work / "janus", recordings_dir=work / "recordings").start()
-        sip_port = free_port()
-        server = ServerProcess(
-            workdir=work,
-            database_url=f"sqlite:///{work / 'onstream.db'}",
-            extra_env={
-                "ONSTREAM_JANUS_URLS": janus.url,
-                "ONSTREAM_JANUS_ADMIN_KEY": janus.admin_key,
-                "ONSTREAM_SIP_ADDRESS": f"{HOST}:{sip_port}",
-                "ONSTREAM_PHONE_PROMPTS_DIR": str(work / "prompts"),
-            },
-            port=free_port(),
-        )
+    with (
+        tempfile.TemporaryDirectory(prefix="phone-latency-") as name,
+        running(Path(name)) as (work, janus, server, bridge, sip_port),
+    ):
         login, password = OWNER
-        added = server.cli("user", "add", login, "--email", "p@example.com",
-                           "--password", password, "--phone-bridge")  # fmt: skip
-        assert added.returncode == 0, added.stderr
-        server.start()
-        with (work / "phone.log").open("ab") as log:
-            bridge = subprocess.Popen(
-                [sys.executable, "-m", "onstream", "phone"],
-                cwd=work, env=server.env, stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        try:
-            wait_until(
-                lambda: "listening" in (work / "phone.log").read_text(errors="replace"),
-                what="the bridge listening",
-            )
-            owner = server.api_client(login, password)
-            browser_args = [
-                "--use-fake-device-for-media-stream",
-                "--use-fake-ui-for-media-stream",
-                f"--use-file-for-fake-audio-capture={room_tone(work)}",
-                "--autoplay-policy=no-user-gesture-required",
-                "--no-sandbox",
-                "--disable-gpu",
-            ]
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=browser_args)
-                rig = Rig(work, janus, server, bridge, sip_port, browser, owner, owner)
-                session = rig.session()
-                page = enter(rig, session)
-                page.evaluate(WATCH)
-                raw = stream_file(work, args.bursts)
-                seconds = LEAD_S + args.bursts * PERIOD_S
-                sipp_run(work, scenario(work, raw, seconds), sip_port, session, seconds)
-                onsets = [float(t) for t in page.evaluate("() => window.__latency.onsets")]
-                start = float((work / "sent.txt").read_text().strip())
-                found = delays(start, onsets, args.bursts)
-                if not found:
-                    raise SystemExit(f"no burst reached the page (onsets {onsets})")
-                print(summary("caller -> browser", found, args.bursts))
-
-                page.evaluate(WATCH_CAPTURED)
-                listener = Listener()
-                seconds = ROOM_LEAD_S + args.bursts * PERIOD_S
-                try:
-                    listening = listening_scenario(work, listener.port, seconds)
-                    sipp_run(work, listening, sip_port, session, seconds)
-                finally:
-                    listener.stop()
-                captured = [float(t) for t in page.evaluate("() => window.__capture.onsets")]
-                browser.close()
-            owner.close()
-            answered = float((work / "answered.txt").read_text().strip())
-            found = room_delays(answered, captured, listener.onsets())
+        owner = server.api_client(login, password)
+        browser_args = [
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-audio-capture={room_tone(work)}",
+            "--autoplay-policy=no-user-gesture-required",
+            "--no-sandbox",
+            "--disable-gpu",
+        ]
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=browser_args)
+            rig = Rig(work, janus, server, bridge, sip_port, browser, owner, owner)
+            session = rig.session()
+            page = enter(rig, session)
+            page.evaluate(WATCH)
+            raw = stream_file(work, args.bursts)
+            seconds = LEAD_S + args.bursts * PERIOD_S
+            sipp_run(work, scenario(work, raw, seconds), sip_port, session, seconds)
+            onsets = [float(t) for t in page.evaluate("() => window.__latency.onsets")]
+            start = float((work / "sent.txt").read_text().strip())
+            found = delays(start, onsets, args.bursts)
             if not found:
-                raise SystemExit(
-                    f"no burst reached the caller ({len(listener.packets)} packets, "
-                    f"captured {captured}, heard {listener.onsets()})"
-                )
-            print(summary("browser -> caller", found, args.bursts))
-        finally:
-            bridge.terminate()
-            bridge.wait(20)
-            server.stop()
-            janus.stop()
+                raise SystemExit(f"no burst reached the page (onsets {onsets})")
+            print(summary("caller -> browser", found, args.bursts))
+
+            page.evaluate(WATCH_CAPTURED)
+            listener = Listener()
+            seconds = ROOM_LEAD_S + args.bursts * PERIOD_S
+            try:
+                listening = listening_scenario(work, listener.port, seconds)
+                sipp_run(work, listening, sip_port, session, seconds)
+            finally:
+                listener.stop()
+            captured = [float(t) for t in page.evaluate("() => window.__capture.onsets")]
+            browser.close()
+        owner.close()
+        answered = float((work / "answered.txt").read_text().strip())
+        found = room_delays(answered, captured, listener.onsets())
+        if not found:
+            raise SystemExit(
+                f"no burst reached the caller ({len(listener.packets)} packets, "
+                f"captured {captured}, heard {listener.onsets()})"
+            )
+        print(summary("browser -> caller", found, args.bursts))
 
 
 if __name__ == "__main__":

@@ -31,9 +31,10 @@ from onstream.phone.audio import FRAME_BYTES, SILENCE
 
 log = logging.getLogger("onstream.phone")
 Command = Callable[[], None]
-MAX_CALLS = 64
-"""Calls one bridge process takes at once (PJSIP's default is 4); each uses three of the
-conference bridge's 254 ports (the call, its room port, a prompt player)."""
+MAX_CALLS = 4
+"""Calls one bridge process takes at once: the ceiling PJSIP is built with in the
+`pjsua2-python` wheel (`PJSUA_MAX_CALLS`); a larger `maxCalls` is cut down to it. PJSIP
+answers one more caller with 486 Busy Here."""
 
 
 @dataclass(frozen=True, slots=True)
