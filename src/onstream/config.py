@@ -186,8 +186,8 @@ class Settings:
     room_token_seconds: float = 120.0
     """How long a Janus token minted for one join stays in the room's allowed list."""
     sip_address: str | None = None
-    """`host:port` the phone bridge (`onstream phone`) listens on for SIP over UDP; unset:
-    no phone bridge."""
+    """`host:port` the phone bridge (`onstream phone`) listens on for SIP over UDP and TCP;
+    unset: no phone bridge."""
     sip_public_address: str | None = None
     """`host[:port]` put into SDP and Contact when the bridge is behind NAT."""
     sip_trunk_uri: str | None = None

@@ -139,7 +139,7 @@ From: <sip:{number}@[local_ip]>;tag=[pid]SIPpTag00[call_number]
 To: <sip:[service]@[remote_ip]:[remote_port]>
 Call-ID: [call_id]
 CSeq: 1 INVITE
-Contact: <sip:caller@[local_ip]:[local_port]>
+Contact: <sip:caller@[local_ip]:[local_port];transport=[transport]>
 Max-Forwards: 70
 Content-Type: application/sdp
 Content-Length: [len]
@@ -208,17 +208,145 @@ Content-Length: 0
 
 
 def sipp_info_call(
-    folder: Path, bridge_port: int, *, number: str, entries: list[str]
+    folder: Path,
+    bridge_port: int,
+    *,
+    number: str,
+    entries: list[str],
+    to: str = "bridge",
+    transport: str = "u1",
+    calls: int = 1,
 ) -> subprocess.CompletedProcess[str]:
-    """Run one SIP INFO call with SIPp (Debian's sip-tester); exit code 0 once the bridge
-    hung up on it."""
+    """Run SIP INFO calls to `sip:<to>@bridge` with SIPp (Debian's sip-tester), over UDP
+    (`u1`) or TCP (`t1`), `calls` of them at once; exit code 0 once the bridge hung up on
+    every one."""
     folder.mkdir(parents=True, exist_ok=True)
     scenario = folder / "info.xml"
     scenario.write_text(sip_info_scenario(number, entries))
     return subprocess.run(
-        ["sipp", f"{HOST}:{bridge_port}", "-sf", str(scenario), "-s", "bridge", "-m", "1",
+        ["sipp", f"{HOST}:{bridge_port}", "-sf", str(scenario), "-s", to,
+         "-m", str(calls), "-l", str(calls), "-r", str(calls), "-t", transport,
          "-i", HOST, "-p", str(free_port()), "-mi", HOST, "-mp", str(free_port() & ~1),
          "-nostdin", "-nd", "-trace_err"],
         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, check=False,
         cwd=folder,
     )  # fmt: skip
+
+
+TRUNK_REALM = "trunk.test"
+
+
+def trunk_scenario(user: str, password: str, code: str) -> str:
+    """A SIPp UAS playing the operator's trunk: it takes the bridge's REGISTER, challenges
+    it (401, digest), checks that the second one is signed by `user` with `password`, accepts
+    it, then rings the registered Contact as a trunk routes a call to its number, types
+    `code` and '#' with SIP INFO, and hangs up once the bridge has had time to check it."""
+    infos, cseq = [], 2
+    for key in f"{code}#":
+        infos.append(
+            "<send><![CDATA[\n\nINFO [$contact] SIP/2.0\n"
+            "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]\n"
+            "From: <sip:+4930555507777@" + TRUNK_REALM + ">;tag=trunk[call_number]\n"
+            "To: <sip:+4930555500000@" + TRUNK_REALM + ">;tag=[$totag]\n"
+            f"Call-ID: [call_id]\nCSeq: {cseq} INFO\nMax-Forwards: 70\n"
+            "Content-Type: application/dtmf-relay\nContent-Length: [len]\n\n"
+            f"Signal={key}\nDuration=160\n]]></send>"
+            '<recv response="200"/><pause milliseconds="150"/>'
+        )
+        cseq += 1
+    answer = """<send><![CDATA[
+
+SIP/2.0 {status}
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]trunk[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+{extra}Content-Length: 0
+
+]]></send>"""
+    challenge = answer.format(
+        status="401 Unauthorized",
+        extra=f'WWW-Authenticate: Digest realm="{TRUNK_REALM}", '
+        'nonce="[pid][call_number]onstream", algorithm=MD5\n',
+    )
+    accepted = answer.format(status="200 OK", extra="[last_Contact:];expires=300\n")
+    refused = answer.format(status="403 Forbidden", extra="")
+    return f"""<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="trunk registrar">
+<recv request="REGISTER"/>
+{challenge}
+<recv request="REGISTER">
+  <action>
+    <ereg regexp="Digest .*username=&quot;{user}&quot;" search_in="hdr" header="Authorization:"
+          check_it="true" assign_to="junk"/>
+    <ereg regexp="&lt;(sip:[^&gt;]*)&gt;" search_in="hdr" header="Contact:"
+          assign_to="junk,contact"/>
+    <verifyauth assign_to="valid" username="{user}" password="{password}"/>
+  </action>
+</recv>
+<nop hide="true" test="valid" next="valid"/>
+{refused}
+<recv request="REGISTER" timeout="100"/>
+<label id="valid"/>
+{accepted}
+<pause milliseconds="500"/>
+<send retrans="500"><![CDATA[
+
+INVITE [$contact] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:+4930555507777@{TRUNK_REALM}>;tag=trunk[call_number]
+To: <sip:+4930555500000@{TRUNK_REALM}>
+Call-ID: [call_id]
+CSeq: 1 INVITE
+Contact: <sip:trunk@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=trunk 1 1 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0
+a=rtpmap:0 PCMU/8000
+
+]]></send>
+<recv response="100" optional="true"/>
+<recv response="180" optional="true"/>
+<recv response="200" rrs="true">
+  <action>
+    <ereg regexp=";tag=([^;&gt;]*)" search_in="hdr" header="To:" assign_to="junk,totag"/>
+  </action>
+</recv>
+<send><![CDATA[
+
+ACK [$contact] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:+4930555507777@{TRUNK_REALM}>;tag=trunk[call_number]
+To: <sip:+4930555500000@{TRUNK_REALM}>;tag=[$totag]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+<pause milliseconds="1000"/>
+{"".join(infos)}
+<pause milliseconds="3000"/>
+<send><![CDATA[
+
+BYE [$contact] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:+4930555507777@{TRUNK_REALM}>;tag=trunk[call_number]
+To: <sip:+4930555500000@{TRUNK_REALM}>;tag=[$totag]
+Call-ID: [call_id]
+CSeq: {cseq} BYE
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+<recv response="200"/>
+</scenario>
+"""

@@ -21,7 +21,13 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from onstream.janus.process import JanusProcess
-from tests.phone.callers import HOST, Baresip, dominant_hz, sipp_info_call
+from tests.phone.callers import (
+    HOST,
+    Baresip,
+    dominant_hz,
+    sipp_info_call,
+    trunk_scenario,
+)
 from tests.support.api import ok, rest
 from tests.support.browser import CHROMIUM
 from tests.support.receiver import Receiver
@@ -362,6 +368,43 @@ def test_the_code_of_an_ended_meeting_is_refused(rig: Rig) -> None:
     assert keypad_call(rig, "phone-ended-direct", number, [], to=str(session["code"])) == ["ended"]
 
 
+def test_a_meeting_not_open_yet_is_told_with_its_opening_time(rig: Rig) -> None:
+    start = (datetime.now(UTC) + timedelta(days=1)).replace(hour=10, minute=30)
+    session = rig.session(start_time=f"{start:%Y-%m-%d %H:%M:%S}")
+    number = "+4930555500005"
+    assert keypad_call(rig, "phone-early", number, [], to=str(session["code"])) == ["early"]
+    said = [line for line in rig.bridge_log().splitlines() if "said: " in line]
+    assert "It opens tomorrow at 10 15." in said[-1]
+
+
+def test_a_caller_over_tcp_is_answered_told_and_hung_up_on(rig: Rig) -> None:
+    start = (datetime.now(UTC) + timedelta(days=1)).replace(hour=16, minute=0)
+    session = rig.session(start_time=f"{start:%Y-%m-%d %H:%M:%S}")
+    number = "+4930555500006"
+    result = sipp_info_call(
+        rig.work / "sipp-tcp", rig.sip_port, number=number, entries=[],
+        to=str(session["code"]), transport="t1",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-1500:] + result.stderr[-1500:]
+    assert refusals(rig, number) == ["early"]
+    said = [line for line in rig.bridge_log().splitlines() if "said: " in line]
+    assert "It opens tomorrow at 15 45." in said[-1]
+
+
+def test_four_callers_are_answered_at_once(rig: Rig) -> None:
+    start = (datetime.now(UTC) + timedelta(days=1)).replace(hour=16, minute=0)
+    session = rig.session(start_time=f"{start:%Y-%m-%d %H:%M:%S}")
+    number = "+4930555500007"
+    folder = rig.work / "sipp-four"
+    result = sipp_info_call(
+        folder, rig.sip_port, number=number, entries=[], to=str(session["code"]), calls=4
+    )
+    assert result.returncode == 0, result.stdout[-1500:] + result.stderr[-1500:]
+    assert refusals(rig, number) == ["early"] * 4
+    busy = [p for p in folder.glob("*errors.log") if "486 Busy" in p.read_text()]
+    assert not busy, "a caller was told busy"
+
+
 def test_webhooks_and_the_recording_include_the_caller(rig: Rig) -> None:
     receiver = Receiver().start()
     events = "participant.joined;participant.left"
@@ -431,3 +474,51 @@ def _recording_has_tone(rig: Rig, recording: dict[str, Any], hz: float) -> bool:
     freqs = np.fft.rfftfreq(samples.size, 1 / 8000)
     near = spectrum[(freqs > hz - 5) & (freqs < hz + 5)].max()
     return bool(20 * np.log10(near / np.median(spectrum)) > 20)
+
+
+def test_the_bridge_registers_at_its_trunk_and_answers_the_calls_it_routes(rig: Rig) -> None:
+    """A SIPp registrar plays the operator's trunk: it challenges the REGISTER, accepts
+    only the one signed with the trunk account, then routes a call to the registered
+    Contact, which types a meeting's code with SIP INFO."""
+    session = rig.session()
+    folder = rig.work / "trunk"
+    folder.mkdir()
+    (folder / "trunk.xml").write_text(
+        trunk_scenario("onstream-trunk", "trunk-secret-1", str(session["code"]))
+    )
+    trunk_port = free_port()
+    trunk = subprocess.Popen(
+        ["sipp", "-sf", str(folder / "trunk.xml"), "-m", "1", "-i", HOST,
+         "-p", str(trunk_port), "-mi", HOST, "-mp", str(free_port() & ~1),
+         "-nostdin", "-nd", "-trace_err", "-timeout", "90"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=folder,
+    )  # fmt: skip
+    env = {
+        **rig.server.env,
+        "ONSTREAM_SIP_ADDRESS": f"{HOST}:{free_port()}",
+        "ONSTREAM_SIP_TRUNK_URI": f"sip:{HOST}:{trunk_port}",
+        "ONSTREAM_SIP_TRUNK_USER": "onstream-trunk",
+        "ONSTREAM_SIP_TRUNK_PASSWORD": "trunk-secret-1",
+    }
+    log_path = folder / "bridge.log"
+    with log_path.open("ab") as log:
+        bridge = subprocess.Popen(
+            [sys.executable, "-m", "onstream", "phone"],
+            cwd=rig.work, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        out, _ = trunk.communicate(timeout=120)
+        told = log_path.read_text(errors="replace")
+        assert trunk.returncode == 0, out.decode(errors="replace")[-2000:] + told[-2000:]
+        assert "trunk registration: 200" in told
+        wait_until(
+            lambda: f"code accepted, session {session['id']}" in log_path.read_text(),
+            what="the trunk's caller let into the meeting",
+        )
+    finally:
+        if trunk.poll() is None:
+            trunk.kill()
+            trunk.wait()
+        bridge.terminate()
+        bridge.wait(20)

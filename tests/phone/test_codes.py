@@ -9,12 +9,13 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from onstream.config import load_settings
 from onstream.meetings.engine import JanusRooms
-from onstream.phone.admission import Doorkeeper, Meeting, Refusal
+from onstream.phone.admission import Doorkeeper, Early, Meeting, Refusal
 from onstream.phone.bridge import parse_address, sip_settings
 from onstream.phone.dialog import (
     CodeEntry,
@@ -24,7 +25,7 @@ from onstream.phone.dialog import (
     dialled_code,
     parse_code,
 )
-from onstream.phone.prompts import PROMPTS, ensure_prompts
+from onstream.phone.prompts import PROMPTS, ensure_prompts, opening_words, speak
 from onstream.storage.database import open_database
 from onstream.throttle import Throttle
 from tests.support.api import ok, rest
@@ -75,7 +76,9 @@ def test_codes_lead_to_open_meetings_and_wrong_ones_count(server: ServerProcess)
             found = await door.check(int(open_now["session_access_code"]), number="+1")
             assert isinstance(found, Meeting)
             assert found.session_id == open_now["id"]
-            assert await door.check(int(later["session_access_code"]), number="+1") is Refusal.EARLY
+            assert isinstance(
+                await door.check(int(later["session_access_code"]), number="+1"), Early
+            )
             assert await door.check(int(over["session_access_code"]), number="+1") is Refusal.ENDED
             wrong = (int(open_now["session_access_code"]) + 1) % 10**9
             assert [await door.check(wrong, number="+2") for _ in range(3)] == [Refusal.WRONG] * 3
@@ -93,6 +96,51 @@ def test_codes_lead_to_open_meetings_and_wrong_ones_count(server: ServerProcess)
             await database.dispose()
 
     asyncio.run(check())
+
+
+def test_a_meeting_not_open_yet_tells_its_opening_time_on_the_accounts_clock(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    server.add_account("berta", "berta-password-1", timezone="Europe/Berlin", phone_bridge=True)
+    start = (datetime.now(UTC) + timedelta(days=3)).replace(hour=12, minute=40, second=0)
+    with server.api_client("berta", "berta-password-1") as client:
+        data = {"topic": "Later", "duration": 30, "timezone": "UTC"}
+        data["start_time"] = f"{start:%Y-%m-%d %H:%M:%S}"
+        session_id = ok(rest(client, "PUT", "session", data), 201)["id"]
+        code = ok(client.get(f"session/id/{session_id}/format/json"))["sessions"][0][
+            "session_access_code"
+        ]
+    settings = load_settings({"ONSTREAM_DATABASE_URL": server.database_url}, env_file=None)
+
+    async def check() -> Early | Meeting | Refusal:
+        database = open_database(server.database_url)
+        door = Doorkeeper(settings, database, JanusRooms(settings), Throttle(settings))
+        try:
+            return await door.check(int(code), number="+1")
+        finally:
+            await database.dispose()
+
+    found = asyncio.run(check())
+    assert isinstance(found, Early)
+    berlin = (start - timedelta(minutes=15)).astimezone(ZoneInfo("Europe/Berlin"))
+    assert found.opens == berlin.replace(tzinfo=None, microsecond=0)
+    words = opening_words(found.opens, found.now)
+    assert f"It opens on {berlin:%A} at {berlin.hour} 25." in words
+    spoken = speak(tmp_path, words)
+    assert spoken.read_bytes()[:4] == b"RIFF"
+
+
+def test_opening_times_in_words() -> None:
+    now = datetime(2026, 12, 7, 9, 0)  # a Monday
+    assert opening_words(datetime(2026, 12, 7, 14, 30), now) == (
+        "This meeting is not open yet. It opens at 14 30. Please call again then. Goodbye."
+    )
+    assert "opens at 9 oh 5." in opening_words(datetime(2026, 12, 7, 9, 5), now)
+    assert "opens tomorrow at 8 hundred." in opening_words(datetime(2026, 12, 8, 8, 0), now)
+    assert "opens on Friday at 0 45." in opening_words(datetime(2026, 12, 11, 0, 45), now)
+    assert "opens on Tuesday, December 22, at 10 15." in opening_words(
+        datetime(2026, 12, 22, 10, 15), now
+    )
 
 
 def test_the_operator_turns_the_bridge_off_and_on(server: ServerProcess) -> None:

@@ -25,6 +25,7 @@ from onstream.meetings.models import Admission, Phase, Room
 from onstream.sessions.tables import sessions
 from onstream.storage.database import Connection, Database, transaction
 from onstream.throttle import Limited, Throttle
+from onstream.timezones import clock
 from onstream.users.tables import users
 
 BRIDGE_TARGET = "bridge"
@@ -37,7 +38,6 @@ class Refusal(enum.Enum):
     WRONG = "wrong"
     TOO_MANY = "too-many"
     NO_BRIDGE = "no-bridge"
-    EARLY = "early"
     ENDED = "ended"
 
 
@@ -51,6 +51,18 @@ class Meeting:
     duration: int
     auto_record: bool
     phone_bridge: bool
+    timezone: str
+    """The account's zone and DST flag: the clock the bridge tells times on."""
+    dst: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Early:
+    """A meeting not open yet: when it opens and the time now, both wall times on the
+    account's clock (naive)."""
+
+    opens: datetime
+    now: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +84,8 @@ async def meeting_by_code(conn: Connection, code: int) -> Meeting | None:
             sessions.c.duration,
             sessions.c.auto_record,
             users.c.phone_bridge,
+            users.c.timezone,
+            users.c.dst,
         )
         .join(users, users.c.id == sessions.c.owner_id)
         .where(
@@ -90,6 +104,8 @@ async def meeting_by_code(conn: Connection, code: int) -> Meeting | None:
         duration=int(row.duration),
         auto_record=bool(row.auto_record),
         phone_bridge=bool(row.phone_bridge),
+        timezone=str(row.timezone),
+        dst=bool(row.dst),
     )
 
 
@@ -109,8 +125,9 @@ class Doorkeeper:
         wait = await self.throttle.refused_for("dial-in", address=number, target=BRIDGE_TARGET)
         return wait is not None
 
-    async def check(self, code: int | None, *, number: str) -> Meeting | Refusal:
-        """The meeting `code` opens now, or why not; a wrong code counts as a failed guess."""
+    async def check(self, code: int | None, *, number: str) -> Meeting | Early | Refusal:
+        """The meeting `code` opens now, when it opens, or why not; a wrong code counts as a
+        failed guess."""
         try:  # counted before it is checked, as every guessed secret
             slot = await self.throttle.take("dial-in", address=number, target=BRIDGE_TARGET)
         except Limited:
@@ -127,8 +144,9 @@ class Doorkeeper:
         await self.throttle.give_back(slot)  # a real code: only wrong ones count
         if not meeting.phone_bridge:
             return Refusal.NO_BRIDGE
+        now = utcnow()
         phase = rules.phase(
-            utcnow(),
+            now,
             start_utc=meeting.start_utc,
             duration=meeting.duration,
             opens_minutes=self.settings.room_opens_minutes,
@@ -136,7 +154,11 @@ class Doorkeeper:
             ended=room is not None and room.ended_at is not None,
         )
         if phase is Phase.EARLY:
-            return Refusal.EARLY
+            opens = rules.opens_at(
+                meeting.start_utc, opens_minutes=self.settings.room_opens_minutes
+            )
+            wall = clock(meeting.timezone, meeting.dst)
+            return Early(opens=wall.from_utc(opens), now=wall.from_utc(now))
         if phase is Phase.ENDED:
             return Refusal.ENDED
         return meeting

@@ -16,6 +16,7 @@ import asyncio
 import fractions
 import sys
 import threading
+import time
 from array import array
 
 import av
@@ -29,6 +30,9 @@ FRAME_BYTES = FRAME_SAMPLES * 2
 SILENCE = bytes(FRAME_BYTES)
 MAX_QUEUED = 120
 """Milliseconds of a source kept ahead of playout: more is dropped to bound the delay."""
+SPEAKING = 0.2
+"""Seconds after its last packet that a source counts as still sending: a frame it cannot
+fill meanwhile is an underrun (the caller hears a gap in that voice)."""
 OPUS_PAYLOAD = 111
 
 
@@ -39,6 +43,7 @@ class Source:
         self.decoder = av.CodecContext.create("libopus", "r")
         self.resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE)
         self.queued = bytearray()
+        self.last_packet = 0.0
 
     def decode(self, payload: bytes) -> bytes:
         """8 kHz mono PCM of one Opus packet (empty when the decoder refused it)."""
@@ -61,6 +66,12 @@ class RoomMix:
         self._sources: dict[int, Source] = {}
         self._lock = threading.Lock()
         self.packets = 0
+        self.frames = 0
+        """20 ms frames taken for the caller."""
+        self.voiced = 0
+        """Frames of sending sources that went into those (one per source and frame)."""
+        self.short = 0
+        """Of those, the ones a source had less than 20 ms queued for (an underrun)."""
 
     def feed(self, datagram: bytes) -> None:
         """Take one RTP packet of a forwarder."""
@@ -76,6 +87,7 @@ class RoomMix:
         pcm = source.decode(packet.payload)
         self.packets += 1
         with self._lock:
+            source.last_packet = time.monotonic()
             source.queued += pcm
             excess = len(source.queued) - MAX_QUEUED * RATE // 1000 * 2
             if excess > 0:
@@ -88,9 +100,14 @@ class RoomMix:
 
     def take(self) -> bytes:
         """The next 20 ms of the mix, silence when nobody speaks."""
+        now = time.monotonic()
         with self._lock:
+            self.frames += 1
             chunks = []
             for source in self._sources.values():
+                if now - source.last_packet < SPEAKING:
+                    self.voiced += 1
+                    self.short += len(source.queued) < FRAME_BYTES
                 if source.queued:
                     chunks.append(bytes(source.queued[:FRAME_BYTES]))
                     del source.queued[:FRAME_BYTES]
@@ -130,10 +147,15 @@ class CallerTrack(MediaStreamTrack):
         self._frames: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=25)
         self._pts = 0
         self.muted = False
+        self.frames = 0
+        self.dropped = 0
+        """Frames of the caller dropped because aiortc did not keep up."""
 
     def push(self, pcm: bytes) -> None:
         """One frame from the caller (called in the event loop); dropped when aiortc lags."""
+        self.frames += 1
         if self._frames.full():
+            self.dropped += 1
             self._frames.get_nowait()
         self._frames.put_nowait(SILENCE if self.muted else pcm)
 

@@ -4,7 +4,8 @@ ring ─► answered, "Enter the meeting's access code, then the hash key"
      ─► code (typed and '#', or the Request-URI user of `sip:<code>@bridge`)
      ─► wrong: "not right, again" (3 tries, then goodbye); too many guesses from this
         number or at this bridge: "too many attempts", hang up
-     ─► no bridge / not open yet / ended: said, hang up
+     ─► not open yet: "it opens at 14 30" (the account's clock), hang up
+     ─► no bridge / ended: said, hang up
      ─► in: admitted as "Phone ··· 1234", published into the VideoRoom, the room's mix
         played; '*6' mutes oneself; removed, or the meeting ends: said, hang up
 hang-up ─► the admission ends (people list, participant.left at once)
@@ -22,7 +23,7 @@ from typing import TypeVar
 
 from onstream.config import Settings
 from onstream.meetings.engine import JanusRooms, MeetingUnavailable
-from onstream.phone.admission import Doorkeeper, Entry, Meeting, Refusal
+from onstream.phone.admission import Doorkeeper, Early, Entry, Meeting, Refusal
 from onstream.phone.dialog import (
     CodeEntry,
     InMeetingKeys,
@@ -31,7 +32,7 @@ from onstream.phone.dialog import (
     dialled_code,
     parse_code,
 )
-from onstream.phone.prompts import ensure_prompts
+from onstream.phone.prompts import ensure_prompts, opening_words, speak
 from onstream.phone.publisher import PublisherFailed, RoomPublisher
 from onstream.phone.sip import CallLink, SipEndpoint, SipSettings
 from onstream.storage.database import Database
@@ -91,7 +92,8 @@ class Bridge:
         self.rooms = JanusRooms(settings)
         self.throttle = Throttle(settings)
         self.doorkeeper = Doorkeeper(settings, database, self.rooms, self.throttle)
-        self.prompts = ensure_prompts(Path(settings.phone_prompts_dir).absolute())
+        self.prompts_dir = Path(settings.phone_prompts_dir).absolute()
+        self.prompts = ensure_prompts(self.prompts_dir)
         self.calls: set[asyncio.Task[None]] = set()
         self.sip: SipEndpoint | None = None
 
@@ -153,7 +155,7 @@ class Bridge:
         return None
 
     async def _verdict(
-        self, link: CallLink, verdict: Meeting | Refusal, *, last: bool
+        self, link: CallLink, verdict: Meeting | Early | Refusal, *, last: bool
     ) -> Meeting | None:
         if isinstance(verdict, Meeting):
             log.info("call %s: code accepted, session %s", link.call_id, verdict.session_id)
@@ -162,9 +164,11 @@ class Bridge:
             "call %s from %s refused: %s",
             link.call_id,
             caller_number(link.remote_uri),
-            verdict.value,
+            "early" if isinstance(verdict, Early) else verdict.value,
         )
-        if verdict is Refusal.WRONG:
+        if isinstance(verdict, Early):
+            await self._say_words(link, opening_words(verdict.opens, verdict.now))
+        elif verdict is Refusal.WRONG:
             await self._say(link, "wrong-goodbye" if last else "wrong", interruptible=not last)
         else:
             await self._say(link, verdict.value)
@@ -219,10 +223,15 @@ class Bridge:
             cpu, wall = time.process_time(), time.monotonic()
             ending = await self._stay(link, entry, publisher)
             log.info(
-                "call %s in the meeting %.1f s, bridge process CPU %.1f %% of a core meanwhile",
+                "call %s in the meeting %.1f s, bridge process CPU %.1f %% of a core meanwhile;"
+                " to the caller %d voice frames, %d short; from the caller %d frames, %d dropped",
                 link.call_id,
                 time.monotonic() - wall,
                 100 * (time.process_time() - cpu) / max(time.monotonic() - wall, 1e-3),
+                publisher.mix.voiced,
+                publisher.mix.short,
+                publisher.track.frames,
+                publisher.track.dropped,
             )
             if ending:
                 await self._say(link, ending)
@@ -257,11 +266,23 @@ class Bridge:
         assert self.sip is not None
         self.sip.play(link, self.prompts[prompt])
 
+    async def _say_words(self, link: CallLink, text: str) -> None:
+        """Say words made for this call (espeak-ng, in a thread), then forget their file."""
+        path = await asyncio.to_thread(speak, self.prompts_dir, text)
+        log.info("call %s said: %s", link.call_id, text)
+        try:
+            await self._play(link, path)
+        finally:
+            path.unlink(missing_ok=True)
+
     async def _say(self, link: CallLink, prompt: str, *, interruptible: bool = False) -> None:
         """Play a prompt to its end; a key pressed meanwhile cuts it short when allowed
         (the key is kept for the entry)."""
+        await self._play(link, self.prompts[prompt], interruptible=interruptible)
+
+    async def _play(self, link: CallLink, path: Path, *, interruptible: bool = False) -> None:
         assert self.sip is not None
-        played = self.sip.play(link, self.prompts[prompt])
+        played = self.sip.play(link, path)
         waits: list[Awaitable[object]] = [played, link.ended.wait()]
         tasks = [asyncio.ensure_future(w) for w in waits]
         if interruptible:

@@ -7,7 +7,8 @@ PJSIP object is made, used and dropped in that thread; the event loop sees a cal
 still referenced at `libDestroy` aborts the process, so `stop` hangs up and drops them all
 first.
 
-Incoming calls are answered at once (200); the account accepts any Request-URI user, so
+The endpoint listens for SIP over UDP and over TCP on the same address and port. Incoming
+calls are answered at once (200); the account accepts any Request-URI user, so
 `sip:<code>@bridge` reaches the same place as the bridge's number. Digits come from RFC 4733
 telephone-events and SIP INFO alike (`onDtmfDigit`). With `ONSTREAM_SIP_TRUNK_URI` set the
 account also registers at the operator's trunk with the configured user and password.
@@ -30,6 +31,10 @@ from onstream.phone.audio import FRAME_BYTES, SILENCE
 
 log = logging.getLogger("onstream.phone")
 Command = Callable[[], None]
+MAX_CALLS = 4
+"""Calls one bridge process takes at once: the ceiling PJSIP is built with in the
+`pjsua2-python` wheel (`PJSUA_MAX_CALLS`); a larger `maxCalls` is cut down to it. PJSIP
+answers one more caller with 486 Busy Here."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +269,7 @@ class SipEndpoint:
             config = pj.EpConfig()
             config.uaConfig.threadCnt = 0
             config.uaConfig.mainThreadOnly = True
+            config.uaConfig.maxCalls = MAX_CALLS
             config.logConfig.level = 1
             config.logConfig.consoleLevel = 1
             config.medConfig.noVad = True
@@ -276,6 +282,7 @@ class SipEndpoint:
             if self.settings.public_host:
                 transport.publicAddress = self.settings.public_host
             endpoint.transportCreate(pj.PJSIP_TRANSPORT_UDP, transport)
+            endpoint.transportCreate(pj.PJSIP_TRANSPORT_TCP, transport)
             endpoint.libStart()
             endpoint.audDevManager().setNullDev()
             account = _Account(self)
