@@ -23,7 +23,7 @@ const sent = new Map();  // mid -> { send, substream } last asked of Janus
 const health = new Map();  // feed -> { cap, good, frames, lost, received }
 let budget = Infinity;  // bits/s the browser estimates it can receive (when it says)
 let sentTo = null;  // the subscriber handle `sent` is about (a reconnect starts afresh)
-const chosen = { video: [], layers: {} };
+const chosen = { video: [], layers: {}, limit: 0 };
 
 /** A phone-class device: fewer cores or little memory (two layers, fewer videos). */
 export function weakDevice() {
@@ -137,6 +137,7 @@ export function update() {
   const layers = fit([...take].map((id) => [id, layerFor(id)]));
   chosen.video = [...take];
   chosen.layers = {};
+  chosen.limit = limit();
   for (const id of feeds) {
     const mid = mids[id];
     const want = take.has(id) ? { send: true, substream: layers.get(id) } : { send: false };
