@@ -22,6 +22,7 @@ const spoke = new Map();  // feed -> when last heard
 const sent = new Map();  // mid -> { send, substream } last asked of Janus
 const health = new Map();  // feed -> { cap, good, frames, lost, received }
 let budget = Infinity;  // bits/s the browser estimates it can receive (when it says)
+const settled = new Map();  // feed -> until when its frame counts say nothing (just switched)
 let sentTo = null;  // the subscriber handle `sent` is about (a reconnect starts afresh)
 const chosen = { video: [], layers: {}, limit: 0 };
 
@@ -147,6 +148,7 @@ export function update() {
     const was = sent.get(mid + ":" + id);  // a mid is reused for the next publisher on it
     if (was && was.send === want.send && was.substream === want.substream) continue;
     sent.set(mid + ":" + id, want);
+    settled.set(id, Date.now() + 2 * CHECK_MS);  // until a key frame of the new layer came
     streams.push({ mid, ...want });
   }
   if (streams.length) sub.send({ message: { request: "configure", streams } });
@@ -154,7 +156,7 @@ export function update() {
 
 /** Every few seconds: a video that loses packets, or whose frames arrive faster than this
  * device decodes them, gets a lower layer (less to carry, less to decode); one that runs well
- * for a while gets it back. The connection's bandwidth estimate, when the browser gives one,
+ * for three checks gets the next one back. The connection's bandwidth estimate, when the browser gives one,
  * bounds the layers together (`fit`). */
 async function checkHealth() {
   if (!room) return;
@@ -176,11 +178,12 @@ async function checkHealth() {
     health.set(id, h);
     const d = (key) => now[key] - was[key];
     if ((sent.get(s.mid + ":" + id) || {}).send === false || d("received") <= 0) return;
+    if ((settled.get(id) || 0) > Date.now()) return;
     const behind = d("arrived") >= 10 && (d("decoded") < 0.7 * d("arrived") || d("dropped") > 0.1 * d("arrived"));
     if (behind || d("lost") > 0.05 * (d("lost") + d("received"))) {
       if (h.cap > 0) { h.cap -= 1; changed = true; }
       h.good = 0;
-    } else if (d("decoded") / (CHECK_MS / 1000) >= 15 && ++h.good >= 3 && h.cap < 2) {
+    } else if (++h.good >= 3 && h.cap < 2) {
       h.cap += 1; h.good = 0; changed = true;
     }
   });
