@@ -160,7 +160,8 @@ def test_the_camera_goes_out_in_layers_and_a_pinned_tile_gets_a_larger_one(rooms
         return 0 < small < large
 
     wait_until(pinned_is_sharper, what="Ann's pinned video wider than Ben's thumbnail")
-    print("layers", layers_sent(ann), "received", video(cal)["inbound"], video(ann)["outbound"])
+    widths = {feed: v["width"] for feed, v in video(cal)["inbound"].items()}
+    print(f"Ann sends layers {sorted(layers_sent(ann))}; Cal receives widths {widths}")
     close(ann, ben, cal)
 
 
