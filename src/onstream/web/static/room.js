@@ -26,6 +26,7 @@ const local = state.local = { audio: null, video: null, screen: null, senders: {
 let janus = null, pub = null, sub = null, subJoining = false, pendingStreams = [];
 let chat = null, chatReady = false, subscribed = new Set(), everConnected = false;
 let deviceNote = "";  // what could not be used, said with the status
+media.setUp({ state, lastN: config.lastN, subscriber: () => sub, publisher: () => pub });
 
 function setStatus(status, text) {
   state.status = status;
@@ -995,7 +996,6 @@ function scheduleRetryQuietly() {
 // --- start --------------------------------------------------------------------------
 document.body.dataset.tab = "people";
 setUpControls();
-media.setUp({ state, lastN: config.lastN, subscriber: () => sub, publisher: () => pub });
 autoOpen();
 render();
 setInterval(() => { if (janus) loadPeople(); }, 4000);
