@@ -4,8 +4,8 @@
 
 For each N: a fresh session with N invitees (all participants) on one `onstream serve` and
 one Janus, N Chromium pages (fake camera and microphone) opening their personal links and
-pressing "enter". Once every page plays the N-1 others' video (a bounded wait), it samples
-for `--seconds`:
+pressing "enter". Once every page plays the N-1 others' video, or as many as it receives at
+once (`--last-n`, `ONSTREAM_ROOM_LAST_N`; a bounded wait), it samples for `--seconds`:
 
 * frames per second received per remote video: `getVideoPlaybackQuality().totalVideoFrames`
   deltas over the page's own clock, so a slow `evaluate` round trip does not skew them;
@@ -39,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import wave
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -97,11 +98,14 @@ FRAMES_JS = """() => {
     if (r.kind !== "video" || !r.el) continue;
     const q = r.el.getVideoPlaybackQuality();
     out[mid] = {feed: r.feed, frames: q.totalVideoFrames, dropped: q.droppedVideoFrames,
-                width: r.el.videoWidth, height: r.el.videoHeight};
+                width: r.el.videoWidth, height: r.el.videoHeight,
+                paused: !!r.el.closest(".video-paused")};
   }
-  return {at: performance.now(), videos: out};
+  const limit = onstreamRoom.media && onstreamRoom.media.limit;
+  return {at: performance.now(), videos: out, limit: limit || 999};
 }"""
-"""Every remote video of a page: its feed, frames so far, size, and the page's clock (ms)."""
+"""Every remote video of a page: its feed, frames so far, size, the page's clock (ms) and the
+most videos it receives at once (last N)."""
 
 
 class RoundTimeout(Exception):
@@ -206,7 +210,9 @@ class Rig:
         return janus_pid(self.janus.directory)
 
     def launch(self) -> Browser:
-        return self.playwright.chromium.launch(executable_path=CHROMIUM, args=MEDIA_ARGS)
+        # a silent microphone: Chromium's own beeps would make everybody the active speaker
+        silent = f"--use-file-for-fake-audio-capture={self.work / 'silence.wav'}"
+        return self.playwright.chromium.launch(executable_path=CHROMIUM, args=[*MEDIA_ARGS, silent])
 
     def session(self, people: int) -> list[str]:
         """A session that started a minute ago with `people` participants: their links."""
@@ -237,10 +243,11 @@ class Rig:
 
 
 @contextlib.contextmanager
-def rig(browsers_mode: str) -> Iterator[Rig]:
+def rig(browsers_mode: str, last_n: int | None = None) -> Iterator[Rig]:
     """Start Janus, the server and Playwright; stop all of them however the block ends."""
     with contextlib.ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-room-")))
+        write_silence(work / "silence.wav")
         recordings = work / "recordings"
         janus = JanusProcess(work / "janus", recordings_dir=recordings).start()
         stack.callback(janus.stop)
@@ -252,6 +259,7 @@ def rig(browsers_mode: str) -> Iterator[Rig]:
                 "ONSTREAM_JANUS_ADMIN_KEY": janus.admin_key,
                 "ONSTREAM_RECORDINGS_DIR": str(recordings),
                 "ONSTREAM_BASE_URL": f"http://127.0.0.1:{port}",
+                **({"ONSTREAM_ROOM_LAST_N": str(last_n)} if last_n else {}),
             },
         )
         login, password = OWNER
@@ -278,6 +286,15 @@ def rig(browsers_mode: str) -> Iterator[Rig]:
             stack.callback(the_rig.shared.close)
             the_rig.chromium_version = the_rig.shared.version
         yield the_rig
+
+
+def write_silence(path: Path) -> None:
+    """Two seconds of silence (48 kHz mono WAV) for the fake microphones."""
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(48_000)
+        out.writeframes(bytes(4 * 48_000))
 
 
 # --- one room -------------------------------------------------------------------------------
@@ -364,13 +381,19 @@ def flowing_feeds(before: dict[str, Any], after: dict[str, Any]) -> set[int]:
     }  # fmt: skip
 
 
+def expected(n: int, reading: dict[str, Any]) -> int:
+    """How many videos one page of a room of `n` receives: the others, or its last N."""
+    return min(n - 1, int(reading.get("limit") or n))
+
+
 def all_connected(people: list[Person]) -> bool:
-    """Whether every page plays the video of all the others (frames advancing over 0.5 s)."""
-    others = len(people) - 1
+    """Whether every page plays the video of all the others, or of as many as its last N
+    (frames advancing over 0.5 s)."""
     before = [frames(p.page) for p in people]
     time.sleep(0.5)
     return all(
-        len(flowing_feeds(a, frames(p.page))) >= others for p, a in zip(people, before, strict=True)
+        len(flowing_feeds(a, frames(p.page))) >= expected(len(people), a)
+        for p, a in zip(people, before, strict=True)
     )
 
 
@@ -382,7 +405,7 @@ def fps_of(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[float, i
     return [
         ((v["frames"] - before["videos"][mid]["frames"]) / seconds, int(v["width"]))
         for mid, v in after["videos"].items()
-        if mid in before["videos"]
+        if mid in before["videos"] and not v.get("paused")  # beyond the last N: not received
     ]
 
 
@@ -435,7 +458,7 @@ def measure(the_rig: Rig, n: int, seconds: float) -> Round:
     return Round(
         people=n,
         connected_s=round(connected_s, 1) if connected_s is not None else None,
-        videos_expected=n * (n - 1),
+        videos_expected=sum(expected(n, reading) for reading in first),
         videos_flowing=sum(1 for f in fps if f > FLOWING_FPS),
         fps_median=statistics.median(fps) if fps else None,
         fps_min=fps[0] if fps else None,
@@ -497,20 +520,22 @@ def progress(r: Round) -> str:
 def table(rounds: list[Round]) -> str:
     """The markdown table (CPU % of one core, as `top` shows it)."""
     lines = [
-        "| people | connected in s | fps median | fps min | Janus CPU % | browsers CPU % "
-        "| Janus RSS MB |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| people | connected in s | videos a page | fps median | fps min | width median "
+        "| Janus CPU % | browsers CPU % | Janus RSS MB |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rounds:
         if r.error:
-            lines.append(f"| {r.people} | failed | - | - | - | - | - |")
+            lines.append(f"| {r.people} | failed | - | - | - | - | - | - | - |")
             continue
         connected = _num(r.connected_s, ".1f") if r.connected_s is not None else "timeout"
         cells = [
             str(r.people),
             connected,
+            f"{r.videos_flowing / r.people:.1f}",
             _num(r.fps_median, ".1f"),
             _num(r.fps_min, ".1f"),
+            _num(r.frame_width_median, ".0f"),
             f"{r.janus_cpu_pct:.1f}",
             f"{r.browsers_cpu_pct:.0f}",
             f"{r.janus_rss_mb:.0f}",
@@ -561,6 +586,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--browsers", choices=("shared", "each"), default=DEFAULT_BROWSERS,
         help="one Chromium with a context a person (shared) or one Chromium a person (each)",
     )  # fmt: skip
+    parser.add_argument(
+        "--last-n", type=int, default=None,
+        help="ONSTREAM_ROOM_LAST_N: most videos a page receives (default: the server's)",
+    )  # fmt: skip
     parser.add_argument("--output", type=Path, default=RESULT_PATH)
     args = parser.parse_args(argv)
     args.sizes = [int(x) for x in args.people.split(",") if x.strip()]
@@ -581,7 +610,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, terminate)
     began = time.monotonic()
     rounds: list[Round] = []
-    with rig(args.browsers) as the_rig:
+    with rig(args.browsers, args.last_n) as the_rig:
         info = machine(the_rig)
         print(f"{info['cpu']}, {info['cores']} cores, load {info['load_average']}, "
               f"Janus {info['janus']}, Chromium {info['chromium']}, browsers {args.browsers}",
@@ -607,6 +636,7 @@ def main(argv: list[str] | None = None) -> int:
         {
             "machine": info,
             "config": {"people": args.sizes, "seconds": args.seconds, "browsers": args.browsers,
+                       "last_n": args.last_n,
                        "settle_s": SETTLE_S, "wall_s": round(wall, 1)},
             "rounds": [asdict(r) for r in rounds],
         },

@@ -185,6 +185,13 @@ class Settings:
     """How long after the scheduled end the room stays open (meetings run late)."""
     room_token_seconds: float = 120.0
     """How long a Janus token minted for one join stays in the room's allowed list."""
+    room_max_publishers: int = 100
+    """Most people who may publish (camera, microphone, screen) in one room at once; Janus
+    refuses a publisher join beyond it. Observers do not count."""
+    room_last_n: int = 9
+    """Most people whose video one browser receives at once (speakers, pinned people and
+    shared screens first); the others show their name until they speak. Audio is always
+    received from everybody."""
     sip_address: str | None = None
     """`host:port` the phone bridge (`onstream phone`) listens on for SIP over UDP and TCP;
     unset: no phone bridge."""
@@ -259,6 +266,8 @@ _INT_FIELDS = {
     "max_connections_per_address",
     "room_opens_minutes",
     "room_grace_minutes",
+    "room_max_publishers",
+    "room_last_n",
     "webhooks_per_account",
 }
 _FLOAT_FIELDS = {
@@ -285,6 +294,8 @@ _POSITIVE_FIELDS = {
     "body_timeout_seconds",
     "worker_timeout_seconds",
     "max_connections_per_address",
+    "room_max_publishers",
+    "room_last_n",
 }
 """Timers a zero would fire at once (every connection closed) and `inf` would disable; a
 cap of zero would refuse every connection."""

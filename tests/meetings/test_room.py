@@ -12,7 +12,8 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -117,9 +118,18 @@ def screenshot(page: Page, name: str) -> None:
 
 @pytest.fixture(scope="module")
 def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
+    with running_rig(tmp_path_factory.mktemp("room")) as started:
+        yield started
+
+
+@contextmanager
+def running_rig(
+    work: Path, *, env: dict[str, str] | None = None, args: Sequence[str] = ()
+) -> Iterator[Rig]:
+    """Janus, a server (with `env` added to its settings) and a Chromium (with `args` added
+    to its flags), stopped on the way out."""
     addresses = subprocess.run(["ip", "-4", "-o", "addr"], capture_output=True, text=True).stdout
     assert "10.99.0.1" in addresses, "run the media tests through scripts/in-netns"
-    work = tmp_path_factory.mktemp("room")
     recordings = work / "recordings"
     janus = JanusProcess(work / "janus", recordings_dir=recordings).start()
     server = ServerProcess(
@@ -134,6 +144,7 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
             "ONSTREAM_RECORDING_POLL_SECONDS": "1",
             "ONSTREAM_BASE_URL": "http://127.0.0.1:{port}",
             "ONSTREAM_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",  # the receiver's
+            **(env or {}),
         },
         port=free_port(),
     )
@@ -147,7 +158,7 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     server.start()
     owner = httpx.Client(base_url=f"{server.base_url}/api/2/{login}/", auth=OWNER, timeout=30)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=MEDIA_ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[*MEDIA_ARGS, *args])
         yield Rig(janus=janus, server=server, browser=browser, owner=owner)
         browser.close()
     owner.close()

@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 
 from onstream.clock import utcnow
-from onstream.config import Settings
+from onstream.config import Settings, SettingsError, load_settings
 from onstream.errors import Invalid
+from onstream.janus import JanusAdmin, JanusProcess
 from onstream.meetings import jobs, repository, rules, service
 from onstream.meetings.engine import JanusRooms, ice_servers
 from onstream.meetings.models import Phase
-from onstream.services import Ejection, Mute, Recording, RoomChange
+from onstream.services import Ejection, Mute, Recording, RoomChange, RoomHandle
 from onstream.sessions import service as sessions
 from onstream.sessions.models import SessionInput
 from onstream.storage.database import Database, open_database, transaction
@@ -221,3 +222,28 @@ def test_ice_servers_from_urls_or_json() -> None:
     assert ice_servers(turn) == [
         {"urls": "turn:t.example:3478", "username": "u", "credential": "p"}
     ]
+
+
+async def test_a_room_takes_as_many_publishers_as_the_setting_says(tmp_path: Path) -> None:
+    assert Settings().room_max_publishers == 100
+    with JanusProcess(tmp_path / "janus") as janus:
+        settings = Settings(
+            janus_urls=janus.url, janus_admin_key=janus.admin_key, room_max_publishers=40
+        )
+        rooms = JanusRooms(settings)
+        room = RoomHandle(server=janus.url, janus_room=4242, secret="s3cret-room")
+        try:
+            await rooms.open(room, record=False, rec_dir=tmp_path / "rec", description="Big")
+        finally:
+            await rooms.aclose()
+        async with JanusAdmin(janus.url, admin_key=janus.admin_key) as admin:
+            (listed,) = [r for r in await admin.list_rooms() if r["room"] == 4242]
+    assert listed["max_publishers"] == 40
+    assert listed["bitrate"] >= 2_000_000  # three simulcast layers fit under Janus's cap
+
+
+@pytest.mark.parametrize("raw", ["0", "-3", "many"])
+def test_a_room_size_or_video_count_below_one_is_refused(raw: str) -> None:
+    for variable in ("ONSTREAM_ROOM_MAX_PUBLISHERS", "ONSTREAM_ROOM_LAST_N"):
+        with pytest.raises(SettingsError, match=variable):
+            load_settings({variable: raw}, env_file=None)

@@ -29,8 +29,9 @@ from onstream.services import RoomHandle
 log = logging.getLogger("onstream.meetings")
 
 T = TypeVar("T")
-PUBLISHERS = 16
-"""Most publishers a room accepts (Janus refuses a join beyond it)."""
+PUBLISHER_BITRATE = 2_200_000
+"""The most one publisher may send (bits/s, Janus's REMB cap): the three simulcast layers of
+a camera (about 150 k + 500 k + 1.5 M) with room for audio."""
 ANSWER_SECONDS = 2.0
 """A Janus that has not answered `/info` in this long counts as down (a live one answers in
 milliseconds; the bound keeps `/ready` and the lobby quick when one hangs)."""
@@ -55,6 +56,8 @@ class JanusRooms:
         self._admins: dict[str, JanusAdmin] = {}
         self.recordings_root = settings.recordings_root
         self.ice_servers = ice_servers(settings.ice_servers)
+        self.max_publishers = settings.room_max_publishers
+        self.last_n = settings.room_last_n
         self._live: tuple[float, tuple[str, ...]] | None = None
         self._live_lock = asyncio.Lock()
 
@@ -91,7 +94,8 @@ class JanusRooms:
                 room.janus_room,
                 secret=room.secret,
                 allowed=list(allowed),
-                publishers=PUBLISHERS,
+                publishers=self.max_publishers,
+                bitrate=PUBLISHER_BITRATE,
                 record=record,
                 rec_dir=rec_dir,
                 description=description[:100],

@@ -418,6 +418,7 @@ class MeetingPages:
             "owner": admission.source == "host",
             "recording": room.recording,
             "iceServers": self.rooms.ice_servers,
+            "lastN": self.rooms.last_n,
             "people": f"{base}/people",
             "moderate": f"{base}/moderate",
             "join": f"{base}/join",

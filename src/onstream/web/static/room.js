@@ -11,6 +11,7 @@
 
 import { arrange } from "./room-layout.js";
 import { choices, fillPickers, openTrack } from "./room-devices.js";
+import * as media from "./room-media.js";  // simulcast, and whose video is received (last N)
 
 let config = JSON.parse(document.getElementById("room-config").textContent);
 const $ = (id) => document.getElementById(id);
@@ -30,6 +31,7 @@ const local = state.local = { audio: null, video: null, screen: null, senders: {
 let janus = null, pub = null, sub = null, subJoining = false, pendingStreams = [];
 let chat = null, chatReady = false, subscribed = new Set(), everConnected = false;
 let deviceNote = "";  // what could not be used, said with the status
+media.setUp({ state, lastN: config.lastN, subscriber: () => sub, publisher: () => pub });
 
 function setStatus(status, text) {
   state.status = status;
@@ -168,6 +170,7 @@ function render() {
     $("speaker-view").textContent = state.speakerView ? "Grid view" : "Speaker view";
     renderPeople();
     renderControls();
+    media.update();  // the tiles moved: whose video, in which layer
   });
 }
 
@@ -491,7 +494,8 @@ async function publish() {
   showSelf();
   const tracks = [];
   if (local.audio) tracks.push({ type: "audio", capture: local.audio, recv: false });
-  if (local.video) tracks.push({ type: "video", capture: local.video, recv: false });
+  if (local.video) await media.shapeCamera(local.video);
+  if (local.video) tracks.push(media.videoTrack(local.video));
   const note = problems.length ? problems.join(" ") + " " : "";
   if (!tracks.length) {
     setStatus("joined", note + "You are listening. Turn on your microphone or camera when you like.");
@@ -517,7 +521,7 @@ async function sendTrack(kind, track) {
   findSenders();
   if (local.senders[kind]) { await local.senders[kind].replaceTrack(track); return; }
   if (!track) return;
-  await offer([{ type: kind, capture: track, recv: false }]);
+  await offer([kind === "video" ? media.videoTrack(track) : { type: kind, capture: track, recv: false }]);
   local.published = true;
   findSenders();
 }
@@ -615,7 +619,7 @@ async function republish() {
   const tracks = [];
   if (local.audio) tracks.push({ type: "audio", capture: local.audio, recv: false });
   const video = local.screen || local.video;
-  if (video) tracks.push({ type: "video", capture: video, recv: false });
+  if (video) tracks.push(media.videoTrack(video));
   local.senders = {};
   if (!tracks.length) return;
   try { await offer(tracks); findSenders(); } catch (e) { fail("Camera or microphone unavailable: " + e); }
@@ -739,6 +743,7 @@ function measureSpeakers() {
       }
     }
   }
+  if (loudest !== null) media.heard(loudest);
   if (loudest !== null && loudest !== state.activeSpeaker) {
     state.activeSpeaker = loudest;
     render();
