@@ -141,10 +141,10 @@ async def delete(visit: Visit) -> Response:
         return visit.render("account/recording_delete.html", {"recording": shown(recording)})
     try:
         async with unit_of_work(visit.database, write=True) as work:
-            media_key = await service.delete(
+            media_keys = await service.delete(
                 work.conn, visit.account, recording.id, base_url=visit.settings.public_base_url
             )
-            if media_key is not None:
+            for media_key in media_keys:
                 work.after_commit(partial(visit.services.media.delete, media_key))
     except (Missing, Deleted):
         return not_found()
