@@ -30,7 +30,7 @@ from onstream.meetings.compose import Layout
 from onstream.meetings.recorder import RecordingWorker
 from onstream.storage.database import open_database, transaction
 from tests.support.api import ok, rest
-from tests.support.recordings import new_session
+from tests.support.recordings import media_files, new_session
 from tests.support.server import ServerProcess, database_url_for
 from tests.support.waiting import wait_until
 
@@ -241,3 +241,21 @@ def test_a_browser_plays_every_track_in_sync(
     )
     assert len(positions) >= 3, positions
     assert max(positions) - min(positions) < 1.0, positions
+
+
+def test_deleting_the_account_takes_its_recordings_tracks_along(
+    quiet_server: ServerProcess, tmp_path: Path
+) -> None:
+    quiet_server.add_account("dora", "dora-password-1")
+    with quiet_server.api_client("dora", "dora-password-1") as dora:
+        before = media_files(quiet_server)
+        recording = recorded(quiet_server, dora, tmp_path)
+        with visitor(quiet_server, recording) as web:
+            (_, _, src), *_ = clips(web.get(httpx.URL(recording["recording_link"]).path).text)
+            assert web.get(src).status_code == 200
+            assert len(media_files(quiet_server) - before) == 4
+            deleted = quiet_server.cli("user", "delete", "dora", "--yes")
+            assert deleted.returncode == 0, deleted.stderr
+            assert "and 4 media files" in deleted.stdout
+            assert web.get(src).status_code == 404
+        assert media_files(quiet_server) - before == set()
