@@ -415,7 +415,9 @@ def test_a_killed_server_still_makes_exactly_one_recording(rig: Rig) -> None:
     rig.server.process.kill()
     rig.server.process.wait()
     rig.server.start()
-    (recording,) = wait_until(lambda: recordings_of(rig, session_id), seconds=180, what="recording")
+    # Killed in either step (the tracks, or the composition), the job is done once, after.
+    wait_until(lambda: (job() or ("",))[0] == "done", seconds=180, what="the job to be done")
+    (recording,) = recordings_of(rig, session_id)
     assert recording["duration"] > 3000
     with sqlite3.connect(database) as db:
         query = "SELECT status, recording_id FROM recording_jobs WHERE session_id = ?"
