@@ -11,7 +11,7 @@ from onstream.meetings.tables import (
     rooms,
 )
 from onstream.protocol.idempotency import idempotency_keys
-from onstream.recordings.tables import recordings
+from onstream.recordings.tables import recording_tracks, recordings
 from onstream.sessions.tables import session_blocks, sessions
 from onstream.storage.metadata import metadata
 from onstream.storage.secrets import server_secrets
@@ -41,6 +41,7 @@ __all__ = [
     "metadata",
     "outbox",
     "recording_jobs",
+    "recording_tracks",
     "recordings",
     "room_presence",
     "room_tokens",

@@ -65,15 +65,22 @@ async def test_a_recorded_room_lands_in_the_bucket(
         )
         running = asyncio.create_task(worker.run())
         worker.wake()
-        recorded = await wait_until_async(
-            lambda: _recordings(database, owner), "a recording", WAIT_SECONDS
-        )
+
+        async def composed() -> list[Recording]:
+            found = await _recordings(database, owner)
+            return found if found and found[0].media_key is not None else []
+
+        recorded = await wait_until_async(composed, "a recording with its file", WAIT_SECONDS)
         worker.stop()
         await asyncio.wait_for(running, WAIT_SECONDS)
         [recording] = recorded
         assert recording.media_key is not None
         objects = await asyncio.to_thread(s3.objects, bucket)
-        assert list(objects) == [f"rec/{recording.media_key}"]
+        async with transaction(database, write=False) as conn:
+            tracks = await recordings.tracks(conn, recording.id)
+        assert len(tracks) == 4, "each track, remuxed, plays from the store too"
+        keys = [recording.media_key, *(t.media_key for t in tracks)]
+        assert sorted(objects) == sorted(f"rec/{key}" for key in keys)
         assert len(objects[f"rec/{recording.media_key}"]) == recording.media_size
         assert objects[f"rec/{recording.media_key}"][:4] == b"\x1a\x45\xdf\xa3"  # WebM/EBML
     finally:

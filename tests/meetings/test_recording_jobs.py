@@ -23,7 +23,7 @@ from onstream.meetings import jobs
 from onstream.meetings.compose import Layout
 from onstream.meetings.recorder import RecordingWorker
 from onstream.recordings import service as recordings
-from onstream.recordings.models import Recording
+from onstream.recordings.models import Recording, Track
 from onstream.sessions import service as sessions
 from onstream.sessions.models import SessionInput
 from onstream.storage.database import Database, open_database, transaction
@@ -92,6 +92,10 @@ class World:
             return await recordings.page(
                 conn, self.owner, session_id=None, count=100, offset=0, descending=False
             )
+
+    async def tracks(self, recording_id: int) -> list[Track]:
+        async with transaction(self.database, write=False) as conn:
+            return await recordings.tracks(conn, recording_id)
 
     def blobs(self) -> list[Path]:
         return [p for p in self.store.directory.rglob("*") if p.is_file()]
@@ -167,9 +171,45 @@ async def test_a_recorded_room_becomes_one_recording_of_the_owner(world: World) 
     assert recording.media_type == "video/webm"
     assert recording.media_key is not None
     assert await world.store.size(recording.media_key) == recording.media_size
-    assert world.blobs() == [world.store.path(recording.media_key)]
-    assert not source.exists(), "the tracks go once the recording is committed"
+    tracks = await world.tracks(recording.id)
+    assert sorted(t.kind for t in tracks) == ["audio", "audio", "video", "video"]
+    keys = [recording.media_key, *(t.media_key for t in tracks)]
+    assert sorted(world.blobs()) == sorted(world.store.path(key) for key in keys)
+    assert not source.exists(), "the .mjr files go once the recording is composed"
     assert list(world.recordings_root.iterdir()) == [], "no work directory is left"
+
+
+@pytest.mark.anyio
+async def test_a_recording_plays_from_its_tracks_before_its_file_is_composed(
+    world: World,
+) -> None:
+    source = recorded_room(world.recordings_root)
+    await world.enqueue(source)
+    worker = world.worker()
+
+    assert await worker.process_due() == 1  # the first step: remux, no encode
+    job = await world.job_of(source)
+    [recording] = await world.recordings()
+    assert (job.status, job.recording_id, job.attempts) == (jobs.PENDING, recording.id, 0)
+    assert recording.media_key is None, "no file yet"
+    tracks = await world.tracks(recording.id)
+    assert sorted((t.kind, t.media_type) for t in tracks) == [
+        ("audio", "audio/ogg"),
+        ("audio", "audio/ogg"),
+        ("video", "video/webm"),
+        ("video", "video/webm"),
+    ]
+    assert min(t.offset_ms for t in tracks) == 0
+    assert max(t.offset_ms + t.duration_ms for t in tracks) == recording.duration_ms
+    assert len({t.participant for t in tracks}) == 2
+    assert source.exists(), "kept for the composition"
+
+    assert await worker.process_due() == 1  # the second step: the one file
+    job = await world.job_of(source)
+    [composed] = await world.recordings()
+    assert (job.status, job.attempts, composed.id) == (jobs.DONE, 1, recording.id)
+    assert composed.media_key is not None
+    assert [t.id for t in await world.tracks(recording.id)] == [t.id for t in tracks]
 
 
 @pytest.mark.anyio
@@ -230,16 +270,17 @@ async def test_a_killed_worker_is_replaced_and_still_one_recording_is_made(world
 
     job = await world.job_of(source)
     assert job.status == jobs.DONE
-    assert job.attempts > stale.attempt
     [recording] = await world.recordings()
     assert job.recording_id == recording.id
     assert abs(recording.duration_ms - MEETING_MS) < 2000
     assert not dead_work.exists()
+    blobs = sorted(world.blobs())
+    assert len(blobs) == 1 + len(await world.tracks(recording.id))
 
     # worker A was only stalled: it comes back with its old claim, and changes nothing
     await world.worker(Clock(stale.created_at)).process(stale)
     assert [r.id for r in await world.recordings()] == [recording.id]
-    assert world.blobs() == [world.store.path(str(recording.media_key))]
+    assert sorted(world.blobs()) == blobs
     assert (await world.job_of(source)).status == jobs.DONE
 
 
@@ -318,8 +359,10 @@ async def test_a_room_janus_is_still_writing_waits_without_counting_a_failure(
     clock.advance(5)
     assert await worker.process_due() == 1
     job = await world.job_of(source)
-    assert (job.status, job.attempts, job.last_error) == (jobs.DONE, 1, None)
-    assert [r.id for r in await world.recordings()] == [job.recording_id]
+    assert (job.status, job.attempts, job.last_error) == (jobs.PENDING, 0, None)
+    assert [r.id for r in await world.recordings()] == [job.recording_id], "playable"
+    assert await worker.process_due() == 1
+    assert (await world.job_of(source)).status == jobs.DONE
 
 
 @pytest.mark.anyio
@@ -343,10 +386,12 @@ async def test_a_stopped_worker_hands_its_job_back_at_once(world: World) -> None
     worker = world.worker()
     running = asyncio.create_task(worker.run())
 
-    async def encoding() -> bool:
-        return any(p.name.startswith(".compose-") for p in world.recordings_root.iterdir())
+    async def composing() -> bool:
+        playable = bool(await world.recordings())
+        work = any(p.name.startswith(".compose-") for p in world.recordings_root.iterdir())
+        return playable and work
 
-    await wait_until_async(encoding, "the encode to start")
+    await wait_until_async(composing, "the composition to start")
     worker.stop()
     await asyncio.wait_for(running, WAIT_SECONDS)
 
@@ -354,16 +399,7 @@ async def test_a_stopped_worker_hands_its_job_back_at_once(world: World) -> None
     assert job.status == jobs.PENDING
     assert job.lease_until is None, "released, not left to expire"
     assert job.next_attempt_at <= utcnow()
-    assert await world.recordings() == []
-    assert world.blobs() == []
-
-
-def test_the_retry_policy_doubles_then_gives_up() -> None:
-    policy = jobs.RetryPolicy(first=60, longest=600, give_up=3600)
-    start = datetime(2030, 1, 1)
-    delays = [
-        policy.next_attempt(created_at=start, attempt=n, now=start) for n in (1, 2, 3, 4, 5, 6)
-    ]
-    assert [(d - start).total_seconds() for d in delays if d] == [60, 120, 240, 480, 600, 600]
-    late = start + timedelta(seconds=3500)
-    assert policy.next_attempt(created_at=start, attempt=3, now=late) is None
+    [recording] = await world.recordings()
+    assert recording.media_key is None, "it still plays from its tracks"
+    keys = [t.media_key for t in await world.tracks(recording.id)]
+    assert sorted(world.blobs()) == sorted(world.store.path(key) for key in keys)

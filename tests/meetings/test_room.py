@@ -9,6 +9,7 @@ and the media flows over the veth address.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import time
@@ -337,23 +338,60 @@ def recordings_of(rig: Rig, session_id: int) -> list[dict[str, Any]]:
     return list(found["recordings"])
 
 
-def test_a_recorded_meeting_becomes_a_playable_recording(rig: Rig) -> None:
+PLAYABLE_WITHIN_SECONDS = 60
+
+
+def test_a_recorded_meeting_plays_within_a_minute_and_downloads_after(
+    rig: Rig, tmp_path: Path
+) -> None:
     session_id, length = record_a_meeting(rig, 10)
-    (recording,) = wait_until(lambda: recordings_of(rig, session_id), seconds=180, what="recording")
+    ended = time.monotonic()  # the host pressed End a moment before
+    (recording,) = wait_until(
+        lambda: recordings_of(rig, session_id),
+        seconds=PLAYABLE_WITHIN_SECONDS,
+        what="the recording to be listed, playable",
+    )
+    assert time.monotonic() - ended <= PLAYABLE_WITHIN_SECONDS
     assert abs(recording["duration"] / 1000 - length) <= 2, (recording["duration"], length)
-    page = rig.browser.new_page()
+    context = rig.browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
     page.goto(local(recording["recording_link"], rig.server))
     page.fill("#name", "Viewer")
     page.click("button[type=submit]")
-    player = page.locator("#player")
-    player.wait_for()
-    page.evaluate(
-        "() => { const v = document.getElementById('player'); v.muted = true; v.play(); }"
+    page.get_by_role("button", name="Play").click()
+    # Both people's tracks play: their videos advance and decode frames, side by side.
+    wait_until(
+        lambda: page.evaluate(
+            "() => { const shown = [...document.querySelectorAll('video.clip')]"
+            ".filter((v) => !v.hidden); return shown.length === 2 && shown.every((v) =>"
+            " v.currentTime > 1 && v.videoWidth > 0"
+            " && v.getVideoPlaybackQuality().totalVideoFrames > 5); }"
+        ),
+        seconds=60,
+        what="both people's videos to play and show frames",
     )
-    wait_until(lambda: page.evaluate("() => document.getElementById('player').currentTime > 1"),
-             what="the recording plays")  # fmt: skip
+    assert page.evaluate("document.querySelectorAll('audio.clip').length") == 2
     screenshot(page, "recording-playback")
-    page.close()
+    # The one file for download follows: 409 "being prepared" until it is composed.
+    media = local(f"{rig.server.base_url}/play/{recording['id']}/media", rig.server)
+
+    def composed() -> bytes | None:
+        answer = page.request.get(media)
+        assert answer.status in (200, 409), answer.status
+        return answer.body() if answer.status == 200 else None
+
+    body = wait_until(composed, seconds=180, what="the composed file")
+    path = tmp_path / "recording.webm"
+    path.write_bytes(body)
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "stream=codec_type:format=duration",
+         "-of", "json", str(path)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    found = json.loads(probe.stdout)
+    assert {s["codec_type"] for s in found["streams"]} == {"audio", "video"}
+    assert abs(float(found["format"]["duration"]) - length) <= 2.5
+    context.close()
 
 
 def test_a_killed_server_still_makes_exactly_one_recording(rig: Rig) -> None:
@@ -388,7 +426,9 @@ def test_a_killed_server_still_makes_exactly_one_recording(rig: Rig) -> None:
     rig.server.process.kill()
     rig.server.process.wait()
     rig.server.start()
-    (recording,) = wait_until(lambda: recordings_of(rig, session_id), seconds=180, what="recording")
+    # Killed in either step (the tracks, or the composition), the job is done once, after.
+    wait_until(lambda: (job() or ("",))[0] == "done", seconds=180, what="the job to be done")
+    (recording,) = recordings_of(rig, session_id)
     assert recording["duration"] > 3000
     with sqlite3.connect(database) as db:
         query = "SELECT status, recording_id FROM recording_jobs WHERE session_id = ?"

@@ -13,8 +13,10 @@ Janus records each publisher's track into its own file,
    they join and after they leave; a rejoin is one more segment in the same tile), delays each
    audio track by the same offset and mixes them.
 
-The encode is the cost: VP8 at `-deadline realtime` takes about 0.5-0.7 s of CPU per second
-of a two-person meeting, so an hour of meeting keeps a core busy for most of an hour. Every
+The encode is the cost: VP8 at `-deadline realtime -cpu-used 16` into 320x180 tiles at 10
+frames per second takes about 0.2 s of CPU per second of a four-person meeting (decoding
+the four cameras included), so two cores compose an hour of meeting in minutes; the
+recording plays from its remuxed tracks long before (`meetings.recorder`). Every
 tool runs as a child process with a timeout and is killed when it runs over or the caller is
 cancelled, so a stopped worker leaves no encoder behind.
 
@@ -64,6 +66,9 @@ _NAME = re.compile(
     r"-user-(?P<user>.+?)-(?P<ts>\d+)-(?P<kind>audio|video|data)-(?P<mid>\d+)\.mjr(\.tmp)?$"
 )
 _AUDIO_EXTENSIONS = {"opus": "opus", "g711": "wav", "pcmu": "wav", "pcma": "wav", "g722": "wav"}
+_VIDEO_EXTENSIONS = {"vp8": "webm", "vp9": "webm", "h264": "mp4"}
+"""Containers a browser plays, so a remuxed track is served as it is (Opus in Ogg, VP8/VP9
+in WebM, H.264 in MP4); anything else is Matroska, which only the composition reads."""
 _KINDS = {"a": "audio", "v": "video"}
 
 log = logging.getLogger(__name__)
@@ -83,11 +88,16 @@ class StillRecording(CompositionFailed):
 
 @dataclass(frozen=True, slots=True)
 class Layout:
-    """How the output looks: tile size of one participant, frame rate, encoder threads."""
+    """How the output looks: tile size of one participant, frame rate, encoder threads.
 
-    tile_width: int = 640
-    tile_height: int = 360
-    fps: int = 15
+    The composed file is the download, made after the recording already plays from its
+    tracks at their own quality; it is sized for speed: 320x180 tiles at 10 frames per
+    second cost a four-person meeting about 0.2 s of CPU per second of meeting, against
+    0.54 s for 640x360 at 15 (docs/benchmarks.md)."""
+
+    tile_width: int = 320
+    tile_height: int = 180
+    fps: int = 10
     threads: int = 2
 
 
@@ -156,8 +166,29 @@ async def compose(
     stays in one tile; unmapped ids get a tile of their own.
     """
     layout = layout or Layout()
-    tracks, skipped = await load_tracks(mjr_files, people=people)
     started = time.monotonic()
+    converted, skipped = await convert_all(mjr_files, work_dir, people=people)
+    convert_seconds = time.monotonic() - started
+    command, meeting = ffmpeg_command(converted, output, layout=layout)
+    started = time.monotonic()
+    await run_tool(command, seconds=ENCODE_TIMEOUT_BASE + ENCODE_TIMEOUT_PER_SECOND * meeting)
+    return Composition(
+        output=output,
+        duration=await probe_duration(output),
+        meeting=round(meeting, 3),
+        participants=_participants(c.track for c in converted),
+        convert_seconds=round(convert_seconds, 2),
+        encode_seconds=round(time.monotonic() - started, 2),
+        skipped=tuple(skipped),
+    )
+
+
+async def convert_all(
+    mjr_files: Sequence[Path], work_dir: Path, *, people: Mapping[str, str] | None = None
+) -> tuple[list[Converted], list[Skipped]]:
+    """Remux every audio and video track into `work_dir` (no re-encoding), with the tracks
+    left out and why; `NothingRecorded` when no track holds playable media."""
+    tracks, skipped = await load_tracks(mjr_files, people=people)
     converted = []
     for track in tracks:
         try:
@@ -172,19 +203,14 @@ async def compose(
             skipped.append(Skipped(track.mjr.name, "it holds no playable media"))
     if not converted:
         raise NothingRecorded(_nothing("the recorded tracks hold no playable media", skipped))
-    convert_seconds = time.monotonic() - started
-    command, meeting = ffmpeg_command(converted, output, layout=layout)
-    started = time.monotonic()
-    await run_tool(command, seconds=ENCODE_TIMEOUT_BASE + ENCODE_TIMEOUT_PER_SECOND * meeting)
-    return Composition(
-        output=output,
-        duration=await probe_duration(output),
-        meeting=round(meeting, 3),
-        participants=_participants(c.track for c in converted),
-        convert_seconds=round(convert_seconds, 2),
-        encode_seconds=round(time.monotonic() - started, 2),
-        skipped=tuple(skipped),
-    )
+    return converted, skipped
+
+
+def timeline(converted: Sequence[Converted]) -> tuple[int, float]:
+    """The recording's start (the earliest first packet, wall-clock microseconds) and its
+    length in seconds (to the end of the track that ends last)."""
+    start = min(c.track.first_packet_us for c in converted)
+    return start, max((c.track.first_packet_us - start) / 1e6 + c.duration for c in converted)
 
 
 def _nothing(what: str, skipped: Sequence[Skipped]) -> str:
@@ -257,8 +283,12 @@ async def read_header(mjr: Path) -> dict[str, object]:
 
 
 async def convert(track: Track, out_dir: Path) -> Converted:
-    """Convert one track without re-encoding it, and measure it."""
-    extension = _AUDIO_EXTENSIONS.get(track.codec, "mka") if track.kind == "audio" else "mkv"
+    """Convert one track without re-encoding it (a remux: seconds for an hour's track) into
+    a file a browser plays, and measure it."""
+    if track.kind == "audio":
+        extension = _AUDIO_EXTENSIONS.get(track.codec, "mka")
+    else:
+        extension = _VIDEO_EXTENSIONS.get(track.codec, "mkv")
     media = out_dir / f"{track.mjr.name.split('.', 1)[0]}.{extension}"
     # -d 3: warnings and errors only (janus-pp-rec logs to stdout); -o: no colour codes
     argv = ["janus-pp-rec", "-d", "3", "-o", str(track.mjr), str(media)]
@@ -280,8 +310,7 @@ def ffmpeg_command(
     converted: Sequence[Converted], output: Path, *, layout: Layout
 ) -> tuple[list[str], float]:
     """The ffmpeg command line that composes the tracks, and the meeting's length in seconds."""
-    start = min(c.track.first_packet_us for c in converted)
-    total = max((c.track.first_packet_us - start) / 1e6 + c.duration for c in converted)
+    start, total = timeline(converted)
     with_video = _participants(c.track for c in converted if c.track.kind == "video")
     columns, rows = grid(max(1, len(with_video)))
     width, height = columns * layout.tile_width, rows * layout.tile_height
@@ -337,7 +366,8 @@ def encoder_args(output: Path, *, threads: int) -> list[str]:
         video = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "28", "-pix_fmt", "yuv420p"]
         audio = ["-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart"]
     else:
-        video = ["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "1M"]
+        # -cpu-used 16: libvpx's fastest VP8 setting (about 40% less CPU than 8 here)
+        video = ["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "16", "-b:v", "1M"]
         audio = ["-c:a", "libopus", "-b:a", "64k"]
     return [*video, *audio, "-threads", str(threads)]
 

@@ -1,5 +1,12 @@
 """The queue of recording jobs: one row per recorded room, from the meeting's end until its
-recording exists (`done`) or the operator must look at it (`failed`).
+recording is complete (`done`) or the operator must look at it (`failed`).
+
+A job has two steps. The first (`recording_id` null) remuxes the tracks and adds the
+recording, playable from them, in seconds: `playable` sets `recording_id` and hands the job
+back, due at once, with its attempts counted afresh. The second (`recording_id` set) composes
+the one file for download, which takes minutes, and `finish` marks the job done. `claim`
+takes either step, or one of them (`composing`), so a worker busy with a long composition
+still makes the next meeting playable at once.
 
 A job is queued in the transaction that ends the room, once per recording directory (a
 second end of the same room finds the row and adds nothing). Workers claim due jobs with a
@@ -66,6 +73,8 @@ class Claimed:
     attempt: int
     """The job's `attempts` after this claim: the holder's token."""
     created_at: datetime
+    recording_id: int | None = None
+    """Set: the recording is playable, and this claim composes its file."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,12 +158,22 @@ async def enqueue(conn: Connection, *, session_id: int, source_dir: str, now: da
 
 
 async def claim(
-    conn: Connection, *, now: datetime, lease: timedelta, policy: RetryPolicy, limit: int = 1
+    conn: Connection,
+    *,
+    now: datetime,
+    lease: timedelta,
+    policy: RetryPolicy,
+    limit: int = 1,
+    composing: bool | None = None,
 ) -> list[Claimed]:
     """Take up to `limit` due jobs (inside a write transaction), after recording the attempts
-    whose worker died (their lease ran out) as failed."""
+    whose worker died (their lease ran out) as failed. `composing` False takes only jobs
+    whose recording is not playable yet, True only those whose file is still to compose."""
     await _reap(conn, now=now, policy=policy)
     due = and_(_jobs.status == PENDING, _jobs.next_attempt_at <= now, _jobs.lease_until.is_(None))
+    if composing is not None:
+        step = _jobs.recording_id.is_not(None) if composing else _jobs.recording_id.is_(None)
+        due = and_(due, step)
     query = select(_jobs.id).where(due).order_by(_jobs.next_attempt_at, _jobs.id).limit(limit)
     ids = list((await conn.execute(_skip_locked(conn, query))).scalars())
     if not ids:
@@ -163,10 +182,20 @@ async def claim(
         update(recording_jobs)
         .where(_jobs.id.in_(ids), due)
         .values(attempts=_jobs.attempts + 1, lease_until=now + lease)
-        .returning(_jobs.id, _jobs.session_id, _jobs.source_dir, _jobs.attempts, _jobs.created_at)
+        .returning(
+            _jobs.id,
+            _jobs.session_id,
+            _jobs.source_dir,
+            _jobs.attempts,
+            _jobs.created_at,
+            _jobs.recording_id,
+        )
     )
     return sorted(
-        (Claimed(r.id, r.session_id, r.source_dir, r.attempts, r.created_at) for r in rows),
+        (
+            Claimed(r.id, r.session_id, r.source_dir, r.attempts, r.created_at, r.recording_id)
+            for r in rows
+        ),
         key=lambda job: job.id,
     )
 
@@ -196,31 +225,48 @@ async def renew(conn: Connection, job: Claimed, *, now: datetime, lease: timedel
 
 
 async def holds(conn: Connection, job: Claimed, *, lock: bool = True) -> bool:
-    """Whether the claim still holds the job, which has no recording yet. With `lock` (in a
-    write transaction) the row stays locked on PostgreSQL until the transaction ends, so no
+    """Whether the claim still holds the job, at the step it was claimed at. With `lock` (in
+    a write transaction) the row stays locked on PostgreSQL until the transaction ends, so no
     other worker can change it meanwhile; SQLite's write transaction already excludes them."""
-    query = select(_jobs.id).where(_held(job), _jobs.recording_id.is_(None))
+    query = select(_jobs.id).where(_held(job))
     if lock and conn.dialect_name == "postgresql":
         query = query.with_for_update()
     return (await conn.execute(query)).first() is not None
 
 
-async def finish(
-    conn: Connection, job: Claimed, *, recording_id: int, now: datetime, skipped: str | None = None
+async def playable(
+    conn: Connection,
+    job: Claimed,
+    *,
+    recording_id: int,
+    now: datetime,
+    skipped: str | None = None,
 ) -> bool:
-    """Record the job's recording and the tracks it left out (one per line, with the reason);
-    False when the claim no longer held the job."""
+    """The first step is done: record the job's recording (playable from its tracks) and the
+    tracks left out (one per line, with the reason), and hand the job back for its second
+    step, due now, its attempts counted afresh. False when the claim no longer held it."""
     result = await conn.execute(
         update(recording_jobs)
-        .where(_held(job), _jobs.recording_id.is_(None))
+        .where(_held(job))
         .values(
-            status=DONE,
             recording_id=recording_id,
+            attempts=0,
             lease_until=None,
-            finished_at=now,
+            next_attempt_at=now,
             last_error=None,
             skipped=skipped,
         )
+    )
+    return result.rowcount == 1
+
+
+async def finish(conn: Connection, job: Claimed, *, now: datetime) -> bool:
+    """The job is done (its recording's file composed, or no longer wanted); False when the
+    claim no longer held the job."""
+    result = await conn.execute(
+        update(recording_jobs)
+        .where(_held(job), _jobs.recording_id.is_not(None))
+        .values(status=DONE, lease_until=None, finished_at=now, last_error=None)
     )
     return result.rowcount == 1
 
@@ -410,11 +456,18 @@ _JOB_QUERY = select(*(recording_jobs.c[name] for name in Job.__slots__))
 
 
 def _held(job: Claimed) -> ColumnElement[bool]:
+    """The row while this claim holds it, at the step it was claimed at."""
+    step: ColumnElement[bool]
+    if job.recording_id is None:
+        step = _jobs.recording_id.is_(None)
+    else:
+        step = _jobs.recording_id == job.recording_id
     return and_(
         _jobs.id == job.id,
         _jobs.attempts == job.attempt,
         _jobs.status == PENDING,
         _jobs.lease_until.is_not(None),
+        step,
     )
 
 

@@ -1,28 +1,37 @@
 """The recording worker: turns each queued recording job into one recording of the session's
-owner, exactly once.
+owner, exactly once, playable within seconds of the meeting's end, and downloadable as one
+file after.
 
 It runs inside `onstream serve` beside the mail worker (unless `ONSTREAM_RECORDING_WORKER=0`),
-and any number of them may share one database. One job at a time per worker: an encode keeps
-the CPU busy for about the meeting's length, and a second one would only halve the speed of
-both.
+and any number of them may share one database. A job has two steps (see `jobs`):
 
-For each claimed job the worker composes the room's `.mjr` files into a `.webm` in a work
-directory beside the recordings (renewing its lease every third of
-`recording_lease_seconds` meanwhile), puts the file in the media store, then in ONE
-transaction checks that the job is still its own and has no recording, adds the recording and
-marks the job done. So:
+1. **Playable.** The room's `.mjr` tracks are remuxed (`janus-pp-rec`, no re-encoding: a few
+   seconds even for an hour's meeting) into files a browser plays, each put in the media
+   store, and the recording is added with its tracks on one timeline: the playback page plays
+   them side by side in sync. The API lists the recording from then on.
+2. **Composed.** The tracks are composed into one `.webm` (an encode: minutes) and given to
+   the recording as its file, the one `/play/{id}/media` serves for download.
 
-* killed after that commit, the job is done and is never redone;
-* killed before it, the lease runs out and another run redoes the whole job; a transaction
-  that fails deletes the media it put. The one leftover is a SIGKILL between the put and the
-  commit: that blob stays in the store with no row referring to it (unreachable; a sweep of
-  keys no row names can remove it), the price of keeping the copy out of the transaction;
-* stopped (`stop()`, a server shutdown), it kills the encoder and hands the job back at once.
+Each worker runs at most one composition at a time, in the background: an encode keeps the
+CPU busy and a second one would only halve the speed of both. Its rounds meanwhile keep
+taking first steps, so a meeting that ends while an hour-long one is being composed is
+playable at once all the same.
 
-The `.mjr` directory stays until the recording is committed, so any attempt can start over
-from it, and stays after a failure, for the operator's `retry-job`; once the job is done it is
-removed, since the composed recording holds everything in it and raw tracks of an hour's
-meeting take hundreds of megabytes.
+Each step renews its lease every third of `recording_lease_seconds`, puts its files in the
+media store, then in ONE transaction checks that the job is still its own at that step,
+writes its rows and moves the job on. So:
+
+* killed after that commit, the step is done and is never redone;
+* killed before it, the lease runs out and another run redoes the step; a transaction that
+  fails deletes the media it put. The one leftover is a SIGKILL between the put and the
+  commit: those blobs stay in the store with no row referring to them (unreachable; a sweep
+  of keys no row names can remove them), the price of keeping the copy out of the
+  transaction;
+* stopped (`stop()`, a server shutdown), it kills the tools and hands the jobs back at once.
+
+The `.mjr` directory stays until the file is composed, so any attempt can start over from
+it, and stays after a failure, for the operator's `retry-job`; once the job is done it is
+removed (the tracks and the file hold everything in it).
 """
 
 from __future__ import annotations
@@ -45,16 +54,20 @@ from onstream.media.store import MediaSource, MediaStore, StoredMedia, file_chun
 from onstream.meetings import jobs
 from onstream.meetings.compose import (
     Composition,
+    Converted,
     Layout,
     NothingRecorded,
+    Skipped,
     StillRecording,
     compose,
+    convert_all,
     recorded_files,
+    timeline,
 )
 from onstream.recordings import service as recordings
-from onstream.recordings.models import NewRecording
+from onstream.recordings.models import NewRecording, NewTrack
 from onstream.recordings.rules import TITLE_MAX
-from onstream.storage.database import Connection, Database, transaction
+from onstream.storage.database import Database, transaction
 from onstream.users import repository as accounts
 
 log = logging.getLogger("onstream.recordings")
@@ -94,32 +107,70 @@ class RecordingWorker(Worker):
         self._layout = layout or Layout()
         self._policy = jobs.RetryPolicy.from_settings(settings)
         self._lease = timedelta(seconds=settings.recording_lease_seconds)
-        self._busy: asyncio.Task[Any] | None = None
+        self._busy: set[asyncio.Task[Any]] = set()
+        self._composing: asyncio.Task[None] | None = None
 
     def stop(self) -> None:
-        """Kill the encode in hand, give its job back, then return from `run`."""
+        """Kill the tools in hand, give their jobs back, then return from `run`."""
         super().stop()
-        if self._busy is not None:
-            self._busy.cancel()
+        for task in list(self._busy):
+            task.cancel()
 
     async def round(self) -> bool:
-        """One job; the next may be due at once when there was one."""
-        return await self.process_due() > 0
+        """Make one recording playable; start composing one in the background unless a
+        composition is running. Another round follows at once when a job was taken."""
+        taken = await self._take(composing=False)
+        if self._composing is None and not self.stopping:
+            async with transaction(self._database, write=True) as conn:
+                claimed = await jobs.claim(
+                    conn,
+                    now=self._clock(),
+                    lease=self._lease,
+                    policy=self._policy,
+                    limit=1,
+                    composing=True,
+                )
+            if claimed:
+                self._composing = asyncio.create_task(self._compose_in_background(claimed[0]))
+        return taken > 0
+
+    async def close(self) -> None:
+        """Wait for the composition in hand to hand its job back (`stop` cancelled it)."""
+        if self._composing is not None:
+            await asyncio.wait({self._composing})
+
+    async def _compose_in_background(self, job: jobs.Claimed) -> None:
+        try:
+            await self.process(job)
+        finally:
+            self._composing = None
+            self.wake()
 
     async def process_due(self) -> int:
-        """Claim one due job and process it; how many were taken (0 or 1)."""
+        """Claim one due job and do its next step; how many were taken (0 or 1)."""
+        return await self._take(composing=None)
+
+    async def _take(self, *, composing: bool | None) -> int:
         async with transaction(self._database, write=True) as conn:
             claimed = await jobs.claim(
-                conn, now=self._clock(), lease=self._lease, policy=self._policy, limit=1
+                conn,
+                now=self._clock(),
+                lease=self._lease,
+                policy=self._policy,
+                limit=1,
+                composing=composing,
             )
         for job in claimed:
             await self.process(job)
         return len(claimed)
 
     async def process(self, job: jobs.Claimed) -> None:
-        """Turn one claimed job into its recording, or record why it could not be."""
+        """Do one claimed job's next step, or record why it could not be done."""
         try:
-            recording_id = await self._produce(job)
+            if job.recording_id is None:
+                recording_id = await self._publish(job)
+            else:
+                recording_id = await self._complete(job)
         except (SessionGone, NothingRecorded) as exc:
             await self._fail(job, str(exc), permanent=True)
         except StillRecording as exc:
@@ -135,25 +186,78 @@ class RecordingWorker(Worker):
             log.warning("recording job %s failed: %s", job.id, exc, exc_info=True)
             await self._fail(job, str(exc) or type(exc).__name__, permanent=False)
         else:
-            log.info("recording job %s made recording %s", job.id, recording_id)
-            await asyncio.to_thread(shutil.rmtree, job.source_dir, ignore_errors=True)
+            if job.recording_id is None:
+                log.info("recording job %s made recording %s playable", job.id, recording_id)
+                self.wake()
+            else:
+                log.info("recording job %s composed recording %s", job.id, recording_id)
+                await asyncio.to_thread(shutil.rmtree, job.source_dir, ignore_errors=True)
 
-    async def _produce(self, job: jobs.Claimed) -> int:
-        """Compose, store, and record; the recording's id."""
+    async def _publish(self, job: jobs.Claimed) -> int:
+        """Remux the tracks, store them and add the recording playable from them; its id."""
         owner = await self._owner(job)
         work_dir = _work_dir(job)
+        keys: list[str] = []
+        committed = False
         try:
-            composition = await self._holding(job, self._compose(job, work_dir))
-            name = f"session-{job.session_id}-recording.webm"
-            chunks = file_chunks(composition.output)
-            media = await put_source(self._store, MediaSource(name, None, chunks))
+            converted, skipped = await self._holding(job, self._convert(job, work_dir))
+            start, total = timeline(converted)
+            tracks = []
+            for item in converted:
+                chunks = file_chunks(item.media)
+                media = await put_source(self._store, MediaSource(item.media.name, None, chunks))
+                keys.append(media.key)
+                tracks.append(_new_track(item, media, start=start))
+            title = f"Recording of {owner.topic}"[:TITLE_MAX].strip()
+            new = NewRecording(
+                session_id=job.session_id, title=title, duration_ms=round(total * 1000)
+            )
+            skipped_text = "\n".join(map(str, skipped)) or None
+            recording_id = await self._record(job, new, tracks, owner.login, skipped_text)
+            committed = True
         finally:
             await asyncio.to_thread(shutil.rmtree, work_dir, ignore_errors=True)
-        return await self._record(job, composition, media, owner)
+            if not committed:  # no row refers to them: they are garbage
+                for key in keys:
+                    await self._store.delete(key)
+        return recording_id
+
+    async def _complete(self, job: jobs.Claimed) -> int:
+        """Compose the recording's one file and give it to the recording; its id."""
+        assert job.recording_id is not None
+        async with transaction(self._database, write=False) as conn:
+            if not await jobs.holds(conn, job, lock=False):
+                raise jobs.NotHeld(f"recording job {job.id} was taken over by another worker")
+            wanted = await recordings.playable(conn, job.recording_id) is not None
+        media = None
+        if wanted:  # a deleted recording (or a disabled account's) gets no file
+            work_dir = _work_dir(job)
+            try:
+                composition = await self._holding(job, self._compose(job, work_dir))
+                name = f"session-{job.session_id}-recording.webm"
+                chunks = file_chunks(composition.output)
+                media = await put_source(self._store, MediaSource(name, None, chunks))
+            finally:
+                await asyncio.to_thread(shutil.rmtree, work_dir, ignore_errors=True)
+        attached = False
+        try:
+            async with transaction(self._database, write=True) as conn:
+                if not await jobs.holds(conn, job):
+                    raise jobs.NotHeld(f"recording job {job.id} was taken over by another worker")
+                if media is not None:
+                    attached = await recordings.attach_media(conn, job.recording_id, media)
+                if not await jobs.finish(conn, job, now=self._clock()):
+                    raise jobs.NotHeld(f"recording job {job.id} changed while it was recorded")
+        except BaseException:
+            attached = False
+            raise
+        finally:
+            if media is not None and not attached:
+                await self._store.delete(media.key)
+        return job.recording_id
 
     async def _owner(self, job: jobs.Claimed) -> jobs.SessionOwner:
-        """The session's owner and topic; checked, with the claim, before an hour of encoding
-        is spent."""
+        """The session's owner and topic; checked, with the claim, before any work."""
         async with transaction(self._database, write=False) as conn:
             if not await jobs.holds(conn, job, lock=False):
                 raise jobs.NotHeld(f"recording job {job.id} was taken over by another worker")
@@ -161,6 +265,15 @@ class RecordingWorker(Worker):
         if owner is None or owner.deleted:
             raise SessionGone(f"session {job.session_id} was deleted; no recording was made")
         return owner
+
+    async def _convert(
+        self, job: jobs.Claimed, work_dir: Path
+    ) -> tuple[list[Converted], list[Skipped]]:
+        """Remux the job's tracks into the work directory."""
+        files = recorded_files(Path(job.source_dir))
+        _remove_dead_attempts(job)
+        await asyncio.to_thread(work_dir.mkdir, parents=True)
+        return await convert_all(files, work_dir)
 
     async def _compose(self, job: jobs.Claimed, work_dir: Path) -> Composition:
         """Compose the job's files into the work directory."""
@@ -177,7 +290,7 @@ class RecordingWorker(Worker):
             work.close()
             raise Stopped("the worker is stopping")
         task = asyncio.create_task(work)
-        self._busy = task
+        self._busy.add(task)
         try:
             while not task.done():
                 await asyncio.wait({task}, timeout=self._lease.total_seconds() / 3)
@@ -187,7 +300,7 @@ class RecordingWorker(Worker):
                 raise Stopped("the worker is stopping")
             return task.result()
         finally:
-            self._busy = None
+            self._busy.discard(task)
             if not task.done():
                 task.cancel()
                 await asyncio.wait({task})
@@ -205,55 +318,35 @@ class RecordingWorker(Worker):
     async def _record(
         self,
         job: jobs.Claimed,
-        composition: Composition,
-        media: StoredMedia,
-        owner: jobs.SessionOwner,
-    ) -> int:
-        """Add the recording and mark the job done, in one transaction, if the job is still
-        this worker's and has no recording yet."""
-        title = f"Recording of {owner.topic}"[:TITLE_MAX].strip()
-        new = NewRecording(
-            session_id=job.session_id,
-            title=title,
-            duration_ms=round(composition.duration * 1000),
-        )
-        rolled_back = True
-        try:
-            async with transaction(self._database, write=True) as conn:
-                skipped = "\n".join(map(str, composition.skipped)) or None
-                recording_id = await self._insert(conn, job, new, media, owner.login, skipped)
-                rolled_back = False  # the commit's outcome is unknown until it returns
-        except BaseException:
-            if rolled_back:  # no row refers to the media: it is garbage
-                await self._store.delete(media.key)
-            raise
-        return recording_id
-
-    async def _insert(
-        self,
-        conn: Connection,
-        job: jobs.Claimed,
         new: NewRecording,
-        media: StoredMedia,
+        tracks: list[NewTrack],
         login: str,
         skipped: str | None,
     ) -> int:
-        if not await jobs.holds(conn, job):
-            raise jobs.NotHeld(f"recording job {job.id} was taken over by another worker")
-        account = await accounts.account_by_login(conn, login)
-        if account is None:
-            raise SessionGone(f"the owner of session {job.session_id} was deleted")
-        try:
-            recording_id = await recordings.add(
-                conn, account, new, media=media, base_url=self._settings.public_base_url
+        """Add the recording with its tracks and move the job to its second step, in one
+        transaction, if the job is still this worker's and has no recording yet."""
+        async with transaction(self._database, write=True) as conn:
+            if not await jobs.holds(conn, job):
+                raise jobs.NotHeld(f"recording job {job.id} was taken over by another worker")
+            account = await accounts.account_by_login(conn, login)
+            if account is None:
+                raise SessionGone(f"the owner of session {job.session_id} was deleted")
+            try:
+                recording_id = await recordings.add(
+                    conn,
+                    account,
+                    new,
+                    media=None,
+                    base_url=self._settings.public_base_url,
+                    tracks=tracks,
+                )
+            except (Deleted, Missing) as exc:
+                raise SessionGone(f"{exc.message}; no recording was made") from exc
+            moved = await jobs.playable(
+                conn, job, recording_id=recording_id, now=self._clock(), skipped=skipped
             )
-        except (Deleted, Missing) as exc:
-            raise SessionGone(f"{exc.message}; no recording was made") from exc
-        finished = await jobs.finish(
-            conn, job, recording_id=recording_id, now=self._clock(), skipped=skipped
-        )
-        if not finished:
-            raise jobs.NotHeld(f"recording job {job.id} changed while it was recorded")
+            if not moved:
+                raise jobs.NotHeld(f"recording job {job.id} changed while it was recorded")
         return recording_id
 
     async def _fail(self, job: jobs.Claimed, error: str, *, permanent: bool) -> None:
@@ -304,3 +397,19 @@ def _remove_dead_attempts(job: jobs.Claimed) -> None:
         attempt = old.name.rsplit("-", 1)[-1]
         if attempt.isdigit() and int(attempt) < job.attempt:
             shutil.rmtree(old, ignore_errors=True)
+
+
+PARTICIPANT_MAX = 64
+
+
+def _new_track(item: Converted, media: StoredMedia, *, start: int) -> NewTrack:
+    """A remuxed track as the recording keeps it, placed from the recording's start."""
+    return NewTrack(
+        participant=item.track.participant[:PARTICIPANT_MAX],
+        kind=item.track.kind,
+        offset_ms=round((item.track.first_packet_us - start) / 1000),
+        duration_ms=round(item.duration * 1000),
+        media_key=media.key,
+        media_type=media.content_type,
+        media_size=media.size,
+    )

@@ -52,3 +52,33 @@ class NewRecording:
     title: str
     duration_ms: int
     description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewTrack:
+    """One remuxed track of a recording, already in the media store."""
+
+    participant: str
+    kind: str
+    """`audio` or `video`."""
+    offset_ms: int
+    """From the recording's start (the earliest first packet) to this track's first packet."""
+    duration_ms: int
+    media_key: str
+    media_type: str
+    media_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Track:
+    """One row of `recording_tracks`."""
+
+    id: int
+    recording_id: int
+    participant: str
+    kind: str
+    offset_ms: int
+    duration_ms: int
+    media_key: str
+    media_type: str
+    media_size: int

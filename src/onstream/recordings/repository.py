@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy import Select, delete, func, insert, select, update
 
-from onstream.recordings.models import Recording
-from onstream.recordings.tables import recordings
+from onstream.recordings.models import NewTrack, Recording, Track
+from onstream.recordings.tables import recording_tracks, recordings
 from onstream.sessions.tables import sessions
 from onstream.storage.database import Connection
 from onstream.users.enabled import enabled
@@ -90,9 +92,31 @@ async def update_recording(conn: Connection, recording_id: int, values: dict[str
 
 
 async def mark_deleted(conn: Connection, recording_id: int, *, now: datetime) -> None:
-    """Delete a recording, keeping its row for 410 answers; it no longer has media."""
+    """Delete a recording, keeping its row for 410 answers; it no longer has media, nor
+    tracks."""
+    await conn.execute(
+        delete(recording_tracks).where(recording_tracks.c.recording_id == recording_id)
+    )
     await update_recording(
         conn,
         recording_id,
         {"deleted_at": now, "media_key": None, "media_type": None, "media_size": None},
     )
+
+
+async def insert_tracks(conn: Connection, recording_id: int, tracks: Sequence[NewTrack]) -> None:
+    """Add the recording's tracks."""
+    if tracks:
+        rows = [{"recording_id": recording_id, **asdict(track)} for track in tracks]
+        await conn.execute(insert(recording_tracks), rows)
+
+
+async def tracks_of(conn: Connection, recording_id: int) -> list[Track]:
+    """The recording's tracks, in the order they start."""
+    t = recording_tracks.c
+    query = (
+        select(*(t[name] for name in Track.__slots__))
+        .where(t.recording_id == recording_id)
+        .order_by(t.offset_ms, t.id)
+    )
+    return [Track(**row._mapping) for row in await conn.execute(query)]

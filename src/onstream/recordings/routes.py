@@ -121,9 +121,9 @@ async def post_recording(call: ApiCall) -> Reply:
 async def delete_recording(call: ApiCall) -> Reply:
     """DELETE recording: by `id` in the body or the URL; its media goes after the commit."""
     recording_id = _id(call.params)
-    media_key = await service.delete(
+    media_keys = await service.delete(
         call.conn, call.account, recording_id, base_url=call.settings.public_base_url
     )
-    if media_key is not None:
+    for media_key in media_keys:
         call.after_commit.append(partial(call.services.media.delete, media_key))
     return Reply(message("Recording was deleted", id=recording_id))

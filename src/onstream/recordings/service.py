@@ -9,6 +9,7 @@ only after the commit, so no row ever refers to missing bytes.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Sequence
 from contextlib import suppress
 from typing import Any
 
@@ -17,7 +18,7 @@ from onstream.clock import utcnow
 from onstream.errors import Deleted, Missing
 from onstream.media.store import StoredMedia
 from onstream.recordings import documents, repository, rules
-from onstream.recordings.models import NewRecording, Recording, RecordingInput
+from onstream.recordings.models import NewRecording, NewTrack, Recording, RecordingInput, Track
 from onstream.sessions import service as sessions
 from onstream.storage.database import Connection
 from onstream.webhooks import outbox as webhooks
@@ -87,9 +88,12 @@ async def add(
     *,
     media: StoredMedia | None,
     base_url: str,
+    tracks: Sequence[NewTrack] = (),
 ) -> int:
-    """Add a recording of a live session of this account, with media the caller already put
-    in the store; it inherits the session's passcode. Returns its id."""
+    """Add a recording of a live session of this account, with media (the one file) and
+    tracks (each its own file) the caller already put in the store; it inherits the
+    session's passcode. Returns its id. It is ready (the `recording.ready` webhook) as soon
+    as it plays: from its tracks alone, before its one file exists."""
     session = await sessions.get(conn, owner, new.session_id)
     values: dict[str, Any] = {
         "owner_id": owner.id,
@@ -104,6 +108,7 @@ async def add(
     if media is not None:
         values.update(media_key=media.key, media_type=media.content_type, media_size=media.size)
     recording_id = await repository.insert_recording(conn, values)
+    await repository.insert_tracks(conn, recording_id, tracks)
     await _tell_webhooks(
         conn, owner, "recording.ready", await get(conn, owner, recording_id), base_url
     )
@@ -133,14 +138,33 @@ async def update(
 
 async def delete(
     conn: Connection, owner: Account, recording_id: int, *, base_url: str
-) -> str | None:
-    """Delete a live recording; later calls on it answer 410. Returns the key of its media,
-    which the caller removes from the store once the transaction committed (a rolled-back
-    delete must still find its media)."""
+) -> list[str]:
+    """Delete a live recording; later calls on it answer 410. Returns the keys of its media
+    (its file and its tracks), which the caller removes from the store once the transaction
+    committed (a rolled-back delete must still find its media)."""
     recording = await get(conn, owner, recording_id)
+    keys = [track.media_key for track in await repository.tracks_of(conn, recording.id)]
+    if recording.media_key is not None:
+        keys.insert(0, recording.media_key)
     await repository.mark_deleted(conn, recording.id, now=utcnow())
     await _tell_webhooks(conn, owner, "recording.deleted", recording, base_url)
-    return recording.media_key
+    return keys
+
+
+async def tracks(conn: Connection, recording_id: int) -> list[Track]:
+    """The recording's tracks (none: it plays from its one file), in the order they start."""
+    return await repository.tracks_of(conn, recording_id)
+
+
+async def attach_media(conn: Connection, recording_id: int, media: StoredMedia) -> bool:
+    """Give a live recording its one file (composed after it became playable); False when
+    it was deleted meanwhile (the caller removes the media then)."""
+    recording = await repository.by_id(conn, recording_id)
+    if recording is None or recording.deleted_at is not None:
+        return False
+    values = {"media_key": media.key, "media_type": media.content_type, "media_size": media.size}
+    await repository.update_recording(conn, recording_id, values)
+    return True
 
 
 async def _tell_webhooks(

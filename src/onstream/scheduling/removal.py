@@ -19,7 +19,7 @@ from sqlalchemy.sql.base import Executable
 from onstream.errors import Missing
 from onstream.files.tables import files
 from onstream.mail.tables import outbox
-from onstream.recordings.tables import recordings
+from onstream.recordings.tables import recording_tracks, recordings
 from onstream.sessions.tables import sessions
 from onstream.storage.database import Connection
 from onstream.users import repository
@@ -55,6 +55,15 @@ async def delete_account(conn: Connection, *, login: str) -> Removed:
             )
         )
     ]
+    tracks = recording_tracks.join(recordings, recordings.c.id == recording_tracks.c.recording_id)
+    keys.extend(
+        str(key)
+        for key in await conn.scalars(
+            select(recording_tracks.c.media_key)
+            .select_from(tracks)
+            .where(recordings.c.owner_id == account.id)
+        )
+    )
     messages = await conn.execute(delete(outbox).where(outbox.c.session_id.in_(owned)))
     await conn.execute(delete(users).where(users.c.id == account.id))
     await repository.bump_credential_epoch(conn)

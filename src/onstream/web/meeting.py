@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Protocol, TypeVar
 
-from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
@@ -47,7 +46,7 @@ from onstream.throttle import Throttle
 from onstream.web import gates, queries
 from onstream.web.forms import read_form
 from onstream.web.pages import meeting_context, not_found
-from onstream.web.rendering import content_security_policy, render
+from onstream.web.rendering import content_security_policy, render, script_json
 
 T = TypeVar("T", covariant=True)
 
@@ -370,7 +369,7 @@ class MeetingPages:
             "role": ROLE_NAMES[admission.role],
             "moderator": admission.role == rules.MODERATOR,
             "files": files,
-            "config": _script_json(config),
+            "config": script_json(config),
         }
         csp = content_security_policy(extra=_room_csp(config["janus"]))
         return render("room.html", context, csp=csp)
@@ -639,11 +638,3 @@ def _room_csp(janus_url: object) -> dict[str, str]:
         origin = "/".join(url.split("/")[:3])
         extra["connect-src"] = f"'self' {origin}"
     return extra
-
-
-def _script_json(value: object) -> Markup:
-    """JSON to embed in `<script type="application/json">`: a script element's text is not
-    HTML-decoded, so instead of escaping entities, `<`, `>` and `&` become JSON escapes
-    (no `</script>` can end the element early)."""
-    text = json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e")
-    return Markup(text.replace("&", "\\u0026"))  # noqa: S704  # escaped just above

@@ -6,8 +6,15 @@
   asked regardless of that flag, as the documentation says). A right answer sets a signed
   pass (`web.passes`) and redirects back (303), so reloading never re-posts the form; the
   page then shows an HTML5 `<video>`, or `<audio>` for sound, playing `/play/{id}/media`.
-- `/play/{id}/media`: the media, with byte ranges (`media.ranges`) so players can seek.
-  It serves exactly when the page would show the player: without a valid pass, a recording
+  A recording made from a meeting plays from its tracks (`recordings.timeline`): every
+  person's video in a tile, every audio track at its offset, all driven by one clock in
+  `static/playback.js`; it plays within seconds of the meeting's end.
+- `/play/{id}/tracks/{track_id}`: one track's file, for that player; a track of another
+  recording is 404.
+- `/play/{id}/media`: the recording's one file, with byte ranges (`media.ranges`) so players
+  can seek: the download. A meeting's recording gets it once the background composition is
+  done; until then this answers 409 ("being prepared") and the page plays the tracks.
+  Both serve exactly when the page would show the player: without a valid pass, a recording
   that asks for a password or a name gets 403 and not one byte.
 
 Pages read in a read-only transaction and write nothing; the form needs no CSRF token, since
@@ -18,6 +25,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
@@ -28,17 +36,22 @@ from onstream.media import content_types
 from onstream.media.ranges import media_response
 from onstream.media.store import MediaStore
 from onstream.protocol.params import ID_MAX
-from onstream.recordings import rules, service
-from onstream.recordings.models import Recording
+from onstream.recordings import rules, service, timeline
+from onstream.recordings.models import Recording, Track
 from onstream.storage.database import Database, transaction
 from onstream.storage.secrets import PLAYBACK_KEY, read_secret
 from onstream.throttle import Throttle
 from onstream.web import gates
 from onstream.web.forms import read_form
 from onstream.web.passes import COOKIE_PATH, LIFETIME_SECONDS, PassSigner, cookie_name
-from onstream.web.rendering import content_security_policy, render
+from onstream.web.rendering import content_security_policy, render, script_json
 
 PLAYER_CSP = content_security_policy(media=True)
+TRACKS_CSP = content_security_policy(media=True, extra={"script-src": "'self'"})
+PREPARING = (
+    "The recording's downloadable file is being prepared; its page plays it meanwhile. "
+    "Please try again in a few minutes."
+)
 GATE_WORDING = gates.Wording(
     missing="Please enter the recording's password.",
     wrong="That password is not right. Please try again.",
@@ -64,6 +77,9 @@ def playback_routes(
     pages = PlaybackPages(database=database, settings=settings, store=store, throttle=throttle)
     return [
         Route("/play/{recording_id:int}/media", pages.media, methods=["GET", "HEAD"]),
+        Route(
+            "/play/{recording_id:int}/tracks/{track_id:int}", pages.track, methods=["GET", "HEAD"]
+        ),
         Route("/play/{ref}", pages.page, methods=["GET", "HEAD", "POST"]),
     ]
 
@@ -99,7 +115,12 @@ class PlaybackPages:
         admitted, name = await self._admitted(request, recording)
         if not admitted:
             return gate_page(recording, name="", errors=[])
-        return player_page(recording, name=name, media_path=f"/play/{recording.id}/media")
+        async with transaction(self.database, write=False) as conn:
+            tracks = await service.tracks(conn, recording.id)
+        media_path = f"/play/{recording.id}/media"
+        if tracks:
+            return tracks_page(recording, tracks, name=name, media_path=media_path)
+        return player_page(recording, name=name, media_path=media_path)
 
     async def media(self, request: Request) -> Response:
         """The media bytes, for a visitor the page would show the player to."""
@@ -114,6 +135,11 @@ class PlaybackPages:
         size = None
         if recording.media_key is not None:
             size = await self.store.size(recording.media_key)
+        if recording.media_key is None:
+            async with transaction(self.database, write=False) as conn:
+                tracks = await service.tracks(conn, recording.id)
+            if tracks:
+                return PlainTextResponse(PREPARING, status_code=409, headers={"retry-after": "60"})
         if recording.media_key is None or size is None:
             return PlainTextResponse("This recording has no media.", status_code=404)
         return media_response(
@@ -122,6 +148,31 @@ class PlaybackPages:
             key=recording.media_key,
             size=size,
             content_type=recording.media_type or content_types.DEFAULT,
+            headers=MEDIA_HEADERS,
+        )
+
+    async def track(self, request: Request) -> Response:
+        """One track's bytes, for a visitor the page would show the player to."""
+        recording = await self._recording(request.path_params["recording_id"])
+        if recording is None:
+            return PlainTextResponse("No such recording.", status_code=404)
+        admitted, _ = await self._admitted(request, recording)
+        if not admitted:
+            return PlainTextResponse(
+                "Open the recording's page and answer its questions first.", status_code=403
+            )
+        async with transaction(self.database, write=False) as conn:
+            tracks = await service.tracks(conn, recording.id)
+        found = next((t for t in tracks if t.id == request.path_params["track_id"]), None)
+        size = await self.store.size(found.media_key) if found is not None else None
+        if found is None or size is None:
+            return PlainTextResponse("No such track.", status_code=404)
+        return media_response(
+            request,
+            self.store,
+            key=found.media_key,
+            size=size,
+            content_type=found.media_type,
             headers=MEDIA_HEADERS,
         )
 
@@ -242,6 +293,22 @@ def player_page(recording: Recording, *, name: str, media_path: str) -> HTMLResp
         "media_path": media_path,
     }
     return render("play/player.html", context, csp=PLAYER_CSP)
+
+
+def tracks_page(
+    recording: Recording, tracks: Sequence[Track], *, name: str, media_path: str
+) -> HTMLResponse:
+    """The player of a recording's tracks, laid out in time, and its download once made."""
+    laid_out = timeline.lay_out(tracks, src=lambda track: f"/play/{recording.id}/tracks/{track.id}")
+    context = {
+        **_about(recording),
+        "name": name,
+        "timeline": laid_out,
+        "timeline_json": script_json(laid_out.as_json()),
+        "composed": recording.media_key is not None,
+        "media_path": media_path,
+    }
+    return render("play/tracks.html", context, csp=TRACKS_CSP)
 
 
 def not_found_page() -> HTMLResponse:

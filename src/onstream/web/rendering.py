@@ -95,3 +95,11 @@ def render(
     """The named template as a complete HTML response with the security headers."""
     html = _environment.get_template(template).render({**(context or {}), "css": _STYLESHEET})
     return HTMLResponse(html, status_code=status, headers=security_headers(csp))
+
+
+def script_json(value: object) -> Markup:
+    """JSON to embed in `<script type="application/json">`: a script element's text is not
+    HTML-decoded, so instead of escaping entities, `<`, `>` and `&` become JSON escapes
+    (no `</script>` can end the element early)."""
+    text = json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e")
+    return Markup(text.replace("&", "\\u0026"))  # noqa: S704  # escaped just above

@@ -53,13 +53,26 @@ def shown_job(own: jobs.OwnJob) -> dict[str, object]:
         "topic": own.topic,
         "session_id": job.session_id,
         "since": f"{job.created_at:%Y-%m-%d %H:%M} UTC",
-        "state": f"failed: {own.reason}" if failed else _STATES.get(job.status, job.status),
+        "state": _state(own),
         "failed": failed,
         "skipped": (job.skipped or "").splitlines() if job.status == jobs.DONE else [],
     }
 
 
 _STATES = {jobs.PENDING: "being prepared", jobs.DONE: "ready, with some tracks left out"}
+
+
+def _state(own: jobs.OwnJob) -> str:
+    """The job's state in words; once its recording plays, only its file is still to come."""
+    job = own.job
+    playable = job.recording_id is not None
+    if job.status == jobs.FAILED:
+        if playable:
+            return "plays, but its downloadable file could not be made"
+        return f"failed: {own.reason}"
+    if job.status == jobs.PENDING and playable:
+        return "plays now; its downloadable file is being prepared"
+    return _STATES.get(job.status, job.status)
 
 
 @account_page
@@ -141,10 +154,10 @@ async def delete(visit: Visit) -> Response:
         return visit.render("account/recording_delete.html", {"recording": shown(recording)})
     try:
         async with unit_of_work(visit.database, write=True) as work:
-            media_key = await service.delete(
+            media_keys = await service.delete(
                 work.conn, visit.account, recording.id, base_url=visit.settings.public_base_url
             )
-            if media_key is not None:
+            for media_key in media_keys:
                 work.after_commit(partial(visit.services.media.delete, media_key))
     except (Missing, Deleted):
         return not_found()
