@@ -7,8 +7,8 @@ One Janus and one `onstream serve` (one worker), a session started a minute ago 
 moderator (the presenter) and the viewers as observers (role 3). Every peer joins exactly as
 the room page does: POST its personal lobby link, GET the room's `join` config (a fresh
 Janus token), then Janus's HTTP API through Onstream's relay (`/{login}/room/{secret}/janus/0`,
-long polls included): a publisher handle that joins (and sends nothing, as an observer's page
-does), then a subscriber handle for the presenter's video.
+long polls included): as an observer's page, one handle that lists the room's publishers and
+subscribes to them (no publisher handle).
 
 The peers are aiortc peer connections without decoding: the receiver's decoder thread is
 replaced by one that only counts the reassembled VP8 frames (and notes the first one and the
@@ -211,27 +211,16 @@ async def join_viewer(http: httpx.AsyncClient, base: str, viewer: Viewer) -> Non
     viewer.steps["config"] = time.time()
     session = viewer.session = JanusSession(http, config["janus"])
     await session.create()
-    publisher = await session.attach()
-    joined = await session.message(
-        publisher,
-        {"request": "join", "ptype": "publisher", "room": config["room"],
-         "id": config["participant"], "display": config["name"], "token": config["token"]},
-    )  # fmt: skip
-    data = joined["plugindata"]["data"]
+    lister = await session.attach()
+    listed = await session.message(lister, {"request": "listparticipants", "room": config["room"]})
+    feeds = [p["id"] for p in listed["plugindata"]["data"]["participants"] if p["publisher"]]
     viewer.steps["janus"] = time.time()
-    streams = [
-        {"feed": p["id"], "mid": s["mid"]}
-        for p in data.get("publishers", [])
-        for s in p.get("streams", [])
-        if s.get("type") == "video"
-    ]
-    if not streams:
+    if not feeds:
         raise RuntimeError("no presenter in the room")
-    subscriber = await session.attach()
     offer = await session.message(
-        subscriber,
+        lister,
         {"request": "join", "ptype": "subscriber", "room": config["room"],
-         "private_id": data["private_id"], "token": config["token"], "streams": streams},
+         "token": config["token"], "streams": [{"feed": feed} for feed in feeds]},
     )  # fmt: skip
     viewer.steps["offer"] = time.time()
     pc = viewer.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
@@ -243,7 +232,7 @@ async def join_viewer(http: httpx.AsyncClient, base: str, viewer: Viewer) -> Non
     await pc.setRemoteDescription(RTCSessionDescription(**offer["jsep"]))
     await pc.setLocalDescription(await pc.createAnswer())
     await session.message(
-        subscriber, {"request": "start", "room": config["room"]}, jsep_of(pc.localDescription)
+        lister, {"request": "start", "room": config["room"]}, jsep_of(pc.localDescription)
     )
     viewer.steps["answered"] = time.time()
 

@@ -37,6 +37,17 @@ MEDIA_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
 ]
+PEER_CONNECTIONS = """(() => {
+  const Original = window.RTCPeerConnection;
+  window.peerConnections = [];
+  window.RTCPeerConnection = function (...args) {
+    const pc = new Original(...args);
+    window.peerConnections.push(pc);
+    return pc;
+  };
+  window.RTCPeerConnection.prototype = Original.prototype;
+})();"""
+"""Keeps every peer connection a page makes in `window.peerConnections`, for its stats."""
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 OWNER = ("olga", "olga-password-1")
 
@@ -71,6 +82,7 @@ class Rig:
     def enter(self, link: str, *, form: dict[str, str] | None = None) -> Page:
         """Open a lobby in a fresh browser context and press its button."""
         context = self.browser.new_context(viewport={"width": 1280, "height": 800})
+        context.add_init_script(PEER_CONNECTIONS)
         page = context.new_page()
         page.goto(link)
         for name, value in (form or {}).items():
@@ -202,12 +214,43 @@ def test_observer_receives_both_and_publishes_nothing(rig: Rig) -> None:
     assert eve.locator("#mic").is_hidden()
     publishers = wait_until(lambda: janus_publishers(rig, session_id), what="Janus's list")
     assert len(publishers) == 2
+    # she only subscribes: Janus has no publisher of hers, her browser sends no media
+    eve_id = eve.evaluate("() => onstreamRoom.myId")
+    assert eve_id not in [p["id"] for p in janus_participants(rig, session_id)]
+    assert outbound_rtp(eve) == []
+    assert janus_join(eve, own_token(eve)) == "refused"  # the relay refuses her as a publisher
     screenshot(eve, "room-observer")
     close(cat, dan, eve)
 
 
 def janus_publishers(rig: Rig, session_id: int) -> list[dict[str, Any]]:
-    """The publishers Janus itself lists in the session's room (over its HTTP API; sync,
+    """The publishers Janus lists in the session's room."""
+    return [p for p in janus_participants(rig, session_id) if p.get("publisher")]
+
+
+def outbound_rtp(page: Page) -> list[dict[str, Any]]:
+    """The outbound-rtp stats of every peer connection the page made (see PEER_CONNECTIONS)."""
+    found: list[dict[str, Any]] = page.evaluate(
+        """async () => {
+            const out = [];
+            for (const pc of window.peerConnections || []) {
+              (await pc.getStats()).forEach((s) => { if (s.type === "outbound-rtp") out.push(s); });
+            }
+            return out;
+        }"""
+    )
+    return found
+
+
+def own_token(page: Page) -> str:
+    token: str = page.evaluate(
+        "() => JSON.parse(document.getElementById('room-config').textContent).token"
+    )
+    return token
+
+
+def janus_participants(rig: Rig, session_id: int) -> list[dict[str, Any]]:
+    """The participants Janus itself lists in the session's room (over its HTTP API; sync,
     since Playwright's sync API owns this thread's event loop)."""
     with sqlite3.connect(rig.server.workdir / "onstream.db") as db:
         query = "SELECT janus_room FROM rooms WHERE session_id = ?"
@@ -222,8 +265,8 @@ def janus_publishers(rig: Rig, session_id: int) -> list[dict[str, Any]]:
         message = {"janus": "message", "body": body, "transaction": "t3"}
         answer = http.post(f"{session_url}/{handle}", json=message).json()
         http.post(session_url, json={"janus": "destroy", "transaction": "t4"})
-    people = answer["plugindata"]["data"]["participants"]
-    return [p for p in people if p.get("publisher")]
+    people: list[dict[str, Any]] = answer["plugindata"]["data"]["participants"]
+    return people
 
 
 def janus_join(page: Page, token: str) -> Any:
@@ -235,7 +278,8 @@ def janus_join(page: Page, token: str) -> Any:
             const janus = new Janus({server: config.janus, success() {
               janus.attach({plugin: "janus.plugin.videoroom", success(h) {
                 h.send({message: {request: "join", ptype: "publisher", room: config.room,
-                                  display: "Mallory", token}});
+                                  display: "Mallory", token},
+                        error() { resolve("refused"); janus.destroy(); }});
               }, onmessage(msg) {
                 if (msg.error_code) { resolve(msg.error_code); janus.destroy(); }
                 else if (msg.videoroom === "joined") { resolve("joined"); janus.destroy(); }

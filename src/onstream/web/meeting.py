@@ -414,6 +414,9 @@ class MeetingPages:
             "name": admission.name,
             "role": ROLE_NAMES[admission.role],
             "publish": admission.role in rules.PUBLISHING_ROLES,
+            # an observer behind our relay only subscribes (the relay refuses them as publishers)
+            "watchOnly": admission.role not in rules.PUBLISHING_ROLES
+            and self.rooms.relayed(room.server),
             "moderator": admission.role == rules.MODERATOR,
             "owner": admission.source == "host",
             "recording": room.recording,

@@ -335,7 +335,11 @@ async function subscribeTo(publishers) {
     if (isMe(p.id) || !admitted(p.id)) continue;
     state.feeds[p.id] = { display: p.display, streams: p.streams || [] };
     tile(p.id);
-    for (const s of p.streams || []) {
+    if (!p.streams) {  // an observer's listing (see watch()): every stream of the feed
+      if (!subscribed.has(p.id + ":*")) { subscribed.add(p.id + ":*"); streams.push({ feed: p.id }); }
+      continue;
+    }
+    for (const s of p.streams) {
       const key = p.id + ":" + s.mid;
       if (s.disabled || s.type === "data" || subscribed.has(key)) continue;
       subscribed.add(key);
@@ -353,8 +357,9 @@ async function subscribeTo(publishers) {
     success(handle) {
       if (session !== janus) return;
       sub = handle;
+      const owner = state.privateId ? { private_id: state.privateId } : {};  // none: an observer
       sub.send({ message: { request: "join", ptype: "subscriber", room: config.room,
-        private_id: state.privateId, token: config.token, streams } });
+        ...owner, token: config.token, streams } });
     },
     error(e) { fail("Could not receive the others: " + e); },
     onmessage(msg, jsep) {
@@ -1001,6 +1006,7 @@ function connect() {
     destroyOnUnload: true,
     success() {
       janus = session;
+      if (!config.publish && config.watchOnly) { watch(); return; }  // an observer: no publisher handle
       janus.attach({
         plugin: "janus.plugin.videoroom",
         success(handle) {
@@ -1025,6 +1031,49 @@ function connect() {
     },
   });
 }
+
+// --- watching without publishing (observers) -------------------------------------------
+// An observer's page reaching Janus through the server's relay (`watchOnly`) has no publisher
+// handle (the relay refuses one): a handle of its own lists the room's publishers when joining and
+// every few seconds; the page subscribes to new ones and drops those gone from the list.
+let lister = null, listerSession = null;
+function watch() {
+  const session = janus;
+  session.attach({
+    plugin: "janus.plugin.videoroom",
+    success(handle) {
+      if (session !== janus) return;
+      lister = handle; listerSession = session;
+      everConnected = true;
+      state.reconnects = 0;
+      setStatus("joined", "Connected. You are watching and listening.");
+      listPublishers();
+      loadPeople();
+      openChat();
+    },
+    error(e) { fail("Could not join: " + e); },
+  });
+}
+
+function listPublishers() {
+  const handle = lister;
+  if (!handle || !config.watchOnly || listerSession !== janus) return;
+  handle.send({
+    message: { request: "listparticipants", room: config.room },
+    success(result) {
+      if (handle !== lister || listerSession !== janus) return;
+      if (!result || result.error_code === 426) { connectionLost(); return; }  // room gone
+      const live = (result.participants || []).filter((p) => p.publisher);
+      state.present = new Set((result.participants || []).map((p) => p.id));
+      for (const id of Object.keys(state.feeds).map(Number)) {
+        if (!live.some((p) => p.id === id)) removeFeed(id);
+      }
+      subscribeTo(live.filter((p) => !(p.id in state.feeds)).map((p) => ({ id: p.id, display: p.display })));
+    },
+  });
+}
+setInterval(listPublishers, 3000);
+// --- end of watching without publishing ------------------------------------------------
 
 function scheduleRetryQuietly() {
   // the first connection failed: keep the message, try again in the background
