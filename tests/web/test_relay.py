@@ -50,8 +50,10 @@ def app(
     server.close()
 
 
-def meeting(app: AppServer, *people: tuple[str, int]) -> dict[str, str]:
-    """A session that started a minute ago; its invitees' lobby paths by e-mail."""
+def meeting(
+    app: AppServer, *people: tuple[str, int], owner: tuple[str, str] = (LOGIN, PASSWORD)
+) -> dict[str, str]:
+    """A session of `owner` that started a minute ago; its invitees' lobby paths by e-mail."""
     start = utcnow() - timedelta(minutes=1)
     invited = [
         {"email": email, "first_name": email.split("@")[0].title(), "role": role,
@@ -65,7 +67,7 @@ def meeting(app: AppServer, *people: tuple[str, int]) -> dict[str, str]:
         "start_time": f"{start:%Y-%m-%d %H:%M:%S}",
         "invited_participants": invited,
     }
-    with app.client(f"/api/2/{LOGIN}/", auth=(LOGIN, PASSWORD)) as api:
+    with app.client(f"/api/2/{owner[0]}/", auth=owner) as api:
         session_id = ok(rest(api, "PUT", "session", data), 201)["id"]
         groups = ok(api.get(f"invitees/id/{session_id}/format/json"))
     return {
@@ -99,9 +101,18 @@ class Handle:
 
 def handle(client: httpx.Client, lobby: str) -> Handle:
     """Enter by the lobby, fetch the join config, open a Janus session with one handle."""
+    return room_handle(client, enter(client, lobby))
+
+
+def enter(client: httpx.Client, lobby: str) -> str:
+    """Press the lobby's button; the path of the room page it leads to."""
     entered = client.post(lobby, follow_redirects=False)
     assert entered.status_code == 303, entered.text
-    room = str(entered.headers["location"])
+    return str(entered.headers["location"])
+
+
+def room_handle(client: httpx.Client, room: str) -> Handle:
+    """A fresh join config of a room page, and a Janus session with one handle."""
     config = client.get(f"{room}/join").json()
     relay = config["janus"]
     created = client.post(relay, json={"janus": "create", "transaction": "c"}).json()

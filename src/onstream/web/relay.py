@@ -6,11 +6,12 @@ and Janus answers within 30 s, so the relay waits up to 65 s, and gives up on a 
 as the browser is gone. Creating rooms needs Janus's `admin_key`, which only this server
 knows, so a browser can join the rooms it was let into and nothing more.
 
-An observer (role 3) only watches: the relay refuses their every request to join a room as a
-publisher (Janus's VideoRoom `join` or `joinandconfigure` with `ptype` "publisher"), so with
-no publisher handle they can send nothing, whatever their page does. (With `ONSTREAM_JANUS_
-PUBLIC_URLS` browsers reach Janus directly and only their page keeps observers from
-publishing: Janus's room tokens say who may join, not who may publish.)
+An observer (role 3) only watches, unless a moderator brought them on stage: the relay
+refuses their every request to join a room as a publisher (Janus's VideoRoom `join` or
+`joinandconfigure` with `ptype` "publisher"), so with no publisher handle they can send
+nothing, whatever their page does. (With `ONSTREAM_JANUS_PUBLIC_URLS` browsers reach Janus
+directly and only their page keeps observers from publishing: Janus's room tokens say who
+may join, not who may publish.)
 
 The relay lives under the room's own address and serves only a live admission: a person
 removed from the room, or anybody in a room of a disabled account, gets 404 on their next
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.responses import Response
 
-from onstream.meetings import repository, rules
+from onstream.meetings import repository
 from onstream.meetings.engine import JanusRooms
 from onstream.meetings.models import Admission
 from onstream.storage.database import Database, transaction
@@ -79,7 +80,7 @@ class JanusRelay:
         body = await request.body()
         if len(body) > BODY_MAX_BYTES:
             return Response(status_code=413)
-        if admission.role == rules.OBSERVER and publishes(body):
+        if not admission.publishes and publishes(body):
             return Response(OBSERVER_REFUSED, status_code=403, media_type="application/json")
         path = request.path_params.get("path", "")
         upstream = asyncio.ensure_future(

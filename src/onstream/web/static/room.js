@@ -164,6 +164,7 @@ async function loadPeople() {
       state.waiting = body.waiting || [];
       // the database's word: whoever starts or stops recording, everybody sees it
       if (typeof body.recording === "boolean" && !FINAL.includes(state.status)) showRecording(body.recording);
+      checkStage();
     }
   } catch (e) { /* the next round tries again */ }
   render();
@@ -216,6 +217,10 @@ function renderPeople() {
           { action: muted ? "unmute" : "mute", participant: id, kind: "audio" }));
       }
       if (status.hand) item.append(signalButton("Lower hand", { type: "lower", who: id }));
+      if (p.role === "observer") {  // see "the stage"
+        item.append(actionButton(p.onStage ? "Back to audience" : "Bring on stage",
+          { action: "stage", participant: id, on: !p.onStage }));
+      }
       item.append(actionButton("Remove", { action: "remove", participant: id }));
     }
     list.appendChild(item);
@@ -298,7 +303,7 @@ function actionButton(text, body) {
       if (body.action === "mute") peer(body.participant).mic = false;
       render();
     }
-    if (result.ok && ["remove", "readmit", "admit", "deny"].includes(body.action)) loadPeople();
+    if (result.ok && ["remove", "readmit", "admit", "deny", "stage"].includes(body.action)) loadPeople();
   });
   return button;
 }
@@ -551,6 +556,7 @@ function onMessage(msg, jsep) {
   } else if (event === "event") {
     if (msg.publishers) subscribeTo(msg.publishers);
     if (msg.joining && state.present) { state.present.add(msg.joining.id); loadPeople(); }
+    if (msg.leaving === "ok" && msg.reason === "kicked" && config.role === "observer") { restage(); return; }  // see "the stage"
     if (msg.leaving === "ok" && msg.reason === "kicked") { end("removed", "A moderator removed you from the meeting."); return; }
     for (const key of ["leaving", "unpublished", "kicked"]) {
       if (msg[key] !== undefined && msg[key] !== "ok") {
@@ -1074,6 +1080,41 @@ function listPublishers() {
 }
 setInterval(listPublishers, 3000);
 // --- end of watching without publishing ------------------------------------------------
+
+// --- the stage: an observer a moderator brings on stage publishes until sent back -------
+// The people list says who is on stage; when that changes for this observer (or Janus puts
+// them out, as going back does) the page joins again with a fresh config: as a publisher
+// with camera and microphone, or as a watcher again.
+let stageWired = config.publish;
+function checkStage() {
+  if (config.role !== "observer" || FINAL.includes(state.status) || state.status === "reconnecting") return;
+  const me = state.people.find((p) => isMe(p.participant));
+  if (me && !!me.onStage !== !!config.onStage) restage();
+}
+
+async function restage() {
+  setStatus("reconnecting", "Joining again…");
+  let fresh = null;
+  try { fresh = await freshConfig(); } catch (e) { fresh = null; }
+  if (fresh === "removed") { end("removed", "You are not in this meeting any more."); return; }
+  if (fresh === "ended") { end("ended", "This meeting has ended."); return; }
+  teardown();
+  if (!fresh) { scheduleRetry(); return; }
+  config = fresh;
+  for (const kind of ["audio", "video", "screen"]) {
+    if (local[kind]) { local[kind].stop(); local[kind] = null; }
+  }
+  for (const id of ["mic", "cam", "hand"]) $(id).hidden = !config.publish;
+  if (config.publish && !stageWired) {
+    stageWired = true;
+    $("mic").addEventListener("click", toggleMic);
+    $("cam").addEventListener("click", toggleCamera);
+    $("hand").addEventListener("click", () => setHand(!state.me.hand));
+  }
+  if (!config.publish) dropTile(state.myId);
+  connect();
+}
+// --- end of the stage --------------------------------------------------------------------
 
 function scheduleRetryQuietly() {
   // the first connection failed: keep the message, try again in the background
