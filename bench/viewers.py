@@ -68,6 +68,8 @@ OWNER = ("bench", "bench-password-1")
 RESULT_PATH = RESULTS / "viewers.json"
 FPS = 30
 SLOW_JOIN_S = 0.5
+SETTLE_S = 3.0
+"""Seconds between everybody receiving and the steady sample."""
 JOIN_LIMIT_S = 60.0
 """A viewer that has no frame this long after its POST counts as failed."""
 
@@ -237,14 +239,27 @@ async def join_viewer(http: httpx.AsyncClient, base: str, viewer: Viewer) -> Non
     viewer.steps["answered"] = time.time()
 
 
-async def run_worker(job: dict[str, Any]) -> list[dict[str, Any]]:
-    """Join the job's viewers at their times, hold them until `until`, report each."""
+async def run_worker() -> None:
+    """A worker process: one JSON job line on stdin (base URL, viewers with their times);
+    joins them, prints "ready" once each receives (or failed, or `JOIN_LIMIT_S` passed),
+    then answers "mark NAME" (keeps every viewer's counters) with "ok", and "stop" with one
+    JSON line: each viewer's times, marks and error."""
     import aiortc.rtcrtpreceiver
 
     aiortc.rtcrtpreceiver.decoder_worker = counting_worker  # type: ignore[assignment]
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    job = orjson.loads(await reader.readline())
     viewers = [Viewer(link, at) for link, at in job["viewers"]]
     limits = httpx.Limits(max_connections=4 * len(viewers) + 10, max_keepalive_connections=None)
     timeout = httpx.Timeout(30.0, read=70.0)
+    marks: dict[str, list[list[float]]] = {}
+
+    def say(line: bytes) -> None:
+        sys.stdout.buffer.write(line + b"\n")
+        sys.stdout.buffer.flush()
+
     async with httpx.AsyncClient(limits=limits, timeout=timeout) as http:
 
         async def one(viewer: Viewer) -> None:
@@ -254,22 +269,37 @@ async def run_worker(job: dict[str, Any]) -> list[dict[str, Any]]:
                 viewer.error = f"{type(exc).__name__}: {exc}"[:200]
 
         await asyncio.gather(*(one(v) for v in viewers))
-        marks: dict[str, list[list[float]]] = {}
-        for name, at in job.get("marks", {}).items():
-            await asyncio.sleep(max(0.0, at - time.time()))
-            marks[name] = [list(v.counter) for v in viewers]
-        await asyncio.sleep(max(0.0, job["until"] - time.time()))
+        deadline = time.time() + JOIN_LIMIT_S
+        while time.time() < deadline and not all(v.error or v.counter[0] for v in viewers):  # noqa: ASYNC110  # counters set by threads
+            await asyncio.sleep(0.2)
+        say(b"ready")
+        while line := (await reader.readline()).decode().split():
+            if line[0] == "mark":
+                marks[line[1]] = [list(v.counter) for v in viewers]
+                say(b"ok")
+            else:
+                break
         for viewer in viewers:
             if viewer.pc is not None:
                 with contextlib.suppress(Exception):
                     await viewer.pc.close()
             if viewer.session is not None:
                 await viewer.session.destroy()
-    return [
-        {"pressed": v.pressed, "steps": v.steps, "first": v.counter[0], "key": v.counter[1],
-         "marks": {name: m[i] for name, m in marks.items()}, "error": v.error}
-        for i, v in enumerate(viewers)
-    ]  # fmt: skip
+    say(
+        orjson.dumps(
+            [
+                {
+                    "pressed": v.pressed,
+                    "steps": v.steps,
+                    "first": v.counter[0],
+                    "key": v.counter[1],
+                    "marks": {n: m[i] for n, m in marks.items()},
+                    "error": v.error,
+                }
+                for i, v in enumerate(viewers)
+            ]
+        )
+    )
 
 
 # --- the presenter -----------------------------------------------------------------------------
@@ -456,21 +486,50 @@ class Cpu:
         return out
 
 
-async def run_workers(jobs: list[dict[str, Any]]) -> tuple[list[Any], list[int]]:
-    procs = [
-        await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.viewers", "--worker",
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        )
-        for _ in jobs
-    ]  # fmt: skip
-    pids = [p.pid for p in procs]
+class Workers:
+    """The worker processes of one round, spoken to line by line."""
 
-    async def one(proc: Any, job: dict[str, Any]) -> list[Any]:
-        out, _ = await proc.communicate(orjson.dumps(job))
-        return list(orjson.loads(out))
+    def __init__(self, procs: list[asyncio.subprocess.Process]) -> None:
+        self.procs = procs
+        self.pids = [p.pid for p in procs]
 
-    return [asyncio.gather(*(one(p, j) for p, j in zip(procs, jobs, strict=True)))], pids
+    @classmethod
+    async def start(cls, jobs: list[dict[str, Any]]) -> Workers:
+        procs = [
+            await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bench.viewers", "--worker",
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            )
+            for _ in jobs
+        ]  # fmt: skip
+        for proc, job in zip(procs, jobs, strict=True):
+            assert proc.stdin is not None
+            proc.stdin.write(orjson.dumps(job) + b"\n")
+            await proc.stdin.drain()
+        return cls(procs)
+
+    async def _all(self, command: bytes | None) -> list[bytes]:
+        async def one(proc: asyncio.subprocess.Process) -> bytes:
+            assert proc.stdin is not None
+            assert proc.stdout is not None
+            if command is not None:
+                proc.stdin.write(command + b"\n")
+                await proc.stdin.drain()
+            return await proc.stdout.readline()
+
+        return list(await asyncio.gather(*(one(p) for p in self.procs)))
+
+    async def ready(self) -> None:
+        await self._all(None)
+
+    async def mark(self, name: str) -> None:
+        await self._all(f"mark {name}".encode())
+
+    async def stop(self) -> list[dict[str, Any]]:
+        lines = await self._all(b"stop")
+        for proc in self.procs:
+            await proc.wait()
+        return [r for line in lines for r in orjson.loads(line)]
 
 
 def split(items: list[Any], parts: int) -> list[list[Any]]:
@@ -492,29 +551,27 @@ async def scenario(
         pc, session = await present(http, base, presenter_link, clip)
         await asyncio.sleep(2.0)  # the presenter's ICE and DTLS, its first key frame
         start = time.time() + 5.0  # the workers import aiortc first
-        joins_end = start + spread
-        window = (joins_end + 8.0, joins_end + 8.0 + hold)
         timed = [(link, start + spread * i / viewers) for i, link in enumerate(links)]
-        jobs = [
-            {"base": base, "viewers": part, "until": window[1] + 0.5,
-             "marks": {"a": window[0], "b": window[1]}}
-            for part in split(timed, procs)
-        ]  # fmt: skip
-        [gathered], peer_pids = await run_workers(jobs)
+        workers = await Workers.start(
+            [{"base": base, "viewers": part} for part in split(timed, procs)]
+        )
         janus = janus_pid(the_rig.janus.directory)
-        groups = {"janus": [janus], "onstream": the_rig.server.pids(), "peers": peer_pids}
+        groups = {"janus": [janus], "onstream": the_rig.server.pids(), "peers": workers.pids}
         await asyncio.sleep(max(0.0, start - time.time()))
-        storm_cpu = Cpu(groups)
-        await asyncio.sleep(max(0.0, joins_end + 3.0 - time.time()))
-        during_joins = storm_cpu.percent()
-        await asyncio.sleep(max(0.0, window[0] - time.time()))
+        joins_cpu = Cpu(groups)
+        await workers.ready()
+        joins_s = time.time() - start
+        during_joins = joins_cpu.percent()
+        await asyncio.sleep(SETTLE_S)
+        await workers.mark("a")
         steady_cpu = Cpu(groups)
-        await asyncio.sleep(max(0.0, window[1] - time.time()))
+        await asyncio.sleep(hold)
+        await workers.mark("b")
         steady = steady_cpu.percent()
-        results = [r for part in await gathered for r in part]
+        seconds = time.monotonic() - steady_cpu.t0
+        results = await workers.stop()
         await pc.close()
         await session.destroy()
-    seconds = window[1] - window[0]
     ok = [r for r in results if not r["error"] and r["first"]]
     first = [r["first"] - r["pressed"] for r in ok]
     key = [r["key"] - r["pressed"] for r in ok if r["key"]]
@@ -532,6 +589,8 @@ async def scenario(
     return {
         "viewers": viewers,
         "spread_s": spread,
+        "joins_s": round(joins_s, 1),
+        "load_average": round(os.getloadavg()[0], 1),
         "joined": len(ok),
         "errors": errors[:5],
         "first_frame_s": _spread(first),
@@ -589,8 +648,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        job = orjson.loads(sys.stdin.buffer.read())
-        sys.stdout.buffer.write(orjson.dumps(asyncio.run(run_worker(job))))
+        asyncio.run(run_worker())
         return 0
     rounds = [(int(n), args.steady_spread) for n in args.viewers.split(",") if n.strip()]
     if args.storm:
