@@ -441,6 +441,8 @@ def rig() -> Iterator[Rig]:
                 "ONSTREAM_JANUS_ADMIN_KEY": janus.admin_key,
                 "ONSTREAM_RECORDINGS_DIR": str(recordings),
                 "ONSTREAM_BASE_URL": f"http://127.0.0.1:{port}",
+                # every peer talks from 127.0.0.1; real viewers come from an address each
+                "ONSTREAM_MAX_CONNECTIONS_PER_ADDRESS": "100000",
             },
         )
         login, password = OWNER

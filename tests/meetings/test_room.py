@@ -223,6 +223,35 @@ def test_observer_receives_both_and_publishes_nothing(rig: Rig) -> None:
     close(cat, dan, eve)
 
 
+def test_a_moderator_brings_an_observer_on_stage_and_back(rig: Rig) -> None:
+    session_id, links = rig.session(invited_participants=invitees(("obi@example.com", 3)))
+    host = rig.enter(local(rig.host_link(session_id), rig.server))
+    obi = rig.enter(local(links["obi@example.com"], rig.server))
+    wait_until(lambda: receives(obi, 1), what="the observer receives the host")
+    assert outbound_rtp(obi) == []
+    assert obi.locator("#mic").is_hidden()
+    obi_id = obi.evaluate("() => onstreamRoom.myId")
+    row = host.locator(f'#people li[data-participant="{obi_id}"]')
+    row.locator('button[data-action="stage"]').click()  # "Bring on stage"
+    wait_until(lambda: receives(host, 1), seconds=60, what="the host receives Obi on stage")
+    assert obi.locator("#mic").is_visible()
+    assert obi_id in [p["id"] for p in janus_publishers(rig, session_id)]
+    assert outbound_rtp(obi) != []
+
+    wait_until(lambda: row.locator("button[data-action=stage]").inner_text() == "Back to audience",
+               what="the host's button turns")  # fmt: skip
+    row.locator('button[data-action="stage"]').click()
+    wait_until(
+        lambda: obi_id not in [p["id"] for p in janus_participants(rig, session_id)],
+        what="Obi's publisher is put out",
+    )
+    wait_until(lambda: not receives(host, 1), what="the host no longer receives Obi")
+    wait_until(lambda: receives(obi, 1), seconds=60, what="Obi watches again")
+    assert obi.locator("#mic").is_hidden()
+    assert outbound_rtp(obi) == []
+    close(host, obi)
+
+
 def janus_publishers(rig: Rig, session_id: int) -> list[dict[str, Any]]:
     """The publishers Janus lists in the session's room."""
     return [p for p in janus_participants(rig, session_id) if p.get("publisher")]
@@ -234,6 +263,7 @@ def outbound_rtp(page: Page) -> list[dict[str, Any]]:
         """async () => {
             const out = [];
             for (const pc of window.peerConnections || []) {
+              if (pc.signalingState === "closed") continue;  // an earlier connection's
               (await pc.getStats()).forEach((s) => { if (s.type === "outbound-rtp") out.push(s); });
             }
             return out;
