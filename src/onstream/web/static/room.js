@@ -172,8 +172,10 @@ async function loadPeople() {
 
 function inRoom(p) {
   return isMe(p.participant) || p.participant in state.feeds ||
-    (state.present && state.present.has(p.participant));
+    (state.present && state.present.has(p.participant)) || chatting.has(p.participant);
 }
+// who is in the chat room: observers only subscribe, so Janus's VideoRoom does not list them
+const chatting = new Set();
 
 let peopleShown = "";
 function renderPeople() {
@@ -632,12 +634,19 @@ function openChat() {
     ondata(data) {
       const msg = JSON.parse(data);
       if (msg.textroom === "success" && !chatReady && msg.participants) {
+        chatting.clear();
+        for (const p of msg.participants) chatting.add(Number(p.username));
         chatReady = true;
         $("chat-text").disabled = false;
         document.querySelector("#chat-form button").disabled = false;
         broadcastState();
       } else if (msg.textroom === "join" && !isMe(Number(msg.username))) {
+        chatting.add(Number(msg.username));
+        render();
         broadcastState();  // tell who just came what we are doing
+      } else if (msg.textroom === "leave") {
+        chatting.delete(Number(msg.username));
+        render();
       } else if (msg.textroom === "message") {
         received(Number(msg.from), msg.text);
       }
