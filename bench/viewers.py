@@ -144,6 +144,61 @@ class JanusSession:
             self._poll.cancel()
 
 
+class JanusWebSocket(JanusSession):
+    """The same session over Janus's WebSocket transport, straight to Janus (no relay):
+    one socket per session carries requests, answers and events."""
+
+    def __init__(self, http: httpx.AsyncClient, url: str) -> None:
+        super().__init__(http, url)
+        self._socket: Any = None
+        self._answers: dict[str, asyncio.Future[dict[str, Any]]] = {}
+
+    async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        body["transaction"] = body.get("transaction") or secrets.token_hex(6)
+        parts = [int(p) for p in path.split("/") if p]
+        if parts:
+            body["session_id"] = parts[0]
+        if len(parts) > 1:
+            body["handle_id"] = parts[1]
+        answer: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._answers[body["transaction"]] = answer
+        await self._socket.send(orjson.dumps(body).decode())
+        data = await asyncio.wait_for(answer, 30)
+        if data.get("janus") == "error":
+            raise RuntimeError(f"janus: {data['error']}")
+        return data
+
+    async def create(self) -> None:
+        import websockets
+
+        self._socket = await websockets.connect(self.url, subprotocols=["janus-protocol"])
+        self._poll = asyncio.ensure_future(self._long_poll())
+        self.id = int((await self._post("", {"janus": "create"}))["data"]["id"])
+
+    async def _long_poll(self) -> None:
+        async for text in self._socket:
+            event = orjson.loads(text)
+            transaction = event.get("transaction", "")
+            kind = event.get("janus")
+            if kind == "event":
+                waiter = self._waiting.pop(transaction, None)
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(event)
+            elif kind in ("success", "ack", "error"):
+                answer = self._answers.pop(transaction, None)
+                if answer is not None and not answer.done():
+                    answer.set_result(event)
+
+    async def destroy(self) -> None:
+        with contextlib.suppress(Exception):
+            await self._post(f"/{self.id}", {"janus": "destroy"})
+        self.closed = True
+        if self._socket is not None:
+            await self._socket.close()
+        if self._poll is not None:
+            self._poll.cancel()
+
+
 async def enter(http: httpx.AsyncClient, base: str, link: str) -> dict[str, Any]:
     """Press the lobby's button and fetch the room's join config, as the room page does."""
     path = "/" + link.split("/", 3)[3]
@@ -204,14 +259,20 @@ class Viewer:
     pc: Any = None
 
 
-async def join_viewer(http: httpx.AsyncClient, base: str, viewer: Viewer) -> None:
+async def join_viewer(
+    http: httpx.AsyncClient, base: str, viewer: Viewer, websocket: str | None = None
+) -> None:
     from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
     await asyncio.sleep(max(0.0, viewer.at - time.time()))
     viewer.pressed = time.time()
     config = await enter(http, base, viewer.link)
     viewer.steps["config"] = time.time()
-    session = viewer.session = JanusSession(http, config["janus"])
+    if websocket:
+        session: JanusSession = JanusWebSocket(http, websocket)
+    else:
+        session = JanusSession(http, config["janus"])
+    viewer.session = session
     await session.create()
     lister = await session.attach()
     listed = await session.message(lister, {"request": "listparticipants", "room": config["room"]})
@@ -264,7 +325,7 @@ async def run_worker() -> None:
 
         async def one(viewer: Viewer) -> None:
             try:
-                await join_viewer(http, job["base"], viewer)
+                await join_viewer(http, job["base"], viewer, job.get("websocket"))
             except Exception as exc:  # noqa: BLE001  # reported per viewer
                 viewer.error = f"{type(exc).__name__}: {exc}"[:200]
 
@@ -392,12 +453,29 @@ async def present(http: httpx.AsyncClient, base: str, link: str, clip: list[Any]
 # --- the rig -----------------------------------------------------------------------------------
 
 
+class JanusWithWebSockets(JanusProcess):
+    """Janus with its WebSocket transport on too (`ws://127.0.0.1:{ws_port}`)."""
+
+    ws_port = 0
+
+    def write_config(self) -> None:
+        super().write_config()
+        main = self.directory / "janus.jcfg"
+        main.write_text(main.read_text().replace(",libjanus_websockets.so", ""))
+        (self.directory / "janus.transport.websockets.jcfg").write_text(
+            'general: {\n\tjson = "compact"\n\tws = true\n'
+            f'\tws_port = {self.ws_port}\n\tws_ip = "127.0.0.1"\n\twss = false\n}}\n'
+        )
+
+
 @dataclass
 class Rig:
     janus: JanusProcess
     server: Server
     owner: httpx.Client
     work: Path
+    websocket: str | None = None
+    """Janus's WebSocket URL when the viewers signal over it instead of the relay."""
 
     def session(self, viewers: int) -> tuple[str, list[str]]:
         """A session that started a minute ago: the presenter's link and the viewers'."""
@@ -427,11 +505,15 @@ class Rig:
 
 
 @contextlib.contextmanager
-def rig() -> Iterator[Rig]:
+def rig(*, websocket: bool = False) -> Iterator[Rig]:
     with contextlib.ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-viewers-")))
         recordings = work / "recordings"
-        janus = JanusProcess(work / "janus", recordings_dir=recordings).start()
+        janus = JanusWithWebSockets(work / "janus", recordings_dir=recordings)
+        janus.ws_port = free_port() if websocket else 0
+        if not websocket:
+            janus = JanusProcess(work / "janus", recordings_dir=recordings)
+        janus.start()
         stack.callback(janus.stop)
         port = free_port()
         env = base_env(
@@ -459,7 +541,8 @@ def rig() -> Iterator[Rig]:
         owner = stack.enter_context(
             httpx.Client(base_url=f"{server.base_url}/api/2/{login}/", auth=OWNER, timeout=30)
         )
-        yield Rig(janus, server, owner, work)
+        ws = f"ws://127.0.0.1:{janus.ws_port}" if isinstance(janus, JanusWithWebSockets) else None
+        yield Rig(janus, server, owner, work, ws)
 
 
 class Cpu:
@@ -555,7 +638,10 @@ async def scenario(
         start = time.time() + 5.0  # the workers import aiortc first
         timed = [(link, start + spread * i / viewers) for i, link in enumerate(links)]
         workers = await Workers.start(
-            [{"base": base, "viewers": part} for part in split(timed, procs)]
+            [
+                {"base": base, "viewers": part, "websocket": the_rig.websocket}
+                for part in split(timed, procs)
+            ]
         )
         janus = janus_pid(the_rig.janus.directory)
         groups = {"janus": [janus], "onstream": the_rig.server.pids(), "peers": workers.pids}
@@ -647,6 +733,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--storm-seconds", type=float, default=10.0)
     parser.add_argument("--seconds", type=float, default=15.0, help="steady sample window")
     parser.add_argument("--procs", type=int, default=2, help="worker processes for the peers")
+    parser.add_argument(
+        "--signalling", choices=("relay", "websocket"), default="relay",
+        help="viewers talk to Janus by long polls through the relay, or over its WebSocket",
+    )  # fmt: skip
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -656,7 +746,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.storm:
         rounds.append((args.storm, args.storm_seconds))
     results = []
-    with rig() as the_rig:
+    with rig(websocket=args.signalling == "websocket") as the_rig:
         RESULTS.mkdir(parents=True, exist_ok=True)
         clip = encode_clip(RESULTS / "viewers-clip.webm")  # made once, then reused
         for viewers, spread in rounds:
@@ -675,7 +765,8 @@ def main(argv: list[str] | None = None) -> int:
         orjson.dumps(
             {"at": datetime.now(UTC).isoformat(), "machine": platform.node(),
              "cpus": os.cpu_count(), "janus": janus_version.get("version_string"),
-             "procs": args.procs, "seconds": args.seconds, "rounds": results},
+             "procs": args.procs, "signalling": args.signalling, "seconds": args.seconds,
+             "rounds": results},
             option=orjson.OPT_INDENT_2,
         )
     )  # fmt: skip
