@@ -1,7 +1,7 @@
 """Viewers of one presenter, and join storms, with synthetic WebRTC peers that never decode.
 
     scripts/in-netns .venv/bin/python -m bench.viewers [--viewers 10,20,40] [--storm 100]
-        [--storm-seconds 10] [--seconds 15] [--procs 2]
+        [--storm-seconds 10] [--seconds 15] [--procs 2] [--signalling relay|websocket]
 
 One Janus and one `onstream serve` (one worker), a session started a minute ago with one
 moderator (the presenter) and the viewers as observers (role 3). Every peer joins exactly as
@@ -27,8 +27,12 @@ It measures and prints
   p50 / p99 / max and the share over 500 ms, and the CPU of Onstream, Janus and the peers
   meanwhile,
 
-and writes bench/results/viewers.json. The peers run in `--procs` worker processes
-(`python -m bench.viewers --worker`, a JSON job on stdin, results on stdout). CPU figures
+and writes bench/results/viewers.json. `--signalling websocket` turns on Janus's WebSocket
+transport and has the viewers speak Janus's API over it, straight to Janus (the lobby and
+the join config still come from Onstream), to compare with the relay's long polls.
+
+The peers run in `--procs` worker processes (`python -m bench.viewers --worker`, spoken to
+line by line on stdin and stdout: the job, "ready", marks, results). CPU figures
 are % of one core from /proc (utime + stime); the machine's own busy share is printed too,
 because the box may be shared and other work explains a bad figure.
 """
