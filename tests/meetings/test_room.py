@@ -39,6 +39,17 @@ MEDIA_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
 ]
+PEER_CONNECTIONS = """(() => {
+  const Original = window.RTCPeerConnection;
+  window.peerConnections = [];
+  window.RTCPeerConnection = function (...args) {
+    const pc = new Original(...args);
+    window.peerConnections.push(pc);
+    return pc;
+  };
+  window.RTCPeerConnection.prototype = Original.prototype;
+})();"""
+"""Keeps every peer connection a page makes in `window.peerConnections`, for its stats."""
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 OWNER = ("olga", "olga-password-1")
 
@@ -73,6 +84,7 @@ class Rig:
     def enter(self, link: str, *, form: dict[str, str] | None = None) -> Page:
         """Open a lobby in a fresh browser context and press its button."""
         context = self.browser.new_context(viewport={"width": 1280, "height": 800})
+        context.add_init_script(PEER_CONNECTIONS)
         page = context.new_page()
         page.goto(link)
         for name, value in (form or {}).items():
@@ -214,12 +226,73 @@ def test_observer_receives_both_and_publishes_nothing(rig: Rig) -> None:
     assert eve.locator("#mic").is_hidden()
     publishers = wait_until(lambda: janus_publishers(rig, session_id), what="Janus's list")
     assert len(publishers) == 2
+    # she only subscribes: Janus has no publisher of hers, her browser sends no media
+    eve_id = eve.evaluate("() => onstreamRoom.myId")
+    assert eve_id not in [p["id"] for p in janus_participants(rig, session_id)]
+    assert outbound_rtp(eve) == []
+    assert janus_join(eve, own_token(eve)) == "refused"  # the relay refuses her as a publisher
     screenshot(eve, "room-observer")
     close(cat, dan, eve)
 
 
+def test_a_moderator_brings_an_observer_on_stage_and_back(rig: Rig) -> None:
+    session_id, links = rig.session(invited_participants=invitees(("obi@example.com", 3)))
+    host = rig.enter(local(rig.host_link(session_id), rig.server))
+    obi = rig.enter(local(links["obi@example.com"], rig.server))
+    wait_until(lambda: receives(obi, 1), what="the observer receives the host")
+    assert outbound_rtp(obi) == []
+    assert obi.locator("#mic").is_hidden()
+    obi_id = obi.evaluate("() => onstreamRoom.myId")
+    row = host.locator(f'#people li[data-participant="{obi_id}"]')
+    row.locator('button[data-action="stage"]').click()  # "Bring on stage"
+    wait_until(lambda: receives(host, 1), seconds=60, what="the host receives Obi on stage")
+    assert obi.locator("#mic").is_visible()
+    assert obi_id in [p["id"] for p in janus_publishers(rig, session_id)]
+    assert outbound_rtp(obi) != []
+
+    wait_until(lambda: row.locator("button[data-action=stage]").inner_text() == "Back to audience",
+               what="the host's button turns")  # fmt: skip
+    row.locator('button[data-action="stage"]').click()
+    wait_until(
+        lambda: obi_id not in [p["id"] for p in janus_participants(rig, session_id)],
+        what="Obi's publisher is put out",
+    )
+    wait_until(lambda: not receives(host, 1), what="the host no longer receives Obi")
+    wait_until(lambda: receives(obi, 1), seconds=60, what="Obi watches again")
+    assert obi.locator("#mic").is_hidden()
+    assert outbound_rtp(obi) == []
+    close(host, obi)
+
+
 def janus_publishers(rig: Rig, session_id: int) -> list[dict[str, Any]]:
-    """The publishers Janus itself lists in the session's room (over its HTTP API; sync,
+    """The publishers Janus lists in the session's room."""
+    return [p for p in janus_participants(rig, session_id) if p.get("publisher")]
+
+
+def outbound_rtp(page: Page) -> list[dict[str, Any]]:
+    """The outbound-rtp stats of every peer connection the page made (see PEER_CONNECTIONS)."""
+    found: list[dict[str, Any]] = page.evaluate(
+        """async () => {
+            const out = [];
+            for (const pc of window.peerConnections || []) {
+              if (pc.signalingState === "closed") continue;  // an earlier connection's
+              (await pc.getStats()).forEach((s) => { if (s.type === "outbound-rtp") out.push(s); });
+            }
+            return out;
+        }"""
+    )
+    return found
+
+
+def own_token(page: Page) -> str:
+    token: str = page.evaluate(
+        "() => JSON.parse(document.getElementById('room-config').textContent).token"
+    )
+    return token
+
+
+def janus_participants(rig: Rig, session_id: int) -> list[dict[str, Any]]:
+    """The participants Janus itself lists in the session's room (over its HTTP API; sync,
     since Playwright's sync API owns this thread's event loop)."""
     with sqlite3.connect(rig.server.workdir / "onstream.db") as db:
         query = "SELECT janus_room FROM rooms WHERE session_id = ?"
@@ -234,8 +307,8 @@ def janus_publishers(rig: Rig, session_id: int) -> list[dict[str, Any]]:
         message = {"janus": "message", "body": body, "transaction": "t3"}
         answer = http.post(f"{session_url}/{handle}", json=message).json()
         http.post(session_url, json={"janus": "destroy", "transaction": "t4"})
-    people = answer["plugindata"]["data"]["participants"]
-    return [p for p in people if p.get("publisher")]
+    people: list[dict[str, Any]] = answer["plugindata"]["data"]["participants"]
+    return people
 
 
 def janus_join(page: Page, token: str) -> Any:
@@ -247,7 +320,8 @@ def janus_join(page: Page, token: str) -> Any:
             const janus = new Janus({server: config.janus, success() {
               janus.attach({plugin: "janus.plugin.videoroom", success(h) {
                 h.send({message: {request: "join", ptype: "publisher", room: config.room,
-                                  display: "Mallory", token}});
+                                  display: "Mallory", token},
+                        error() { resolve("refused"); janus.destroy(); }});
               }, onmessage(msg) {
                 if (msg.error_code) { resolve(msg.error_code); janus.destroy(); }
                 else if (msg.videoroom === "joined") { resolve("joined"); janus.destroy(); }

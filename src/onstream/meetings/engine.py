@@ -22,7 +22,14 @@ from typing import TypeVar
 
 from onstream.config import Settings
 from onstream.errors import DomainError
-from onstream.janus.client import VIDEOROOM, VIDEOROOM_NO_SUCH_ROOM, JanusAdmin, JanusError
+from onstream.janus.client import (
+    TEXTROOM,
+    TEXTROOM_NO_SUCH_ROOM,
+    VIDEOROOM,
+    VIDEOROOM_NO_SUCH_ROOM,
+    JanusAdmin,
+    JanusError,
+)
 from onstream.janus.process import JanusUnavailable
 from onstream.services import RoomHandle
 
@@ -70,6 +77,11 @@ class JanusRooms:
         """What a browser uses to reach `server`: its public URL, else our relay path."""
         return self._public.get(server) or relay_path
 
+    def relayed(self, server: str) -> bool:
+        """Whether browsers reach `server` through our relay (which checks, on every call,
+        that the caller is let into the room), not at a public URL of its own."""
+        return server not in self._public
+
     def relay_target(self, index: int) -> str | None:
         """The Janus server behind `/janus/{index}`, when browsers are relayed to it."""
         if 0 <= index < len(self.servers) and self.servers[index] not in self._public:
@@ -96,6 +108,10 @@ class JanusRooms:
                 allowed=list(allowed),
                 publishers=self.max_publishers,
                 bitrate=PUBLISHER_BITRATE,
+                # Janus checks tokens on publisher joins only; a subscriber proves it is in
+                # the room by a publisher's private id, unless every call comes through our
+                # relay, which lets observers subscribe without joining as publishers.
+                require_pvtid=not self.relayed(room.server),
                 record=record,
                 rec_dir=rec_dir,
                 description=description[:100],
@@ -162,21 +178,26 @@ class JanusRooms:
         await self._call(admin.enable_recording(room.janus_room, room.secret, on))
 
     async def present(self, room: RoomHandle) -> set[int]:
-        """The Janus ids of everybody in the room's VideoRoom now (observers too: everyone
-        joins as a publisher, observers just send nothing). Empty when Janus has no such room
-        (not created yet, or lost in a Janus restart, which disconnected everybody)."""
+        """The Janus ids of everybody in the room now: the VideoRoom's participants (those
+        who publish or may publish) and the chat room's (observers too: their pages only
+        subscribe, which the VideoRoom does not list, and join the chat under their id).
+        Empty when Janus has no such room (not created yet, or lost in a Janus restart,
+        which disconnected everybody)."""
         admin = self._admin(room.server)
         try:
             listed = await self._call(admin.list_participants(room.janus_room))
+            chatting = await self._call(admin.textroom_participants(room.janus_room))
         except MeetingUnavailable as exc:
             cause = exc.__cause__
-            if isinstance(cause, JanusError) and (cause.plugin, cause.code) == (
-                VIDEOROOM,
-                VIDEOROOM_NO_SUCH_ROOM,
-            ):
+            if isinstance(cause, JanusError) and (cause.plugin, cause.code) in {
+                (VIDEOROOM, VIDEOROOM_NO_SUCH_ROOM),
+                (TEXTROOM, TEXTROOM_NO_SUCH_ROOM),
+            }:
                 return set()
             raise
-        return {int(entry["id"]) for entry in listed}
+        present = {int(entry["id"]) for entry in listed}
+        present.update(int(e["username"]) for e in chatting if str(e["username"]).isdigit())
+        return present
 
     async def close(self, room: RoomHandle) -> None:
         """Destroy both rooms; everybody in them is disconnected at once."""

@@ -69,6 +69,13 @@ class Admission:
     token, no people list, until a moderator admits them (`knocking`)."""
     waiting_room: bool = False
     """The session's `waiting_room` as it is now."""
+    on_stage: bool = False
+    """An observer a moderator brought on stage: they may publish until sent back."""
+
+    @property
+    def publishes(self) -> bool:
+        """Whether this person may publish: a moderator, a participant, an observer on stage."""
+        return self.role in (1, 2) or self.on_stage  # rules.PUBLISHING_ROLES (rules imports us)
 
     @property
     def knocking(self) -> bool:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 
 from onstream.meetings.models import Admission, Room
+from onstream.meetings.rules import OBSERVER
 from onstream.meetings.tables import admissions, room_presence, room_tokens, rooms
 from onstream.sessions.tables import sessions
 from onstream.storage.database import Connection
@@ -209,6 +210,7 @@ _ADMISSION_QUERY = (
         sessions.c.deleted_at,
         admissions.c.waiting,
         sessions.c.waiting_room,
+        admissions.c.on_stage,
     )
     .join(sessions, sessions.c.id == admissions.c.session_id)
     .join(users, users.c.id == sessions.c.owner_id)
@@ -236,6 +238,7 @@ def _admission(row: Any) -> Admission:
         removed=row.removed_at is not None,
         waiting=bool(row.waiting),
         waiting_room=bool(row.waiting_room),
+        on_stage=bool(row.on_stage),
     )
 
 
@@ -263,6 +266,21 @@ async def revoke(conn: Connection, *, now: datetime, **where: Any) -> list[tuple
             .values(revoked_at=now)
         )
     return found
+
+
+async def set_on_stage(conn: Connection, *, session_id: int, participant: int, on: bool) -> bool:
+    """Bring the live observer with this id on stage (or back); False when there is none."""
+    done = await conn.execute(
+        update(admissions)
+        .where(
+            admissions.c.session_id == session_id,
+            admissions.c.participant == participant,
+            admissions.c.role == OBSERVER,
+            admissions.c.revoked_at.is_(None),
+        )
+        .values(on_stage=on)
+    )
+    return bool(done.rowcount)
 
 
 async def mark_removed(

@@ -41,7 +41,7 @@ class Moderation:
     """A moderator's action, as the room page sends it."""
 
     action: str
-    """"mute", "unmute", "remove", "readmit", "admit", "deny", "record" or "end"."""
+    """"mute", "unmute", "remove", "readmit", "admit", "deny", "stage", "record" or "end"."""
     participant: object = None
     """The Janus id of the person to mute, remove or let back in."""
     kind: object = "audio"
@@ -51,7 +51,7 @@ class Moderation:
     the page sends the real audio stream's, which is not "0" for someone who joined with the
     camera only and turned the microphone on later. Without it, `kind` names the stream."""
     on: bool = False
-    """Whether "record" starts recording (or stops it)."""
+    """Whether "record" starts recording (or stops it), "stage" brings on stage (or back)."""
 
 
 def server_for(session_id: int, servers: tuple[str, ...]) -> str:
@@ -271,6 +271,14 @@ async def moderate(
             now=now,
         )
         return None  # a waiting guest never had a token: nothing for Janus to do
+    if moderation.action == "stage":
+        if not await repository.set_on_stage(
+            conn, session_id=session_id, participant=participant, on=moderation.on
+        ):
+            raise Invalid("That person is not an observer in this meeting.")
+        # back off stage: put out of the room (their page comes back as an observer, whom the
+        # relay refuses as a publisher); their token stays good
+        return None if moderation.on else Ejection(room.handle, participants=[participant])
     if moderation.action == "readmit":
         if not await repository.readmit(conn, session_id=session_id, participant=participant):
             raise Invalid("That person was not removed.")

@@ -69,6 +69,7 @@ admissions = Table(
     Column("revoked_at", DateTime, nullable=True),
     Column("removed_at", DateTime, nullable=True),
     Column("waiting", Boolean, nullable=False, server_default=text("false")),
+    Column("on_stage", Boolean, nullable=False, server_default=text("false")),
     UniqueConstraint("secret"),
     UniqueConstraint("session_id", "participant"),
 )

@@ -75,7 +75,7 @@ LOBBY_CSP = content_security_policy(
     extra={"script-src": "'self'", "media-src": "'self' blob: mediastream:"}
 )
 MODERATOR_ACTIONS = frozenset(
-    {"mute", "unmute", "remove", "readmit", "admit", "deny", "end", "record"}
+    {"mute", "unmute", "remove", "readmit", "admit", "deny", "stage", "end", "record"}
 )
 REMOVED = "You were removed from this meeting."
 GUEST_COOKIE = "onstream_guest_{session_id}"
@@ -412,7 +412,10 @@ class MeetingPages:
             "token": token,
             "name": admission.name,
             "role": ROLE_NAMES[admission.role],
-            "publish": admission.role in rules.PUBLISHING_ROLES,
+            "publish": admission.publishes,
+            "onStage": admission.on_stage,
+            # an observer behind our relay only subscribes (the relay refuses them as publishers)
+            "watchOnly": not admission.publishes and self.rooms.relayed(room.server),
             "moderator": admission.role == rules.MODERATOR,
             "owner": admission.source == "host",
             "recording": room.recording,
@@ -623,11 +626,14 @@ class MeetingPages:
 
 def _person(admission: Admission) -> dict[str, object]:
     """One person as the room page's list shows them."""
-    return {
+    person: dict[str, object] = {
         "participant": admission.participant,
         "name": admission.name,
         "role": ROLE_NAMES[admission.role],
     }
+    if admission.on_stage:
+        person["onStage"] = True
+    return person
 
 
 def _room_csp(janus_url: object) -> dict[str, str]:

@@ -185,6 +185,7 @@ async function loadPeople() {
       state.waiting = body.waiting || [];
       // the database's word: whoever starts or stops recording, everybody sees it
       if (typeof body.recording === "boolean" && !FINAL.includes(state.status)) showRecording(body.recording);
+      checkStage();
     }
   } catch (e) { /* the next round tries again */ }
   render();
@@ -192,8 +193,10 @@ async function loadPeople() {
 
 function inRoom(p) {
   return isMe(p.participant) || p.participant in state.feeds ||
-    (state.present && state.present.has(p.participant));
+    (state.present && state.present.has(p.participant)) || chatting.has(p.participant);
 }
+// who is in the chat room: observers only subscribe, so Janus's VideoRoom does not list them
+const chatting = new Set();
 
 let peopleShown = "";
 function renderPeople() {
@@ -240,6 +243,10 @@ function renderPeople() {
           { action: muted ? "unmute" : "mute", participant: id, kind: "audio", mid }));
       }
       if (status.hand) item.append(signalButton("Lower hand", { type: "lower", who: id }));
+      if (p.role === "observer") {  // see "the stage"
+        item.append(actionButton(p.onStage ? "Back to audience" : "Bring on stage",
+          { action: "stage", participant: id, on: !p.onStage }));
+      }
       item.append(actionButton("Remove", { action: "remove", participant: id }));
     }
     list.appendChild(item);
@@ -322,7 +329,7 @@ function actionButton(text, body) {
       if (body.action === "mute") peer(body.participant).mic = false;
       render();
     }
-    if (result.ok && ["remove", "readmit", "admit", "deny"].includes(body.action)) loadPeople();
+    if (result.ok && ["remove", "readmit", "admit", "deny", "stage"].includes(body.action)) loadPeople();
   });
   return button;
 }
@@ -359,7 +366,11 @@ async function subscribeTo(publishers) {
     if (isMe(p.id) || !admitted(p.id)) continue;
     state.feeds[p.id] = { display: p.display, streams: p.streams || [] };
     tile(p.id).classList.remove("stale");
-    for (const s of p.streams || []) {
+    if (!p.streams) {  // an observer's listing (see watch()): every stream of the feed
+      if (!subscribed.has(p.id + ":*")) { subscribed.add(p.id + ":*"); streams.push({ feed: p.id }); }
+      continue;
+    }
+    for (const s of p.streams) {
       const key = p.id + ":" + s.mid;
       if (s.disabled || s.type === "data" || subscribed.has(key)) continue;
       subscribed.add(key);
@@ -377,8 +388,9 @@ async function subscribeTo(publishers) {
     success(handle) {
       if (session !== janus) return;
       sub = handle;
+      const owner = state.privateId ? { private_id: state.privateId } : {};  // none: an observer
       sub.send({ message: { request: "join", ptype: "subscriber", room: config.room,
-        private_id: state.privateId, token: config.token, streams } });
+        ...owner, token: config.token, streams } });
     },
     error(e) { fail("Could not receive the others: " + e); },
     onmessage(msg, jsep) {
@@ -572,6 +584,7 @@ function onMessage(msg, jsep) {
   } else if (event === "event") {
     if (msg.publishers) subscribeTo(msg.publishers);
     if (msg.joining && state.present) { state.present.add(msg.joining.id); loadPeople(); }
+    if (msg.leaving === "ok" && msg.reason === "kicked" && config.role === "observer") { restage(); return; }  // see "the stage"
     if (msg.leaving === "ok" && msg.reason === "kicked") { end("removed", "A moderator removed you from the meeting."); return; }
     for (const key of ["leaving", "unpublished", "kicked"]) {
       if (msg[key] !== undefined && msg[key] !== "ok") {
@@ -648,12 +661,19 @@ function openChat() {
     ondata(data) {
       const msg = JSON.parse(data);
       if (msg.textroom === "success" && !chatReady && msg.participants) {
+        chatting.clear();
+        for (const p of msg.participants) chatting.add(Number(p.username));
         chatReady = true;
         $("chat-text").disabled = false;
         document.querySelector("#chat-form button").disabled = false;
         broadcastState();
       } else if (msg.textroom === "join" && !isMe(Number(msg.username))) {
+        chatting.add(Number(msg.username));
+        render();
         broadcastState();  // tell who just came what we are doing
+      } else if (msg.textroom === "leave") {
+        chatting.delete(Number(msg.username));
+        render();
       } else if (msg.textroom === "message") {
         received(Number(msg.from), msg.text);
       }
@@ -1066,6 +1086,7 @@ function connect() {
     destroyOnUnload: true,
     success() {
       janus = session;
+      if (!config.publish && config.watchOnly) { watch(); return; }  // an observer: no publisher handle
       janus.attach({
         plugin: "janus.plugin.videoroom",
         success(handle) {
@@ -1090,6 +1111,84 @@ function connect() {
     },
   });
 }
+
+// --- watching without publishing (observers) -------------------------------------------
+// An observer's page reaching Janus through the server's relay (`watchOnly`) has no publisher
+// handle (the relay refuses one): a handle of its own lists the room's publishers when joining and
+// every few seconds; the page subscribes to new ones and drops those gone from the list.
+let lister = null, listerSession = null;
+function watch() {
+  const session = janus;
+  session.attach({
+    plugin: "janus.plugin.videoroom",
+    success(handle) {
+      if (session !== janus) return;
+      lister = handle; listerSession = session;
+      everConnected = true;
+      state.reconnects = 0;
+      setStatus("joined", "Connected. You are watching and listening.");
+      listPublishers();
+      loadPeople();
+      openChat();
+    },
+    error(e) { fail("Could not join: " + e); },
+  });
+}
+
+function listPublishers() {
+  const handle = lister;
+  if (!handle || !config.watchOnly || listerSession !== janus) return;
+  handle.send({
+    message: { request: "listparticipants", room: config.room },
+    success(result) {
+      if (handle !== lister || listerSession !== janus) return;
+      if (!result || result.error_code === 426) { connectionLost(); return; }  // room gone
+      const live = (result.participants || []).filter((p) => p.publisher);
+      state.present = new Set((result.participants || []).map((p) => p.id));
+      for (const id of Object.keys(state.feeds).map(Number)) {
+        if (!live.some((p) => p.id === id)) removeFeed(id);
+      }
+      subscribeTo(live.filter((p) => !(p.id in state.feeds)).map((p) => ({ id: p.id, display: p.display })));
+    },
+  });
+}
+setInterval(listPublishers, 3000);
+// --- end of watching without publishing ------------------------------------------------
+
+// --- the stage: an observer a moderator brings on stage publishes until sent back -------
+// The people list says who is on stage; when that changes for this observer (or Janus puts
+// them out, as going back does) the page joins again with a fresh config: as a publisher
+// with camera and microphone, or as a watcher again.
+let stageWired = config.publish;
+function checkStage() {
+  if (config.role !== "observer" || FINAL.includes(state.status) || state.status === "reconnecting") return;
+  const me = state.people.find((p) => isMe(p.participant));
+  if (me && !!me.onStage !== !!config.onStage) restage();
+}
+
+async function restage() {
+  setStatus("reconnecting", "Joining again…");
+  let fresh = null;
+  try { fresh = await freshConfig(); } catch (e) { fresh = null; }
+  if (fresh === "removed") { end("removed", "You are not in this meeting any more."); return; }
+  if (fresh === "ended") { end("ended", "This meeting has ended."); return; }
+  teardown();
+  if (!fresh) { scheduleRetry(); return; }
+  config = fresh;
+  for (const kind of ["audio", "video", "screen"]) {
+    if (local[kind]) { local[kind].stop(); local[kind] = null; }
+  }
+  for (const id of ["mic", "cam", "hand"]) $(id).hidden = !config.publish;
+  if (config.publish && !stageWired) {
+    stageWired = true;
+    $("mic").addEventListener("click", toggleMic);
+    $("cam").addEventListener("click", toggleCamera);
+    $("hand").addEventListener("click", () => setHand(!state.me.hand));
+  }
+  if (!config.publish) dropTile(state.myId);
+  connect();
+}
+// --- end of the stage --------------------------------------------------------------------
 
 function scheduleRetryQuietly() {
   // the first connection failed: keep the message, try again in the background
