@@ -316,7 +316,9 @@ class LocalTime:
 
     @property
     def text(self) -> str:
-        """`Europe/Berlin · 13:34 CET`."""
+        """`Europe/Berlin · 13:34 CET`; `13:34 UTC` where the place is its own name."""
+        if self.place == self.abbreviation:
+            return f"{self.wall:%H:%M} {self.abbreviation}"
         return f"{self.place} · {self.wall:%H:%M} {self.abbreviation}"
 
     @property
