@@ -322,9 +322,7 @@ def test_settings_move_the_times(server: Server, make_account: MakeAccount) -> N
     account = make_account(timezone="UTC")
     new_session(account, topic="Moving", start_time="2030-07-10 18:00:00")
     with signed_in(server, login_of(account), password_of(account)) as client:
-        assert "Wednesday, 10 July 2030, 18:00 UTC" in visible_text(
-            client.get("/account").text
-        )
+        assert "Wednesday, 10 July 2030, 18:00 UTC" in visible_text(client.get("/account").text)
         response = post_form(
             client, "/account/settings", section="profile", first_name="Ana",
             last_name="Lima", timezone="Europe/Berlin",
