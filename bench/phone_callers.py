@@ -1,22 +1,25 @@
-"""Callers per machine: how many telephone callers one bridge process carries in one meeting.
+"""Callers per machine: how many telephone callers the bridge carries in one meeting.
 
     scripts/in-netns .venv/bin/python -m bench.phone_callers [--counts 1,2,3,4,5]
+        [--processes P]
 
-Starts Janus, `onstream serve` and `onstream phone` (`bench.phone_latency.running`), then
-runs rounds: in each, SIPp calls the bridge N times at once at `sip:<access code>@` of a new
-meeting, every call sending a continuous 440 Hz G.711 stream, holds the calls for
+Starts Janus, `onstream serve` and `onstream phone --processes P`
+(`bench.phone_latency.running`), then runs rounds: in each, SIPp calls the bridge N times
+at once at `sip:<access code>@` of a new meeting, the calls spread evenly over the P
+processes' ports, every call sending a continuous 440 Hz G.711 stream, holds the calls for
 `HOLD_S` and hangs up. Every caller hears every other one: each is a publisher of the
 meeting's VideoRoom, and Janus forwards each one's Opus audio to each other caller's
 mix, N·(N-1) streams.
 
 Per round it prints the machine's load average (other work on it changes every figure),
-the CPU of the bridge process and of Janus (percent of one core, from
+the CPU of the bridge processes together and of Janus (percent of one core, from
 /proc, over the calls' middle `WINDOW_S`), and the audio the bridge itself saw, from its
 log line at each hang-up: the share of voice frames to the callers that came up short
 (a source had less than 20 ms queued when PJSIP's clock asked: the caller hears a gap in
 that voice) and of the callers' frames dropped before Opus encoding (aiortc behind).
 Rounds over `LIMIT_SHORT`, `LIMIT_DROPPED` or `LIMIT_CPU` are marked; the bench stops
-after the first round in which not every call got in (PJSIP's ceiling: 486 Busy Here).
+after the first round in which not every call got in (PJSIP's ceiling of four calls a
+process: 486 Busy Here).
 """
 
 from __future__ import annotations
@@ -44,7 +47,8 @@ WINDOW_S = 15.0
 LIMIT_SHORT = 0.02
 LIMIT_DROPPED = 0.01
 LIMIT_CPU = 85.0
-"""Percent of one core: the bridge is one Python process, bound by one core in the end."""
+"""Percent of one core for the busiest bridge process: each is one Python process, bound
+by one core in the end (all of them together by the machine's cores)."""
 TICKS = os.sysconf("SC_CLK_TCK")
 STATS = re.compile(
     r"call (\d+) in the meeting [\d.]+ s, bridge process CPU [\d.]+ % of a core meanwhile; "
@@ -57,6 +61,7 @@ class Round:
     callers: int
     joined: int
     bridge_cpu: float
+    busiest_cpu: float
     janus_cpu: float
     voiced: int
     short: int
@@ -66,7 +71,8 @@ class Round:
 
     def line(self) -> str:
         return (
-            f"{self.callers:3d} callers: {self.joined:3d} in, bridge CPU {self.bridge_cpu:5.1f} %,"
+            f"{self.callers:3d} callers: {self.joined:3d} in, bridge CPU {self.bridge_cpu:5.1f} %"
+            f" (busiest process {self.busiest_cpu:5.1f} %),"
             f" Janus CPU {self.janus_cpu:5.1f} %, short frames to callers "
             f"{100 * self.short / max(self.voiced, 1):5.2f} %, callers' frames dropped "
             f"{100 * self.dropped / max(self.frames, 1):5.2f} %, load average {self.load:.1f}"
@@ -77,7 +83,7 @@ class Round:
             self.joined < self.callers
             or self.short > LIMIT_SHORT * self.voiced
             or self.dropped > LIMIT_DROPPED * self.frames
-            or self.bridge_cpu > LIMIT_CPU
+            or self.busiest_cpu > LIMIT_CPU
         )
 
 
@@ -85,6 +91,12 @@ def cpu_seconds(pid: int) -> float:
     """User plus system time of a process so far (all its threads)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def bridge_pids(pid: int) -> list[int]:
+    """The bridge's process and its child processes (`--processes`)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [pid, *(int(child) for child in children)]
 
 
 def tone(folder: Path) -> Path:
@@ -128,15 +140,32 @@ Content-Length: 0
     return path
 
 
+def callers(
+    work: Path, path: Path, code: int, port: int, calls: int, media_port: int
+) -> subprocess.Popen[bytes]:
+    """SIPp making `calls` calls at once to the bridge process on `port`."""
+    return subprocess.Popen(  # noqa: S603  # our own command line
+        [SIPP, f"{HOST}:{port}", "-sf", str(path), "-s", str(code),
+         "-m", str(calls), "-l", str(calls), "-r", str(calls), "-rp", "1000",
+         "-i", HOST, "-p", str(free_port()), "-mi", HOST, "-mp", str(media_port),
+         "-nostdin", "-nd", "-trace_err"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=work,
+    )  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--counts", default="1,2,3,4,5")
+    parser.add_argument("--processes", type=int, default=1)
     args = parser.parse_args()
     counts = [int(n) for n in args.counts.split(",")]
+    processes = args.processes
     with (
         tempfile.TemporaryDirectory(prefix="phone-callers-") as name,
-        running(Path(name)) as (work, janus, server, bridge, sip_port),
+        running(Path(name), processes) as (work, janus, server, bridge, sip_port),
     ):
+        pids = bridge_pids(bridge.pid)
         owner = server.api_client(*OWNER)
         path = scenario(work, tone(work))
         log = work / "phone.log"
@@ -151,23 +180,22 @@ def main() -> None:
                 "session_access_code"
             ]
             seen = len(log.read_text(errors="replace"))
-            sipp = subprocess.Popen(  # noqa: S603  # our own command line
-                [SIPP, f"{HOST}:{sip_port}", "-sf", str(path), "-s", str(code),
-                 "-m", str(n), "-l", str(n), "-r", str(n), "-rp", "1000",
-                 "-i", HOST, "-p", str(free_port()), "-mi", HOST, "-mp", "40000",
-                 "-nostdin", "-nd", "-trace_err"],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                cwd=work,
-            )  # fmt: skip
+            shares = [n // processes + (i < n % processes) for i in range(processes)]
+            sipps = [
+                callers(work, path, code, sip_port + i, k, 40000 + 1000 * i)
+                for i, k in enumerate(shares)
+                if k
+            ]
             time.sleep(HOLD_S - WINDOW_S - 3)
-            before = (cpu_seconds(bridge.pid), cpu_seconds(janus_pid), time.monotonic())
+            before = ([*map(cpu_seconds, pids)], cpu_seconds(janus_pid), time.monotonic())
             time.sleep(WINDOW_S)
-            after = (cpu_seconds(bridge.pid), cpu_seconds(janus_pid), time.monotonic())
-            try:
-                sipp.wait(HOLD_S + 30)
-            except subprocess.TimeoutExpired:  # a caller told busy retries its INVITE
-                sipp.kill()
-                sipp.wait()
+            after = ([*map(cpu_seconds, pids)], cpu_seconds(janus_pid), time.monotonic())
+            for sipp in sipps:
+                try:
+                    sipp.wait(HOLD_S + 30)
+                except subprocess.TimeoutExpired:  # a caller told busy retries its INVITE
+                    sipp.kill()
+                    sipp.wait()
             time.sleep(3)  # the bridge logs each call as it hangs up
             stats = [
                 tuple(int(g) for g in m.groups()[1:])
@@ -177,7 +205,10 @@ def main() -> None:
             result = Round(
                 callers=n,
                 joined=len(stats),
-                bridge_cpu=100 * (after[0] - before[0]) / wall,
+                bridge_cpu=100 * (sum(after[0]) - sum(before[0])) / wall,
+                busiest_cpu=max(
+                    100 * (a - b) / wall for a, b in zip(after[0], before[0], strict=True)
+                ),
                 janus_cpu=100 * (after[1] - before[1]) / wall,
                 voiced=sum(s[0] for s in stats),
                 short=sum(s[1] for s in stats),

@@ -347,9 +347,12 @@ def sipp_run(
 
 
 @contextlib.contextmanager
-def running(work: Path) -> Iterator[tuple[Path, JanusProcess, ServerProcess, Popen[bytes], int]]:
-    """Janus, `onstream serve` and `onstream phone` in `work`, the owner's account made
-    (`OWNER`, with the bridge); yields them and the bridge's SIP port, stops them after."""
+def running(
+    work: Path, processes: int = 1
+) -> Iterator[tuple[Path, JanusProcess, ServerProcess, Popen[bytes], int]]:
+    """Janus, `onstream serve` and `onstream phone` (`--processes`) in `work`, the owner's
+    account made (`OWNER`, with the bridge); yields them and the bridge's first SIP port
+    (its processes listen on the ports after it), stops them after."""
     janus = JanusProcess(work / "janus", recordings_dir=work / "recordings").start()
     sip_port = free_port()
     server = ServerProcess(
@@ -369,13 +372,15 @@ def running(work: Path) -> Iterator[tuple[Path, JanusProcess, ServerProcess, Pop
     assert added.returncode == 0, added.stderr
     server.start()
     with (work / "phone.log").open("ab") as log:
-        bridge = subprocess.Popen(  # our own command line
-            [sys.executable, "-m", "onstream", "phone"],
+        bridge = subprocess.Popen(  # noqa: S603  # our own command line
+            [sys.executable, "-m", "onstream", "phone", "--processes", str(processes)],
             cwd=work, env=server.env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
         wait_until(
-            lambda: "listening" in (work / "phone.log").read_text(errors="replace"),
+            lambda: (
+                (work / "phone.log").read_text(errors="replace").count("listening") >= processes
+            ),
             what="the bridge listening",
         )
         yield work, janus, server, bridge, sip_port

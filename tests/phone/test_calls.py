@@ -8,9 +8,11 @@ with `-m media`.
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -97,6 +99,8 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     )  # fmt: skip
     janus = JanusProcess(work / "janus", recordings_dir=recordings).start()
     sip_port = free_port()
+    while not port_free(sip_port + 1):  # the second bridge process listens there
+        sip_port = free_port()
     server = ServerProcess(
         workdir=work,
         database_url=f"sqlite:///{work / 'onstream.db'}",
@@ -121,15 +125,15 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
         # the bridge counts wrong codes for real: 7 a minute from one number
         env = {**server.env, "ONSTREAM_RATE_LIMIT_ADDRESS": "7/minute"}
         bridge = subprocess.Popen(
-            [sys.executable, "-m", "onstream", "phone"],
+            [sys.executable, "-m", "onstream", "phone", "--processes", "2"],
             cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
     wait_until(
         lambda: (
-            "listening" in (work / "phone.log").read_text(errors="replace")
+            (work / "phone.log").read_text(errors="replace").count("listening") >= 2
             or bridge.poll() is not None
         ),
-        what="the bridge listening",
+        what="both bridge processes listening",
     )
     assert bridge.poll() is None, (work / "phone.log").read_text()
     owner = server.api_client(*OWNER)
@@ -152,6 +156,17 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     bridge.wait(20)
     server.stop()
     janus.stop()
+
+
+def port_free(port: int) -> bool:
+    """Whether nothing listens on `port` (UDP and TCP) of the bridge's address."""
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+        with socket.socket(socket.AF_INET, kind) as sock:
+            try:
+                sock.bind((HOST, port))
+            except OSError:
+                return False
+    return True
 
 
 PAGE_PEAK = """async () => {
@@ -391,17 +406,25 @@ def test_a_caller_over_tcp_is_answered_told_and_hung_up_on(rig: Rig) -> None:
     assert "It opens tomorrow at 15 45." in said[-1]
 
 
-def test_four_callers_are_answered_at_once(rig: Rig) -> None:
+def test_eight_callers_on_two_bridge_processes_are_answered_at_once(rig: Rig) -> None:
     start = (datetime.now(UTC) + timedelta(days=1)).replace(hour=16, minute=0)
     session = rig.session(start_time=f"{start:%Y-%m-%d %H:%M:%S}")
     number = "+4930555500007"
-    folder = rig.work / "sipp-four"
-    result = sipp_info_call(
-        folder, rig.sip_port, number=number, entries=[], to=str(session["code"]), calls=4
-    )
-    assert result.returncode == 0, result.stdout[-1500:] + result.stderr[-1500:]
-    assert refusals(rig, number) == ["early"] * 4
-    busy = [p for p in folder.glob("*errors.log") if "486 Busy" in p.read_text()]
+    folders = [rig.work / f"sipp-four-{index}" for index in (0, 1)]
+    with ThreadPoolExecutor(2) as pool:
+        results = list(
+            pool.map(
+                lambda index: sipp_info_call(
+                    folders[index], rig.sip_port + index, number=number, entries=[],
+                    to=str(session["code"]), calls=4,
+                ),
+                (0, 1),
+            )
+        )  # fmt: skip
+    for result in results:
+        assert result.returncode == 0, result.stdout[-1500:] + result.stderr[-1500:]
+    assert refusals(rig, number) == ["early"] * 8
+    busy = [p for f in folders for p in f.glob("*errors.log") if "486 Busy" in p.read_text()]
     assert not busy, "a caller was told busy"
 
 

@@ -4,16 +4,25 @@ It answers SIP calls on `ONSTREAM_SIP_ADDRESS` and lets callers into the meeting
 same database and Janus servers as the web server (see docs/phone.md). A process of its
 own keeps PJSIP's thread and media clock out of the web workers, and lets an operator run
 the bridge on the host that faces the SIP trunk.
+
+PJSIP as the `pjsua2-python` wheel builds it takes four calls at once per process
+(`onstream.phone.sip.MAX_CALLS`), so `--processes N` starts N bridges, one per port from
+the configured one upwards, and stops them together.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
+import subprocess
 import sys
+import threading
+from pathlib import Path
 from typing import Any
 
 from onstream.cli.common import run_async
-from onstream.config import load_settings
+from onstream.config import Settings, load_settings
 
 
 def add_parser(sub: Any) -> None:
@@ -25,6 +34,16 @@ def add_parser(sub: Any) -> None:
             "Answer SIP calls on ONSTREAM_SIP_ADDRESS (host:port, UDP), ask for a "
             "session_access_code and put the caller into that session's meeting. "
             "Registers at ONSTREAM_SIP_TRUNK_URI when set. Runs until interrupted."
+        ),
+    )
+    phone.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        metavar="N",
+        help=(
+            "run N bridge processes, on the port of ONSTREAM_SIP_ADDRESS and the N-1 ports "
+            "after it (each takes four calls at once); not with ONSTREAM_SIP_TRUNK_URI"
         ),
     )
     phone.set_defaults(run=run_phone)
@@ -42,6 +61,20 @@ def run_phone(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    processes = getattr(args, "processes", 1)
+    if processes < 1:
+        print("onstream: --processes must be 1 or more", file=sys.stderr)
+        return 1
+    if processes > 1:
+        if settings.sip_trunk_uri:
+            print(
+                "onstream: --processes does not work with ONSTREAM_SIP_TRUNK_URI (every "
+                "process would register the same account); give each process its own "
+                "trunk account and address instead",
+                file=sys.stderr,
+            )
+            return 1
+        return run_processes(settings, processes)
 
     async def serve() -> None:
         import asyncio
@@ -66,3 +99,51 @@ def run_phone(args: argparse.Namespace) -> int:
 
     run_async(serve())
     return 0
+
+
+def _address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def run_processes(settings: Settings, count: int) -> int:
+    """Run `count` bridges, each `onstream phone` on its own port, until SIGINT or SIGTERM
+    (passed on to every one) or until one of them exits (then the others are stopped)."""
+    from onstream.phone.bridge import parse_address
+    from onstream.phone.prompts import ensure_prompts
+
+    assert settings.sip_address is not None
+    try:
+        host, port = parse_address(settings.sip_address, "ONSTREAM_SIP_ADDRESS")
+        public = (
+            parse_address(settings.sip_public_address, "ONSTREAM_SIP_PUBLIC_ADDRESS")
+            if settings.sip_public_address
+            else None
+        )
+    except ValueError as exc:
+        print(f"onstream: {exc}", file=sys.stderr)
+        return 1
+    if port + count - 1 > 65535:
+        print(f"onstream: {count} ports from {port} go past 65535", file=sys.stderr)
+        return 1
+    ensure_prompts(Path(settings.phone_prompts_dir).absolute())  # once, not N times at once
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    children: list[subprocess.Popen[bytes]] = []
+    for index in range(count):
+        env = {**os.environ, "ONSTREAM_SIP_ADDRESS": _address(host, port + index)}
+        if public is not None:
+            env["ONSTREAM_SIP_PUBLIC_ADDRESS"] = _address(public[0], public[1] + index)
+        children.append(subprocess.Popen([sys.executable, "-m", "onstream", "phone"], env=env))
+    while not stop.is_set() and all(child.poll() is None for child in children):
+        stop.wait(0.5)
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for child in children:
+        try:
+            child.wait(30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+    return 0 if stop.is_set() and all(c.returncode == 0 for c in children) else 1

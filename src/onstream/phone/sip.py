@@ -33,8 +33,9 @@ log = logging.getLogger("onstream.phone")
 Command = Callable[[], None]
 MAX_CALLS = 4
 """Calls one bridge process takes at once: the ceiling PJSIP is built with in the
-`pjsua2-python` wheel (`PJSUA_MAX_CALLS`); a larger `maxCalls` is cut down to it. PJSIP
-answers one more caller with 486 Busy Here."""
+`pjsua2-python` wheel (`PJSUA_MAX_CALLS` 4, where PJSIP's default is 32; its
+`pjsua_call_subsys_init` cuts any larger `maxCalls` down to it). PJSIP answers one more
+caller with 486 Busy Here; `onstream phone --processes N` runs more bridges."""
 
 
 @dataclass(frozen=True, slots=True)
