@@ -160,7 +160,11 @@ function render() {
     const tiles = [...stage.querySelectorAll(".tile")];
     for (const el of tiles) renderTile(Number(el.dataset.participant));
     const self = $("tile-" + state.myId);
-    const ordered = self ? [self, ...tiles.filter((t) => t !== self)] : tiles;
+    // one's own tile first, then the people whose camera is on (in their order), then the
+    // rest: the first page of the grid, and so the last N videos received, hold pictures
+    const others = tiles.filter((t) => t !== self);
+    const picture = (t) => !t.classList.contains("camera-off");
+    const ordered = [...(self ? [self] : []), ...others.filter(picture), ...others.filter((t) => !picture(t))];
     const narrow = window.matchMedia("(max-width: 48rem)").matches;
     const result = arrange(stage, { tiles: ordered, featured: featuredTile(), self, pip: narrow, page: state.page });
     state.page = result.page;
