@@ -42,6 +42,7 @@ OWNER = ("paula", "paula-password-1")
 PLAIN = ("quinn", "quinn-password-1")
 CALLER_HZ = 440
 PAGE_HZ = 1000
+OTHER_HZ = 700
 
 
 @dataclass
@@ -276,16 +277,51 @@ def caller_in(page: Page, label: str) -> dict[str, Any]:
 
 
 def call_in(
-    rig: Rig, session: dict[str, Any], name: str, number: str, *, direct: bool = False
+    rig: Rig,
+    session: dict[str, Any],
+    name: str,
+    number: str,
+    *,
+    direct: bool = False,
+    tone_hz: int = CALLER_HZ,
 ) -> Baresip:
     """A baresip phone that dials the bridge and enters the code (or dials the code)."""
-    phone = Baresip.start(rig.work / name, number=number, tone_hz=CALLER_HZ)
+    phone = Baresip.start(rig.work / name, number=number, tone_hz=tone_hz)
     target = session["code"] if direct else "bridge"
     phone.command("dial", f"sip:{target}@{HOST}:{rig.sip_port}")
     if not direct:
         wait_until(lambda: "audio: Set audio encoder" in phone.log(), what="the bridge answers")
         phone.command("sndcode", f"{session['code']}#")
     return phone
+
+
+def test_two_callers_without_a_browser_hear_each_other(rig: Rig) -> None:
+    session = rig.session()
+    first = call_in(rig, session, "phone-pair-a", "+4930555502001", direct=True)
+    second = None
+    try:
+        wait_until(
+            lambda: f"code accepted, session {session['id']}" in rig.bridge_log(),
+            what="the first caller in the meeting",
+        )
+        second = call_in(
+            rig, session, "phone-pair-b", "+4930555502002", direct=True, tone_hz=OTHER_HZ
+        )
+        wait_until(
+            lambda: _phone_hears(second, CALLER_HZ),  # type: ignore[arg-type]
+            what="the second caller hears the first",
+            seconds=60,
+        )
+        wait_until(
+            lambda: _phone_hears(first, OTHER_HZ),
+            what="the first caller hears the second",
+            seconds=60,
+        )
+    finally:
+        for phone in (first, second):
+            if phone is not None:
+                phone.command("hangup")
+                phone.stop()
 
 
 def refusals(rig: Rig, number: str) -> list[str]:

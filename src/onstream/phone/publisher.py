@@ -3,8 +3,9 @@ admission id, name and token, exactly as the room page joins. Janus thus lists, 
 kicks and records the caller like anybody else, and the browser page needs no change.
 
 The room's audio comes back through VideoRoom `rtp_forward`s: every other publisher's audio
-stream is forwarded (plain RTP, Opus) to the call's own UDP port, each with its own SSRC,
-and mixed in `audio.RoomMix`. New publishers are forwarded as Janus announces them.
+stream is forwarded (plain RTP, Opus) to the call's own UDP port, each with its own SSRC
+and the same payload type (browsers send Opus as 111, another caller's aiortc as 96), and
+mixed in `audio.RoomMix`. New publishers are forwarded as Janus announces them.
 
 Janus's answers to `join` and `publish` are asynchronous: one long poll per session
 (`GET /janus/{session}`) reads every event; requests wait for the event carrying their
@@ -23,7 +24,7 @@ from typing import Any
 import httpx
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
-from onstream.phone.audio import CallerTrack, ForwardedAudio, RoomMix
+from onstream.phone.audio import OPUS_PAYLOAD, CallerTrack, ForwardedAudio, RoomMix
 
 JsonDict = dict[str, Any]
 VIDEOROOM = "janus.plugin.videoroom"
@@ -148,6 +149,9 @@ class RoomPublisher:
                     "mid": str(audio[0].get("mid", "0")),
                     "port": self._port,
                     "ssrc": feed & 0xFFFFFFFF,
+                    # one payload type for every source: browsers send Opus as 111,
+                    # aiortc (another caller's publisher) as 96
+                    "pt": OPUS_PAYLOAD,
                 }
             ],
         }

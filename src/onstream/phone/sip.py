@@ -65,7 +65,10 @@ class CallLink:
 
 class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
     """A conference port between the call and the room: frames the caller says go to
-    `heard`, frames the caller hears come from `spoken` (both run on PJSIP's clock)."""
+    `heard`, frames the caller hears come from `spoken` (both run on PJSIP's clock).
+
+    PJSIP's clock may still call a port the call already let go of (its Python side half
+    torn down): without `heard` or `spoken` it passes silence and takes nothing."""
 
     def __init__(self, heard: Callable[[bytes], None], spoken: Callable[[], bytes]) -> None:
         super().__init__()
@@ -73,11 +76,13 @@ class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
         self.spoken = spoken
 
     def onFrameReceived(self, frame: pj.MediaFrame) -> None:
-        if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size:
-            self.heard(bytes(frame.buf))
+        heard = getattr(self, "heard", None)
+        if heard is not None and frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size:
+            heard(bytes(frame.buf))
 
     def onFrameRequested(self, frame: pj.MediaFrame) -> None:
-        data = self.spoken()
+        spoken = getattr(self, "spoken", None)
+        data = spoken() if spoken is not None else SILENCE
         frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
         frame.buf = pj.ByteVector(data if len(data) == FRAME_BYTES else SILENCE)
         frame.size = FRAME_BYTES
@@ -259,6 +264,10 @@ class SipEndpoint:
 
     def _release(self, call: _Call) -> None:
         self._stop_player(call)
+        if call.port is not None and call.media is not None:
+            with contextlib.suppress(pj.Error):  # the port stops hearing and speaking first
+                call.media.stopTransmit(call.port)
+                call.port.stopTransmit(call.media)
         call.port = None
         call.media = None
         self._calls.pop(call.link.call_id if call.link else -1, None)
