@@ -1,7 +1,9 @@
 // The playback page of a recording made from a meeting: every track is its own file, and
 // one master clock drives them all. Each clip (a track) plays while the clock is within
 // [start, end), at clock - start; a clip that drifts more than DRIFT seconds from it is
-// moved back. Videos sit in their person's tile; the browser mixes the audio clips. A tile
+// moved back. The clock waits while a clip it needs is still loading or seeking, as one
+// player would, so a slow device sees a pause, not clips seeked back again and again.
+// Videos sit in their person's tile; the browser mixes the audio clips. A tile
 // whose picture is far larger than the others' (a shared screen) is featured: full width.
 const DRIFT = 0.3;
 const TICK_MS = 250;
@@ -17,9 +19,10 @@ const tiles = [...stage.querySelectorAll(".play-tile")];
 let playing = false;
 let base = 0; // the clock's position when it last started or was moved
 let since = 0; // performance.now() at that moment
+let waiting = false; // a clip the clock needs is not ready: the clock holds
 
 function now() {
-  const t = playing ? base + (performance.now() - since) / 1000 : base;
+  const t = playing && !waiting ? base + (performance.now() - since) / 1000 : base;
   return Math.min(t, timeline.duration);
 }
 
@@ -38,14 +41,18 @@ function text(seconds) {
 function sync(jump = false) {
   const t = now();
   if (playing && t >= timeline.duration) { playing = false; base = timeline.duration; }
+  const behind = playing && clips.some((c) => t >= c.start && t < c.end
+    && (c.el.seeking || c.el.readyState < HTMLMediaElement.HAVE_FUTURE_DATA));
+  if (behind !== waiting) { base = t; since = performance.now(); waiting = behind; }
   for (const clip of clips) {
     const inside = t >= clip.start && t < clip.end;
     const local = t - clip.start;
     if (clip.kind === "video") clip.el.hidden = !inside;
     if (!inside) { if (!clip.el.paused) clip.el.pause(); continue; }
     if (jump || Math.abs(clip.el.currentTime - local) > DRIFT) clip.el.currentTime = local;
-    if (playing && clip.el.paused) clip.el.play().catch(() => {});
-    if (!playing && !clip.el.paused) clip.el.pause();
+    const running = playing && !waiting;
+    if (running && clip.el.paused) clip.el.play().catch(() => {});
+    if (!running && !clip.el.paused) clip.el.pause();
   }
   feature();
   button.textContent = playing ? "Pause" : "Play";
