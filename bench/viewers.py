@@ -64,7 +64,7 @@ import httpx
 import orjson
 
 from bench.config import RESULTS
-from bench.room import cpu_seconds, janus_pid, machine_busy
+from bench.proc import cpu_seconds, janus_pid, machine_busy
 from bench.servers import Server, base_env, free_port, onstream_argv
 from onstream.janus.process import JanusProcess
 
