@@ -509,14 +509,16 @@ class Rig:
 
 
 @contextlib.contextmanager
-def rig(*, websocket: bool = False) -> Iterator[Rig]:
+def rig(*, websocket: bool = False, event_loops: int | None = None) -> Iterator[Rig]:
     with contextlib.ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-viewers-")))
         recordings = work / "recordings"
-        janus = JanusWithWebSockets(work / "janus", recordings_dir=recordings)
+        janus = JanusWithWebSockets(
+            work / "janus", recordings_dir=recordings, event_loops=event_loops
+        )
         janus.ws_port = free_port() if websocket else 0
         if not websocket:
-            janus = JanusProcess(work / "janus", recordings_dir=recordings)
+            janus = JanusProcess(work / "janus", recordings_dir=recordings, event_loops=event_loops)
         janus.start()
         stack.callback(janus.stop)
         port = free_port()
@@ -741,6 +743,10 @@ def main(argv: list[str] | None = None) -> int:
         "--signalling", choices=("relay", "websocket"), default="relay",
         help="viewers talk to Janus by long polls through the relay, or over its WebSocket",
     )  # fmt: skip
+    parser.add_argument(
+        "--janus-event-loops", type=int, default=None,
+        help="Janus's static event loops (default one a core; 0: a thread per handle)",
+    )  # fmt: skip
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -750,7 +756,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.storm:
         rounds.append((args.storm, args.storm_seconds))
     results = []
-    with rig(websocket=args.signalling == "websocket") as the_rig:
+    with rig(
+        websocket=args.signalling == "websocket", event_loops=args.janus_event_loops
+    ) as the_rig:
         RESULTS.mkdir(parents=True, exist_ok=True)
         clip = encode_clip(RESULTS / "viewers-clip.webm")  # made once, then reused
         for viewers, spread in rounds:
@@ -769,7 +777,8 @@ def main(argv: list[str] | None = None) -> int:
         orjson.dumps(
             {"at": datetime.now(UTC).isoformat(), "machine": platform.node(),
              "cpus": os.cpu_count(), "janus": janus_version.get("version_string"),
-             "procs": args.procs, "signalling": args.signalling, "seconds": args.seconds,
+             "procs": args.procs, "signalling": args.signalling,
+             "janus_event_loops": args.janus_event_loops, "seconds": args.seconds,
              "rounds": results},
             option=orjson.OPT_INDENT_2,
         )

@@ -64,7 +64,8 @@ NAMES_CUT = """() => [...document.querySelectorAll('.tile .label .name')].filter
     const range = document.createRange();
     range.selectNodeContents(n);
     const label = n.closest('.label');
-    const end = label.getBoundingClientRect().right - parseFloat(getComputedStyle(label).paddingRight);
+    const padding = parseFloat(getComputedStyle(label).paddingRight);
+    const end = label.getBoundingClientRect().right - padding;
     return range.getBoundingClientRect().right > end + 1 || n.scrollWidth > n.clientWidth;
   }).map((n) => n.textContent)"""
 """The names a visible tile's label shows cut off (its role gives way first)."""
