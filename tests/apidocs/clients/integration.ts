@@ -1,5 +1,5 @@
 // The integration of integration.py in TypeScript, on the types openapi-typescript made of the
-// served description (./api.d.ts, beside this file when tests/apidocs/test_generated_clients.py
+// served description (./api.ts, beside this file when tests/apidocs/test_generated_clients.py
 // runs `tsc --noEmit` on it) and openapi-fetch. It must type-check, and the two lines marked
 // as expected errors must not: the types are the description's, not `any`.
 import createClient from "openapi-fetch";
