@@ -1,6 +1,6 @@
 """Fixtures: one server per test session with two accounts to test isolation, the rule that
-decides which tests the PostgreSQL pass runs, and the order in which pytest-xdist hands out
-the test files.
+decides which tests the PostgreSQL pass runs, the order in which pytest-xdist hands out
+the test files, and the cheap password hashes the suite's accounts get.
 
 `server` is the application in this process (tests.support.app.AppServer) unless the module
 is marked `live`: then it is a real `onstream serve` process (ServerProcess), for what only a
@@ -18,7 +18,9 @@ from typing import Any
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 
+from onstream.users import passwords
 from tests.support.app import AppServer
 from tests.support.server import Server, ServerProcess, database_url_for, free_port
 from tests.support.smtp import SmtpServer
@@ -115,6 +117,25 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             f"PostgreSQL pass: {max(_left_to_sqlite)} tests deselected, which do not use the "
             f"suite's database (fixture `{SUITE_DATABASE}`); they ran in the SQLite pass"
         )
+
+
+TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+"""argon2id at its least cost (64 KiB, one pass: well under a millisecond) for the passwords
+the tests hash in this process. The production parameters (`users.passwords`: 12 MiB, three
+passes, about 25 ms of CPU by design) were the largest single cost of the suite: almost every
+test makes an account (one hash) and signs in with it (one check), some 5,000 hashes and
+checks over the two passes. A hash carries its parameters, so the servers, in this process or
+not, check these cheaply and every other line runs as in production; the servers' own hashes
+(`onstream user add` run as a command, the dummy hash of an unknown login) keep the
+production parameters, which `tests/users/test_passwords.py` asserts."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    """The passwords hashed in this process use TEST_HASHER for the whole session."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", TEST_HASHER)
+        yield
 
 
 @pytest.fixture(scope="session")
