@@ -33,6 +33,36 @@ SUITE_DATABASE = "new_database"
 `server`, `make_account`, ...). The PostgreSQL pass runs only those: the others (no database,
 or a database of their own choice) do not depend on the pass and run once, on SQLite."""
 
+BROWSER = "browser"
+"""The fixture of the tests that drive Chromium (`tests.support.browser.browser`; some modules
+name an HTTP client of their own so). What those tests assert is what a page shows and does;
+the requests under it are the pages' and the API's, which their own tests run on PostgreSQL.
+The PostgreSQL pass leaves them to the SQLite pass: they were a third of that pass's time."""
+
+ANY_DATABASE = "any_database"
+"""The marker of a module whose tests use the suite's database only to have a server to talk
+to, while what they assert is the server's runtime (sockets, deadlines, worker processes),
+the API's description or a client: it does not depend on the database, and the PostgreSQL
+pass leaves it to the SQLite pass."""
+
+
+def on_the_database(item: pytest.Item) -> bool:
+    """Whether a test's outcome may depend on the suite's database, so that the PostgreSQL pass
+    runs it."""
+    fixtures = getattr(item, "fixturenames", ())
+    return (
+        SUITE_DATABASE in fixtures
+        and not drives_chromium(item)
+        and item.get_closest_marker(ANY_DATABASE) is None
+    )
+
+
+def drives_chromium(item: pytest.Item) -> bool:
+    """Whether the test's `browser` is Chromium (the definition it gets is the nearest one)."""
+    info = getattr(item, "_fixtureinfo", None)
+    definitions = info.name2fixturedefs.get(BROWSER, ()) if info is not None else ()
+    return bool(definitions) and definitions[-1].func.__module__ == "tests.support.browser"
+
 
 def on_postgres() -> bool:
     return bool(os.environ.get("ONSTREAM_TEST_POSTGRES"))
@@ -41,8 +71,9 @@ def on_postgres() -> bool:
 def pytest_report_header(config: pytest.Config) -> str:
     if on_postgres():
         return (
-            "database: PostgreSQL (ONSTREAM_TEST_POSTGRES); only tests that use the suite's "
-            f"database (fixture `{SUITE_DATABASE}`) run, the rest ran in the SQLite pass"
+            "database: PostgreSQL (ONSTREAM_TEST_POSTGRES); only tests whose outcome may "
+            f"depend on the suite's database (fixture `{SUITE_DATABASE}`, no browser, not "
+            f"`{ANY_DATABASE}`) run, the rest ran in the SQLite pass"
         )
     return "database: SQLite; every test runs"
 
@@ -93,8 +124,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     _longest_first(items)
     if not on_postgres():
         return
-    kept = [item for item in items if SUITE_DATABASE in getattr(item, "fixturenames", ())]
-    dropped = [item for item in items if SUITE_DATABASE not in getattr(item, "fixturenames", ())]
+    kept = [item for item in items if on_the_database(item)]
+    dropped = [item for item in items if not on_the_database(item)]
     config.hook.pytest_deselected(items=dropped)
     items[:] = kept
     _left_to_sqlite.append(len(dropped))
@@ -115,7 +146,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if on_postgres() and _left_to_sqlite:
         terminalreporter.write_line(
             f"PostgreSQL pass: {max(_left_to_sqlite)} tests deselected, which do not use the "
-            f"suite's database (fixture `{SUITE_DATABASE}`); they ran in the SQLite pass"
+            f"suite's database (fixture `{SUITE_DATABASE}`), drive a browser (`{BROWSER}`) or "
+            f"are marked `{ANY_DATABASE}`; they ran in the SQLite pass"
         )
 
 
