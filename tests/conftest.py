@@ -1,6 +1,6 @@
 """Fixtures: one server per test session with two accounts to test isolation, the rule that
-decides which tests the PostgreSQL pass runs, and the order in which pytest-xdist hands out
-the test files.
+decides which tests the PostgreSQL pass runs, the order in which pytest-xdist hands out
+the test files, and the cheap password hashes the suite's accounts get.
 
 `server` is the application in this process (tests.support.app.AppServer) unless the module
 is marked `live`: then it is a real `onstream serve` process (ServerProcess), for what only a
@@ -18,7 +18,9 @@ from typing import Any
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 
+from onstream.users import passwords
 from tests.support.app import AppServer
 from tests.support.server import Server, ServerProcess, database_url_for, free_port
 from tests.support.smtp import SmtpServer
@@ -31,6 +33,36 @@ SUITE_DATABASE = "new_database"
 `server`, `make_account`, ...). The PostgreSQL pass runs only those: the others (no database,
 or a database of their own choice) do not depend on the pass and run once, on SQLite."""
 
+BROWSER = "browser"
+"""The fixture of the tests that drive Chromium (`tests.support.browser.browser`; some modules
+name an HTTP client of their own so). What those tests assert is what a page shows and does;
+the requests under it are the pages' and the API's, which their own tests run on PostgreSQL.
+The PostgreSQL pass leaves them to the SQLite pass: they were a third of that pass's time."""
+
+ANY_DATABASE = "any_database"
+"""The marker of a module whose tests use the suite's database only to have a server to talk
+to, while what they assert is the server's runtime (sockets, deadlines, worker processes),
+the API's description or a client: it does not depend on the database, and the PostgreSQL
+pass leaves it to the SQLite pass."""
+
+
+def on_the_database(item: pytest.Item) -> bool:
+    """Whether a test's outcome may depend on the suite's database, so that the PostgreSQL pass
+    runs it."""
+    fixtures = getattr(item, "fixturenames", ())
+    return (
+        SUITE_DATABASE in fixtures
+        and not drives_chromium(item)
+        and item.get_closest_marker(ANY_DATABASE) is None
+    )
+
+
+def drives_chromium(item: pytest.Item) -> bool:
+    """Whether the test's `browser` is Chromium (the definition it gets is the nearest one)."""
+    info = getattr(item, "_fixtureinfo", None)
+    definitions = info.name2fixturedefs.get(BROWSER, ()) if info is not None else ()
+    return bool(definitions) and definitions[-1].func.__module__ == "tests.support.browser"
+
 
 def on_postgres() -> bool:
     return bool(os.environ.get("ONSTREAM_TEST_POSTGRES"))
@@ -39,8 +71,9 @@ def on_postgres() -> bool:
 def pytest_report_header(config: pytest.Config) -> str:
     if on_postgres():
         return (
-            "database: PostgreSQL (ONSTREAM_TEST_POSTGRES); only tests that use the suite's "
-            f"database (fixture `{SUITE_DATABASE}`) run, the rest ran in the SQLite pass"
+            "database: PostgreSQL (ONSTREAM_TEST_POSTGRES); only tests whose outcome may "
+            f"depend on the suite's database (fixture `{SUITE_DATABASE}`, no browser, not "
+            f"`{ANY_DATABASE}`) run, the rest ran in the SQLite pass"
         )
     return "database: SQLite; every test runs"
 
@@ -91,8 +124,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     _longest_first(items)
     if not on_postgres():
         return
-    kept = [item for item in items if SUITE_DATABASE in getattr(item, "fixturenames", ())]
-    dropped = [item for item in items if SUITE_DATABASE not in getattr(item, "fixturenames", ())]
+    kept = [item for item in items if on_the_database(item)]
+    dropped = [item for item in items if not on_the_database(item)]
     config.hook.pytest_deselected(items=dropped)
     items[:] = kept
     _left_to_sqlite.append(len(dropped))
@@ -113,8 +146,28 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if on_postgres() and _left_to_sqlite:
         terminalreporter.write_line(
             f"PostgreSQL pass: {max(_left_to_sqlite)} tests deselected, which do not use the "
-            f"suite's database (fixture `{SUITE_DATABASE}`); they ran in the SQLite pass"
+            f"suite's database (fixture `{SUITE_DATABASE}`), drive a browser (`{BROWSER}`) or "
+            f"are marked `{ANY_DATABASE}`; they ran in the SQLite pass"
         )
+
+
+TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+"""argon2id at its least cost (64 KiB, one pass: well under a millisecond) for the passwords
+the tests hash in this process. The production parameters (`users.passwords`: 12 MiB, three
+passes, about 25 ms of CPU by design) were the largest single cost of the suite: almost every
+test makes an account (one hash) and signs in with it (one check), some 5,000 hashes and
+checks over the two passes. A hash carries its parameters, so the servers, in this process or
+not, check these cheaply and every other line runs as in production; the servers' own hashes
+(`onstream user add` run as a command, the dummy hash of an unknown login) keep the
+production parameters, which `tests/users/test_passwords.py` asserts."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    """The passwords hashed in this process use TEST_HASHER for the whole session."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", TEST_HASHER)
+        yield
 
 
 @pytest.fixture(scope="session")

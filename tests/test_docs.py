@@ -126,3 +126,18 @@ def test_the_anchors_are_those_github_makes() -> None:
     assert slug("HTTP Digest, for API tokens only") == "http-digest-for-api-tokens-only"
     assert slug("`storage/`: the database") == "storage-the-database"
     assert slug("The life of a request") == "the-life-of-a-request"
+
+
+def test_the_readme_map_names_every_top_level_module_and_package() -> None:
+    """README.md's "The code" names each module and package at the top of `src/onstream/`
+    (the one-line-a-module map is docs/architecture.md's)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## The code", 1)[1]
+    words = set(re.findall(r"[\w.]+/?", section))
+    entries = {
+        path.name + ("/" if path.is_dir() else "")
+        for path in SRC.iterdir()
+        if path.name not in {"__init__.py", "__main__.py", "__pycache__", "py.typed"}
+    }
+    missing = sorted(entries - words)
+    assert not missing, f"name these in README.md's map of the code: {missing}"

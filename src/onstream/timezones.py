@@ -294,13 +294,6 @@ def _code_at(zone: str, utc: datetime, dst: bool) -> str:
     return min(CODES.values(), key=rank).name
 
 
-def api_zone(zone: str, utc: datetime, *, owner_zone: str, owner_dst: bool) -> tuple[str, bool]:
-    """The code and `dst` flag a session in `zone` starting at `utc` shows in the API, for
-    an owner (or a registered invitee) whose account holds `owner_zone` and `owner_dst`."""
-    dst = account_dst(owner_zone, owner_dst)
-    return code_at(zone, utc, dst), dst
-
-
 # --- zones for people: a place and its usual abbreviation --------------------------------
 
 

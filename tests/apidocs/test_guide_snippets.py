@@ -18,7 +18,10 @@ from onstream.apidocs.guide import curl_snippet, examples, php_snippet, python_s
 from onstream.protocol.describe import operation_of
 from onstream.routes import RESOURCES
 
-pytestmark = pytest.mark.live  # talks to a real `onstream serve` over a socket
+pytestmark = [
+    pytest.mark.live,  # talks to a real `onstream serve` over a socket
+    pytest.mark.any_database,  # the guide's snippets, whatever stores the data
+]
 
 
 def values(method: str, name: str, **overrides: object) -> dict[str, object]:

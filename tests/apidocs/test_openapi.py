@@ -13,7 +13,10 @@ from onstream.apidocs.operations import NAMING
 from onstream.protocol.openapi import Naming, openapi
 from onstream.routes import RESOURCES
 
-pytestmark = pytest.mark.live  # talks to a real `onstream serve` over a socket
+pytestmark = [
+    pytest.mark.live,  # talks to a real `onstream serve` over a socket
+    pytest.mark.any_database,  # the description
+]
 
 SPEC = openapi(RESOURCES, version="2", naming=NAMING)
 

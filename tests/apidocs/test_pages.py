@@ -11,7 +11,10 @@ from tests.support.server import ServerProcess
 from onstream.apidocs.guide import guide_pages
 from onstream.routes import RESOURCES
 
-pytestmark = pytest.mark.live  # talks to a real `onstream serve` over a socket
+pytestmark = [
+    pytest.mark.live,  # talks to a real `onstream serve` over a socket
+    pytest.mark.any_database,  # the description's pages
+]
 
 
 def test_docs_renders_every_call_without_console_errors(server: ServerProcess, page: Page) -> None:

@@ -11,7 +11,10 @@ import pytest
 from tests.conftest import MakeAccount
 from tests.support.server import ServerProcess
 
-pytestmark = pytest.mark.live  # talks to a real `onstream serve` over a socket
+pytestmark = [
+    pytest.mark.live,  # talks to a real `onstream serve` over a socket
+    pytest.mark.any_database,  # the client's command
+]
 
 
 def cli(

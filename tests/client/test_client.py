@@ -21,7 +21,10 @@ from onstream.client import (
     Unauthorized,
 )
 
-pytestmark = pytest.mark.live  # talks to a real `onstream serve` over a socket
+pytestmark = [
+    pytest.mark.live,  # talks to a real `onstream serve` over a socket
+    pytest.mark.any_database,  # the client library
+]
 
 
 def credentials(account: httpx.Client) -> tuple[str, str]:

@@ -8,7 +8,10 @@ from tests.conftest import ALICE
 from tests.support.php import run_php
 from tests.support.server import Server
 
-pytestmark = pytest.mark.live  # PHP's cURL talks to a real socket
+pytestmark = [
+    pytest.mark.live,  # PHP's cURL talks to a real socket
+    pytest.mark.any_database,  # the PHP snippets
+]
 
 
 def php_prelude(server: Server) -> str:

@@ -12,7 +12,10 @@ import pytest
 from tests.monitoring.test_probes import TOKEN, sample
 from tests.support.server import ServerProcess
 
-pytestmark = pytest.mark.live
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.any_database,  # the processes' counters are the point
+]
 
 ROUTE = "/api/{ver}/{username}/authverify"
 

@@ -13,7 +13,10 @@ import pytest
 from tests.support.server import ServerProcess
 from tests.support.waiting import wait_until
 
-pytestmark = pytest.mark.live
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.any_database,  # the sockets and the processes are the point
+]
 
 CONNECTIONS = 32
 LISTEN, ESTABLISHED = "0A", "01"

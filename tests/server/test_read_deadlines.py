@@ -17,7 +17,10 @@ import httpx
 import pytest
 from tests.support.server import ServerProcess
 
-pytestmark = pytest.mark.live
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.any_database,  # the socket and its deadlines are the point
+]
 
 HEAD_SECONDS = 1.0
 BODY_WINDOW_SECONDS = 1.0

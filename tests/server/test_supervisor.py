@@ -24,6 +24,8 @@ from tests.support.waiting import wait_until
 
 from onstream.server.supervisor import STARTUP_FAILURE, Supervisor
 
+pytestmark = pytest.mark.any_database  # the supervisor and its processes are the point
+
 WAIT_SECONDS = 60.0
 
 CHILD = """

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import bindparam, func, insert, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from tests.support import postgres
+from tests.support.waiting import wait_until_async
 
 from onstream.sessions import repository
 from onstream.sessions.models import Session
@@ -161,12 +162,10 @@ async def _statement_the_server_terminates(database: Database, admin: asyncpg.Co
     async with database.transaction(write=False) as conn:
         pid = await conn.scalar(text("SELECT pg_backend_pid()"))
         sleeping = asyncio.create_task(conn.fetch(_SLEEP, {"seconds": 30}))
-        async with asyncio.timeout(30):
-            running = (
-                "SELECT count(*) FROM pg_stat_activity WHERE pid = $1 AND query LIKE '%sleep%'"
-            )
-            while not await admin.fetchval(running, pid):  # noqa: ASYNC110  # another server's state
-                await asyncio.sleep(0.01)
+        running = "SELECT count(*) FROM pg_stat_activity WHERE pid = $1 AND query LIKE '%sleep%'"
+        await wait_until_async(
+            lambda: admin.fetchval(running, pid), "the statement to run on the server"
+        )
         await admin.execute("SELECT pg_terminate_backend($1)", pid)
         await sleeping
 
