@@ -19,6 +19,7 @@ import time
 from collections.abc import Awaitable, Sequence
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from onstream.config import Settings
 from onstream.errors import DomainError
@@ -200,12 +201,84 @@ class JanusRooms:
         return present
 
     async def close(self, room: RoomHandle) -> None:
-        """Destroy both rooms; everybody in them is disconnected at once."""
+        """Destroy both rooms, and the room's relays on the other servers; everybody in
+        them is disconnected at once."""
         if room.server not in self.servers:
             return
         admin = self._admin(room.server)
         await self._call(admin.destroy_room(room.janus_room, room.secret))
         await self._call(admin.destroy_textroom(room.janus_room, room.secret))
+        for server in await self.live_servers():
+            if server != room.server:  # no such room there is no error
+                await self._call(self._admin(server).destroy_room(room.janus_room, room.secret))
+
+    async def relay(self, room: RoomHandle, *, to: str) -> None:
+        """Make the room on server `to` show the room's publishers, as remote publishers
+        fed by the room's own Janus (`publish_remotely`), idempotently: the room is created
+        there when missing (after a restart too), publishers gone are taken out, and a
+        publisher whose forwarding the room's Janus lost (it restarted) is announced again.
+
+        Nobody publishes in a relayed room: it is created with no token allowed, so Janus
+        refuses every publisher join there, whoever asks."""
+        if to == room.server:
+            return
+        source, target = self._admin(room.server), self._admin(to)
+        await self._call(
+            target.create_room(
+                room.janus_room,
+                secret=room.secret,
+                allowed=[],
+                publishers=self.max_publishers,
+                bitrate=PUBLISHER_BITRATE,
+                require_pvtid=False,  # observers subscribe without a publisher join
+                description="relay",
+            )
+        )
+        remote_id = f"onstream-{self.servers.index(to)}"
+        host = urlsplit(to).hostname or "127.0.0.1"
+        wanted = {
+            int(p["id"]): str(p.get("display", ""))
+            for p in await self._call(source.list_participants(room.janus_room))
+            if p.get("publisher")
+        }
+        shown = {int(p["id"]) for p in await self._call(target.list_participants(room.janus_room))}
+        for gone in shown - set(wanted):
+            await self._call(target.remove_remote_publisher(room.janus_room, room.secret, gone))
+        for publisher, display in wanted.items():
+            remotes = await self._call(source.list_remotes(room.janus_room, room.secret, publisher))
+            if publisher in shown and remote_id in remotes:
+                continue
+            if remote_id in remotes:  # forwarded to a restarted target: start afresh
+                await self._call(
+                    source.unpublish_remotely(
+                        room.janus_room, room.secret, publisher=publisher, remote_id=remote_id
+                    )
+                )
+            if publisher in shown:
+                await self._call(
+                    target.remove_remote_publisher(room.janus_room, room.secret, publisher)
+                )
+            streams = await self._call(source.publisher_streams(room.janus_room, publisher))
+            _, port = await self._call(
+                target.add_remote_publisher(
+                    room.janus_room,
+                    room.secret,
+                    publisher=publisher,
+                    display=display,
+                    streams=streams,
+                )
+            )
+            await self._call(
+                source.publish_remotely(
+                    room.janus_room,
+                    room.secret,
+                    publisher=publisher,
+                    remote_id=remote_id,
+                    host=host,
+                    port=port,
+                )
+            )
+            log.info("publisher %d of room %d relayed to %s", publisher, room.janus_room, to)
 
     async def eject(self, room: RoomHandle, *, participants: list[int], tokens: list[str]) -> None:
         """Refuse these tokens from now on and put these participants out."""

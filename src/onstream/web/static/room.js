@@ -644,9 +644,23 @@ async function republish() {
 }
 
 // --- the TextRoom: chat and everyone's own state --------------------------------------
+// The chat lives on the room's own Janus. An observer placed on another Janus (where the
+// room's publishers are relayed, `config.chatJanus` differs) opens a session of its own there.
+let chatSession = null;
 function openChat() {
   const session = janus;
-  session.attach({
+  if (!config.chatJanus || config.chatJanus === config.janus) { attachChat(session, session); return; }
+  const own = chatSession = new Janus({
+    server: config.chatJanus,
+    iceServers: config.iceServers,
+    destroyOnUnload: true,
+    success() { if (session === janus && own === chatSession) attachChat(own, session); },
+    error() { /* the meeting works without chat */ },
+  });
+}
+
+function attachChat(on, session) {
+  on.attach({
     plugin: "janus.plugin.textroom",
     success(handle) { if (session !== janus) return; chat = handle; chat.send({ message: { request: "setup" } }); },
     error() { /* the meeting works without chat */ },
@@ -1053,6 +1067,9 @@ function teardown() {
   for (const id of Object.keys(state.feeds).map(Number)) keepTile(id);
   state.remote = {}; state.mids = {};
   if (old) { try { old.destroy({ notifyDestroyed: false, cleanupHandles: true }); } catch (e) { /* gone */ } }
+  const oldChat = chatSession;
+  chatSession = null;
+  if (oldChat) { try { oldChat.destroy({ notifyDestroyed: false, cleanupHandles: true }); } catch (e) { /* gone */ } }
 }
 
 function connectionLost() {
