@@ -212,6 +212,13 @@ class JanusRooms:
             if server != room.server:  # no such room there is no error
                 await self._call(self._admin(server).destroy_room(room.janus_room, room.secret))
 
+    async def drop_relay(self, room: RoomHandle, *, on: str) -> None:
+        """Destroy the room's relay on server `on` if there is one (the room is moving
+        there: its remote publishers, fed by a Janus that is gone, must not stay in it). A
+        room there with another secret is not the relay, and stays."""
+        with contextlib.suppress(MeetingUnavailable):
+            await self._call(self._admin(on).destroy_room(room.janus_room, room.secret))
+
     async def relay(self, room: RoomHandle, *, to: str) -> None:
         """Make the room on server `to` show the room's publishers, as remote publishers
         fed by the room's own Janus (`publish_remotely`), idempotently: the room is created
