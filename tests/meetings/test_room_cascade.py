@@ -162,3 +162,24 @@ def test_an_observer_on_the_second_janus_receives_the_presenter(two: TwoJanus) -
     assert not publisher_joins(two.pair[watching], config["room"], token)
     assert publisher_joins(two.pair[room_server], config["room"], token)
     close(host, vic)
+
+
+def test_a_later_presenter_and_a_restarted_second_janus_reach_the_observer(
+    two: TwoJanus,
+) -> None:
+    rig = two.rig
+    session_id, links = rig.session(invited_participants=invitees(("wes@example.com", 3)))
+    wes = rig.enter(local(links["wes@example.com"], rig.server))  # before anybody publishes
+    watching = server_index(config_of(wes)["janus"])
+    assert watching != server_index(config_of(wes)["chatJanus"])
+    host = rig.enter(local(rig.host_link(session_id), rig.server))
+    # the room sweeper relays the new publisher to the observer's server
+    wait_until(lambda: receiving(wes), seconds=30, what="the observer receives the presenter")
+
+    two.pair[watching].restart()  # the relayed room and its remote publisher are gone
+    wait_until(
+        lambda: wes.evaluate("() => onstreamRoom.status") == "reconnecting",
+        what="the observer's page notices",
+    )
+    wait_until(lambda: receiving(wes), seconds=60, what="the observer receives her again")
+    close(host, wes)

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import secrets
 import time
 from collections.abc import Awaitable, Sequence
 from pathlib import Path
@@ -241,7 +242,7 @@ class JanusRooms:
                 description="relay",
             )
         )
-        remote_id = f"onstream-{self.servers.index(to)}"
+        prefix = f"onstream-{self.servers.index(to)}-"
         host = urlsplit(to).hostname or "127.0.0.1"
         wanted = {
             int(p["id"]): str(p.get("display", ""))
@@ -252,13 +253,19 @@ class JanusRooms:
         for gone in shown - set(wanted):
             await self._call(target.remove_remote_publisher(room.janus_room, room.secret, gone))
         for publisher, display in wanted.items():
-            remotes = await self._call(source.list_remotes(room.janus_room, room.secret, publisher))
-            if publisher in shown and remote_id in remotes:
+            remotes = [
+                remote
+                for remote in await self._call(
+                    source.list_remotes(room.janus_room, room.secret, publisher)
+                )
+                if remote.startswith(prefix)
+            ]
+            if publisher in shown and remotes:
                 continue
-            if remote_id in remotes:  # forwarded to a restarted target: start afresh
+            for remote in remotes:  # forwarded to a target that restarted: start afresh
                 await self._call(
                     source.unpublish_remotely(
-                        room.janus_room, room.secret, publisher=publisher, remote_id=remote_id
+                        room.janus_room, room.secret, publisher=publisher, remote_id=remote
                     )
                 )
             if publisher in shown:
@@ -280,7 +287,7 @@ class JanusRooms:
                     room.janus_room,
                     room.secret,
                     publisher=publisher,
-                    remote_id=remote_id,
+                    remote_id=f"{prefix}{port}-{secrets.token_hex(4)}",
                     host=host,
                     port=port,
                 )

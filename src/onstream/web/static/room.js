@@ -1147,6 +1147,7 @@ function watch() {
       lister = handle; listerSession = session;
       everConnected = true;
       state.reconnects = 0;
+      if (state.status === "reconnecting") rejoined();
       setStatus("joined", "Connected. You are watching and listening.");
       listPublishers();
       loadPeople();
@@ -1169,7 +1170,8 @@ function listPublishers() {
       for (const id of Object.keys(state.feeds).map(Number)) {
         if (!live.some((p) => p.id === id)) removeFeed(id);
       }
-      subscribeTo(live.filter((p) => !(p.id in state.feeds)).map((p) => ({ id: p.id, display: p.display })));
+      // not `state.feeds`: a tile kept through a reconnection still needs its subscription
+      subscribeTo(live.filter((p) => !subscribed.has(p.id + ":*")).map((p) => ({ id: p.id, display: p.display })));
     },
   });
 }
