@@ -69,6 +69,7 @@ class JanusRooms:
         self.last_n = settings.room_last_n
         self._live: tuple[float, tuple[str, ...]] | None = None
         self._live_lock = asyncio.Lock()
+        self._relaying: dict[tuple[str, int, str], asyncio.Lock] = {}
 
     @property
     def available(self) -> bool:
@@ -209,6 +210,8 @@ class JanusRooms:
         admin = self._admin(room.server)
         await self._call(admin.destroy_room(room.janus_room, room.secret))
         await self._call(admin.destroy_textroom(room.janus_room, room.secret))
+        for key in [k for k in self._relaying if k[:2] == (room.server, room.janus_room)]:
+            del self._relaying[key]
         for server in await self.live_servers():
             if server != room.server:  # no such room there is no error
                 await self._call(self._admin(server).destroy_room(room.janus_room, room.secret))
@@ -230,6 +233,13 @@ class JanusRooms:
         refuses every publisher join there, whoever asks."""
         if to == room.server:
             return
+        # one relay of a room to a server at a time in this process: joins arriving together
+        # would otherwise announce the same publisher twice, or take out one just announced
+        key = (room.server, room.janus_room, to)
+        async with self._relaying.setdefault(key, asyncio.Lock()):  # dropped in `close`
+            await self._relay(room, to)
+
+    async def _relay(self, room: RoomHandle, to: str) -> None:
         source, target = self._admin(room.server), self._admin(to)
         await self._call(
             target.create_room(
