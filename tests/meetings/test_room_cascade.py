@@ -9,6 +9,7 @@ Run inside `scripts/in-netns` (`-m media`), like `test_room.py`.
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +30,7 @@ from tests.meetings.test_room import (
     local,
     own_token,
 )
+from tests.support.api import ok, rest
 from tests.support.browser import CHROMIUM
 from tests.support.server import ServerProcess, free_port
 from tests.support.waiting import wait_until
@@ -137,6 +139,20 @@ def publisher_joins(janus: JanusProcess, room: int, token: str) -> bool:
         return pool.submit(joins, janus, room, token).result()
 
 
+def end_meeting(rig: Rig, session_id: int) -> None:
+    """Delete the session and wait for its room to end: its viewers count no more when the
+    next test's observers are placed."""
+    ok(rest(rig.owner, "DELETE", "session", {"id": session_id}))
+
+    def ended() -> bool:
+        with sqlite3.connect(rig.server.workdir / "onstream.db") as db:
+            query = "SELECT count(*) FROM rooms WHERE session_id = ? AND ended_at IS NULL"
+            (open_rooms,) = db.execute(query, (session_id,)).fetchone()
+        return open_rooms == 0
+
+    wait_until(ended, what="the room ends")
+
+
 def server_index(url: str) -> int:
     return int(url.rstrip("/").rsplit("/", 1)[1])
 
@@ -162,6 +178,7 @@ def test_an_observer_on_the_second_janus_receives_the_presenter(two: TwoJanus) -
     assert not publisher_joins(two.pair[watching], config["room"], token)
     assert publisher_joins(two.pair[room_server], config["room"], token)
     close(host, vic)
+    end_meeting(rig, session_id)
 
 
 def test_a_later_presenter_and_a_restarted_second_janus_reach_the_observer(
@@ -183,3 +200,4 @@ def test_a_later_presenter_and_a_restarted_second_janus_reach_the_observer(
     )
     wait_until(lambda: receiving(wes), seconds=60, what="the observer receives her again")
     close(host, wes)
+    end_meeting(rig, session_id)

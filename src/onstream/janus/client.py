@@ -326,9 +326,10 @@ class VideoRoomAdmin(JanusClient):
 
     async def add_remote_publisher(
         self, room: int, secret: str, *, publisher: int, display: str, streams: list[JsonDict]
-    ) -> tuple[str, int]:
+    ) -> tuple[int, int | None]:
         """Announce `publisher` of another Janus in this room, with its `streams` (type,
-        mindex, mid, codec, simulcast); the (ip, port) Janus receives its RTP on."""
+        mindex, mid, codec, simulcast); the port Janus receives its RTP on, and the one it
+        sends RTCP feedback from (key frame requests of its subscribers), if any."""
         body: JsonDict = {
             "request": "add_remote_publisher",
             "room": room,
@@ -338,7 +339,8 @@ class VideoRoomAdmin(JanusClient):
             "streams": streams,
         }
         data = await self.request(VIDEOROOM, body)
-        return str(data.get("ip") or ""), int(data["port"])
+        rtcp = data.get("rtcp_port")
+        return int(data["port"]), int(rtcp) if rtcp else None
 
     async def remove_remote_publisher(self, room: int, secret: str, publisher: int) -> None:
         """Take a remote publisher out of this room (subscribers see it leave)."""
@@ -346,10 +348,18 @@ class VideoRoomAdmin(JanusClient):
         await self.request(VIDEOROOM, {**body, "id": publisher})
 
     async def publish_remotely(
-        self, room: int, secret: str, *, publisher: int, remote_id: str, host: str, port: int
+        self,
+        room: int,
+        secret: str,
+        *,
+        publisher: int,
+        remote_id: str,
+        host: str,
+        port: int,
+        rtcp_port: int | None = None,
     ) -> None:
         """Forward every stream of a local publisher (all simulcast layers) to another
-        Janus's remote publisher at host:port."""
+        Janus's remote publisher at host:port, taking its RTCP feedback from `rtcp_port`."""
         body: JsonDict = {
             "request": "publish_remotely",
             "room": room,
@@ -360,6 +370,8 @@ class VideoRoomAdmin(JanusClient):
             "host": host,
             "port": port,
         }
+        if rtcp_port:
+            body["rtcp_port"] = rtcp_port
         await self.request(VIDEOROOM, body)
 
     async def unpublish_remotely(

@@ -283,7 +283,7 @@ class JanusRooms:
                     target.remove_remote_publisher(room.janus_room, room.secret, publisher)
                 )
             streams = await self._call(source.publisher_streams(room.janus_room, publisher))
-            _, port = await self._call(
+            port, rtcp_port = await self._call(
                 target.add_remote_publisher(
                     room.janus_room,
                     room.secret,
@@ -300,6 +300,7 @@ class JanusRooms:
                     remote_id=f"{prefix}{port}-{secrets.token_hex(4)}",
                     host=host,
                     port=port,
+                    rtcp_port=rtcp_port,  # its subscribers' key frame requests reach the publisher
                 )
             )
             log.info("publisher %d of room %d relayed to %s", publisher, room.janus_room, to)
