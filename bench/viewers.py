@@ -2,6 +2,7 @@
 
     scripts/in-netns .venv/bin/python -m bench.viewers [--viewers 10,20,40] [--storm 100]
         [--storm-seconds 10] [--seconds 15] [--procs 2] [--signalling relay|websocket]
+        [--servers 2 --per-janus 20]
 
 One Janus and one `onstream serve` (one worker), a session started a minute ago with one
 moderator (the presenter) and the viewers as observers (role 3). Every peer joins exactly as
@@ -27,7 +28,11 @@ It measures and prints
   p50 / p99 / max and the share over 500 ms, and the CPU of Onstream, Janus and the peers
   meanwhile,
 
-and writes bench/results/viewers.json. `--signalling websocket` turns on Janus's WebSocket
+and writes bench/results/viewers.json. `--servers 2` runs two Janus processes with
+`ONSTREAM_ROOM_VIEWERS_PER_JANUS` = `--per-janus`, so one room's audience spreads over both
+(the room's publishers relayed to the second as remote publishers): each round then also
+prints, per Janus, the viewers placed there, those receiving the presenter at full rate and
+that Janus's CPU. `--signalling websocket` turns on Janus's WebSocket
 transport and has the viewers speak Janus's API over it, straight to Janus (the lobby and
 the join config still come from Onstream), to compare with the relay's long polls.
 
@@ -259,6 +264,8 @@ class Viewer:
     """When each step of the join ended: config, janus (joined), offer, answered."""
     counter: list[float] = field(default_factory=lambda: [0.0, 0.0, 0, 0])
     error: str = ""
+    server: int = -1
+    """The Janus (`/janus/{n}`) the join config placed the viewer on."""
     session: JanusSession | None = None
     pc: Any = None
 
@@ -272,6 +279,7 @@ async def join_viewer(
     viewer.pressed = time.time()
     config = await enter(http, base, viewer.link)
     viewer.steps["config"] = time.time()
+    viewer.server = int(str(config["janus"]).rstrip("/").rsplit("/", 1)[1])
     if websocket:
         session: JanusSession = JanusWebSocket(http, websocket)
     else:
@@ -360,6 +368,7 @@ async def run_worker() -> None:
                     "key": v.counter[1],
                     "marks": {n: m[i] for n, m in marks.items()},
                     "error": v.error,
+                    "server": v.server,
                 }
                 for i, v in enumerate(viewers)
             ]
@@ -475,11 +484,18 @@ class JanusWithWebSockets(JanusProcess):
 @dataclass
 class Rig:
     janus: JanusProcess
+    """The first Janus (`ONSTREAM_JANUS_URLS` lists it first)."""
     server: Server
     owner: httpx.Client
     work: Path
     websocket: str | None = None
     """Janus's WebSocket URL when the viewers signal over it instead of the relay."""
+    others: list[JanusProcess] = field(default_factory=list)
+    """The other Janus processes (`--servers`), in the order the URLs list them."""
+
+    @property
+    def all_janus(self) -> list[JanusProcess]:
+        return [self.janus, *self.others]
 
     def session(self, viewers: int) -> tuple[str, list[str]]:
         """A session that started a minute ago: the presenter's link and the viewers'."""
@@ -509,7 +525,13 @@ class Rig:
 
 
 @contextlib.contextmanager
-def rig(*, websocket: bool = False, event_loops: int | None = None) -> Iterator[Rig]:
+def rig(
+    *,
+    websocket: bool = False,
+    servers: int = 1,
+    per_janus: int = 300,
+    event_loops: int | None = None,
+) -> Iterator[Rig]:
     with contextlib.ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-viewers-")))
         recordings = work / "recordings"
@@ -521,11 +543,23 @@ def rig(*, websocket: bool = False, event_loops: int | None = None) -> Iterator[
             janus = JanusProcess(work / "janus", recordings_dir=recordings, event_loops=event_loops)
         janus.start()
         stack.callback(janus.stop)
+        others = [
+            JanusProcess(
+                work / f"janus{n}",
+                recordings_dir=recordings,
+                admin_key=janus.admin_key,
+                event_loops=event_loops,
+            ).start()
+            for n in range(1, servers)
+        ]
+        for other in others:
+            stack.callback(other.stop)
         port = free_port()
         env = base_env(
             f"sqlite:///{work / 'onstream.db'}",
             {
-                "ONSTREAM_JANUS_URLS": janus.url,
+                "ONSTREAM_JANUS_URLS": ",".join(j.url for j in [janus, *others]),
+                "ONSTREAM_ROOM_VIEWERS_PER_JANUS": str(per_janus),
                 "ONSTREAM_JANUS_ADMIN_KEY": janus.admin_key,
                 "ONSTREAM_RECORDINGS_DIR": str(recordings),
                 "ONSTREAM_BASE_URL": f"http://127.0.0.1:{port}",
@@ -548,7 +582,7 @@ def rig(*, websocket: bool = False, event_loops: int | None = None) -> Iterator[
             httpx.Client(base_url=f"{server.base_url}/api/2/{login}/", auth=OWNER, timeout=30)
         )
         ws = f"ws://127.0.0.1:{janus.ws_port}" if isinstance(janus, JanusWithWebSockets) else None
-        yield Rig(janus, server, owner, work, ws)
+        yield Rig(janus, server, owner, work, ws, others)
 
 
 class Cpu:
@@ -649,8 +683,10 @@ async def scenario(
                 for part in split(timed, procs)
             ]
         )
-        janus = janus_pid(the_rig.janus.directory)
-        groups = {"janus": [janus], "onstream": the_rig.server.pids(), "peers": workers.pids}
+        pids = [janus_pid(j.directory) for j in the_rig.all_janus]
+        groups = {"janus": pids, "onstream": the_rig.server.pids(), "peers": workers.pids}
+        if len(pids) > 1:
+            groups |= {f"janus{n}": [pid] for n, pid in enumerate(pids)}
         await asyncio.sleep(max(0.0, start - time.time()))
         joins_cpu = Cpu(groups)
         await workers.ready()
@@ -680,9 +716,23 @@ async def scenario(
         name: _spread([r["steps"][name] - r["pressed"] for r in ok if name in r["steps"]])
         for name in ("config", "janus", "offer", "answered")
     }
+    per_server = {
+        str(n): {
+            "viewers": sum(1 for r in results if r["server"] == n),
+            "full_rate": sum(
+                1
+                for r, (fps, _) in zip(ok, rates, strict=True)
+                if r["server"] == n and fps > FPS * 0.8
+            ),
+            "janus_cpu": steady[f"janus{n}"],
+        }
+        for n in range(len(the_rig.all_janus))
+        if len(the_rig.all_janus) > 1
+    }
     return {
         "viewers": viewers,
         "spread_s": spread,
+        "per_server": per_server,
         "joins_s": round(joins_s, 1),
         "load_average": round(os.getloadavg()[0], 1),
         "joined": len(ok),
@@ -747,6 +797,10 @@ def main(argv: list[str] | None = None) -> int:
         "--janus-event-loops", type=int, default=None,
         help="Janus's static event loops (default one a core; 0: a thread per handle)",
     )  # fmt: skip
+    parser.add_argument("--servers", type=int, default=1, help="Janus processes (relay only)")
+    parser.add_argument(
+        "--per-janus", type=int, default=300, help="ONSTREAM_ROOM_VIEWERS_PER_JANUS"
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -756,9 +810,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.storm:
         rounds.append((args.storm, args.storm_seconds))
     results = []
+    websocket = args.signalling == "websocket"
+    if websocket and args.servers > 1:
+        parser.error("--servers needs --signalling relay")
     with rig(
-        websocket=args.signalling == "websocket", event_loops=args.janus_event_loops
-    ) as the_rig:
+        websocket=websocket, servers=args.servers, per_janus=args.per_janus,
+        event_loops=args.janus_event_loops,
+    ) as the_rig:  # fmt: skip
         RESULTS.mkdir(parents=True, exist_ok=True)
         clip = encode_clip(RESULTS / "viewers-clip.webm")  # made once, then reused
         for viewers, spread in rounds:
@@ -772,13 +830,22 @@ def main(argv: list[str] | None = None) -> int:
     print(HEADER)
     for r in results:
         print(row(r))
-    RESULT_PATH.parent.mkdir(parents=True, exist_ok=True)
-    RESULT_PATH.write_bytes(
+    for r in results:
+        for n, on in r["per_server"].items():
+            print(
+                f"{r['viewers']} viewers, Janus {n}: {on['viewers']} placed, "
+                f"{on['full_rate']} receiving the presenter at full rate, "
+                f"Janus CPU {on['janus_cpu']} %"
+            )
+    path = RESULT_PATH if args.servers == 1 else RESULTS / f"viewers-{args.servers}-janus.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(
         orjson.dumps(
             {"at": datetime.now(UTC).isoformat(), "machine": platform.node(),
              "cpus": os.cpu_count(), "janus": janus_version.get("version_string"),
-             "procs": args.procs, "signalling": args.signalling,
-             "janus_event_loops": args.janus_event_loops, "seconds": args.seconds,
+             "procs": args.procs, "signalling": args.signalling, "seconds": args.seconds,
+             "servers": args.servers, "per_janus": args.per_janus,
+             "janus_event_loops": args.janus_event_loops,
              "rounds": results},
             option=orjson.OPT_INDENT_2,
         )

@@ -192,6 +192,10 @@ class Settings:
     """Most people whose video one browser receives at once (speakers, pinned people and
     shared screens first); the others show their name until they speak. Audio is always
     received from everybody."""
+    room_viewers_per_janus: int = 300
+    """Viewers (observers) one Janus server serves before the next observers of a room are
+    placed on another live Janus, where the room's publishers are relayed to them (0: every
+    observer goes to another server when there is one)."""
     sip_address: str | None = None
     """`host:port` the phone bridge (`onstream phone`) listens on for SIP over UDP and TCP;
     unset: no phone bridge."""
@@ -268,6 +272,7 @@ _INT_FIELDS = {
     "room_grace_minutes",
     "room_max_publishers",
     "room_last_n",
+    "room_viewers_per_janus",
     "webhooks_per_account",
 }
 _FLOAT_FIELDS = {

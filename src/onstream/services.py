@@ -73,7 +73,17 @@ class Mute:
     mute: bool
 
 
-RoomChange: TypeAlias = Ejection | Recording | Mute
+@dataclass(frozen=True, slots=True)
+class Relay:
+    """The room's publishers relayed to the same room on another Janus server (`to`), where
+    some of its observers watch: the room there exists, every publisher of the room is a
+    remote publisher there and no one else is."""
+
+    room: RoomHandle
+    to: str
+
+
+RoomChange: TypeAlias = Ejection | Recording | Mute | Relay
 """What the media server must do about a change of a room, once the change committed."""
 
 

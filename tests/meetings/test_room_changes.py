@@ -11,7 +11,7 @@ import pytest
 from onstream.config import Settings
 from onstream.meetings.changes import RoomChanges
 from onstream.meetings.engine import JanusRooms
-from onstream.services import Ejection, Mute, Recording, RoomHandle
+from onstream.services import Ejection, Mute, Recording, Relay, RoomHandle
 
 pytestmark = pytest.mark.anyio
 
@@ -62,3 +62,16 @@ async def test_a_newer_change_of_the_same_thing_replaces_a_kept_one() -> None:
     assert len(changes.kept) == 4, "removing someone replaces nothing"
     assert await changes.apply(Ejection(ROOM, close=True))
     assert changes.kept == [Recording(OTHER, on=True)], "a closed room needs nothing more"
+
+
+async def test_a_relay_janus_refused_is_kept_and_a_newer_one_replaces_it() -> None:
+    changes = RoomChanges(
+        JanusRooms(Settings(janus_urls=f"{ROOM.server},http://127.0.0.1:9/second")), tries=3
+    )
+    second = "http://127.0.0.1:9/second"
+    assert not await changes.apply(Relay(ROOM, to=second))
+    assert not await changes.apply(Relay(OTHER, to=second))
+    assert not await changes.apply(Relay(ROOM, to=second))
+    assert changes.kept == [Relay(OTHER, to=second), Relay(ROOM, to=second)]
+    # a relay to the room's own server is nothing to do
+    assert await changes.apply(Relay(ROOM, to=ROOM.server))

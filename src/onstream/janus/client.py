@@ -322,6 +322,129 @@ class VideoRoomAdmin(JanusClient):
             if not (exc.plugin == VIDEOROOM and exc.code == VIDEOROOM_NO_SUCH_ROOM):
                 raise
 
+    # --- remote publishers: a room's publishers relayed to the same room on another Janus --
+
+    async def add_remote_publisher(
+        self, room: int, secret: str, *, publisher: int, display: str, streams: list[JsonDict]
+    ) -> tuple[int, int | None]:
+        """Announce `publisher` of another Janus in this room, with its `streams` (type,
+        mindex, mid, codec, simulcast); the port Janus receives its RTP on, and the one it
+        sends RTCP feedback from (key frame requests of its subscribers), if any."""
+        body: JsonDict = {
+            "request": "add_remote_publisher",
+            "room": room,
+            "secret": secret,
+            "id": publisher,
+            "display": display,
+            "streams": streams,
+        }
+        data = await self.request(VIDEOROOM, body)
+        rtcp = data.get("rtcp_port")
+        return int(data["port"]), int(rtcp) if rtcp else None
+
+    async def remove_remote_publisher(self, room: int, secret: str, publisher: int) -> None:
+        """Take a remote publisher out of this room (subscribers see it leave)."""
+        body = {"request": "remove_remote_publisher", "room": room, "secret": secret}
+        await self.request(VIDEOROOM, {**body, "id": publisher})
+
+    async def publish_remotely(
+        self,
+        room: int,
+        secret: str,
+        *,
+        publisher: int,
+        remote_id: str,
+        host: str,
+        port: int,
+        rtcp_port: int | None = None,
+    ) -> None:
+        """Forward every stream of a local publisher (all simulcast layers) to another
+        Janus's remote publisher at host:port, taking its RTCP feedback from `rtcp_port`."""
+        body: JsonDict = {
+            "request": "publish_remotely",
+            "room": room,
+            "secret": secret,
+            "admin_key": self.admin_key,
+            "publisher_id": publisher,
+            "remote_id": remote_id,
+            "host": host,
+            "port": port,
+        }
+        if rtcp_port:
+            body["rtcp_port"] = rtcp_port
+        await self.request(VIDEOROOM, body)
+
+    async def unpublish_remotely(
+        self, room: int, secret: str, *, publisher: int, remote_id: str
+    ) -> None:
+        """Stop forwarding a local publisher to one remote Janus."""
+        body: JsonDict = {
+            "request": "unpublish_remotely",
+            "room": room,
+            "secret": secret,
+            "admin_key": self.admin_key,
+            "publisher_id": publisher,
+            "remote_id": remote_id,
+        }
+        await self.request(VIDEOROOM, body)
+
+    async def list_remotes(self, room: int, secret: str, publisher: int) -> list[str]:
+        """The remote ids a local publisher is forwarded under now."""
+        body = {"request": "listremotes", "room": room, "secret": secret, "publisher_id": publisher}
+        data = await self.request(VIDEOROOM, body)
+        return [str(entry.get("remote_id")) for entry in data.get("list", [])]
+
+    async def publisher_streams(self, room: int, publisher: int) -> list[JsonDict]:
+        """A publisher's streams as a remote publisher needs them (type, mindex, mid, codec,
+        simulcast). `listparticipants` has no streams, so a throwaway session asks to
+        subscribe to the publisher and reads what Janus would send (its `attached` event),
+        then goes without ever answering the offer."""
+        answer = await self._post("", {"janus": "create"})
+        session = int(answer["data"]["id"])
+        try:
+            attach = {"janus": "attach", "plugin": VIDEOROOM}
+            handle = int((await self._post(f"/{session}", attach))["data"]["id"])
+            join = {"request": "join", "ptype": "subscriber", "room": room}
+            body = {**join, "streams": [{"feed": publisher}]}
+            await self._post(f"/{session}/{handle}", {"janus": "message", "body": body})
+            return _remote_streams(await self._attached(session))
+        finally:
+            with contextlib.suppress(JanusError, JanusUnavailable):
+                await self._post(f"/{session}", {"janus": "destroy"})
+
+    async def _attached(self, session: int) -> list[JsonDict]:
+        """The streams of the subscription's `attached` event (long polls, at most 5 s)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 5.0
+        while loop.time() < deadline:
+            event = await self._send("GET", f"/{session}?maxev=1&rid={secrets.token_hex(4)}")
+            data = event.get("plugindata", {}).get("data", {})
+            if "error_code" in data:
+                raise JanusError(int(data["error_code"]), str(data.get("error", "")), VIDEOROOM)
+            if data.get("videoroom") == "attached":
+                return list(data.get("streams", []))
+        raise JanusError(0, "no answer to a subscription", VIDEOROOM)
+
+
+def _remote_streams(attached: list[JsonDict]) -> list[JsonDict]:
+    """A subscription's streams described as the publisher sends them."""
+    streams: list[JsonDict] = []
+    for index, stream in enumerate(attached):
+        kind = str(stream.get("type", ""))
+        if kind not in {"audio", "video"}:
+            continue
+        mid = str(stream.get("feed_mid", stream.get("mid", index)))
+        entry: JsonDict = {
+            "type": kind,
+            "mindex": int(mid) if mid.isdigit() else index,
+            "mid": mid,
+            "codec": stream.get("codec", "opus" if kind == "audio" else "vp8"),
+        }
+        if kind == "video":
+            entry["simulcast"] = "simulcast" in stream
+        streams.append(entry)
+    return streams
+
 
 class TextRoomAdmin(JanusClient):
     """Rooms of the TextRoom plugin, a room's text chat over a data channel."""

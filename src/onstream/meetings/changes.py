@@ -16,7 +16,7 @@ import logging
 from typing import Protocol
 
 from onstream.meetings.engine import MeetingUnavailable
-from onstream.services import Ejection, Mute, Recording, RoomChange, RoomHandle
+from onstream.services import Ejection, Mute, Recording, Relay, RoomChange, RoomHandle
 
 log = logging.getLogger("onstream.meetings")
 
@@ -37,6 +37,8 @@ class MediaRooms(Protocol):
     async def set_recording(self, room: RoomHandle, *, on: bool) -> None: ...
 
     async def mute(self, room: RoomHandle, participant: int, *, mid: str, mute: bool) -> None: ...
+
+    async def relay(self, room: RoomHandle, *, to: str) -> None: ...
 
 
 class RoomChanges:
@@ -87,6 +89,8 @@ class RoomChanges:
                 await rooms.set_recording(room, on=on)
             case Mute(room=room, participant=participant, mid=mid, mute=mute):
                 await rooms.mute(room, participant, mid=mid, mute=mute)
+            case Relay(room=room, to=to):
+                await rooms.relay(room, to=to)
 
 
 def _replaces(new: RoomChange, old: RoomChange) -> bool:
@@ -98,6 +102,8 @@ def _replaces(new: RoomChange, old: RoomChange) -> bool:
         return new.close
     if isinstance(new, Recording):
         return isinstance(old, Recording)
+    if isinstance(new, Relay):  # a relay is made whole each time: the newer one does it all
+        return isinstance(old, Relay) and old.to == new.to
     return isinstance(old, Mute) and (old.participant, old.mid) == (new.participant, new.mid)
 
 
@@ -114,3 +120,5 @@ def _named(change: RoomChange) -> str:
         case Mute(participant=participant, mid=mid, mute=mute):
             what = "mute" if mute else "unmute"
             return f"{what} of stream {mid} of participant {participant} in {room}"
+        case Relay(to=to):
+            return f"relay of {room} to {to}"

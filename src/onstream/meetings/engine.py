@@ -15,10 +15,12 @@ import asyncio
 import contextlib
 import json
 import logging
+import secrets
 import time
 from collections.abc import Awaitable, Sequence
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from onstream.config import Settings
 from onstream.errors import DomainError
@@ -67,6 +69,7 @@ class JanusRooms:
         self.last_n = settings.room_last_n
         self._live: tuple[float, tuple[str, ...]] | None = None
         self._live_lock = asyncio.Lock()
+        self._relaying: dict[tuple[str, int, str], asyncio.Lock] = {}
 
     @property
     def available(self) -> bool:
@@ -200,12 +203,107 @@ class JanusRooms:
         return present
 
     async def close(self, room: RoomHandle) -> None:
-        """Destroy both rooms; everybody in them is disconnected at once."""
+        """Destroy both rooms, and the room's relays on the other servers; everybody in
+        them is disconnected at once."""
         if room.server not in self.servers:
             return
         admin = self._admin(room.server)
         await self._call(admin.destroy_room(room.janus_room, room.secret))
         await self._call(admin.destroy_textroom(room.janus_room, room.secret))
+        for key in [k for k in self._relaying if k[:2] == (room.server, room.janus_room)]:
+            del self._relaying[key]
+        for server in await self.live_servers():
+            if server != room.server:  # no such room there is no error
+                await self._call(self._admin(server).destroy_room(room.janus_room, room.secret))
+
+    async def drop_relay(self, room: RoomHandle, *, on: str) -> None:
+        """Destroy the room's relay on server `on` if there is one (the room is moving
+        there: its remote publishers, fed by a Janus that is gone, must not stay in it). A
+        room there with another secret is not the relay, and stays."""
+        with contextlib.suppress(MeetingUnavailable):
+            await self._call(self._admin(on).destroy_room(room.janus_room, room.secret))
+
+    async def relay(self, room: RoomHandle, *, to: str) -> None:
+        """Make the room on server `to` show the room's publishers, as remote publishers
+        fed by the room's own Janus (`publish_remotely`), idempotently: the room is created
+        there when missing (after a restart too), publishers gone are taken out, and a
+        publisher whose forwarding the room's Janus lost (it restarted) is announced again.
+
+        Nobody publishes in a relayed room: it is created with no token allowed, so Janus
+        refuses every publisher join there, whoever asks."""
+        if to == room.server:
+            return
+        # one relay of a room to a server at a time in this process: joins arriving together
+        # would otherwise announce the same publisher twice, or take out one just announced
+        key = (room.server, room.janus_room, to)
+        async with self._relaying.setdefault(key, asyncio.Lock()):  # dropped in `close`
+            await self._relay(room, to)
+
+    async def _relay(self, room: RoomHandle, to: str) -> None:
+        source, target = self._admin(room.server), self._admin(to)
+        await self._call(
+            target.create_room(
+                room.janus_room,
+                secret=room.secret,
+                allowed=[],
+                publishers=self.max_publishers,
+                bitrate=PUBLISHER_BITRATE,
+                require_pvtid=False,  # observers subscribe without a publisher join
+                description="relay",
+            )
+        )
+        prefix = f"onstream-{self.servers.index(to)}-"
+        host = urlsplit(to).hostname or "127.0.0.1"
+        wanted = {
+            int(p["id"]): str(p.get("display", ""))
+            for p in await self._call(source.list_participants(room.janus_room))
+            if p.get("publisher")
+        }
+        shown = {int(p["id"]) for p in await self._call(target.list_participants(room.janus_room))}
+        for gone in shown - set(wanted):
+            await self._call(target.remove_remote_publisher(room.janus_room, room.secret, gone))
+        for publisher, display in wanted.items():
+            remotes = [
+                remote
+                for remote in await self._call(
+                    source.list_remotes(room.janus_room, room.secret, publisher)
+                )
+                if remote.startswith(prefix)
+            ]
+            if publisher in shown and remotes:
+                continue
+            for remote in remotes:  # forwarded to a target that restarted: start afresh
+                await self._call(
+                    source.unpublish_remotely(
+                        room.janus_room, room.secret, publisher=publisher, remote_id=remote
+                    )
+                )
+            if publisher in shown:
+                await self._call(
+                    target.remove_remote_publisher(room.janus_room, room.secret, publisher)
+                )
+            streams = await self._call(source.publisher_streams(room.janus_room, publisher))
+            port, rtcp_port = await self._call(
+                target.add_remote_publisher(
+                    room.janus_room,
+                    room.secret,
+                    publisher=publisher,
+                    display=display,
+                    streams=streams,
+                )
+            )
+            await self._call(
+                source.publish_remotely(
+                    room.janus_room,
+                    room.secret,
+                    publisher=publisher,
+                    remote_id=f"{prefix}{port}-{secrets.token_hex(4)}",
+                    host=host,
+                    port=port,
+                    rtcp_port=rtcp_port,  # its subscribers' key frame requests reach the publisher
+                )
+            )
+            log.info("publisher %d of room %d relayed to %s", publisher, room.janus_room, to)
 
     async def eject(self, room: RoomHandle, *, participants: list[int], tokens: list[str]) -> None:
         """Refuse these tokens from now on and put these participants out."""

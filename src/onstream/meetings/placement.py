@@ -14,7 +14,9 @@ move changes server and secret only if the secret is still the one read (compare
 and a loser creates the room where the winner put it, with the winner's secret. (A new secret
 on every re-creation would race: a joiner reading the row just after another's change could
 change it once more while the first creates the room, leaving Janus and the database with
-different secrets and every moderator's action refused.)
+different secrets and every moderator's action refused.) A room moving to a server where
+its observers watched from (`meetings.cascade`) first destroys the relayed room there, which
+still has the old secret and remote publishers fed by the Janus that is gone.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ async def placed(database: Database, rooms: JanusRooms, room: Room, *, descripti
         target = await _current(database, room)
     else:
         target = await _store(database, room, server=await _next_server(rooms, room))
+        # observers may have watched from there: the relayed room has the old secret
+        await rooms.drop_relay(room.handle, on=target.server)
         log.warning(
             "room of session %d moves from %s (no answer) to %s",
             room.session_id,

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from onstream.meetings.models import Admission, Room
 from onstream.meetings.rules import OBSERVER
-from onstream.meetings.tables import admissions, room_presence, room_tokens, rooms
+from onstream.meetings.tables import admissions, room_presence, room_tokens, room_viewers, rooms
 from onstream.sessions.tables import sessions
 from onstream.storage.database import Connection
 from onstream.storage.upsert import insert_or_ignore
@@ -453,3 +453,53 @@ async def live_tokens(conn: Connection, session_id: int, *, now: datetime) -> li
         .order_by(room_tokens.c.id)
     )
     return [str(token) for token in (await conn.execute(query)).scalars()]
+
+
+def _watching(since: datetime) -> Any:
+    """A viewer's placement that still counts: made since `since` (joining now) or of someone
+    Janus lists in the room (an open stay), in a room not ended."""
+    present = (
+        select(room_presence.c.id)
+        .where(
+            room_presence.c.admission_id == room_viewers.c.admission_id,
+            room_presence.c.left_at.is_(None),
+        )
+        .exists()
+    )
+    return (room_viewers.c.placed_at >= since) | present
+
+
+async def viewers_per_server(
+    conn: Connection, *, since: datetime, besides: int | None = None
+) -> dict[str, int]:
+    """How many viewers each Janus server serves now, over all open rooms (`besides`: an
+    admission not to count, the one being placed)."""
+    query = (
+        select(room_viewers.c.server, func.count())
+        .join(rooms, rooms.c.session_id == room_viewers.c.session_id)
+        .where(rooms.c.ended_at.is_(None), _watching(since))
+        .group_by(room_viewers.c.server)
+    )
+    if besides is not None:
+        query = query.where(room_viewers.c.admission_id != besides)
+    return {str(server): int(count) for server, count in (await conn.execute(query)).all()}
+
+
+async def viewer_servers(conn: Connection, session_id: int, *, since: datetime) -> set[str]:
+    """The servers the session's viewers watch from now."""
+    query = select(room_viewers.c.server).where(
+        room_viewers.c.session_id == session_id, _watching(since)
+    )
+    return {str(server) for server in (await conn.execute(query.distinct())).scalars()}
+
+
+async def place_viewer(
+    conn: Connection, *, admission_id: int, session_id: int, server: str, now: datetime
+) -> None:
+    """Note the server an observer watches from (replacing where they watched before)."""
+    await conn.execute(delete(room_viewers).where(room_viewers.c.admission_id == admission_id))
+    await conn.execute(
+        insert(room_viewers).values(
+            admission_id=admission_id, session_id=session_id, server=server, placed_at=now
+        )
+    )

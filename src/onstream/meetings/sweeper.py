@@ -5,7 +5,8 @@ closing a room and taking tokens are idempotent). Every `interval` seconds it en
 of deleted sessions and of sessions whose end plus the grace period passed (queuing their
 recording), removes expired tokens from the rooms' allowed lists, so a token minted for
 one join cannot be used for another later, and asks Janus who is in each open room, for
-`participant.joined` and `participant.left` (see `presence`). Its changes reach Janus through
+`participant.joined` and `participant.left` (see `presence`), and keeps each room's publishers
+relayed to the other servers its observers watch from (`cascade`). Its changes reach Janus through
 `changes.RoomChanges`, as everybody's do, and each round first applies again the room
 changes Janus did not take before.
 """
@@ -18,10 +19,10 @@ from functools import partial
 from onstream.background import Worker
 from onstream.clock import utcnow, utcnow_exact
 from onstream.config import Settings
-from onstream.meetings import presence, repository, service
+from onstream.meetings import cascade, presence, repository, service
 from onstream.meetings.changes import RoomChanges
 from onstream.meetings.engine import JanusRooms, MeetingUnavailable
-from onstream.services import Ejection
+from onstream.services import Ejection, Relay
 from onstream.storage.database import Database, transaction
 from onstream.storage.unit_of_work import unit_of_work
 
@@ -83,6 +84,22 @@ class RoomSweeper(Worker):
                     refused = Ejection(found.handle, tokens=tokens)
                     work.after_commit(partial(self._changes.apply, refused))
         await self.check_presence()
+        await self.relay_audiences()
+
+    async def relay_audiences(self) -> None:
+        """Bring each open room's relays up to date (publishers came or went, a Janus
+        restarted): one `Relay` change per other server its viewers watch from."""
+        now = utcnow()
+        async with transaction(self._database, write=False) as conn:
+            relays = [
+                Relay(room.handle, to=server)
+                for room in await repository.open_rooms(conn)
+                for server in sorted(
+                    await cascade.relayed_to(conn, room.session_id, room.server, now=now)
+                )
+            ]
+        for relay in relays:
+            await self._changes.apply(relay)
 
     async def check_presence(self) -> None:
         """Compare who Janus says is in each open room with who we think is: a room whose

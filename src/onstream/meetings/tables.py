@@ -17,6 +17,10 @@ them as above.
 null while they are in); `rooms.presence_listed_at` is when Janus's list of the room's
 participants was last taken, so an older list read by a slower process is never applied
 over a newer one.
+
+`room_viewers` is the Janus server each observer was last placed on to watch (the room's own,
+or another one the room's publishers are relayed to, `meetings.cascade`): it counts a
+server's viewers when the next one is placed.
 """
 
 from sqlalchemy import (
@@ -98,6 +102,22 @@ room_presence = Table(
     Column("left_at", DateTime, nullable=True),
     Index("ix_room_presence_session_id_left_at", "session_id", "left_at"),
     Index("ix_room_presence_admission_id", "admission_id"),
+)
+
+room_viewers = Table(
+    "room_viewers",
+    metadata,
+    Column(
+        "admission_id",
+        Integer,
+        ForeignKey("admissions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("server", String(255), nullable=False),
+    Column("placed_at", DateTime, nullable=False),
+    Index("ix_room_viewers_server", "server"),
+    Index("ix_room_viewers_session_id", "session_id"),
 )
 
 recording_jobs = Table(

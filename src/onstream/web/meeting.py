@@ -35,11 +35,12 @@ from onstream.config import Settings
 from onstream.errors import DomainError
 from onstream.invitees.models import ROLE_NAMES
 from onstream.mail.calendar import calendar_part, event_uid_at
-from onstream.meetings import placement, rules, service
+from onstream.meetings import cascade, placement, rules, service
 from onstream.meetings import repository as rooms_repository
 from onstream.meetings.changes import RoomChanges
 from onstream.meetings.engine import JanusRooms, MeetingUnavailable
 from onstream.meetings.models import Admission, Phase, Room
+from onstream.services import Relay
 from onstream.storage.database import Connection, Database, transaction
 from onstream.storage.unit_of_work import unit_of_work
 from onstream.throttle import Throttle
@@ -403,10 +404,11 @@ class MeetingPages:
         base = f"/{login}/room/{admission.secret}"
         async with transaction(self.database, write=False) as conn:
             files = await queries.shared_files(conn, admission.session_id)
+        watch_from = room.server if admission.publishes else await self._watch_from(admission, room)
         config: dict[str, object] = {
-            "janus": self.rooms.public_url(
-                room.server, f"{base}/janus/{self.rooms.servers.index(room.server)}"
-            ),
+            "janus": self._janus_url(watch_from, base),
+            # the chat (and so who is present) stays on the room's own Janus
+            "chatJanus": self._janus_url(room.server, base),
             "room": room.janus_room,
             "participant": admission.participant,
             "token": token,
@@ -415,7 +417,7 @@ class MeetingPages:
             "publish": admission.publishes,
             "onStage": admission.on_stage,
             # an observer behind our relay only subscribes (the relay refuses them as publishers)
-            "watchOnly": not admission.publishes and self.rooms.relayed(room.server),
+            "watchOnly": not admission.publishes and self.rooms.relayed(watch_from),
             "moderator": admission.role == rules.MODERATOR,
             "owner": admission.source == "host",
             "recording": room.recording,
@@ -427,6 +429,41 @@ class MeetingPages:
             "autoOpen": [f.link for f in files if f.auto_open],
         }
         return Joined(admission, config, files)
+
+    def _janus_url(self, server: str, base: str) -> str:
+        return self.rooms.public_url(server, f"{base}/janus/{self.rooms.servers.index(server)}")
+
+    async def _watch_from(self, admission: Admission, room: Room) -> str:
+        """The server this observer watches from (`meetings.cascade`), the room's
+        publishers relayed there first. Only servers behind our relay take the room's
+        observers (their page joins no room there, it only subscribes); when the relay is
+        not made now, the observer watches from the room's own server."""
+        live = [
+            server
+            for server in await self.rooms.live_servers()
+            if server == room.server or self.rooms.relayed(server)
+        ]
+        async with transaction(self.database, write=True) as conn:
+            server = await cascade.place(
+                conn,
+                admission_id=admission.id,
+                session_id=admission.session_id,
+                room_server=room.server,
+                live=live,
+                per_janus=self.settings.room_viewers_per_janus,
+                now=utcnow(),
+            )
+        if server == room.server or await self.changes.apply(Relay(room.handle, to=server)):
+            return server
+        async with transaction(self.database, write=True) as conn:
+            await rooms_repository.place_viewer(
+                conn,
+                admission_id=admission.id,
+                session_id=admission.session_id,
+                server=room.server,
+                now=utcnow(),
+            )
+        return room.server
 
     async def _waiting(self, request: Request) -> Joined | Refused:
         """The room page of a guest who knocked: no Janus room, no token; the page asks

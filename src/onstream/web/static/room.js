@@ -649,9 +649,23 @@ async function republish() {
 }
 
 // --- the TextRoom: chat and everyone's own state --------------------------------------
+// The chat lives on the room's own Janus. An observer placed on another Janus (where the
+// room's publishers are relayed, `config.chatJanus` differs) opens a session of its own there.
+let chatSession = null;
 function openChat() {
   const session = janus;
-  session.attach({
+  if (!config.chatJanus || config.chatJanus === config.janus) { attachChat(session, session); return; }
+  const own = chatSession = new Janus({
+    server: config.chatJanus,
+    iceServers: config.iceServers,
+    destroyOnUnload: true,
+    success() { if (session === janus && own === chatSession) attachChat(own, session); },
+    error() { /* the meeting works without chat */ },
+  });
+}
+
+function attachChat(on, session) {
+  on.attach({
     plugin: "janus.plugin.textroom",
     success(handle) { if (session !== janus) return; chat = handle; chat.send({ message: { request: "setup" } }); },
     error() { /* the meeting works without chat */ },
@@ -1058,6 +1072,9 @@ function teardown() {
   for (const id of Object.keys(state.feeds).map(Number)) keepTile(id);
   state.remote = {}; state.mids = {};
   if (old) { try { old.destroy({ notifyDestroyed: false, cleanupHandles: true }); } catch (e) { /* gone */ } }
+  const oldChat = chatSession;
+  chatSession = null;
+  if (oldChat) { try { oldChat.destroy({ notifyDestroyed: false, cleanupHandles: true }); } catch (e) { /* gone */ } }
 }
 
 function connectionLost() {
@@ -1135,6 +1152,7 @@ function watch() {
       lister = handle; listerSession = session;
       everConnected = true;
       state.reconnects = 0;
+      if (state.status === "reconnecting") rejoined();
       setStatus("joined", "Connected. You are watching and listening.");
       listPublishers();
       loadPeople();
@@ -1157,7 +1175,8 @@ function listPublishers() {
       for (const id of Object.keys(state.feeds).map(Number)) {
         if (!live.some((p) => p.id === id)) removeFeed(id);
       }
-      subscribeTo(live.filter((p) => !(p.id in state.feeds)).map((p) => ({ id: p.id, display: p.display })));
+      // not `state.feeds`: a tile kept through a reconnection still needs its subscription
+      subscribeTo(live.filter((p) => !subscribed.has(p.id + ":*")).map((p) => ({ id: p.id, display: p.display })));
     },
   });
 }
