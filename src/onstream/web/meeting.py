@@ -403,10 +403,9 @@ class MeetingPages:
         base = f"/{login}/room/{admission.secret}"
         async with transaction(self.database, write=False) as conn:
             files = await queries.shared_files(conn, admission.session_id)
+        index = self.rooms.servers.index(room.server)
         config: dict[str, object] = {
-            "janus": self.rooms.public_url(
-                room.server, f"{base}/janus/{self.rooms.servers.index(room.server)}"
-            ),
+            "janus": self.rooms.public_url(room.server, f"{base}/janus/{index}"),
             "room": room.janus_room,
             "participant": admission.participant,
             "token": token,
@@ -426,6 +425,9 @@ class MeetingPages:
             "join": f"{base}/join",
             "autoOpen": [f.link for f in files if f.auto_open],
         }
+        if self.rooms.websocket_target(index) is not None:
+            # the page tries the WebSocket relay first, the long polls of `janus` if it fails
+            config["janusWebSocket"] = f"{base}/janus/{index}/ws"
         return Joined(admission, config, files)
 
     async def _waiting(self, request: Request) -> Joined | Refused:
