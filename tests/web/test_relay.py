@@ -26,6 +26,7 @@ from onstream.clock import utcnow
 from onstream.janus import JanusProcess
 from tests.support.api import ok, rest
 from tests.support.app import AppServer
+from tests.support.server import Server
 
 LOGIN, PASSWORD = "rhea", "rhea-secret-12"
 TRANSPORTS = ("http", "websocket")
@@ -71,7 +72,7 @@ def transport(request: pytest.FixtureRequest, app: AppServer) -> Iterator[str]:
 
 
 def meeting(
-    app: AppServer, *people: tuple[str, int], owner: tuple[str, str] = (LOGIN, PASSWORD)
+    app: Server, *people: tuple[str, int], owner: tuple[str, str] = (LOGIN, PASSWORD)
 ) -> dict[str, str]:
     """A session of `owner` that started a minute ago; its invitees' lobby paths by e-mail."""
     start = utcnow() - timedelta(minutes=1)

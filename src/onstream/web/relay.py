@@ -205,7 +205,7 @@ class JanusRelay:
         }
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-            code = next((t.result() for t in done if not t.cancelled() and not t.exception()), 1000)
+            code = max(_close_code(task) for task in done)  # the most telling
         finally:
             for task in tasks:
                 task.cancel()
@@ -274,6 +274,17 @@ class JanusRelay:
         if self._http is not None:
             await self._http.aclose()
             self._http = None
+
+
+def _close_code(task: asyncio.Future[int]) -> int:
+    """The code a finished side of the relay closes the browser's socket with: its own, or
+    `JANUS_GONE` when sending failed (Janus went away in the middle of a message)."""
+    if task.cancelled():
+        return 1000
+    if task.exception() is not None:
+        log.info("websocket relay ended: %r", task.exception())
+        return JANUS_GONE
+    return task.result()
 
 
 async def _to_browser(upstream: ClientConnection, websocket: WebSocket) -> int:
