@@ -51,7 +51,8 @@ import httpx
 import orjson
 
 from bench.config import RESULTS
-from bench.room import CpuMeter, chromium_pids, cpu_seconds, janus_pid, machine_busy, write_silence
+from bench.proc import CpuMeter, chromium_pids, cpu_seconds, janus_pid, machine_busy
+from bench.room import write_silence
 from bench.viewers import JanusSession, clip_track, encode_clip, enter, jsep_of, rig
 
 RESULT_PATH = RESULTS / "crowd.json"

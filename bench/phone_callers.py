@@ -34,12 +34,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.phone.callers import HOST, sipp_call_opening
+from tests.phone.callers import HOST, sipp_call_opening, sipp_hang_up
 from tests.phone.test_calls import OWNER
 from tests.support.api import ok, rest
 from tests.support.server import free_port
 
 from bench.phone_latency import SIPP, SOX, running
+from bench.proc import cpu_seconds
 
 HOLD_S = 30.0
 WINDOW_S = 15.0
@@ -49,7 +50,6 @@ LIMIT_DROPPED = 0.01
 LIMIT_CPU = 85.0
 """Percent of one core for the busiest bridge process: each is one Python process, bound
 by one core in the end (all of them together by the machine's cores)."""
-TICKS = os.sysconf("SC_CLK_TCK")
 STATS = re.compile(
     r"call (\d+) in the meeting [\d.]+ s, bridge process CPU [\d.]+ % of a core meanwhile; "
     r"to the caller (\d+) voice frames, (\d+) short; from the caller (\d+) frames, (\d+) dropped"
@@ -87,12 +87,6 @@ class Round:
         )
 
 
-def cpu_seconds(pid: int) -> float:
-    """User plus system time of a process so far (all its threads)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
 def bridge_pids(pid: int) -> list[int]:
     """The bridge's process and its child processes (`--processes`)."""
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
@@ -119,21 +113,8 @@ def scenario(folder: Path, raw: Path) -> Path:
         opening
         + f"""<nop><action><exec rtp_stream="{raw},-1,0"/></action></nop>
 <pause milliseconds="{int(HOLD_S * 1000)}"/>
-<send><![CDATA[
-
-BYE [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:+49305550[call_number]@[local_ip]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-Call-ID: [call_id]
-CSeq: 2 BYE
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-<recv response="200"/>
-</scenario>
 """
+        + sipp_hang_up("+49305550[call_number]")
     )
     path = folder / "load.xml"
     path.write_text(text)

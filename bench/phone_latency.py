@@ -44,7 +44,7 @@ from pathlib import Path
 from subprocess import Popen
 from typing import Any
 
-from tests.phone.callers import HOST, sipp_call_opening
+from tests.phone.callers import HOST, sipp_call_opening, sipp_hang_up
 from tests.phone.test_calls import OWNER, Rig
 from tests.support.browser import CHROMIUM
 from tests.support.server import ServerProcess, free_port
@@ -165,21 +165,8 @@ def scenario(folder: Path, raw: Path, seconds: float) -> Path:
         + f"""<nop><action><exec command="date +%s.%N > {times}"/>
 <exec rtp_stream="{raw},1,0"/></action></nop>
 <pause milliseconds="{int(seconds * 1000) + 1000}"/>
-<send><![CDATA[
-
-BYE [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:+4930555509999@[local_ip]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-Call-ID: [call_id]
-CSeq: 2 BYE
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-<recv response="200"/>
-</scenario>
 """
+        + sipp_hang_up("+4930555509999")
     )
     path = folder / "latency.xml"
     path.write_text(text)
@@ -265,21 +252,8 @@ def listening_scenario(folder: Path, port: int, seconds: float) -> Path:
         opening
         + f"""<nop><action><exec command="date +%s.%N > {times}"/></action></nop>
 <pause milliseconds="{int(seconds * 1000)}"/>
-<send><![CDATA[
-
-BYE [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:+4930555508888@[local_ip]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-Call-ID: [call_id]
-CSeq: 2 BYE
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-<recv response="200"/>
-</scenario>
 """
+        + sipp_hang_up("+4930555508888")
     )
     path = folder / "listening.xml"
     path.write_text(text)

@@ -40,7 +40,7 @@ import sys
 import tempfile
 import time
 import wave
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -54,7 +54,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_
 from bench.config import RESULTS
 from bench.machine import cpu_model, memory_gib
 from bench.memory import KIB, rss_kib
-from bench.servers import Server, base_env, free_port, onstream_argv, process_tree
+from bench.proc import CpuMeter, chromium_pids, janus_pid, machine_busy
+from bench.servers import Server, base_env, free_port, onstream_argv
 from onstream.janus.process import JanusProcess
 
 CHROMIUM = "/usr/bin/chromium"
@@ -77,7 +78,6 @@ own renderer, where WebRTC encodes and decodes, so the per-person media work is 
 
 OWNER = ("bench", "bench-password-1")
 RESULT_PATH = RESULTS / "room.json"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 CONNECT_BASE_S = 30.0
 CONNECT_PER_PERSON_S = 15.0
@@ -110,83 +110,6 @@ most videos it receives at once (last N)."""
 
 class RoundTimeout(Exception):
     """One N took longer than its hard limit."""
-
-
-# --- /proc ----------------------------------------------------------------------------------
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of one process, in seconds (0 when it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK
-    except (OSError, ValueError, IndexError):
-        return 0.0
-
-
-def machine_busy() -> tuple[float, float]:
-    """(busy, total) CPU seconds of the whole machine, all cores, from /proc/stat."""
-    values = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = values[3] + values[4]  # idle + iowait
-    return (sum(values) - idle) / CLK_TCK, sum(values) / CLK_TCK
-
-
-def executable(pid: int) -> str:
-    """The program a process runs ('' when it is gone)."""
-    try:
-        return os.readlink(f"/proc/{pid}/exe")
-    except OSError:
-        return ""
-
-
-def chromium_pids() -> list[int]:
-    """Chromium processes this run started (descendants of this process, via the Playwright
-    driver): other people's browsers on a shared machine are not counted."""
-    return [pid for pid in process_tree(os.getpid()) if "chromium" in executable(pid)]
-
-
-def janus_pid(directory: Path) -> int:
-    """The pid of the Janus running with `-F directory`.
-
-    JanusProcess keeps its Popen private; its command line names its own config folder,
-    which no other Janus uses, so /proc finds it without relying on that attribute.
-    """
-    wanted = str(directory.resolve())
-    for pid in process_tree(os.getpid()):
-        try:
-            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        args = [a.decode(errors="replace") for a in argv]
-        if "-F" in args and wanted in args:
-            return pid
-    raise RuntimeError(f"no Janus process runs with -F {wanted}")
-
-
-class CpuMeter:
-    """CPU seconds of a changing set of processes between `start()` and `stop()`.
-
-    Chromium starts and ends processes while a room runs; a process seen only at the end
-    counts from zero, one gone by the end keeps its last reading.
-    """
-
-    def __init__(self, pids: Callable[[], list[int]]) -> None:
-        self._pids = pids
-        self._first: dict[int, float] = {}
-        self._last: dict[int, float] = {}
-
-    def _read(self) -> dict[int, float]:
-        return {pid: cpu_seconds(pid) for pid in self._pids()}
-
-    def start(self) -> None:
-        self._first = self._read()
-        self._last = dict(self._first)
-
-    def sample(self) -> None:
-        self._last.update(self._read())
-
-    def seconds(self) -> float:
-        return sum(v - self._first.get(pid, 0.0) for pid, v in self._last.items())
 
 
 # --- the rig --------------------------------------------------------------------------------

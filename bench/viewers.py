@@ -66,7 +66,7 @@ import httpx
 import orjson
 
 from bench.config import RESULTS
-from bench.room import cpu_seconds, janus_pid, machine_busy
+from bench.proc import cpu_seconds, janus_pid, machine_busy
 from bench.servers import Server, base_env, free_port, onstream_argv
 from onstream.janus.process import JanusProcess
 
@@ -502,11 +502,11 @@ class Rig:
 
 
 @contextlib.contextmanager
-def rig() -> Iterator[Rig]:
+def rig(*, event_loops: int | None = None) -> Iterator[Rig]:
     with contextlib.ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-viewers-")))
         recordings = work / "recordings"
-        janus = JanusProcess(work / "janus", recordings_dir=recordings)
+        janus = JanusProcess(work / "janus", recordings_dir=recordings, event_loops=event_loops)
         janus.start()
         stack.callback(janus.stop)
         port = free_port()
@@ -750,6 +750,10 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated ways the viewers speak to Janus: relay (long polls through "
         "Onstream), wsrelay (a WebSocket through Onstream), websocket (straight to Janus)",
     )  # fmt: skip
+    parser.add_argument(
+        "--janus-event-loops", type=int, default=None,
+        help="Janus's static event loops (default one a core; 0: a thread per handle)",
+    )  # fmt: skip
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -763,7 +767,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown or not ways:
         parser.error(f"--signalling: one or more of {', '.join(sorted(SIGNALLING))}")
     results = []
-    with rig() as the_rig:
+    with rig(event_loops=args.janus_event_loops) as the_rig:
         RESULTS.mkdir(parents=True, exist_ok=True)
         clip = encode_clip(RESULTS / "viewers-clip.webm")  # made once, then reused
         for viewers, spread in rounds:
@@ -783,7 +787,8 @@ def main(argv: list[str] | None = None) -> int:
         orjson.dumps(
             {"at": datetime.now(UTC).isoformat(), "machine": platform.node(),
              "cpus": os.cpu_count(), "janus": janus_version.get("version_string"),
-             "procs": args.procs, "signalling": ways, "seconds": args.seconds,
+             "procs": args.procs, "signalling": ways,
+             "janus_event_loops": args.janus_event_loops, "seconds": args.seconds,
              "rounds": results},
             option=orjson.OPT_INDENT_2,
         )

@@ -10,7 +10,6 @@ so the text output in the log has the usual distribution.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -20,6 +19,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from bench.config import LUA
+from bench.proc import cpu_by_pid
 
 MARK = "BENCH_JSON "
 
@@ -46,15 +46,7 @@ CpuProbe = Callable[[], dict[int, float]]
 
 def cpu_seconds(pids: list[int]) -> dict[int, float]:
     """utime + stime of each process from /proc/PID/stat, in seconds."""
-    tick = os.sysconf("SC_CLK_TCK")
-    found = {}
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        found[pid] = (int(fields[11]) + int(fields[12])) / tick
-    return found
+    return cpu_by_pid(pids)
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,7 +109,7 @@ def test_imports_point_down() -> None:
 
 
 def test_protocol_knows_no_resource_or_account() -> None:
-    allowed = {"protocol", "config", "clock", "errors", "storage", "timezones"}
+    allowed = {"protocol", "config", "clock", "errors", "storage", "timezones", "bidi"}
     leaks = [
         f"{source} -> {target}"
         for source, targets in GRAPH.items()

@@ -84,6 +84,10 @@ class PasswordChecker(Protocol):
         """Whether the password matches the hash; `Busy` when the pool is full."""
         ...
 
+    async def hash(self, password: str) -> str:
+        """A new argon2id hash of the password; `Busy` when the pool is full."""
+        ...
+
 
 class Rooms(Protocol):
     """The media server's side of the rooms (`meetings.changes.RoomChanges`)."""

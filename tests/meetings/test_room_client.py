@@ -59,13 +59,27 @@ def keeps_growing(read: Any, what: str, by: int = 15) -> None:
     wait_until(lambda: read() >= start + by, what=what)
 
 
+NAMES_CUT = """() => [...document.querySelectorAll('.tile .label .name')].filter((n) => {
+    if (n.offsetParent === null) return false;
+    const range = document.createRange();
+    range.selectNodeContents(n);
+    const label = n.closest('.label');
+    const padding = parseFloat(getComputedStyle(label).paddingRight);
+    const end = label.getBoundingClientRect().right - padding;
+    return range.getBoundingClientRect().right > end + 1 || n.scrollWidth > n.clientWidth;
+  }).map((n) => n.textContent)"""
+"""The names a visible tile's label shows cut off (its role gives way first)."""
+
+
 def both_sizes(page: Page, name: str) -> None:
-    """Pictures at desktop and phone width (the page is laid out again for each)."""
+    """Pictures at desktop and phone width (the page is laid out again for each); on a phone
+    every tile still shows its person's whole name."""
     page.set_viewport_size(DESKTOP)
     page.wait_for_timeout(400)  # the tiles' move is animated for 0.2 s
     screenshot(page, name)
     page.set_viewport_size(PHONE)
     page.wait_for_timeout(400)
+    assert page.evaluate(NAMES_CUT) == [], "a tile's label cuts a name off"
     screenshot(page, f"{name}-phone")
     page.set_viewport_size(DESKTOP)
 

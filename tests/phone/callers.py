@@ -126,6 +126,26 @@ def dominant_hz(path: Path, *, last_seconds: float = 1.0) -> tuple[float, float]
     return float(freqs[peak]), float(band / max(spectrum[1:].sum(), 1e-9))
 
 
+def sipp_hang_up(number: str) -> str:
+    """The end of a SIPp scenario opened by `sipp_call_opening` for `number`: the caller's
+    BYE and the bridge's 200."""
+    return f"""<send><![CDATA[
+
+BYE [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:{number}@[local_ip]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 2 BYE
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+<recv response="200"/>
+</scenario>
+"""
+
+
 def sipp_call_opening(number: str, name: str) -> str:
     """The opening of a SIPp scenario of one call from `number` to the bridge: the INVITE
     offering PCMU, the answers awaited, the ACK. A scenario goes on from there."""

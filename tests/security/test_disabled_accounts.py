@@ -69,6 +69,9 @@ class Links:
     password: str
     lobby: str
     lobby_ics: str
+    invitation: str
+    invitation_ics: str
+    host: str
     room: str
     relay: str
     playback: str
@@ -82,6 +85,9 @@ class Links:
         return {
             "lobby": f"/{self.login}/no-such-meeting",
             "lobby_ics": f"/{self.login}/no-such-meeting/calendar.ics",
+            "invitation": f"/{self.login}/go/{'z' * 43}",
+            "invitation_ics": f"/{self.login}/go/{'z' * 43}/calendar.ics",
+            "host": f"/{self.login}/host/{'h' * 22}",
             "room": f"/{self.login}/room/{'x' * 43}",
             "relay": f"/{self.login}/room/{'x' * 43}/janus/0",
             "playback": "/play/999999",
@@ -125,8 +131,9 @@ def new_account(server: ServerProcess) -> tuple[str, str, httpx.Client]:
 
 
 def make_links(server: ServerProcess) -> Links:
-    """An account with a live meeting (and someone let into its room), a recording with
-    media, an uploaded file and a calendar feed."""
+    """An account with a live meeting (someone let into its room, an invitee's personal
+    link and the host's link), a recording with media, an uploaded file and a calendar
+    feed."""
     login, password, client = new_account(server)
     with client:
         start = f"{utcnow():%Y-%m-%d %H:%M:%S}"
@@ -134,6 +141,16 @@ def make_links(server: ServerProcess) -> Links:
         entered = server.post(f"{server.base_url}/{login}/weekly", data={"name": "Guest"})
         assert entered.status_code == 303, entered.text
         room = entered.headers["location"]
+        invitee = {"session_id": session_id, "email": "ana@example.com", "role": 1}
+        invitee_id = ok(
+            rest(client, "PUT", "invitee", invitee | {"send_email_invitation": 0}), 201
+        )["id"]
+        groups = ok(client.get(f"invitees/id/{session_id}/format/json"))
+        (invitation,) = [
+            i["personal_session_link"] for g in groups.values() for i in g if i["id"] == invitee_id
+        ]
+        fields = "return/host_link/format/json"
+        (found,) = ok(client.get(f"session/id/{session_id}/{fields}"))["sessions"]
         media = server.workdir / "tone.wav"
         media.write_bytes(wav_bytes())
         recording_id = add_recording(server, client, session_id, title="Call", media=media)
@@ -152,6 +169,9 @@ def make_links(server: ServerProcess) -> Links:
         password=password,
         lobby=f"/{login}/weekly",
         lobby_ics=f"/{login}/weekly/calendar.ics",
+        invitation=invitation.removeprefix(server.base_url),
+        invitation_ics=f"{invitation.removeprefix(server.base_url)}/calendar.ics",
+        host=str(found["host_link"]).removeprefix(server.base_url),
         room=room,
         relay=f"{room}/janus/0",
         playback=f"/play/{recording_id}",

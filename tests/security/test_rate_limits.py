@@ -314,14 +314,23 @@ async def sign_in_status(site: Site, address: str, password: str) -> httpx.Respo
 
 
 class FillablePool(PasswordChecks):
-    """The process's pool of checks, which the test can declare full."""
+    """The process's pool of checks, which the test can declare full (or full once the
+    next check is done: `full_after_a_check`)."""
 
     full = False
+    full_after_a_check = False
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
         if self.full:
             raise Busy("all checks are in hand")
-        return await super().verify(password_hash, password)
+        right = await super().verify(password_hash, password)
+        self.full = self.full or self.full_after_a_check
+        return right
+
+    async def hash(self, password: str) -> str:
+        if self.full:
+            raise Busy("all checks are in hand")
+        return await super().hash(password)
 
 
 @pytest.mark.anyio
@@ -338,6 +347,55 @@ async def test_a_full_pool_of_checks_refuses_a_sign_in_at_once_and_counts_nothin
         assert "Too many sign-ins are being checked" in busy.text
     pool.full = False
     assert (await sign_in_status(site, "203.0.113.30", PASSWORD)).status_code == 303
+
+
+@pytest.mark.anyio
+async def test_a_new_password_is_hashed_in_the_pool_and_refused_when_it_is_full(
+    make_site: MakeSite,
+) -> None:
+    """A password change costs a check of the current password and a hash of the new one,
+    both in the pool: with the pool full after the check, the change is refused at once
+    (503, Retry-After) and the password stays as it was."""
+    pool = FillablePool()
+    site = await make_site(password_checks=pool)
+    async with site.client("203.0.113.40") as browser:
+        page = await browser.get("/account/sign-in")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert csrf is not None
+        data = {"csrf": csrf.group(1), "login": LOGIN, "password": PASSWORD}
+        assert (await browser.post("/account/sign-in", data=data)).status_code == 303
+        page = await browser.get("/account/settings")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert csrf is not None
+        change = {
+            "csrf": csrf.group(1),
+            "section": "password",
+            "current_password": PASSWORD,
+            "password": "a-brand-new-secret",
+        }
+        pool.full_after_a_check = True
+        busy = await browser.post("/account/settings", data=change)
+        assert busy.status_code == 503, busy.text
+        assert busy.headers["retry-after"] == "1"
+        assert "Too many passwords are being checked" in busy.text
+        pool.full = pool.full_after_a_check = False
+        async with site.client("203.0.113.41") as other:
+            unchanged = await other.get(AUTHVERIFY, headers=basic(PASSWORD))
+            assert unchanged.status_code == 200
+        changed = await browser.post("/account/settings", data=change)
+        assert changed.status_code == 303, changed.text
+    async with site.client("203.0.113.42") as other:
+        new = await other.get(AUTHVERIFY, headers=basic("a-brand-new-secret"))
+        assert new.status_code == 200
+
+
+@pytest.mark.anyio
+async def test_a_hash_made_in_the_pool_is_checked_by_it() -> None:
+    checks = PasswordChecks()
+    made = await checks.hash("a-brand-new-secret")
+    assert await checks.verify(made, "a-brand-new-secret")
+    assert not await checks.verify(made, "another-secret")
+    checks.close()
 
 
 @pytest.mark.anyio

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import socket
 import ssl
 import subprocess
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -159,6 +160,31 @@ async def test_a_name_is_judged_by_the_address_it_resolves_to(
     allowed = await attempt(database, receiver.url, networks=LOOPBACK)
     assert allowed.deliveries == [("delivered", None)]
     assert [r.host for r in receiver.received] == [f"localhost:{receiver.port}"]
+
+
+async def test_a_name_is_resolved_once_and_the_checked_address_is_the_one_connected_to(
+    database: Database, receivers: list[Receiver], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: the attacker's DNS server answers an allowed address to the first
+    lookup and loopback to any later one. The system resolver is given such a server's
+    answers for one name (every lookup in the process goes through `socket.getaddrinfo`,
+    the check's and any a connection might make)."""
+    receivers.append(receiver := Receiver(host="rebind.test").start())  # on 127.0.0.1
+    answers, lookups = ["127.0.0.2", "127.0.0.1"], []
+    system = socket.getaddrinfo
+
+    def rebinding(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host in ("rebind.test", b"rebind.test"):
+            lookups.append(answers[min(len(lookups), 1)])
+            return system(lookups[-1], port, *args, **kwargs)
+        return system(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    allowed = (ip_network("127.0.0.2/32"),)  # nothing listens there
+    seen = await attempt(database, receiver.url, networks=allowed)
+    assert lookups == ["127.0.0.2"]
+    assert seen.last_error == "connection refused"
+    assert receiver.requests == 0
 
 
 @pytest.mark.parametrize(

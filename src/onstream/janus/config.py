@@ -16,6 +16,7 @@ Rooms are never configured here: the server creates and destroys them through th
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -60,6 +61,7 @@ def write_janus_config(
     ice_enforce_list: str | None = None,
     debug_level: int = 4,
     ws_port: int | None = None,
+    event_loops: int | None = None,
 ) -> None:
     """Write janus.jcfg, the HTTP and WebSocket transports' and the VideoRoom and TextRoom
     plugins' files.
@@ -72,6 +74,9 @@ def write_janus_config(
     over HTTP sends no keepalives and a long poll lasts up to 30 s. `ice_enforce_list`
     (an interface name or address prefix) limits host candidates on multi-homed hosts.
     `ws_port` turns the WebSocket transport on, on `http_ip` (None: it stays off).
+    `event_loops` is how many threads carry every handle's media (default: one a core).
+    Janus's own default gives each handle a thread of its own: with a hundred viewers of one
+    presenter that cost Janus more than twice the CPU per forwarded stream (docs/rooms.md).
     """
     directory = directory.resolve()
     recordings_dir = recordings_dir.resolve()
@@ -86,6 +91,7 @@ def write_janus_config(
             ice_enforce_list=ice_enforce_list,
             debug_level=debug_level,
             websockets=ws_port is not None,
+            event_loops=event_loops if event_loops is not None else os.cpu_count() or 1,
         ),
         "janus.transport.http.jcfg": _http_transport(http_ip, http_port),
         "janus.plugin.videoroom.jcfg": _plugin(admin_key),
@@ -107,6 +113,7 @@ def _core(
     ice_enforce_list: str | None,
     debug_level: int,
     websockets: bool,
+    event_loops: int,
 ) -> str:
     lib = janus_library()
     transports = KEEP_TRANSPORTS | {WEBSOCKETS} if websockets else KEEP_TRANSPORTS
@@ -135,6 +142,7 @@ def _core(
                 recordings_tmp_ext="tmp",
                 server_name="onstream-janus",
                 hide_dependencies=True,
+                event_loops=event_loops,
                 protected_folders=protected_folders(recordings_dir),
             ),
             _section("certificates"),

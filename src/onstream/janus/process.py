@@ -75,6 +75,7 @@ class JanusProcess:
         rtp_ports: tuple[int, int] = (20000, 20999),
         session_timeout: int = 60,
         ice_enforce_list: str | None = None,
+        event_loops: int | None = None,
         binary: str = "janus",
         ready_seconds: float = READY_SECONDS,
     ) -> None:
@@ -87,6 +88,7 @@ class JanusProcess:
         self.rtp_ports = rtp_ports
         self.session_timeout = session_timeout
         self.ice_enforce_list = ice_enforce_list
+        self.event_loops = event_loops
         self.binary = binary
         self.ready_seconds = ready_seconds
         self._process: subprocess.Popen[bytes] | None = None
@@ -161,6 +163,7 @@ class JanusProcess:
             rtp_ports=self.rtp_ports,
             session_timeout=self.session_timeout,
             ice_enforce_list=self.ice_enforce_list,
+            event_loops=self.event_loops,
         )
 
     def stop(self) -> int | None:

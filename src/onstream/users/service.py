@@ -52,11 +52,17 @@ async def add_account(
 async def set_password(conn: Connection, *, login: str, password: str) -> int:
     """Give an account a new password; returns the account id, `Missing` when unknown."""
     check_password(password)
+    return await set_password_hash(conn, login=login, password_hash=hash_password(password))
+
+
+async def set_password_hash(conn: Connection, *, login: str, password_hash: str) -> int:
+    """Give an account the password `password_hash` was made from (hashed by the caller,
+    off the event loop); returns the account id, `Missing` when unknown."""
     account = await repository.account_by_login(conn, login)
     if account is None:
         raise Missing(f"no account with login '{login}'")
     await repository.set_password_hash(
-        conn, account_id=account.id, password_hash=hash_password(password), now=utcnow()
+        conn, account_id=account.id, password_hash=password_hash, now=utcnow()
     )
     await repository.bump_credential_epoch(conn)
     return account.id

@@ -26,6 +26,7 @@ from onstream.errors import Invalid
 from onstream.services import PasswordChecker
 from onstream.storage.database import Connection
 from onstream.users import repository, service
+from onstream.users.rules import check_password
 
 IDLE = timedelta(days=14)
 ABSOLUTE = timedelta(days=30)
@@ -40,6 +41,12 @@ WRONG = "Wrong login or password"
 def secret_hash(secret: str) -> str:
     """The stored form of a cookie's secret."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+async def new_password_hash(checks: PasswordChecker, password: str) -> str:
+    """The hash of a new password made in the pool of checks, not on the event loop;
+    `Invalid` for a password too short, `Busy` when the pool is full."""
+    return await checks.hash(check_password(password))
 
 
 async def verify(checks: PasswordChecker, account: Account | None, password: str) -> bool:
@@ -100,12 +107,21 @@ async def close_session(conn: Connection, secret: str) -> None:
 
 
 async def change_password(
-    conn: Connection, account: Account, *, current: str, new: str, current_ok: bool
+    conn: Connection,
+    account: Account,
+    *,
+    current: str,
+    new: str,
+    current_ok: bool,
+    new_hash: str | None,
 ) -> None:
-    """Set a new password once the current one was verified (`current_ok`, from `verify`,
-    which runs before the write transaction); every session of the account ends with it."""
+    """Set a new password once the current one was verified (`current_ok`, from `verify`)
+    and the new one hashed (`new_hash`, from `new_password_hash`), both before the write
+    transaction; every session of the account ends with it."""
     if not current:
         raise Invalid("current_password is required")
     if not current_ok:
         raise Invalid("current_password is wrong")
-    await service.set_password(conn, login=account.login, password=new)
+    check_password(new)
+    assert new_hash is not None  # a valid new password after a right current one
+    await service.set_password_hash(conn, login=account.login, password_hash=new_hash)

@@ -60,3 +60,13 @@ def test_every_key_and_value_is_escaped() -> None:
 
 def test_empty_document_is_an_empty_page() -> None:
     assert render(Document({})).decode() == START + END
+
+
+def test_direction_controls_in_a_value_are_isolated_and_cannot_reorder_it() -> None:
+    doc = Document(
+        {"files": [{"name": "Invoice\u202efdp.exe", "topic": "\u05e9\u05dc\u05d5\u05dd"}]}
+    )
+    page = render(doc).decode()
+    assert "\u202e" not in page
+    assert "<td><bdi>Invoicefdp.exe</bdi></td>" in page
+    assert "<td><bdi>\u05e9\u05dc\u05d5\u05dd</bdi></td>" in page

@@ -10,13 +10,17 @@ the table stays "header row, then one row per item" with zero items, so a script
 finds no items rather than a fake "no items" row.
 
 Every key and value goes through `html.escape(quote=True)`; nothing from the data is ever
-markup.
+markup. A value in which text direction matters (a right-to-left letter, a mark or a
+direction control) is shown as the pages show it (`onstream.bidi`): without overrides, its
+embeddings closed, in a `<bdi>`, so `Invoice` + RLO + `fdp.exe` cannot read "Invoiceexe.pdf"
+in a browser. The JSON, XML and other formats answer the value exactly as stored.
 """
 
 from __future__ import annotations
 
 from html import escape
 
+from onstream.bidi import balanced, needs_isolation
 from onstream.protocol.document import Document
 from onstream.protocol.formats._text import encode_utf8, scalar_text
 from onstream.protocol.formats.tabular import tables
@@ -43,8 +47,15 @@ def render(doc: Document) -> bytes:
         out.append("</tr>\n")
         for row in table.rows:
             out.append("<tr>")
-            out.extend(f"<td>{escape(scalar_text(value))}</td>" for value in row)
+            out.extend(f"<td>{_cell(scalar_text(value))}</td>" for value in row)
             out.append("</tr>\n")
         out.append(TABLE_END)
     out.append(PAGE_END)
     return encode_utf8("".join(out))
+
+
+def _cell(text: str) -> str:
+    """A value escaped, and isolated where its direction could reorder what is shown."""
+    if not needs_isolation(text):
+        return escape(text)
+    return f"<bdi>{escape(balanced(text))}</bdi>"

@@ -140,7 +140,11 @@ async def _series(
     context = {
         "series": {"id": found.id, "rule": described(found.rule)},
         "items": occurrences,
-        "values": visit.form or current(found, visit),
+        # a posted form shown again keeps what was typed; a field a hand-made form left out
+        # is shown empty (the template reads every field)
+        "values": {**dict.fromkeys(CHANGE_FIELDS, ""), **visit.form}
+        if visit.form
+        else current(found, visit),
         "upcoming": bool(found.upcoming(utcnow())),
     }
     return visit.render("account/series.html", context, errors=errors, status=status)

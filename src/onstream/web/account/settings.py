@@ -14,7 +14,8 @@ from starlette.responses import Response
 
 from onstream import timezones, zone_names
 from onstream.clock import utcnow
-from onstream.errors import DomainError
+from onstream.errors import DomainError, Invalid
+from onstream.protocol.errors import Busy
 from onstream.users import calendar_feed, people, sign_in
 from onstream.users.models import ProfileInput
 from onstream.web.account.framework import COOKIE, PATH, Visit, account_page, errors_for, set_cookie
@@ -104,7 +105,9 @@ async def _calendar(visit: Visit) -> Response:
 
 async def _password(visit: Visit) -> Response:
     """The current password is a guess at the login's password like a sign-in: counted and
-    checked the same way (`web.account.guessing`), so this form is no oracle."""
+    checked the same way (`web.account.guessing`), so this form is no oracle. The new one is
+    hashed in the same pool, before the write transaction, so changing a password again and
+    again costs the event loop nothing and is refused when the pool is full."""
     current = visit.form.get("current_password", "")
     ok = False
     if current:
@@ -121,14 +124,22 @@ async def _password(visit: Visit) -> Response:
             response = await _page(visit, errors, status=refused.status)
             response.headers["Retry-After"] = str(refused.retry_after)
             return response
+    new = visit.form.get("password", "")
+    new_hash = None
+    if ok:
+        try:
+            new_hash = await sign_in.new_password_hash(visit.services.password_checks, new)
+        except Invalid:
+            pass  # said by change_password below, after what is wrong with the current one
+        except Busy:
+            errors = {"password": "Too many passwords are being checked; try again in a moment"}
+            response = await _page(visit, errors, status=503)
+            response.headers["Retry-After"] = "1"
+            return response
     try:
         async with visit.transaction(write=True) as conn:
             await sign_in.change_password(
-                conn,
-                visit.account,
-                current=current,
-                new=visit.form.get("password", ""),
-                current_ok=ok,
+                conn, visit.account, current=current, new=new, current_ok=ok, new_hash=new_hash
             )
             secret = await sign_in.open_session(conn, visit.account)
     except DomainError as exc:

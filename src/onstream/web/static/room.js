@@ -92,7 +92,7 @@ function tile(id) {
     const caption = document.createElement("figcaption");
     caption.className = "label";
     // a name's direction stays inside it (<bdi>): it cannot reorder what is around it
-    caption.innerHTML = `<span class="mic-off" hidden>${MIC_OFF_ICON}<span class="mic-off-text badge-text">Muted</span></span><bdi class="name"></bdi>`;
+    caption.innerHTML = `<span class="mic-off" hidden>${MIC_OFF_ICON}<span class="mic-off-text badge-text">Muted</span></span><bdi class="name"></bdi><span class="tile-role"></span>`;
     const hand = document.createElement("span");
     hand.className = "hand-badge";
     hand.hidden = true;
@@ -122,7 +122,12 @@ function renderTile(id) {
   const p = peer(id);
   const name = nameOf(id);
   const role = isMe(id) ? config.role : (person(id) || {}).role;
-  el.querySelector(".name").textContent = name + (isMe(id) ? " (you)" : "") + (role ? " · " + role : "");
+  // The role goes in a span of its own that gives way first, so a narrow tile still shows
+  // the whole name; the label's title holds everything.
+  const shownName = name + (isMe(id) ? " (you)" : "");
+  el.querySelector(".name").textContent = shownName;
+  el.querySelector(".tile-role").textContent = role ? "· " + role : "";
+  el.querySelector(".label").title = shownName + (role ? " · " + role : "");
   el.querySelector(".initials").textContent = initials(name);
   el.querySelector(".avatar-name").textContent = name;
   el.querySelector(".mic-off").hidden = p.mic !== false;
