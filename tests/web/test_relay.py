@@ -300,3 +300,23 @@ def test_a_removed_person_is_refused_at_the_next_call(app: AppServer, transport:
 
 def ws_url(app: AppServer, config: dict[str, Any]) -> str:
     return app.base_url.replace("http://", "ws://", 1) + config["janusWebSocket"]
+
+
+def test_a_disabled_accounts_room_is_refused_until_enabled(app: AppServer, transport: str) -> None:
+    lobbies = meeting(app, ("pia@example.com", 2))
+    with app.client() as pia_client:
+        pia = handle(pia_client, lobbies["pia@example.com"], transport)
+        listing = {"request": "listparticipants", "room": pia.config["room"]}
+        assert pia.send(listing).status_code == 200
+
+        assert app.cli("user", "disable", LOGIN).returncode == 0
+        assert pia.send(listing).status_code == 404  # the open socket too is closed
+        if transport == "websocket":
+            refused = WebSocketChannel(ws_url(app, pia.config)).open()
+            assert (refused.socket, refused.refused) == (None, 403)
+
+        assert app.cli("user", "enable", LOGIN).returncode == 0
+        again = room_handle(
+            pia_client, urlsplit(pia.config["join"]).path.rsplit("/", 1)[0], transport
+        )
+        assert again.send(listing).status_code == 200
