@@ -1,7 +1,7 @@
 """Viewers of one presenter, and join storms, with synthetic WebRTC peers that never decode.
 
     scripts/in-netns .venv/bin/python -m bench.viewers [--viewers 10,20,40] [--storm 100]
-        [--storm-seconds 10] [--seconds 15] [--procs 2] [--signalling relay|websocket]
+        [--storm-seconds 10] [--seconds 15] [--procs 2] [--signalling relay,wsrelay,websocket]
         [--servers 2 --per-janus 20]
 
 One Janus and one `onstream serve` (one worker), a session started a minute ago with one
@@ -28,13 +28,15 @@ It measures and prints
   p50 / p99 / max and the share over 500 ms, and the CPU of Onstream, Janus and the peers
   meanwhile,
 
-and writes bench/results/viewers.json. `--servers 2` runs two Janus processes with
-`ONSTREAM_ROOM_VIEWERS_PER_JANUS` = `--per-janus`, so one room's audience spreads over both
-(the room's publishers relayed to the second as remote publishers): each round then also
-prints, per Janus, the viewers placed there, those receiving the presenter at full rate and
-that Janus's CPU. `--signalling websocket` turns on Janus's WebSocket
-transport and has the viewers speak Janus's API over it, straight to Janus (the lobby and
-the join config still come from Onstream), to compare with the relay's long polls.
+and writes bench/results/viewers.json. `--signalling` says how the viewers speak Janus's API,
+one or more of: `relay` (HTTP calls and long polls through Onstream's relay), `wsrelay` (one
+WebSocket to Onstream's relay, `.../janus/0/ws`, which the room page tries first) and
+`websocket` (Janus's own WebSocket transport, straight to Janus; the lobby and the join
+config still come from Onstream). Every round runs once per way, back to back in one run.
+`--servers 2` runs two Janus processes with `ONSTREAM_ROOM_VIEWERS_PER_JANUS` =
+`--per-janus`, so one room's audience spreads over both (the room's publishers relayed to the
+second as remote publishers): each round then also prints, per Janus, the viewers placed
+there, those receiving the presenter at full rate and that Janus's CPU.
 
 The peers run in `--procs` worker processes (`python -m bench.viewers --worker`, spoken to
 line by line on stdin and stdout: the job, "ready", marks, results). CPU figures
@@ -79,6 +81,7 @@ FPS = 30
 SLOW_JOIN_S = 0.5
 SETTLE_S = 3.0
 """Seconds between everybody receiving and the steady sample."""
+SIGNALLING = frozenset({"relay", "wsrelay", "websocket"})
 JOIN_LIMIT_S = 60.0
 """A viewer that has no frame this long after its POST counts as failed."""
 
@@ -154,8 +157,8 @@ class JanusSession:
 
 
 class JanusWebSocket(JanusSession):
-    """The same session over Janus's WebSocket transport, straight to Janus (no relay):
-    one socket per session carries requests, answers and events."""
+    """The same session over a WebSocket, to Onstream's relay or straight to Janus: one
+    socket per session carries requests, answers and events."""
 
     def __init__(self, http: httpx.AsyncClient, url: str) -> None:
         super().__init__(http, url)
@@ -271,7 +274,7 @@ class Viewer:
 
 
 async def join_viewer(
-    http: httpx.AsyncClient, base: str, viewer: Viewer, websocket: str | None = None
+    http: httpx.AsyncClient, base: str, viewer: Viewer, signalling: str, websocket: str | None
 ) -> None:
     from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
@@ -280,8 +283,11 @@ async def join_viewer(
     config = await enter(http, base, viewer.link)
     viewer.steps["config"] = time.time()
     viewer.server = int(str(config["janus"]).rstrip("/").rsplit("/", 1)[1])
-    if websocket:
+    if signalling == "websocket" and websocket:
         session: JanusSession = JanusWebSocket(http, websocket)
+    elif signalling == "wsrelay":
+        relayed = base.replace("http://", "ws://", 1) + config["janusWebSocket"]
+        session = JanusWebSocket(http, relayed)
     else:
         session = JanusSession(http, config["janus"])
     viewer.session = session
@@ -337,7 +343,9 @@ async def run_worker() -> None:
 
         async def one(viewer: Viewer) -> None:
             try:
-                await join_viewer(http, job["base"], viewer, job.get("websocket"))
+                await join_viewer(
+                    http, job["base"], viewer, job["signalling"], job.get("websocket")
+                )
             except Exception as exc:  # noqa: BLE001  # reported per viewer
                 viewer.error = f"{type(exc).__name__}: {exc}"[:200]
 
@@ -466,21 +474,6 @@ async def present(http: httpx.AsyncClient, base: str, link: str, clip: list[Any]
 # --- the rig -----------------------------------------------------------------------------------
 
 
-class JanusWithWebSockets(JanusProcess):
-    """Janus with its WebSocket transport on too (`ws://127.0.0.1:{ws_port}`)."""
-
-    ws_port = 0
-
-    def write_config(self) -> None:
-        super().write_config()
-        main = self.directory / "janus.jcfg"
-        main.write_text(main.read_text().replace(",libjanus_websockets.so", ""))
-        (self.directory / "janus.transport.websockets.jcfg").write_text(
-            'general: {\n\tjson = "compact"\n\tws = true\n'
-            f'\tws_port = {self.ws_port}\n\tws_ip = "127.0.0.1"\n\twss = false\n}}\n'
-        )
-
-
 @dataclass
 class Rig:
     janus: JanusProcess
@@ -489,7 +482,7 @@ class Rig:
     owner: httpx.Client
     work: Path
     websocket: str | None = None
-    """Janus's WebSocket URL when the viewers signal over it instead of the relay."""
+    """Janus's own WebSocket URL (for `--signalling websocket`)."""
     others: list[JanusProcess] = field(default_factory=list)
     """The other Janus processes (`--servers`), in the order the URLs list them."""
 
@@ -525,22 +518,11 @@ class Rig:
 
 
 @contextlib.contextmanager
-def rig(
-    *,
-    websocket: bool = False,
-    servers: int = 1,
-    per_janus: int = 300,
-    event_loops: int | None = None,
-) -> Iterator[Rig]:
+def rig(*, servers: int = 1, per_janus: int = 300, event_loops: int | None = None) -> Iterator[Rig]:
     with contextlib.ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-viewers-")))
         recordings = work / "recordings"
-        janus = JanusWithWebSockets(
-            work / "janus", recordings_dir=recordings, event_loops=event_loops
-        )
-        janus.ws_port = free_port() if websocket else 0
-        if not websocket:
-            janus = JanusProcess(work / "janus", recordings_dir=recordings, event_loops=event_loops)
+        janus = JanusProcess(work / "janus", recordings_dir=recordings, event_loops=event_loops)
         janus.start()
         stack.callback(janus.stop)
         others = [
@@ -559,6 +541,7 @@ def rig(
             f"sqlite:///{work / 'onstream.db'}",
             {
                 "ONSTREAM_JANUS_URLS": ",".join(j.url for j in [janus, *others]),
+                "ONSTREAM_JANUS_WEBSOCKET_URLS": ",".join(j.ws_url for j in [janus, *others]),
                 "ONSTREAM_ROOM_VIEWERS_PER_JANUS": str(per_janus),
                 "ONSTREAM_JANUS_ADMIN_KEY": janus.admin_key,
                 "ONSTREAM_RECORDINGS_DIR": str(recordings),
@@ -581,8 +564,7 @@ def rig(
         owner = stack.enter_context(
             httpx.Client(base_url=f"{server.base_url}/api/2/{login}/", auth=OWNER, timeout=30)
         )
-        ws = f"ws://127.0.0.1:{janus.ws_port}" if isinstance(janus, JanusWithWebSockets) else None
-        yield Rig(janus, server, owner, work, ws, others)
+        yield Rig(janus, server, owner, work, janus.ws_url, others)
 
 
 class Cpu:
@@ -667,7 +649,14 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def scenario(
-    the_rig: Rig, clip: list[Any], viewers: int, *, spread: float, hold: float, procs: int
+    the_rig: Rig,
+    clip: list[Any],
+    viewers: int,
+    *,
+    spread: float,
+    hold: float,
+    procs: int,
+    signalling: str,
 ) -> dict[str, Any]:
     """Join `viewers` over `spread` seconds, then sample `hold` seconds once all receive."""
     presenter_link, links = the_rig.session(viewers)
@@ -679,7 +668,12 @@ async def scenario(
         timed = [(link, start + spread * i / viewers) for i, link in enumerate(links)]
         workers = await Workers.start(
             [
-                {"base": base, "viewers": part, "websocket": the_rig.websocket}
+                {
+                    "base": base,
+                    "viewers": part,
+                    "signalling": signalling,
+                    "websocket": the_rig.websocket,
+                }
                 for part in split(timed, procs)
             ]
         )
@@ -730,6 +724,7 @@ async def scenario(
         if len(the_rig.all_janus) > 1
     }
     return {
+        "signalling": signalling,
         "viewers": viewers,
         "spread_s": spread,
         "per_server": per_server,
@@ -748,6 +743,8 @@ async def scenario(
         "cpu_joins": during_joins,
         "cpu_steady": steady,
         "janus_per_stream_pct": round(steady["janus"] / max(1, len(ok)), 2),
+        # Onstream's CPU time for the whole storm (lobby, join config, signalling) per join
+        "onstream_ms_per_join": round(10 * during_joins["onstream"] * joins_s / max(1, len(ok))),
     }
 
 
@@ -764,20 +761,23 @@ def _spread(values: list[float]) -> dict[str, float] | None:
 def row(r: dict[str, Any]) -> str:
     first = r["first_frame_s"] or {}
     return (
-        f"| {r['viewers']} in {r['spread_s']:g} s | {r['joined']} | {r['full_rate']} | "
+        f"| {r['signalling']} | {r['viewers']} in {r['spread_s']:g} s | {r['joined']} | "
+        f"{r['full_rate']} | "
         f"{r['fps_median']} / {r['fps_min']} | {r['kbps_median']} | "
         f"{first.get('p50')} / {first.get('p99')} s | {r['slow_joins_pct']} % | "
         f"{r['cpu_steady']['janus']} % | {r['janus_per_stream_pct']} % | "
-        f"{r['cpu_joins']['onstream']} % | {r['cpu_joins']['janus']} % | "
+        f"{r['cpu_joins']['onstream']} % | {r['onstream_ms_per_join']} ms | "
+        f"{r['cpu_joins']['janus']} % | "
         f"{r['cpu_steady']['peers']} % | {r['cpu_steady']['machine_all_cores']} % |"
     )
 
 
 HEADER = (
-    "| viewers joining | joined | at full rate | fps median / min | kbit/s | first frame "
-    "p50 / p99 | joins > 0.5 s | Janus CPU | Janus per stream | Onstream CPU (joins) "
-    "| Janus CPU (joins) | peers CPU | machine busy |\n"
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    "| signalling | viewers joining | joined | at full rate | fps median / min | kbit/s "
+    "| first frame p50 / p99 | joins > 0.5 s | Janus CPU | Janus per stream | Onstream CPU (joins) "
+    "| Onstream CPU per join | Janus CPU (joins) | peers CPU | machine busy |\n"
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+    "| ---: | ---: |"
 )
 
 
@@ -790,8 +790,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=15.0, help="steady sample window")
     parser.add_argument("--procs", type=int, default=2, help="worker processes for the peers")
     parser.add_argument(
-        "--signalling", choices=("relay", "websocket"), default="relay",
-        help="viewers talk to Janus by long polls through the relay, or over its WebSocket",
+        "--signalling", default="relay",
+        help="comma-separated ways the viewers speak to Janus: relay (long polls through "
+        "Onstream), wsrelay (a WebSocket through Onstream), websocket (straight to Janus)",
     )  # fmt: skip
     parser.add_argument(
         "--janus-event-loops", type=int, default=None,
@@ -809,23 +810,26 @@ def main(argv: list[str] | None = None) -> int:
     rounds = [(int(n), args.steady_spread) for n in args.viewers.split(",") if n.strip()]
     if args.storm:
         rounds.append((args.storm, args.storm_seconds))
+    ways = [w.strip() for w in args.signalling.split(",") if w.strip()]
+    unknown = set(ways) - SIGNALLING
+    if unknown or not ways:
+        parser.error(f"--signalling: one or more of {', '.join(sorted(SIGNALLING))}")
     results = []
-    websocket = args.signalling == "websocket"
-    if websocket and args.servers > 1:
-        parser.error("--servers needs --signalling relay")
+    if "websocket" in ways and args.servers > 1:
+        parser.error("--servers needs --signalling relay or wsrelay")
     with rig(
-        websocket=websocket, servers=args.servers, per_janus=args.per_janus,
-        event_loops=args.janus_event_loops,
-    ) as the_rig:  # fmt: skip
+        servers=args.servers, per_janus=args.per_janus, event_loops=args.janus_event_loops
+    ) as the_rig:
         RESULTS.mkdir(parents=True, exist_ok=True)
         clip = encode_clip(RESULTS / "viewers-clip.webm")  # made once, then reused
         for viewers, spread in rounds:
-            result = asyncio.run(
-                scenario(the_rig, clip, viewers, spread=spread, hold=args.seconds,
-                         procs=args.procs)
-            )  # fmt: skip
-            results.append(result)
-            print(json.dumps(result), flush=True)
+            for way in ways:
+                result = asyncio.run(
+                    scenario(the_rig, clip, viewers, spread=spread, hold=args.seconds,
+                             procs=args.procs, signalling=way)
+                )  # fmt: skip
+                results.append(result)
+                print(json.dumps(result), flush=True)
         janus_version = httpx.get(f"{the_rig.janus.url}/info", timeout=5).json()
     print(HEADER)
     for r in results:
@@ -843,7 +847,7 @@ def main(argv: list[str] | None = None) -> int:
         orjson.dumps(
             {"at": datetime.now(UTC).isoformat(), "machine": platform.node(),
              "cpus": os.cpu_count(), "janus": janus_version.get("version_string"),
-             "procs": args.procs, "signalling": args.signalling, "seconds": args.seconds,
+             "procs": args.procs, "signalling": ways, "seconds": args.seconds,
              "servers": args.servers, "per_janus": args.per_janus,
              "janus_event_loops": args.janus_event_loops,
              "rounds": results},

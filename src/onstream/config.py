@@ -168,6 +168,11 @@ class Settings:
     janus_urls: str | None = None
     """Comma-separated Janus HTTP API roots (`http://10.0.0.5:8088/janus,...`) that host the
     meeting rooms; unset: no meeting service (the pages say so, the API works)."""
+    janus_websocket_urls: str | None = None
+    """The WebSocket transport of each of `janus_urls` (`ws://10.0.0.5:8188,...`), in the
+    same order; with it the room page speaks to a relayed Janus over a WebSocket this server
+    relays (`.../janus/{n}/ws`), with the long-polling relay as its fallback; unset (or
+    empty for a server): long polls only."""
     janus_public_urls: str | None = None
     """What browsers use for each of `janus_urls`, in the same order; unset: this server
     relays them under each room, at `.../room/{secret}/janus/{n}` (one origin, no CORS, Janus
@@ -251,6 +256,11 @@ class Settings:
     def janus_servers(self) -> tuple[str, ...]:
         """`janus_urls` as a tuple (empty: no meeting service)."""
         return tuple(u.strip().rstrip("/") for u in (self.janus_urls or "").split(",") if u.strip())
+
+    @property
+    def janus_websockets(self) -> tuple[str, ...]:
+        """`janus_websocket_urls` as a tuple, "" for a server without one."""
+        return tuple(u.strip().rstrip("/") for u in (self.janus_websocket_urls or "").split(","))
 
     def with_listen(self, *, host: str | None, port: int | None) -> Settings:
         """A copy listening on another host/port (the `serve` flags win over the environment)."""

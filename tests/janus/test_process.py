@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import socket
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from websockets.sync.client import connect
 
 from onstream.janus import (
     JanusAdmin,
@@ -24,10 +26,16 @@ from onstream.janus.process import free_port
 from tests.support.waiting import wait_until_async
 
 
-def test_the_config_loads_only_videoroom_textroom_and_http(janus: JanusProcess) -> None:
+def test_the_config_loads_only_videoroom_textroom_http_and_websockets(
+    janus: JanusProcess,
+) -> None:
     info = httpx.get(f"{janus.url}/info", timeout=5).json()
     assert set(info["plugins"]) == {"janus.plugin.videoroom", "janus.plugin.textroom"}
-    assert set(info["transports"]) == {"janus.transport.http"}
+    assert set(info["transports"]) == {"janus.transport.http", "janus.transport.websockets"}
+    # the WebSocket transport answers Janus's subprotocol on its own port
+    with connect(janus.ws_url, subprotocols=["janus-protocol"], open_timeout=5) as socket:  # type: ignore[list-item]
+        socket.send('{"janus":"info","transaction":"i"}')
+        assert json.loads(socket.recv(timeout=5))["server-name"] == "onstream-janus"
     assert info["events"] == {}
     assert info["loggers"] == {}
     assert info["session-timeout"] == 60
@@ -52,6 +60,14 @@ def test_write_janus_config_writes_four_files(tmp_path: Path) -> None:
         "janus.transport.http.jcfg",
     ]
     assert (tmp_path / "rec").is_dir()
+    assert "libjanus_websockets.so" in (tmp_path / "conf" / "janus.jcfg").read_text()  # off
+    write_janus_config(
+        tmp_path / "conf", http_port=8188, ws_port=8189, admin_key="k", recordings_dir=tmp_path
+    )
+    websockets = (tmp_path / "conf" / "janus.transport.websockets.jcfg").read_text()
+    assert "ws_port = 8189" in websockets
+    assert 'ws_ip = "127.0.0.1"' in websockets
+    assert "libjanus_websockets.so" not in (tmp_path / "conf" / "janus.jcfg").read_text()
     for plugin in ("videoroom", "textroom"):
         assert 'admin_key = "k"' in (tmp_path / "conf" / f"janus.plugin.{plugin}.jcfg").read_text()
 
@@ -89,10 +105,11 @@ def no_core_files() -> Iterator[None]:
 
 @pytest.mark.usefixtures("no_core_files")
 def test_a_janus_that_exits_at_start_shows_its_log(tmp_path: Path) -> None:
-    with socket.socket() as taken:
+    with socket.socket() as taken, socket.socket() as taken_too:
         taken.bind(("127.0.0.1", 0))  # bound, not listening: Janus cannot bind it either
-        port = taken.getsockname()[1]
-        janus = JanusProcess(tmp_path, http_port=port)
+        taken_too.bind(("127.0.0.1", 0))  # nor its WebSocket's: it has no transport left
+        port, ws_port = taken.getsockname()[1], taken_too.getsockname()[1]
+        janus = JanusProcess(tmp_path, http_port=port, ws_port=ws_port)
         with pytest.raises(JanusDidNotStart, match="last lines of") as failed:
             janus.start()
     assert "Janus exited with code" in str(failed.value)

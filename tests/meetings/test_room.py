@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -50,6 +51,18 @@ PEER_CONNECTIONS = """(() => {
   window.RTCPeerConnection.prototype = Original.prototype;
 })();"""
 """Keeps every peer connection a page makes in `window.peerConnections`, for its stats."""
+WEB_SOCKETS = """(() => {
+  const Original = window.WebSocket;
+  window.webSockets = [];
+  window.WebSocket = function (...args) {
+    const socket = new Original(...args);
+    window.webSockets.push(socket);
+    return socket;
+  };
+  window.WebSocket.prototype = Original.prototype;
+  Object.assign(window.WebSocket, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
+})();"""
+"""Keeps every WebSocket a page opens in `window.webSockets`: which transport janus.js took."""
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 OWNER = ("olga", "olga-password-1")
 
@@ -85,6 +98,7 @@ class Rig:
         """Open a lobby in a fresh browser context and press its button."""
         context = self.browser.new_context(viewport={"width": 1280, "height": 800})
         context.add_init_script(PEER_CONNECTIONS)
+        context.add_init_script(WEB_SOCKETS)
         page = context.new_page()
         page.goto(link)
         for name, value in (form or {}).items():
@@ -150,6 +164,7 @@ def running_rig(
         database_url=f"sqlite:///{work / 'onstream.db'}",
         extra_env={
             "ONSTREAM_JANUS_URLS": janus.url,
+            "ONSTREAM_JANUS_WEBSOCKET_URLS": janus.ws_url,
             "ONSTREAM_JANUS_ADMIN_KEY": janus.admin_key,
             "ONSTREAM_RECORDINGS_DIR": str(recordings),
             "ONSTREAM_ROOM_TOKEN_SECONDS": "8",
@@ -212,6 +227,51 @@ def test_two_invitees_see_and_hear_each_other(rig: Rig) -> None:
     close(ann, ben)
 
 
+def test_pages_reach_janus_over_the_websocket_relay(rig: Rig) -> None:
+    _, links = rig.session(
+        invited_participants=invitees(("ida@example.com", 2), ("jon@example.com", 3))
+    )
+    ida = rig.enter(local(links["ida@example.com"], rig.server))
+    jon = rig.enter(local(links["jon@example.com"], rig.server))
+    wait_until(lambda: receives(jon, 1), what="the observer receives Ida's video")
+    for page in (ida, jon):
+        room = urlsplit(page.url).path
+        assert janus_sockets(page) == [
+            {"path": f"{room}/janus/0/ws", "open": True, "protocol": "janus-protocol"}
+        ]
+    close(ida, jon)
+
+
+def test_without_the_websocket_the_page_joins_by_long_polls(rig: Rig, tmp_path: Path) -> None:
+    # A second server on the same Janus, told of a Janus WebSocket address nothing answers
+    # on: its relay refuses the browser's socket, and janus.js falls back to the long polls.
+    dead = f"ws://127.0.0.1:{free_port()}"
+    server = ServerProcess(
+        workdir=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'onstream.db'}",
+        extra_env={**rig.server.extra_env, "ONSTREAM_JANUS_WEBSOCKET_URLS": dead},
+        port=free_port(),
+    )
+    server.extra_env = {**server.extra_env, "ONSTREAM_BASE_URL": server.base_url}
+    login, password = OWNER
+    result = server.cli("user", "add", login, "--email", "olga@example.com", "--password", password)
+    assert result.returncode == 0, result.stderr
+    server.start()
+    try:
+        with httpx.Client(base_url=f"{server.base_url}/api/2/{login}/", auth=OWNER) as owner:
+            other = Rig(janus=rig.janus, server=server, browser=rig.browser, owner=owner)
+            _, links = other.session(
+                invited_participants=invitees(("kai@example.com", 2), ("lu@example.com", 2))
+            )
+            kai = other.enter(local(links["kai@example.com"], server))
+            lu = other.enter(local(links["lu@example.com"], server))
+            wait_until(lambda: receives(lu, 1) and receives(kai, 1), what="both receive")
+            assert [s["open"] for s in janus_sockets(lu)] == [False]
+            close(kai, lu)
+    finally:
+        server.stop()
+
+
 def test_observer_receives_both_and_publishes_nothing(rig: Rig) -> None:
     session_id, links = rig.session(
         invited_participants=invitees(
@@ -231,6 +291,7 @@ def test_observer_receives_both_and_publishes_nothing(rig: Rig) -> None:
     assert eve_id not in [p["id"] for p in janus_participants(rig, session_id)]
     assert outbound_rtp(eve) == []
     assert janus_join(eve, own_token(eve)) == "refused"  # the relay refuses her as a publisher
+    assert janus_join(eve, own_token(eve), "websocket") == "refused"  # over either transport
     screenshot(eve, "room-observer")
     close(cat, dan, eve)
 
@@ -311,13 +372,16 @@ def janus_participants(rig: Rig, session_id: int) -> list[dict[str, Any]]:
     return people
 
 
-def janus_join(page: Page, token: str) -> Any:
+def janus_join(page: Page, token: str, via: str = "http") -> Any:
     """From inside a room page, join its Janus room with another token, as a hand-made
-    client would; the answer is Janus's error code, or "joined"."""
+    client would, through the relay's long polls or (`via="websocket"`) its WebSocket; the
+    answer is Janus's error code, or "joined"."""
     return page.evaluate(
-        """(token) => new Promise((resolve) => {
+        """([token, via]) => new Promise((resolve) => {
             const config = JSON.parse(document.getElementById("room-config").textContent);
-            const janus = new Janus({server: config.janus, success() {
+            const server = via === "http" ? config.janus
+              : "ws://" + location.host + config.janusWebSocket;
+            const janus = new Janus({server, success() {
               janus.attach({plugin: "janus.plugin.videoroom", success(h) {
                 h.send({message: {request: "join", ptype: "publisher", room: config.room,
                                   display: "Mallory", token},
@@ -328,8 +392,17 @@ def janus_join(page: Page, token: str) -> Any:
               }});
             }, error(e) { resolve(String(e)); }});
         })""",
-        token,
+        [token, via],
     )
+
+
+def janus_sockets(page: Page) -> list[dict[str, Any]]:
+    """The WebSockets the page opened to the relay: their path, state and subprotocol."""
+    sockets: list[dict[str, Any]] = page.evaluate(
+        "() => webSockets.map((s) => ({path: new URL(s.url).pathname, open: s.readyState === 1,"
+        " protocol: s.protocol}))"
+    )
+    return sockets
 
 
 def test_janus_refuses_made_up_and_expired_tokens(rig: Rig) -> None:

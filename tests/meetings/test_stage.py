@@ -1,12 +1,20 @@
 """The stage: a moderator brings an observer on stage (they may publish) and back (put out
 of the room as a publisher and refused as one again). A real Janus, the application in this
-process, Janus's HTTP API spoken by hand through the room pages' relay."""
+process, Janus's API spoken by hand through the room pages' relay, over both its transports."""
 
 from __future__ import annotations
 
 import httpx
 from tests.support.app import AppServer
-from tests.web.test_relay import app, enter, janus, meeting, publisher_join, room_handle  # noqa: F401
+from tests.web.test_relay import (  # noqa: F401
+    app,
+    enter,
+    janus,
+    meeting,
+    publisher_join,
+    room_handle,
+    transport,
+)
 
 
 def stage(client: httpx.Client, room: str, participant: object, *, on: bool) -> httpx.Response:
@@ -14,7 +22,10 @@ def stage(client: httpx.Client, room: str, participant: object, *, on: bool) -> 
     return client.post(f"{room}/moderate", json=body)
 
 
-def test_a_moderator_brings_an_observer_on_stage_and_back(app: AppServer) -> None:  # noqa: F811
+def test_a_moderator_brings_an_observer_on_stage_and_back(
+    app: AppServer,  # noqa: F811
+    transport: str,  # noqa: F811
+) -> None:
     lobbies = meeting(app, ("mo@example.com", 1), ("ola@example.com", 3), ("pat@example.com", 2))
     with app.client() as mo, app.client() as ola:
         mo_room = enter(mo, lobbies["mo@example.com"])
@@ -25,7 +36,7 @@ def test_a_moderator_brings_an_observer_on_stage_and_back(app: AppServer) -> Non
         assert on.status_code == 200, on.text
         people = {p["participant"]: p for p in mo.get(f"{mo_room}/people").json()["people"]}
         assert people[ola_id].get("onStage") is True
-        h = room_handle(ola, ola_room)
+        h = room_handle(ola, ola_room, transport)
         assert h.config["publish"] is True
         assert h.config["watchOnly"] is False
         assert h.send(publisher_join(h)).json()["janus"] == "ack"
@@ -35,7 +46,7 @@ def test_a_moderator_brings_an_observer_on_stage_and_back(app: AppServer) -> Non
         assert off.status_code == 200, off.text
         kicked = h.event()["plugindata"]["data"]  # Janus puts her publisher out
         assert (kicked.get("leaving"), kicked.get("reason")) == ("ok", "kicked")
-        h = room_handle(ola, ola_room)
+        h = room_handle(ola, ola_room, transport)
         assert h.config["publish"] is False
         assert h.config["watchOnly"] is True
         assert h.send(publisher_join(h)).status_code == 403

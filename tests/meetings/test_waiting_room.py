@@ -1,6 +1,7 @@
 """A session's waiting room: guests of the public link knock and get nothing to join Janus
 with until a moderator admits them; a denied guest stays out of that meeting; invitees and
-the owner enter directly. A real Janus, the application in this process, pages over HTTP."""
+the owner enter directly. A real Janus, the application in this process, pages over HTTP,
+the relay over both of its transports."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import httpx
 import pytest
 from tests.support.api import ok, rest
 from tests.support.app import AppServer
+from tests.web.test_relay import WebSocketChannel
 
 from onstream.clock import utcnow
 from onstream.janus import JanusProcess
@@ -78,6 +80,7 @@ class Site:
 def janus_env(janus: JanusProcess, workdir: Path) -> dict[str, str]:
     return {
         "ONSTREAM_JANUS_URLS": janus.url,
+        "ONSTREAM_JANUS_WEBSOCKET_URLS": janus.ws_url,
         "ONSTREAM_JANUS_ADMIN_KEY": janus.admin_key,
         "ONSTREAM_RECORDINGS_DIR": str(workdir / "recordings"),
     }
@@ -94,7 +97,7 @@ def site(
     )
     app.start()
     app.add_account(LOGIN, PASSWORD)
-    with app.client(f"/api/2/{LOGIN}/", auth=(LOGIN, PASSWORD)) as api:
+    with app.listening(), app.client(f"/api/2/{LOGIN}/", auth=(LOGIN, PASSWORD)) as api:
         yield Site(app, api)
     app.close()
 
@@ -130,8 +133,16 @@ def refused_while_waiting(client: httpx.Client, room: str) -> None:
     config = page_config(page.text)
     assert config["waiting"] is True
     assert not {"token", "room"} & set(config)
+    relay_refuses(client, room)
+
+
+def relay_refuses(client: httpx.Client, room: str) -> None:
+    """Both of the relay's transports refuse the room's address."""
     relayed = client.post(f"{room}/janus/0", json={"janus": "create", "transaction": "t"})
     assert relayed.status_code in (403, 404)
+    base = str(client.base_url).rstrip("/").replace("http://", "ws://", 1)
+    socket = WebSocketChannel(f"{base}{room}/janus/0/ws").open()
+    assert (socket.socket, socket.refused) == (None, 403)
 
 
 def page_config(html: str) -> dict[str, Any]:
@@ -194,6 +205,7 @@ def test_a_denied_guest_stays_out_until_let_back_in(site: Site) -> None:
         assert page.status_code == 403
         assert "A moderator did not let you in" in page.text
         assert 'id="room-config"' not in page.text
+        relay_refuses(guest, guest_room)
         # her browser is refused by the lobby, like a removed guest's
         assert guest.post(meeting.public, data={"name": "Dora", "passcode": PASSCODE},
                           follow_redirects=False).status_code == 403  # fmt: skip

@@ -60,8 +60,14 @@ def run_serve(args: argparse.Namespace) -> int:
     supervised = start_demo_janus(settings) if args.demo and not settings.janus_servers else None
     if supervised is not None:
         janus = supervised.janus
-        settings = replace(settings, janus_urls=janus.url, janus_admin_key=janus.admin_key)
+        settings = replace(
+            settings,
+            janus_urls=janus.url,
+            janus_websocket_urls=janus.ws_url,
+            janus_admin_key=janus.admin_key,
+        )
         os.environ["ONSTREAM_JANUS_URLS"] = janus.url
+        os.environ["ONSTREAM_JANUS_WEBSOCKET_URLS"] = janus.ws_url
         os.environ["ONSTREAM_JANUS_ADMIN_KEY"] = janus.admin_key
     cleanup = metrics_directory()
     try:

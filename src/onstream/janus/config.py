@@ -1,10 +1,14 @@
-"""A Janus configuration folder that loads the HTTP transport, VideoRoom and TextRoom only.
+"""A Janus configuration folder that loads the HTTP and WebSocket transports, VideoRoom and
+TextRoom only.
 
 `janus -F <folder>` reads `janus.jcfg` and every plugin's `.jcfg` from that folder, so nothing
 from `/etc/janus` applies (its sample rooms 1234/5678 never appear). Janus 1.1.2 has no
 "enable only" setting: every other plugin, transport, logger and event handler it ships is
 disabled by file name, computed from its library folder when the config is written, so a
 plugin that apt installs later is not loaded silently.
+
+The WebSocket transport (`ws_port`) listens on the HTTP transport's address too: Onstream's
+WebSocket relay (`onstream.web.relay`) speaks to it, never a browser.
 
 Rooms are never configured here: the server creates and destroys them through the API, and
 `admin_key` keeps browsers (which reach the same API through the proxy) from creating any.
@@ -18,6 +22,7 @@ from pathlib import Path
 
 KEEP_PLUGINS = frozenset({"libjanus_videoroom.so", "libjanus_textroom.so"})
 KEEP_TRANSPORTS = frozenset({"libjanus_http.so"})
+WEBSOCKETS = "libjanus_websockets.so"
 
 PROTECTED_FOLDERS = (
     "/bin",
@@ -55,9 +60,11 @@ def write_janus_config(
     session_timeout: int = 60,
     ice_enforce_list: str | None = None,
     debug_level: int = 4,
+    ws_port: int | None = None,
     event_loops: int | None = None,
 ) -> None:
-    """Write janus.jcfg, the HTTP transport's and the VideoRoom and TextRoom plugins' files.
+    """Write janus.jcfg, the HTTP and WebSocket transports' and the VideoRoom and TextRoom
+    plugins' files.
 
     `http_ip` is the bind address of the Janus API; keep it on loopback behind the server's
     proxy. `admin_key` is required by both plugins' `create`. `recordings_dir` is created
@@ -66,6 +73,7 @@ def write_janus_config(
     media, the one a firewall must open. `session_timeout` must stay well above 30 s: janus.js
     over HTTP sends no keepalives and a long poll lasts up to 30 s. `ice_enforce_list`
     (an interface name or address prefix) limits host candidates on multi-homed hosts.
+    `ws_port` turns the WebSocket transport on, on `http_ip` (None: it stays off).
     `event_loops` is how many threads carry every handle's media (default: one a core).
     Janus's own default gives each handle a thread of its own: with a hundred viewers of one
     presenter that cost Janus more than twice the CPU per forwarded stream (docs/rooms.md).
@@ -82,6 +90,7 @@ def write_janus_config(
             session_timeout=session_timeout,
             ice_enforce_list=ice_enforce_list,
             debug_level=debug_level,
+            websockets=ws_port is not None,
             event_loops=event_loops if event_loops is not None else os.cpu_count() or 1,
         ),
         "janus.transport.http.jcfg": _http_transport(http_ip, http_port),
@@ -89,6 +98,8 @@ def write_janus_config(
         # Chat messages go over the data channel as JSON: compact keeps them small.
         "janus.plugin.textroom.jcfg": _plugin(admin_key, json="compact"),
     }
+    if ws_port is not None:
+        files["janus.transport.websockets.jcfg"] = _websocket_transport(http_ip, ws_port)
     for name, text in files.items():
         (directory / name).write_text(text, encoding="utf-8")
 
@@ -101,9 +112,11 @@ def _core(
     session_timeout: int,
     ice_enforce_list: str | None,
     debug_level: int,
+    websockets: bool,
     event_loops: int,
 ) -> str:
     lib = janus_library()
+    transports = KEEP_TRANSPORTS | {WEBSOCKETS} if websockets else KEEP_TRANSPORTS
     nat: dict[str, object] = {"nice_debug": False, "ignore_mdns": False}
     if ice_enforce_list:
         nat["ice_enforce_list"] = ice_enforce_list
@@ -136,7 +149,7 @@ def _core(
             _section("media", rtp_port_range=f"{rtp_ports[0]}-{rtp_ports[1]}"),
             _section("nat", **nat),
             _section("plugins", disable=_disabled(lib / "plugins", KEEP_PLUGINS)),
-            _section("transports", disable=_disabled(lib / "transports", KEEP_TRANSPORTS)),
+            _section("transports", disable=_disabled(lib / "transports", transports)),
             _section("loggers", disable=_disabled(lib / "loggers", frozenset())),
             _section("events", broadcast=False, disable=_disabled(lib / "events", frozenset())),
         ]
@@ -158,6 +171,15 @@ def _http_transport(ip: str, port: int) -> str:
         "admin", admin_base_path="/admin", admin_http=False, admin_ip=ip, admin_https=False
     )
     return general + admin + _section("cors")
+
+
+def _websocket_transport(ip: str, port: int) -> str:
+    # Janus answers a WebSocket that offers the "janus-protocol" subprotocol.
+    general = _section(
+        "general", events=False, json="compact", ws=True, ws_port=port, ws_ip=ip, wss=False
+    )
+    admin = _section("admin", admin_ws=False, admin_wss=False)
+    return general + admin
 
 
 def _plugin(admin_key: str, **settings: object) -> str:

@@ -1,7 +1,7 @@
 """Janus as a child process with a configuration folder of its own.
 
     with JanusProcess(workdir, admin_key=key) as janus:
-        ...  # janus.url == "http://127.0.0.1:<port>/janus"
+        ...  # janus.url == "http://127.0.0.1:<port>/janus", janus.ws_url == "ws://127.0.0.1:<port>"
 
 `start()` writes the config (see `onstream.janus.config`), runs `janus -F <dir>` in the
 foreground with its output in `<dir>/janus.log`, and returns once `GET /janus/info`
@@ -58,8 +58,9 @@ class JanusProcess:
     """One Janus server: its config folder, its child process, its API URL.
 
     Everything the server needs goes in `directory`: the `.jcfg` files, `janus.log`, and
-    `recordings/` unless `recordings_dir` says otherwise. Without `http_port` a free port is
-    picked once, so `restart()` keeps the URL. Without `admin_key` a random one is made.
+    `recordings/` unless `recordings_dir` says otherwise. Without `http_port` (or `ws_port`,
+    the WebSocket transport's) a free port is picked once, so `restart()` keeps the URLs.
+    Without `admin_key` a random one is made.
     """
 
     def __init__(
@@ -67,6 +68,7 @@ class JanusProcess:
         directory: Path,
         *,
         http_port: int | None = None,
+        ws_port: int | None = None,
         http_ip: str = "127.0.0.1",
         admin_key: str | None = None,
         recordings_dir: Path | None = None,
@@ -80,6 +82,7 @@ class JanusProcess:
         self.directory = directory.resolve()
         self.http_ip = http_ip
         self.http_port = http_port if http_port is not None else free_port(http_ip)
+        self.ws_port = ws_port if ws_port is not None else free_port(http_ip)
         self.admin_key = admin_key or secrets.token_urlsafe(24)
         self.recordings_dir = recordings_dir or self.directory / "recordings"
         self.rtp_ports = rtp_ports
@@ -95,6 +98,11 @@ class JanusProcess:
     def url(self) -> str:
         """The Janus API root, e.g. `http://127.0.0.1:8188/janus`."""
         return f"http://{self.http_ip}:{self.http_port}/janus"
+
+    @property
+    def ws_url(self) -> str:
+        """The WebSocket transport's address, e.g. `ws://127.0.0.1:8188`."""
+        return f"ws://{self.http_ip}:{self.ws_port}"
 
     @property
     def log_path(self) -> Path:
@@ -149,6 +157,7 @@ class JanusProcess:
             self.directory,
             http_port=self.http_port,
             http_ip=self.http_ip,
+            ws_port=self.ws_port,
             admin_key=self.admin_key,
             recordings_dir=self.recordings_dir,
             rtp_ports=self.rtp_ports,

@@ -61,6 +61,7 @@ class JanusRooms:
         listed = settings.janus_public_urls or settings.janus_public_url or ""
         public = [u.strip() for u in listed.split(",") if u.strip()]
         self._public = dict(zip(self.servers, public, strict=False))
+        self._websockets = dict(zip(self.servers, settings.janus_websockets, strict=False))
         self._admin_key = settings.janus_admin_key or ""
         self._admins: dict[str, JanusAdmin] = {}
         self.recordings_root = settings.recordings_root
@@ -90,6 +91,12 @@ class JanusRooms:
         if 0 <= index < len(self.servers) and self.servers[index] not in self._public:
             return self.servers[index]
         return None
+
+    def websocket_target(self, index: int) -> str | None:
+        """The WebSocket transport of the Janus server behind `/janus/{index}/ws`, when
+        browsers are relayed to it and it has one."""
+        server = self.relay_target(index)
+        return (self._websockets.get(server) or None) if server is not None else None
 
     async def open(
         self,

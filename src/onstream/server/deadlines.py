@@ -208,6 +208,22 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self.tally.closed()
         super().connection_lost(exc)
 
+    def handle_websocket_upgrade(self) -> None:
+        """Hand the connection to uvicorn's WebSocket protocol, which keeps its tally: the
+        connection (or, through a proxy, its request) counts until the WebSocket closes."""
+        self.cancel_timers()
+        super().handle_websocket_upgrade()
+        protocol = self.transport.get_protocol()
+        if protocol is self:
+            return
+        tally, lost = self.tally, protocol.connection_lost
+
+        def connection_lost(exc: Exception | None) -> None:
+            tally.closed()
+            lost(exc)
+
+        protocol.connection_lost = connection_lost  # type: ignore[method-assign]
+
     # --- the timers
 
     def watch(self) -> None:

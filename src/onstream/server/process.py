@@ -30,8 +30,11 @@ from onstream.server import listeners
 from onstream.server.connections import ConnectionLimit
 from onstream.server.deadlines import Deadlines, protocol_factory
 from onstream.server.heap import HeapSettler
+from onstream.web.relay import BODY_MAX_BYTES
 
 HEARTBEAT_SECONDS = 1.0
+WS_MAX_BYTES = 2 * BODY_MAX_BYTES
+"""The largest WebSocket message uvicorn reads (the relay refuses those over its own cap)."""
 APP = "onstream.app:app_from_environment"
 """The application factory a worker serves (`--app` names another: the bench's auth-off app,
 measured with everything else the same)."""
@@ -84,15 +87,22 @@ def http_limits(settings: Settings) -> dict[str, Any]:
 
     uvicorn's own proxy-header handling is off: it would take `X-Forwarded-For` from any
     peer on 127.0.0.1 as the client's address. The application decides instead, believing
-    the header only from `ONSTREAM_TRUSTED_PROXIES` (`onstream.throttle`). No route is a
-    WebSocket, so no connection is handed over to one (and out of the per-address count).
+    the header only from `ONSTREAM_TRUSTED_PROXIES` (`onstream.throttle`).
+
+    One route is a WebSocket, the Janus relay's (`onstream.web.relay`): uvicorn's sans-I/O
+    websockets protocol, without compression (Janus's messages are small and a storm of
+    joins is the CPU's), its messages capped a little above the relay's own cap (so the
+    relay answers one too large as it answers an HTTP call); an upgraded connection still
+    counts toward its address's cap until it closes (`LimitedHttpToolsProtocol`).
     """
     limits = ConnectionLimit.from_settings(settings)
     return {
         "http": protocol_factory(
             Deadlines.from_settings(settings), settings.max_header_bytes, limits
         ),
-        "ws": "none",
+        "ws": "websockets-sansio",
+        "ws_max_size": WS_MAX_BYTES,
+        "ws_per_message_deflate": False,
         "proxy_headers": False,
         "timeout_keep_alive": settings.keep_alive_seconds,
         "limit_concurrency": settings.limit_concurrency,

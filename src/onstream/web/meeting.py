@@ -405,6 +405,7 @@ class MeetingPages:
         async with transaction(self.database, write=False) as conn:
             files = await queries.shared_files(conn, admission.session_id)
         watch_from = room.server if admission.publishes else await self._watch_from(admission, room)
+        index = self.rooms.servers.index(watch_from)
         config: dict[str, object] = {
             "janus": self._janus_url(watch_from, base),
             # the chat (and so who is present) stays on the room's own Janus
@@ -428,6 +429,9 @@ class MeetingPages:
             "join": f"{base}/join",
             "autoOpen": [f.link for f in files if f.auto_open],
         }
+        if self.rooms.websocket_target(index) is not None:
+            # the page tries the WebSocket relay first, the long polls of `janus` if it fails
+            config["janusWebSocket"] = f"{base}/janus/{index}/ws"
         return Joined(admission, config, files)
 
     def _janus_url(self, server: str, base: str) -> str:

@@ -8,7 +8,7 @@ segments (`api`, `play`, `static`, `janus`, ...) are never taken for one.
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute, Match, Route
+from starlette.routing import BaseRoute, Match, Route, WebSocketRoute
 from starlette.types import Scope
 
 from onstream.config import Settings
@@ -35,12 +35,23 @@ class AccountRoute(Route):
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         """Starlette's matching, minus paths whose username is a reserved word."""
-        match, child_scope = super().matches(scope)
-        if match is not Match.NONE:
-            username = str(child_scope["path_params"].get("username", ""))
-            if username.lower() in RESERVED_LOGINS:
-                return Match.NONE, {}
-        return match, child_scope
+        return _not_reserved(*super().matches(scope))
+
+
+class AccountWebSocketRoute(WebSocketRoute):
+    """`AccountRoute` for a WebSocket: never a reserved first segment."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """Starlette's matching, minus paths whose username is a reserved word."""
+        return _not_reserved(*super().matches(scope))
+
+
+def _not_reserved(match: Match, child_scope: Scope) -> tuple[Match, Scope]:
+    if match is not Match.NONE:
+        username = str(child_scope["path_params"].get("username", ""))
+        if username.lower() in RESERVED_LOGINS:
+            return Match.NONE, {}
+    return match, child_scope
 
 
 def web_routes(
@@ -60,6 +71,7 @@ def web_routes(
     both = ["GET", "POST"]
     return [
         Route(f"{calendar_feed.PATH}/{{token}}{calendar_feed.SUFFIX}", feed.feed, methods=["GET"]),
+        AccountWebSocketRoute(f"{ROOM}/janus/{{index:int}}/ws", relay.websocket),
         AccountRoute(f"{ROOM}/janus/{{index:int}}", relay.handle, methods=both),
         AccountRoute(f"{ROOM}/janus/{{index:int}}/{{path:path}}", relay.handle, methods=both),
         AccountRoute("/{username}/go/{token}/calendar.ics", pages.calendar, methods=["GET"]),

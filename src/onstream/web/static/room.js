@@ -1104,10 +1104,18 @@ function scheduleRetry() {
   }, delay);
 }
 
+/** Where janus.js reaches Janus: the server's WebSocket relay first when it has one (a join
+ * in a few messages), its long-polling relay when the WebSocket cannot be opened. */
+function janusServer() {
+  if (!config.janusWebSocket) return config.janus;
+  const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+  return [scheme + location.host + config.janusWebSocket, config.janus];
+}
+
 let attempt = null;
 function connect() {
   const session = attempt = new Janus({
-    server: config.janus,
+    server: janusServer(),
     iceServers: config.iceServers,
     destroyOnUnload: true,
     success() {
