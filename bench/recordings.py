@@ -10,7 +10,9 @@ local media store, as `onstream serve` does after a meeting ends, and prints:
 - time to playable: from the job's queueing to the recording being listed with its tracks
   (what the playback page plays), the remux of every track included;
 - time to composed: until the recording's one file (the download) is stored;
-- the composition's real-time factor: meeting seconds per second of composing.
+- the composition's real-time factor: meeting seconds per second of composing,
+
+and writes them to bench/results/recordings.json.
 """
 
 from __future__ import annotations
@@ -24,7 +26,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import orjson
+
 from bench import mjr
+from bench.config import RESULTS
 from onstream.clock import utcnow
 from onstream.config import Settings
 from onstream.media.store import LocalMediaStore
@@ -38,6 +43,8 @@ from onstream.storage.database import open_database, transaction
 from onstream.storage.migrate import upgrade
 from onstream.users import repository as users
 from onstream.users.service import add_account
+
+RESULT_PATH = RESULTS / "recordings.json"
 
 FIXTURE = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "recording"
 ROOM = "videoroom-1234"
@@ -159,6 +166,14 @@ def main(argv: list[str] | None = None) -> int:
         f" ({figures['meeting_seconds'] / figures['compose_cpu']:.1f} s of meeting per CPU s)"
     )
     print(f"load average while measuring: {os.getloadavg()}")
+    RESULT_PATH.parent.mkdir(parents=True, exist_ok=True)
+    RESULT_PATH.write_bytes(
+        orjson.dumps(
+            {"people": args.people, "minutes": args.minutes, "tile": args.tile, "fps": args.fps,
+             "load_average": [round(x, 1) for x in os.getloadavg()], **figures},
+            option=orjson.OPT_INDENT_2,
+        )
+    )  # fmt: skip
     return 0
 
 
