@@ -30,6 +30,7 @@ from tests.meetings.test_room import (
     local,
     own_token,
 )
+from tests.meetings.test_room_client import DENY_CAMERA
 from tests.support.api import ok, rest
 from tests.support.browser import CHROMIUM
 from tests.support.server import ServerProcess, free_port
@@ -200,4 +201,33 @@ def test_a_later_presenter_and_a_restarted_second_janus_reach_the_observer(
     )
     wait_until(lambda: receiving(wes), seconds=60, what="the observer receives her again")
     close(host, wes)
+    end_meeting(rig, session_id)
+
+
+def test_a_presenter_who_starts_a_screen_share_without_a_camera_reaches_the_observer(
+    two: TwoJanus,
+) -> None:
+    rig = two.rig
+    session_id, links = rig.session(invited_participants=invitees(("xia@example.com", 3)))
+    xia = rig.enter(local(links["xia@example.com"], rig.server))
+    # the presenter's camera is refused: she publishes her microphone alone
+    context = rig.browser.new_context(viewport={"width": 1280, "height": 800})
+    context.add_init_script(DENY_CAMERA)
+    host = context.new_page()
+    host.goto(local(rig.host_link(session_id), rig.server))
+    host.click("#enter")
+    host.wait_for_url("**/room/**")
+
+    def grows(kind: str, field: str) -> bool:
+        before = inbound(xia)[kind][field]
+        xia.wait_for_timeout(500)
+        return bool(inbound(xia)[kind][field] > before)
+
+    wait_until(lambda: grows("audio", "packets"), seconds=30, what="the observer hears her")
+    assert inbound(xia)["video"]["frames"] == 0
+    # her screen is a stream the relayed room did not have: it is announced there again
+    host.click("#screen")
+    wait_until(lambda: grows("video", "frames"), seconds=30, what="the observer sees the screen")
+    wait_until(lambda: grows("audio", "packets"), seconds=30, what="and still hears her")
+    close(host, xia)
     end_meeting(rig, session_id)

@@ -369,6 +369,27 @@ DENY_CAMERA = """(() => {
 })()"""
 
 
+def test_an_observer_sees_a_screen_shared_by_a_presenter_without_a_camera(rig: Rig) -> None:
+    session_id, links = rig.session(invited_participants=invitees(("ola@example.com", 3)))
+    ola = rig.enter(local(links["ola@example.com"], rig.server))
+    context = rig.browser.new_context(viewport=DESKTOP)
+    context.add_init_script(DENY_CAMERA)
+    host = context.new_page()
+    host.goto(local(rig.host_link(session_id), rig.server))
+    host.click("#enter")
+    host.wait_for_url("**/room/**")
+    host_id = my_id(host)
+    keeps_growing(
+        lambda: rtp(ola)["inbound"].get(str(host_id), {}).get("audio", {}).get("packets", 0),
+        "the observer hears the presenter",
+    )
+    assert frames_from(ola, host_id) == 0
+    # the screen is a stream the observer's subscription to her did not have
+    host.click("#screen")
+    keeps_growing(lambda: frames_from(ola, host_id), "the observer sees the screen")
+    close(host, ola)
+
+
 def test_a_denied_camera_still_sends_the_microphone(rig: Rig) -> None:
     _, links = rig.session(
         invited_participants=invitees(("dee@example.com", 2), ("eli@example.com", 2))

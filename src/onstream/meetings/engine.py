@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 import secrets
@@ -31,6 +32,7 @@ from onstream.janus.client import (
     VIDEOROOM_NO_SUCH_ROOM,
     JanusAdmin,
     JanusError,
+    JsonDict,
 )
 from onstream.janus.process import JanusUnavailable
 from onstream.services import RoomHandle
@@ -44,6 +46,9 @@ a camera (about 150 k + 500 k + 1.5 M) with room for audio."""
 ANSWER_SECONDS = 2.0
 """A Janus that has not answered `/info` in this long counts as down (a live one answers in
 milliseconds; the bound keeps `/ready` and the lobby quick when one hangs)."""
+RESTREAM_SECONDS = 4.0
+"""How often a relayed publisher's streams are compared with those announced on the other
+server (the room sweeper relays every 5 s; joins relay too, and must not each ask)."""
 LIVE_CACHE_SECONDS = 1.5
 """How long one answer about which servers are live is reused: a load balancer probing
 `/ready` every second and lobbies polling must not each send Janus a request."""
@@ -71,6 +76,8 @@ class JanusRooms:
         self._live: tuple[float, tuple[str, ...]] | None = None
         self._live_lock = asyncio.Lock()
         self._relaying: dict[tuple[str, int, str], asyncio.Lock] = {}
+        # per relayed publisher: when its streams were last compared with those announced
+        self._compared: dict[tuple[str, int, int], float] = {}
 
     @property
     def available(self) -> bool:
@@ -219,6 +226,8 @@ class JanusRooms:
         await self._call(admin.destroy_textroom(room.janus_room, room.secret))
         for key in [k for k in self._relaying if k[:2] == (room.server, room.janus_room)]:
             del self._relaying[key]
+        for seen in [k for k in self._compared if k[:2] == (room.server, room.janus_room)]:
+            del self._compared[seen]
         for server in await self.live_servers():
             if server != room.server:  # no such room there is no error
                 await self._call(self._admin(server).destroy_room(room.janus_room, room.secret))
@@ -277,7 +286,8 @@ class JanusRooms:
                 )
                 if remote.startswith(prefix)
             ]
-            if publisher in shown and remotes:
+            current = publisher in shown and remotes
+            if current and await self._same_streams(room, publisher, remotes):
                 continue
             for remote in remotes:  # forwarded to a target that restarted: start afresh
                 await self._call(
@@ -304,13 +314,30 @@ class JanusRooms:
                     room.janus_room,
                     room.secret,
                     publisher=publisher,
-                    remote_id=f"{prefix}{port}-{secrets.token_hex(4)}",
+                    # the streams announced are named in the id, for `_same_streams` to compare
+                    remote_id=f"{prefix}{port}-{_streams_tag(streams)}-{secrets.token_hex(4)}",
                     host=host,
                     port=port,
                     rtcp_port=rtcp_port,  # its subscribers' key frame requests reach the publisher
                 )
             )
             log.info("publisher %d of room %d relayed to %s", publisher, room.janus_room, to)
+
+    async def _same_streams(self, room: RoomHandle, publisher: int, remotes: list[str]) -> bool:
+        """Whether a relayed publisher still sends the streams it was announced with (named
+        in its forwarders' ids, so any process can tell). One who adds a stream (a
+        microphone-only presenter who shares a screen or turns a camera on) must be announced
+        again, or the relayed room would never show it. The streams are read through a
+        throwaway subscription, so at most once per `RESTREAM_SECONDS` per publisher."""
+        key = (room.server, room.janus_room, publisher)
+        now = time.monotonic()
+        if now - self._compared.get(key, -RESTREAM_SECONDS) < RESTREAM_SECONDS:
+            return True
+        self._compared[key] = now
+        source = self._admin(room.server)
+        streams = await self._call(source.publisher_streams(room.janus_room, publisher))
+        tag = f"-{_streams_tag(streams)}-"
+        return all(tag in remote for remote in remotes)
 
     async def eject(self, room: RoomHandle, *, participants: list[int], tokens: list[str]) -> None:
         """Refuse these tokens from now on and put these participants out."""
@@ -359,3 +386,10 @@ def ice_servers(raw: str | None) -> list[dict[str, object]]:
         parsed = json.loads(text)
         return [dict(entry) for entry in parsed if isinstance(entry, dict)]
     return [{"urls": url.strip()} for url in text.split(",") if url.strip()]
+
+
+def _streams_tag(streams: list[JsonDict]) -> str:
+    """A short name of a publisher's streams (each one's mid and type), which changes when
+    a stream is added or taken away."""
+    kinds = ",".join(sorted(f"{stream.get('mid')}:{stream.get('type')}" for stream in streams))
+    return hashlib.blake2s(kinds.encode(), digest_size=4).hexdigest()

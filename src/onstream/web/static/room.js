@@ -724,7 +724,7 @@ function received(from, text) {
   else if (msg.type === "state" && !isMe(from)) {
     const p = peer(from);
     const wasHand = p.hand;
-    Object.assign(p, { mic: msg.mic !== false, cam: msg.cam !== false, screen: !!msg.screen, hand: Number(msg.hand) || 0 });
+    Object.assign(p, { told: true, mic: msg.mic !== false, cam: msg.cam !== false, screen: !!msg.screen, hand: Number(msg.hand) || 0 });
     if (p.hand && !wasHand) state.hands.push(from);
     if (!p.hand) state.hands = state.hands.filter((h) => h !== from);
     state.hands.sort((a, b) => peer(a).hand - peer(b).hand);
@@ -1185,8 +1185,26 @@ function listPublishers() {
       }
       // not `state.feeds`: a tile kept through a reconnection still needs its subscription
       subscribeTo(live.filter((p) => !subscribed.has(p.id + ":*")).map((p) => ({ id: p.id, display: p.display })));
+      for (const p of live) if (subscribed.has(p.id + ":*")) resubscribeWithoutVideo(p.id);
     },
   });
+}
+
+// A subscription to a whole feed holds the streams the publisher had then. One who turns a
+// camera on or shares a screen later (or whose relay to this server was announced again with
+// it) says so in the chat, but the listing has no streams: when such a video has not come for
+// two listings, the page asks for the feed again, unsubscribing and subscribing in one update.
+const videoMissingSince = new Map();
+function resubscribeWithoutVideo(id) {
+  const p = state.peers[id];
+  const wantsVideo = p && p.told && (p.cam || p.screen);
+  const hasVideo = Object.values(state.mids).some((m) => m.feed === id && m.type === "video");
+  if (!wantsVideo || hasVideo || !sub || subJoining) { videoMissingSince.delete(id); return; }
+  const since = videoMissingSince.get(id);
+  if (since === undefined) { videoMissingSince.set(id, Date.now()); return; }
+  if (Date.now() - since < 5000) return;
+  videoMissingSince.set(id, Date.now());
+  sub.send({ message: { request: "update", unsubscribe: [{ feed: id }], subscribe: [{ feed: id }] } });
 }
 setInterval(listPublishers, 3000);
 // --- end of watching without publishing ------------------------------------------------
