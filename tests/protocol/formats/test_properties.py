@@ -24,6 +24,7 @@ import orjson
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from onstream.bidi import balanced
 from onstream.protocol.document import Document, Value
 from onstream.protocol.formats import FORMATS
 from onstream.protocol.formats._text import scalar_text
@@ -154,7 +155,8 @@ def check_xml(doc: Document, body: bytes) -> None:
 
 # --- html ------------------------------------------------------------------------------
 
-HTML_TAGS = {"html", "head", "meta", "title", "body", "h2", "table", "tr", "th", "td"}
+HTML_TAGS = {"html", "head", "meta", "title", "body", "h2", "table", "tr", "th", "td", "bdi"}
+"""The page's own markup; `bdi` isolates a value whose direction matters (`onstream.bidi`)."""
 
 
 class _Cells(HTMLParser):
@@ -192,7 +194,8 @@ def check_html(doc: Document, body: bytes) -> None:
         if len(found) > 1 and table.name is not None:
             expected.append(("h2", table.name))
         expected += [("th", column) for column in table.columns]
-        expected += [("td", scalar_text(value)) for row in table.rows for value in row]
+        # shown without direction overrides, every embedding closed (`onstream.bidi.balanced`)
+        expected += [("td", balanced(scalar_text(value))) for row in table.rows for value in row]
     assert parser.cells == expected
 
 
