@@ -20,6 +20,7 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 
+from onstream.storage.migrate import upgrade
 from onstream.users import passwords
 from tests.support.app import AppServer
 from tests.support.server import Server, ServerProcess, database_url_for, free_port
@@ -175,6 +176,15 @@ def new_database() -> Callable[[Path], str]:
     """Makes a fresh, empty database on the suite's database (SQLite, or PostgreSQL with
     ONSTREAM_TEST_POSTGRES) for a server working in the given directory."""
     return database_url_for
+
+
+@pytest.fixture
+def migrated_url(tmp_path: Path, new_database: Callable[[Path], str]) -> str:
+    """A fresh database on the suite's database, migrated to the newest schema (migrations
+    run their own event loop, so this fixture is not a coroutine)."""
+    url = new_database(tmp_path)
+    upgrade(url)
+    return url
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ The app is built in-process with `create_app(..., media=...)`, the seam for this
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, AsyncIterator, Callable
+from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -18,7 +18,6 @@ from onstream.app import create_app
 from onstream.config import Settings
 from onstream.media.store import LocalMediaStore
 from onstream.storage.database import open_database, transaction
-from onstream.storage.migrate import upgrade
 from onstream.users.service import add_account
 
 pytestmark = pytest.mark.anyio
@@ -40,20 +39,17 @@ class GatedStore(LocalMediaStore):
 
 
 @pytest.fixture
-def url(tmp_path: Path, new_database: Callable[[Path], str]) -> str:
-    database_url = new_database(tmp_path)
-    upgrade(database_url)
-    return database_url
-
-
-@pytest.fixture
-async def clients(url: str, tmp_path: Path) -> AsyncIterator[tuple[GatedStore, httpx.AsyncClient]]:
-    database = open_database(url)
+async def clients(
+    migrated_url: str, tmp_path: Path
+) -> AsyncIterator[tuple[GatedStore, httpx.AsyncClient]]:
+    database = open_database(migrated_url)
     async with transaction(database, write=True) as conn:
         for login in ("uma", "vic"):
             await add_account(conn, login=login, email=f"{login}@example.com", password=PASSWORD)
     store = GatedStore(tmp_path / "media")
-    settings = Settings(database_url=url, media_dir=str(tmp_path / "media"), mail_worker=False)
+    settings = Settings(
+        database_url=migrated_url, media_dir=str(tmp_path / "media"), mail_worker=False
+    )
     app = create_app(settings, database=database, media=store)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:

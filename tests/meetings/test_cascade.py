@@ -4,10 +4,9 @@ where each placement counts as a server's viewer until the viewer is gone."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from tests.meetings.test_presence import an_account
@@ -16,7 +15,6 @@ from onstream.clock import utcnow, utcnow_exact
 from onstream.meetings import cascade, presence, repository, rules, service
 from onstream.meetings.cascade import viewer_server
 from onstream.storage.database import Database, open_database, transaction
-from onstream.storage.migrate import upgrade
 
 A, B, C = "http://a:8088/janus", "http://b:8088/janus", "http://c:8088/janus"
 
@@ -61,15 +59,8 @@ class Room:
 
 
 @pytest.fixture
-def url(tmp_path: Path, new_database: Callable[[Path], str]) -> str:
-    database_url = new_database(tmp_path)
-    upgrade(database_url)
-    return database_url
-
-
-@pytest.fixture
-async def room(url: str) -> AsyncIterator[Room]:
-    database = open_database(url)
+async def room(migrated_url: str) -> AsyncIterator[Room]:
+    database = open_database(migrated_url)
     _, _, session_id = await an_account(database, "vera")  # its room is on "http://janus"
     yield Room(database, session_id)
     await database.dispose()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,7 +21,6 @@ from onstream.meetings import presence, repository, rules, service
 from onstream.sessions import service as sessions
 from onstream.sessions.models import SessionInput
 from onstream.storage.database import Database, open_database, transaction
-from onstream.storage.migrate import upgrade
 from onstream.users import repository as users
 from onstream.users.service import add_account
 from onstream.webhooks import repository as deliveries
@@ -42,14 +41,6 @@ class World:
     ana: int
     ben: int
     """Janus ids of two people let in: Ana a moderator, Ben an observer."""
-
-
-@pytest.fixture
-def url(tmp_path: Path, new_database: Callable[[Path], str]) -> str:
-    """A migrated, empty database (migrations run their own event loop, so not in one)."""
-    database_url = new_database(tmp_path)
-    upgrade(database_url)
-    return database_url
 
 
 async def an_account(database: Database, login: str) -> tuple[Account, int, int]:
@@ -78,8 +69,8 @@ async def let_in(database: Database, session_id: int, name: str, role: int) -> i
 
 
 @pytest.fixture
-async def world(url: str) -> AsyncIterator[World]:
-    database = open_database(url)
+async def world(migrated_url: str) -> AsyncIterator[World]:
+    database = open_database(migrated_url)
     owner, hook_id, session_id = await an_account(database, "rita")
     ana = await let_in(database, session_id, "Ana", rules.MODERATOR)
     ben = await let_in(database, session_id, "Ben", rules.OBSERVER)
@@ -164,9 +155,9 @@ async def test_an_older_list_never_undoes_a_newer_one(world: World) -> None:
 
 
 async def test_several_processes_applying_the_same_lists_tell_each_change_once(
-    world: World, url: str
+    world: World, migrated_url: str
 ) -> None:
-    others = [open_database(url) for _ in range(3)]
+    others = [open_database(migrated_url) for _ in range(3)]
     try:
         sid, start = world.session_id, utcnow()
         rounds = [{world.ana}, {world.ana, world.ben}, {world.ben}, set(), {world.ana}]

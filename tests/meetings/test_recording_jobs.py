@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -27,7 +27,6 @@ from onstream.recordings.models import Recording, Track
 from onstream.sessions import service as sessions
 from onstream.sessions.models import SessionInput
 from onstream.storage.database import Database, open_database, transaction
-from onstream.storage.migrate import upgrade
 from onstream.users import repository as users
 from onstream.users.service import add_account
 
@@ -102,15 +101,8 @@ class World:
 
 
 @pytest.fixture
-def url(tmp_path: Path, new_database: Callable[[Path], str]) -> str:
-    database_url = new_database(tmp_path)
-    upgrade(database_url)
-    return database_url
-
-
-@pytest.fixture
-async def world(tmp_path: Path, url: str) -> AsyncIterator[World]:
-    database = open_database(url)
+async def world(tmp_path: Path, migrated_url: str) -> AsyncIterator[World]:
+    database = open_database(migrated_url)
     async with transaction(database, write=True) as conn:
         await add_account(
             conn, login="carol", email="carol@example.com", password="carol-password-1"
@@ -123,13 +115,13 @@ async def world(tmp_path: Path, url: str) -> AsyncIterator[World]:
             SessionInput(topic=TOPIC, duration=30, start_time="2030-01-15 10:00:00"),
         )
     settings = Settings(
-        database_url=url,
+        database_url=migrated_url,
         media_dir=str(tmp_path / "media"),
         recording_poll_seconds=0.2,
         recording_lease_seconds=300,
     )
     yield World(
-        url=url,
+        url=migrated_url,
         database=database,
         store=LocalMediaStore(tmp_path / "media"),
         settings=settings,

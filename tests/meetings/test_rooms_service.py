@@ -4,7 +4,7 @@ one room per session whatever races, admissions revoked exactly as the changes s
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +21,6 @@ from onstream.services import Ejection, Mute, Recording, RoomChange, RoomHandle
 from onstream.sessions import service as sessions
 from onstream.sessions.models import SessionInput
 from onstream.storage.database import Database, open_database, transaction
-from onstream.storage.migrate import upgrade
 from onstream.users import repository as users
 from onstream.users.service import add_account
 
@@ -29,16 +28,8 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def url(tmp_path: Path, new_database: Callable[[Path], str]) -> str:
-    """A migrated, empty database (migrations run their own event loop, so not in one)."""
-    database_url = new_database(tmp_path)
-    upgrade(database_url)
-    return database_url
-
-
-@pytest.fixture
-async def world(url: str) -> AsyncIterator[tuple[Database, int]]:
-    database = open_database(url)
+async def world(migrated_url: str) -> AsyncIterator[tuple[Database, int]]:
+    database = open_database(migrated_url)
     async with transaction(database, write=True) as conn:
         await add_account(conn, login="rita", email="rita@example.com", password="rita-pass-1")
         owner = await users.account_by_login(conn, "rita")
