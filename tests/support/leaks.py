@@ -33,13 +33,15 @@ PYTHON_PHRASES = (
     "dict",
     "tuple",
     "<class",
-    "__",
     'File "',
     "sqlalchemy",
     "SELECT ",
     "INSERT ",
 )
-_PATTERN = re.compile("|".join(re.escape(p) for p in PYTHON_PHRASES))
+# A dunder name (`__init__`, `__main__`) standing as a word: not any "__", which a random
+# URL-safe secret shown on a page (an invitee's link) contains now and then.
+DUNDER = r"(?<![\w-])__[a-z][a-z0-9_]*__(?![\w-])"
+_PATTERN = re.compile("|".join([*(re.escape(p) for p in PYTHON_PHRASES), DUNDER]))
 
 
 def python_text(message: str) -> str | None:
