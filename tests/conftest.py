@@ -20,11 +20,13 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 
-from onstream.storage.migrate import upgrade
 from onstream.users import passwords
 from tests.support.app import AppServer
+from tests.support.schema_template import migrated
 from tests.support.server import Server, ServerProcess, database_url_for, free_port
 from tests.support.smtp import SmtpServer
+
+pytest_plugins = ["tests.support.child_coverage"]  # which tests measure their child processes
 
 ALICE = ("alice", "alice-secret-1")
 BOB = ("bob", "bob-secret-22")
@@ -183,7 +185,7 @@ def migrated_url(tmp_path: Path, new_database: Callable[[Path], str]) -> str:
     """A fresh database on the suite's database, migrated to the newest schema (migrations
     run their own event loop, so this fixture is not a coroutine)."""
     url = new_database(tmp_path)
-    upgrade(url)
+    migrated(url)
     return url
 
 

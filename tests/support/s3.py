@@ -22,6 +22,7 @@ import boto3
 import httpx
 import pytest
 
+from tests.support.child_coverage import VARIABLE
 from tests.support.server import free_port
 from tests.support.waiting import wait_until
 
@@ -51,6 +52,7 @@ class S3Server:
     def start(self) -> S3Server:
         moto_server = Path(sys.executable).with_name("moto_server")
         env = {**os.environ, **AWS_ENV, **self.extra_env}
+        env.pop(VARIABLE, None)  # moto is not the project's code: coverage has nothing to measure
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [str(moto_server), "-H", "127.0.0.1", "-p", str(self.port)],
