@@ -22,9 +22,9 @@ import httpx
 from sqlalchemy.sql.base import Executable
 
 from onstream.storage.database import Connection, open_database, transaction
-from onstream.storage.migrate import upgrade
 from tests.support import postgres
 from tests.support.loop import LoopThread
+from tests.support.schema_template import migrated
 from tests.support.waiting import wait_until
 
 STARTUP_SECONDS = 120.0
@@ -125,7 +125,7 @@ class Server:
     def migrate(self) -> None:
         """Bring the schema up to date, as the server and every command do first."""
         if not self._migrated:
-            upgrade(self.database_url)
+            migrated(self.database_url)
             self._migrated = True
 
     def run(self, work: Work[T], *, write: bool = True) -> T:
