@@ -107,7 +107,9 @@ def rig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Rig]
 def test_a_worker_that_fails_to_start_stops_the_server(rig: Callable[[str], Rig]) -> None:
     started = time.monotonic()
     assert rig("fail-to-start").supervisor.run() == STARTUP_FAILURE
-    assert time.monotonic() - started < 10, "not retried in a loop"
+    # a loop would retry for ever; on a loaded machine a child may first be killed as stuck
+    # (start_seconds) and its replacement fail, which takes ten seconds and more
+    assert time.monotonic() - started < WAIT_SECONDS, "not retried in a loop"
 
 
 def test_a_worker_that_dies_is_replaced_and_sigterm_stops_them_all(
