@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import httpx
-from tests.support.server import free_port
+from tests.support.server import STARTUP_SECONDS, free_port
 from tests.support.waiting import wait_until
 
 
@@ -81,7 +81,7 @@ def get_when_up(client: httpx.Client, url: str) -> httpx.Response:
         except httpx.TransportError:
             return None
 
-    return wait_until(answer, f"the server to answer {url}", seconds=30)
+    return wait_until(answer, f"the server to answer {url}", seconds=STARTUP_SECONDS)
 
 
 def janus_answers(port: int) -> bool:

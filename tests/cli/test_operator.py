@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.support.server import ServerProcess, free_port
+from tests.support.server import STARTUP_SECONDS, ServerProcess, free_port
 from tests.support.waiting import wait_until
 
 
@@ -214,7 +214,7 @@ def test_serve_listens_where_told(tmp_path: Path) -> None:
             except httpx.TransportError:
                 return None
 
-        answer = wait_until(health, f"the server to listen on port {port}", 30)
+        answer = wait_until(health, f"the server to listen on port {port}", STARTUP_SECONDS)
         assert answer.text == "ok", (answer.status_code, answer.headers, answer.content)
     finally:
         proc.terminate()
