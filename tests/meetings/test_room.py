@@ -155,8 +155,7 @@ def running_rig(
 ) -> Iterator[Rig]:
     """Janus, a server (with `env` added to its settings) and a Chromium (with `args` added
     to its flags), stopped on the way out."""
-    addresses = subprocess.run(["ip", "-4", "-o", "addr"], capture_output=True, text=True).stdout
-    assert "10.99.0.1" in addresses, "run the media tests through scripts/in-netns"
+    in_the_namespace()
     recordings = work / "recordings"
     janus = JanusProcess(work / "janus", recordings_dir=recordings).start()
     server = ServerProcess(
@@ -180,6 +179,21 @@ def running_rig(
         **server.extra_env,
         "ONSTREAM_BASE_URL": f"http://127.0.0.1:{server.port}",
     }
+    with serving(server, janus, args) as rig:
+        yield rig
+    janus.stop()
+
+
+def in_the_namespace() -> None:
+    """Fail at once outside scripts/in-netns: WebRTC there has its address."""
+    addresses = subprocess.run(["ip", "-4", "-o", "addr"], capture_output=True, text=True).stdout
+    assert "10.99.0.1" in addresses, "run the media tests through scripts/in-netns"
+
+
+@contextmanager
+def serving(server: ServerProcess, janus: JanusProcess, args: Sequence[str] = ()) -> Iterator[Rig]:
+    """The owner's account on `server`, the server started and a Chromium (with `args` added
+    to its flags): the rig on `janus`; the browser and the server stopped on the way out."""
     login, password = OWNER
     result = server.cli("user", "add", login, "--email", "olga@example.com", "--password", password)
     assert result.returncode == 0, result.stderr
@@ -191,7 +205,6 @@ def running_rig(
         browser.close()
     owner.close()
     server.stop()
-    janus.stop()
 
 
 def invitees(*people: tuple[str, int]) -> list[dict[str, Any]]:

@@ -10,29 +10,26 @@ Run inside `scripts/in-netns` (`-m media`), like `test_room.py`.
 from __future__ import annotations
 
 import sqlite3
-import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 from tests.meetings.test_recovery import joins
 from tests.meetings.test_room import (
-    MEDIA_ARGS,
-    OWNER,
     Rig,
     close,
+    in_the_namespace,
     invitees,
     janus_join,
     local,
     own_token,
+    serving,
 )
 from tests.meetings.test_room_client import DENY_CAMERA
 from tests.support.api import ok, rest
-from tests.support.browser import CHROMIUM
 from tests.support.server import ServerProcess, free_port
 from tests.support.waiting import wait_until
 
@@ -53,8 +50,7 @@ class TwoJanus:
 @pytest.fixture(scope="module")
 def two(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoJanus]:
     work = tmp_path_factory.mktemp("cascade")
-    addresses = subprocess.run(["ip", "-4", "-o", "addr"], capture_output=True, text=True).stdout
-    assert "10.99.0.1" in addresses, "run the media tests through scripts/in-netns"
+    in_the_namespace()
     recordings = work / "recordings"
     pair = [
         JanusProcess(work / f"janus{n}", recordings_dir=recordings, admin_key="cascade-key")
@@ -74,17 +70,8 @@ def two(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoJanus]:
         port=free_port(),
     )
     server.extra_env = {**server.extra_env, "ONSTREAM_BASE_URL": f"http://127.0.0.1:{server.port}"}
-    login, password = OWNER
-    result = server.cli("user", "add", login, "--email", "olga@example.com", "--password", password)
-    assert result.returncode == 0, result.stderr
-    server.start()
-    owner = httpx.Client(base_url=f"{server.base_url}/api/2/{login}/", auth=OWNER, timeout=30)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=MEDIA_ARGS)
-        yield TwoJanus(Rig(janus=pair[0], server=server, browser=browser, owner=owner), pair)
-        browser.close()
-    owner.close()
-    server.stop()
+    with serving(server, pair[0]) as rig:
+        yield TwoJanus(rig, pair)
     for janus in pair:
         janus.stop()
 
