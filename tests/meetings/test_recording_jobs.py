@@ -33,6 +33,9 @@ from onstream.users.service import add_account
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "recording"
 MEETING_MS = 10_100
 """The fixture's length from its headers (see test_compose.meeting_seconds)."""
+COMPOSING_SECONDS = 90.0
+"""Generous: the composition's ffmpeg runs at the lowest priority, and on a loaded machine
+it took over 30 s."""
 SMALL = Layout(tile_width=160, tile_height=90, fps=10)
 """Small tiles: the jobs' logic is under test here, not the picture (test_compose checks it)."""
 WAIT_SECONDS = 90.0
@@ -149,7 +152,7 @@ async def test_a_recorded_room_becomes_one_recording_of_the_owner(world: World) 
     async def done() -> bool:
         return (await world.job_of(source)).status != jobs.PENDING
 
-    await wait_until_async(done, "the job to finish")
+    await wait_until_async(done, "the job to finish", COMPOSING_SECONDS)
     worker.stop()
     await asyncio.wait_for(running, WAIT_SECONDS)
 
@@ -219,7 +222,7 @@ async def test_a_dead_track_is_left_out_named_in_the_job_and_the_rest_recorded(
     async def done() -> bool:
         return (await world.job_of(source)).status != jobs.PENDING
 
-    await wait_until_async(done, "the job to finish")
+    await wait_until_async(done, "the job to finish", COMPOSING_SECONDS)
     worker.stop()
     await asyncio.wait_for(running, WAIT_SECONDS)
 
