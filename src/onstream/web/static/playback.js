@@ -2,7 +2,8 @@
 // one master clock drives them all. Each clip (a track) plays while the clock is within
 // [start, end), at clock - start; a clip that drifts more than DRIFT seconds from it is
 // moved back. The clock waits while a clip it needs is still loading or seeking, as one
-// player would, so a slow device sees a pause, not clips seeked back again and again.
+// player would, so a slow device sees a pause, not clips seeked back again and again; a clip
+// it waits for that the browser has stopped preparing is asked for its frame (`stalled`).
 // Videos sit in their person's tile; the browser mixes the audio clips. A tile
 // whose picture is far larger than the others' (a shared screen) is featured: full width.
 const DRIFT = 0.3;
@@ -38,6 +39,15 @@ function text(seconds) {
   return h ? `${h}:${String(m).padStart(2, "0")}:${r}` : `${m}:${r}`;
 }
 
+// A browser may fetch a paused clip's data and still not decode it (Chromium, for a hidden
+// video on a busy machine: ready state "metadata", nothing more being fetched), and such a clip
+// never becomes ready by itself; the clock waiting for it would wait for ever. A seek to where
+// the clock holds asks the browser for that frame.
+function stalled(el) {
+  return el.paused && !el.seeking && el.readyState < HTMLMediaElement.HAVE_FUTURE_DATA
+    && el.networkState === HTMLMediaElement.NETWORK_IDLE;
+}
+
 function sync(jump = false) {
   const t = now();
   if (playing && t >= timeline.duration) { playing = false; base = timeline.duration; }
@@ -49,7 +59,9 @@ function sync(jump = false) {
     const local = t - clip.start;
     if (clip.kind === "video") clip.el.hidden = !inside;
     if (!inside) { if (!clip.el.paused) clip.el.pause(); continue; }
-    if (jump || Math.abs(clip.el.currentTime - local) > DRIFT) clip.el.currentTime = local;
+    if (jump || Math.abs(clip.el.currentTime - local) > DRIFT || (waiting && stalled(clip.el))) {
+      clip.el.currentTime = local;
+    }
     const running = playing && !waiting;
     if (running && clip.el.paused) clip.el.play().catch(() => {});
     if (!running && !clip.el.paused) clip.el.pause();
