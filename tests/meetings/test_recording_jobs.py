@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.support.server import ServerProcess
@@ -19,8 +20,8 @@ from onstream.accounts import Account
 from onstream.clock import utcnow
 from onstream.config import Settings
 from onstream.media.store import LocalMediaStore
-from onstream.meetings import jobs
-from onstream.meetings.compose import Layout
+from onstream.meetings import jobs, recorder
+from onstream.meetings.compose import Composition, Layout, compose
 from onstream.meetings.recorder import RecordingWorker
 from onstream.recordings import service as recordings
 from onstream.recordings.models import Recording, Track
@@ -375,18 +376,24 @@ async def test_a_deleted_session_gets_no_recording(world: World) -> None:
 
 
 @pytest.mark.anyio
-async def test_a_stopped_worker_hands_its_job_back_at_once(world: World) -> None:
+async def test_a_stopped_worker_hands_its_job_back_at_once(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     source = recorded_room(world.recordings_root)
     await world.enqueue(source)
+    # The test stops the worker the moment the composition starts, however quick it would be.
+    started = asyncio.Event()
+
+    async def noted(*args: Any, **kwargs: Any) -> Composition:
+        started.set()
+        return await compose(*args, **kwargs)
+
+    monkeypatch.setattr(recorder, "compose", noted)
     worker = world.worker()
     running = asyncio.create_task(worker.run())
-
-    async def composing() -> bool:
-        playable = bool(await world.recordings())
-        work = any(p.name.startswith(".compose-") for p in world.recordings_root.iterdir())
-        return playable and work
-
-    await wait_until_async(composing, "the composition to start")
+    await asyncio.wait_for(started.wait(), WAIT_SECONDS)
+    assert any(p.name.startswith(".compose-") for p in world.recordings_root.iterdir())
+    assert await world.recordings(), "playable from its tracks before it is composed"
     worker.stop()
     await asyncio.wait_for(running, WAIT_SECONDS)
 

@@ -81,13 +81,13 @@ class Receiver:
                     self.send_header("Location", receiver.redirect)
                     self.end_headers()
                     return
-                self.send_response(500 if failing else 204)
-                self.end_headers()
-                if not failing:
+                if not failing:  # kept before the answer: the sender may act on it at once
                     with receiver._lock:
                         signature = self.headers.get("Onstream-Signature", "")
                         host = self.headers.get("Host", "")
                         receiver.received.append(Received(signature, body, host))
+                self.send_response(500 if failing else 204)
+                self.end_headers()
 
             def log_message(self, format: str, *args: object) -> None:
                 return

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from email.utils import getaddresses
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -37,9 +38,14 @@ class Sink:
         return "250 OK"
 
     def to(self, address: str) -> list[EmailMessage]:
-        """Every message received for this recipient."""
+        """Every message received for this recipient (the address itself, so that
+        `quiet@example.com` is not `past-quiet@example.com`)."""
         with self._lock:
-            return [m for m in self.messages if address in str(m["To"])]
+            return [
+                m
+                for m in self.messages
+                if address.lower() in (a.lower() for _, a in getaddresses([str(m["To"])]))
+            ]
 
     def wait_for(
         self, match: Callable[[EmailMessage], bool], *, count: int = 1, timeout: float = 15
