@@ -7,6 +7,13 @@ PJSIP object is made, used and dropped in that thread; the event loop sees a cal
 still referenced at `libDestroy` aborts the process, so `stop` hangs up and drops them all
 first.
 
+Pitfall: PJSIP's conference removes a port at its next clock tick (from 2.14 on), but
+pjsua2's `AudioMediaPort` frees the port the moment its object goes, and the clock, in a
+thread of its own, calls every port each tick whether connected or not. A port dropped
+while the clock runs is called after it is freed, which kills the process (seen at a
+caller's hang-up on a busy machine). So the bridge's ports are made once per call slot and
+kept: a call that ends hands its port back, silent, for the next call.
+
 The endpoint listens for SIP over UDP and over TCP on the same address and port. Incoming
 calls are answered at once (200); the account accepts any Request-URI user, so
 `sip:<code>@bridge` reaches the same place as the bridge's number. Digits come from RFC 4733
@@ -38,6 +45,10 @@ MAX_CALLS = 4
 caller with 486 Busy Here; `onstream phone --processes N` runs more bridges."""
 
 
+class SipFailed(Exception):
+    """PJSIP could not start: the address is taken or not this host's, say."""
+
+
 @dataclass(frozen=True, slots=True)
 class SipSettings:
     """Where the endpoint listens and how it shows itself and registers."""
@@ -64,24 +75,24 @@ class CallLink:
 
 
 class BridgePort(pj.AudioMediaPort):  # type: ignore[misc]
-    """A conference port between the call and the room: frames the caller says go to
+    """A conference port between a call and the room: frames the caller says go to
     `heard`, frames the caller hears come from `spoken` (both run on PJSIP's clock).
 
-    PJSIP's clock may still call a port the call already let go of (its Python side half
-    torn down): without `heard` or `spoken` it passes silence and takes nothing."""
+    Made once and lent to one call after another (see the module's pitfall): between
+    calls it has neither, passes silence and takes nothing."""
 
-    def __init__(self, heard: Callable[[bytes], None], spoken: Callable[[], bytes]) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.heard = heard
-        self.spoken = spoken
+        self.heard: Callable[[bytes], None] | None = None
+        self.spoken: Callable[[], bytes] | None = None
 
     def onFrameReceived(self, frame: pj.MediaFrame) -> None:
-        heard = getattr(self, "heard", None)
+        heard = self.heard
         if heard is not None and frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size:
             heard(bytes(frame.buf))
 
     def onFrameRequested(self, frame: pj.MediaFrame) -> None:
-        spoken = getattr(self, "spoken", None)
+        spoken = self.spoken
         data = spoken() if spoken is not None else SILENCE
         frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
         frame.buf = pj.ByteVector(data if len(data) == FRAME_BYTES else SILENCE)
@@ -155,15 +166,18 @@ class SipEndpoint:
         self._commands: queue.Queue[Command] = queue.Queue()
         self._calls: dict[int, _Call] = {}
         self._ended: list[_Call] = []
+        self._ports: list[BridgePort] = []
+        """Every port made, kept until PJSIP is destroyed."""
+        self._spare_ports: list[BridgePort] = []
         self._stop = threading.Event()
         self._ready = threading.Event()
-        self._failure: BaseException | None = None
+        self._failure: SipFailed | None = None
         self._thread = threading.Thread(target=self._run, name="sip", daemon=True)
 
     # --- the event loop's side -------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the thread; raises when PJSIP could not listen."""
+        """Start the thread; `SipFailed` when PJSIP could not listen."""
         self._thread.start()
         self._ready.wait(15)
         if self._failure is not None:
@@ -214,10 +228,8 @@ class SipEndpoint:
             call = self._calls.get(link.call_id)
             if call is None or call.media is None:
                 return
-            port = BridgePort(heard, spoken)
-            fmt = pj.MediaFormatAudio()
-            fmt.init(pj.PJMEDIA_FORMAT_PCM, 8000, 1, 20000, 16)
-            port.createPort(f"room-{link.call_id}", fmt)
+            port = self._spare_ports.pop() if self._spare_ports else self._new_port()
+            port.heard, port.spoken = heard, spoken
             call.media.startTransmit(port)
             port.startTransmit(call.media)
             call.port = port
@@ -256,6 +268,14 @@ class SipEndpoint:
             self.tell(call.link.ended.set)
         self._ended.append(call)
 
+    def _new_port(self) -> BridgePort:
+        port = BridgePort()
+        fmt = pj.MediaFormatAudio()
+        fmt.init(pj.PJMEDIA_FORMAT_PCM, 8000, 1, 20000, 16)
+        port.createPort(f"room-{len(self._ports)}", fmt)
+        self._ports.append(port)
+        return port
+
     def _stop_player(self, call: _Call) -> None:
         if call.player is not None and call.media is not None:
             with contextlib.suppress(pj.Error):
@@ -264,10 +284,14 @@ class SipEndpoint:
 
     def _release(self, call: _Call) -> None:
         self._stop_player(call)
-        if call.port is not None and call.media is not None:
-            with contextlib.suppress(pj.Error):  # the port stops hearing and speaking first
-                call.media.stopTransmit(call.port)
-                call.port.stopTransmit(call.media)
+        if call.port is not None:
+            if call.media is not None:
+                with contextlib.suppress(pj.Error):
+                    call.media.stopTransmit(call.port)
+                with contextlib.suppress(pj.Error):
+                    call.port.stopTransmit(call.media)
+            call.port.heard = call.port.spoken = None
+            self._spare_ports.append(call.port)
         call.port = None
         call.media = None
         self._calls.pop(call.link.call_id if call.link else -1, None)
@@ -298,7 +322,9 @@ class SipEndpoint:
             account = _Account(self)
             account.create(self._account_config())
         except Exception as exc:  # noqa: BLE001 - reported to start(), which raises it
-            self._failure = RuntimeError(f"the SIP endpoint did not start: {exc}")
+            reason = exc.reason if isinstance(exc, pj.Error) else str(exc)
+            where = f"{self.settings.host}:{self.settings.port}"
+            self._failure = SipFailed(f"the phone bridge cannot listen on {where}: {reason}")
             self._ready.set()
             return
         self._ready.set()
@@ -313,6 +339,9 @@ class SipEndpoint:
             self._release_all()
             self._calls.clear()
             self._ended.clear()
+            endpoint.audDevManager().setNoDev()  # the clock stops before the ports go
+            self._spare_ports.clear()
+            self._ports.clear()
             account.shutdown()
             del account
         finally:
