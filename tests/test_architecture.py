@@ -25,6 +25,7 @@ LAYERS: list[set[str]] = [
         "config",
         "clock",
         "errors",
+        "exits",
         "timezones",
         "zone_names",
         "bidi",

@@ -1,11 +1,16 @@
-"""`onstream phone` refuses settings it cannot run with, before it starts anything."""
+"""`onstream phone` refuses settings it cannot run with, before it starts anything, and
+says in one line when it cannot listen."""
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 
 def onstream_phone(folder: Path, *args: str, **variables: str) -> subprocess.CompletedProcess[str]:
@@ -13,6 +18,7 @@ def onstream_phone(folder: Path, *args: str, **variables: str) -> subprocess.Com
     env["ONSTREAM_DATABASE_URL"] = f"sqlite:///{folder / 'onstream.db'}"
     env["ONSTREAM_JANUS_URLS"] = "http://127.0.0.1:9/janus"
     env["ONSTREAM_SIP_ADDRESS"] = "127.0.0.1:5090"
+    env["ONSTREAM_PHONE_PROMPTS_DIR"] = str(folder / "prompts")
     env.update({f"ONSTREAM_{name.upper()}": value for name, value in variables.items()})
     return subprocess.run(
         [sys.executable, "-m", "onstream", "phone", *args],
@@ -44,3 +50,30 @@ def test_ports_past_the_last_are_refused(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr == "onstream: 3 ports from 65534 go past 65535\n"
     assert not (tmp_path / "onstream.db").exists()
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A loopback UDP port something else holds."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as holder:
+        holder.bind(("127.0.0.1", 0))
+        yield holder.getsockname()[1]
+
+
+def test_a_taken_port_is_said_in_one_line(tmp_path: Path, taken_port: int) -> None:
+    result = onstream_phone(tmp_path, sip_address=f"127.0.0.1:{taken_port}")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"onstream: the phone bridge cannot listen on 127.0.0.1:{taken_port}: "
+        "Address already in use"
+    )
+
+
+def test_processes_stop_together_when_one_cannot_start(tmp_path: Path, taken_port: int) -> None:
+    result = onstream_phone(tmp_path, "--processes", "2", sip_address=f"127.0.0.1:{taken_port}")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"onstream: the bridge on 127.0.0.1:{taken_port} exited with status 1 as it started"
+    )

@@ -8,6 +8,8 @@ with `-m media`.
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +24,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from onstream.cli.phone import RESTART_WITHIN_SECONDS
 from onstream.janus.process import JanusProcess
 from tests.phone.callers import (
     HOST,
@@ -587,3 +590,49 @@ def test_the_bridge_registers_at_its_trunk_and_answers_the_calls_it_routes(rig: 
             trunk.wait()
         bridge.terminate()
         bridge.wait(20)
+
+
+def bridge_children(rig: Rig) -> dict[str, int]:
+    """The bridge's processes, by the address each listens on."""
+    pid = rig.bridge.pid
+    found = {}
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        environ = Path(f"/proc/{child}/environ").read_bytes().split(b"\0")
+        (address,) = [v for v in environ if v.startswith(b"ONSTREAM_SIP_ADDRESS=")]
+        found[address.split(b"=", 1)[1].decode()] = int(child)
+    return found
+
+
+def age(pid: int) -> float:
+    """Seconds since the process started."""
+    started = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    uptime = float(Path("/proc/uptime").read_text().split()[0])
+    return uptime - started / os.sysconf("SC_CLK_TCK")
+
+
+def test_a_bridge_process_that_crashes_is_started_again_and_answers(rig: Rig) -> None:
+    before = bridge_children(rig)
+    first, second = f"{HOST}:{rig.sip_port}", f"{HOST}:{rig.sip_port + 1}"
+    # a process that ends as it starts stops the bridge instead (a taken port, say)
+    wait_until(
+        lambda: age(before[first]) > RESTART_WITHIN_SECONDS,
+        what="the process past its start",
+        seconds=RESTART_WITHIN_SECONDS + 30,
+    )
+    listening = rig.bridge_log().count("listening")
+    os.kill(before[first], signal.SIGSEGV)
+    wait_until(
+        lambda: (
+            f"the bridge on {first} was killed by SIGSEGV; starting it again" in rig.bridge_log()
+        ),
+        what="the crash said",
+    )
+    assert "Fatal Python error: Segmentation fault" in rig.bridge_log()  # every thread's stack
+    wait_until(lambda: rig.bridge_log().count("listening") > listening, what="listening again")
+    after = bridge_children(rig)
+    assert after[second] == before[second], "the other process and its calls are untouched"
+    assert after[first] != before[first]
+    start = (datetime.now(UTC) + timedelta(days=1)).replace(hour=9, minute=0)
+    session = rig.session(start_time=f"{start:%Y-%m-%d %H:%M:%S}")
+    number = "+4930555500009"
+    assert keypad_call(rig, "phone-again", number, [], to=str(session["code"])) == ["early"]

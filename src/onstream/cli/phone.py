@@ -7,22 +7,25 @@ the bridge on the host that faces the SIP trunk.
 
 PJSIP as the `pjsua2-python` wheel builds it takes four calls at once per process
 (`onstream.phone.sip.MAX_CALLS`), so `--processes N` starts N bridges, one per port from
-the configured one upwards, and stops them together.
+the configured one upwards, starts again one that crashes, and stops them together.
 """
 
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import os
 import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 from onstream.cli.common import run_async
 from onstream.config import Settings, load_settings
+from onstream.exits import how_it_ended
 
 
 def add_parser(sub: Any) -> None:
@@ -76,6 +79,10 @@ def run_phone(args: argparse.Namespace) -> int:
             return 1
         return run_processes(settings, processes)
 
+    # PJSIP runs C threads of its own: should one of them crash the process, the stacks of
+    # every thread go to the log (standard error) instead of nothing.
+    faulthandler.enable()
+
     async def serve() -> None:
         import asyncio
         import logging
@@ -97,7 +104,13 @@ def run_phone(args: argparse.Namespace) -> int:
         finally:
             await database.dispose()
 
-    run_async(serve())
+    from onstream.phone.sip import SipFailed
+
+    try:
+        run_async(serve())
+    except SipFailed as exc:
+        print(f"onstream: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -105,9 +118,16 @@ def _address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+RESTART_WITHIN_SECONDS = 10.0
+"""A bridge process that ends sooner than this after its start did not start (its port is
+taken, its settings wrong): the bridge stops instead of starting it again and again."""
+
+
 def run_processes(settings: Settings, count: int) -> int:
     """Run `count` bridges, each `onstream phone` on its own port, until SIGINT or SIGTERM
-    (passed on to every one) or until one of them exits (then the others are stopped)."""
+    (passed on to every one). A bridge that ends on its own (a crash takes its calls) is
+    said and started again, so its port answers again and the others keep their calls;
+    one that ends within `RESTART_WITHIN_SECONDS` of its start stops them all."""
     from onstream.phone.bridge import parse_address
     from onstream.phone.prompts import ensure_prompts
 
@@ -129,21 +149,36 @@ def run_processes(settings: Settings, count: int) -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    children: list[subprocess.Popen[bytes]] = []
-    for index in range(count):
+
+    def start(index: int) -> tuple[subprocess.Popen[bytes], float]:
         env = {**os.environ, "ONSTREAM_SIP_ADDRESS": _address(host, port + index)}
         if public is not None:
             env["ONSTREAM_SIP_PUBLIC_ADDRESS"] = _address(public[0], public[1] + index)
-        children.append(subprocess.Popen([sys.executable, "-m", "onstream", "phone"], env=env))
-    while not stop.is_set() and all(child.poll() is None for child in children):
+        child = subprocess.Popen([sys.executable, "-m", "onstream", "phone"], env=env)
+        return child, time.monotonic()
+
+    children = [start(index) for index in range(count)]
+    failed = False
+    while not stop.is_set() and not failed:
         stop.wait(0.5)
-    for child in children:
+        for index, (child, started) in enumerate(children):
+            if stop.is_set() or child.poll() is None:
+                continue
+            how = how_it_ended(child.returncode)
+            where = _address(host, port + index)
+            if time.monotonic() - started < RESTART_WITHIN_SECONDS:
+                print(f"onstream: the bridge on {where} {how} as it started", file=sys.stderr)
+                failed = True
+                break
+            print(f"onstream: the bridge on {where} {how}; starting it again", file=sys.stderr)
+            children[index] = start(index)
+    for child, _ in children:
         if child.poll() is None:
             child.send_signal(signal.SIGTERM)
-    for child in children:
+    for child, _ in children:
         try:
             child.wait(30)
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
-    return 0 if stop.is_set() and all(c.returncode == 0 for c in children) else 1
+    return 0 if not failed and all(c.returncode == 0 for c, _ in children) else 1

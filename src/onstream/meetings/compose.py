@@ -40,12 +40,13 @@ import logging
 import math
 import os
 import re
-import signal
 import subprocess
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from onstream.exits import how_it_ended
 
 HEADER_TIMEOUT = 30.0
 CONVERT_TIMEOUT = 600.0
@@ -408,12 +409,6 @@ async def run_tool(argv: Sequence[str], *, seconds: float) -> str:
 
 
 def _failure(tool: str, returncode: int | None, output: bytes) -> str:
-    if returncode is not None and returncode < 0:
-        try:
-            how = f"was killed by {signal.Signals(-returncode).name}"
-        except ValueError:
-            how = f"was killed by signal {-returncode}"
-    else:
-        how = f"exited with status {returncode}"
+    how = how_it_ended(returncode) if returncode is not None else "ended"
     lines = output.decode("utf-8", "replace").strip().splitlines()[-ERROR_LINES:]
     return f"{tool} {how}" + (":\n" + "\n".join(lines) if lines else " and said nothing")
