@@ -336,14 +336,21 @@ def refusals(rig: Rig, number: str) -> list[str]:
 
 
 def keypad_call(
-    rig: Rig, name: str, number: str, entries: list[str], *, to: str = "bridge"
+    rig: Rig,
+    name: str,
+    number: str,
+    entries: list[str],
+    *,
+    to: str = "bridge",
+    port: int | None = None,
 ) -> list[str]:
-    """Call, type each entry (waiting for the bridge to refuse it), and wait for the
-    bridge to hang up; the refusals of this number the call added."""
+    """Call (the bridge's first port unless told), type each entry (waiting for the bridge
+    to refuse it), and wait for the bridge to hang up; the refusals of this number the call
+    added."""
     before = len(refusals(rig, number))
     phone = Baresip.start(rig.work / name, number=number, tone_hz=CALLER_HZ)
     try:
-        phone.command("dial", f"sip:{to}@{HOST}:{rig.sip_port}")
+        phone.command("dial", f"sip:{to}@{HOST}:{port or rig.sip_port}")
         for typed, entry in enumerate(entries, start=1):
             wait_until(lambda: "audio: Set audio encoder" in phone.log(), what="answered")
             if "terminated" in phone.log():
@@ -611,28 +618,33 @@ def age(pid: int) -> float:
 
 
 def test_a_bridge_process_that_crashes_is_started_again_and_answers(rig: Rig) -> None:
+    # The second process is the one killed: a killed process keeps no coverage data, and the
+    # first one has taken most of this module's calls.
     before = bridge_children(rig)
     first, second = f"{HOST}:{rig.sip_port}", f"{HOST}:{rig.sip_port + 1}"
     # a process that ends as it starts stops the bridge instead (a taken port, say)
     wait_until(
-        lambda: age(before[first]) > RESTART_WITHIN_SECONDS,
+        lambda: age(before[second]) > RESTART_WITHIN_SECONDS,
         what="the process past its start",
         seconds=RESTART_WITHIN_SECONDS + 30,
     )
     listening = rig.bridge_log().count("listening")
-    os.kill(before[first], signal.SIGSEGV)
+    os.kill(before[second], signal.SIGSEGV)
     wait_until(
         lambda: (
-            f"the bridge on {first} was killed by SIGSEGV; starting it again" in rig.bridge_log()
+            f"the bridge on {second} was killed by SIGSEGV; starting it again" in rig.bridge_log()
         ),
         what="the crash said",
     )
     assert "Fatal Python error: Segmentation fault" in rig.bridge_log()  # every thread's stack
     wait_until(lambda: rig.bridge_log().count("listening") > listening, what="listening again")
     after = bridge_children(rig)
-    assert after[second] == before[second], "the other process and its calls are untouched"
-    assert after[first] != before[first]
+    assert after[first] == before[first], "the other process and its calls are untouched"
+    assert after[second] != before[second]
     start = (datetime.now(UTC) + timedelta(days=1)).replace(hour=9, minute=0)
     session = rig.session(start_time=f"{start:%Y-%m-%d %H:%M:%S}")
     number = "+4930555500009"
-    assert keypad_call(rig, "phone-again", number, [], to=str(session["code"])) == ["early"]
+    told = keypad_call(
+        rig, "phone-again", number, [], to=str(session["code"]), port=rig.sip_port + 1
+    )
+    assert told == ["early"]
