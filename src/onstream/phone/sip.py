@@ -10,9 +10,10 @@ first.
 Pitfall: PJSIP's conference removes a port at its next clock tick (from 2.14 on), but
 pjsua2's `AudioMediaPort` frees the port the moment its object goes, and the clock, in a
 thread of its own, calls every port each tick whether connected or not. A port dropped
-while the clock runs is called after it is freed, which kills the process (seen at a
-caller's hang-up on a busy machine). So the bridge's ports are made once per call slot and
-kept: a call that ends hands its port back, silent, for the next call.
+while the clock runs may be called after it is freed, which kills the process (the likely
+end of a bridge process seen once at a caller's hang-up on a busy machine). So the bridge's
+ports are made once per call slot and kept: a call that ends hands its port back, silent,
+for the next call.
 
 The endpoint listens for SIP over UDP and over TCP on the same address and port. Incoming
 calls are answered at once (200); the account accepts any Request-URI user, so
