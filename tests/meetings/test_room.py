@@ -113,19 +113,27 @@ def local(link: str, server: ServerProcess) -> str:
     return link.replace(link.split("/")[2], f"127.0.0.1:{server.port}")
 
 
+NOT_YET = {"status": None, "error": None, "feeds": [], "publishing": False}
+"""The state of a page whose room script has not run yet (its document still loading)."""
+
+
 def room_state(page: Page) -> dict[str, Any]:
-    state: dict[str, Any] = page.evaluate(
-        "() => ({status: onstreamRoom.status, error: onstreamRoom.error, "
-        "feeds: Object.keys(onstreamRoom.feeds).map(Number), publishing: onstreamRoom.publishing})"
+    """The room's state as its script keeps it; `NOT_YET` before the script has run, so that
+    a wait on a busy machine polls on instead of failing."""
+    state: dict[str, Any] | None = page.evaluate(
+        "() => window.onstreamRoom ? {status: onstreamRoom.status, error: onstreamRoom.error, "
+        "feeds: Object.keys(onstreamRoom.feeds).map(Number), publishing: onstreamRoom.publishing}"
+        " : null"
     )
-    return state
+    return state if state is not None else dict(NOT_YET)
 
 
 def receives(page: Page, count: int) -> bool:
     """Whether the page plays `count` remote videos (width > 0, time advancing) and audio."""
-    before = {s["mid"]: s for s in page.evaluate("() => onstreamRoomStats()")}
+    stats = "() => window.onstreamRoomStats ? onstreamRoomStats() : []"  # [] before it runs
+    before = {s["mid"]: s for s in page.evaluate(stats)}
     page.wait_for_timeout(500)
-    after = page.evaluate("() => onstreamRoomStats()")
+    after = page.evaluate(stats)
     videos = {
         s["feed"]
         for s in after
